@@ -1,0 +1,225 @@
+//! One actor per call: it owns the call's legs, walks it through greeting, ringing and
+//! talking, bridges the legs in the media engine, and reports the call's end for its CDR.
+
+use crate::containment::{ActorFailed, Contained};
+use crate::contained_handler;
+use crate::messages::{CallId, CallInput, PortInput, Stamp};
+use crate::port::PortActor;
+use crate::switchboard::{CallAnswered, CallEnded, Switchboard};
+use actix::prelude::*;
+use line_boundary::{Cause, ChannelId, LineCommand, LineEvent, LineKind, PhoneNumber, Tone};
+use media_engine::{CommandSender, EngineCommand, PromptId, Slot};
+use std::sync::Arc;
+use storage::Disposition;
+
+/// DTMF sequence that makes a call's actor panic, when fault injection is on: lets the HIL
+/// rig prove that one call's failure leaves the others alone.
+pub const FAULT_INJECTION_DIGITS: &str = "*#*9";
+/// How long a caller hears busy or congestion before the box clears the call.
+const REJECT_TONE_MS: u64 = 4_000;
+
+/// One side of a call: a channel and the actor that runs its line.
+#[derive(Debug, Clone)]
+pub struct Leg {
+    pub channel: ChannelId,
+    pub slot: Slot,
+    pub kind: LineKind,
+    pub port: Addr<PortActor>,
+}
+
+/// Where the switchboard decided this call goes.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// Ring this extension's leg (already reserved for this call).
+    Ring(Leg),
+    /// Refuse the call with this cause (busy, unknown number, no route).
+    Reject(Cause),
+}
+
+pub struct CallSetup {
+    pub id: CallId,
+    pub origin: Leg,
+    pub destination: Destination,
+    pub calling: Option<PhoneNumber>,
+    pub name: Option<String>,
+    pub greeting: Option<PromptId>,
+    pub ring_timeout_ms: u64,
+    pub fault_injection: bool,
+    pub engine: CommandSender,
+    pub switchboard: Addr<Switchboard>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CallState {
+    Greeting,
+    Ringing { since_ms: u64 },
+    Connected,
+    Rejecting { until_ms: u64, cause: Cause },
+    Ended,
+}
+
+pub struct CallActor {
+    setup: CallSetup,
+    state: CallState,
+    digits: String,
+    name: Arc<str>,
+}
+
+impl CallActor {
+    pub fn new(setup: CallSetup) -> CallActor {
+        let name = format!("call {}", setup.id).into();
+        CallActor { setup, state: CallState::Greeting, digits: String::new(), name }
+    }
+
+    fn engine(&self, command: EngineCommand) {
+        if let Err(error) = self.setup.engine.send(command) {
+            tracing::error!(call = %self.setup.id, %error, "media engine did not take a command");
+        }
+    }
+
+    fn tell(&self, leg: &Leg, command: LineCommand, stamp: &Stamp) {
+        leg.port.do_send(PortInput::Command { command, stamp: stamp.clone() });
+    }
+
+    fn destination_leg(&self) -> Option<&Leg> {
+        match &self.setup.destination {
+            Destination::Ring(leg) => Some(leg),
+            Destination::Reject(_) => None,
+        }
+    }
+
+    fn on_input(&mut self, input: CallInput, ctx: &mut Context<Self>) {
+        match input {
+            CallInput::Start { stamp } => self.start(&stamp),
+            CallInput::PlaybackDone { slot, stamp } => {
+                if self.state == CallState::Greeting && slot == self.setup.origin.slot {
+                    self.ring_destination(&stamp);
+                }
+            }
+            CallInput::Line { channel, event, stamp } => self.on_line(channel, event, &stamp),
+            CallInput::Second { stamp } => self.on_second(&stamp),
+        }
+        if self.state == CallState::Ended {
+            ctx.stop();
+        }
+    }
+
+    fn start(&mut self, stamp: &Stamp) {
+        let origin = self.setup.origin.clone();
+        match origin.kind {
+            // A trunk call is answered by the box, which greets the caller first.
+            LineKind::Fxo | LineKind::E1 => {
+                self.tell(&origin, LineCommand::Answer, stamp);
+                match self.setup.greeting {
+                    Some(prompt) => {
+                        self.state = CallState::Greeting;
+                        self.engine(EngineCommand::PlayPrompt { slot: origin.slot, prompt });
+                    }
+                    None => self.ring_destination(stamp),
+                }
+            }
+            LineKind::Fxs => self.ring_destination(stamp),
+        }
+    }
+
+    fn ring_destination(&mut self, stamp: &Stamp) {
+        let origin_slot = self.setup.origin.slot;
+        match self.setup.destination.clone() {
+            Destination::Ring(leg) => {
+                let command = LineCommand::Ring { calling: self.setup.calling.clone(), name: self.setup.name.clone() };
+                self.tell(&leg, command, stamp);
+                self.engine(EngineCommand::PlayTone { slot: origin_slot, tone: Tone::Ringback });
+                self.state = CallState::Ringing { since_ms: stamp.at_ms };
+            }
+            Destination::Reject(cause) => {
+                let tone = if cause == Cause::USER_BUSY { Tone::Busy } else { Tone::Congestion };
+                self.engine(EngineCommand::PlayTone { slot: origin_slot, tone });
+                self.state = CallState::Rejecting { until_ms: stamp.at_ms + REJECT_TONE_MS, cause };
+            }
+        }
+    }
+
+    fn on_line(&mut self, channel: ChannelId, event: LineEvent, stamp: &Stamp) {
+        let from_origin = channel == self.setup.origin.channel;
+        match event {
+            LineEvent::Answered if !from_origin => {
+                if let (CallState::Ringing { .. }, Some(leg)) = (self.state, self.destination_leg().cloned()) {
+                    let origin = self.setup.origin.slot;
+                    self.engine(EngineCommand::StopPlayback { slot: origin });
+                    self.engine(EngineCommand::Bridge { a: origin, b: leg.slot });
+                    self.state = CallState::Connected;
+                    self.setup.switchboard.do_send(CallAnswered { call: self.setup.id.clone(), stamp: stamp.clone() });
+                }
+            }
+            LineEvent::Hangup { cause } => {
+                let disposition = match self.state {
+                    CallState::Connected => Disposition::Answered,
+                    CallState::Rejecting { cause, .. } if cause == Cause::USER_BUSY => Disposition::Busy,
+                    CallState::Rejecting { .. } => Disposition::Failed,
+                    _ if from_origin => Disposition::Abandoned,
+                    _ => Disposition::Failed,
+                };
+                self.end(disposition, cause, Some(channel), stamp);
+            }
+            LineEvent::Digit { digit } => {
+                self.digits.push(digit);
+                if self.digits.len() > 16 {
+                    self.digits.drain(..self.digits.len() - 16);
+                }
+                if self.setup.fault_injection && self.digits.ends_with(FAULT_INJECTION_DIGITS) {
+                    panic!("fault injected by DTMF {FAULT_INJECTION_DIGITS} into call {}", self.setup.id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_second(&mut self, stamp: &Stamp) {
+        match self.state {
+            CallState::Ringing { since_ms } if stamp.at_ms >= since_ms + self.setup.ring_timeout_ms => {
+                self.end(Disposition::NoAnswer, Cause::NO_ANSWER, None, stamp);
+            }
+            CallState::Rejecting { until_ms, cause } if stamp.at_ms >= until_ms => {
+                let disposition = if cause == Cause::USER_BUSY { Disposition::Busy } else { Disposition::Failed };
+                self.end(disposition, cause, None, stamp);
+            }
+            _ => {}
+        }
+    }
+
+    /// Clears every leg but the one that hung up, undoes media, reports the end.
+    fn end(&mut self, disposition: Disposition, cause: Cause, hung_up: Option<ChannelId>, stamp: &Stamp) {
+        let mut legs = vec![self.setup.origin.clone()];
+        legs.extend(self.destination_leg().cloned());
+        for leg in &legs {
+            self.engine(EngineCommand::Unbridge { slot: leg.slot });
+            self.engine(EngineCommand::StopPlayback { slot: leg.slot });
+            if Some(leg.channel) != hung_up {
+                self.tell(leg, LineCommand::Hangup { cause }, stamp);
+            }
+            leg.port.do_send(PortInput::Detach { call: self.setup.id.clone(), stamp: stamp.clone() });
+        }
+        self.state = CallState::Ended;
+        self.setup.switchboard.do_send(CallEnded {
+            call: self.setup.id.clone(),
+            disposition,
+            cause,
+            stamp: stamp.clone(),
+        });
+    }
+}
+
+impl Actor for CallActor {
+    type Context = Context<Self>;
+}
+
+impl Contained for CallActor {
+    fn actor_name(&self) -> Arc<str> {
+        Arc::clone(&self.name)
+    }
+    fn supervisor(&self) -> Recipient<ActorFailed> {
+        self.setup.switchboard.clone().recipient()
+    }
+}
+
+contained_handler!(CallActor, CallInput, on_input);

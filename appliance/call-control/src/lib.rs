@@ -1,0 +1,22 @@
+//! The control plane: actix actors that own calls and lines.
+//!
+//! - [`router::EventRouter`] hands each media-engine event to the actor owning its channel.
+//! - [`port::PortActor`], one per analog port, runs the port's loop-start stack.
+//! - [`span::SpanActor`], one per E1 span, watches link and alarms.
+//! - [`call::CallActor`], one per call, owns its legs, greeting, ringing, bridge.
+//! - [`switchboard::Switchboard`] routes new calls and supervises ports and calls.
+//! - [`cdr_writer::CdrWriter`] writes CDRs on its own thread.
+//!
+//! Every handler that touches a call's or a line's state runs inside
+//! [`containment::run_contained`]: a panic ends that actor only.
+
+pub mod call;
+pub mod cdr_writer;
+pub mod containment;
+pub mod messages;
+pub mod plan;
+pub mod port;
+pub mod router;
+pub mod span;
+pub mod status;
+pub mod switchboard;

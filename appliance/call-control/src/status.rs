@@ -1,0 +1,50 @@
+//! The control plane's part of the box status (the web layer adds the engine's figures).
+
+use line_boundary::LineKind;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BoxStatus {
+    pub engine_time_ms: u64,
+    pub ports: Vec<PortView>,
+    pub spans: Vec<SpanView>,
+    pub calls: Vec<CallView>,
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PortView {
+    pub channel: String,
+    pub name: String,
+    pub kind: LineKind,
+    pub extension: Option<String>,
+    pub state: &'static str,
+    pub call: Option<String>,
+    pub restarts: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpanView {
+    pub device: u16,
+    pub name: String,
+    pub connected: bool,
+    pub alarms: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallView {
+    pub id: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub origin: String,
+    pub destination: Option<String>,
+    pub answered: bool,
+    pub age_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub calls_started: u64,
+    pub calls_ended: u64,
+    pub calls_failed: u64,
+}

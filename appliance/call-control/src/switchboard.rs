@@ -1,0 +1,464 @@
+//! The switchboard: routes new calls, starts a call actor for each, owns the pool of
+//! ports, and supervises ports and calls: when one panics it clears only what that actor
+//! owned (its legs get cause 41, its CDR is written) and restarts failed ports.
+
+use crate::call::{CallActor, CallSetup, Destination, Leg};
+use crate::cdr_writer::WriteCdr;
+use crate::containment::ActorFailed;
+use crate::messages::{CallId, CallInput, PortInput, Stamp};
+use crate::plan::{PortPlan, StackConfig, SwitchboardPlan};
+use crate::port::{AnalogStack, DialPlan, PortActor};
+use crate::router::{EventRouter, SetRoute};
+use crate::status::{BoxStatus, CallView, PortView, SpanView, Totals};
+use actix::prelude::*;
+use analog_signalling::{FxoLine, FxsPort};
+use line_boundary::{CallerCategory, Cause, ChannelId, LineCommand, LineKind, PhoneNumber};
+use media_engine::{CommandSender, EngineCommand, WorkToken};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use storage::{Cdr, Disposition};
+
+/// A port's stack reported a new call (a ringing trunk, or a phone that dialled).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Incoming {
+    pub channel: ChannelId,
+    pub calling: Option<PhoneNumber>,
+    pub called: Option<PhoneNumber>,
+    pub category: CallerCategory,
+    pub name: Option<String>,
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PortStatus {
+    pub channel: ChannelId,
+    pub state: &'static str,
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallAnswered {
+    pub call: CallId,
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallEnded {
+    pub call: CallId,
+    pub disposition: Disposition,
+    pub cause: Cause,
+    pub stamp: Stamp,
+}
+
+/// A span's link or alarm state changed.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SpanState {
+    pub device: u16,
+    pub connected: bool,
+    pub alarms: Vec<&'static str>,
+    pub stamp: Stamp,
+}
+
+/// Another second of engine time.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Second {
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "BoxStatus")]
+pub struct GetStatus;
+
+struct PortEntry {
+    plan: PortPlan,
+    addr: Addr<PortActor>,
+    state: &'static str,
+    call: Option<CallId>,
+    restarts: u32,
+}
+
+struct CallEntry {
+    addr: Addr<CallActor>,
+    origin: ChannelId,
+    destination: Option<ChannelId>,
+    calling: Option<PhoneNumber>,
+    called: Option<PhoneNumber>,
+    started_ms: u64,
+    answered_ms: Option<u64>,
+}
+
+pub struct Switchboard {
+    plan: Arc<SwitchboardPlan>,
+    engine: CommandSender,
+    router: Addr<EventRouter>,
+    cdr: Recipient<WriteCdr>,
+    dial_plan: Arc<DialPlan>,
+    ports: BTreeMap<ChannelId, PortEntry>,
+    spans: BTreeMap<u16, SpanView>,
+    calls: BTreeMap<CallId, CallEntry>,
+    next_call: u64,
+    now_ms: u64,
+    totals: Totals,
+}
+
+impl Switchboard {
+    pub fn new(
+        plan: SwitchboardPlan,
+        engine: CommandSender,
+        router: Addr<EventRouter>,
+        cdr: Recipient<WriteCdr>,
+    ) -> Switchboard {
+        let dial_plan = Arc::new(DialPlan {
+            extensions: plan.ports.iter().filter_map(|p| p.extension.clone()).collect(),
+            outbound_prefixes: Vec::new(),
+        });
+        let spans = plan
+            .spans
+            .iter()
+            .map(|s| (s.device, SpanView { device: s.device, name: s.name.clone(), connected: false, alarms: vec![] }))
+            .collect();
+        Switchboard {
+            plan: Arc::new(plan),
+            engine,
+            router,
+            cdr,
+            dial_plan,
+            ports: BTreeMap::new(),
+            spans,
+            calls: BTreeMap::new(),
+            next_call: 1,
+            now_ms: 0,
+            totals: Totals::default(),
+        }
+    }
+
+    fn start_port(&self, plan: &PortPlan, me: Addr<Switchboard>) -> Addr<PortActor> {
+        let stack = match &plan.stack {
+            StackConfig::Fxo(config) => AnalogStack::Fxo(FxoLine::new(config.clone())),
+            StackConfig::Fxs(config) => AnalogStack::Fxs(FxsPort::new(config.clone())),
+        };
+        let port = PortActor::new(plan.channel, plan.slot, stack, self.engine.clone(), me, Arc::clone(&self.dial_plan))
+            .start();
+        self.router.do_send(SetRoute { slot: plan.slot, to: port.clone().recipient() });
+        port
+    }
+
+    fn leg(&self, channel: ChannelId) -> Option<Leg> {
+        self.ports.get(&channel).map(|entry| Leg {
+            channel,
+            slot: entry.plan.slot,
+            kind: entry.plan.kind,
+            port: entry.addr.clone(),
+        })
+    }
+
+    fn extension_channel(&self, extension: &str) -> Option<ChannelId> {
+        self.ports
+            .values()
+            .find(|entry| entry.plan.extension.as_deref() == Some(extension))
+            .map(|entry| entry.plan.channel)
+    }
+
+    fn unix_ms(&self, engine_ms: u64) -> i64 {
+        (self.plan.epoch_unix_ms + engine_ms) as i64
+    }
+
+    fn write_cdr(&mut self, call: &CallId, entry: &CallEntry, disposition: Disposition, cause: Cause, stamp: &Stamp) {
+        let ring_end = entry.answered_ms.unwrap_or(stamp.at_ms);
+        let cdr = Cdr {
+            id: call.to_string(),
+            start_unix_ms: self.unix_ms(entry.started_ms),
+            answer_unix_ms: entry.answered_ms.map(|ms| self.unix_ms(ms)),
+            end_unix_ms: self.unix_ms(stamp.at_ms),
+            caller: entry.calling.as_ref().map(|n| n.to_string()),
+            callee: entry.called.as_ref().map(|n| n.to_string()),
+            inbound_channel: entry.origin.to_string(),
+            outbound_channel: entry.destination.map(|c| c.to_string()),
+            disposition,
+            cause: cause.0 as i64,
+            ring_ms: ring_end.saturating_sub(entry.started_ms) as i64,
+            talk_ms: entry.answered_ms.map_or(0, |answered| stamp.at_ms.saturating_sub(answered)) as i64,
+        };
+        self.cdr.do_send(WriteCdr { cdr, token: stamp.token.clone() });
+    }
+
+    fn release_ports(&mut self, call: &CallId) {
+        for entry in self.ports.values_mut() {
+            if entry.call.as_ref() == Some(call) {
+                entry.call = None;
+            }
+        }
+    }
+
+    fn on_incoming(&mut self, incoming: Incoming, ctx: &mut Context<Self>) {
+        self.now_ms = incoming.stamp.at_ms;
+        let Some(origin) = self.leg(incoming.channel) else {
+            tracing::warn!(channel = %incoming.channel, "incoming call on a port the switchboard does not know");
+            return;
+        };
+        if let Some(entry) = self.ports.get(&incoming.channel) {
+            if entry.call.is_some() {
+                tracing::warn!(channel = %incoming.channel, "second call offered on a busy port; ignored");
+                return;
+            }
+        }
+        let id: CallId = format!("c{}-{}", self.plan.epoch_unix_ms, self.next_call).into();
+        self.next_call += 1;
+        let called_text = incoming.called.as_ref().map(|n| n.to_string());
+        let wanted = match origin.kind {
+            LineKind::Fxs => called_text.clone(),
+            LineKind::Fxo | LineKind::E1 => {
+                self.plan.destination_for(incoming.channel.device, called_text.as_deref()).map(str::to_owned)
+            }
+        };
+        let destination = match wanted.as_deref().and_then(|ext| self.extension_channel(ext)) {
+            None => Destination::Reject(Cause::UNALLOCATED_NUMBER),
+            Some(channel) if channel == incoming.channel => Destination::Reject(Cause::USER_BUSY),
+            Some(channel) => match self.ports.get(&channel) {
+                Some(entry) if entry.call.is_none() && entry.state == "idle" => match self.leg(channel) {
+                    Some(leg) => Destination::Ring(leg),
+                    None => Destination::Reject(Cause::TEMPORARY_FAILURE),
+                },
+                _ => Destination::Reject(Cause::USER_BUSY),
+            },
+        };
+        let destination_channel = match &destination {
+            Destination::Ring(leg) => Some(leg.channel),
+            Destination::Reject(_) => None,
+        };
+        let called = match origin.kind {
+            LineKind::Fxs => incoming.called.clone(),
+            _ => wanted.as_deref().and_then(|w| PhoneNumber::parse(w).ok()).or(incoming.called.clone()),
+        };
+        tracing::info!(
+            call = %id, from = ?incoming.calling.as_ref().map(|n| n.to_string()), to = ?called.as_ref().map(|n| n.to_string()),
+            origin = %incoming.channel, destination = ?destination_channel.map(|c| c.to_string()), "new call"
+        );
+        let call = CallActor::new(CallSetup {
+            id: id.clone(),
+            origin: origin.clone(),
+            destination: destination.clone(),
+            calling: incoming.calling.clone(),
+            name: incoming.name.clone(),
+            greeting: self.plan.greeting,
+            ring_timeout_ms: self.plan.ring_timeout_ms,
+            fault_injection: self.plan.fault_injection,
+            engine: self.engine.clone(),
+            switchboard: ctx.address(),
+        })
+        .start();
+        let mut legs = vec![origin];
+        if let Destination::Ring(leg) = destination {
+            legs.push(leg);
+        }
+        for leg in &legs {
+            if let Some(entry) = self.ports.get_mut(&leg.channel) {
+                entry.call = Some(id.clone());
+            }
+            leg.port.do_send(PortInput::Attach {
+                call: id.clone(),
+                to: call.clone().recipient(),
+                stamp: incoming.stamp.clone(),
+            });
+        }
+        call.do_send(CallInput::Start { stamp: incoming.stamp.clone() });
+        self.totals.calls_started += 1;
+        self.calls.insert(
+            id,
+            CallEntry {
+                addr: call,
+                origin: incoming.channel,
+                destination: destination_channel,
+                calling: incoming.calling,
+                called,
+                started_ms: incoming.stamp.at_ms,
+                answered_ms: None,
+            },
+        );
+    }
+
+    /// A call actor panicked: hang up its legs with cause 41 and write its CDR.
+    fn clear_failed_call(&mut self, call: CallId) {
+        let Some(entry) = self.calls.remove(&call) else { return };
+        let stamp = Stamp { at_ms: self.now_ms, token: WorkToken::untracked() };
+        for channel in [Some(entry.origin), entry.destination].into_iter().flatten() {
+            if let Some(port) = self.ports.get(&channel) {
+                let slot = port.plan.slot;
+                let _ = self.engine.send(EngineCommand::Unbridge { slot });
+                let _ = self.engine.send(EngineCommand::StopPlayback { slot });
+                port.addr.do_send(PortInput::Command {
+                    command: LineCommand::Hangup { cause: Cause::TEMPORARY_FAILURE },
+                    stamp: stamp.clone(),
+                });
+                port.addr.do_send(PortInput::Detach { call: call.clone(), stamp: stamp.clone() });
+            }
+        }
+        self.release_ports(&call);
+        self.totals.calls_failed += 1;
+        self.totals.calls_ended += 1;
+        self.write_cdr(&call, &entry, Disposition::Failed, Cause::TEMPORARY_FAILURE, &stamp);
+    }
+
+    /// A port actor panicked: fail its call, then give the port a fresh actor and stack.
+    fn restart_failed_port(&mut self, name: &str, ctx: &mut Context<Self>) {
+        let Some(channel) = self
+            .ports
+            .values()
+            .find(|entry| format!("port {}", entry.plan.channel.device) == name)
+            .map(|entry| entry.plan.channel)
+        else {
+            return;
+        };
+        if let Some(call) = self.ports.get(&channel).and_then(|entry| entry.call.clone()) {
+            if let Some(entry) = self.calls.get(&call) {
+                entry.addr.do_send(CallInput::Line {
+                    channel,
+                    event: line_boundary::LineEvent::Hangup { cause: Cause::TEMPORARY_FAILURE },
+                    stamp: Stamp { at_ms: self.now_ms, token: WorkToken::untracked() },
+                });
+            }
+        }
+        let plan = match self.ports.get(&channel) {
+            Some(entry) => entry.plan.clone(),
+            None => return,
+        };
+        let addr = self.start_port(&plan, ctx.address());
+        if let Some(entry) = self.ports.get_mut(&channel) {
+            entry.addr = addr;
+            entry.state = "restarted";
+            entry.restarts += 1;
+        }
+    }
+}
+
+impl Actor for Switchboard {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let plans = self.plan.ports.clone();
+        for plan in plans {
+            let addr = self.start_port(&plan, ctx.address());
+            self.ports.insert(plan.channel, PortEntry { plan, addr, state: "starting", call: None, restarts: 0 });
+        }
+    }
+}
+
+impl Handler<Incoming> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, incoming: Incoming, ctx: &mut Context<Self>) {
+        self.on_incoming(incoming, ctx);
+    }
+}
+
+impl Handler<PortStatus> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, status: PortStatus, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(status.stamp.at_ms);
+        if let Some(entry) = self.ports.get_mut(&status.channel) {
+            entry.state = status.state;
+        }
+    }
+}
+
+impl Handler<CallAnswered> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, answered: CallAnswered, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(answered.stamp.at_ms);
+        if let Some(entry) = self.calls.get_mut(&answered.call) {
+            entry.answered_ms = Some(answered.stamp.at_ms);
+        }
+    }
+}
+
+impl Handler<CallEnded> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, ended: CallEnded, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(ended.stamp.at_ms);
+        let Some(entry) = self.calls.remove(&ended.call) else { return };
+        self.release_ports(&ended.call);
+        self.totals.calls_ended += 1;
+        tracing::info!(call = %ended.call, disposition = ?ended.disposition, cause = %ended.cause, "call ended");
+        self.write_cdr(&ended.call, &entry, ended.disposition, ended.cause, &ended.stamp);
+    }
+}
+
+impl Handler<ActorFailed> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, failed: ActorFailed, ctx: &mut Context<Self>) {
+        let name = failed.actor.to_string();
+        if let Some(call) = name.strip_prefix("call ") {
+            let call: CallId = call.into();
+            tracing::warn!(%call, reason = %failed.reason, "clearing a failed call with cause 41");
+            self.clear_failed_call(call);
+        } else if name.starts_with("port ") {
+            tracing::warn!(port = %name, reason = %failed.reason, "restarting a failed port");
+            self.restart_failed_port(&name, ctx);
+        }
+    }
+}
+
+impl Handler<SpanState> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, state: SpanState, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(state.stamp.at_ms);
+        if let Some(span) = self.spans.get_mut(&state.device) {
+            span.connected = state.connected;
+            span.alarms = state.alarms;
+        }
+    }
+}
+
+impl Handler<Second> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, second: Second, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(second.stamp.at_ms);
+        for entry in self.calls.values() {
+            entry.addr.do_send(CallInput::Second { stamp: second.stamp.clone() });
+        }
+    }
+}
+
+impl Handler<GetStatus> for Switchboard {
+    type Result = MessageResult<GetStatus>;
+    fn handle(&mut self, _: GetStatus, _ctx: &mut Context<Self>) -> Self::Result {
+        let ports = self
+            .ports
+            .values()
+            .map(|entry| PortView {
+                channel: entry.plan.channel.to_string(),
+                name: entry.plan.name.clone(),
+                kind: entry.plan.kind,
+                extension: entry.plan.extension.clone(),
+                state: entry.state,
+                call: entry.call.as_ref().map(|c| c.to_string()),
+                restarts: entry.restarts,
+            })
+            .collect();
+        let calls = self
+            .calls
+            .iter()
+            .map(|(id, entry)| CallView {
+                id: id.to_string(),
+                from: entry.calling.as_ref().map(|n| n.to_string()),
+                to: entry.called.as_ref().map(|n| n.to_string()),
+                origin: entry.origin.to_string(),
+                destination: entry.destination.map(|c| c.to_string()),
+                answered: entry.answered_ms.is_some(),
+                age_ms: self.now_ms.saturating_sub(entry.started_ms),
+            })
+            .collect();
+        MessageResult(BoxStatus {
+            engine_time_ms: self.now_ms,
+            ports,
+            spans: self.spans.values().cloned().collect(),
+            calls,
+            totals: self.totals.clone(),
+        })
+    }
+}

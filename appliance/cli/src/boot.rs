@@ -1,0 +1,253 @@
+//! Starting the box: load the configuration, bind the soft devices, start the media
+//! engine, the actors, the CDR writer and the web port.
+
+use crate::prompts;
+use crate::web::{self, DeviceView, WebState};
+use actix::prelude::*;
+use anyhow::{anyhow, Context};
+use call_control::cdr_writer::CdrWriter;
+use call_control::router::{EventRouter, RoutedEvent, SetSpanRoute, SetSwitchboard};
+use call_control::span::SpanActor;
+use call_control::switchboard::{GetStatus, Switchboard};
+use media_engine::{DeviceSpec, EngineHandle, EngineSetup, PromptStore, WorkGauge};
+use soft_hardware::{ClockMode, DeviceKind};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How to start a box; the overrides let the HIL rig and tests run a config in lock-step
+/// on a private socket directory and a free web port.
+#[derive(Debug, Clone)]
+pub struct BoxOptions {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub clock: Option<ClockMode>,
+    pub device_dir: Option<PathBuf>,
+    pub web_listen: Option<String>,
+    pub fault_injection: Option<bool>,
+}
+
+impl BoxOptions {
+    pub fn new(config_dir: PathBuf, data_dir: PathBuf) -> BoxOptions {
+        BoxOptions { config_dir, data_dir, clock: None, device_dir: None, web_listen: None, fault_injection: None }
+    }
+}
+
+pub struct RunningBox {
+    system: actix::System,
+    thread: Option<std::thread::JoinHandle<()>>,
+    engine: Option<EngineHandle>,
+    switchboard: Addr<Switchboard>,
+    web_address: SocketAddr,
+    device_dir: PathBuf,
+    data_dir: PathBuf,
+}
+
+struct Started {
+    system: actix::System,
+    engine: EngineHandle,
+    switchboard: Addr<Switchboard>,
+    web_address: SocketAddr,
+}
+
+pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
+    let config = box_config::Config::load(&options.config_dir).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        anyhow!("configuration {} has {} error(s):\n{}", options.config_dir.display(), list.len(), list.join("\n"))
+    })?;
+    let storage = storage::Storage::open(&options.data_dir)
+        .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))?;
+    let prompts_store = load_prompts(&config)?;
+    let clock = options.clock.unwrap_or(match config.system.clock {
+        box_config::Clock::Realtime => ClockMode::RealTime,
+        box_config::Clock::Lockstep => ClockMode::LockStep,
+    });
+    let device_dir = options.device_dir.clone().unwrap_or_else(|| config.system.device_dir.clone());
+    let web_listen = options.web_listen.clone().unwrap_or_else(|| config.system.web_listen.to_string());
+    let fault_injection = options.fault_injection.unwrap_or(config.system.fault_injection);
+    let epoch_unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+
+    let devices = device_specs(&config);
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<anyhow::Result<Started>>();
+    let data_dir = options.data_dir.clone();
+    let thread_device_dir = device_dir.clone();
+    let thread = std::thread::Builder::new()
+        .name("control-plane".into())
+        .spawn(move || {
+            let system = actix::System::new();
+            let outcome = system.block_on(async move {
+                let router = EventRouter::default().start();
+                let sink_router = router.clone();
+                let engine = EngineHandle::start(
+                    EngineSetup {
+                        devices: &devices,
+                        device_dir: &thread_device_dir,
+                        clock,
+                        plan: dsp::tone_plan::TonePlan::new(tone_plan_name(&config)),
+                        prompts: prompts_store,
+                        gauge: WorkGauge::new(),
+                    },
+                    Box::new(move |event, token| sink_router.do_send(RoutedEvent { event, token })),
+                )
+                .context("media engine did not start")?;
+                let plan = crate::plan::switchboard_plan(&config, &engine, fault_injection, epoch_unix_ms)?;
+                let storage_slot = Mutex::new(Some(storage));
+                let cdr_writer = SyncArbiter::start(1, move || CdrWriter {
+                    storage: match storage_slot.lock().ok().and_then(|mut s| s.take()) {
+                        Some(storage) => storage,
+                        // Only one writer thread is ever started, so this cannot be reached twice.
+                        None => unreachable!("the CDR writer is started once"),
+                    },
+                });
+                let switchboard =
+                    Switchboard::new(plan.clone(), engine.commands(), router.clone(), cdr_writer.recipient()).start();
+                router.do_send(SetSwitchboard(switchboard.clone()));
+                for span in &plan.spans {
+                    let actor = SpanActor::new(span.device, switchboard.clone()).start();
+                    router.do_send(SetSpanRoute { device: span.device, to: actor });
+                }
+                let stats_source = engine.stats_source();
+                let device_views: Vec<DeviceView> = devices
+                    .iter()
+                    .map(|d| DeviceView {
+                        id: d.id,
+                        kind: d.kind.socket_prefix(),
+                        socket: soft_hardware::socket_path(&thread_device_dir, d.kind, d.id).display().to_string(),
+                    })
+                    .collect();
+                let state = WebState {
+                    switchboard: switchboard.clone(),
+                    engine_stats: Arc::new(move || stats_source.snapshot()),
+                    devices: Arc::new(move || device_views.clone()),
+                    data_dir: data_dir.clone(),
+                    storage: Arc::new(Mutex::new(None)),
+                };
+                let (server, web_address) = web::serve(state, &web_listen)?;
+                actix::spawn(async move {
+                    if let Err(error) = server.await {
+                        tracing::error!(%error, "web server stopped");
+                    }
+                });
+                anyhow::Ok(Started { system: actix::System::current(), engine, switchboard, web_address })
+            });
+            let failed = outcome.is_err();
+            let _ = started_tx.send(outcome);
+            if !failed {
+                let _ = system.run();
+            }
+        })
+        .context("cannot start the control-plane thread")?;
+    let started = started_rx
+        .recv()
+        .map_err(|_| anyhow!("the control plane died while starting"))??;
+    tracing::info!(web = %started.web_address, devices = %device_dir.display(), ?clock, "box running");
+    Ok(RunningBox {
+        system: started.system,
+        thread: Some(thread),
+        engine: Some(started.engine),
+        switchboard: started.switchboard,
+        web_address: started.web_address,
+        device_dir,
+        data_dir: options.data_dir,
+    })
+}
+
+fn tone_plan_name(config: &box_config::Config) -> dsp::tone_plan::TonePlanName {
+    match config.system.tone_plan {
+        box_config::TonePlan::Cn => dsp::tone_plan::TonePlanName::China,
+        box_config::TonePlan::Etsi => dsp::tone_plan::TonePlanName::Etsi,
+        box_config::TonePlan::Na => dsp::tone_plan::TonePlanName::NorthAmerica,
+    }
+}
+
+fn device_specs(config: &box_config::Config) -> Vec<DeviceSpec> {
+    let spans = config.spans.iter().map(|span| DeviceSpec { id: span.id, kind: DeviceKind::E1 });
+    let ports = config.ports.iter().map(|port| DeviceSpec {
+        id: port.id,
+        kind: match port.kind {
+            box_config::PortKind::Fxo(_) => DeviceKind::Fxo,
+            box_config::PortKind::Fxs(_) => DeviceKind::Fxs,
+        },
+    });
+    spans.chain(ports).collect()
+}
+
+fn load_prompts(config: &box_config::Config) -> anyhow::Result<PromptStore> {
+    let mut store = PromptStore::default();
+    store.add(prompts::BUILTIN_GREETING, prompts::builtin_greeting());
+    if let box_config::PromptSource::File(path) = &config.routes.greeting {
+        let samples = prompts::load_wav(path)?;
+        store.add(&path.display().to_string(), samples);
+    }
+    Ok(store)
+}
+
+/// Blocks SIGINT and SIGTERM in this thread and every thread it starts from now on, so
+/// that they can be waited for in one place and the box stops cleanly. Call it first.
+pub fn block_stop_signals() -> anyhow::Result<nix::sys::signal::SigSet> {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGINT);
+    signals.add(Signal::SIGTERM);
+    signals.thread_block().context("cannot block SIGINT/SIGTERM")?;
+    Ok(signals)
+}
+
+impl RunningBox {
+    pub fn web_address(&self) -> SocketAddr {
+        self.web_address
+    }
+
+    pub fn device_dir(&self) -> &Path {
+        &self.device_dir
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn switchboard(&self) -> Addr<Switchboard> {
+        self.switchboard.clone()
+    }
+
+    /// The control plane's status, asked from outside the actor system.
+    pub fn status(&self) -> anyhow::Result<call_control::status::BoxStatus> {
+        let switchboard = self.switchboard.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.system.arbiter().spawn(async move {
+            let _ = tx.send(switchboard.send(GetStatus).await);
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .map_err(|_| anyhow!("switchboard did not answer within 5 s"))?
+            .map_err(|e| anyhow!("switchboard unreachable: {e}"))
+    }
+
+    pub fn engine_stats(&self) -> Option<media_engine::EngineStatsSnapshot> {
+        self.engine.as_ref().map(|engine| engine.stats())
+    }
+
+    /// Blocks until one of `signals` (see [`block_stop_signals`]) arrives, then stops the box.
+    pub fn wait_for(mut self, signals: &nix::sys::signal::SigSet) -> anyhow::Result<()> {
+        let signal = signals.wait().context("waiting for a signal failed")?;
+        tracing::info!(?signal, "stopping");
+        self.stop();
+        Ok(())
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut engine) = self.engine.take() {
+            engine.stop();
+        }
+        self.system.stop();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RunningBox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,105 @@
+//! `appliance`: the call-center box.
+
+use anyhow::Context;
+use appliance::boot::{start_box, BoxOptions};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "appliance", version, about = "Call-center appliance: IVR, ACD, recording and reporting over E1 and analog lines")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the box: media engine, line and call actors, database and web port.
+    ///
+    /// With no telephony card the box serves soft spans and ports: Unix sockets in the
+    /// configured device directory that a far end (the HIL rig, or your own program
+    /// speaking drivers/soft-hardware/WIRE-FORMAT.md) plugs into.
+    Run {
+        /// Configuration directory (system.toml, lines.toml, routes.toml).
+        #[arg(long, default_value = "/etc/appliance")]
+        config: PathBuf,
+        /// Data directory: database, recordings.
+        #[arg(long, default_value = "/var/lib/appliance")]
+        data: PathBuf,
+    },
+    /// Check a configuration directory and report every error with file, line, field and
+    /// reason. Exits non-zero when there is any.
+    CheckConfig {
+        /// Configuration directory to check.
+        dir: PathBuf,
+    },
+    /// Run the box with a traffic generator: simulated callers ring the FXO lines and
+    /// simulated phones on the FXS ports answer, talk and hang up, so calls flow.
+    Demo {
+        #[arg(long, default_value = "config/demo")]
+        config: PathBuf,
+        #[arg(long, default_value = "target/demo-data")]
+        data: PathBuf,
+        /// Mean seconds between new calls on each FXO line.
+        #[arg(long, default_value_t = 8.0)]
+        call_interval: f64,
+        /// Stop after this many seconds (runs until Ctrl-C when absent).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::CheckConfig { dir } => return check_config(&dir),
+        Command::Run { config, data } => run(config, data),
+        Command::Demo { config, data, call_interval, seconds } => {
+            init_logs("info");
+            appliance::demo::run_demo(&config, &data, call_interval, seconds)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("appliance: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("APPLIANCE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
+
+fn check_config(dir: &std::path::Path) -> ExitCode {
+    match box_config::Config::load(dir) {
+        Ok(config) => {
+            println!(
+                "{}: configuration is valid ({} spans, {} ports)",
+                dir.display(),
+                config.spans.len(),
+                config.ports.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for error in errors.iter() {
+                eprintln!("{error}");
+            }
+            eprintln!("{}: {} error(s); configuration refused", dir.display(), errors.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config: PathBuf, data: PathBuf) -> anyhow::Result<()> {
+    init_logs("info");
+    let signals = appliance::boot::block_stop_signals()?;
+    let running = start_box(BoxOptions::new(config, data)).context("box did not start")?;
+    println!("status: http://{}/api/status", running.web_address());
+    running.wait_for(&signals)
+}

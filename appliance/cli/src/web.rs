@@ -1,0 +1,94 @@
+//! The web port: for now the status JSON and the CDR list (the full UI is its own work).
+
+use actix::Addr;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use call_control::switchboard::{GetStatus, Switchboard};
+use media_engine::EngineStatsSnapshot;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// What the web handlers can reach. All of it is Send: handlers run on the web worker.
+#[derive(Clone)]
+pub struct WebState {
+    pub switchboard: Addr<Switchboard>,
+    pub engine_stats: Arc<dyn Fn() -> EngineStatsSnapshot + Send + Sync>,
+    pub devices: Arc<dyn Fn() -> Vec<DeviceView> + Send + Sync>,
+    pub data_dir: PathBuf,
+    pub storage: Arc<Mutex<Option<storage::Storage>>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceView {
+    pub id: u16,
+    pub kind: &'static str,
+    pub socket: String,
+}
+
+#[derive(Serialize)]
+struct StatusJson {
+    #[serde(flatten)]
+    control: call_control::status::BoxStatus,
+    devices: Vec<DeviceView>,
+    media_engine: EngineStatsSnapshot,
+}
+
+async fn status(state: web::Data<WebState>) -> HttpResponse {
+    match state.switchboard.send(GetStatus).await {
+        Ok(control) => HttpResponse::Ok().json(StatusJson {
+            control,
+            devices: (state.devices)(),
+            media_engine: (state.engine_stats)(),
+        }),
+        Err(error) => HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}")),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CdrQuery {
+    limit: Option<usize>,
+}
+
+async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpResponse {
+    let limit = query.limit.unwrap_or(50).min(1000);
+    let state = state.into_inner();
+    let result = web::block(move || -> anyhow::Result<Vec<storage::Cdr>> {
+        let mut guard = state.storage.lock().map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(storage::Storage::open(&state.data_dir)?);
+        }
+        match guard.as_ref() {
+            Some(storage) => Ok(storage.recent_cdrs(limit)?),
+            None => Ok(Vec::new()),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(cdrs)) => HttpResponse::Ok().json(cdrs),
+        Ok(Err(error)) => HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error:#}")),
+        Err(error) => HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error}")),
+    }
+}
+
+async fn index() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("call-center appliance\n\nGET /api/status  box status (JSON)\nGET /api/cdrs?limit=N  recent call records (JSON)\n")
+}
+
+/// Binds the web port and returns the server to spawn, and the address it got.
+pub fn serve(state: WebState, listen: &str) -> anyhow::Result<(actix_web::dev::Server, std::net::SocketAddr)> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .route("/", web::get().to(index))
+            .route("/api/status", web::get().to(status))
+            .route("/api/cdrs", web::get().to(cdrs))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(listen)
+    .map_err(|error| anyhow::anyhow!("cannot listen for the web UI on {listen}: {error}"))?;
+    let address = server.addrs().first().copied().ok_or_else(|| anyhow::anyhow!("web server bound no address"))?;
+    Ok((server.run(), address))
+}

@@ -1,0 +1,414 @@
+//! The tick: read every device's block, run detectors, cross-connect, play, send.
+
+use crate::channel::{Channel, Source};
+use crate::messages::{EngineCommand, EngineEvent, Slot};
+use crate::prompts::PromptStore;
+use crate::queues::{CommandQueue, Doorbell, EventQueue};
+use crate::stats::EngineStats;
+use crate::work::WorkGauge;
+use dsp::dtmf::DtmfGenerator;
+use dsp::fsk_caller_id::FskCallerIdGenerator;
+use dsp::g711::{alaw_decode, alaw_encode};
+use dsp::tone::ToneGenerator;
+use dsp::tone_plan::TonePlan;
+use line_boundary::{ChannelId, FRAME_MS, FRAME_SAMPLES};
+use soft_hardware::{Block, ClockMode, DeviceKind, LineConditions, SoftDevice};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Commands applied per tick at most, so a flood cannot stretch a tick.
+const COMMANDS_PER_TICK: usize = 256;
+const TICKS_PER_SECOND: u64 = 1000 / FRAME_MS as u64;
+/// How long a lock-step tick waits for the control plane before it counts a timeout.
+const QUIESCENCE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) struct Device {
+    pub soft: SoftDevice,
+    pub rx: Block,
+    pub tx: Block,
+    pub first_slot: usize,
+    pub connected: bool,
+    pub conditions: u8,
+}
+
+pub(crate) struct Engine {
+    pub devices: Vec<Device>,
+    pub channels: Vec<Channel>,
+    pub commands: Arc<CommandQueue>,
+    pub events: Arc<EventQueue>,
+    pub doorbell: Arc<Doorbell>,
+    pub gauge: Arc<WorkGauge>,
+    pub stats: Arc<EngineStats>,
+    pub prompts: Arc<PromptStore>,
+    pub plan: TonePlan,
+    pub clock: ClockMode,
+    pub stop: Arc<AtomicBool>,
+    pub tick_index: u64,
+    /// Events were queued since the dispatcher was last woken.
+    pub events_waiting: std::cell::Cell<bool>,
+}
+
+/// Which timeslots of a device carry calls (and so get detectors and a slot).
+pub(crate) fn voice_channels(kind: DeviceKind) -> impl Iterator<Item = usize> {
+    let (range, skip) = match kind {
+        DeviceKind::E1 => (1..32, Some(16)),
+        DeviceKind::Fxo | DeviceKind::Fxs => (0..1, None),
+    };
+    range.filter(move |ts| Some(*ts) != skip)
+}
+
+impl Engine {
+    pub(crate) fn new_channels(devices: &mut [Device], ids: &[u16], kinds: &[DeviceKind]) -> Vec<Channel> {
+        let mut channels = Vec::new();
+        for (index, device) in devices.iter_mut().enumerate() {
+            device.first_slot = channels.len();
+            for record in voice_channels(kinds[index]) {
+                // Analog ports are channel 1; E1 channels are named by timeslot.
+                let channel = if kinds[index] == DeviceKind::E1 { record as u16 } else { 1 };
+                channels.push(Channel::new(ChannelId { device: ids[index], channel }, index, record));
+            }
+        }
+        channels
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.tick_index * FRAME_MS as u64
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        let token = self.gauge.token();
+        if self.events.enqueue((event, token)).is_err() {
+            self.stats.events_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        self.events_waiting.set(true);
+    }
+
+    /// The engine thread's loop: clock, tick, repeat until stopped.
+    pub(crate) fn run(mut self) {
+        let mut realtime = match self.clock {
+            ClockMode::RealTime => match soft_hardware::RealTimeClock::new(Duration::from_millis(FRAME_MS as u64)) {
+                Ok(clock) => Some(clock),
+                Err(error) => {
+                    tracing::error!(%error, "media engine cannot start its 20 ms clock");
+                    return;
+                }
+            },
+            ClockMode::LockStep => None,
+        };
+        let started = Instant::now();
+        while !self.stop.load(Ordering::Acquire) {
+            self.accept_far_ends();
+            match realtime.as_mut() {
+                Some(clock) => match clock.wait_tick() {
+                    Ok(expirations) => {
+                        let expected = started + Duration::from_millis((self.tick_index + 1) * FRAME_MS as u64);
+                        let late = Instant::now().saturating_duration_since(expected);
+                        self.stats.tick_lateness.record(late.as_micros() as u64);
+                        if expirations > 1 {
+                            self.stats.missed_ticks.fetch_add(expirations - 1, Ordering::Relaxed);
+                            // Keep engine time on the wall clock: skip the ticks we missed.
+                            self.tick_index += expirations - 1;
+                        }
+                        self.receive_all();
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "media engine clock failed");
+                        return;
+                    }
+                },
+                None => {
+                    if !self.wait_lockstep_blocks() {
+                        continue;
+                    }
+                }
+            }
+            let began = Instant::now();
+            self.tick();
+            self.stats.tick_duration.record(began.elapsed().as_micros() as u64);
+            if realtime.is_none() && !self.gauge.wait_quiet(QUIESCENCE_TIMEOUT) {
+                self.stats.quiescence_timeouts.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.doorbell.close();
+    }
+
+    pub(crate) fn accept_far_ends(&mut self) {
+        for device in &mut self.devices {
+            if let Err(error) = device.soft.poll_accept() {
+                tracing::warn!(device = device.soft.id(), %error, "soft device accept failed");
+            }
+        }
+    }
+
+    pub(crate) fn receive_all(&mut self) {
+        for device in &mut self.devices {
+            if let Err(error) = device.soft.receive() {
+                tracing::warn!(device = device.soft.id(), %error, "soft device receive failed");
+            }
+        }
+    }
+
+    /// Lock-step: returns true once every connected far end has sent its next block.
+    pub(crate) fn wait_lockstep_blocks(&mut self) -> bool {
+        self.receive_all();
+        let mut any = false;
+        let mut all_ready = true;
+        for device in &self.devices {
+            if device.soft.is_connected() {
+                any = true;
+                all_ready &= device.soft.has_block();
+            }
+        }
+        if any && all_ready {
+            return true;
+        }
+        // Nobody connected, or someone's block is still on its way: sleep in poll(2).
+        let _ = soft_hardware::wait_readable(self.devices.iter().map(|d| &d.soft), Duration::from_millis(50));
+        // Links can change while we wait; report them even though time stands still.
+        self.report_links();
+        if self.events_waiting.replace(false) {
+            self.doorbell.ring();
+        }
+        false
+    }
+
+    fn report_links(&mut self) {
+        let now_ms = self.now_ms();
+        for index in 0..self.devices.len() {
+            let connected = self.devices[index].soft.is_connected();
+            if connected != self.devices[index].connected {
+                self.devices[index].connected = connected;
+                let device = self.devices[index].soft.id();
+                self.emit(EngineEvent::DeviceLink { device, connected, at_ms: now_ms });
+            }
+        }
+    }
+
+    pub(crate) fn tick(&mut self) {
+        self.stats.ticks.fetch_add(1, Ordering::Relaxed);
+        self.apply_commands();
+        self.report_links();
+        self.read_devices();
+        self.run_detectors();
+        self.produce_output();
+        self.send_devices();
+        if self.tick_index % TICKS_PER_SECOND == 0 {
+            let at_ms = self.now_ms();
+            self.emit(EngineEvent::Second { at_ms });
+        }
+        self.tick_index += 1;
+    }
+
+    fn apply_commands(&mut self) {
+        for _ in 0..COMMANDS_PER_TICK {
+            let Some(command) = self.commands.dequeue() else { break };
+            self.apply(command);
+        }
+    }
+
+    fn channel_mut(&mut self, slot: Slot) -> Option<&mut Channel> {
+        self.channels.get_mut(slot.0 as usize)
+    }
+
+    fn apply(&mut self, command: EngineCommand) {
+        match command {
+            EngineCommand::PlayTone { slot, tone } => {
+                let spec = self.plan.spec(tone);
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.source = Source::Tone(ToneGenerator::new(&spec));
+                }
+            }
+            EngineCommand::PlayPrompt { slot, prompt } => {
+                let known = self.prompts.samples(prompt).is_some();
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.source =
+                        if known { Source::Prompt { id: prompt, position: 0 } } else { Source::Silence };
+                }
+                if !known {
+                    let at_ms = self.now_ms();
+                    self.emit(EngineEvent::PlaybackDone { slot, at_ms });
+                }
+            }
+            EngineCommand::SendDtmf { slot, digits } => {
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.source = Source::Dtmf(DtmfGenerator::new(&digits));
+                }
+            }
+            EngineCommand::SendCallerId { slot, message } => {
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.source = Source::CallerId(FskCallerIdGenerator::new(&message));
+                }
+            }
+            EngineCommand::StopPlayback { slot } => {
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.source = Source::Silence;
+                }
+            }
+            EngineCommand::Bridge { a, b } => {
+                if a != b && (a.0 as usize) < self.channels.len() && (b.0 as usize) < self.channels.len() {
+                    self.unbridge(a);
+                    self.unbridge(b);
+                    self.channels[a.0 as usize].bridge = Some(b);
+                    self.channels[b.0 as usize].bridge = Some(a);
+                }
+            }
+            EngineCommand::Unbridge { slot } => self.unbridge(slot),
+            EngineCommand::SetSignal { slot, bits } => {
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.signal_out = bits;
+                }
+            }
+            EngineCommand::ListenCallerId { slot, on } => {
+                if let Some(channel) = self.channel_mut(slot) {
+                    if on && !channel.caller_id_on {
+                        channel.caller_id.reset();
+                    }
+                    channel.caller_id_on = on;
+                }
+            }
+            EngineCommand::WakeAt { slot, at_ms } => {
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.wake_at = at_ms;
+                }
+            }
+        }
+    }
+
+    fn unbridge(&mut self, slot: Slot) {
+        let Some(peer) = self.channel_mut(slot).and_then(|c| c.bridge.take()) else { return };
+        if let Some(peer_channel) = self.channel_mut(peer) {
+            if peer_channel.bridge == Some(slot) {
+                peer_channel.bridge = None;
+            }
+        }
+    }
+
+    fn read_devices(&mut self) {
+        let now_ms = self.now_ms();
+        for index in 0..self.devices.len() {
+            let device = &mut self.devices[index];
+            let fresh = device.soft.take_block(&mut device.rx);
+            if !fresh && device.connected {
+                self.stats.frames_underrun.fetch_add(1, Ordering::Relaxed);
+            }
+            let conditions = device.rx.conditions.0;
+            if conditions != device.conditions {
+                device.conditions = conditions;
+                let id = device.soft.id();
+                self.emit(EngineEvent::LineConditions { device: id, bits: conditions, at_ms: now_ms });
+            }
+        }
+        for slot in 0..self.channels.len() {
+            let channel = &mut self.channels[slot];
+            let Some(record) = self.devices[channel.device].rx.channels.get(channel.record) else {
+                continue;
+            };
+            for (sample, octet) in channel.rx.iter_mut().zip(record.audio.iter()) {
+                *sample = alaw_decode(*octet);
+            }
+            if record.signal != channel.signal_in {
+                channel.signal_in = record.signal;
+                let bits = record.signal;
+                self.emit(EngineEvent::Signal { slot: Slot(slot as u16), bits, at_ms: now_ms });
+            }
+        }
+    }
+
+    fn run_detectors(&mut self) {
+        let now_ms = self.now_ms();
+        for slot in 0..self.channels.len() {
+            let channel = &mut self.channels[slot];
+            channel.dtmf.process(&channel.rx);
+            let mut found: heapless::Vec<char, 4> = heapless::Vec::new();
+            while let Some(detected) = channel.dtmf.poll_digit() {
+                let _ = found.push(detected.digit);
+            }
+            let mut caller_id = None;
+            if channel.caller_id_on {
+                channel.caller_id.process(&channel.rx);
+                if let Some(Ok(message)) = channel.caller_id.poll() {
+                    caller_id = Some(message);
+                }
+            }
+            let slot = Slot(slot as u16);
+            for digit in found {
+                self.emit(EngineEvent::Digit { slot, digit, at_ms: now_ms });
+            }
+            if let Some(message) = caller_id {
+                self.emit(EngineEvent::CallerId { slot, message, at_ms: now_ms });
+            }
+        }
+    }
+
+    fn produce_output(&mut self) {
+        let now_ms = self.now_ms();
+        for slot in 0..self.channels.len() {
+            let mut out = [0i16; FRAME_SAMPLES];
+            let peer_rx = self.channels[slot].bridge.and_then(|peer| self.channels.get(peer.0 as usize)).map(|p| p.rx);
+            let channel = &mut self.channels[slot];
+            let finished = match &mut channel.source {
+                Source::Silence => false,
+                Source::Tone(generator) => {
+                    generator.fill(&mut out);
+                    false
+                }
+                Source::Prompt { id, position } => match self.prompts.samples(*id) {
+                    Some(samples) => {
+                        let rest = &samples[(*position).min(samples.len())..];
+                        let take = rest.len().min(FRAME_SAMPLES);
+                        out[..take].copy_from_slice(&rest[..take]);
+                        *position += take;
+                        *position >= samples.len()
+                    }
+                    None => true,
+                },
+                Source::Dtmf(generator) => !generator.fill(&mut out),
+                Source::CallerId(generator) => !generator.fill(&mut out),
+            };
+            if channel.source.is_silent() {
+                if let Some(peer_rx) = peer_rx {
+                    out = peer_rx;
+                }
+            }
+            if finished {
+                channel.source = Source::Silence;
+            }
+            let woke = matches!(channel.wake_at, Some(at) if at <= now_ms);
+            if woke {
+                channel.wake_at = None;
+            }
+            let (device, record, signal) = (channel.device, channel.record, channel.signal_out);
+            if let Some(tx) = self.devices[device].tx.channels.get_mut(record) {
+                tx.signal = signal;
+                for (octet, sample) in tx.audio.iter_mut().zip(out.iter()) {
+                    *octet = alaw_encode(*sample);
+                }
+            }
+            let slot = Slot(slot as u16);
+            if finished {
+                self.emit(EngineEvent::PlaybackDone { slot, at_ms: now_ms });
+            }
+            if woke {
+                self.emit(EngineEvent::Wake { slot, at_ms: now_ms });
+            }
+        }
+    }
+
+    fn send_devices(&mut self) {
+        for device in &mut self.devices {
+            // A span in alarm tells the far end so (remote alarm indication).
+            let alarm_bits = LineConditions::LOS.0 | LineConditions::AIS.0;
+            let in_alarm = device.conditions & alarm_bits != 0;
+            device.tx.conditions = if in_alarm { LineConditions::RAI } else { LineConditions::NONE };
+            if device.soft.is_connected() {
+                if let Err(error) = device.soft.send_block(&device.tx) {
+                    tracing::warn!(device = device.soft.id(), %error, "soft device send failed");
+                }
+            }
+        }
+        if self.events_waiting.replace(false) {
+            self.doorbell.ring();
+        }
+    }
+}

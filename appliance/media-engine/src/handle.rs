@@ -1,0 +1,204 @@
+//! Starting the engine: bind the soft devices, spawn the engine thread and the event
+//! dispatcher, hand back a handle for commands, status and shutdown.
+
+use crate::engine::{Device, Engine};
+use crate::messages::{EngineEvent, Slot};
+use crate::prompts::PromptStore;
+use crate::queues::{CommandQueue, CommandSender, Doorbell, EventQueue};
+use crate::stats::{EngineStats, EngineStatsSnapshot};
+use crate::work::{WorkGauge, WorkToken};
+use dsp::tone_plan::TonePlan;
+use line_boundary::ChannelId;
+use soft_hardware::{Block, ClockMode, DeviceKind, SoftDevice};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot create soft {kind:?} device {id} in {dir}")]
+    Bind {
+        kind: DeviceKind,
+        id: u16,
+        dir: PathBuf,
+        #[source]
+        source: soft_hardware::SoftHwError,
+    },
+    #[error("cannot create the engine's event doorbell")]
+    Doorbell(#[source] nix::Error),
+    #[error("cannot start the {0} thread")]
+    Thread(&'static str, #[source] std::io::Error),
+}
+
+/// A span or port the engine serves.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceSpec {
+    pub id: u16,
+    pub kind: DeviceKind,
+}
+
+pub struct EngineSetup<'a> {
+    pub devices: &'a [DeviceSpec],
+    pub device_dir: &'a Path,
+    pub clock: ClockMode,
+    pub plan: TonePlan,
+    pub prompts: PromptStore,
+    pub gauge: Arc<WorkGauge>,
+}
+
+/// Where engine events go: called on the dispatcher thread, one event at a time.
+pub type EventSink = Box<dyn FnMut(EngineEvent, WorkToken) + Send>;
+
+#[derive(Clone)]
+pub struct StatsSource(Arc<EngineStats>);
+
+impl StatsSource {
+    pub fn snapshot(&self) -> EngineStatsSnapshot {
+        self.0.snapshot()
+    }
+}
+
+pub struct EngineHandle {
+    commands: CommandSender,
+    stats: Arc<EngineStats>,
+    slots: Arc<BTreeMap<ChannelId, Slot>>,
+    prompts: Arc<PromptStore>,
+    stop: Arc<AtomicBool>,
+    engine_thread: Option<JoinHandle<()>>,
+    dispatcher_thread: Option<JoinHandle<()>>,
+}
+
+/// The shared ends of an engine that is built but not yet running.
+pub(crate) struct EngineParts {
+    pub commands: Arc<CommandQueue>,
+    pub events: Arc<EventQueue>,
+    pub doorbell: Arc<Doorbell>,
+    pub stats: Arc<EngineStats>,
+    pub slots: Arc<BTreeMap<ChannelId, Slot>>,
+    pub prompts: Arc<PromptStore>,
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Binds the devices and builds the engine and its queues, without starting a thread.
+pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), EngineError> {
+    let mut devices = Vec::with_capacity(setup.devices.len());
+    for spec in setup.devices {
+        let soft = SoftDevice::bind(setup.device_dir, spec.kind, spec.id, setup.clock).map_err(|source| {
+            EngineError::Bind { kind: spec.kind, id: spec.id, dir: setup.device_dir.to_owned(), source }
+        })?;
+        let channels = spec.kind.channels();
+        devices.push(Device {
+            soft,
+            rx: Block::idle(channels),
+            tx: Block::idle(channels),
+            first_slot: 0,
+            connected: false,
+            conditions: 0,
+        });
+    }
+    let ids: Vec<u16> = setup.devices.iter().map(|d| d.id).collect();
+    let kinds: Vec<DeviceKind> = setup.devices.iter().map(|d| d.kind).collect();
+    let channels = Engine::new_channels(&mut devices, &ids, &kinds);
+    let slots: BTreeMap<ChannelId, Slot> =
+        channels.iter().enumerate().map(|(index, c)| (c.id, Slot(index as u16))).collect();
+    let parts = EngineParts {
+        commands: Arc::new(CommandQueue::new()),
+        events: Arc::new(EventQueue::new()),
+        doorbell: Arc::new(Doorbell::new().map_err(EngineError::Doorbell)?),
+        stats: Arc::new(EngineStats::default()),
+        slots: Arc::new(slots),
+        prompts: Arc::new(setup.prompts),
+        stop: Arc::new(AtomicBool::new(false)),
+    };
+    let engine = Engine {
+        devices,
+        channels,
+        commands: Arc::clone(&parts.commands),
+        events: Arc::clone(&parts.events),
+        doorbell: Arc::clone(&parts.doorbell),
+        gauge: setup.gauge,
+        stats: Arc::clone(&parts.stats),
+        prompts: Arc::clone(&parts.prompts),
+        plan: setup.plan,
+        clock: setup.clock,
+        stop: Arc::clone(&parts.stop),
+        tick_index: 0,
+        events_waiting: std::cell::Cell::new(false),
+    };
+    Ok((engine, parts))
+}
+
+impl EngineHandle {
+    pub fn start(setup: EngineSetup<'_>, mut sink: EventSink) -> Result<EngineHandle, EngineError> {
+        let (engine, parts) = build(setup)?;
+        let EngineParts { commands, events, doorbell, stats, slots, prompts, stop } = parts;
+        let engine_thread = std::thread::Builder::new()
+            .name("media-engine".into())
+            .spawn(move || engine.run())
+            .map_err(|e| EngineError::Thread("media engine", e))?;
+        let dispatcher_thread = std::thread::Builder::new()
+            .name("engine-events".into())
+            .spawn(move || {
+                while doorbell.wait() {
+                    while let Some((event, token)) = events.dequeue() {
+                        sink(event, token);
+                    }
+                }
+            })
+            .map_err(|e| EngineError::Thread("engine event dispatcher", e))?;
+        Ok(EngineHandle {
+            commands: CommandSender { queue: commands },
+            stats,
+            slots,
+            prompts,
+            stop,
+            engine_thread: Some(engine_thread),
+            dispatcher_thread: Some(dispatcher_thread),
+        })
+    }
+
+    pub fn commands(&self) -> CommandSender {
+        self.commands.clone()
+    }
+
+    pub fn slot(&self, channel: ChannelId) -> Option<Slot> {
+        self.slots.get(&channel).copied()
+    }
+
+    /// Every channel the engine serves, in slot order.
+    pub fn channels(&self) -> Arc<BTreeMap<ChannelId, Slot>> {
+        Arc::clone(&self.slots)
+    }
+
+    pub fn prompts(&self) -> Arc<PromptStore> {
+        Arc::clone(&self.prompts)
+    }
+
+    pub fn stats(&self) -> EngineStatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// A read-only view of the engine's figures that outlives no one (for the web port).
+    pub fn stats_source(&self) -> StatsSource {
+        StatsSource(Arc::clone(&self.stats))
+    }
+
+    /// Stops the engine and the dispatcher and waits for both threads.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.engine_thread.take() {
+            let _ = thread.join();
+        }
+        if let Some(thread) = self.dispatcher_thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,24 @@
+//! The media plane: one real-time thread driven by the span clock.
+//!
+//! Each tick (20 ms of audio) it reads every soft device's block, runs each channel's
+//! detectors (DTMF, FSK caller ID), applies cross-connects, plays tones, prompts and
+//! digits, and sends every device its block. It never allocates, locks or blocks inside a
+//! tick but for the device I/O; actors command it and hear from it through bounded
+//! lock-free queues ([`CommandSender`], [`EventSink`]).
+
+mod channel;
+mod engine;
+mod handle;
+mod messages;
+mod prompts;
+mod queues;
+mod stats;
+mod work;
+pub mod testing;
+
+pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource};
+pub use messages::{EngineCommand, EngineEvent, PromptId, Slot, MAX_DIAL_DIGITS};
+pub use prompts::PromptStore;
+pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};
+pub use stats::{EngineStatsSnapshot, LatenessSummary};
+pub use work::{WorkGauge, WorkToken};

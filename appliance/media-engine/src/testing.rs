@@ -1,0 +1,70 @@
+//! Driving the engine by hand, one tick at a time, on the caller's thread: for tests that
+//! must observe the tick itself (allocation counting) and for benchmarks.
+
+use crate::engine::Engine;
+use crate::handle::{build, EngineError, EngineSetup};
+use crate::messages::{EngineEvent, Slot};
+use crate::queues::CommandSender;
+use crate::stats::EngineStatsSnapshot;
+use line_boundary::ChannelId;
+use std::time::Duration;
+
+pub struct ManualEngine {
+    engine: Engine,
+    commands: CommandSender,
+    slots: std::sync::Arc<std::collections::BTreeMap<ChannelId, Slot>>,
+}
+
+impl ManualEngine {
+    pub fn new(setup: EngineSetup<'_>) -> Result<ManualEngine, EngineError> {
+        let (engine, parts) = build(setup)?;
+        Ok(ManualEngine { engine, commands: CommandSender { queue: parts.commands }, slots: parts.slots })
+    }
+
+    pub fn commands(&self) -> CommandSender {
+        self.commands.clone()
+    }
+
+    pub fn slot(&self, channel: ChannelId) -> Option<Slot> {
+        self.slots.get(&channel).copied()
+    }
+
+    /// Accepts far ends and reads what they sent, without ticking.
+    pub fn pump(&mut self) {
+        self.engine.accept_far_ends();
+        self.engine.receive_all();
+    }
+
+    /// Waits (in poll) until every connected far end has a block waiting; false on timeout.
+    pub fn wait_blocks(&mut self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if self.engine.wait_lockstep_blocks() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// One tick: commands, input, detectors, output.
+    pub fn tick(&mut self) {
+        self.engine.tick();
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.engine.tick_index * line_boundary::FRAME_MS as u64
+    }
+
+    /// Takes every event the engine queued so far.
+    pub fn drain_events(&mut self) -> Vec<EngineEvent> {
+        let mut events = Vec::new();
+        while let Some((event, _token)) = self.engine.events.dequeue() {
+            events.push(event);
+        }
+        events
+    }
+
+    pub fn stats(&self) -> EngineStatsSnapshot {
+        self.engine.stats.snapshot()
+    }
+}
