@@ -7,7 +7,7 @@ use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::switchboard::{Incoming, PortStatus, Switchboard};
 use actix::prelude::*;
 use analog_signalling::{FxoAction, FxoLine, FxsAction, FxsPort, LineFromTelco};
-use dsp::fsk_caller_id::CallerIdMessage;
+use dsp::caller_id::CallerIdMessage;
 use line_boundary::{ChannelId, Hook, LineCommand, LineEvent, LineKind, PhoneNumber};
 use media_engine::{CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
 use soft_hardware::signal;

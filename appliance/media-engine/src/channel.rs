@@ -2,7 +2,7 @@
 
 use crate::messages::{PromptId, Slot};
 use dsp::dtmf::{DtmfDetector, DtmfGenerator};
-use dsp::fsk_caller_id::{FskCallerIdDecoder, FskCallerIdGenerator};
+use dsp::caller_id::{FskCallerIdDecoder, FskCallerIdGenerator};
 use dsp::tone::ToneGenerator;
 use line_boundary::{AudioFrame, ChannelId, FRAME_SAMPLES};
 
@@ -50,7 +50,7 @@ impl Channel {
             signal_out: 0,
             source: Source::Silence,
             bridge: None,
-            dtmf: DtmfDetector::new(),
+            dtmf: DtmfDetector::default(),
             caller_id: FskCallerIdDecoder::new(),
             caller_id_on: false,
             wake_at: None,

@@ -6,8 +6,8 @@ use crate::prompts::PromptStore;
 use crate::queues::{CommandQueue, Doorbell, EventQueue};
 use crate::stats::EngineStats;
 use crate::work::WorkGauge;
-use dsp::dtmf::DtmfGenerator;
-use dsp::fsk_caller_id::FskCallerIdGenerator;
+use dsp::dtmf::{DtmfGenerator, DtmfGeneratorConfig};
+use dsp::caller_id::FskCallerIdGenerator;
 use dsp::g711::{alaw_decode, alaw_encode};
 use dsp::tone::ToneGenerator;
 use dsp::tone_plan::TonePlan;
@@ -231,14 +231,13 @@ impl Engine {
                 }
             }
             EngineCommand::SendDtmf { slot, digits } => {
-                if let Some(channel) = self.channel_mut(slot) {
-                    channel.source = Source::Dtmf(DtmfGenerator::new(&digits));
-                }
+                let generator = DtmfGenerator::new(DtmfGeneratorConfig::default())
+                    .and_then(|mut generator| generator.push_digits(&digits).map(|()| generator));
+                self.start_source(slot, generator.ok().map(Source::Dtmf));
             }
             EngineCommand::SendCallerId { slot, message } => {
-                if let Some(channel) = self.channel_mut(slot) {
-                    channel.source = Source::CallerId(FskCallerIdGenerator::new(&message));
-                }
+                let generator = FskCallerIdGenerator::new(&message);
+                self.start_source(slot, generator.ok().map(Source::CallerId));
             }
             EngineCommand::StopPlayback { slot } => {
                 if let Some(channel) = self.channel_mut(slot) {
@@ -262,7 +261,7 @@ impl Engine {
             EngineCommand::ListenCallerId { slot, on } => {
                 if let Some(channel) = self.channel_mut(slot) {
                     if on && !channel.caller_id_on {
-                        channel.caller_id.reset();
+                        channel.caller_id = dsp::caller_id::FskCallerIdDecoder::new();
                     }
                     channel.caller_id_on = on;
                 }
@@ -272,6 +271,19 @@ impl Engine {
                     channel.wake_at = at_ms;
                 }
             }
+        }
+    }
+
+    /// Starts playing `source`; one that could not be built (bad digits, a caller ID
+    /// too long to encode) ends at once, so the actor waiting for it is not left hanging.
+    fn start_source(&mut self, slot: Slot, source: Option<Source>) {
+        let built = source.is_some();
+        if let Some(channel) = self.channel_mut(slot) {
+            channel.source = source.unwrap_or(Source::Silence);
+        }
+        if !built {
+            let at_ms = self.now_ms();
+            self.emit(EngineEvent::PlaybackDone { slot, at_ms });
         }
     }
 

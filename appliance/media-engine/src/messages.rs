@@ -1,6 +1,6 @@
 //! What actors tell the engine, and what the engine tells actors.
 
-use dsp::fsk_caller_id::CallerIdMessage;
+use dsp::caller_id::CallerIdMessage;
 use line_boundary::Tone;
 use serde::Serialize;
 

@@ -131,7 +131,10 @@ mod tests {
         let samples = [0i16, 1000, -1000, 32767];
         let mut codes = [0u8; 3];
         assert_eq!(alaw_encode_slice(&samples, &mut codes), 3);
-        assert_eq!(codes, [alaw_encode(0), alaw_encode(1000), alaw_encode(-1000)]);
+        assert_eq!(
+            codes,
+            [alaw_encode(0), alaw_encode(1000), alaw_encode(-1000)]
+        );
         let mut back = [7i16; 5];
         assert_eq!(ulaw_decode_slice(&[0xFF, 0x80], &mut back), 2);
         assert_eq!(back, [0, 32124, 7, 7, 7]);

@@ -4,6 +4,7 @@
 //! full-scale sine of the A-law coder, so a sine of peak 32767 is +3.14 dBm0.
 
 /// dB from the 0 dBm0 sine up to a full-scale sine (peak 32767).
+#[allow(clippy::approx_constant)] // 3.14 dB is the G.711 figure, not π
 pub const FULL_SCALE_DBM0: f32 = 3.14;
 /// Peak of a full-scale 16-bit sine.
 const FULL_SCALE_PEAK: f32 = 32767.0;

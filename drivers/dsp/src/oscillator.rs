@@ -14,7 +14,10 @@ const TURN: f64 = 4_294_967_296.0;
 
 impl Oscillator {
     pub(crate) fn new(freq_hz: f32) -> Self {
-        Oscillator { phase: 0, phase_step: Self::step_for(freq_hz) }
+        Oscillator {
+            phase: 0,
+            phase_step: Self::step_for(freq_hz),
+        }
     }
 
     fn step_for(freq_hz: f32) -> u32 {
@@ -37,5 +40,7 @@ impl Oscillator {
 
 /// Rounds and clamps a sample to 16 bits.
 pub(crate) fn to_i16(value: f32) -> i16 {
-    value.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
+    value
+        .round()
+        .clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
 }

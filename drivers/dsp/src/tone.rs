@@ -42,7 +42,11 @@ pub struct ToneGenerator {
 impl ToneGenerator {
     pub fn new(spec: &ToneSpec) -> Self {
         let oscillator = |freq: u16| (freq != 0).then(|| Oscillator::new(f32::from(freq)));
-        let cadence_ms = if spec.is_continuous() { &[][..] } else { spec.cadence_ms };
+        let cadence_ms = if spec.is_continuous() {
+            &[][..]
+        } else {
+            spec.cadence_ms
+        };
         let mut generator = ToneGenerator {
             oscillators: [oscillator(spec.freqs_hz[0]), oscillator(spec.freqs_hz[1])],
             peak: sine_peak_for_dbm0(spec.level_dbm0),
@@ -77,9 +81,10 @@ impl ToneGenerator {
         // Skips zero-length steps; terminates because the cycle is not all zeros.
         while self.samples_left_in_step == 0 {
             self.cadence_step = (self.cadence_step + 1) % self.cadence_ms.len();
-            self.samples_left_in_step = u32::from(self.cadence_ms[self.cadence_step]) * SAMPLES_PER_MS;
+            self.samples_left_in_step =
+                u32::from(self.cadence_ms[self.cadence_step]) * SAMPLES_PER_MS;
         }
         self.samples_left_in_step -= 1;
-        self.cadence_step % 2 == 0
+        self.cadence_step.is_multiple_of(2)
     }
 }

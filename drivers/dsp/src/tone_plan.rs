@@ -28,7 +28,11 @@ pub enum TonePlanName {
 }
 
 impl TonePlanName {
-    pub const ALL: [TonePlanName; 3] = [TonePlanName::China, TonePlanName::Etsi, TonePlanName::NorthAmerica];
+    pub const ALL: [TonePlanName; 3] = [
+        TonePlanName::China,
+        TonePlanName::Etsi,
+        TonePlanName::NorthAmerica,
+    ];
 
     /// The short name used in configuration ("cn", "etsi", "na").
     pub fn as_str(self) -> &'static str {
@@ -59,7 +63,9 @@ impl FromStr for TonePlanName {
         TonePlanName::ALL
             .into_iter()
             .find(|name| name.as_str().eq_ignore_ascii_case(text.trim()))
-            .ok_or_else(|| UnknownTonePlan { given: truncated(text) })
+            .ok_or_else(|| UnknownTonePlan {
+                given: truncated(text),
+            })
     }
 }
 
@@ -74,7 +80,11 @@ fn truncated(text: &str) -> heapless::String<16> {
     out
 }
 
-const TEST_TONE: ToneSpec = ToneSpec { freqs_hz: [1004, 0], level_dbm0: -13.0, cadence_ms: &[] };
+const TEST_TONE: ToneSpec = ToneSpec {
+    freqs_hz: [1004, 0],
+    level_dbm0: -13.0,
+    cadence_ms: &[],
+};
 
 /// A national tone plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +126,11 @@ fn china(tone: Tone) -> ToneSpec {
         Tone::CallWaiting => &[400, 4000],
         Tone::Test1004Hz => return TEST_TONE,
     };
-    ToneSpec { freqs_hz: [450, 0], level_dbm0: -10.0, cadence_ms }
+    ToneSpec {
+        freqs_hz: [450, 0],
+        level_dbm0: -10.0,
+        cadence_ms,
+    }
 }
 
 fn etsi(tone: Tone) -> ToneSpec {
@@ -128,16 +142,40 @@ fn etsi(tone: Tone) -> ToneSpec {
         Tone::CallWaiting => &[200, 200, 200, 4400],
         Tone::Test1004Hz => return TEST_TONE,
     };
-    ToneSpec { freqs_hz: [425, 0], level_dbm0: -13.0, cadence_ms }
+    ToneSpec {
+        freqs_hz: [425, 0],
+        level_dbm0: -13.0,
+        cadence_ms,
+    }
 }
 
 fn north_america(tone: Tone) -> ToneSpec {
     match tone {
-        Tone::Dial => ToneSpec { freqs_hz: [350, 440], level_dbm0: -13.0, cadence_ms: &[] },
-        Tone::Ringback => ToneSpec { freqs_hz: [440, 480], level_dbm0: -19.0, cadence_ms: &[2000, 4000] },
-        Tone::Busy => ToneSpec { freqs_hz: [480, 620], level_dbm0: -24.0, cadence_ms: &[500, 500] },
-        Tone::Congestion => ToneSpec { freqs_hz: [480, 620], level_dbm0: -24.0, cadence_ms: &[250, 250] },
-        Tone::CallWaiting => ToneSpec { freqs_hz: [440, 0], level_dbm0: -13.0, cadence_ms: &[300, 9700] },
+        Tone::Dial => ToneSpec {
+            freqs_hz: [350, 440],
+            level_dbm0: -13.0,
+            cadence_ms: &[],
+        },
+        Tone::Ringback => ToneSpec {
+            freqs_hz: [440, 480],
+            level_dbm0: -19.0,
+            cadence_ms: &[2000, 4000],
+        },
+        Tone::Busy => ToneSpec {
+            freqs_hz: [480, 620],
+            level_dbm0: -24.0,
+            cadence_ms: &[500, 500],
+        },
+        Tone::Congestion => ToneSpec {
+            freqs_hz: [480, 620],
+            level_dbm0: -24.0,
+            cadence_ms: &[250, 250],
+        },
+        Tone::CallWaiting => ToneSpec {
+            freqs_hz: [440, 0],
+            level_dbm0: -13.0,
+            cadence_ms: &[300, 9700],
+        },
         Tone::Test1004Hz => TEST_TONE,
     }
 }
@@ -151,9 +189,13 @@ mod tests {
         assert_eq!("cn".parse::<TonePlanName>(), Ok(TonePlanName::China));
         assert_eq!("etsi".parse::<TonePlanName>(), Ok(TonePlanName::Etsi));
         assert_eq!("NA".parse::<TonePlanName>(), Ok(TonePlanName::NorthAmerica));
-        let error = "uk-long-name-beyond-sixteen".parse::<TonePlanName>().unwrap_err();
+        let error = "uk-long-name-beyond-sixteen"
+            .parse::<TonePlanName>()
+            .unwrap_err();
         assert_eq!(error.given.as_str(), "uk-long-name-bey");
-        assert!(error.to_string().contains("expected \"cn\", \"etsi\" or \"na\""));
+        assert!(error
+            .to_string()
+            .contains("expected \"cn\", \"etsi\" or \"na\""));
         for name in TonePlanName::ALL {
             assert_eq!(name.to_string().parse::<TonePlanName>(), Ok(name));
         }

@@ -9,7 +9,10 @@ use line_boundary::{Tone, FRAME_SAMPLES};
 
 /// Test-side dual tone, independent of the crate's generator.
 fn dual_tone(freqs: (f64, f64), levels_dbm0: (f32, f32), ms: usize) -> Vec<i16> {
-    let (a, b) = (f64::from(sine_peak_for_dbm0(levels_dbm0.0)), f64::from(sine_peak_for_dbm0(levels_dbm0.1)));
+    let (a, b) = (
+        f64::from(sine_peak_for_dbm0(levels_dbm0.0)),
+        f64::from(sine_peak_for_dbm0(levels_dbm0.1)),
+    );
     (0..ms * 8)
         .map(|n| {
             let t = n as f64 / 8000.0;
@@ -26,7 +29,14 @@ fn silence(ms: usize) -> Vec<i16> {
 
 fn digit_tone(digit: char, deviation: f64, levels: (f32, f32), ms: usize) -> Vec<i16> {
     let (low, high) = frequencies_of(digit).expect("valid digit");
-    dual_tone((f64::from(low) * (1.0 + deviation), f64::from(high) * (1.0 + deviation)), levels, ms)
+    dual_tone(
+        (
+            f64::from(low) * (1.0 + deviation),
+            f64::from(high) * (1.0 + deviation),
+        ),
+        levels,
+        ms,
+    )
 }
 
 /// Runs audio through a fresh detector in 20 ms frames and collects the digits.
@@ -54,7 +64,11 @@ fn every_digit_is_detected_once_at_several_levels() {
     for digit in DIGITS {
         for level in [0.0f32, -6.0, -13.0, -20.0, -26.0] {
             let audio = with_guard(digit_tone(digit, 0.0, (level, level), 60));
-            assert_eq!(detect(&audio), digit.to_string(), "digit {digit} at {level} dBm0");
+            assert_eq!(
+                detect(&audio),
+                digit.to_string(),
+                "digit {digit} at {level} dBm0"
+            );
         }
     }
 }
@@ -70,7 +84,11 @@ fn frequency_deviation_within_1_5_percent_is_accepted() {
     for digit in DIGITS {
         for deviation in [-0.015, 0.015] {
             let audio = with_guard(digit_tone(digit, deviation, (-10.0, -10.0), 60));
-            assert_eq!(detect(&audio), digit.to_string(), "digit {digit} deviation {deviation}");
+            assert_eq!(
+                detect(&audio),
+                digit.to_string(),
+                "digit {digit} deviation {deviation}"
+            );
         }
     }
 }
@@ -131,13 +149,20 @@ fn tones_of_20_ms_are_ignored_and_28_ms_accepted_at_every_alignment() {
         assert_eq!(detect(&short), "", "20 ms, lead-in {lead_in_samples}");
         let mut long_enough = vec![0i16; lead_in_samples];
         long_enough.extend(sequence("159", 28, 80, -10.0));
-        assert_eq!(detect(&long_enough), "159", "28 ms, lead-in {lead_in_samples}");
+        assert_eq!(
+            detect(&long_enough),
+            "159",
+            "28 ms, lead-in {lead_in_samples}"
+        );
     }
 }
 
 #[test]
 fn a_long_key_press_is_one_digit() {
-    assert_eq!(detect(&with_guard(digit_tone('7', 0.0, (-10.0, -10.0), 2000))), "7");
+    assert_eq!(
+        detect(&with_guard(digit_tone('7', 0.0, (-10.0, -10.0), 2000))),
+        "7"
+    );
 }
 
 #[test]
@@ -146,7 +171,11 @@ fn a_dropout_of_up_to_10_ms_does_not_split_a_digit() {
         for gap_start in [800usize, 823, 851, 877] {
             let mut tone = digit_tone('9', 0.0, (-10.0, -10.0), 250);
             tone[gap_start..gap_start + gap_ms * 8].fill(0);
-            assert_eq!(detect(&with_guard(tone)), "9", "gap {gap_ms} ms at {gap_start}");
+            assert_eq!(
+                detect(&with_guard(tone)),
+                "9",
+                "gap {gap_ms} ms at {gap_start}"
+            );
         }
     }
 }
@@ -177,7 +206,12 @@ fn white_noise_alone_gives_no_digits() {
 #[test]
 fn single_tones_give_no_digits() {
     let mut freqs: Vec<f64> = Vec::new();
-    freqs.extend(dsp::dtmf::ROW_FREQS_HZ.iter().chain(dsp::dtmf::COLUMN_FREQS_HZ.iter()).map(|&f| f64::from(f)));
+    freqs.extend(
+        dsp::dtmf::ROW_FREQS_HZ
+            .iter()
+            .chain(dsp::dtmf::COLUMN_FREQS_HZ.iter())
+            .map(|&f| f64::from(f)),
+    );
     freqs.extend([350.0, 440.0, 1004.0, 1100.0, 2100.0]);
     for freq in freqs {
         for level in [0.0, -10.0, -25.0] {
@@ -191,7 +225,14 @@ fn single_tones_give_no_digits() {
 fn plan_tones_give_no_digits() {
     for name in TonePlanName::ALL {
         let plan = TonePlan::new(name);
-        for tone in [Tone::Dial, Tone::Ringback, Tone::Busy, Tone::Congestion, Tone::CallWaiting, Tone::Test1004Hz] {
+        for tone in [
+            Tone::Dial,
+            Tone::Ringback,
+            Tone::Busy,
+            Tone::Congestion,
+            Tone::CallWaiting,
+            Tone::Test1004Hz,
+        ] {
             let mut generator = ToneGenerator::new(&plan.spec(tone));
             let mut audio = vec![0i16; 8000 * 6];
             generator.fill(&mut audio);
@@ -210,7 +251,9 @@ fn generator_to_detector_round_trip_of_a_long_random_string() {
     let mut at_samples = Vec::new();
     let mut frame = [0i16; FRAME_SAMPLES];
     for chunk in digits.as_bytes().chunks(50) {
-        generator.push_digits(std::str::from_utf8(chunk).expect("ascii")).expect("queue has room");
+        generator
+            .push_digits(std::str::from_utf8(chunk).expect("ascii"))
+            .expect("queue has room");
         while generator.fill(&mut frame) {
             detector.process(&frame);
             while let Some(found) = detector.poll_digit() {
@@ -231,32 +274,58 @@ fn generator_to_detector_round_trip_of_a_long_random_string() {
     // Each digit starts 160 ms after the previous one (80 ms tone + 80 ms pause).
     for (index, &at) in at_samples.iter().enumerate() {
         let onset = index as u64 * 1280;
-        assert!(at + 102 >= onset && at <= onset + 102, "digit {index} at {at}, onset {onset}");
+        assert!(
+            at + 102 >= onset && at <= onset + 102,
+            "digit {index} at {at}, onset {onset}"
+        );
     }
 }
 
 #[test]
 fn generator_follows_its_timing_and_levels() {
-    let config = DtmfGeneratorConfig { tone_ms: 50, pause_ms: 30, ..DtmfGeneratorConfig::default() };
+    let config = DtmfGeneratorConfig {
+        tone_ms: 50,
+        pause_ms: 30,
+        ..DtmfGeneratorConfig::default()
+    };
     let mut generator = DtmfGenerator::new(config).expect("valid config");
     generator.push_digits("5#").expect("valid digits");
     let mut audio = vec![0i16; 8 * 200];
     assert!(!generator.fill(&mut audio));
     let runs = common::on_runs(&audio, 8);
     assert_eq!(runs.len(), 2, "{runs:?}");
-    assert!(runs[0].1.abs_diff(400) <= 2 && runs[1].0.abs_diff(640) <= 2, "{runs:?}");
+    assert!(
+        runs[0].1.abs_diff(400) <= 2 && runs[1].0.abs_diff(640) <= 2,
+        "{runs:?}"
+    );
     let first = &audio[..400];
     let (low, high) = frequencies_of('5').expect("valid");
     let low_db = 10.0 * (common::goertzel_power(first, f64::from(low))).log10();
     let high_db = 10.0 * (common::goertzel_power(first, f64::from(high))).log10();
-    assert!((high_db - low_db - 2.0).abs() < 0.3, "high group should be 2 dB above low");
+    assert!(
+        (high_db - low_db - 2.0).abs() < 0.3,
+        "high group should be 2 dB above low"
+    );
 }
 
 #[test]
 fn generator_rejects_bad_input() {
     let mut generator = DtmfGenerator::new(DtmfGeneratorConfig::default()).expect("valid config");
-    assert_eq!(generator.push_digits("12x"), Err(DtmfError::InvalidDigit { digit: 'x' }));
-    assert!(!generator.is_busy(), "nothing is queued when one digit is invalid");
-    assert_eq!(generator.push_digits(&"1".repeat(65)), Err(DtmfError::QueueFull { capacity: 64 }));
-    assert!(DtmfGenerator::new(DtmfGeneratorConfig { tone_ms: 0, ..DtmfGeneratorConfig::default() }).is_err());
+    assert_eq!(
+        generator.push_digits("12x"),
+        Err(DtmfError::InvalidDigit { digit: 'x' })
+    );
+    assert!(
+        !generator.is_busy(),
+        "nothing is queued when one digit is invalid"
+    );
+    assert_eq!(
+        generator.push_digits(&"1".repeat(65)),
+        Err(DtmfError::QueueFull { capacity: 64 })
+    );
+    assert!(DtmfGenerator::new(DtmfGeneratorConfig {
+        tone_ms: 0,
+        ..DtmfGeneratorConfig::default()
+    })
+    .is_err());
 }

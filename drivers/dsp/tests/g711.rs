@@ -14,8 +14,15 @@ struct Interval {
 /// Magnitude intervals per code (sign bit excluded) for A-law, in 16-bit units, from the
 /// segment table: segment 0 and 1 step 16, then doubling; segment s>=1 starts at 256<<(s-1).
 fn alaw_magnitude_interval(segment: i32, step_index: i32) -> Interval {
-    let (start, step) = if segment == 0 { (0, 16) } else { (256 << (segment - 1), 16 << (segment - 1)) };
-    Interval { low: start + step_index * step, high: start + (step_index + 1) * step }
+    let (start, step) = if segment == 0 {
+        (0, 16)
+    } else {
+        (256 << (segment - 1), 16 << (segment - 1))
+    };
+    Interval {
+        low: start + step_index * step,
+        high: start + (step_index + 1) * step,
+    }
 }
 
 /// µ-law: in biased 14-bit units segment s spans [32<<s, 64<<s) in 16 steps of 2<<s;
@@ -27,7 +34,11 @@ fn ulaw_magnitude_interval(segment: i32, step_index: i32) -> Interval {
     let is_top = segment == 7 && step_index == 15;
     Interval {
         low: ((biased_low - 33) * 4).max(0),
-        high: if is_top { 32768 } else { (biased_high - 33) * 4 },
+        high: if is_top {
+            32768
+        } else {
+            (biased_high - 33) * 4
+        },
     }
 }
 
@@ -40,13 +51,19 @@ fn contains(magnitude: Interval, positive: bool, x: i32) -> bool {
 fn alaw_interval_of_code(code: u8) -> (Interval, bool) {
     let raw = code ^ 0x55;
     let positive = raw & 0x80 != 0;
-    (alaw_magnitude_interval(i32::from((raw >> 4) & 7), i32::from(raw & 15)), positive)
+    (
+        alaw_magnitude_interval(i32::from((raw >> 4) & 7), i32::from(raw & 15)),
+        positive,
+    )
 }
 
 fn ulaw_interval_of_code(code: u8) -> (Interval, bool) {
     let raw = code ^ 0xFF;
     let positive = raw & 0x80 == 0;
-    (ulaw_magnitude_interval(i32::from((raw >> 4) & 7), i32::from(raw & 15)), positive)
+    (
+        ulaw_magnitude_interval(i32::from((raw >> 4) & 7), i32::from(raw & 15)),
+        positive,
+    )
 }
 
 #[test]
@@ -76,7 +93,11 @@ fn every_alaw_code_decodes_to_the_middle_of_its_interval_and_round_trips() {
         let (interval, positive) = alaw_interval_of_code(code);
         let decoded = i32::from(alaw_decode(code));
         let middle = (interval.low + interval.high) / 2;
-        assert_eq!(decoded, if positive { middle } else { -middle }, "code {code:#04x}");
+        assert_eq!(
+            decoded,
+            if positive { middle } else { -middle },
+            "code {code:#04x}"
+        );
         assert_eq!(alaw_encode(alaw_decode(code)), code, "code {code:#04x}");
     }
 }
@@ -94,7 +115,10 @@ fn every_input_falls_in_the_decision_interval_of_its_alaw_code() {
     for x in i16::MIN..=i16::MAX {
         let code = alaw_encode(x);
         let (interval, positive) = alaw_interval_of_code(code);
-        assert!(contains(interval, positive, i32::from(x)), "x={x} code={code:#04x} {interval:?}");
+        assert!(
+            contains(interval, positive, i32::from(x)),
+            "x={x} code={code:#04x} {interval:?}"
+        );
     }
 }
 
@@ -103,7 +127,10 @@ fn every_input_falls_in_the_decision_interval_of_its_ulaw_code() {
     for x in i16::MIN..=i16::MAX {
         let code = ulaw_encode(x);
         let (interval, positive) = ulaw_interval_of_code(code);
-        assert!(contains(interval, positive, i32::from(x)), "x={x} code={code:#04x} {interval:?}");
+        assert!(
+            contains(interval, positive, i32::from(x)),
+            "x={x} code={code:#04x} {interval:?}"
+        );
     }
 }
 
@@ -129,13 +156,21 @@ fn the_decision_intervals_tile_the_whole_input_range() {
 fn alaw_rank(code: u8) -> i32 {
     let raw = code ^ 0x55;
     let magnitude = i32::from(raw & 0x7F);
-    if raw & 0x80 != 0 { magnitude } else { -magnitude - 1 }
+    if raw & 0x80 != 0 {
+        magnitude
+    } else {
+        -magnitude - 1
+    }
 }
 
 fn ulaw_rank(code: u8) -> i32 {
     let raw = code ^ 0xFF;
     let magnitude = i32::from(raw & 0x7F);
-    if raw & 0x80 == 0 { magnitude } else { -magnitude - 1 }
+    if raw & 0x80 == 0 {
+        magnitude
+    } else {
+        -magnitude - 1
+    }
 }
 
 #[test]

@@ -1,30 +1,49 @@
 //! Streaming caller ID receiver: FSK demodulator → 8N1 UART → message framer.
 
-use super::demodulator::FskDemodulator;
+use super::demodulator::{Demodulated, FskDemodulator};
 use super::generator::THIRDS_PER_BIT;
 use super::message::{CallerIdFrame, CallerIdMessage};
 use super::{CallerIdError, MESSAGE_TYPE_MDMF, MESSAGE_TYPE_SDMF};
 use heapless::Deque;
 
-/// Continuous mark (with carrier) that arms the framer: the 180-bit mark period qualifies,
-/// the alternating channel seizure never does.
+/// Continuous mark (with carrier) that arms the framer. The 180-bit mark period qualifies;
+/// the alternating channel seizure and the few marks after a message do not.
 const ARMING_MARK_SAMPLES: u32 = 267; // 40 bits
-/// Silence or mark this long inside a message means it was cut off.
+/// No new character for this long inside a message means it was cut off.
 const INTER_BYTE_TIMEOUT_SAMPLES: u32 = 200; // 30 bits
+/// Soft-decision hysteresis for start-bit edges, so noise near a stop bit cannot start
+/// a character early.
+const EDGE_HYSTERESIS: f32 = 0.25;
+/// Each bit decision sums the soft values of the samples within this many thirds of a
+/// sample around the bit centre (about 3 samples).
+const DECISION_HALF_SPAN_THIRDS: u64 = 4;
 const RESULT_CAPACITY: usize = 4;
 
 #[derive(Debug, Clone, Copy)]
 enum Uart {
-    Idle { previous_was_mark: bool },
-    /// `edge` is the start-bit edge in thirds of a sample; `bit` the next bit to sample.
-    Receiving { edge: u64, bit: u8, byte: u8 },
+    /// `armed_for_edge`: the line was clearly mark, so a clear space is a start edge.
+    /// `crossing`: where the soft decision last went from mark to space; the hysteresis
+    /// confirms an edge late, but timing is taken from this crossing.
+    Idle {
+        armed_for_edge: bool,
+        crossing: u64,
+        previous_lean: f32,
+    },
+    /// `edge` is the start-bit edge in thirds of a sample; `bit` the bit being sampled;
+    /// `lean` the soft sum collected for it so far.
+    Receiving {
+        edge: u64,
+        bit: u8,
+        byte: u8,
+        lean: f32,
+    },
 }
 
-/// What the UART made of one sample.
-enum UartEvent {
-    Nothing,
-    Byte(u8),
-}
+const IDLE: Uart = Uart::Idle {
+    armed_for_edge: false,
+    crossing: 0,
+    previous_lean: 0.0,
+};
 
 /// Decodes caller ID messages from line audio; allocation-free.
 #[derive(Debug, Clone)]
@@ -50,7 +69,7 @@ impl FskCallerIdDecoder {
     pub fn new() -> Self {
         FskCallerIdDecoder {
             demodulator: FskDemodulator::new(),
-            uart: Uart::Idle { previous_was_mark: false },
+            uart: IDLE,
             sample_index: 0,
             mark_run: 0,
             armed: false,
@@ -64,9 +83,9 @@ impl FskCallerIdDecoder {
     /// Feeds received audio of any length.
     pub fn process(&mut self, samples: &[i16]) {
         for &sample in samples {
-            let decision = self.demodulator.push(sample);
-            let event = self.clock_uart(decision);
-            self.frame_sample(decision, event);
+            let demodulated = self.demodulator.push(sample);
+            let byte = self.clock_uart(demodulated);
+            self.frame_sample(demodulated, byte);
             self.sample_index += 1;
         }
     }
@@ -76,50 +95,106 @@ impl FskCallerIdDecoder {
         self.results.pop_front()
     }
 
-    fn clock_uart(&mut self, decision: Option<bool>) -> UartEvent {
+    /// Advances the UART by one sample; returns a character when its stop bit is seen.
+    fn clock_uart(&mut self, input: Demodulated) -> Option<u8> {
         let now = self.sample_index * 3;
         match self.uart {
-            Uart::Idle { previous_was_mark } => {
-                if previous_was_mark && decision == Some(false) {
-                    self.uart = Uart::Receiving { edge: now, bit: 0, byte: 0 };
+            Uart::Idle {
+                armed_for_edge,
+                crossing,
+                previous_lean,
+            } => {
+                let lean = input.mark_lean;
+                let crossing = if previous_lean > 0.0 && lean <= 0.0 {
+                    now
                 } else {
-                    self.uart = Uart::Idle { previous_was_mark: decision == Some(true) };
-                }
-                UartEvent::Nothing
-            }
-            Uart::Receiving { edge, bit, byte } => {
-                // Sample each bit in its middle.
-                let due = edge + THIRDS_PER_BIT / 2 + THIRDS_PER_BIT * u64::from(bit);
-                if now < due {
-                    return UartEvent::Nothing;
-                }
-                let Some(level) = decision else {
-                    self.uart = Uart::Idle { previous_was_mark: false };
-                    return UartEvent::Nothing;
+                    crossing
                 };
+                self.uart = if !input.carrier {
+                    IDLE
+                } else if armed_for_edge && lean < -EDGE_HYSTERESIS {
+                    Uart::Receiving {
+                        edge: crossing,
+                        bit: 0,
+                        byte: 0,
+                        lean: 0.0,
+                    }
+                } else {
+                    let armed_for_edge = armed_for_edge || lean > EDGE_HYSTERESIS;
+                    Uart::Idle {
+                        armed_for_edge,
+                        crossing,
+                        previous_lean: lean,
+                    }
+                };
+                None
+            }
+            Uart::Receiving {
+                edge,
+                bit,
+                byte,
+                lean,
+            } => {
+                let centre = edge + THIRDS_PER_BIT / 2 + THIRDS_PER_BIT * u64::from(bit);
+                if now + DECISION_HALF_SPAN_THIRDS < centre {
+                    return None;
+                }
+                // Mid-byte the carrier gate is ignored: its smoothing dips at transitions.
+                let lean = lean + input.mark_lean;
+                if now < centre + DECISION_HALF_SPAN_THIRDS {
+                    self.uart = Uart::Receiving {
+                        edge,
+                        bit,
+                        byte,
+                        lean,
+                    };
+                    return None;
+                }
+                let is_mark = lean > 0.0;
                 match bit {
-                    0 if level => self.uart = Uart::Idle { previous_was_mark: true }, // glitch, not a start bit
-                    0 => self.uart = Uart::Receiving { edge, bit: 1, byte },
+                    // A start bit that is not space in its centre was a glitch.
+                    0 if is_mark => {
+                        self.uart = Uart::Idle {
+                            armed_for_edge: true,
+                            crossing: now,
+                            previous_lean: 1.0,
+                        }
+                    }
+                    0 => {
+                        self.uart = Uart::Receiving {
+                            edge,
+                            bit: 1,
+                            byte,
+                            lean: 0.0,
+                        }
+                    }
                     1..=8 => {
-                        let byte = byte | (u8::from(level) << (bit - 1));
-                        self.uart = Uart::Receiving { edge, bit: bit + 1, byte };
+                        let byte = byte | (u8::from(is_mark) << (bit - 1));
+                        self.uart = Uart::Receiving {
+                            edge,
+                            bit: bit + 1,
+                            byte,
+                            lean: 0.0,
+                        };
                     }
                     _ => {
-                        self.uart = Uart::Idle { previous_was_mark: level };
-                        if level {
-                            return UartEvent::Byte(byte);
-                        }
-                        // Framing error: no stop bit. Drop the character.
+                        self.uart = Uart::Idle {
+                            armed_for_edge: is_mark,
+                            crossing: now,
+                            previous_lean: input.mark_lean,
+                        };
+                        // Without a stop bit the character is a framing error: dropped.
+                        return is_mark.then_some(byte);
                     }
                 }
-                UartEvent::Nothing
+                None
             }
         }
     }
 
-    fn frame_sample(&mut self, decision: Option<bool>, event: UartEvent) {
+    fn frame_sample(&mut self, input: Demodulated, byte: Option<u8>) {
         let uart_idle = matches!(self.uart, Uart::Idle { .. });
-        if uart_idle && decision == Some(true) {
+        if uart_idle && input.is_mark() {
             self.mark_run = self.mark_run.saturating_add(1);
             if self.mark_run >= ARMING_MARK_SAMPLES && !self.collecting {
                 self.armed = true;
@@ -127,16 +202,19 @@ impl FskCallerIdDecoder {
         } else {
             self.mark_run = 0;
         }
-        match event {
-            UartEvent::Byte(byte) => self.on_byte(byte),
-            UartEvent::Nothing if self.collecting => {
+        match byte {
+            Some(byte) => self.on_byte(byte),
+            None if self.collecting => {
                 self.samples_since_byte += 1;
                 if self.samples_since_byte > INTER_BYTE_TIMEOUT_SAMPLES {
                     let expected = self.expected_length().unwrap_or(3);
-                    self.finish(Err(CallerIdError::Truncated { received: self.frame.len(), expected }));
+                    self.finish(Err(CallerIdError::Truncated {
+                        received: self.frame.len(),
+                        expected,
+                    }));
                 }
             }
-            UartEvent::Nothing => {}
+            None => {}
         }
     }
 
@@ -151,7 +229,9 @@ impl FskCallerIdDecoder {
                 return; // channel seizure or noise before the mark period
             }
             if byte != MESSAGE_TYPE_MDMF && byte != MESSAGE_TYPE_SDMF {
-                self.finish(Err(CallerIdError::UnknownMessageType { message_type: byte }));
+                self.finish(Err(CallerIdError::UnknownMessageType {
+                    message_type: byte,
+                }));
                 return;
             }
             self.collecting = true;

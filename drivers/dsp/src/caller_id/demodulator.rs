@@ -23,6 +23,21 @@ struct Complex {
     im: f32,
 }
 
+/// One sample's demodulator output.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Demodulated {
+    /// +1 pure mark … −1 pure space (soft decision).
+    pub(super) mark_lean: f32,
+    /// Whether an FSK signal is present at all.
+    pub(super) carrier: bool,
+}
+
+impl Demodulated {
+    pub(super) fn is_mark(&self) -> bool {
+        self.carrier && self.mark_lean > 0.0
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct FskDemodulator {
     mark_table: [Complex; TABLE_LEN],
@@ -41,20 +56,26 @@ fn table(freq_hz: f32) -> [Complex; TABLE_LEN] {
     let mut out = [Complex::default(); TABLE_LEN];
     for (n, entry) in out.iter_mut().enumerate() {
         let angle = TAU * freq_hz * n as f32 / SAMPLE_RATE_HZ as f32;
-        *entry = Complex { re: angle.cos(), im: -angle.sin() };
+        *entry = Complex {
+            re: angle.cos(),
+            im: -angle.sin(),
+        };
     }
     out
 }
 
 fn energy(products: &[Complex]) -> f32 {
-    let (re, im) = products.iter().fold((0.0, 0.0), |(re, im), p| (re + p.re, im + p.im));
+    let (re, im) = products
+        .iter()
+        .fold((0.0, 0.0), |(re, im), p| (re + p.re, im + p.im));
     re * re + im * im
 }
 
 impl FskDemodulator {
     pub(super) fn new() -> Self {
         // A sine of peak A gives |Σ| = A·L/2 in the matching correlator.
-        let min_amplitude = crate::level::sine_peak_for_dbm0(MIN_CARRIER_DBM0) * CORRELATOR_LEN as f32 / 2.0;
+        let min_amplitude =
+            crate::level::sine_peak_for_dbm0(MIN_CARRIER_DBM0) * CORRELATOR_LEN as f32 / 2.0;
         FskDemodulator {
             mark_table: table(MARK_HZ),
             space_table: table(SPACE_HZ),
@@ -69,23 +90,44 @@ impl FskDemodulator {
         }
     }
 
-    /// `Some(true)` for mark, `Some(false)` for space, `None` when there is no FSK carrier.
-    pub(super) fn push(&mut self, sample: i16) -> Option<bool> {
+    /// Demodulates one sample.
+    pub(super) fn push(&mut self, sample: i16) -> Demodulated {
         let x = f32::from(sample);
-        let (m, s) = (self.mark_table[self.table_index], self.space_table[self.table_index]);
+        let (m, s) = (
+            self.mark_table[self.table_index],
+            self.space_table[self.table_index],
+        );
         self.table_index = (self.table_index + 1) % TABLE_LEN;
-        self.mark_products[self.slot] = Complex { re: x * m.re, im: x * m.im };
-        self.space_products[self.slot] = Complex { re: x * s.re, im: x * s.im };
+        self.mark_products[self.slot] = Complex {
+            re: x * m.re,
+            im: x * m.im,
+        };
+        self.space_products[self.slot] = Complex {
+            re: x * s.re,
+            im: x * s.im,
+        };
         self.squares[self.slot] = x * x;
         self.slot = (self.slot + 1) % CORRELATOR_LEN;
         // Summing 7 terms afresh each sample avoids the drift of a running sum.
         let mark_energy = energy(&self.mark_products);
         let space_energy = energy(&self.space_products);
         let window_energy: f32 = self.squares.iter().sum();
-        self.smoothed_correlator_energy += QUALITY_SMOOTHING * (mark_energy + space_energy - self.smoothed_correlator_energy);
-        self.smoothed_window_energy += QUALITY_SMOOTHING * (window_energy - self.smoothed_window_energy);
+        self.smoothed_correlator_energy +=
+            QUALITY_SMOOTHING * (mark_energy + space_energy - self.smoothed_correlator_energy);
+        self.smoothed_window_energy +=
+            QUALITY_SMOOTHING * (window_energy - self.smoothed_window_energy);
         let strong_enough = mark_energy.max(space_energy) >= self.min_correlator_energy;
-        let tonal = self.smoothed_correlator_energy >= MIN_CARRIER_QUALITY * self.smoothed_window_energy;
-        (strong_enough && tonal).then_some(mark_energy >= space_energy)
+        let tonal =
+            self.smoothed_correlator_energy >= MIN_CARRIER_QUALITY * self.smoothed_window_energy;
+        let (mark, space) = (mark_energy.sqrt(), space_energy.sqrt());
+        let mark_lean = if mark + space > 0.0 {
+            (mark - space) / (mark + space)
+        } else {
+            0.0
+        };
+        Demodulated {
+            mark_lean,
+            carrier: strong_enough && tonal,
+        }
     }
 }

@@ -35,9 +35,12 @@ impl FskCallerIdGenerator {
 
     /// Sends raw message bytes (any format, even a corrupt one) at `level_dbm0`.
     pub fn from_frame(frame: &[u8], level_dbm0: f32) -> Result<Self, CallerIdError> {
-        let frame = CallerIdFrame::from_slice(frame).map_err(|_| CallerIdError::FrameTooLong { length: frame.len() })?;
+        let frame = CallerIdFrame::from_slice(frame).map_err(|_| CallerIdError::FrameTooLong {
+            length: frame.len(),
+        })?;
         debug_assert!(frame.len() <= MAX_FRAME_BYTES);
-        let total_bits = SEIZURE_BITS + MARK_BITS + frame.len() * BITS_PER_CHARACTER + TRAILING_MARK_BITS;
+        let total_bits =
+            SEIZURE_BITS + MARK_BITS + frame.len() * BITS_PER_CHARACTER + TRAILING_MARK_BITS;
         Ok(FskCallerIdGenerator {
             frame,
             oscillator: Oscillator::new(MARK_HZ),
@@ -53,14 +56,16 @@ impl FskCallerIdGenerator {
             let bit_index = (self.samples_sent * 3 / THIRDS_PER_BIT) as usize;
             *sample = match self.bit(bit_index) {
                 Some(bit) => {
-                    self.oscillator.set_frequency(if bit { MARK_HZ } else { SPACE_HZ });
+                    self.oscillator
+                        .set_frequency(if bit { MARK_HZ } else { SPACE_HZ });
                     self.samples_sent += 1;
                     to_i16(self.oscillator.next_sample() * self.peak)
                 }
                 None => 0,
             };
         }
-        self.bit((self.samples_sent * 3 / THIRDS_PER_BIT) as usize).is_some()
+        self.bit((self.samples_sent * 3 / THIRDS_PER_BIT) as usize)
+            .is_some()
     }
 
     /// The line bit at `index`, or `None` past the end of the transmission.
@@ -75,7 +80,10 @@ impl FskCallerIdGenerator {
         let Some(in_message) = index.checked_sub(SEIZURE_BITS + MARK_BITS) else {
             return Some(true);
         };
-        let (character, position) = (in_message / BITS_PER_CHARACTER, in_message % BITS_PER_CHARACTER);
+        let (character, position) = (
+            in_message / BITS_PER_CHARACTER,
+            in_message % BITS_PER_CHARACTER,
+        );
         Some(match (self.frame.get(character), position) {
             (None, _) => true,
             (Some(_), 0) => false,

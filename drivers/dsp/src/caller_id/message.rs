@@ -47,7 +47,10 @@ impl AbsenceReason {
         match byte {
             b'O' => Ok(AbsenceReason::Unavailable),
             b'P' => Ok(AbsenceReason::Private),
-            _ => Err(CallerIdError::InvalidParameter { parameter, reason: "absence reason is not 'O' or 'P'" }),
+            _ => Err(CallerIdError::InvalidParameter {
+                parameter,
+                reason: "absence reason is not 'O' or 'P'",
+            }),
         }
     }
 }
@@ -64,10 +67,16 @@ pub struct CallerIdMessage {
 
 fn push(frame: &mut CallerIdFrame, bytes: &[u8]) -> Result<(), CallerIdError> {
     let length = frame.len() + bytes.len();
-    frame.extend_from_slice(bytes).map_err(|_| CallerIdError::FrameTooLong { length })
+    frame
+        .extend_from_slice(bytes)
+        .map_err(|_| CallerIdError::FrameTooLong { length })
 }
 
-fn push_parameter(frame: &mut CallerIdFrame, parameter: u8, value: &[u8]) -> Result<(), CallerIdError> {
+fn push_parameter(
+    frame: &mut CallerIdFrame,
+    parameter: u8,
+    value: &[u8],
+) -> Result<(), CallerIdError> {
     push(frame, &[parameter, value.len() as u8])?;
     push(frame, value)
 }
@@ -85,25 +94,39 @@ impl CallerIdDateTime {
         if in_range {
             Ok(())
         } else {
-            Err(CallerIdError::InvalidParameter { parameter: PARAM_DATE_TIME, reason: "date/time out of range" })
+            Err(CallerIdError::InvalidParameter {
+                parameter: PARAM_DATE_TIME,
+                reason: "date/time out of range",
+            })
         }
     }
 
     fn to_ascii(self) -> [u8; DATE_TIME_LEN] {
         let mut out = [0; DATE_TIME_LEN];
-        for (slot, value) in out.chunks_mut(2).zip([self.month, self.day, self.hour, self.minute]) {
+        for (slot, value) in out
+            .chunks_mut(2)
+            .zip([self.month, self.day, self.hour, self.minute])
+        {
             slot.copy_from_slice(&two_digits(value));
         }
         out
     }
 
     fn from_ascii(bytes: &[u8]) -> Result<Self, CallerIdError> {
-        let invalid = CallerIdError::InvalidParameter { parameter: PARAM_DATE_TIME, reason: "not 8 decimal digits MMDDHHMM" };
+        let invalid = CallerIdError::InvalidParameter {
+            parameter: PARAM_DATE_TIME,
+            reason: "not 8 decimal digits MMDDHHMM",
+        };
         if bytes.len() != DATE_TIME_LEN || !bytes.iter().all(u8::is_ascii_digit) {
             return Err(invalid);
         }
         let pair = |i: usize| (bytes[i] - b'0') * 10 + (bytes[i + 1] - b'0');
-        let datetime = CallerIdDateTime { month: pair(0), day: pair(2), hour: pair(4), minute: pair(6) };
+        let datetime = CallerIdDateTime {
+            month: pair(0),
+            day: pair(2),
+            hour: pair(4),
+            minute: pair(6),
+        };
         datetime.validate()?;
         Ok(datetime)
     }
@@ -111,18 +134,30 @@ impl CallerIdDateTime {
 
 fn text<const N: usize>(bytes: &[u8], parameter: u8) -> Result<String<N>, CallerIdError> {
     if bytes.len() > N {
-        return Err(CallerIdError::InvalidParameter { parameter, reason: "longer than allowed" });
+        return Err(CallerIdError::InvalidParameter {
+            parameter,
+            reason: "longer than allowed",
+        });
     }
-    let text = core::str::from_utf8(bytes)
-        .map_err(|_| CallerIdError::InvalidParameter { parameter, reason: "not valid text" })?;
+    let text = core::str::from_utf8(bytes).map_err(|_| CallerIdError::InvalidParameter {
+        parameter,
+        reason: "not valid text",
+    })?;
     let mut out = String::new();
-    out.push_str(text).map_err(|_| CallerIdError::InvalidParameter { parameter, reason: "longer than allowed" })?;
+    out.push_str(text)
+        .map_err(|_| CallerIdError::InvalidParameter {
+            parameter,
+            reason: "longer than allowed",
+        })?;
     Ok(out)
 }
 
 /// Two's complement of the byte sum, so the whole message sums to 0.
 fn checksum(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0u8, |sum, &b| sum.wrapping_add(b)).wrapping_neg()
+    bytes
+        .iter()
+        .fold(0u8, |sum, &b| sum.wrapping_add(b))
+        .wrapping_neg()
 }
 
 impl CallerIdMessage {
@@ -148,7 +183,9 @@ impl CallerIdMessage {
         }
         let body_length = frame.len() - 2;
         if body_length > usize::from(u8::MAX) {
-            return Err(CallerIdError::FrameTooLong { length: frame.len() + 1 });
+            return Err(CallerIdError::FrameTooLong {
+                length: frame.len() + 1,
+            });
         }
         frame[1] = body_length as u8;
         let sum = checksum(&frame);
@@ -158,16 +195,27 @@ impl CallerIdMessage {
 
     /// Parses a complete message (type, length, body, checksum) of either format.
     pub fn decode_frame(frame: &[u8]) -> Result<Self, CallerIdError> {
-        let (&message_type, rest) = frame.split_first().ok_or(CallerIdError::Truncated { received: 0, expected: 3 })?;
+        let (&message_type, rest) = frame.split_first().ok_or(CallerIdError::Truncated {
+            received: 0,
+            expected: 3,
+        })?;
         if message_type != MESSAGE_TYPE_MDMF && message_type != MESSAGE_TYPE_SDMF {
             return Err(CallerIdError::UnknownMessageType { message_type });
         }
-        let body_length = usize::from(*rest.first().ok_or(CallerIdError::Truncated { received: 1, expected: 3 })?);
+        let body_length = usize::from(*rest.first().ok_or(CallerIdError::Truncated {
+            received: 1,
+            expected: 3,
+        })?);
         let expected = body_length + 3;
         if frame.len() < expected {
-            return Err(CallerIdError::Truncated { received: frame.len(), expected });
+            return Err(CallerIdError::Truncated {
+                received: frame.len(),
+                expected,
+            });
         }
-        let sum = frame[..expected].iter().fold(0u8, |sum, &b| sum.wrapping_add(b));
+        let sum = frame[..expected]
+            .iter()
+            .fold(0u8, |sum, &b| sum.wrapping_add(b));
         if sum != 0 {
             return Err(CallerIdError::ChecksumMismatch { sum });
         }
@@ -193,7 +241,10 @@ impl CallerIdMessage {
                 PARAM_NAME => message.name = Some(text(value, PARAM_NAME)?),
                 PARAM_NUMBER_ABSENT | PARAM_NAME_ABSENT => {
                     let [byte] = value else {
-                        return Err(CallerIdError::InvalidParameter { parameter: *parameter, reason: "absence reason is not one byte" });
+                        return Err(CallerIdError::InvalidParameter {
+                            parameter: *parameter,
+                            reason: "absence reason is not one byte",
+                        });
                     };
                     let reason = AbsenceReason::from_byte(*byte, *parameter)?;
                     if *parameter == PARAM_NUMBER_ABSENT {
@@ -208,7 +259,10 @@ impl CallerIdMessage {
             body = &rest[length..];
         }
         if !body.is_empty() {
-            return Err(CallerIdError::InvalidParameter { parameter: body[0], reason: "parameter header cut short" });
+            return Err(CallerIdError::InvalidParameter {
+                parameter: body[0],
+                reason: "parameter header cut short",
+            });
         }
         Ok(message)
     }
@@ -216,12 +270,21 @@ impl CallerIdMessage {
     /// SDMF: MMDDHHMM, then the number digits or a single 'O'/'P'.
     fn parse_sdmf_body(body: &[u8]) -> Result<Self, CallerIdError> {
         if body.len() < DATE_TIME_LEN {
-            return Err(CallerIdError::InvalidParameter { parameter: PARAM_DATE_TIME, reason: "SDMF body shorter than its date/time" });
+            return Err(CallerIdError::InvalidParameter {
+                parameter: PARAM_DATE_TIME,
+                reason: "SDMF body shorter than its date/time",
+            });
         }
-        let mut message = CallerIdMessage { datetime: Some(CallerIdDateTime::from_ascii(&body[..DATE_TIME_LEN])?), ..Default::default() };
+        let mut message = CallerIdMessage {
+            datetime: Some(CallerIdDateTime::from_ascii(&body[..DATE_TIME_LEN])?),
+            ..Default::default()
+        };
         match &body[DATE_TIME_LEN..] {
             [] => {}
-            [single @ (b'O' | b'P')] => message.number_absent = Some(AbsenceReason::from_byte(*single, PARAM_NUMBER_ABSENT)?),
+            [single @ (b'O' | b'P')] => {
+                message.number_absent =
+                    Some(AbsenceReason::from_byte(*single, PARAM_NUMBER_ABSENT)?)
+            }
             number => message.number = Some(text(number, PARAM_NUMBER)?),
         }
         Ok(message)
@@ -234,7 +297,12 @@ mod tests {
 
     fn sample_message() -> CallerIdMessage {
         CallerIdMessage {
-            datetime: Some(CallerIdDateTime { month: 3, day: 14, hour: 15, minute: 9 }),
+            datetime: Some(CallerIdDateTime {
+                month: 3,
+                day: 14,
+                hour: 15,
+                minute: 9,
+            }),
             number: Some(String::try_from("01234567890").expect("fits")),
             name: Some(String::try_from("ACME Call Center").expect("fits")),
             number_absent: None,
@@ -245,7 +313,23 @@ mod tests {
     #[test]
     fn mdmf_layout_and_checksum() {
         let frame = sample_message().encode_mdmf().expect("valid message");
-        assert_eq!(&frame[..12], &[0x80, 10 + 13 + 18, 0x01, 8, b'0', b'3', b'1', b'4', b'1', b'5', b'0', b'9']);
+        assert_eq!(
+            &frame[..12],
+            &[
+                0x80,
+                10 + 13 + 18,
+                0x01,
+                8,
+                b'0',
+                b'3',
+                b'1',
+                b'4',
+                b'1',
+                b'5',
+                b'0',
+                b'9'
+            ]
+        );
         assert_eq!(&frame[12..14], &[0x02, 11]);
         assert_eq!(frame.len(), 2 + 41 + 1);
         assert_eq!(frame.iter().fold(0u8, |s, &b| s.wrapping_add(b)), 0);
@@ -254,7 +338,11 @@ mod tests {
 
     #[test]
     fn absence_reasons_round_trip() {
-        let message = CallerIdMessage { number_absent: Some(AbsenceReason::Private), name_absent: Some(AbsenceReason::Unavailable), ..Default::default() };
+        let message = CallerIdMessage {
+            number_absent: Some(AbsenceReason::Private),
+            name_absent: Some(AbsenceReason::Unavailable),
+            ..Default::default()
+        };
         let frame = message.encode_mdmf().expect("valid");
         assert_eq!(&frame[2..8], &[0x04, 1, b'P', 0x08, 1, b'O']);
         assert_eq!(CallerIdMessage::decode_frame(&frame), Ok(message));
@@ -263,17 +351,44 @@ mod tests {
     #[test]
     fn decode_reports_each_error() {
         let mut frame = sample_message().encode_mdmf().expect("valid");
-        assert!(matches!(CallerIdMessage::decode_frame(&frame[..20]), Err(CallerIdError::Truncated { received: 20, expected: 44 })));
+        assert!(matches!(
+            CallerIdMessage::decode_frame(&frame[..20]),
+            Err(CallerIdError::Truncated {
+                received: 20,
+                expected: 44
+            })
+        ));
         frame[5] ^= 0x01;
-        assert!(matches!(CallerIdMessage::decode_frame(&frame), Err(CallerIdError::ChecksumMismatch { .. })));
-        assert_eq!(CallerIdMessage::decode_frame(&[0x42, 0, 0xBE]), Err(CallerIdError::UnknownMessageType { message_type: 0x42 }));
-        let bad_month = CallerIdMessage { datetime: Some(CallerIdDateTime { month: 13, day: 1, hour: 0, minute: 0 }), ..Default::default() };
-        assert!(matches!(bad_month.encode_mdmf(), Err(CallerIdError::InvalidParameter { parameter: 0x01, .. })));
+        assert!(matches!(
+            CallerIdMessage::decode_frame(&frame),
+            Err(CallerIdError::ChecksumMismatch { .. })
+        ));
+        assert_eq!(
+            CallerIdMessage::decode_frame(&[0x42, 0, 0xBE]),
+            Err(CallerIdError::UnknownMessageType { message_type: 0x42 })
+        );
+        let bad_month = CallerIdMessage {
+            datetime: Some(CallerIdDateTime {
+                month: 13,
+                day: 1,
+                hour: 0,
+                minute: 0,
+            }),
+            ..Default::default()
+        };
+        assert!(matches!(
+            bad_month.encode_mdmf(),
+            Err(CallerIdError::InvalidParameter {
+                parameter: 0x01,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn unknown_parameters_are_skipped() {
-        let mut frame: CallerIdFrame = Vec::from_slice(&[0x80, 7, 0x03, 2, b'1', b'2', 0x02, 1, b'9']).expect("fits");
+        let mut frame: CallerIdFrame =
+            Vec::from_slice(&[0x80, 7, 0x03, 2, b'1', b'2', 0x02, 1, b'9']).expect("fits");
         let sum = checksum(&frame);
         frame.push(sum).expect("fits");
         let message = CallerIdMessage::decode_frame(&frame).expect("valid");
@@ -289,11 +404,26 @@ mod tests {
         let sum = checksum(&frame);
         frame.push(sum).expect("fits");
         let message = CallerIdMessage::decode_frame(&frame).expect("valid");
-        assert_eq!(message.datetime, Some(CallerIdDateTime { month: 12, day: 31, hour: 23, minute: 59 }));
+        assert_eq!(
+            message.datetime,
+            Some(CallerIdDateTime {
+                month: 12,
+                day: 31,
+                hour: 23,
+                minute: 59
+            })
+        );
         assert_eq!(message.number.as_deref(), Some("5551234567"));
-        let private: &[u8] = &[0x04, 9, b'0', b'1', b'0', b'1', b'0', b'0', b'0', b'0', b'P'];
+        let private: &[u8] = &[
+            0x04, 9, b'0', b'1', b'0', b'1', b'0', b'0', b'0', b'0', b'P',
+        ];
         let mut frame: CallerIdFrame = Vec::from_slice(private).expect("fits");
         frame.push(checksum(private)).expect("fits");
-        assert_eq!(CallerIdMessage::decode_frame(&frame).expect("valid").number_absent, Some(AbsenceReason::Private));
+        assert_eq!(
+            CallerIdMessage::decode_frame(&frame)
+                .expect("valid")
+                .number_absent,
+            Some(AbsenceReason::Private)
+        );
     }
 }

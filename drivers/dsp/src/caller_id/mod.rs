@@ -14,7 +14,9 @@ mod message;
 
 pub use decoder::FskCallerIdDecoder;
 pub use generator::FskCallerIdGenerator;
-pub use message::{AbsenceReason, CallerIdDateTime, CallerIdFrame, CallerIdMessage, MAX_FRAME_BYTES};
+pub use message::{
+    AbsenceReason, CallerIdDateTime, CallerIdFrame, CallerIdMessage, MAX_FRAME_BYTES,
+};
 
 /// Multiple data message format (EN 300 659-3 "call set-up" message type).
 pub const MESSAGE_TYPE_MDMF: u8 = 0x80;

@@ -102,7 +102,11 @@ impl Default for DtmfDetector {
 }
 
 fn bin_frequency(bin: usize) -> f32 {
-    let freq = if bin < 4 { ROW_FREQS_HZ[bin] } else { COLUMN_FREQS_HZ[bin - 4] };
+    let freq = if bin < 4 {
+        ROW_FREQS_HZ[bin]
+    } else {
+        COLUMN_FREQS_HZ[bin - 4]
+    };
     f32::from(freq)
 }
 
@@ -119,7 +123,10 @@ impl DtmfDetector {
             let omega = TAU * bin_frequency(bin) / rate;
             for (n, entry) in kernel.iter_mut().enumerate() {
                 let angle = omega * n as f32;
-                *entry = Complex { re: window_weights[n] * angle.cos(), im: -window_weights[n] * angle.sin() };
+                *entry = Complex {
+                    re: window_weights[n] * angle.cos(),
+                    im: -window_weights[n] * angle.sin(),
+                };
             }
             nominal_advance[bin] = omega * HOP as f32;
         }
@@ -170,8 +177,12 @@ impl DtmfDetector {
                 bin.im += x * k.im;
             }
         }
-        let windowed_energy: f32 =
-            self.buffer.iter().zip(self.window_weights.iter()).map(|(x, w)| (x * w) * (x * w)).sum();
+        let windowed_energy: f32 = self
+            .buffer
+            .iter()
+            .zip(self.window_weights.iter())
+            .map(|(x, w)| (x * w) * (x * w))
+            .sum();
         let vote = self.classify(&bins, windowed_energy / self.weight_square_sum);
         self.previous_bins = Some(bins);
         self.count_vote(vote);
@@ -182,7 +193,9 @@ impl DtmfDetector {
         let previous = self.previous_bins.as_ref()?;
         let amplitude = |bin: usize| 2.0 * bins[bin].re.hypot(bins[bin].im) / self.weight_sum;
         let strongest = |range: core::ops::Range<usize>| {
-            range.max_by(|&a, &b| amplitude(a).total_cmp(&amplitude(b))).unwrap_or(0)
+            range
+                .max_by(|&a, &b| amplitude(a).total_cmp(&amplitude(b)))
+                .unwrap_or(0)
         };
         let row = strongest(0..4);
         let column = strongest(4..8);
@@ -198,12 +211,17 @@ impl DtmfDetector {
         {
             return None;
         }
-        let tone_power = (row_amplitude * row_amplitude + column_amplitude * column_amplitude) / 2.0;
+        let tone_power =
+            (row_amplitude * row_amplitude + column_amplitude * column_amplitude) / 2.0;
         if tone_power < self.config.min_tone_power_share * mean_power {
             return None;
         }
         for bin in [row, column] {
-            if self.frequency_deviation(bin, &bins[bin], &previous[bin]).abs() > self.config.max_frequency_deviation {
+            if self
+                .frequency_deviation(bin, &bins[bin], &previous[bin])
+                .abs()
+                > self.config.max_frequency_deviation
+            {
                 return None;
             }
         }
@@ -245,7 +263,10 @@ impl DtmfDetector {
                     self.digits.pop_front();
                 }
                 // Cannot fail: a slot was freed above when full.
-                let _ = self.digits.push_back(DetectedDigit { digit, at_sample: self.vote_run_start });
+                let _ = self.digits.push_back(DetectedDigit {
+                    digit,
+                    at_sample: self.vote_run_start,
+                });
             }
         }
     }

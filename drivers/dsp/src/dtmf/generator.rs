@@ -21,15 +21,26 @@ pub struct DtmfGeneratorConfig {
 
 impl Default for DtmfGeneratorConfig {
     fn default() -> Self {
-        DtmfGeneratorConfig { tone_ms: 80, pause_ms: 80, low_group_dbm0: -6.0, high_group_dbm0: -4.0 }
+        DtmfGeneratorConfig {
+            tone_ms: 80,
+            pause_ms: 80,
+            low_group_dbm0: -6.0,
+            high_group_dbm0: -4.0,
+        }
     }
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Phase {
     Idle,
-    Tone { low: Oscillator, high: Oscillator, samples_left: u32 },
-    Pause { samples_left: u32 },
+    Tone {
+        low: Oscillator,
+        high: Oscillator,
+        samples_left: u32,
+    },
+    Pause {
+        samples_left: u32,
+    },
 }
 
 /// Streams queued digits; allocation-free (fixed queue of 64 digits).
@@ -65,11 +76,17 @@ impl DtmfGenerator {
             count += 1;
         }
         if self.pending.len() + count > QUEUE_CAPACITY {
-            return Err(DtmfError::QueueFull { capacity: QUEUE_CAPACITY });
+            return Err(DtmfError::QueueFull {
+                capacity: QUEUE_CAPACITY,
+            });
         }
         for digit in digits.chars() {
             let pair = frequencies_of(digit)?;
-            self.pending.push_back(pair).map_err(|_| DtmfError::QueueFull { capacity: QUEUE_CAPACITY })?;
+            self.pending
+                .push_back(pair)
+                .map_err(|_| DtmfError::QueueFull {
+                    capacity: QUEUE_CAPACITY,
+                })?;
         }
         Ok(())
     }
@@ -99,12 +116,22 @@ impl DtmfGenerator {
         }
         match &mut self.phase {
             Phase::Idle => 0,
-            Phase::Tone { low, high, samples_left } => {
+            Phase::Tone {
+                low,
+                high,
+                samples_left,
+            } => {
                 let value = low.next_sample() * self.low_peak + high.next_sample() * self.high_peak;
                 *samples_left -= 1;
                 if *samples_left == 0 {
                     let pause = u32::from(self.config.pause_ms) * SAMPLES_PER_MS;
-                    self.phase = if pause == 0 { Phase::Idle } else { Phase::Pause { samples_left: pause } };
+                    self.phase = if pause == 0 {
+                        Phase::Idle
+                    } else {
+                        Phase::Pause {
+                            samples_left: pause,
+                        }
+                    };
                 }
                 to_i16(value)
             }

@@ -19,7 +19,9 @@ const KEYPAD: [[char; 4]; 4] = [
 ];
 
 /// Every digit DTMF can carry, in keypad order.
-pub const DIGITS: [char; 16] = ['1', '2', '3', 'A', '4', '5', '6', 'B', '7', '8', '9', 'C', '*', '0', '#', 'D'];
+pub const DIGITS: [char; 16] = [
+    '1', '2', '3', 'A', '4', '5', '6', 'B', '7', '8', '9', 'C', '*', '0', '#', 'D',
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DtmfError {

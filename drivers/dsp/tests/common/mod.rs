@@ -34,7 +34,11 @@ pub fn zero_crossing_frequency(samples: &[i16]) -> f64 {
 }
 
 pub fn level_dbm0(samples: &[i16]) -> f32 {
-    let mean_square = samples.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>() / samples.len() as f64;
+    let mean_square = samples
+        .iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        / samples.len() as f64;
     dbm0_for_mean_square(mean_square as f32)
 }
 
@@ -75,7 +79,11 @@ pub fn add_noise(samples: &mut [i16], mean_square: f64, noise: &mut Noise) {
 }
 
 pub fn mean_square(samples: &[i16]) -> f64 {
-    samples.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>() / samples.len() as f64
+    samples
+        .iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        / samples.len() as f64
 }
 
 /// Sample runs where |x| > 0, as (start, length) pairs.
