@@ -193,7 +193,7 @@ impl Engine {
         self.run_detectors();
         self.produce_output();
         self.send_devices();
-        if self.tick_index % TICKS_PER_SECOND == 0 {
+        if self.tick_index.is_multiple_of(TICKS_PER_SECOND) {
             let at_ms = self.now_ms();
             self.emit(EngineEvent::Second { at_ms });
         }

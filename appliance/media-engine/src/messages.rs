@@ -39,6 +39,24 @@ pub enum EngineCommand {
     WakeAt { slot: Slot, at_ms: Option<u64> },
 }
 
+impl EngineCommand {
+    /// The command's name, for errors and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EngineCommand::PlayTone { .. } => "play-tone",
+            EngineCommand::PlayPrompt { .. } => "play-prompt",
+            EngineCommand::SendDtmf { .. } => "send-dtmf",
+            EngineCommand::SendCallerId { .. } => "send-caller-id",
+            EngineCommand::StopPlayback { .. } => "stop-playback",
+            EngineCommand::Bridge { .. } => "bridge",
+            EngineCommand::Unbridge { .. } => "unbridge",
+            EngineCommand::SetSignal { .. } => "set-signal",
+            EngineCommand::ListenCallerId { .. } => "listen-caller-id",
+            EngineCommand::WakeAt { .. } => "wake-at",
+        }
+    }
+}
+
 /// What the engine noticed during a tick. `at_ms` is engine time (20 ms per tick).
 #[derive(Debug, Clone)]
 pub enum EngineEvent {

@@ -16,8 +16,10 @@ pub(crate) type EventQueue = MpMcQueue<(EngineEvent, WorkToken), EVENT_CAPACITY>
 
 /// The command queue is full: the engine is not keeping up (or not running).
 #[derive(Debug, thiserror::Error)]
-#[error("media engine command queue is full ({COMMAND_CAPACITY} commands waiting); dropped {0:?}")]
-pub struct QueueFull(pub EngineCommand);
+#[error("media engine command queue is full ({COMMAND_CAPACITY} commands waiting); dropped a {command} command")]
+pub struct QueueFull {
+    pub command: &'static str,
+}
 
 /// Clonable handle actors use to command the engine.
 #[derive(Clone)]
@@ -27,7 +29,7 @@ pub struct CommandSender {
 
 impl CommandSender {
     pub fn send(&self, command: EngineCommand) -> Result<(), QueueFull> {
-        self.queue.enqueue(command).map_err(QueueFull)
+        self.queue.enqueue(command).map_err(|dropped| QueueFull { command: dropped.name() })
     }
 }
 

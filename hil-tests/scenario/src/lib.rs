@@ -1,1 +1,19 @@
-//! hil-scenario
+//! HIL scenarios: the line-based scenario language (see `hil-tests/SCENARIOS.md`), its
+//! parser and its executor.
+//!
+//! ```text
+//! let scenario = hil_scenario::parse_file(path)?;             // errors name file:line
+//! let mut rig = far_end::Rig::connect(dir, &scenario.rig_devices(), clock)?;
+//! let report = hil_scenario::run(&scenario, &mut rig, &mut cdrs, &mut std::io::stdout())?;
+//! ```
+
+mod ast;
+mod exec;
+mod parse;
+
+pub use ast::{
+    Action, CdrMatch, Condition, DeviceSpec, Expectation, Mode, Scenario, Step, Subject,
+    DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
+};
+pub use exec::{run, CdrSource, CdrView, NoCdrs, Report, StepFailure};
+pub use parse::{parse, parse_file, ParseError};

@@ -1,0 +1,283 @@
+//! The parsed form of a scenario. `Display` on [`Action`] gives the canonical text, which
+//! parses back to the same action.
+
+use std::fmt;
+
+use far_end::CidDelivery;
+use soft_hardware::DeviceKind;
+
+/// Window of an `expect` without `within`/`for`.
+pub const DEFAULT_WINDOW_MS: u64 = 5000;
+/// `hears tone F` without `above`: the tone must be at least this loud…
+pub const DEFAULT_TONE_MIN_DBM0: f32 = -30.0;
+/// …for at least this long (`for`).
+pub const DEFAULT_TONE_MIN_MS: u64 = 100;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The file it came from (for messages).
+    pub file: String,
+    pub name: String,
+    /// Configuration directory name under `hil-tests/configs/` (lock-step runs).
+    pub config: Option<String>,
+    pub devices: Vec<DeviceSpec>,
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The devices in the shape [`far_end::Rig::connect`] takes.
+    pub fn rig_devices(&self) -> Vec<(&str, DeviceKind, u16)> {
+        self.devices.iter().map(|d| (d.name.as_str(), d.kind, d.id)).collect()
+    }
+}
+
+/// A far end to plug in: `fxo1`, `fxs3`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSpec {
+    pub name: String,
+    pub kind: DeviceKind,
+    pub id: u16,
+}
+
+/// One step: its 1-based line in the file, the line's text (without comment) and what it
+/// does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub line: usize,
+    pub text: String,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// `fxo1 call [from N] [name "X"] [cid MODE]`
+    Call { device: String, from: Option<String>, name: Option<String>, cid: CidDelivery },
+    /// `fxo1 hang-up` (open-loop disconnect) or `fxs3 hang-up` (= `on-hook`).
+    HangUp { device: String },
+    /// `fxs3 off-hook`
+    OffHook { device: String },
+    /// `fxs3 on-hook`
+    OnHook { device: String },
+    /// `fxs3 flash`
+    Flash { device: String },
+    /// `fxs3 dial 202` (DTMF; the phone must be off hook)
+    Dial { device: String, digits: String },
+    /// `fxo1 send dtmf "*#*9"`
+    SendDtmf { device: String, digits: String },
+    /// `fxo1 play tone 1004 [at -13 dBm0] for 2s`
+    PlayTone { device: String, freq_hz: u16, level_dbm0: f32, duration_ms: u64 },
+    /// `fxo1 play silence for 1s`
+    PlaySilence { device: String, duration_ms: u64 },
+    /// `wait 500ms`
+    Wait { duration_ms: u64 },
+    /// `expect …`
+    Expect(Expectation),
+}
+
+/// How the window of an expectation is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `within D`: the condition must become true at some tick in the window.
+    Within,
+    /// `for D`: the condition must hold at every tick of the window.
+    Throughout,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub subject: Subject,
+    /// `not`: the condition must be false at every tick of the window (whatever the mode).
+    pub negated: bool,
+    pub mode: Mode,
+    pub window_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject {
+    Device { device: String, condition: Condition },
+    Cdr(CdrMatch),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    /// fxo: the box answered the current call (went off hook while we alerted).
+    Answered,
+    /// fxo: the box's loop is open now.
+    OnHook,
+    /// fxo: the box's loop is closed now.
+    OffHook,
+    /// fxs: ringing voltage on the line now.
+    Ringing,
+    /// fxs: at least N ring bursts since the phone last changed hook state.
+    Rings(u32),
+    /// fxs: the latest decoded caller ID has this number (and name).
+    CallerId { number: String, name: Option<String> },
+    /// fxs: battery (line feed) present.
+    Battery,
+    /// The tone has been present, above the level, for at least `min_ms` without a break.
+    HearsTone { freq_hz: u16, min_dbm0: f32, min_ms: u64 },
+    /// These DTMF digits were heard, in order, after those matched by earlier steps.
+    HearsDtmf(String),
+    /// Everything below −45 dBm0 for at least `min_ms`.
+    HearsSilence { min_ms: u64 },
+}
+
+/// `expect cdr …`: a CDR written since the scenario started, not matched by an earlier
+/// step, with every field given equal.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CdrMatch {
+    pub disposition: Option<String>,
+    pub cause: Option<i64>,
+    /// `from N` / `from none` (`Some(None)`: no caller number).
+    pub from: Option<Option<String>>,
+    pub to: Option<Option<String>>,
+    pub talk_min_ms: Option<i64>,
+    pub talk_max_ms: Option<i64>,
+    pub ring_min_ms: Option<i64>,
+    pub ring_max_ms: Option<i64>,
+}
+
+pub(crate) fn fmt_duration(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+fn fmt_signed_duration(ms: i64) -> String {
+    if ms < 0 {
+        format!("-{}", fmt_duration(ms.unsigned_abs()))
+    } else {
+        fmt_duration(ms as u64)
+    }
+}
+
+pub(crate) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+pub(crate) fn cid_name(cid: CidDelivery) -> &'static str {
+    match cid {
+        CidDelivery::None => "none",
+        CidDelivery::EtsiFskBeforeRing => "etsi-before-ring",
+        CidDelivery::EtsiFskAfterFirstRing => "etsi-after-ring",
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Call { device, from, name, cid } => {
+                write!(f, "{device} call")?;
+                if let Some(from) = from {
+                    write!(f, " from {}", quote(from))?;
+                }
+                if let Some(name) = name {
+                    write!(f, " name {}", quote(name))?;
+                }
+                write!(f, " cid {}", cid_name(*cid))
+            }
+            Action::HangUp { device } => write!(f, "{device} hang-up"),
+            Action::OffHook { device } => write!(f, "{device} off-hook"),
+            Action::OnHook { device } => write!(f, "{device} on-hook"),
+            Action::Flash { device } => write!(f, "{device} flash"),
+            Action::Dial { device, digits } => write!(f, "{device} dial {}", quote(digits)),
+            Action::SendDtmf { device, digits } => write!(f, "{device} send dtmf {}", quote(digits)),
+            Action::PlayTone { device, freq_hz, level_dbm0, duration_ms } => {
+                write!(f, "{device} play tone {freq_hz} at {level_dbm0} dBm0 for {}", fmt_duration(*duration_ms))
+            }
+            Action::PlaySilence { device, duration_ms } => {
+                write!(f, "{device} play silence for {}", fmt_duration(*duration_ms))
+            }
+            Action::Wait { duration_ms } => write!(f, "wait {}", fmt_duration(*duration_ms)),
+            Action::Expect(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("expect ")?;
+        match &self.subject {
+            Subject::Device { device, condition } => {
+                write!(f, "{device} ")?;
+                if self.negated {
+                    f.write_str("not ")?;
+                }
+                write!(f, "{condition}")?;
+            }
+            Subject::Cdr(m) => write!(f, "cdr{m}")?,
+        }
+        let word = match self.mode {
+            Mode::Within => "within",
+            Mode::Throughout => "for",
+        };
+        write!(f, " {word} {}", fmt_duration(self.window_ms))
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Condition::Answered => f.write_str("answered"),
+            Condition::OnHook => f.write_str("on-hook"),
+            Condition::OffHook => f.write_str("off-hook"),
+            Condition::Ringing => f.write_str("ringing"),
+            Condition::Rings(n) => write!(f, "rings {n}"),
+            Condition::CallerId { number, name } => {
+                write!(f, "caller-id {}", quote(number))?;
+                if let Some(name) = name {
+                    write!(f, " name {}", quote(name))?;
+                }
+                Ok(())
+            }
+            Condition::Battery => f.write_str("battery"),
+            Condition::HearsTone { freq_hz, min_dbm0, min_ms } => {
+                write!(f, "hears tone {freq_hz} above {min_dbm0} dBm0 for {}", fmt_duration(*min_ms))
+            }
+            Condition::HearsDtmf(digits) => write!(f, "hears dtmf {}", quote(digits)),
+            Condition::HearsSilence { min_ms } => write!(f, "hears silence for {}", fmt_duration(*min_ms)),
+        }
+    }
+}
+
+impl fmt::Display for CdrMatch {
+    /// The field list, each with a leading space.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(d) = &self.disposition {
+            write!(f, " disposition {d}")?;
+        }
+        if let Some(c) = self.cause {
+            write!(f, " cause {c}")?;
+        }
+        for (word, value) in [("from", &self.from), ("to", &self.to)] {
+            match value {
+                Some(Some(n)) => write!(f, " {word} {}", quote(n))?,
+                Some(None) => write!(f, " {word} none")?,
+                None => {}
+            }
+        }
+        for (word, op, value) in [
+            ("talk", ">=", self.talk_min_ms),
+            ("talk", "<=", self.talk_max_ms),
+            ("ring", ">=", self.ring_min_ms),
+            ("ring", "<=", self.ring_max_ms),
+        ] {
+            if let Some(ms) = value {
+                write!(f, " {word} {op} {}", fmt_signed_duration(ms))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,494 @@
+//! Runs a [`Scenario`] against a [`Rig`]: one line of output per step, stops at the first
+//! failed step with a message naming it, its line and what was seen instead.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::Write;
+
+use far_end::{PlayItem, Rig, ToneMeter, BLOCK_MS, DEFAULT_MIN_SHARE, SILENCE_DBM0};
+
+use crate::ast::*;
+
+/// CDRs are read at most this often while an `expect cdr` waits (rig time).
+const CDR_POLL_MS: u64 = 200;
+/// How many of the newest CDRs an `expect cdr` looks at.
+const CDR_LOOKBACK: usize = 50;
+
+/// One call detail record as the scenario sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CdrView {
+    pub id: i64,
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    pub disposition: String,
+    /// Q.850 cause.
+    pub cause: i64,
+    pub talk_ms: i64,
+    pub ring_ms: i64,
+}
+
+impl fmt::Display for CdrView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "#{} {} → {} {} cause {} ring {}ms talk {}ms",
+            self.id,
+            self.caller.as_deref().unwrap_or("none"),
+            self.callee.as_deref().unwrap_or("none"),
+            self.disposition,
+            self.cause,
+            self.ring_ms,
+            self.talk_ms
+        )
+    }
+}
+
+/// Where CDRs come from (the box's database, its web API…); the `hil` binary implements it.
+pub trait CdrSource {
+    /// The `count` newest CDRs, any order.
+    fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>>;
+}
+
+/// A source with no CDRs (scenarios without `expect cdr`).
+pub struct NoCdrs;
+
+impl CdrSource for NoCdrs {
+    fn latest(&mut self, _count: usize) -> anyhow::Result<Vec<CdrView>> {
+        Ok(Vec::new())
+    }
+}
+
+/// A scenario that passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub name: String,
+    pub steps: usize,
+    /// Rig time the run took.
+    pub rig_ms: u64,
+}
+
+/// The step that failed and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailure {
+    pub file: String,
+    pub line: usize,
+    /// The step's text.
+    pub step: String,
+    /// What went wrong and what was seen instead.
+    pub message: String,
+    /// Rig time of the failure.
+    pub at_ms: u64,
+    /// Every device's state at the failure, one per line.
+    pub devices: String,
+}
+
+impl fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: `{}` failed at t={:.2}s: {}", self.file, self.line, self.step, secs(self.at_ms), self.message)?;
+        if !self.devices.is_empty() {
+            f.write_str("\n  devices:")?;
+            for line in self.devices.lines() {
+                write!(f, "\n    {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for StepFailure {}
+
+fn secs(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// Runs `scenario` on `rig` (already connected to the box), reading CDRs from `cdrs`
+/// and printing one line per step to `out`.
+pub fn run(
+    scenario: &Scenario,
+    rig: &mut Rig,
+    cdrs: &mut dyn CdrSource,
+    out: &mut dyn Write,
+) -> Result<Report, StepFailure> {
+    let started = rig.now_ms();
+    let mut exec = Exec { rig, cdrs, dtmf_cursor: HashMap::new(), cdr_baseline: None, cdr_used: HashSet::new() };
+    let _ = writeln!(out, "scenario: {} ({})", scenario.name, scenario.file);
+    let first_cdr_step = scenario.steps.iter().find(|s| {
+        matches!(&s.action, Action::Expect(Expectation { subject: Subject::Cdr(_), .. }))
+    });
+    if let Some(step) = first_cdr_step {
+        // CDRs already in the database belong to earlier runs.
+        match exec.cdrs.latest(1) {
+            Ok(list) => exec.cdr_baseline = list.iter().map(|c| c.id).max(),
+            Err(e) => {
+                return Err(exec.failure(scenario, step, format!("cannot read CDRs at scenario start: {e:#}")));
+            }
+        }
+    }
+    for step in &scenario.steps {
+        match exec.step(&step.action) {
+            Ok(detail) => {
+                let _ = writeln!(out, "[ok] {}: {}{}", step.line, step.text, detail);
+            }
+            Err(message) => {
+                let _ = writeln!(out, "[FAIL] {}: {}: {}", step.line, step.text, message);
+                let failure = exec.failure(scenario, step, message);
+                if !failure.devices.is_empty() {
+                    for line in failure.devices.lines() {
+                        let _ = writeln!(out, "    {line}");
+                    }
+                }
+                return Err(failure);
+            }
+        }
+    }
+    let rig_ms = exec.rig.now_ms() - started;
+    let _ = writeln!(out, "passed: {} ({} steps, {:.2}s of line time)", scenario.name, scenario.steps.len(), secs(rig_ms));
+    Ok(Report { name: scenario.name.clone(), steps: scenario.steps.len(), rig_ms })
+}
+
+struct Exec<'a> {
+    rig: &'a mut Rig,
+    cdrs: &'a mut dyn CdrSource,
+    /// Per device: how many received DTMF digits earlier `hears dtmf` steps matched.
+    dtmf_cursor: HashMap<String, usize>,
+    cdr_baseline: Option<i64>,
+    cdr_used: HashSet<i64>,
+}
+
+/// CDR polling state of one `expect cdr`.
+#[derive(Default)]
+struct CdrPoll {
+    next_ms: u64,
+    last_seen: Vec<CdrView>,
+    last_error: Option<String>,
+}
+
+impl Exec<'_> {
+    fn failure(&self, scenario: &Scenario, step: &Step, message: String) -> StepFailure {
+        StepFailure {
+            file: scenario.file.clone(),
+            line: step.line,
+            step: step.text.clone(),
+            message,
+            at_ms: self.rig.now_ms(),
+            devices: self.rig.state_summary(),
+        }
+    }
+
+    fn not_in_rig(&self, device: &str, what: &str) -> String {
+        let names: Vec<&str> = self.rig.names().collect();
+        format!("the rig has no {what} named {device} (it has: {})", names.join(", "))
+    }
+
+    fn step(&mut self, action: &Action) -> Result<String, String> {
+        let now = self.rig.now_ms();
+        match action {
+            Action::Call { device, from, name, cid } => {
+                let missing = self.not_in_rig(device, "telco line");
+                let line = self.rig.telco_mut(device).ok_or(missing)?;
+                line.place_call(now, from.as_deref(), name.as_deref(), *cid).map_err(|e| e.to_string())?;
+            }
+            Action::HangUp { device } => {
+                if let Some(line) = self.rig.telco_mut(device) {
+                    line.hang_up(now);
+                } else if let Some(phone) = self.rig.phone_mut(device) {
+                    phone.hang_up(now);
+                } else {
+                    return Err(self.not_in_rig(device, "device"));
+                }
+            }
+            Action::OffHook { device } => self.phone(device)?.go_off_hook(now),
+            Action::OnHook { device } => self.phone(device)?.hang_up(now),
+            Action::Flash { device } => self.phone(device)?.flash(now).map_err(|e| e.to_string())?,
+            Action::Dial { device, digits } => self.phone(device)?.dial(now, digits).map_err(|e| e.to_string())?,
+            Action::SendDtmf { device, digits } => self.play(device, PlayItem::Dtmf(digits.clone()))?,
+            Action::PlayTone { device, freq_hz, level_dbm0, duration_ms } => self.play(
+                device,
+                PlayItem::Tone {
+                    freq_hz: *freq_hz,
+                    level_dbm0: *level_dbm0,
+                    duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX),
+                },
+            )?,
+            Action::PlaySilence { device, duration_ms } => self.play(
+                device,
+                PlayItem::Silence { duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX) },
+            )?,
+            Action::Wait { duration_ms } => self.rig.run_for(*duration_ms).map_err(|e| format!("rig: {e}"))?,
+            Action::Expect(e) => return self.expect(e),
+        }
+        Ok(String::new())
+    }
+
+    fn phone(&mut self, device: &str) -> Result<&mut far_end::Phone, String> {
+        let missing = self.not_in_rig(device, "phone");
+        self.rig.phone_mut(device).ok_or(missing)
+    }
+
+    fn play(&mut self, device: &str, item: PlayItem) -> Result<(), String> {
+        let result = if let Some(line) = self.rig.telco_mut(device) {
+            line.mouth().push(item)
+        } else if let Some(phone) = self.rig.phone_mut(device) {
+            phone.mouth().push(item)
+        } else {
+            return Err(self.not_in_rig(device, "device"));
+        };
+        result.map_err(|e| e.to_string())
+    }
+
+    fn expect(&mut self, e: &Expectation) -> Result<String, String> {
+        let start = self.rig.now_ms();
+        let end = start + e.window_ms;
+        let mut poll = CdrPoll { next_ms: start, ..CdrPoll::default() };
+        // `within` may already be satisfied; `for` and `not` judge the blocks exchanged
+        // during the window, so they look first after one tick (at least one look).
+        let eventually = !e.negated && e.mode == Mode::Within;
+        if !eventually {
+            self.rig.step().map_err(|err| format!("rig: {err}"))?;
+        }
+        loop {
+            let now = self.rig.now_ms();
+            let last_tick = now >= end.max(start + BLOCK_MS);
+            let consume = !e.negated;
+            let holds = self.evaluate(&e.subject, consume, &mut poll, last_tick)?;
+            let elapsed = secs(now - start);
+            match (e.negated, e.mode) {
+                (false, Mode::Within) if holds => return Ok(format!(" (after {elapsed:.2}s)")),
+                (false, Mode::Throughout) if !holds => {
+                    return Err(format!("stopped holding after {elapsed:.2}s: {}", self.seen(&e.subject, &poll)))
+                }
+                (true, _) if holds => {
+                    return Err(format!("happened after {elapsed:.2}s: {}", self.seen(&e.subject, &poll)))
+                }
+                _ => {}
+            }
+            if last_tick {
+                break;
+            }
+            self.rig.step().map_err(|err| format!("rig: {err}"))?;
+        }
+        if !e.negated && e.mode == Mode::Within {
+            Err(format!("not seen within {}: {}", fmt_duration(e.window_ms), self.seen(&e.subject, &poll)))
+        } else {
+            Ok(format!(" (held for {:.2}s)", secs(e.window_ms)))
+        }
+    }
+
+    /// Whether the condition holds now. `consume`: a satisfied `hears dtmf` or `cdr`
+    /// marks what it matched as used.
+    fn evaluate(&mut self, subject: &Subject, consume: bool, poll: &mut CdrPoll, last_tick: bool) -> Result<bool, String> {
+        match subject {
+            Subject::Cdr(m) => Ok(self.evaluate_cdr(m, consume, poll, last_tick)),
+            Subject::Device { device, condition } => {
+                let now = self.rig.now_ms();
+                let missing = self.not_in_rig(device, "device");
+                let device_ref = self.rig.device(device).ok_or(missing)?;
+                Ok(match (condition, device_ref) {
+                    (Condition::Answered, far_end::AnyDevice::Telco(t)) => t.answered_at_ms().is_some(),
+                    (Condition::OnHook, far_end::AnyDevice::Telco(t)) => !t.box_off_hook(),
+                    (Condition::OffHook, far_end::AnyDevice::Telco(t)) => t.box_off_hook(),
+                    (Condition::Ringing, far_end::AnyDevice::Phone(p)) => p.ringing(),
+                    (Condition::Rings(n), far_end::AnyDevice::Phone(p)) => p.ring_bursts() >= *n,
+                    (Condition::Battery, far_end::AnyDevice::Phone(p)) => p.battery(),
+                    (Condition::CallerId { number, name }, far_end::AnyDevice::Phone(p)) => {
+                        p.last_caller_id().is_some_and(|c| {
+                            c.number.as_deref() == Some(number.as_str())
+                                && name.as_ref().is_none_or(|n| c.name.as_deref() == Some(n.as_str()))
+                        })
+                    }
+                    (Condition::HearsTone { freq_hz, min_dbm0, min_ms }, d) => {
+                        let meter = ear(d).ok_or_else(|| format!("{device} has no ear"))?.meter();
+                        meter.tone_run_ms(f32::from(*freq_hz), *min_dbm0, DEFAULT_MIN_SHARE, *min_ms) >= *min_ms
+                    }
+                    (Condition::HearsSilence { min_ms }, d) => {
+                        let meter = ear(d).ok_or_else(|| format!("{device} has no ear"))?.meter();
+                        meter.silence_run_ms(SILENCE_DBM0, *min_ms) >= *min_ms
+                    }
+                    (Condition::HearsDtmf(want), d) => {
+                        let heard: String = ear(d).ok_or_else(|| format!("{device} has no ear"))?.digit_string();
+                        let from = self.dtmf_cursor.get(device).copied().unwrap_or(0).min(heard.len());
+                        match heard[from..].find(want.as_str()) {
+                            Some(at) => {
+                                if consume {
+                                    self.dtmf_cursor.insert(device.clone(), from + at + want.len());
+                                }
+                                true
+                            }
+                            None => false,
+                        }
+                    }
+                    (c, _) => return Err(format!("`{c}` cannot be checked on {device} at {}ms", now)),
+                })
+            }
+        }
+    }
+
+    fn evaluate_cdr(&mut self, m: &CdrMatch, consume: bool, poll: &mut CdrPoll, last_tick: bool) -> bool {
+        let now = self.rig.now_ms();
+        if now < poll.next_ms && !last_tick {
+            return false;
+        }
+        poll.next_ms = now + CDR_POLL_MS;
+        match self.cdrs.latest(CDR_LOOKBACK) {
+            Ok(mut list) => {
+                poll.last_error = None;
+                list.retain(|c| self.cdr_baseline.is_none_or(|b| c.id > b) && !self.cdr_used.contains(&c.id));
+                list.sort_by_key(|c| c.id);
+                let found = list.iter().find(|c| cdr_matches(m, c)).map(|c| c.id);
+                poll.last_seen = list;
+                match found {
+                    Some(id) => {
+                        if consume {
+                            self.cdr_used.insert(id);
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Err(e) => {
+                poll.last_error = Some(format!("{e:#}"));
+                false
+            }
+        }
+    }
+
+    /// What was seen instead, for failure messages.
+    fn seen(&self, subject: &Subject, poll: &CdrPoll) -> String {
+        match subject {
+            Subject::Cdr(_) => {
+                let mut s = if poll.last_seen.is_empty() {
+                    "no new CDR was written".to_string()
+                } else {
+                    let list: Vec<String> = poll.last_seen.iter().map(|c| c.to_string()).collect();
+                    format!("new CDRs: {}", list.join("; "))
+                };
+                if let Some(e) = &poll.last_error {
+                    s.push_str(&format!(" (reading CDRs failed: {e})"));
+                }
+                s
+            }
+            Subject::Device { device, condition } => {
+                let Some(d) = self.rig.device(device) else { return format!("no device {device}") };
+                match (condition, d) {
+                    (Condition::Answered, far_end::AnyDevice::Telco(t)) => format!(
+                        "the line is {:?}, box loop {}, {} ring bursts sent",
+                        t.state(),
+                        if t.box_off_hook() { "closed" } else { "open" },
+                        t.ring_bursts()
+                    ),
+                    (Condition::OnHook | Condition::OffHook, far_end::AnyDevice::Telco(t)) => {
+                        format!("the box's loop is {}", if t.box_off_hook() { "closed (off hook)" } else { "open (on hook)" })
+                    }
+                    (Condition::Ringing | Condition::Rings(_) | Condition::Battery, far_end::AnyDevice::Phone(p)) => {
+                        format!(
+                            "ringing {}, battery {}, {} ring bursts since the phone last changed hook state",
+                            if p.ringing() { "on" } else { "off" },
+                            if p.battery() { "on" } else { "off" },
+                            p.ring_bursts()
+                        )
+                    }
+                    (Condition::CallerId { .. }, far_end::AnyDevice::Phone(p)) => {
+                        if p.caller_ids().is_empty() {
+                            "no caller ID was received".to_string()
+                        } else {
+                            let list: Vec<String> = p
+                                .caller_ids()
+                                .iter()
+                                .map(|c| match &c.error {
+                                    Some(e) => format!("at {:.2}s undecodable: {e}", secs(c.at_ms)),
+                                    None => format!(
+                                        "at {:.2}s number {} name {}",
+                                        secs(c.at_ms),
+                                        c.number.as_deref().or(c.number_absent).unwrap_or("-"),
+                                        c.name.as_deref().unwrap_or("-")
+                                    ),
+                                })
+                                .collect();
+                            format!("caller IDs received: {}", list.join("; "))
+                        }
+                    }
+                    (Condition::HearsTone { freq_hz, min_dbm0, .. }, d) => match ear(d) {
+                        Some(e) => describe_tone(e.meter(), f32::from(*freq_hz), *min_dbm0, &e.summary()),
+                        None => String::new(),
+                    },
+                    (Condition::HearsSilence { .. }, d) => match ear(d) {
+                        Some(e) => format!(
+                            "longest silence in the last {:.0}s: {}ms; now {}",
+                            secs(far_end::HISTORY_MS),
+                            longest_silence(e.meter()),
+                            e.summary()
+                        ),
+                        None => String::new(),
+                    },
+                    (Condition::HearsDtmf(_), d) => match ear(d) {
+                        Some(e) => {
+                            let heard = e.digit_string();
+                            let from = self.dtmf_cursor.get(device).copied().unwrap_or(0).min(heard.len());
+                            format!("DTMF heard since the last match: {:?} (all: {:?})", &heard[from..], heard)
+                        }
+                        None => String::new(),
+                    },
+                    _ => d_summary(d),
+                }
+            }
+        }
+    }
+}
+
+fn d_summary(d: &far_end::AnyDevice) -> String {
+    use far_end::FarEndDevice;
+    d.state_summary()
+}
+
+fn ear(d: &far_end::AnyDevice) -> Option<&far_end::Ear> {
+    match d {
+        far_end::AnyDevice::Telco(t) => Some(t.ear()),
+        far_end::AnyDevice::Phone(p) => Some(p.ear()),
+        far_end::AnyDevice::Other(_) => None,
+    }
+}
+
+fn describe_tone(meter: &ToneMeter, freq: f32, min_dbm0: f32, now: &str) -> String {
+    let (mut longest, mut run, mut loudest) = (0u64, 0u64, f32::NEG_INFINITY);
+    for ago in (0..meter.len()).rev() {
+        if let Some(m) = meter.measure(freq, ago) {
+            loudest = loudest.max(m.level_dbm0);
+            if m.is_present(min_dbm0, DEFAULT_MIN_SHARE) {
+                run += BLOCK_MS;
+                longest = longest.max(run);
+            } else {
+                run = 0;
+            }
+        }
+    }
+    format!(
+        "in the last {:.0}s {freq} Hz was above {min_dbm0} dBm0 for at most {longest}ms (loudest {loudest:.1} dBm0); now {now}",
+        secs(far_end::HISTORY_MS)
+    )
+}
+
+fn longest_silence(meter: &ToneMeter) -> u64 {
+    let (mut longest, mut run) = (0u64, 0u64);
+    for ago in (0..meter.len()).rev() {
+        match meter.block_level_dbm0(ago) {
+            Some(l) if l < SILENCE_DBM0 => {
+                run += BLOCK_MS;
+                longest = longest.max(run);
+            }
+            _ => run = 0,
+        }
+    }
+    longest
+}
+
+fn cdr_matches(m: &CdrMatch, c: &CdrView) -> bool {
+    m.disposition.as_ref().is_none_or(|d| d.eq_ignore_ascii_case(&c.disposition))
+        && m.cause.is_none_or(|x| x == c.cause)
+        && m.from.as_ref().is_none_or(|f| f.as_deref() == c.caller.as_deref())
+        && m.to.as_ref().is_none_or(|t| t.as_deref() == c.callee.as_deref())
+        && m.talk_min_ms.is_none_or(|x| c.talk_ms >= x)
+        && m.talk_max_ms.is_none_or(|x| c.talk_ms <= x)
+        && m.ring_min_ms.is_none_or(|x| c.ring_ms >= x)
+        && m.ring_max_ms.is_none_or(|x| c.ring_ms <= x)
+}

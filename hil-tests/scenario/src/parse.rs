@@ -1,0 +1,608 @@
+//! Scenario text → [`Scenario`]. Every error names `file:line` and what is wrong.
+
+use std::fmt;
+use std::path::Path;
+
+use far_end::{CidDelivery, HISTORY_MS};
+use soft_hardware::DeviceKind;
+
+use crate::ast::*;
+
+/// Longest window or duration a step may ask for.
+const MAX_DURATION_MS: u64 = 3_600_000;
+/// Default `for` of `hears silence`.
+const DEFAULT_SILENCE_MS: u64 = 500;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub file: String,
+    /// 1-based; 0 when the whole file is concerned (e.g. a missing `name:`).
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Reads and parses a scenario file.
+pub fn parse_file(path: &Path) -> Result<Scenario, ParseError> {
+    let file = path.display().to_string();
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| ParseError { file: file.clone(), line: 0, message: format!("cannot read: {e}") })?;
+    parse(&source, &file)
+}
+
+/// Parses scenario text; `file` is only used in messages.
+pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
+    let mut name: Option<String> = None;
+    let mut config: Option<String> = None;
+    let mut devices: Option<Vec<DeviceSpec>> = None;
+    let mut steps = Vec::new();
+    for (index, raw) in source.lines().enumerate() {
+        let line = index + 1;
+        let err = |message: String| ParseError { file: file.to_owned(), line, message };
+        let (tokens, text) = tokenize(raw).map_err(err)?;
+        if tokens.is_empty() {
+            continue;
+        }
+        let header = match &tokens[0] {
+            Tok::Word(w) if w.ends_with(':') => Some(w.trim_end_matches(':').to_owned()),
+            _ => None,
+        };
+        if let Some(key) = header {
+            let rest: Vec<&str> = tokens[1..].iter().map(Tok::text).collect();
+            match key.as_str() {
+                "name" => {
+                    if name.is_some() {
+                        return Err(err("`name:` given twice".into()));
+                    }
+                    if rest.is_empty() {
+                        return Err(err("`name:` needs a text".into()));
+                    }
+                    name = Some(rest.join(" "));
+                }
+                "config" => {
+                    if config.is_some() {
+                        return Err(err("`config:` given twice".into()));
+                    }
+                    match rest.as_slice() {
+                        [dir] if valid_config_name(dir) => config = Some((*dir).to_owned()),
+                        [dir] => return Err(err(format!("config {dir:?}: use a directory name under hil-tests/configs/ (letters, digits, - and _)"))),
+                        _ => return Err(err("`config:` takes exactly one directory name".into())),
+                    }
+                }
+                "devices" => {
+                    if devices.is_some() {
+                        return Err(err("`devices:` given twice".into()));
+                    }
+                    if !steps.is_empty() {
+                        return Err(err("`devices:` must come before the first step".into()));
+                    }
+                    let mut list: Vec<DeviceSpec> = Vec::new();
+                    for word in rest {
+                        let spec = parse_device_name(word).map_err(err)?;
+                        if list.iter().any(|d| d.name == spec.name) {
+                            return Err(err(format!("device {word} listed twice")));
+                        }
+                        if list.iter().any(|d| d.id == spec.id) {
+                            return Err(err(format!("device id {} used twice (ids are unique across kinds)", spec.id)));
+                        }
+                        list.push(spec);
+                    }
+                    if list.is_empty() {
+                        return Err(err("`devices:` needs at least one device (e.g. fxo1 fxs3)".into()));
+                    }
+                    devices = Some(list);
+                }
+                other => return Err(err(format!("unknown header `{other}:` (expected name:, config: or devices:)"))),
+            }
+            continue;
+        }
+        let declared = devices.as_deref().unwrap_or(&[]);
+        let mut cursor = Cursor { tokens: &tokens, at: 0, declared, devices_given: devices.is_some() };
+        let action = cursor.step().map_err(err)?;
+        steps.push(Step { line, text: text.trim().to_owned(), action });
+    }
+    let whole = |message: &str| ParseError { file: file.to_owned(), line: 0, message: message.to_owned() };
+    let name = name.ok_or_else(|| whole("missing `name:` header"))?;
+    let devices = devices.ok_or_else(|| whole("missing `devices:` header"))?;
+    if steps.is_empty() {
+        return Err(whole("no steps"));
+    }
+    Ok(Scenario { file: file.to_owned(), name, config, devices, steps })
+}
+
+fn valid_config_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Word(String),
+    Quoted(String),
+}
+
+impl Tok {
+    fn text(&self) -> &str {
+        match self {
+            Tok::Word(s) | Tok::Quoted(s) => s,
+        }
+    }
+}
+
+/// Splits a line into words and "quoted strings"; a `#` that begins a word (outside
+/// quotes) starts a comment, so `*#*9` is a word but `#9` must be quoted.
+/// Returns the tokens and the line's text before the comment.
+fn tokenize(line: &str) -> Result<(Vec<Tok>, &str), String> {
+    let mut tokens = Vec::new();
+    let mut chars = line.char_indices().peekable();
+    let mut end = line.len();
+    while let Some(&(i, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '#' {
+            end = i;
+            break;
+        } else if c == '"' {
+            chars.next();
+            let mut s = String::new();
+            let mut closed = false;
+            while let Some((_, c)) = chars.next() {
+                match c {
+                    '"' => {
+                        closed = true;
+                        break;
+                    }
+                    '\\' => match chars.next() {
+                        Some((_, e)) => s.push(e),
+                        None => break,
+                    },
+                    c => s.push(c),
+                }
+            }
+            if !closed {
+                return Err("unterminated quoted string".into());
+            }
+            tokens.push(Tok::Quoted(s));
+        } else {
+            let mut s = String::new();
+            while let Some(&(_, c)) = chars.peek() {
+                if c.is_whitespace() || c == '"' {
+                    break;
+                }
+                s.push(c);
+                chars.next();
+            }
+            tokens.push(Tok::Word(s));
+        }
+    }
+    Ok((tokens, &line[..end]))
+}
+
+fn parse_device_name(word: &str) -> Result<DeviceSpec, String> {
+    let (kind, digits) = if let Some(d) = word.strip_prefix("fxo") {
+        (DeviceKind::Fxo, d)
+    } else if let Some(d) = word.strip_prefix("fxs") {
+        (DeviceKind::Fxs, d)
+    } else if word.starts_with("span") {
+        return Err(format!("{word}: E1 spans have no far-end simulator yet (use fxoN or fxsN)"));
+    } else {
+        return Err(format!("{word:?} is not a device (expected fxoN or fxsN, e.g. fxo1, fxs3)"));
+    };
+    let id: u16 = digits
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| format!("{word:?}: the device id must be a number from 1 to 65535"))?;
+    Ok(DeviceSpec { name: word.to_owned(), kind, id })
+}
+
+/// `10s`, `500ms`, `1.5s`, `2min`.
+pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
+    let bad = || format!("bad duration {text:?}: expected a number with ms, s or min (e.g. 500ms, 10s, 1.5s)");
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("min") {
+        (n, 60_000.0)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return Err(bad());
+    };
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(bad());
+    }
+    let ms = (value * scale).round();
+    if ms > MAX_DURATION_MS as f64 {
+        return Err(format!("duration {text} is longer than the 1 hour limit"));
+    }
+    Ok(ms as u64)
+}
+
+fn check_digits(digits: &str) -> Result<(), String> {
+    if digits.is_empty() {
+        return Err("no digits given (quote digits that contain #, e.g. \"*#*9\")".into());
+    }
+    if let Some(bad) = digits.chars().find(|c| !matches!(c, '0'..='9' | 'A'..='D' | 'a'..='d' | '*' | '#')) {
+        return Err(format!("{bad:?} in {digits:?} is not a DTMF digit (0-9, A-D, *, #)"));
+    }
+    Ok(())
+}
+
+struct Cursor<'a> {
+    tokens: &'a [Tok],
+    at: usize,
+    declared: &'a [DeviceSpec],
+    devices_given: bool,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<&str> {
+        self.tokens.get(self.at).map(Tok::text)
+    }
+    /// Peeks an unquoted word (keywords are never quoted).
+    fn peek_word(&self) -> Option<&str> {
+        match self.tokens.get(self.at) {
+            Some(Tok::Word(w)) => Some(w),
+            _ => None,
+        }
+    }
+    fn eat(&mut self, word: &str) -> bool {
+        if self.peek_word() == Some(word) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn next(&mut self, what: &str) -> Result<String, String> {
+        match self.tokens.get(self.at) {
+            Some(t) => {
+                self.at += 1;
+                Ok(t.text().to_owned())
+            }
+            None => Err(format!("missing {what}")),
+        }
+    }
+    fn expect_word(&mut self, word: &str, context: &str) -> Result<(), String> {
+        if self.eat(word) {
+            Ok(())
+        } else {
+            Err(match self.peek() {
+                Some(got) => format!("{context}: expected `{word}`, found {got:?}"),
+                None => format!("{context}: expected `{word}`"),
+            })
+        }
+    }
+    fn done(&self, context: &str) -> Result<(), String> {
+        match self.peek() {
+            None => Ok(()),
+            Some(extra) => Err(format!("unexpected {extra:?} after {context}")),
+        }
+    }
+    fn duration(&mut self, what: &str) -> Result<u64, String> {
+        let text = self.next(what)?;
+        parse_duration(&text)
+    }
+    fn level(&mut self, what: &str) -> Result<f32, String> {
+        let text = self.next(what)?;
+        let lower = text.to_ascii_lowercase();
+        let number = lower.strip_suffix("dbm0").unwrap_or(&lower);
+        let level: f32 = number
+            .parse()
+            .ok()
+            .filter(|l: &f32| l.is_finite() && (-80.0..=3.0).contains(l))
+            .ok_or_else(|| format!("bad level {text:?}: expected dBm0 between -80 and 3, e.g. -13"))?;
+        if number.len() == lower.len() {
+            // Optional unit as a separate word.
+            if self.peek_word().map(str::to_ascii_lowercase).as_deref() == Some("dbm0") {
+                self.at += 1;
+            }
+        }
+        Ok(level)
+    }
+    fn freq(&mut self) -> Result<u16, String> {
+        let text = self.next("frequency in Hz")?;
+        let text_num = text.strip_suffix("Hz").unwrap_or(&text);
+        text_num
+            .parse::<u16>()
+            .ok()
+            .filter(|f| (100..=3900).contains(f))
+            .ok_or_else(|| format!("bad frequency {text:?}: expected Hz between 100 and 3900"))
+    }
+
+    fn device(&mut self) -> Result<DeviceSpec, String> {
+        let word = self.next("device")?;
+        let spec = parse_device_name(&word)?;
+        if !self.devices_given {
+            return Err("`devices:` must come before the first step".into());
+        }
+        match self.declared.iter().find(|d| d.name == spec.name) {
+            Some(d) => Ok(d.clone()),
+            None => Err(format!("device {word} is not listed in `devices:`")),
+        }
+    }
+
+    fn step(&mut self) -> Result<Action, String> {
+        if self.eat("wait") {
+            let duration_ms = self.duration("duration after `wait`")?;
+            self.done("wait")?;
+            return Ok(Action::Wait { duration_ms });
+        }
+        if self.eat("expect") {
+            return self.expect().map(Action::Expect);
+        }
+        let first = self.peek().unwrap_or_default().to_owned();
+        if parse_device_name(&first).is_err() {
+            return Err(format!(
+                "unknown step {first:?}: a step starts with `wait`, `expect` or a device name (fxo1 call, fxs3 off-hook, …)"
+            ));
+        }
+        let dev = self.device()?;
+        let device = dev.name.clone();
+        let verb = self.next(&format!("what {device} should do"))?;
+        let need = |kind: DeviceKind, what: &str| -> Result<(), String> {
+            if dev.kind == kind {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{what}` is for {} devices; {device} is an {}",
+                    kind.socket_prefix(),
+                    dev.kind.socket_prefix()
+                ))
+            }
+        };
+        let action = match verb.as_str() {
+            "call" => {
+                need(DeviceKind::Fxo, "call")?;
+                let (mut from, mut name, mut cid) = (None, None, CidDelivery::None);
+                while let Some(word) = self.peek_word().map(str::to_owned) {
+                    self.at += 1;
+                    match word.as_str() {
+                        "from" => from = Some(self.next("caller number after `from`")?),
+                        "name" => name = Some(self.next("caller name after `name`")?),
+                        "cid" => {
+                            let mode = self.next("caller ID mode after `cid`")?;
+                            cid = match mode.as_str() {
+                                "none" => CidDelivery::None,
+                                "etsi-before-ring" => CidDelivery::EtsiFskBeforeRing,
+                                "etsi-after-ring" => CidDelivery::EtsiFskAfterFirstRing,
+                                other => {
+                                    return Err(format!(
+                                        "unknown caller ID mode {other:?} (none, etsi-before-ring, etsi-after-ring)"
+                                    ))
+                                }
+                            };
+                        }
+                        other => return Err(format!("unexpected {other:?} in `call` (from, name, cid)")),
+                    }
+                }
+                self.done("call")?;
+                if let Some(n) = &from {
+                    if n.is_empty() || n.len() > 20 {
+                        return Err(format!("caller number {n:?} must be 1 to 20 characters"));
+                    }
+                }
+                if let Some(n) = &name {
+                    if n.len() > 50 {
+                        return Err(format!("caller name {n:?} is longer than 50 bytes"));
+                    }
+                }
+                Action::Call { device, from, name, cid }
+            }
+            "hang-up" => Action::HangUp { device },
+            "off-hook" => {
+                need(DeviceKind::Fxs, "off-hook")?;
+                Action::OffHook { device }
+            }
+            "on-hook" => {
+                need(DeviceKind::Fxs, "on-hook")?;
+                Action::OnHook { device }
+            }
+            "flash" => {
+                need(DeviceKind::Fxs, "flash")?;
+                Action::Flash { device }
+            }
+            "dial" => {
+                need(DeviceKind::Fxs, "dial")?;
+                let digits = self.next("digits to dial")?;
+                check_digits(&digits)?;
+                Action::Dial { device, digits }
+            }
+            "send" => {
+                self.expect_word("dtmf", "send")?;
+                let digits = self.next("DTMF digits (quote digits that contain #, e.g. \"*#*9\")")?;
+                check_digits(&digits)?;
+                Action::SendDtmf { device, digits }
+            }
+            "play" => {
+                if self.eat("silence") {
+                    self.expect_word("for", "play silence")?;
+                    let duration_ms = self.duration("duration")?;
+                    Action::PlaySilence { device, duration_ms }
+                } else {
+                    self.expect_word("tone", "play")?;
+                    let freq_hz = self.freq()?;
+                    let level_dbm0 = if self.eat("at") { self.level("level after `at`")? } else { -13.0 };
+                    self.expect_word("for", "play tone")?;
+                    let duration_ms = self.duration("duration")?;
+                    Action::PlayTone { device, freq_hz, level_dbm0, duration_ms }
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown action {other:?} for {device} (call, hang-up, off-hook, on-hook, flash, dial, send dtmf, play)"
+                ))
+            }
+        };
+        self.done(&verb)?;
+        Ok(action)
+    }
+
+    fn expect(&mut self) -> Result<Expectation, String> {
+        let (subject, negated) = if self.eat("cdr") {
+            (Subject::Cdr(self.cdr_match()?), false)
+        } else {
+            let dev = self.device()?;
+            let negated = self.eat("not");
+            let condition = self.condition(&dev)?;
+            (Subject::Device { device: dev.name, condition }, negated)
+        };
+        let (mode, window_ms) = if self.eat("within") {
+            (Mode::Within, self.duration("duration after `within`")?)
+        } else if self.eat("for") {
+            (Mode::Throughout, self.duration("duration after `for`")?)
+        } else {
+            (Mode::Within, DEFAULT_WINDOW_MS)
+        };
+        if matches!(subject, Subject::Cdr(_)) && mode == Mode::Throughout {
+            return Err("`expect cdr` takes `within`, not `for`".into());
+        }
+        self.done("the expectation")?;
+        Ok(Expectation { subject, negated, mode, window_ms })
+    }
+
+    fn condition(&mut self, dev: &DeviceSpec) -> Result<Condition, String> {
+        let word = self.next(&format!("what to expect of {}", dev.name))?;
+        let need = |kind: DeviceKind| -> Result<(), String> {
+            if dev.kind == kind {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{word}` can only be expected of {} devices; {} is an {}",
+                    kind.socket_prefix(),
+                    dev.name,
+                    dev.kind.socket_prefix()
+                ))
+            }
+        };
+        Ok(match word.as_str() {
+            "answered" => {
+                need(DeviceKind::Fxo)?;
+                Condition::Answered
+            }
+            "on-hook" => {
+                need(DeviceKind::Fxo)?;
+                Condition::OnHook
+            }
+            "off-hook" => {
+                need(DeviceKind::Fxo)?;
+                Condition::OffHook
+            }
+            "ringing" => {
+                need(DeviceKind::Fxs)?;
+                Condition::Ringing
+            }
+            "rings" => {
+                need(DeviceKind::Fxs)?;
+                let n = self.next("number of ring bursts")?;
+                Condition::Rings(n.parse().map_err(|_| format!("bad ring count {n:?}"))?)
+            }
+            "caller-id" => {
+                need(DeviceKind::Fxs)?;
+                let number = self.next("caller ID number")?;
+                let name = if self.eat("name") { Some(self.next("caller ID name")?) } else { None };
+                Condition::CallerId { number, name }
+            }
+            "battery" => {
+                need(DeviceKind::Fxs)?;
+                Condition::Battery
+            }
+            "hears" => {
+                let what = self.next("tone, dtmf or silence after `hears`")?;
+                match what.as_str() {
+                    "tone" => {
+                        let freq_hz = self.freq()?;
+                        let min_dbm0 = if self.eat("above") { self.level("level after `above`")? } else { DEFAULT_TONE_MIN_DBM0 };
+                        let min_ms = if self.eat("for") { self.duration("duration")? } else { DEFAULT_TONE_MIN_MS };
+                        check_history(min_ms)?;
+                        Condition::HearsTone { freq_hz, min_dbm0, min_ms }
+                    }
+                    "dtmf" => {
+                        let digits = self.next("DTMF digits")?;
+                        check_digits(&digits)?;
+                        Condition::HearsDtmf(digits)
+                    }
+                    "silence" => {
+                        let min_ms = if self.eat("for") { self.duration("duration")? } else { DEFAULT_SILENCE_MS };
+                        check_history(min_ms)?;
+                        Condition::HearsSilence { min_ms }
+                    }
+                    other => return Err(format!("`hears {other}`: expected tone, dtmf or silence")),
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown expectation {other:?} (answered, on-hook, off-hook, ringing, rings, caller-id, battery, hears)"
+                ))
+            }
+        })
+    }
+
+    fn cdr_match(&mut self) -> Result<CdrMatch, String> {
+        let mut m = CdrMatch::default();
+        let mut any = false;
+        while let Some(word) = self.peek_word().map(str::to_owned) {
+            if word == "within" || word == "for" {
+                break;
+            }
+            self.at += 1;
+            any = true;
+            match word.as_str() {
+                "disposition" => m.disposition = Some(self.next("disposition")?),
+                "cause" => {
+                    let c = self.next("cause")?;
+                    m.cause = Some(c.parse().map_err(|_| format!("bad cause {c:?}: expected a Q.850 number"))?);
+                }
+                "from" | "to" => {
+                    let v = self.next("number")?;
+                    let v = if v == "none" { None } else { Some(v) };
+                    if word == "from" {
+                        m.from = Some(v);
+                    } else {
+                        m.to = Some(v);
+                    }
+                }
+                "talk" | "ring" => {
+                    let op = self.next("`>=` or `<=`")?;
+                    let ms = self.duration("duration")? as i64;
+                    let slot = match (word.as_str(), op.as_str()) {
+                        ("talk", ">=") => &mut m.talk_min_ms,
+                        ("talk", "<=") => &mut m.talk_max_ms,
+                        ("ring", ">=") => &mut m.ring_min_ms,
+                        ("ring", "<=") => &mut m.ring_max_ms,
+                        _ => return Err(format!("`{word} {op}`: expected `>=` or `<=`")),
+                    };
+                    *slot = Some(ms);
+                }
+                other => {
+                    return Err(format!(
+                        "unknown CDR field {other:?} (disposition, cause, from, to, talk >=/<=, ring >=/<=)"
+                    ))
+                }
+            }
+        }
+        if !any {
+            return Err("`expect cdr` needs at least one field (e.g. disposition answered cause 16)".into());
+        }
+        Ok(m)
+    }
+}
+
+fn check_history(ms: u64) -> Result<(), String> {
+    if ms > HISTORY_MS {
+        Err(format!("at most {} of audio is kept; ask for a shorter duration", fmt_duration(HISTORY_MS)))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,153 @@
+//! The executor against far ends patched to each other (no box): a phone plugged
+//! straight into a telco line.
+
+use far_end::sim::Patch;
+use far_end::Rig;
+use hil_scenario::{parse, run, CdrSource, CdrView, NoCdrs};
+
+fn patched_rig() -> Rig {
+    let s = parse("name: rig\ndevices: fxo1 fxs3\nwait 0s\n", "rig.hil").unwrap();
+    Rig::simulated(&s.rig_devices(), Box::new(Patch::new(&[("fxo1", "fxs3")]))).unwrap()
+}
+
+/// CDRs appear as the test pushes them; one old CDR predates the scenario.
+struct FakeCdrs {
+    rows: Vec<CdrView>,
+    reads: usize,
+}
+
+impl CdrSource for FakeCdrs {
+    fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>> {
+        self.reads += 1;
+        // The "box" writes the CDR of the scenario's call on the fifth read.
+        if self.reads == 5 {
+            self.rows.push(CdrView {
+                id: 8,
+                caller: Some("5550123".into()),
+                callee: Some("201".into()),
+                disposition: "answered".into(),
+                cause: 16,
+                talk_ms: 2500,
+                ring_ms: 5000,
+            });
+        }
+        let mut rows = self.rows.clone();
+        rows.reverse();
+        rows.truncate(count);
+        Ok(rows)
+    }
+}
+
+fn old_cdr() -> CdrView {
+    CdrView {
+        id: 7,
+        caller: Some("5550123".into()),
+        callee: Some("201".into()),
+        disposition: "answered".into(),
+        cause: 16,
+        talk_ms: 1000,
+        ring_ms: 1000,
+    }
+}
+
+const CALL: &str = r#"name: phone on a telco line
+config: basic
+devices: fxo1 fxs3
+fxo1 call from 5550123 name "Alice" cid etsi-before-ring
+expect fxs3 caller-id 5550123 name "Alice" within 3s
+expect fxs3 ringing within 10s
+expect fxs3 rings 1
+fxs3 off-hook
+expect fxo1 answered within 1s
+expect fxo1 off-hook for 500ms
+fxo1 play tone 1004 for 2s
+fxs3 play tone 660 at -10 dBm0 for 2s
+expect fxs3 hears tone 1004 above -16 dBm0 for 500ms within 1s
+expect fxo1 hears tone 660 above -12 dBm0 for 500ms within 1s
+expect fxs3 not hears tone 660 for 1s        # no echo on a patch cord
+fxo1 send dtmf "*#*9"
+expect fxs3 hears dtmf "*#" within 2s
+expect fxs3 hears dtmf 9 within 1s
+fxs3 dial 5
+expect fxo1 hears dtmf 5 within 1s
+expect fxs3 hears silence for 300ms within 1s
+fxo1 hang-up
+expect fxs3 not battery for 900ms
+wait 200ms
+expect fxs3 battery within 100ms
+expect cdr disposition answered cause 16 from 5550123 to 201 talk >= 2s within 5s
+"#;
+
+#[test]
+fn a_whole_call_passes_and_prints_one_line_per_step() {
+    let scenario = parse(CALL, "call.hil").unwrap();
+    let mut rig = patched_rig();
+    let mut cdrs = FakeCdrs { rows: vec![old_cdr()], reads: 0 };
+    let mut out = Vec::new();
+    let report = run(&scenario, &mut rig, &mut cdrs, &mut out).unwrap_or_else(|f| {
+        panic!("{f}\n--- output ---\n{}", String::from_utf8_lossy(&out));
+    });
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(report.steps, scenario.steps.len());
+    assert_eq!(out.lines().filter(|l| l.starts_with("[ok] ")).count(), scenario.steps.len(), "{out}");
+    assert!(out.contains("[ok] 6: expect fxs3 ringing within 10s (after "), "{out}");
+    assert!(out.contains("[ok] 10: expect fxo1 off-hook for 500ms (held for 0.50s)"), "{out}");
+    assert!(out.contains("[ok] 8: fxs3 off-hook\n"), "{out}");
+    assert!(out.lines().last().unwrap().starts_with("passed: phone on a telco line"), "{out}");
+    // The pre-existing CDR #7 also matches all fields but talk; only #8 satisfies it.
+    assert!(cdrs.reads >= 5);
+}
+
+fn failing(body: &str) -> (hil_scenario::StepFailure, String) {
+    let text = format!("name: failing\ndevices: fxo1 fxs3\n{body}");
+    let scenario = parse(&text, "fail.hil").unwrap();
+    let mut rig = patched_rig();
+    let mut out = Vec::new();
+    let failure = run(&scenario, &mut rig, &mut NoCdrs, &mut out).expect_err("the scenario must fail");
+    (failure, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn a_tone_that_never_comes_fails_naming_step_line_and_what_was_heard() {
+    let (f, out) = failing(
+        "fxo1 call cid none\nfxs3 off-hook\nexpect fxo1 answered within 1s\nfxo1 play tone 1004 for 3s\nexpect fxs3 hears tone 700 within 1s\nwait 1s\n",
+    );
+    assert_eq!((f.file.as_str(), f.line), ("fail.hil", 7));
+    assert_eq!(f.step, "expect fxs3 hears tone 700 within 1s");
+    assert!(f.message.starts_with("not seen within 1s: "), "{}", f.message);
+    assert!(f.message.contains("700 Hz was above -30 dBm0 for at most 0ms"), "{}", f.message);
+    assert!(f.message.contains("hears 1005 Hz") || f.message.contains("hears 1000 Hz"), "what was heard instead: {}", f.message);
+    let text = f.to_string();
+    assert!(text.starts_with("fail.hil:7: `expect fxs3 hears tone 700 within 1s` failed at t="), "{text}");
+    assert!(text.contains("fxo1: telco line Answered"), "{text}");
+    assert!(out.contains("[FAIL] 7: expect fxs3 hears tone 700 within 1s: not seen within 1s"), "{out}");
+    assert!(!out.contains("wait 1s"), "stops at the first failure: {out}");
+}
+
+#[test]
+fn a_negated_expectation_fails_when_the_thing_happens() {
+    let (f, _) = failing("fxo1 call\nexpect fxs3 not ringing within 3s\n");
+    assert_eq!(f.line, 4);
+    assert!(f.message.starts_with("happened after 0.02s: ringing on"), "{}", f.message);
+}
+
+#[test]
+fn wrong_caller_id_and_missing_cdr_say_what_was_seen() {
+    let (f, _) = failing("fxo1 call from 123 cid etsi-before-ring\nexpect fxs3 caller-id 456 within 3s\n");
+    assert!(f.message.contains("caller IDs received: at "), "{}", f.message);
+    assert!(f.message.contains("number 123"), "{}", f.message);
+
+    let (f, _) = failing("fxs3 off-hook\nexpect cdr disposition answered within 1s\n");
+    assert_eq!(f.line, 4);
+    assert!(f.message.contains("no new CDR was written"), "{}", f.message);
+}
+
+#[test]
+fn an_action_the_device_refuses_fails_the_step() {
+    let (f, _) = failing("fxs3 dial 1\n");
+    assert_eq!(f.line, 3);
+    assert_eq!(f.message, "the phone is on hook");
+    let (f, _) = failing("fxo1 call\nfxo1 call\n");
+    assert_eq!(f.line, 4);
+    assert!(f.message.contains("not idle"), "{}", f.message);
+}
