@@ -42,6 +42,7 @@ pub struct RunningBox {
     web_address: SocketAddr,
     device_dir: PathBuf,
     data_dir: PathBuf,
+    config_dir: PathBuf,
 }
 
 struct Started {
@@ -150,6 +151,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         web_address: started.web_address,
         device_dir,
         data_dir: options.data_dir,
+        config_dir: options.config_dir,
     })
 }
 
@@ -201,6 +203,10 @@ impl RunningBox {
 
     pub fn device_dir(&self) -> &Path {
         &self.device_dir
+    }
+
+    pub fn config_dir(&self) -> &Path {
+        &self.config_dir
     }
 
     pub fn data_dir(&self) -> &Path {

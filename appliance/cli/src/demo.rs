@@ -1,1 +1,208 @@
-pub fn run_demo(_config: &std::path::Path, _data: &std::path::Path, _interval: f64, _seconds: Option<u64>) -> anyhow::Result<()> { anyhow::bail!("demo not wired yet") }
+//! The demo: the box on soft hardware plus a traffic generator in the same process.
+//! Simulated callers ring the FXO lines with caller ID, listen to the greeting, talk
+//! (tones) and hang up; simulated phones on the FXS ports answer after a few rings, talk,
+//! and sometimes call each other.
+
+use crate::boot::{block_stop_signals, start_box, BoxOptions, RunningBox};
+use anyhow::Context;
+use far_end::{CidDelivery, PlayItem, Rig, TelcoState};
+use soft_hardware::{ClockMode, DeviceKind};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// A tiny deterministic PRNG (xorshift64*): the demo needs variety, not cryptography.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Uniform in [low, high) milliseconds.
+    fn between(&mut self, low: u64, high: u64) -> u64 {
+        low + self.next() % (high - low).max(1)
+    }
+}
+
+struct Caller {
+    name: String,
+    next_call_ms: u64,
+    hang_up_at_ms: Option<u64>,
+}
+
+struct Extension {
+    name: String,
+    answer_after_rings: u32,
+    hang_up_at_ms: Option<u64>,
+    number: String,
+}
+
+pub fn run_demo(config: &Path, data: &Path, call_interval_s: f64, seconds: Option<u64>) -> anyhow::Result<()> {
+    let signals = block_stop_signals()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_on_signal = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        if signals.wait().is_ok() {
+            stop_on_signal.store(true, Ordering::Release);
+        }
+    });
+    let mut options = BoxOptions::new(config.to_owned(), data.to_owned());
+    options.clock = Some(ClockMode::RealTime);
+    let running = start_box(options).context("demo box did not start")?;
+    println!("demo box running; status: http://{}/api/status  (Ctrl-C stops)", running.web_address());
+    let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
+    if let Some(stats) = running.engine_stats() {
+        println!(
+            "media engine: {} ticks, lateness p50 {} us, p99 {} us, max {} us; tick duration p50 {} us, p99 {} us",
+            stats.ticks,
+            stats.tick_lateness.p50_us,
+            stats.tick_lateness.p99_us,
+            stats.tick_lateness.max_us,
+            stats.tick_duration.p50_us,
+            stats.tick_duration.p99_us
+        );
+    }
+    outcome
+}
+
+fn generate_traffic(
+    running: &RunningBox,
+    call_interval_s: f64,
+    seconds: Option<u64>,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    let config = box_config::Config::load(&running_config_dir(running)?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut devices = Vec::new();
+    let mut callers = Vec::new();
+    let mut extensions = Vec::new();
+    let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ std::process::id() as u64);
+    let interval_ms = (call_interval_s * 1000.0).max(1000.0) as u64;
+    for port in &config.ports {
+        match &port.kind {
+            box_config::PortKind::Fxo(_) => {
+                let name = format!("fxo{}", port.id);
+                devices.push((name.clone(), DeviceKind::Fxo, port.id));
+                callers.push(Caller { name, next_call_ms: dice.between(500, interval_ms), hang_up_at_ms: None });
+            }
+            box_config::PortKind::Fxs(fxs) => {
+                let name = format!("fxs{}", port.id);
+                devices.push((name.clone(), DeviceKind::Fxs, port.id));
+                extensions.push(Extension {
+                    name,
+                    answer_after_rings: 1,
+                    hang_up_at_ms: None,
+                    number: fxs.extension.to_string(),
+                });
+            }
+        }
+    }
+    let device_refs: Vec<(&str, DeviceKind, u16)> = devices.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
+    let mut rig = Rig::connect(running.device_dir(), &device_refs, ClockMode::RealTime)?;
+    let end_ms = seconds.map(|s| s * 1000);
+    let mut next_report_ms = 10_000;
+    while !stop.load(Ordering::Acquire) && end_ms.is_none_or(|end| rig.now_ms() < end) {
+        rig.step()?;
+        let now = rig.now_ms();
+        for caller in &mut callers {
+            drive_caller(&mut rig, caller, now, interval_ms, &mut dice);
+        }
+        let numbers: Vec<String> = extensions.iter().map(|e| e.number.clone()).collect();
+        for extension in &mut extensions {
+            drive_phone(&mut rig, extension, now, &numbers, &mut dice);
+        }
+        if now >= next_report_ms {
+            next_report_ms += 10_000;
+            if let Ok(status) = running.status() {
+                println!(
+                    "[{:>5.0} s] calls up: {}, started: {}, ended: {}, failed: {}",
+                    now as f64 / 1000.0,
+                    status.calls.len(),
+                    status.totals.calls_started,
+                    status.totals.calls_ended,
+                    status.totals.calls_failed
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn running_config_dir(running: &RunningBox) -> anyhow::Result<std::path::PathBuf> {
+    Ok(running.config_dir().to_owned())
+}
+
+fn drive_caller(rig: &mut Rig, caller: &mut Caller, now: u64, interval_ms: u64, dice: &mut Dice) {
+    let Some(line) = rig.telco_mut(&caller.name) else { return };
+    match line.state() {
+        TelcoState::Idle if now >= caller.next_call_ms => {
+            let from = format!("555{:04}", dice.next() % 10_000);
+            if line.place_call(now, Some(&from), Some("Demo caller"), CidDelivery::EtsiFskBeforeRing).is_ok() {
+                println!("[{:>5.1} s] {}: caller {from} dials in", now as f64 / 1000.0, caller.name);
+                // Some callers give up while waiting: they hang up after 8-40 s.
+                caller.hang_up_at_ms = Some(now + dice.between(8_000, 40_000));
+            }
+        }
+        TelcoState::Answered => {
+            if line.mouth().is_idle() {
+                // "Speech": a few tones of varying pitch and length.
+                let _ = line.mouth().push(PlayItem::Tone {
+                    freq_hz: dice.between(300, 1200) as u16,
+                    level_dbm0: -18.0,
+                    duration_ms: dice.between(200, 900) as u32,
+                });
+                let _ = line.mouth().push(PlayItem::Silence { duration_ms: dice.between(100, 600) as u32 });
+            }
+            if caller.hang_up_at_ms.is_some_and(|at| now >= at) {
+                line.hang_up(now);
+                println!("[{:>5.1} s] {}: caller hangs up", now as f64 / 1000.0, caller.name);
+                caller.hang_up_at_ms = None;
+                caller.next_call_ms = now + dice.between(interval_ms / 2, interval_ms * 3 / 2);
+            }
+        }
+        TelcoState::Released => {
+            // The box cleared the call (the agent hung up): hang up too, call again later.
+            line.hang_up(now);
+            caller.hang_up_at_ms = None;
+            caller.next_call_ms = now + dice.between(interval_ms / 2, interval_ms * 3 / 2);
+        }
+        TelcoState::Alerting | TelcoState::Disconnecting | TelcoState::Idle => {}
+    }
+}
+
+fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[String], dice: &mut Dice) {
+    let Some(phone) = rig.phone_mut(&extension.name) else { return };
+    if !phone.is_off_hook() {
+        if phone.ringing() && phone.ring_bursts() >= extension.answer_after_rings {
+            phone.go_off_hook(now);
+            println!("[{:>5.1} s] {} ({}) answers", now as f64 / 1000.0, extension.name, extension.number);
+            extension.hang_up_at_ms = Some(now + dice.between(5_000, 20_000));
+            extension.answer_after_rings = 1 + (dice.next() % 3) as u32;
+        } else if !phone.ringing() && dice.next() % 6_000 == 0 {
+            // Now and then an agent calls a colleague.
+            let others: Vec<&String> = numbers.iter().filter(|n| **n != extension.number).collect();
+            if let Some(target) = others.get((dice.next() as usize) % others.len().max(1)) {
+                phone.go_off_hook(now);
+                let _ = phone.dial(now + 500, target);
+                println!("[{:>5.1} s] {} ({}) calls {target}", now as f64 / 1000.0, extension.name, extension.number);
+                extension.hang_up_at_ms = Some(now + dice.between(10_000, 25_000));
+            }
+        }
+        return;
+    }
+    if phone.mouth().is_idle() {
+        let _ = phone.mouth().push(PlayItem::Tone {
+            freq_hz: dice.between(300, 1200) as u16,
+            level_dbm0: -18.0,
+            duration_ms: dice.between(200, 900) as u32,
+        });
+        let _ = phone.mouth().push(PlayItem::Silence { duration_ms: dice.between(100, 600) as u32 });
+    }
+    if extension.hang_up_at_ms.is_some_and(|at| now >= at) {
+        phone.hang_up(now);
+        println!("[{:>5.1} s] {} ({}) hangs up", now as f64 / 1000.0, extension.name, extension.number);
+        extension.hang_up_at_ms = None;
+    }
+}

@@ -1,1 +1,118 @@
-//! storage
+//! The box's database: SQLite in WAL mode in the data directory, schema by migrations.
+
+mod cdr;
+mod migrations;
+
+pub use cdr::{Cdr, Disposition};
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+pub const DATABASE_FILE: &str = "appliance.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create the data directory {path}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the database {path}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("database {path} has schema version {found}, newer than this firmware knows ({known}); refusing to touch it")]
+    FromTheFuture { path: PathBuf, found: i64, known: i64 },
+    #[error("database {path}: migration to schema version {version} failed")]
+    Migration { path: PathBuf, version: i64, source: rusqlite::Error },
+    #[error("cannot {operation} in {path}")]
+    Query { operation: &'static str, path: PathBuf, source: rusqlite::Error },
+    #[error("a CDR with id {id} is already stored")]
+    DuplicateCdr { id: String },
+    #[error("database {path} holds a bad value in {column}: {value:?}")]
+    BadValue { path: PathBuf, column: &'static str, value: String },
+}
+
+pub struct Storage {
+    connection: Connection,
+    path: PathBuf,
+}
+
+impl Storage {
+    /// Opens (creating if needed) `appliance.db` in `data_dir` and brings its schema up
+    /// to date.
+    pub fn open(data_dir: &Path) -> Result<Storage, StorageError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StorageError::CreateDir { path: data_dir.to_owned(), source })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let open_error = |source| StorageError::Open { path: path.clone(), source };
+        let connection = Connection::open(&path).map_err(open_error)?;
+        connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_error)?;
+        // WAL: readers (the web UI) never block the writer (CDRs); NORMAL sync loses at most
+        // the last transactions on power cut, never the database.
+        let mode: String =
+            connection.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)).map_err(open_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(open_error(rusqlite::Error::InvalidQuery));
+        }
+        connection.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;").map_err(open_error)?;
+        let mut storage = Storage { connection, path };
+        migrations::apply(&mut storage.connection, &storage.path)?;
+        Ok(storage)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StorageError> {
+        migrations::version(&self.connection).map_err(|source| self.query_error("read the schema version", source))
+    }
+
+    pub(crate) fn query_error(&self, operation: &'static str, source: rusqlite::Error) -> StorageError {
+        StorageError::Query { operation, path: self.path.clone(), source }
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opens_in_wal_mode_and_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let mode: String = storage.connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(storage.schema_version().unwrap(), migrations::LATEST);
+        assert!(dir.path().join(DATABASE_FILE).exists());
+    }
+
+    #[test]
+    fn refuses_a_database_from_the_future() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+            connection.execute_batch("PRAGMA user_version = 999").unwrap();
+        }
+        let error = Storage::open(dir.path()).err().expect("refused");
+        assert!(matches!(error, StorageError::FromTheFuture { found: 999, .. }), "{error}");
+        assert!(error.to_string().contains("newer than this firmware knows"));
+    }
+
+    #[test]
+    fn an_unusable_data_directory_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-dir");
+        std::fs::write(&file, b"x").unwrap();
+        let error = Storage::open(&file.join("data")).err().expect("refused");
+        assert!(error.to_string().contains("cannot create the data directory"), "{error}");
+    }
+
+    #[test]
+    fn a_corrupt_database_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DATABASE_FILE), vec![0x42u8; 8192]).unwrap();
+        let error = Storage::open(dir.path()).err().expect("refused");
+        assert!(error.to_string().contains(DATABASE_FILE), "{error}");
+    }
+}

@@ -1,0 +1,73 @@
+//! Configuration errors: every one names its file, line, column, field and reason.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the error is about the whole file (missing, unreadable).
+    pub line: usize,
+    pub column: usize,
+    /// Dotted path of the setting, e.g. `fxs[2].extension`.
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}: {}", self.file.display(), self.line, self.column, self.field, self.reason)
+    }
+}
+
+/// Every error found in a configuration directory; a config with any is refused whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl ConfigErrors {
+    pub fn iter(&self) -> impl Iterator<Item = &ConfigError> {
+        self.0.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One TOML file's text, to turn byte offsets into line and column.
+pub(crate) struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+
+    pub(crate) fn error_at(&self, span: std::ops::Range<usize>, field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+        let (line, column) = self.position(span.start);
+        ConfigError { file: self.path.clone(), line, column, field: field.into(), reason: reason.into() }
+    }
+
+    pub(crate) fn whole_file_error(path: &Path, field: &str, reason: impl Into<String>) -> ConfigError {
+        ConfigError { file: path.to_owned(), line: 0, column: 0, field: field.to_owned(), reason: reason.into() }
+    }
+}

@@ -1,0 +1,155 @@
+//! The validated configuration, in plain types.
+
+use line_boundary::PhoneNumber;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub dir: PathBuf,
+    pub system: SystemConfig,
+    pub spans: Vec<SpanConfig>,
+    pub ports: Vec<PortConfig>,
+    pub routes: RoutesConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TonePlan {
+    Cn,
+    Etsi,
+    Na,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The box's 20 ms timer drives the lines.
+    Realtime,
+    /// The far end drives the lines (tests and HIL rigs).
+    Lockstep,
+}
+
+#[derive(Debug, Clone)]
+pub struct SystemConfig {
+    pub name: String,
+    pub tone_plan: TonePlan,
+    pub clock: Clock,
+    /// Where the soft-hardware sockets are created (absolute).
+    pub device_dir: PathBuf,
+    pub web_listen: SocketAddr,
+    pub log_level: String,
+    /// Lets DTMF `*#*9` make a call's actor panic: for fault-isolation tests only.
+    pub fault_injection: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanSignalling {
+    PriNet,
+    PriCpe,
+    R2,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpanConfig {
+    pub id: u16,
+    pub name: String,
+    pub signalling: SpanSignalling,
+}
+
+#[derive(Debug, Clone)]
+pub struct PortConfig {
+    pub id: u16,
+    pub name: String,
+    pub kind: PortKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum PortKind {
+    Fxo(FxoPort),
+    Fxs(FxsPort),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FxoCallerId {
+    EtsiFsk,
+    BellFsk,
+    Dtmf,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disconnect {
+    pub battery: bool,
+    pub polarity: bool,
+    pub busy_tone: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FxoPort {
+    pub number: Option<PhoneNumber>,
+    pub caller_id: FxoCallerId,
+    pub disconnect: Disconnect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FxsCallerId {
+    Etsi,
+    Bell,
+    Dtmf,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct FxsPort {
+    pub extension: PhoneNumber,
+    pub caller_id: FxsCallerId,
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptSource {
+    /// A prompt built into the firmware, by name (`builtin:greeting`).
+    Builtin(String),
+    /// A WAV file (absolute path).
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct InboundRoute {
+    pub lines: Vec<u16>,
+    pub called: Option<PhoneNumber>,
+    pub destination: PhoneNumber,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboundRoute {
+    pub prefix: String,
+    pub strip: usize,
+    pub lines: Vec<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoutesConfig {
+    pub greeting: PromptSource,
+    pub ring_timeout_s: u64,
+    pub inbound: Vec<InboundRoute>,
+    pub outbound: Vec<OutboundRoute>,
+}
+
+impl Config {
+    pub fn port(&self, id: u16) -> Option<&PortConfig> {
+        self.ports.iter().find(|p| p.id == id)
+    }
+
+    pub fn extension(&self, extension: &str) -> Option<&PortConfig> {
+        self.ports.iter().find(|p| matches!(&p.kind, PortKind::Fxs(fxs) if fxs.extension.as_str() == extension))
+    }
+
+    /// The extension an inbound call on `line` to `called` goes to.
+    pub fn inbound_destination(&self, line: u16, called: Option<&str>) -> Option<&PortConfig> {
+        self.routes
+            .inbound
+            .iter()
+            .find(|r| r.lines.contains(&line) && r.called.as_ref().is_none_or(|want| Some(want.as_str()) == called))
+            .and_then(|r| self.extension(r.destination.as_str()))
+    }
+}

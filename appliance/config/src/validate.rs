@@ -1,0 +1,386 @@
+//! Reading the files and checking every value, collecting all errors.
+
+use crate::error::{ConfigError, ConfigErrors, SourceFile};
+use crate::model::*;
+use crate::raw::{LinesFile, RoutesFile, SystemFile};
+use crate::{LINES_FILE, ROUTES_FILE, SYSTEM_FILE};
+use line_boundary::PhoneNumber;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+const BUILTIN_PROMPTS: &[&str] = &["greeting"];
+const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+
+struct Checker {
+    errors: Vec<ConfigError>,
+}
+
+impl Checker {
+    fn at<T>(&mut self, file: &SourceFile, spanned: &Spanned<T>, field: impl Into<String>, reason: impl Into<String>) {
+        self.errors.push(file.error_at(spanned.span(), field, reason));
+    }
+
+    /// Picks the value named by `text` from `choices`, or records an error listing them.
+    fn choice<T: Copy>(
+        &mut self,
+        file: &SourceFile,
+        value: Option<&Spanned<String>>,
+        field: &str,
+        choices: &[(&str, T)],
+        default: T,
+    ) -> T {
+        let Some(value) = value else { return default };
+        match choices.iter().find(|(name, _)| *name == value.get_ref()) {
+            Some((_, chosen)) => *chosen,
+            None => {
+                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                self.at(file, value, field, format!("{:?} is not one of {}", value.get_ref(), names.join(", ")));
+                default
+            }
+        }
+    }
+
+    fn number(&mut self, file: &SourceFile, value: &Spanned<String>, field: &str) -> Option<PhoneNumber> {
+        match PhoneNumber::parse(value.get_ref()) {
+            Ok(number) => Some(number),
+            Err(error) => {
+                self.at(file, value, field, error.to_string());
+                None
+            }
+        }
+    }
+
+    fn device_id(&mut self, file: &SourceFile, value: &Spanned<i64>, field: &str) -> Option<u16> {
+        match u16::try_from(*value.get_ref()) {
+            Ok(id) if id >= 1 => Some(id),
+            _ => {
+                self.at(file, value, field, format!("{} is not a device id (1 to 65535)", value.get_ref()));
+                None
+            }
+        }
+    }
+}
+
+fn read(dir: &Path, name: &str, required: bool, errors: &mut Vec<ConfigError>) -> Option<SourceFile> {
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(SourceFile { path, text }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => None,
+        Err(error) => {
+            let reason = if error.kind() == std::io::ErrorKind::NotFound {
+                format!("required file is missing from {}", dir.display())
+            } else {
+                format!("cannot read: {error}")
+            };
+            errors.push(SourceFile::whole_file_error(&path, name, reason));
+            None
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &SourceFile, errors: &mut Vec<ConfigError>) -> Option<T> {
+    match toml::from_str::<T>(&file.text) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            let span = error.span().unwrap_or(0..0);
+            let snippet = file.text.get(span.clone()).unwrap_or("").trim();
+            let field = if !snippet.is_empty() && snippet.len() <= 40 && !snippet.contains('\n') {
+                snippet.to_owned()
+            } else {
+                "toml".to_owned()
+            };
+            let reason = error.message().trim().to_owned();
+            errors.push(file.error_at(span, field, reason));
+            None
+        }
+    }
+}
+
+fn resolve(dir: &Path, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        dir.join(path)
+    }
+}
+
+pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
+    let mut errors = Vec::new();
+    if !dir.is_dir() {
+        errors.push(SourceFile::whole_file_error(dir, "config", "not a directory"));
+        return Err(ConfigErrors(errors));
+    }
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    let system_file = read(&dir, SYSTEM_FILE, true, &mut errors);
+    let lines_file = read(&dir, LINES_FILE, true, &mut errors);
+    let routes_file = read(&dir, ROUTES_FILE, false, &mut errors);
+    let system_raw: Option<SystemFile> = system_file.as_ref().and_then(|f| parse(f, &mut errors));
+    let lines_raw: Option<LinesFile> = lines_file.as_ref().and_then(|f| parse(f, &mut errors));
+    let routes_raw: Option<RoutesFile> = match &routes_file {
+        Some(file) => parse(file, &mut errors),
+        None => Some(RoutesFile::default()),
+    };
+    let mut check = Checker { errors };
+
+    let system = match (&system_file, system_raw) {
+        (Some(file), Some(raw)) => Some(check_system(&mut check, file, &dir, raw)),
+        _ => None,
+    };
+    let (spans, ports) = match (&lines_file, lines_raw) {
+        (Some(file), Some(raw)) => check_lines(&mut check, file, raw),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let routes_source = routes_file.unwrap_or(SourceFile { path: dir.join(ROUTES_FILE), text: String::new() });
+    let routes = routes_raw.map(|raw| check_routes(&mut check, &routes_source, &dir, raw, &spans, &ports));
+
+    match (system, routes) {
+        (Some(system), Some(routes)) if check.errors.is_empty() => Ok(Config { dir, system, spans, ports, routes }),
+        _ => Err(ConfigErrors(check.errors)),
+    }
+}
+
+fn check_system(check: &mut Checker, file: &SourceFile, dir: &Path, raw: SystemFile) -> SystemConfig {
+    let raw = raw.system.into_inner();
+    let tone_plan = check.choice(
+        file,
+        raw.tone_plan.as_ref(),
+        "system.tone_plan",
+        &[("cn", TonePlan::Cn), ("etsi", TonePlan::Etsi), ("na", TonePlan::Na)],
+        TonePlan::Etsi,
+    );
+    let clock = check.choice(
+        file,
+        raw.clock.as_ref(),
+        "system.clock",
+        &[("realtime", Clock::Realtime), ("lockstep", Clock::Lockstep)],
+        Clock::Realtime,
+    );
+    let device_dir = raw
+        .device_dir
+        .as_ref()
+        .map(|d| resolve(dir, d.get_ref()))
+        .unwrap_or_else(|| PathBuf::from("/run/appliance/devices"));
+    let default_listen = std::net::SocketAddr::from(([127, 0, 0, 1], 8080));
+    let web_listen = match &raw.web_listen {
+        Some(text) => match text.get_ref().parse() {
+            Ok(address) => address,
+            Err(_) => {
+                check.at(file, text, "system.web_listen", format!("{:?} is not an address:port like 127.0.0.1:8080", text.get_ref()));
+                default_listen
+            }
+        },
+        None => default_listen,
+    };
+    let log_level = match &raw.log_level {
+        Some(level) if LOG_LEVELS.contains(&level.get_ref().as_str()) => level.get_ref().clone(),
+        Some(level) => {
+            check.at(file, level, "system.log_level", format!("{:?} is not one of {}", level.get_ref(), LOG_LEVELS.join(", ")));
+            "info".into()
+        }
+        None => "info".into(),
+    };
+    SystemConfig {
+        name: raw.name.map(Spanned::into_inner).unwrap_or_else(|| "call-center box".into()),
+        tone_plan,
+        clock,
+        device_dir,
+        web_listen,
+        log_level,
+        fault_injection: raw.fault_injection.unwrap_or(false),
+    }
+}
+
+fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> (Vec<SpanConfig>, Vec<PortConfig>) {
+    let mut seen_ids: BTreeMap<u16, String> = BTreeMap::new();
+    let mut seen_extensions: BTreeMap<String, String> = BTreeMap::new();
+    let mut claim_id = |check: &mut Checker, id: &Spanned<i64>, field: String| -> Option<u16> {
+        let value = check.device_id(file, id, &field)?;
+        if let Some(first) = seen_ids.get(&value) {
+            check.at(file, id, field, format!("device id {value} is already used by {first}"));
+            return None;
+        }
+        seen_ids.insert(value, field.trim_end_matches(".id").to_owned());
+        Some(value)
+    };
+    let mut spans = Vec::new();
+    for (index, span) in raw.span.iter().enumerate() {
+        let span = span.get_ref();
+        let id = claim_id(check, &span.id, format!("span[{index}].id"));
+        let signalling = check.choice(
+            file,
+            span.signalling.as_ref(),
+            &format!("span[{index}].signalling"),
+            &[("pri-net", SpanSignalling::PriNet), ("pri-cpe", SpanSignalling::PriCpe), ("r2", SpanSignalling::R2)],
+            SpanSignalling::PriCpe,
+        );
+        if let Some(id) = id {
+            spans.push(SpanConfig { id, name: span.name.clone().unwrap_or_else(|| format!("span {id}")), signalling });
+        }
+    }
+    let mut ports = Vec::new();
+    for (index, fxo) in raw.fxo.iter().enumerate() {
+        let fxo = fxo.get_ref();
+        let id = claim_id(check, &fxo.id, format!("fxo[{index}].id"));
+        let number = fxo.number.as_ref().and_then(|n| check.number(file, n, &format!("fxo[{index}].number")));
+        let caller_id = check.choice(
+            file,
+            fxo.caller_id.as_ref(),
+            &format!("fxo[{index}].caller_id"),
+            &[("etsi-fsk", FxoCallerId::EtsiFsk), ("bell-fsk", FxoCallerId::BellFsk), ("dtmf", FxoCallerId::Dtmf), ("none", FxoCallerId::None)],
+            FxoCallerId::EtsiFsk,
+        );
+        let disconnect = fxo.disconnect.as_ref().map_or(
+            Disconnect { battery: true, polarity: false, busy_tone: false },
+            |d| Disconnect {
+                battery: d.battery.unwrap_or(true),
+                polarity: d.polarity.unwrap_or(false),
+                busy_tone: d.busy_tone.unwrap_or(false),
+            },
+        );
+        if !(disconnect.battery || disconnect.polarity || disconnect.busy_tone) {
+            check.at(file, &fxo.id, format!("fxo[{index}].disconnect"), "at least one disconnect supervision (battery, polarity, busy_tone) must be on, or calls never end");
+        }
+        if let Some(id) = id {
+            ports.push(PortConfig {
+                id,
+                name: fxo.name.clone().unwrap_or_else(|| format!("line {id}")),
+                kind: PortKind::Fxo(FxoPort { number, caller_id, disconnect }),
+            });
+        }
+    }
+    for (index, fxs) in raw.fxs.iter().enumerate() {
+        let fxs = fxs.get_ref();
+        let field = format!("fxs[{index}]");
+        let id = claim_id(check, &fxs.id, format!("{field}.id"));
+        let extension = check.number(file, &fxs.extension, &format!("{field}.extension"));
+        if let Some(extension) = &extension {
+            if let Some(first) = seen_extensions.get(extension.as_str()) {
+                check.at(file, &fxs.extension, format!("{field}.extension"), format!("extension {extension} is already used by {first}"));
+            } else {
+                seen_extensions.insert(extension.to_string(), field.clone());
+            }
+        }
+        let caller_id = check.choice(
+            file,
+            fxs.caller_id.as_ref(),
+            &format!("{field}.caller_id"),
+            &[("etsi", FxsCallerId::Etsi), ("bell", FxsCallerId::Bell), ("dtmf", FxsCallerId::Dtmf), ("none", FxsCallerId::None)],
+            FxsCallerId::Etsi,
+        );
+        if let (Some(id), Some(extension)) = (id, extension) {
+            ports.push(PortConfig {
+                id,
+                name: fxs.name.clone().unwrap_or_else(|| format!("extension {extension}")),
+                kind: PortKind::Fxs(FxsPort { extension, caller_id, display_name: fxs.display_name.clone() }),
+            });
+        }
+    }
+    (spans, ports)
+}
+
+fn check_lines_list(
+    check: &mut Checker,
+    file: &SourceFile,
+    lines: &Spanned<Vec<Spanned<i64>>>,
+    field: &str,
+    spans: &[SpanConfig],
+    ports: &[PortConfig],
+) -> Vec<u16> {
+    if lines.get_ref().is_empty() {
+        check.at(file, lines, field, "names no line");
+    }
+    let mut ids = Vec::new();
+    for line in lines.get_ref() {
+        let Some(id) = check.device_id(file, line, field) else { continue };
+        let is_trunk = spans.iter().any(|s| s.id == id)
+            || ports.iter().any(|p| p.id == id && matches!(p.kind, PortKind::Fxo(_)));
+        if is_trunk {
+            ids.push(id);
+        } else if ports.iter().any(|p| p.id == id) {
+            check.at(file, line, field, format!("line {id} is an FXS port (a phone), not a trunk"));
+        } else {
+            check.at(file, line, field, format!("no span or fxo port has id {id} (see lines.toml)"));
+        }
+    }
+    ids
+}
+
+fn check_routes(
+    check: &mut Checker,
+    file: &SourceFile,
+    dir: &Path,
+    raw: RoutesFile,
+    spans: &[SpanConfig],
+    ports: &[PortConfig],
+) -> RoutesConfig {
+    let greeting = match &raw.greeting {
+        None => PromptSource::Builtin("greeting".into()),
+        Some(text) => match text.get_ref().strip_prefix("builtin:") {
+            Some(name) if BUILTIN_PROMPTS.contains(&name) => PromptSource::Builtin(name.into()),
+            Some(name) => {
+                check.at(file, text, "greeting", format!("no built-in prompt {name:?}; built in: {}", BUILTIN_PROMPTS.join(", ")));
+                PromptSource::Builtin("greeting".into())
+            }
+            None => {
+                let path = resolve(dir, text.get_ref());
+                if !path.is_file() {
+                    check.at(file, text, "greeting", format!("prompt file {} does not exist", path.display()));
+                }
+                PromptSource::File(path)
+            }
+        },
+    };
+    let ring_timeout_s = match &raw.ring_timeout_s {
+        None => 30,
+        Some(value) if (5..=600).contains(value.get_ref()) => *value.get_ref() as u64,
+        Some(value) => {
+            check.at(file, value, "ring_timeout_s", format!("{} is out of range (5 to 600 seconds)", value.get_ref()));
+            30
+        }
+    };
+    let extensions: Vec<&str> = ports
+        .iter()
+        .filter_map(|p| match &p.kind {
+            PortKind::Fxs(fxs) => Some(fxs.extension.as_str()),
+            PortKind::Fxo(_) => None,
+        })
+        .collect();
+    let mut inbound = Vec::new();
+    for (index, route) in raw.inbound.iter().enumerate() {
+        let route = route.get_ref();
+        let field = format!("inbound[{index}]");
+        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), spans, ports);
+        let called = route.called.as_ref().and_then(|c| check.number(file, c, &format!("{field}.called")));
+        let destination = check.number(file, &route.destination, &format!("{field}.destination"));
+        if let Some(destination) = &destination {
+            if !extensions.contains(&destination.as_str()) {
+                check.at(file, &route.destination, format!("{field}.destination"), format!("no fxs port has extension {destination}"));
+            }
+        }
+        if let Some(destination) = destination {
+            inbound.push(InboundRoute { lines, called, destination });
+        }
+    }
+    let mut outbound = Vec::new();
+    for (index, route) in raw.outbound.iter().enumerate() {
+        let route = route.get_ref();
+        let field = format!("outbound[{index}]");
+        let prefix = route.prefix.get_ref().clone();
+        if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') {
+            check.at(file, &route.prefix, format!("{field}.prefix"), format!("{prefix:?} is not a dialling prefix (digits, * or #)"));
+        }
+        let strip = match &route.strip {
+            None => 0,
+            Some(value) if *value.get_ref() >= 0 && (*value.get_ref() as usize) <= prefix.len() => *value.get_ref() as usize,
+            Some(value) => {
+                check.at(file, value, format!("{field}.strip"), format!("{} is not between 0 and the prefix length {}", value.get_ref(), prefix.len()));
+                0
+            }
+        };
+        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), spans, ports);
+        outbound.push(OutboundRoute { prefix, strip, lines });
+    }
+    RoutesConfig { greeting, ring_timeout_s, inbound, outbound }
+}

@@ -1,0 +1,147 @@
+//! `hil`: runs HIL scenario files.
+//!
+//! `hil run SCENARIO...` starts a box itself from the scenario's configuration, in
+//! lock-step, and drives it as fast as the CPU allows. `hil run --box DIR SCENARIO...`
+//! drives a box that is already running (real time) through its soft-hardware sockets.
+
+mod http;
+
+use anyhow::{anyhow, Context};
+use appliance::boot::{start_box, BoxOptions, RunningBox};
+use clap::{Parser, Subcommand};
+use far_end::Rig;
+use hil_scenario::{CdrSource, CdrView, Scenario};
+use soft_hardware::ClockMode;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "hil", version, about = "Hardware-in-the-loop scenario runner for the call-center appliance")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run scenarios; stops at the first failed expectation and exits non-zero, naming it.
+    Run {
+        /// Drive an already running box through the sockets in this device directory
+        /// (real time) instead of starting one in lock-step.
+        #[arg(long = "box", value_name = "DEVICE_DIR")]
+        box_dir: Option<PathBuf>,
+        /// The running box's web address, for its CDRs (with --box).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        web: String,
+        /// Use this configuration directory instead of the one the scenario names
+        /// (lock-step runs only).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HIL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let Cli { command: Command::Run { box_dir, web, config, scenarios } } = Cli::parse();
+    for path in &scenarios {
+        let outcome = match &box_dir {
+            Some(dir) => run_against_running_box(path, dir, &web),
+            None => run_lockstep(path, config.as_deref()),
+        };
+        if let Err(error) = outcome {
+            eprintln!("hil: {}: {error:#}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("hil: {} scenario(s) passed", scenarios.len());
+    ExitCode::SUCCESS
+}
+
+/// CDRs read from the box's web API; the API's `seq` orders them.
+pub struct WebCdrs {
+    pub base: String,
+}
+
+#[derive(serde::Deserialize)]
+struct CdrJson {
+    seq: i64,
+    caller: Option<String>,
+    callee: Option<String>,
+    disposition: String,
+    cause: i64,
+    talk_ms: i64,
+    ring_ms: i64,
+}
+
+impl CdrSource for WebCdrs {
+    fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>> {
+        let body = http::get(&self.base, &format!("/api/cdrs?limit={count}"))?;
+        let rows: Vec<CdrJson> = serde_json::from_str(&body).context("box's /api/cdrs is not a CDR list")?;
+        Ok(rows
+            .into_iter()
+            .map(|row| CdrView {
+                id: row.seq,
+                caller: row.caller,
+                callee: row.callee,
+                disposition: row.disposition,
+                cause: row.cause,
+                talk_ms: row.talk_ms,
+                ring_ms: row.ring_ms,
+            })
+            .collect())
+    }
+}
+
+fn load(path: &Path) -> anyhow::Result<Scenario> {
+    hil_scenario::parse_file(path).map_err(|error| anyhow!("{error}"))
+}
+
+/// The configuration a scenario names lives in `../configs/<name>` beside its folder.
+fn scenario_config(path: &Path, scenario: &Scenario) -> anyhow::Result<PathBuf> {
+    let name = scenario.config.as_deref().context("the scenario names no `config:`; pass --config")?;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    Ok(folder.join("..").join("configs").join(name))
+}
+
+pub fn run_lockstep(path: &Path, config: Option<&Path>) -> anyhow::Result<()> {
+    let scenario = load(path)?;
+    let config_dir = match config {
+        Some(dir) => dir.to_owned(),
+        None => scenario_config(path, &scenario)?,
+    };
+    let work = tempfile::tempdir().context("cannot make a scratch directory")?;
+    let mut options = BoxOptions::new(config_dir, work.path().join("data"));
+    options.clock = Some(ClockMode::LockStep);
+    options.device_dir = Some(work.path().join("devices"));
+    options.web_listen = Some("127.0.0.1:0".into());
+    let running = start_box(options)?;
+    let outcome = drive(&scenario, &running, ClockMode::LockStep);
+    drop(running);
+    outcome
+}
+
+fn drive(scenario: &Scenario, running: &RunningBox, clock: ClockMode) -> anyhow::Result<()> {
+    let mut rig = Rig::connect(running.device_dir(), &scenario.rig_devices(), clock)?;
+    let mut cdrs = WebCdrs { base: format!("http://{}", running.web_address()) };
+    run_scenario(scenario, &mut rig, &mut cdrs)
+}
+
+fn run_scenario(scenario: &Scenario, rig: &mut Rig, cdrs: &mut dyn CdrSource) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout();
+    println!("== {} ({})", scenario.name, scenario.file);
+    let report = hil_scenario::run(scenario, rig, cdrs, &mut stdout).map_err(|failure| anyhow!("{failure}"))?;
+    println!("== passed: {} steps, {:.1} s of line time", report.steps, report.rig_ms as f64 / 1000.0);
+    Ok(())
+}
+
+pub fn run_against_running_box(path: &Path, device_dir: &Path, web: &str) -> anyhow::Result<()> {
+    let scenario = load(path)?;
+    let mut rig = Rig::connect(device_dir, &scenario.rig_devices(), ClockMode::RealTime)?;
+    let mut cdrs = WebCdrs { base: web.trim_end_matches('/').to_owned() };
+    run_scenario(&scenario, &mut rig, &mut cdrs)
+}
