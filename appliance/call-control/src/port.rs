@@ -312,6 +312,8 @@ impl Actor for PortActor {
 
     fn started(&mut self, _ctx: &mut Context<Self>) {
         self.command_engine(EngineCommand::SetSignal { slot: self.slot, bits: self.signal_out });
+        // Report the stack's first state so the switchboard knows the port is usable.
+        self.drain(&Stamp { at_ms: 0, token: WorkToken::untracked() });
     }
 }
 

@@ -48,6 +48,7 @@ impl Handler<RoutedEvent> for EventRouter {
     type Result = ();
     fn handle(&mut self, routed: RoutedEvent, _ctx: &mut Context<Self>) {
         let RoutedEvent { event, token } = routed;
+        tracing::debug!(?event, "engine event");
         match event {
             EngineEvent::Second { at_ms } => {
                 if let Some(switchboard) = &self.switchboard {

@@ -172,6 +172,7 @@ impl Switchboard {
     fn write_cdr(&mut self, call: &CallId, entry: &CallEntry, disposition: Disposition, cause: Cause, stamp: &Stamp) {
         let ring_end = entry.answered_ms.unwrap_or(stamp.at_ms);
         let cdr = Cdr {
+            seq: 0,
             id: call.to_string(),
             start_unix_ms: self.unix_ms(entry.started_ms),
             answer_unix_ms: entry.answered_ms.map(|ms| self.unix_ms(ms)),
@@ -232,19 +233,28 @@ impl Switchboard {
             Destination::Ring(leg) => Some(leg.channel),
             Destination::Reject(_) => None,
         };
+        // A phone presents its own extension as the calling number.
+        let calling = match (origin.kind, incoming.calling.clone()) {
+            (LineKind::Fxs, None) => self
+                .ports
+                .get(&incoming.channel)
+                .and_then(|entry| entry.plan.extension.as_deref())
+                .and_then(|extension| PhoneNumber::parse(extension).ok()),
+            (_, calling) => calling,
+        };
         let called = match origin.kind {
             LineKind::Fxs => incoming.called.clone(),
             _ => wanted.as_deref().and_then(|w| PhoneNumber::parse(w).ok()).or(incoming.called.clone()),
         };
         tracing::info!(
-            call = %id, from = ?incoming.calling.as_ref().map(|n| n.to_string()), to = ?called.as_ref().map(|n| n.to_string()),
+            call = %id, from = ?calling.as_ref().map(|n| n.to_string()), to = ?called.as_ref().map(|n| n.to_string()),
             origin = %incoming.channel, destination = ?destination_channel.map(|c| c.to_string()), "new call"
         );
         let call = CallActor::new(CallSetup {
             id: id.clone(),
             origin: origin.clone(),
             destination: destination.clone(),
-            calling: incoming.calling.clone(),
+            calling: calling.clone(),
             name: incoming.name.clone(),
             greeting: self.plan.greeting,
             ring_timeout_ms: self.plan.ring_timeout_ms,
@@ -275,7 +285,7 @@ impl Switchboard {
                 addr: call,
                 origin: incoming.channel,
                 destination: destination_channel,
-                calling: incoming.calling,
+                calling,
                 called,
                 started_ms: incoming.stamp.at_ms,
                 answered_ms: None,

@@ -128,6 +128,11 @@ impl Engine {
             self.stats.tick_duration.record(began.elapsed().as_micros() as u64);
             if realtime.is_none() && !self.gauge.wait_quiet(QUIESCENCE_TIMEOUT) {
                 self.stats.quiescence_timeouts.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    pending = self.gauge.pending(),
+                    at_ms = self.now_ms(),
+                    "control plane still busy after a lock-step tick; going on"
+                );
             }
         }
         self.doorbell.close();
@@ -192,11 +197,12 @@ impl Engine {
         self.read_devices();
         self.run_detectors();
         self.produce_output();
-        self.send_devices();
         if self.tick_index.is_multiple_of(TICKS_PER_SECOND) {
             let at_ms = self.now_ms();
             self.emit(EngineEvent::Second { at_ms });
         }
+        // Last: it also wakes the dispatcher for every event this tick queued.
+        self.send_devices();
         self.tick_index += 1;
     }
 

@@ -3,6 +3,7 @@
 
 // Mirrors the consumers line by line, including their field-by-field config building.
 #![allow(clippy::field_reassign_with_default)]
+
 use analog_signalling::{
     AnalogError, CallerIdInfo, CallerIdMode, CidStandard, DisconnectSupervision, FxoAction,
     FxoConfig, FxoLine, FxsAction, FxsConfig, FxsPort, LineFromTelco, RingCadence,
