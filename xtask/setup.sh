@@ -2,7 +2,9 @@
 # Installs what the box and its tests need on a fresh Debian machine (run as root).
 set -euo pipefail
 
-APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3)
+# Reference libraries (spandsp, libpri) are linked by test-only crates; espeak-ng, sox
+# and tshark are independent references used by tests.
+APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 libspandsp-dev libpri-dev espeak-ng sox tshark)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

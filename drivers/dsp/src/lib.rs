@@ -3,11 +3,16 @@
 //! Everything here is constructed once and then fed or drained frame by frame
 //! (`process(&[i16])`, `fill(&mut [i16])`); no I/O, no clocks, no allocation per frame.
 
+pub mod call_progress;
 pub mod caller_id;
 pub mod dtmf;
+pub mod echo;
 pub mod g711;
 pub mod level;
+pub mod mf_r2;
+pub mod mix;
 mod oscillator;
+pub mod resample;
 pub mod tone;
 pub mod tone_plan;
 

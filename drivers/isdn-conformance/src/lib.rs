@@ -1,0 +1,1 @@
+//! Test-only bindings to libpri. Nothing shipped depends on this crate.

@@ -1,0 +1,5 @@
+//! ISDN PRI on E1, sans-IO: feed frames and time, poll frames, events and deadlines.
+
+pub mod hdlc;
+pub mod q921;
+pub mod q931;
