@@ -35,6 +35,8 @@ struct Caller {
 
 struct Extension {
     name: String,
+    /// Digits to dial once dial tone has had time to start.
+    dial_at: Option<(u64, String)>,
     answer_after_rings: u32,
     hang_up_at_ms: Option<u64>,
     number: String,
@@ -92,6 +94,7 @@ fn generate_traffic(
                 devices.push((name.clone(), DeviceKind::Fxs, port.id));
                 extensions.push(Extension {
                     name,
+                    dial_at: None,
                     answer_after_rings: 1,
                     hang_up_at_ms: None,
                     number: fxs.extension.to_string(),
@@ -185,10 +188,18 @@ fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[St
             let others: Vec<&String> = numbers.iter().filter(|n| **n != extension.number).collect();
             if let Some(target) = others.get((dice.next() as usize) % others.len().max(1)) {
                 phone.go_off_hook(now);
-                let _ = phone.dial(now + 500, target);
+                extension.dial_at = Some((now + 600, target.to_string()));
                 println!("[{:>5.1} s] {} ({}) calls {target}", now as f64 / 1000.0, extension.name, extension.number);
                 extension.hang_up_at_ms = Some(now + dice.between(10_000, 25_000));
             }
+        }
+        return;
+    }
+    if let Some((at, digits)) = extension.dial_at.take() {
+        if now < at {
+            extension.dial_at = Some((at, digits));
+        } else {
+            let _ = phone.dial(now, &digits);
         }
         return;
     }

@@ -1,0 +1,46 @@
+//! `appliance check-config` as a technician runs it.
+
+use std::path::Path;
+use std::process::Command;
+
+fn repo(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+#[test]
+fn a_valid_config_passes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_appliance")).arg("check-config").arg(repo("config/default")).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("configuration is valid (0 spans, 3 ports)"));
+}
+
+#[test]
+fn a_broken_config_is_refused_with_every_error_located() {
+    let output = Command::new(env!("CARGO_BIN_EXE_appliance")).arg("check-config").arg(repo("config/examples/broken")).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8_lossy(&output.stderr);
+    for want in [
+        "system.toml:4:13: system.tone_plan: \"mars\" is not one of cn, etsi, na",
+        "lines.toml:7:6: fxs[0].id: device id 1 is already used by fxo[0]",
+        "routes.toml:6:15: inbound[0].destination: no fxs port has extension 299",
+        "10 error(s); configuration refused",
+    ] {
+        assert!(errors.contains(want), "missing {want:?} in:\n{errors}");
+    }
+}
+
+#[test]
+fn run_refuses_a_broken_config_before_touching_anything() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_appliance"))
+        .args(["run", "--config"])
+        .arg(repo("config/examples/broken"))
+        .arg("--data")
+        .arg(data.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(errors.contains("has 10 error(s)"), "{errors}");
+    assert!(!data.path().join("data").exists(), "no database created for a refused config");
+}
