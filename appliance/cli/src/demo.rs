@@ -137,6 +137,18 @@ fn running_config_dir(running: &RunningBox) -> anyhow::Result<std::path::PathBuf
     Ok(running.config_dir().to_owned())
 }
 
+/// "Speech" for the demo: tones of varying pitch and length with pauses between.
+fn talk(mouth: &mut far_end::Mouth, dice: &mut Dice) {
+    if mouth.is_idle() {
+        let _ = mouth.push(PlayItem::Tone {
+            freq_hz: dice.between(300, 1200) as u16,
+            level_dbm0: -18.0,
+            duration_ms: dice.between(200, 900) as u32,
+        });
+        let _ = mouth.push(PlayItem::Silence { duration_ms: dice.between(100, 600) as u32 });
+    }
+}
+
 fn drive_caller(rig: &mut Rig, caller: &mut Caller, now: u64, interval_ms: u64, dice: &mut Dice) {
     let Some(line) = rig.telco_mut(&caller.name) else { return };
     match line.state() {
@@ -149,15 +161,7 @@ fn drive_caller(rig: &mut Rig, caller: &mut Caller, now: u64, interval_ms: u64, 
             }
         }
         TelcoState::Answered => {
-            if line.mouth().is_idle() {
-                // "Speech": a few tones of varying pitch and length.
-                let _ = line.mouth().push(PlayItem::Tone {
-                    freq_hz: dice.between(300, 1200) as u16,
-                    level_dbm0: -18.0,
-                    duration_ms: dice.between(200, 900) as u32,
-                });
-                let _ = line.mouth().push(PlayItem::Silence { duration_ms: dice.between(100, 600) as u32 });
-            }
+            talk(line.mouth(), dice);
             if caller.hang_up_at_ms.is_some_and(|at| now >= at) {
                 line.hang_up(now);
                 println!("[{:>5.1} s] {}: caller hangs up", now as f64 / 1000.0, caller.name);
@@ -203,14 +207,7 @@ fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[St
         }
         return;
     }
-    if phone.mouth().is_idle() {
-        let _ = phone.mouth().push(PlayItem::Tone {
-            freq_hz: dice.between(300, 1200) as u16,
-            level_dbm0: -18.0,
-            duration_ms: dice.between(200, 900) as u32,
-        });
-        let _ = phone.mouth().push(PlayItem::Silence { duration_ms: dice.between(100, 600) as u32 });
-    }
+    talk(phone.mouth(), dice);
     if extension.hang_up_at_ms.is_some_and(|at| now >= at) {
         phone.hang_up(now);
         println!("[{:>5.1} s] {} ({}) hangs up", now as f64 / 1000.0, extension.name, extension.number);

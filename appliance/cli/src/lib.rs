@@ -3,6 +3,7 @@
 
 pub mod boot;
 pub mod demo;
+pub mod logging;
 pub mod plan;
 pub mod prompts;
 pub mod web;

@@ -70,9 +70,7 @@ fn main() -> ExitCode {
 }
 
 fn init_logs(default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("APPLIANCE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    appliance::logging::init("APPLIANCE_LOG", default_level);
 }
 
 fn check_config(dir: &std::path::Path) -> ExitCode {

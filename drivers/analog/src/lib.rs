@@ -26,3 +26,27 @@ pub use fxs::{FxsAction, FxsConfig, FxsPort, FxsState};
 /// Upper bound on timers one `handle_*` call processes, so a misconfigured zero-length
 /// timer can never spin a caller forever.
 const MAX_TIMER_STEPS: usize = 32;
+
+/// The clock discipline both stacks share: time never runs backwards, and every timer
+/// that is due fires, in order, before new input is looked at.
+trait Clocked {
+    fn clock(&mut self) -> &mut u64;
+    /// Fires the first due timer; false when none is due.
+    fn fire_next_timer(&mut self, now: u64) -> bool;
+
+    fn advance(&mut self, now_ms: u64) -> u64 {
+        let clock = self.clock();
+        *clock = (*clock).max(now_ms);
+        let now = *clock;
+        self.expire(now);
+        now
+    }
+
+    fn expire(&mut self, now: u64) {
+        for _ in 0..MAX_TIMER_STEPS {
+            if !self.fire_next_timer(now) {
+                break;
+            }
+        }
+    }
+}

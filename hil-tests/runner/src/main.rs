@@ -44,9 +44,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HIL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    appliance::logging::init("HIL_LOG", "warn");
     let Cli { command: Command::Run { box_dir, web, config, scenarios } } = Cli::parse();
     for path in &scenarios {
         let outcome = match &box_dir {

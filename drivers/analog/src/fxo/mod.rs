@@ -5,9 +5,9 @@ mod ring;
 
 pub use config::{AnswerSupervision, DisconnectSupervision, FxoConfig};
 
+use crate::Clocked as _;
 use crate::cadence::{CallerIdInfo, CallerIdMode};
 use crate::error::{command_name, AnalogError};
-use crate::MAX_TIMER_STEPS;
 use line_boundary::{CallerCategory, Cause, Hook, LineCommand, LineEvent, PhoneNumber};
 use ring::{RingDetector, RingEdge};
 use std::collections::VecDeque;
@@ -322,21 +322,6 @@ impl FxoLine {
         }
     }
 
-    /// Clamps time to never run backwards, then fires every timer that is due.
-    fn advance(&mut self, now_ms: u64) -> u64 {
-        self.now = self.now.max(now_ms);
-        let now = self.now;
-        self.expire(now);
-        now
-    }
-
-    fn expire(&mut self, now: u64) {
-        for _ in 0..MAX_TIMER_STEPS {
-            if !self.expire_one(now) {
-                break;
-            }
-        }
-    }
 
     /// Fires the first due timer; false when none is due.
     fn expire_one(&mut self, now: u64) -> bool {
@@ -532,5 +517,14 @@ impl FxoLine {
             self.listening = on;
             self.actions.push_back(FxoAction::ListenForCallerId(on));
         }
+    }
+}
+
+impl crate::Clocked for FxoLine {
+    fn clock(&mut self) -> &mut u64 {
+        &mut self.now
+    }
+    fn fire_next_timer(&mut self, now: u64) -> bool {
+        self.expire_one(now)
     }
 }

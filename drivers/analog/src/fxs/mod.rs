@@ -5,9 +5,9 @@ mod hook;
 
 pub use config::FxsConfig;
 
+use crate::Clocked as _;
 use crate::cadence::CidStandard;
 use crate::error::{command_name, AnalogError};
-use crate::MAX_TIMER_STEPS;
 use hook::HookDebouncer;
 use line_boundary::{CallerCategory, Cause, Hook, LineCommand, LineEvent, PhoneNumber, Tone};
 use std::collections::VecDeque;
@@ -262,20 +262,6 @@ impl FxsPort {
         }
     }
 
-    fn advance(&mut self, now_ms: u64) -> u64 {
-        self.now = self.now.max(now_ms);
-        let now = self.now;
-        self.expire(now);
-        now
-    }
-
-    fn expire(&mut self, now: u64) {
-        for _ in 0..MAX_TIMER_STEPS {
-            if !self.expire_one(now) {
-                break;
-            }
-        }
-    }
 
     /// Fires the first due timer; false when none is due.
     fn expire_one(&mut self, now: u64) -> bool {
@@ -542,5 +528,14 @@ impl FxsPort {
         if !matches!(state, FxsState::DialTone | FxsState::CollectingDigits) {
             self.dial_deadline = None;
         }
+    }
+}
+
+impl crate::Clocked for FxsPort {
+    fn clock(&mut self) -> &mut u64 {
+        &mut self.now
+    }
+    fn fire_next_timer(&mut self, now: u64) -> bool {
+        self.expire_one(now)
     }
 }
