@@ -56,7 +56,13 @@ pub(crate) struct SourceFile {
 
 impl SourceFile {
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
+        // Step back to a character boundary: a span from the parser should already be on
+        // one, but a bad offset must give a slightly wrong column, never a panic.
+        let mut end = offset.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = &self.text[..end];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         (line, column)
@@ -69,5 +75,29 @@ impl SourceFile {
 
     pub(crate) fn whole_file_error(path: &Path, field: &str, reason: impl Into<String>) -> ConfigError {
         ConfigError { file: path.to_owned(), line: 0, column: 0, field: field.to_owned(), reason: reason.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile { path: PathBuf::from("x.toml"), text: text.to_owned() }
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let source = file("a = 1\nname = \"漢字\" x\n");
+        let offset = source.text.find('x').expect("x is in the text");
+        assert_eq!(source.position(offset), (2, 13));
+        assert_eq!(source.position(0), (1, 1));
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_or_past_the_end_does_not_panic() {
+        let source = file("漢\n");
+        assert_eq!(source.position(1), (1, 1));
+        assert_eq!(source.position(99), (2, 1));
     }
 }

@@ -48,10 +48,17 @@ pub enum SpanSignalling {
     R2,
 }
 
+/// The physical kind of a span; E1 only today (T1 later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanKind {
+    E1,
+}
+
 #[derive(Debug, Clone)]
 pub struct SpanConfig {
     pub id: u16,
     pub name: String,
+    pub kind: SpanKind,
     pub signalling: SpanSignalling,
 }
 

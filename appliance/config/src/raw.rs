@@ -38,6 +38,7 @@ pub struct LinesFile {
 pub struct RawSpan {
     pub id: Spanned<i64>,
     pub name: Option<String>,
+    pub kind: Option<Spanned<String>>,
     pub signalling: Option<Spanned<String>>,
 }
 

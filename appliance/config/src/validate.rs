@@ -5,12 +5,21 @@ use crate::model::*;
 use crate::raw::{LinesFile, RoutesFile, SystemFile};
 use crate::{LINES_FILE, ROUTES_FILE, SYSTEM_FILE};
 use line_boundary::PhoneNumber;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 const BUILTIN_PROMPTS: &[&str] = &["greeting"];
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+
+/// What `lines.toml` declares, for the cross-file checks of `routes.toml`.
+struct Lines {
+    spans: Vec<SpanConfig>,
+    ports: Vec<PortConfig>,
+    /// Every well-formed extension, including those on entries dropped for a bad id: a
+    /// route to one must not get a second, misleading "no such extension" error.
+    extensions: BTreeSet<String>,
+}
 
 struct Checker {
     errors: Vec<ConfigError>,
@@ -128,15 +137,17 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
         (Some(file), Some(raw)) => Some(check_system(&mut check, file, &dir, raw)),
         _ => None,
     };
-    let (spans, ports) = match (&lines_file, lines_raw) {
-        (Some(file), Some(raw)) => check_lines(&mut check, file, raw),
-        _ => (Vec::new(), Vec::new()),
+    let lines = match (&lines_file, lines_raw) {
+        (Some(file), Some(raw)) => Some(check_lines(&mut check, file, raw)),
+        _ => None,
     };
     let routes_source = routes_file.unwrap_or(SourceFile { path: dir.join(ROUTES_FILE), text: String::new() });
-    let routes = routes_raw.map(|raw| check_routes(&mut check, &routes_source, &dir, raw, &spans, &ports));
+    let routes = routes_raw.map(|raw| check_routes(&mut check, &routes_source, &dir, raw, lines.as_ref()));
 
-    match (system, routes) {
-        (Some(system), Some(routes)) if check.errors.is_empty() => Ok(Config { dir, system, spans, ports, routes }),
+    match (system, lines, routes) {
+        (Some(system), Some(lines), Some(routes)) if check.errors.is_empty() => {
+            Ok(Config { dir, system, spans: lines.spans, ports: lines.ports, routes })
+        }
         _ => Err(ConfigErrors(check.errors)),
     }
 }
@@ -192,7 +203,7 @@ fn check_system(check: &mut Checker, file: &SourceFile, dir: &Path, raw: SystemF
     }
 }
 
-fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> (Vec<SpanConfig>, Vec<PortConfig>) {
+fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines {
     let mut seen_ids: BTreeMap<u16, String> = BTreeMap::new();
     let mut seen_extensions: BTreeMap<String, String> = BTreeMap::new();
     let mut claim_id = |check: &mut Checker, id: &Spanned<i64>, field: String| -> Option<u16> {
@@ -208,6 +219,7 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> (Vec<S
     for (index, span) in raw.span.iter().enumerate() {
         let span = span.get_ref();
         let id = claim_id(check, &span.id, format!("span[{index}].id"));
+        let kind = check.choice(file, span.kind.as_ref(), &format!("span[{index}].kind"), &[("e1", SpanKind::E1)], SpanKind::E1);
         let signalling = check.choice(
             file,
             span.signalling.as_ref(),
@@ -216,7 +228,7 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> (Vec<S
             SpanSignalling::PriCpe,
         );
         if let Some(id) = id {
-            spans.push(SpanConfig { id, name: span.name.clone().unwrap_or_else(|| format!("span {id}")), signalling });
+            spans.push(SpanConfig { id, name: span.name.clone().unwrap_or_else(|| format!("span {id}")), kind, signalling });
         }
     }
     let mut ports = Vec::new();
@@ -277,7 +289,7 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> (Vec<S
             });
         }
     }
-    (spans, ports)
+    Lines { spans, ports, extensions: seen_extensions.into_keys().collect() }
 }
 
 fn check_lines_list(
@@ -285,8 +297,7 @@ fn check_lines_list(
     file: &SourceFile,
     lines: &Spanned<Vec<Spanned<i64>>>,
     field: &str,
-    spans: &[SpanConfig],
-    ports: &[PortConfig],
+    declared: Option<&Lines>,
 ) -> Vec<u16> {
     if lines.get_ref().is_empty() {
         check.at(file, lines, field, "names no line");
@@ -294,6 +305,12 @@ fn check_lines_list(
     let mut ids = Vec::new();
     for line in lines.get_ref() {
         let Some(id) = check.device_id(file, line, field) else { continue };
+        // lines.toml did not parse: its own error is reported, and guessing here would
+        // only add noise.
+        let Some(Lines { spans, ports, .. }) = declared else {
+            ids.push(id);
+            continue;
+        };
         let is_trunk = spans.iter().any(|s| s.id == id)
             || ports.iter().any(|p| p.id == id && matches!(p.kind, PortKind::Fxo(_)));
         if is_trunk {
@@ -312,8 +329,7 @@ fn check_routes(
     file: &SourceFile,
     dir: &Path,
     raw: RoutesFile,
-    spans: &[SpanConfig],
-    ports: &[PortConfig],
+    declared: Option<&Lines>,
 ) -> RoutesConfig {
     let greeting = match &raw.greeting {
         None => PromptSource::Builtin("greeting".into()),
@@ -340,22 +356,15 @@ fn check_routes(
             30
         }
     };
-    let extensions: Vec<&str> = ports
-        .iter()
-        .filter_map(|p| match &p.kind {
-            PortKind::Fxs(fxs) => Some(fxs.extension.as_str()),
-            PortKind::Fxo(_) => None,
-        })
-        .collect();
     let mut inbound = Vec::new();
     for (index, route) in raw.inbound.iter().enumerate() {
         let route = route.get_ref();
         let field = format!("inbound[{index}]");
-        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), spans, ports);
+        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), declared);
         let called = route.called.as_ref().and_then(|c| check.number(file, c, &format!("{field}.called")));
         let destination = check.number(file, &route.destination, &format!("{field}.destination"));
-        if let Some(destination) = &destination {
-            if !extensions.contains(&destination.as_str()) {
+        if let (Some(destination), Some(declared)) = (&destination, declared) {
+            if !declared.extensions.contains(destination.as_str()) {
                 check.at(file, &route.destination, format!("{field}.destination"), format!("no fxs port has extension {destination}"));
             }
         }
@@ -379,7 +388,7 @@ fn check_routes(
                 0
             }
         };
-        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), spans, ports);
+        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), declared);
         outbound.push(OutboundRoute { prefix, strip, lines });
     }
     RoutesConfig { greeting, ring_timeout_s, inbound, outbound }

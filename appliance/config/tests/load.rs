@@ -18,7 +18,7 @@ const LINES: &str = "[[fxo]]\nid = 1\n\n[[fxs]]\nid = 2\nextension = \"201\"\n";
 
 #[test]
 fn shipped_configs_load() {
-    for dir in ["config/default", "config/demo", "hil-tests/configs/basic"] {
+    for dir in ["config/default", "config/demo", "config/examples/e1-and-analog", "hil-tests/configs/basic"] {
         let config = Config::load(&repo().join(dir)).unwrap_or_else(|e| panic!("{dir}:\n{e}"));
         assert!(!config.ports.is_empty(), "{dir} has ports");
     }
@@ -28,6 +28,10 @@ fn shipped_configs_load() {
     assert_eq!(default.routes.greeting, PromptSource::Builtin("greeting".into()));
     assert_eq!(default.inbound_destination(1, None).map(|p| p.id), Some(2));
     assert!(matches!(default.extension("202").map(|p| &p.kind), Some(PortKind::Fxs(_))));
+    let example = Config::load(&repo().join("config/examples/e1-and-analog")).unwrap();
+    assert_eq!(example.inbound_destination(1, Some("5550103")).map(|p| p.id), Some(5));
+    assert_eq!(example.inbound_destination(2, Some("5550103")).map(|p| p.id), Some(3));
+    assert_eq!(example.routes.outbound.len(), 2);
     let basic = Config::load(&repo().join("hil-tests/configs/basic")).unwrap();
     assert_eq!(basic.system.clock, Clock::Lockstep);
     assert!(basic.system.fault_injection);

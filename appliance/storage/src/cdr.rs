@@ -97,7 +97,9 @@ impl Storage {
         let sql = format!("SELECT {COLUMNS} FROM cdr ORDER BY seq DESC LIMIT ?1");
         let error = |source| self.query_error("read CDRs", source);
         let mut statement = self.connection().prepare(&sql).map_err(error)?;
-        let rows = statement.query_map([limit as i64], read_row).map_err(error)?;
+        // SQLite reads a negative LIMIT as "no limit": clamp rather than wrap.
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map([limit], read_row).map_err(error)?;
         let mut cdrs = Vec::new();
         for row in rows {
             cdrs.push(self.checked(row.map_err(error)?)?);

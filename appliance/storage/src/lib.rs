@@ -9,6 +9,8 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 pub const DATABASE_FILE: &str = "appliance.db";
+/// The schema version this firmware writes; a database with a newer one is refused.
+pub const SCHEMA_VERSION: i64 = migrations::LATEST;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -16,6 +18,8 @@ pub enum StorageError {
     CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot open the database {path}")]
     Open { path: PathBuf, source: rusqlite::Error },
+    #[error("database {path} stays in journal mode {mode:?}, not WAL (is the data directory read-only?)")]
+    NotWal { path: PathBuf, mode: String },
     #[error("database {path} has schema version {found}, newer than this firmware knows ({known}); refusing to touch it")]
     FromTheFuture { path: PathBuf, found: i64, known: i64 },
     #[error("database {path}: migration to schema version {version} failed")]
@@ -48,11 +52,11 @@ impl Storage {
         let mode: String =
             connection.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)).map_err(open_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(open_error(rusqlite::Error::InvalidQuery));
+            return Err(StorageError::NotWal { path, mode });
         }
         connection.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;").map_err(open_error)?;
         let mut storage = Storage { connection, path };
-        migrations::apply(&mut storage.connection, &storage.path)?;
+        migrations::apply(&mut storage.connection, &storage.path, migrations::MIGRATIONS)?;
         Ok(storage)
     }
 
@@ -106,6 +110,63 @@ mod tests {
         std::fs::write(&file, b"x").unwrap();
         let error = Storage::open(&file.join("data")).err().expect("refused");
         assert!(error.to_string().contains("cannot create the data directory"), "{error}");
+    }
+
+    #[test]
+    fn writes_go_through_the_write_ahead_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        storage.connection().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        assert!(dir.path().join("appliance.db-wal").exists(), "a -wal file holds the uncheckpointed write");
+        let sync: i64 = storage.connection().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!(sync, 1, "NORMAL");
+        let foreign_keys: i64 = storage.connection().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(foreign_keys, 1);
+    }
+
+    /// Root ignores permission bits, so under root these tests can only skip: say so.
+    fn read_only_dir(path: &Path) -> bool {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let probe = path.join("probe");
+        if std::fs::write(&probe, b"").is_ok() {
+            let _ = std::fs::remove_file(&probe);
+            eprintln!("skipped: permission bits do not bind this user (root?)");
+            return false;
+        }
+        true
+    }
+
+    fn make_writable(path: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    #[test]
+    fn a_read_only_data_directory_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        if read_only_dir(&data) {
+            let error = Storage::open(&data).err().expect("refused");
+            make_writable(&data);
+            let text = error.to_string();
+            assert!(matches!(error, StorageError::Open { .. }), "{text}");
+            assert!(text.contains(&data.join(DATABASE_FILE).display().to_string()), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_existing_database_in_a_read_only_directory_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        // Closed cleanly, so the -wal and -shm files are gone and must be created again.
+        drop(Storage::open(&data).unwrap());
+        if read_only_dir(&data) {
+            let error = Storage::open(&data).err().expect("refused");
+            make_writable(&data);
+            assert!(error.to_string().contains(DATABASE_FILE), "{error}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::StorageError;
 use rusqlite::Connection;
 use std::path::Path;
 
-const MIGRATIONS: &[&str] = &[
+pub const MIGRATIONS: &[&str] = &[
     // 1: call detail records.
     "CREATE TABLE cdr (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -30,12 +30,15 @@ pub fn version(connection: &Connection) -> rusqlite::Result<i64> {
     connection.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
-pub fn apply(connection: &mut Connection, path: &Path) -> Result<(), StorageError> {
+/// Brings the schema from its `user_version` up to `scripts.len()`; takes the list so
+/// that tests can run a failing one.
+pub fn apply(connection: &mut Connection, path: &Path, scripts: &[&str]) -> Result<(), StorageError> {
     let found = version(connection).map_err(|source| StorageError::Open { path: path.to_owned(), source })?;
-    if found > LATEST {
-        return Err(StorageError::FromTheFuture { path: path.to_owned(), found, known: LATEST });
+    let known = scripts.len() as i64;
+    if found > known {
+        return Err(StorageError::FromTheFuture { path: path.to_owned(), found, known });
     }
-    for (index, script) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+    for (index, script) in scripts.iter().enumerate().skip(found.max(0) as usize) {
         let version = index as i64 + 1;
         let error = |source| StorageError::Migration { path: path.to_owned(), version, source };
         // Each migration and its version bump commit together, or not at all.
@@ -45,4 +48,56 @@ pub fn apply(connection: &mut Connection, path: &Path) -> Result<(), StorageErro
         transaction.commit().map_err(error)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Storage, DATABASE_FILE};
+
+    fn table_exists(connection: &Connection, name: &str) -> bool {
+        connection
+            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))
+            .expect("query sqlite_master")
+            == 1
+    }
+
+    #[test]
+    fn an_empty_file_is_version_zero_and_is_migrated() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(DATABASE_FILE), b"").expect("empty file");
+        let storage = Storage::open(dir.path()).expect("opens");
+        assert_eq!(storage.schema_version().expect("version"), LATEST);
+        assert_eq!(storage.cdr_count().expect("count"), 0, "the cdr table exists");
+    }
+
+    #[test]
+    fn a_version_zero_database_keeps_what_it_holds() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        {
+            let connection = Connection::open(dir.path().join(DATABASE_FILE)).expect("create v0");
+            connection.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('kept');").expect("fill v0");
+        }
+        let storage = Storage::open(dir.path()).expect("opens");
+        assert_eq!(storage.schema_version().expect("version"), LATEST);
+        let kept: String = storage.connection().query_row("SELECT text FROM notes", [], |r| r.get(0)).expect("notes survive");
+        assert_eq!(kept, "kept");
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_nothing_half_done() {
+        let mut connection = Connection::open_in_memory().expect("memory db");
+        let path = Path::new("memory");
+        let broken = ["CREATE TABLE a (x);", "CREATE TABLE b (x); CREATE TABLE c (;"];
+        let error = apply(&mut connection, path, &broken).expect_err("second script is bad");
+        assert!(matches!(error, StorageError::Migration { version: 2, .. }), "{error}");
+        assert_eq!(version(&connection).expect("version"), 1, "the first migration is kept");
+        assert!(table_exists(&connection, "a"));
+        assert!(!table_exists(&connection, "b"), "the failed script rolled back whole");
+
+        let fixed = ["CREATE TABLE a (x);", "CREATE TABLE b (x); CREATE TABLE c (y);"];
+        apply(&mut connection, path, &fixed).expect("the fixed list resumes at version 2");
+        assert_eq!(version(&connection).expect("version"), 2);
+        assert!(table_exists(&connection, "b") && table_exists(&connection, "c"));
+    }
 }

@@ -4,3 +4,4 @@
 pub mod spandsp_dtmf;
 pub mod spandsp_fsk;
 pub mod spandsp_r2_mf;
+pub mod spandsp_tone;

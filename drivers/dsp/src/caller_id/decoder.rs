@@ -3,7 +3,7 @@
 use super::demodulator::{Demodulated, FskDemodulator};
 use super::generator::THIRDS_PER_BIT;
 use super::message::{CallerIdFrame, CallerIdMessage};
-use super::{CallerIdError, MESSAGE_TYPE_MDMF, MESSAGE_TYPE_SDMF};
+use super::{CallerIdError, FskModulation, MESSAGE_TYPE_MDMF, MESSAGE_TYPE_SDMF};
 use heapless::Deque;
 
 /// Continuous mark (with carrier) that arms the framer. The 180-bit mark period qualifies;
@@ -66,9 +66,15 @@ impl Default for FskCallerIdDecoder {
 }
 
 impl FskCallerIdDecoder {
+    /// ETSI (V.23) receiver.
     pub fn new() -> Self {
+        Self::with_modulation(FskModulation::V23)
+    }
+
+    /// Receiver for either modulation (Bell 202 for Telcordia GR-30 lines).
+    pub fn with_modulation(modulation: FskModulation) -> Self {
         FskCallerIdDecoder {
-            demodulator: FskDemodulator::new(),
+            demodulator: FskDemodulator::new(modulation),
             uart: IDLE,
             sample_index: 0,
             mark_run: 0,

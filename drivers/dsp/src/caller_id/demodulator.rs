@@ -1,14 +1,15 @@
 //! Non-coherent V.23 FSK demodulator: per-sample mark/space decision from two sliding
 //! one-bit correlators, plus a carrier-quality gate.
 
-use super::generator::{MARK_HZ, SPACE_HZ};
+use super::FskModulation;
 use core::f32::consts::TAU;
 use line_boundary::SAMPLE_RATE_HZ;
 
 /// About one bit (20/3 samples): long enough to separate 1300 from 2100 Hz by ~8 dB,
 /// short enough to follow 1200 baud transitions.
 const CORRELATOR_LEN: usize = 7;
-/// 1300 Hz and 2100 Hz both complete whole cycles in 80 samples (13 and 21).
+/// 1300/2100 Hz (V.23) and 1200/2200 Hz (Bell 202) all complete whole cycles in 80
+/// samples (13, 21, 12, 22).
 const TABLE_LEN: usize = 80;
 /// Weakest carrier accepted (tone amplitude), in dBm0.
 const MIN_CARRIER_DBM0: f32 = -48.0;
@@ -72,13 +73,13 @@ fn energy(products: &[Complex]) -> f32 {
 }
 
 impl FskDemodulator {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(modulation: FskModulation) -> Self {
         // A sine of peak A gives |Σ| = A·L/2 in the matching correlator.
         let min_amplitude =
             crate::level::sine_peak_for_dbm0(MIN_CARRIER_DBM0) * CORRELATOR_LEN as f32 / 2.0;
         FskDemodulator {
-            mark_table: table(MARK_HZ),
-            space_table: table(SPACE_HZ),
+            mark_table: table(modulation.mark_hz()),
+            space_table: table(modulation.space_hz()),
             table_index: 0,
             mark_products: [Complex::default(); CORRELATOR_LEN],
             space_products: [Complex::default(); CORRELATOR_LEN],

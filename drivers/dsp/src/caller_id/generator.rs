@@ -5,8 +5,7 @@ use super::CallerIdError;
 use crate::level::sine_peak_for_dbm0;
 use crate::oscillator::{to_i16, Oscillator};
 
-pub(super) const MARK_HZ: f32 = 1300.0;
-pub(super) const SPACE_HZ: f32 = 2100.0;
+use super::FskModulation;
 /// 8000 Hz / 1200 baud = 20/3 samples per bit; timing is kept in thirds of a sample.
 pub(super) const THIRDS_PER_BIT: u64 = 20;
 const SEIZURE_BITS: usize = 300;
@@ -21,6 +20,7 @@ const DEFAULT_LEVEL_DBM0: f32 = -13.0;
 pub struct FskCallerIdGenerator {
     frame: CallerIdFrame,
     oscillator: Oscillator,
+    modulation: FskModulation,
     peak: f32,
     samples_sent: u64,
     total_bits: usize,
@@ -35,6 +35,22 @@ impl FskCallerIdGenerator {
 
     /// Sends raw message bytes (any format, even a corrupt one) at `level_dbm0`.
     pub fn from_frame(frame: &[u8], level_dbm0: f32) -> Result<Self, CallerIdError> {
+        Self::with_modulation(frame, level_dbm0, FskModulation::V23)
+    }
+
+    /// Sends `message` as Bell 202 (Telcordia GR-30) MDMF at −13 dBm0.
+    pub fn bell202(message: &CallerIdMessage) -> Result<Self, CallerIdError> {
+        let frame = message.encode_mdmf()?;
+        Self::with_modulation(&frame, DEFAULT_LEVEL_DBM0, FskModulation::Bell202)
+    }
+
+    /// Sends raw message bytes (any format) at `level_dbm0` with either modulation:
+    /// 300 alternating seizure bits, 180 mark bits, the message, a few marks.
+    pub fn with_modulation(
+        frame: &[u8],
+        level_dbm0: f32,
+        modulation: FskModulation,
+    ) -> Result<Self, CallerIdError> {
         let frame = CallerIdFrame::from_slice(frame).map_err(|_| CallerIdError::FrameTooLong {
             length: frame.len(),
         })?;
@@ -43,7 +59,8 @@ impl FskCallerIdGenerator {
             SEIZURE_BITS + MARK_BITS + frame.len() * BITS_PER_CHARACTER + TRAILING_MARK_BITS;
         Ok(FskCallerIdGenerator {
             frame,
-            oscillator: Oscillator::new(MARK_HZ),
+            oscillator: Oscillator::new(modulation.mark_hz()),
+            modulation,
             peak: sine_peak_for_dbm0(level_dbm0),
             samples_sent: 0,
             total_bits,
@@ -57,7 +74,11 @@ impl FskCallerIdGenerator {
             *sample = match self.bit(bit_index) {
                 Some(bit) => {
                     self.oscillator
-                        .set_frequency(if bit { MARK_HZ } else { SPACE_HZ });
+                        .set_frequency(if bit {
+                            self.modulation.mark_hz()
+                        } else {
+                            self.modulation.space_hz()
+                        });
                     self.samples_sent += 1;
                     to_i16(self.oscillator.next_sample() * self.peak)
                 }

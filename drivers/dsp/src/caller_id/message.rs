@@ -193,6 +193,42 @@ impl CallerIdMessage {
         Ok(frame)
     }
 
+    /// The Telcordia GR-30 SDMF message (type 0x04): MMDDHHMM, then the number or a
+    /// single 'O'/'P' absence reason; the name cannot be carried. Date/time is required.
+    pub fn encode_sdmf(&self) -> Result<CallerIdFrame, CallerIdError> {
+        let datetime = self.datetime.ok_or(CallerIdError::InvalidParameter {
+            parameter: PARAM_DATE_TIME,
+            reason: "SDMF requires the date and time",
+        })?;
+        datetime.validate()?;
+        let mut frame = CallerIdFrame::new();
+        push(&mut frame, &[MESSAGE_TYPE_SDMF, 0])?;
+        push(&mut frame, &datetime.to_ascii())?;
+        match (&self.number, self.number_absent) {
+            (Some(number), _) => {
+                if matches!(number.as_bytes(), [b'O' | b'P']) {
+                    return Err(CallerIdError::InvalidParameter {
+                        parameter: PARAM_NUMBER,
+                        reason: "a one-letter SDMF number would read as an absence reason",
+                    });
+                }
+                push(&mut frame, number.as_bytes())?;
+            }
+            (None, Some(reason)) => push(&mut frame, &[reason.to_byte()])?,
+            (None, None) => {}
+        }
+        let body_length = frame.len() - 2;
+        if body_length > usize::from(u8::MAX) {
+            return Err(CallerIdError::FrameTooLong {
+                length: frame.len() + 1,
+            });
+        }
+        frame[1] = body_length as u8;
+        let sum = checksum(&frame);
+        push(&mut frame, &[sum])?;
+        Ok(frame)
+    }
+
     /// Parses a complete message (type, length, body, checksum) of either format.
     pub fn decode_frame(frame: &[u8]) -> Result<Self, CallerIdError> {
         let (&message_type, rest) = frame.split_first().ok_or(CallerIdError::Truncated {
@@ -393,6 +429,29 @@ mod tests {
         frame.push(sum).expect("fits");
         let message = CallerIdMessage::decode_frame(&frame).expect("valid");
         assert_eq!(message.number.as_deref(), Some("9"));
+    }
+
+    #[test]
+    fn sdmf_encodes_and_round_trips() {
+        let message = CallerIdMessage {
+            name: None,
+            ..sample_message()
+        };
+        let frame = message.encode_sdmf().expect("valid");
+        assert_eq!(&frame[..2], &[0x04, 8 + 11]);
+        assert_eq!(&frame[2..10], b"03141509");
+        assert_eq!(&frame[10..21], b"01234567890");
+        assert_eq!(frame.iter().fold(0u8, |s, &b| s.wrapping_add(b)), 0);
+        assert_eq!(CallerIdMessage::decode_frame(&frame), Ok(message));
+        let private = CallerIdMessage {
+            datetime: sample_message().datetime,
+            number_absent: Some(AbsenceReason::Private),
+            ..Default::default()
+        };
+        let frame = private.encode_sdmf().expect("valid");
+        assert_eq!(&frame[10..11], b"P");
+        assert_eq!(CallerIdMessage::decode_frame(&frame), Ok(private));
+        assert!(CallerIdMessage::default().encode_sdmf().is_err());
     }
 
     #[test]

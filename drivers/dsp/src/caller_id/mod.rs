@@ -1,4 +1,6 @@
-//! ETSI EN 300 659 caller ID (on-hook data transmission) over V.23 FSK.
+//! Caller ID (on-hook data transmission): ETSI EN 300 659 over V.23 FSK, Telcordia GR-30
+//! over Bell 202 FSK (same framing, mark 1200 / space 2200 Hz, SDMF or MDMF), and caller
+//! ID sent as DTMF digits (`dtmf_clip`).
 //!
 //! Physical layer (EN 300 659-1, V.23): 1200 baud, mark (1) 1300 Hz, space (0) 2100 Hz,
 //! asynchronous 8N1 characters, least significant bit first. A transmission is a channel
@@ -9,14 +11,42 @@
 
 mod decoder;
 mod demodulator;
+pub mod dtmf_clip;
 mod generator;
 mod message;
 
 pub use decoder::FskCallerIdDecoder;
+pub use dtmf_clip::{DtmfClipDecoder, DtmfClipFormat, DtmfClipGenerator};
 pub use generator::FskCallerIdGenerator;
 pub use message::{
     AbsenceReason, CallerIdDateTime, CallerIdFrame, CallerIdMessage, MAX_FRAME_BYTES,
 };
+
+/// The FSK modem carrying the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FskModulation {
+    /// ITU-T V.23 (ETSI EN 300 659-1): mark 1300 Hz, space 2100 Hz.
+    #[default]
+    V23,
+    /// Bell 202 (Telcordia GR-30): mark 1200 Hz, space 2200 Hz.
+    Bell202,
+}
+
+impl FskModulation {
+    pub fn mark_hz(self) -> f32 {
+        match self {
+            FskModulation::V23 => 1300.0,
+            FskModulation::Bell202 => 1200.0,
+        }
+    }
+
+    pub fn space_hz(self) -> f32 {
+        match self {
+            FskModulation::V23 => 2100.0,
+            FskModulation::Bell202 => 2200.0,
+        }
+    }
+}
 
 /// Multiple data message format (EN 300 659-3 "call set-up" message type).
 pub const MESSAGE_TYPE_MDMF: u8 = 0x80;

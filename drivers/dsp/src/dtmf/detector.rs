@@ -1,10 +1,12 @@
 //! DTMF receiver.
 //!
 //! Each analysis window is 102 samples (12.75 ms), Hann-weighted, advanced by half a
-//! window. For the eight Q.23 frequencies it takes a single-bin DFT. A window votes for
+//! window. Windows too quiet for any tone to reach the minimum level skip the DFT. For the eight Q.23 frequencies it takes a single-bin DFT. A window votes for
 //! a digit when the strongest row and column tone
 //! - are each above the minimum level,
 //! - stay within the allowed twist,
+//! - stand clear of the other bins of their group: 10 dB above them, 2 dB above a
+//!   neighbouring row bin (speech spreads energy over neighbouring DTMF frequencies),
 //! - carry most of the window's power (rejects speech, noise and other tones), and
 //! - sit within ±2.5 % of nominal frequency, measured from the phase advance of the bin
 //!   between two overlapping windows (a plain energy test cannot separate the ±1.5 % accept
@@ -26,6 +28,11 @@ const BINS: usize = 8;
 const VOTES_TO_REPORT: u32 = 4;
 const MISSES_TO_REARM: u32 = 3;
 const QUEUE_CAPACITY: usize = 16;
+/// Other bins of a group must be 10 dB below its peak (amplitude ratio)…
+const OTHER_BIN_RATIO: f32 = 0.5;
+/// …except the row bins next to the peak, which a real tone reaches through the Hann main
+/// lobe (−3.7 dB at +1.5 % deviation): 2 dB below.
+const NEXT_DOOR_ROW_RATIO: f32 = 0.891;
 
 /// Acceptance limits of the receiver.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,18 +82,24 @@ struct Complex {
 #[derive(Debug, Clone)]
 pub struct DtmfDetector {
     config: DtmfDetectorConfig,
-    /// Hann window times e^{-jωn} for each bin.
-    kernels: [[Complex; WINDOW]; BINS],
-    window_weights: [f32; WINDOW],
+    /// Hann window times cos(ωn) and −sin(ωn) for each bin (separate arrays so the dot
+    /// products vectorise).
+    kernels_re: [[f32; WINDOW]; BINS],
+    kernels_im: [[f32; WINDOW]; BINS],
+    /// Squared Hann weights, for the windowed energy.
+    window_squares: [f32; WINDOW],
     weight_sum: f32,
     weight_square_sum: f32,
     /// Expected phase advance of each bin over one hop at its nominal frequency.
     nominal_advance: [f32; BINS],
-    buffer: [f32; WINDOW],
+    /// The previous window (`[..WINDOW]`) and the current one (`[HOP..]`), overlapping.
+    buffer: [f32; WINDOW + HOP],
     buffered: usize,
-    /// Sample index of `buffer[0]`.
+    /// Sample index of the current window's first sample.
     buffer_start: u64,
-    previous_bins: Option<[Complex; BINS]>,
+    /// Mean power (Hann-weighted) below which no tone can reach the minimum level, so
+    /// the DFT is skipped.
+    quiet_power: f32,
     vote: Option<char>,
     vote_run: u32,
     vote_run_start: u64,
@@ -110,6 +123,24 @@ fn bin_frequency(bin: usize) -> f32 {
     f32::from(freq)
 }
 
+/// Dot product with eight independent partial sums, so the compiler can vectorise it.
+fn dot(a: &[f32], b: &[f32; WINDOW]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..8 {
+            lanes[lane] += x[lane] * y[lane];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 impl DtmfDetector {
     pub fn new(config: DtmfDetectorConfig) -> Self {
         let rate = SAMPLE_RATE_HZ as f32;
@@ -117,30 +148,39 @@ impl DtmfDetector {
         for (n, weight) in window_weights.iter_mut().enumerate() {
             *weight = 0.5 - 0.5 * (TAU * n as f32 / WINDOW as f32).cos();
         }
-        let mut kernels = [[Complex::default(); WINDOW]; BINS];
+        let mut kernels_re = [[0.0; WINDOW]; BINS];
+        let mut kernels_im = [[0.0; WINDOW]; BINS];
         let mut nominal_advance = [0.0; BINS];
-        for (bin, kernel) in kernels.iter_mut().enumerate() {
+        for bin in 0..BINS {
             let omega = TAU * bin_frequency(bin) / rate;
-            for (n, entry) in kernel.iter_mut().enumerate() {
+            for n in 0..WINDOW {
                 let angle = omega * n as f32;
-                *entry = Complex {
-                    re: window_weights[n] * angle.cos(),
-                    im: -window_weights[n] * angle.sin(),
-                };
+                kernels_re[bin][n] = window_weights[n] * angle.cos();
+                kernels_im[bin][n] = -window_weights[n] * angle.sin();
             }
             nominal_advance[bin] = omega * HOP as f32;
         }
+        let mut window_squares = [0.0; WINDOW];
+        for (square, weight) in window_squares.iter_mut().zip(window_weights.iter()) {
+            *square = weight * weight;
+        }
         DtmfDetector {
             config,
-            kernels,
+            kernels_re,
+            kernels_im,
             weight_sum: window_weights.iter().sum(),
             weight_square_sum: window_weights.iter().map(|w| w * w).sum(),
-            window_weights,
+            window_squares,
             nominal_advance,
-            buffer: [0.0; WINDOW],
+            buffer: [0.0; WINDOW + HOP],
             buffered: 0,
-            buffer_start: 0,
-            previous_bins: None,
+            buffer_start: HOP as u64,
+            // A bin's amplitude estimate A obeys A²/2 ≤ 2·N·Σw²/(Σw)² · P ≈ 3·P for the
+            // Hann-weighted mean power P (Cauchy–Schwarz), so below this no tone passes.
+            quiet_power: {
+                let peak = crate::level::sine_peak_for_dbm0(config.min_level_dbm0);
+                peak * peak / 2.0 / 3.5
+            },
             vote: None,
             vote_run: 0,
             vote_run_start: 0,
@@ -155,10 +195,10 @@ impl DtmfDetector {
         for &sample in samples {
             self.buffer[self.buffered] = f32::from(sample);
             self.buffered += 1;
-            if self.buffered == WINDOW {
+            if self.buffered == WINDOW + HOP {
                 self.analyse_window();
                 self.buffer.copy_within(HOP.., 0);
-                self.buffered = WINDOW - HOP;
+                self.buffered = WINDOW;
                 self.buffer_start += HOP as u64;
             }
         }
@@ -170,27 +210,28 @@ impl DtmfDetector {
     }
 
     fn analyse_window(&mut self) {
-        let mut bins = [Complex::default(); BINS];
-        for (bin, kernel) in bins.iter_mut().zip(self.kernels.iter()) {
-            for (&x, k) in self.buffer.iter().zip(kernel.iter()) {
-                bin.re += x * k.re;
-                bin.im += x * k.im;
-            }
+        let current = &self.buffer[HOP..];
+        let mut squares = [0.0; WINDOW];
+        for (square, &x) in squares.iter_mut().zip(current.iter()) {
+            *square = x * x;
         }
-        let windowed_energy: f32 = self
-            .buffer
-            .iter()
-            .zip(self.window_weights.iter())
-            .map(|(x, w)| (x * w) * (x * w))
-            .sum();
-        let vote = self.classify(&bins, windowed_energy / self.weight_square_sum);
-        self.previous_bins = Some(bins);
+        let windowed_energy = dot(&squares, &self.window_squares);
+        let mean_power = windowed_energy / self.weight_square_sum;
+        if mean_power < self.quiet_power {
+            self.count_vote(None);
+            return;
+        }
+        let mut bins = [Complex::default(); BINS];
+        for (bin, out) in bins.iter_mut().enumerate() {
+            out.re = dot(current, &self.kernels_re[bin]);
+            out.im = dot(current, &self.kernels_im[bin]);
+        }
+        let vote = self.classify(&bins, mean_power);
         self.count_vote(vote);
     }
 
     /// The digit this window votes for, if any.
     fn classify(&self, bins: &[Complex; BINS], mean_power: f32) -> Option<char> {
-        let previous = self.previous_bins.as_ref()?;
         let amplitude = |bin: usize| 2.0 * bins[bin].re.hypot(bins[bin].im) / self.weight_sum;
         let strongest = |range: core::ops::Range<usize>| {
             range
@@ -211,6 +252,9 @@ impl DtmfDetector {
         {
             return None;
         }
+        if !self.stands_out(row, 0..4, &amplitude) || !self.stands_out(column, 4..8, &amplitude) {
+            return None;
+        }
         let tone_power =
             (row_amplitude * row_amplitude + column_amplitude * column_amplitude) / 2.0;
         if tone_power < self.config.min_tone_power_share * mean_power {
@@ -218,7 +262,7 @@ impl DtmfDetector {
         }
         for bin in [row, column] {
             if self
-                .frequency_deviation(bin, &bins[bin], &previous[bin])
+                .frequency_deviation(bin, &bins[bin], &self.previous_bin(bin))
                 .abs()
                 > self.config.max_frequency_deviation
             {
@@ -226,6 +270,37 @@ impl DtmfDetector {
             }
         }
         Some(digit_at(row, column - 4))
+    }
+
+    /// Whether the group's strongest bin stands clear of the others in its group: speech
+    /// and music spread energy over neighbouring DTMF frequencies, a DTMF tone does not.
+    /// Next-door row bins (about one Hann bin apart) see a real tone's main lobe, so they
+    /// need only sit a little lower.
+    fn stands_out(
+        &self,
+        peak: usize,
+        group: core::ops::Range<usize>,
+        amplitude: &impl Fn(usize) -> f32,
+    ) -> bool {
+        let peak_amplitude = amplitude(peak);
+        group.filter(|&bin| bin != peak).all(|bin| {
+            let next_door_row = peak < 4 && bin.abs_diff(peak) == 1;
+            let ratio = if next_door_row {
+                NEXT_DOOR_ROW_RATIO
+            } else {
+                OTHER_BIN_RATIO
+            };
+            amplitude(bin) <= ratio * peak_amplitude
+        })
+    }
+
+    /// One bin of the previous window, computed only when a vote needs it.
+    fn previous_bin(&self, bin: usize) -> Complex {
+        let previous = &self.buffer[..WINDOW];
+        Complex {
+            re: dot(previous, &self.kernels_re[bin]),
+            im: dot(previous, &self.kernels_im[bin]),
+        }
     }
 
     /// Relative deviation from nominal, from the bin's phase advance over one hop.
