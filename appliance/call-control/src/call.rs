@@ -4,7 +4,6 @@
 use crate::containment::{ActorFailed, Contained};
 use crate::contained_handler;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
-use crate::port::PortActor;
 use crate::switchboard::{CallAnswered, CallEnded, Switchboard};
 use actix::prelude::*;
 use line_boundary::{Cause, ChannelId, LineCommand, LineEvent, LineKind, PhoneNumber, Tone};
@@ -24,7 +23,8 @@ pub struct Leg {
     pub channel: ChannelId,
     pub slot: Slot,
     pub kind: LineKind,
-    pub port: Addr<PortActor>,
+    /// The actor running this leg's line: a port actor or a B-channel actor.
+    pub port: Recipient<PortInput>,
 }
 
 /// Where the switchboard decided this call goes.
@@ -32,6 +32,10 @@ pub struct Leg {
 pub enum Destination {
     /// Ring this extension's leg (already reserved for this call).
     Ring(Leg),
+    /// Place a call to `called` out of this trunk leg (already reserved for this call).
+    Dial { leg: Leg, called: PhoneNumber },
+    /// The echo test: after the greeting the caller hears their own audio.
+    Echo,
     /// Refuse the call with this cause (busy, unknown number, no route).
     Reject(Cause),
 }
@@ -83,8 +87,8 @@ impl CallActor {
 
     fn destination_leg(&self) -> Option<&Leg> {
         match &self.setup.destination {
-            Destination::Ring(leg) => Some(leg),
-            Destination::Reject(_) => None,
+            Destination::Ring(leg) | Destination::Dial { leg, .. } => Some(leg),
+            Destination::Reject(_) | Destination::Echo => None,
         }
     }
 
@@ -131,6 +135,17 @@ impl CallActor {
                 self.engine(EngineCommand::PlayTone { slot: origin_slot, tone: Tone::Ringback });
                 self.state = CallState::Ringing { since_ms: stamp.at_ms };
             }
+            Destination::Dial { leg, called } => {
+                // Ringback starts when the far end says it is alerting.
+                let command = LineCommand::CallOut { calling: self.setup.calling.clone(), called };
+                self.tell(&leg, command, stamp);
+                self.state = CallState::Ringing { since_ms: stamp.at_ms };
+            }
+            Destination::Echo => {
+                self.engine(EngineCommand::Bridge { a: origin_slot, b: origin_slot });
+                self.state = CallState::Connected;
+                self.setup.switchboard.do_send(CallAnswered { call: self.setup.id.clone(), stamp: stamp.clone() });
+            }
             Destination::Reject(cause) => {
                 let tone = if cause == Cause::USER_BUSY { Tone::Busy } else { Tone::Congestion };
                 self.engine(EngineCommand::PlayTone { slot: origin_slot, tone });
@@ -149,6 +164,12 @@ impl CallActor {
                     self.engine(EngineCommand::Bridge { a: origin, b: leg.slot });
                     self.state = CallState::Connected;
                     self.setup.switchboard.do_send(CallAnswered { call: self.setup.id.clone(), stamp: stamp.clone() });
+                }
+            }
+            LineEvent::Alerting | LineEvent::Progress if !from_origin => {
+                if matches!(self.state, CallState::Ringing { .. }) {
+                    let origin = self.setup.origin.slot;
+                    self.engine(EngineCommand::PlayTone { slot: origin, tone: Tone::Ringback });
                 }
             }
             LineEvent::Hangup { cause } => {

@@ -10,10 +10,12 @@
 //! Every handler that touches a call's or a line's state runs inside
 //! [`containment::run_contained`]: a panic ends that actor only.
 
+pub mod bchannel;
 pub mod call;
 pub mod cdr_writer;
 pub mod containment;
 pub mod messages;
+pub mod pcap_tap;
 pub mod plan;
 pub mod port;
 pub mod router;

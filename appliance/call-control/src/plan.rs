@@ -8,6 +8,8 @@ use media_engine::{PromptId, Slot};
 pub enum StackConfig {
     Fxo(FxoConfig),
     Fxs(FxsConfig),
+    /// A PRI B-channel: its signalling runs in the span's stack.
+    BChannel,
 }
 
 #[derive(Debug, Clone)]
@@ -27,21 +29,60 @@ pub struct InboundRoute {
     pub lines: Vec<u16>,
     /// Only calls to this number, when set.
     pub called: Option<String>,
-    /// The extension to ring.
+    /// The extension to ring, or [`ECHO_DESTINATION`].
     pub destination: String,
+}
+
+/// A B-channel in service on a span: its timeslot and its engine slot.
+#[derive(Debug, Clone, Copy)]
+pub struct BChannelPlan {
+    pub timeslot: u8,
+    pub slot: Slot,
+}
+
+/// Q.931 settings of a PRI span, resolved from the configuration.
+#[derive(Debug, Clone)]
+pub struct PriPlan {
+    pub role: isdn::q931::Role,
+    pub config: isdn::q931::Config,
 }
 
 #[derive(Debug, Clone)]
 pub struct SpanPlan {
     pub device: u16,
     pub name: String,
+    /// Call signalling on the D-channel; `None` on a span without PRI.
+    pub pri: Option<PriPlan>,
+    pub bchannels: Vec<BChannelPlan>,
 }
+
+/// Dialled numbers starting with `prefix` leave through the first of `lines` with a free
+/// channel, with `strip` leading digits removed.
+#[derive(Debug, Clone)]
+pub struct OutboundRoute {
+    pub prefix: String,
+    pub strip: usize,
+    pub lines: Vec<u16>,
+}
+
+impl OutboundRoute {
+    /// The number to send out, if `dialled` belongs to this route.
+    pub fn number_for(&self, dialled: &str) -> Option<String> {
+        let rest = dialled.strip_prefix(self.prefix.as_str())?;
+        let number = format!("{}{}", &self.prefix[self.strip.min(self.prefix.len())..], rest);
+        (!number.is_empty()).then_some(number)
+    }
+}
+
+/// The built-in echo test destination of inbound routes.
+pub const ECHO_DESTINATION: &str = "echo";
 
 #[derive(Debug, Clone)]
 pub struct SwitchboardPlan {
     pub ports: Vec<PortPlan>,
     pub spans: Vec<SpanPlan>,
     pub inbound: Vec<InboundRoute>,
+    pub outbound: Vec<OutboundRoute>,
     pub greeting: Option<PromptId>,
     pub ring_timeout_ms: u64,
     pub fault_injection: bool,
@@ -57,5 +98,20 @@ impl SwitchboardPlan {
                 route.lines.contains(&line) && route.called.as_deref().map_or(true, |want| Some(want) == called)
             })
             .map(|route| route.destination.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbound_prefix_is_stripped_as_configured() {
+        let route = OutboundRoute { prefix: "9".into(), strip: 1, lines: vec![1] };
+        assert_eq!(route.number_for("90201234").as_deref(), Some("0201234"));
+        assert_eq!(route.number_for("80201234"), None);
+        assert_eq!(route.number_for("9"), None, "nothing left to dial");
+        let keep = OutboundRoute { prefix: "00".into(), strip: 0, lines: vec![1] };
+        assert_eq!(keep.number_for("0044123").as_deref(), Some("0044123"));
     }
 }

@@ -6,10 +6,11 @@ use crate::contained_handler;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::switchboard::{Incoming, PortStatus, Switchboard};
 use actix::prelude::*;
-use analog_signalling::{FxoAction, FxoLine, FxsAction, FxsPort, LineFromTelco};
+use analog_signalling::{CidStandard, FxoAction, FxoLine, FxsAction, FxsPort, LineFromTelco};
+use dsp::call_progress::ProgressTone;
 use dsp::caller_id::CallerIdMessage;
 use line_boundary::{ChannelId, Hook, LineCommand, LineEvent, LineKind, PhoneNumber};
-use media_engine::{CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
+use media_engine::{CallerIdFormat, CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
 use soft_hardware::signal;
 use std::sync::Arc;
 
@@ -150,6 +151,11 @@ impl PortActor {
                     }
                 }
             }
+            (AnalogStack::Fxo(line), EngineEvent::ProgressTone { tone, at_ms, .. }) => {
+                if matches!(tone, ProgressTone::Busy | ProgressTone::Congestion) {
+                    line.handle_busy_tone(at_ms);
+                }
+            }
             (AnalogStack::Fxo(line), EngineEvent::Wake { at_ms, .. }) => line.handle_timeout(at_ms),
             (AnalogStack::Fxs(port), EngineEvent::Wake { at_ms, .. }) => port.handle_timeout(at_ms),
             (_, EngineEvent::Digit { digit, at_ms, .. }) => {
@@ -245,9 +251,15 @@ impl PortActor {
             PortAction::Fxs(FxsAction::SetBattery(on)) => self.set_signal_bit(signal::BATTERY, on),
             PortAction::Fxs(FxsAction::PlayTone(tone)) => self.command_engine(EngineCommand::PlayTone { slot, tone }),
             PortAction::Fxs(FxsAction::StopTone) => self.command_engine(EngineCommand::StopPlayback { slot }),
-            PortAction::Fxs(FxsAction::SendCallerId { number, name, .. }) => {
+            PortAction::Fxs(FxsAction::SendCallerId { number, name, standard }) => {
                 let message = caller_id_message(number.as_ref(), name.as_deref());
-                self.command_engine(EngineCommand::SendCallerId { slot, message });
+                let format = match standard {
+                    CidStandard::Bell => CallerIdFormat::Bell202,
+                    CidStandard::Dtmf => CallerIdFormat::Dtmf,
+                    // The port sends nothing for `None`; ETSI is the default elsewhere.
+                    _ => CallerIdFormat::EtsiFsk,
+                };
+                self.command_engine(EngineCommand::SendCallerId { slot, message, format });
             }
         }
     }

@@ -1,11 +1,20 @@
-//! One actor per E1 span: it watches the span's link and alarms (LOS, AIS, RAI) and will
-//! own the span's signalling stack (PRI, R2) when those land.
+//! One actor per E1 span: it watches the span's link and alarms (LOS, AIS, RAI) and, on a
+//! PRI span, owns the D-channel's Q.921 + Q.931 stack. Calls cross out of here as plain
+//! line events on B-channels (`ChannelId { device: span, channel: timeslot }`), each
+//! delivered through that B-channel's actor.
 
+use crate::bchannel::{BChannelActor, BChannelLine};
 use crate::messages::Stamp;
+use crate::pcap_tap::DChannelCapture;
 use crate::switchboard::{SpanState, Switchboard};
 use actix::prelude::*;
-use media_engine::{EngineEvent, WorkToken};
+use isdn::pri::PriStack;
+use isdn::q931::{CallHandle, OutgoingCall};
+use line_boundary::{Cause, LineCommand, LineEvent};
+use media_engine::{CommandSender, EngineCommand, EngineEvent, WorkToken};
 use soft_hardware::LineConditions;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
@@ -14,16 +23,57 @@ pub struct SpanInput {
     pub token: WorkToken,
 }
 
+/// A B-channel's actor asks the span's stack to do something for its call.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SpanCommand {
+    pub timeslot: u8,
+    pub command: LineCommand,
+    pub stamp: Stamp,
+}
+
+/// The span's B-channel actors, by timeslot (sent once by the switchboard after starting them).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetBChannels(pub BTreeMap<u8, Addr<BChannelActor>>);
+
+/// Start (`Some(path)`) or stop (`None`) writing this span's D-channel to a pcap file.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct CaptureDChannel(pub Option<PathBuf>);
+
 pub struct SpanActor {
     pub device: u16,
     pub switchboard: Addr<Switchboard>,
+    engine: CommandSender,
+    pri: Option<PriStack>,
+    bchannels: BTreeMap<u8, Addr<BChannelActor>>,
+    /// Which call each busy B-channel carries, both ways.
+    calls: BTreeMap<CallHandle, u8>,
+    timeslots: BTreeMap<u8, CallHandle>,
     connected: bool,
     conditions: u8,
+    link_up: bool,
+    wake_at: Option<u64>,
+    capture: Option<DChannelCapture>,
 }
 
 impl SpanActor {
-    pub fn new(device: u16, switchboard: Addr<Switchboard>) -> SpanActor {
-        SpanActor { device, switchboard, connected: false, conditions: 0 }
+    pub fn new(device: u16, switchboard: Addr<Switchboard>, engine: CommandSender, pri: Option<PriStack>) -> SpanActor {
+        SpanActor {
+            device,
+            switchboard,
+            engine,
+            pri,
+            bchannels: BTreeMap::new(),
+            calls: BTreeMap::new(),
+            timeslots: BTreeMap::new(),
+            connected: false,
+            conditions: 0,
+            link_up: false,
+            wake_at: None,
+            capture: None,
+        }
     }
 
     fn alarms(&self) -> Vec<&'static str> {
@@ -43,6 +93,181 @@ impl SpanActor {
         }
         alarms
     }
+
+    /// Layer 1 is usable when a far end is connected and neither LOS nor AIS is seen.
+    fn layer1_up(&self) -> bool {
+        let alarm_bits = LineConditions::LOS.0 | LineConditions::AIS.0;
+        self.connected && self.conditions & alarm_bits == 0
+    }
+
+    fn report_state(&self, stamp: &Stamp) {
+        let alarms = self.alarms();
+        if !alarms.is_empty() {
+            tracing::warn!(span = self.device, ?alarms, "span in alarm");
+        }
+        self.switchboard.do_send(SpanState {
+            device: self.device,
+            connected: self.connected,
+            alarms,
+            link_up: self.link_up,
+            stamp: stamp.clone(),
+        });
+    }
+
+    fn on_engine(&mut self, event: EngineEvent, token: WorkToken) {
+        let at_ms = event.at_ms();
+        let stamp = Stamp { at_ms, token };
+        let was_up = self.layer1_up();
+        match event {
+            EngineEvent::DeviceLink { connected, .. } => self.connected = connected,
+            EngineEvent::LineConditions { bits, .. } => self.conditions = bits,
+            EngineEvent::DChannelFrame { frame, .. } => {
+                self.capture_frame(false, &frame);
+                if let Some(pri) = self.pri.as_mut() {
+                    pri.handle_frame(at_ms, &frame);
+                }
+                self.drain(&stamp);
+                return;
+            }
+            EngineEvent::DeviceWake { .. } => {
+                if let Some(pri) = self.pri.as_mut() {
+                    // The wake we asked for is spent; drain() asks for the next one.
+                    self.wake_at = None;
+                    pri.handle_timeout(at_ms);
+                }
+                self.drain(&stamp);
+                return;
+            }
+            _ => return,
+        }
+        let is_up = self.layer1_up();
+        if let Some(pri) = self.pri.as_mut() {
+            if is_up && !was_up {
+                tracing::info!(span = self.device, "layer 1 up: starting the D-channel");
+                pri.physical_up(at_ms);
+            } else if was_up && !is_up {
+                tracing::warn!(span = self.device, "layer 1 lost: D-channel down");
+                pri.physical_down(at_ms);
+            }
+        }
+        self.drain(&stamp);
+        self.report_state(&stamp);
+    }
+
+    fn on_command(&mut self, command: SpanCommand) {
+        let SpanCommand { timeslot, command, stamp } = command;
+        let Some(pri) = self.pri.as_mut() else {
+            tracing::warn!(span = self.device, ?command, "span has no call signalling; command refused");
+            self.tell_bchannel(timeslot, LineEvent::Hangup { cause: Cause::TEMPORARY_FAILURE }, &stamp);
+            return;
+        };
+        let at_ms = stamp.at_ms;
+        let result = match command {
+            LineCommand::CallOut { calling, called } => {
+                let sending_complete = !pri.q931().config().overlap;
+                let out = OutgoingCall { calling, called: Some(called), channel: Some(timeslot), sending_complete };
+                pri.q931_mut().call_out(at_ms, out).map(|handle| {
+                    self.calls.insert(handle, timeslot);
+                    self.timeslots.insert(timeslot, handle);
+                })
+            }
+            command => match self.timeslots.get(&timeslot).copied() {
+                Some(handle) => pri.q931_mut().handle_command(at_ms, Some(handle), command).map(|_| ()),
+                // The call is already gone (the far end cleared first): tell the leg so.
+                None if matches!(command, LineCommand::Hangup { .. }) => Ok(()),
+                None => Err(isdn::q931::Q931Error::NoCall("on this B-channel")),
+            },
+        };
+        if let Err(error) = result {
+            tracing::warn!(span = self.device, timeslot, %error, "PRI refused a command");
+            let cause = error.cause();
+            if let Some(handle) = self.timeslots.remove(&timeslot) {
+                self.calls.remove(&handle);
+            }
+            self.tell_bchannel(timeslot, LineEvent::Hangup { cause }, &stamp);
+        }
+        self.drain(&stamp);
+    }
+
+    fn tell_bchannel(&self, timeslot: u8, event: LineEvent, stamp: &Stamp) {
+        match self.bchannels.get(&timeslot) {
+            Some(bchannel) => bchannel.do_send(BChannelLine { event, stamp: stamp.clone() }),
+            None => tracing::warn!(span = self.device, timeslot, ?event, "line event for a B-channel not in service"),
+        }
+    }
+
+    /// Moves the stack's output to the engine (frames, wake-up) and to the B-channels.
+    fn drain(&mut self, stamp: &Stamp) {
+        let Some(pri) = self.pri.as_mut() else { return };
+        let mut frames = Vec::new();
+        while let Some(frame) = pri.poll_frame() {
+            frames.push(frame);
+        }
+        let mut events = Vec::new();
+        while let Some(event) = pri.poll_event() {
+            events.push(event);
+        }
+        let next_wake = pri.poll_timeout();
+        let link_up = pri.is_link_up();
+        for frame in frames {
+            self.capture_frame(true, &frame);
+            if let Err(error) = self.engine.send(EngineCommand::SendDChannelFrame { device: self.device, frame }) {
+                tracing::error!(span = self.device, %error, "D-channel frame not sent");
+            }
+        }
+        for (handle, channel, event) in events {
+            self.deliver(handle, channel, event, stamp);
+        }
+        if next_wake != self.wake_at {
+            self.wake_at = next_wake;
+            let _ = self.engine.send(EngineCommand::WakeDeviceAt { device: self.device, at_ms: next_wake });
+        }
+        if link_up != self.link_up {
+            self.link_up = link_up;
+            tracing::info!(span = self.device, link_up, "D-channel data link changed");
+            self.report_state(stamp);
+        }
+    }
+
+    fn deliver(&mut self, handle: CallHandle, channel: Option<u8>, event: LineEvent, stamp: &Stamp) {
+        let known = self.calls.get(&handle).copied();
+        let timeslot = match (known, channel) {
+            (Some(ts), Some(now)) if ts != now => {
+                // We always send the channel as exclusive; a network that moves the call
+                // anyway has broken the B-channel the call's leg was given.
+                tracing::warn!(span = self.device, %handle, ts, now, "network moved the call to another B-channel");
+                ts
+            }
+            (Some(ts), _) => ts,
+            (None, Some(ts)) => ts,
+            (None, None) => {
+                tracing::debug!(span = self.device, %handle, ?event, "call event without a B-channel");
+                return;
+            }
+        };
+        match &event {
+            LineEvent::IncomingCall { .. } => {
+                self.calls.insert(handle, timeslot);
+                self.timeslots.insert(timeslot, handle);
+            }
+            LineEvent::Hangup { .. } => {
+                self.calls.remove(&handle);
+                if self.timeslots.get(&timeslot) == Some(&handle) {
+                    self.timeslots.remove(&timeslot);
+                }
+            }
+            _ => {}
+        }
+        self.tell_bchannel(timeslot, event, stamp);
+    }
+
+    fn capture_frame(&mut self, sent: bool, frame: &[u8]) {
+        let Some(capture) = self.capture.as_mut() else { return };
+        if let Err(error) = capture.write(sent, frame) {
+            tracing::error!(span = self.device, %error, "D-channel capture failed; stopped");
+            self.capture = None;
+        }
+    }
 }
 
 impl Actor for SpanActor {
@@ -52,20 +277,36 @@ impl Actor for SpanActor {
 impl Handler<SpanInput> for SpanActor {
     type Result = ();
     fn handle(&mut self, input: SpanInput, _ctx: &mut Context<Self>) {
-        match input.event {
-            EngineEvent::DeviceLink { connected, .. } => self.connected = connected,
-            EngineEvent::LineConditions { bits, .. } => self.conditions = bits,
-            _ => return,
-        }
-        let alarms = self.alarms();
-        if !alarms.is_empty() {
-            tracing::warn!(span = self.device, ?alarms, "span in alarm");
-        }
-        self.switchboard.do_send(SpanState {
-            device: self.device,
-            connected: self.connected,
-            alarms,
-            stamp: Stamp { at_ms: input.event.at_ms(), token: input.token },
-        });
+        self.on_engine(input.event, input.token);
+    }
+}
+
+impl Handler<SpanCommand> for SpanActor {
+    type Result = ();
+    fn handle(&mut self, command: SpanCommand, _ctx: &mut Context<Self>) {
+        self.on_command(command);
+    }
+}
+
+impl Handler<SetBChannels> for SpanActor {
+    type Result = ();
+    fn handle(&mut self, message: SetBChannels, _ctx: &mut Context<Self>) {
+        self.bchannels = message.0;
+    }
+}
+
+impl Handler<CaptureDChannel> for SpanActor {
+    type Result = Result<(), String>;
+    fn handle(&mut self, message: CaptureDChannel, _ctx: &mut Context<Self>) -> Self::Result {
+        let Some(pri) = self.pri.as_ref() else {
+            return Err(format!("span {} has no D-channel", self.device));
+        };
+        let role = pri.q931().role();
+        self.capture = match message.0 {
+            None => None,
+            Some(path) => Some(DChannelCapture::create(&path, role).map_err(|e| e.to_string())?),
+        };
+        tracing::info!(span = self.device, capturing = self.capture.is_some(), "D-channel capture changed");
+        Ok(())
     }
 }

@@ -29,6 +29,11 @@ pub struct SpanView {
     pub name: String,
     pub connected: bool,
     pub alarms: Vec<&'static str>,
+    /// PRI spans: the D-channel's data link is up (multiple-frame established).
+    pub d_channel_up: Option<bool>,
+    /// B-channels in service and how many carry a call now.
+    pub b_channels: usize,
+    pub b_channels_busy: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

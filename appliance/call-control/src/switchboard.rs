@@ -6,9 +6,11 @@ use crate::call::{CallActor, CallSetup, Destination, Leg};
 use crate::cdr_writer::WriteCdr;
 use crate::containment::ActorFailed;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
-use crate::plan::{PortPlan, StackConfig, SwitchboardPlan};
+use crate::bchannel::BChannelActor;
+use crate::plan::{PortPlan, SpanPlan, StackConfig, SwitchboardPlan, ECHO_DESTINATION};
+use crate::span::{CaptureDChannel, SetBChannels, SpanActor};
 use crate::port::{AnalogStack, DialPlan, PortActor};
-use crate::router::{EventRouter, SetRoute};
+use crate::router::{EventRouter, SetRoute, SetSpanRoute};
 use crate::status::{BoxStatus, CallView, PortView, SpanView, Totals};
 use actix::prelude::*;
 use analog_signalling::{FxoLine, FxsPort};
@@ -61,6 +63,8 @@ pub struct SpanState {
     pub device: u16,
     pub connected: bool,
     pub alarms: Vec<&'static str>,
+    /// The D-channel's data link is up (PRI spans).
+    pub link_up: bool,
     pub stamp: Stamp,
 }
 
@@ -75,9 +79,17 @@ pub struct Second {
 #[rtype(result = "BoxStatus")]
 pub struct GetStatus;
 
+/// Start (`Some(file)`) or stop (`None`) the pcap capture of span `device`'s D-channel.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct CaptureSpan {
+    pub device: u16,
+    pub path: Option<std::path::PathBuf>,
+}
+
 struct PortEntry {
     plan: PortPlan,
-    addr: Addr<PortActor>,
+    addr: Recipient<PortInput>,
     state: &'static str,
     call: Option<CallId>,
     restarts: u32,
@@ -101,6 +113,7 @@ pub struct Switchboard {
     dial_plan: Arc<DialPlan>,
     ports: BTreeMap<ChannelId, PortEntry>,
     spans: BTreeMap<u16, SpanView>,
+    span_actors: BTreeMap<u16, Addr<SpanActor>>,
     calls: BTreeMap<CallId, CallEntry>,
     next_call: u64,
     now_ms: u64,
@@ -121,7 +134,18 @@ impl Switchboard {
         let spans = plan
             .spans
             .iter()
-            .map(|s| (s.device, SpanView { device: s.device, name: s.name.clone(), connected: false, alarms: vec![] }))
+            .map(|s| {
+                let view = SpanView {
+                    device: s.device,
+                    name: s.name.clone(),
+                    connected: false,
+                    alarms: vec![],
+                    d_channel_up: s.pri.as_ref().map(|_| false),
+                    b_channels: s.bchannels.len(),
+                    b_channels_busy: 0,
+                };
+                (s.device, view)
+            })
             .collect();
         Switchboard {
             plan: Arc::new(plan),
@@ -131,6 +155,7 @@ impl Switchboard {
             dial_plan,
             ports: BTreeMap::new(),
             spans,
+            span_actors: BTreeMap::new(),
             calls: BTreeMap::new(),
             next_call: 1,
             now_ms: 0,
@@ -138,15 +163,95 @@ impl Switchboard {
         }
     }
 
-    fn start_port(&self, plan: &PortPlan, me: Addr<Switchboard>) -> Addr<PortActor> {
+    /// Starts an analog port's actor (B-channels are started with their span).
+    fn start_port(&self, plan: &PortPlan, me: Addr<Switchboard>) -> Option<Recipient<PortInput>> {
         let stack = match &plan.stack {
             StackConfig::Fxo(config) => AnalogStack::Fxo(FxoLine::new(config.clone())),
             StackConfig::Fxs(config) => AnalogStack::Fxs(FxsPort::new(config.clone())),
+            StackConfig::BChannel => return None,
         };
         let port = PortActor::new(plan.channel, plan.slot, stack, self.engine.clone(), me, Arc::clone(&self.dial_plan))
-            .start();
-        self.router.do_send(SetRoute { slot: plan.slot, to: port.clone().recipient() });
-        port
+            .start()
+            .recipient();
+        self.router.do_send(SetRoute { slot: plan.slot, to: port.clone() });
+        Some(port)
+    }
+
+    /// Starts a span's actor (with its PRI stack) and one actor per B-channel in service.
+    fn start_span(&mut self, plan: &SpanPlan, me: Addr<Switchboard>) {
+        let stack = plan.pri.as_ref().map(|pri| {
+            isdn::pri::PriStack::new(pri.role, pri.config.clone(), isdn::q921::Timers::default())
+        });
+        let span = SpanActor::new(plan.device, me.clone(), self.engine.clone(), stack).start();
+        self.router.do_send(SetSpanRoute { device: plan.device, to: span.clone() });
+        let mut bchannels = BTreeMap::new();
+        for bchannel in &plan.bchannels {
+            let channel = ChannelId { device: plan.device, channel: u16::from(bchannel.timeslot) };
+            let actor = BChannelActor::new(channel, bchannel.slot, span.clone(), me.clone(), self.engine.clone()).start();
+            let recipient: Recipient<PortInput> = actor.clone().recipient();
+            self.router.do_send(SetRoute { slot: bchannel.slot, to: recipient.clone() });
+            let port_plan = PortPlan {
+                channel,
+                slot: bchannel.slot,
+                name: format!("{} B{}", plan.name, bchannel.timeslot),
+                kind: LineKind::E1,
+                extension: None,
+                stack: StackConfig::BChannel,
+            };
+            self.ports.insert(channel, PortEntry { plan: port_plan, addr: recipient, state: "idle", call: None, restarts: 0 });
+            bchannels.insert(bchannel.timeslot, actor);
+        }
+        span.do_send(SetBChannels(bchannels));
+        self.span_actors.insert(plan.device, span);
+    }
+
+    /// A free channel on one of `lines` to place an outbound call on: an idle FXO port,
+    /// or an idle B-channel of a span whose D-channel is up.
+    fn free_trunk_channel(&self, lines: &[u16]) -> Option<ChannelId> {
+        lines.iter().find_map(|line| {
+            let span_ready = match self.spans.get(line) {
+                Some(span) => span.d_channel_up == Some(true),
+                None => true,
+            };
+            if !span_ready {
+                return None;
+            }
+            self.ports
+                .values()
+                .filter(|entry| entry.plan.channel.device == *line && entry.plan.kind != LineKind::Fxs)
+                .find(|entry| entry.call.is_none() && entry.state == "idle")
+                .map(|entry| entry.plan.channel)
+        })
+    }
+
+    /// Where a number dialled on an extension goes: another extension, or out of a trunk.
+    fn dialled_destination(&self, dialled: Option<&str>, origin: ChannelId) -> Destination {
+        let Some(dialled) = dialled else { return Destination::Reject(Cause::UNALLOCATED_NUMBER) };
+        if let Some(channel) = self.extension_channel(dialled) {
+            return self.ring_extension(channel, origin);
+        }
+        for route in &self.plan.outbound {
+            let Some(number) = route.number_for(dialled) else { continue };
+            let Ok(called) = PhoneNumber::parse(&number) else { continue };
+            return match self.free_trunk_channel(&route.lines).and_then(|c| self.leg(c)) {
+                Some(leg) => Destination::Dial { leg, called },
+                None => Destination::Reject(Cause::NO_CIRCUIT_AVAILABLE),
+            };
+        }
+        Destination::Reject(Cause::UNALLOCATED_NUMBER)
+    }
+
+    fn ring_extension(&self, channel: ChannelId, origin: ChannelId) -> Destination {
+        if channel == origin {
+            return Destination::Reject(Cause::USER_BUSY);
+        }
+        match self.ports.get(&channel) {
+            Some(entry) if entry.call.is_none() && entry.state == "idle" => match self.leg(channel) {
+                Some(leg) => Destination::Ring(leg),
+                None => Destination::Reject(Cause::TEMPORARY_FAILURE),
+            },
+            _ => Destination::Reject(Cause::USER_BUSY),
+        }
     }
 
     fn leg(&self, channel: ChannelId) -> Option<Leg> {
@@ -218,20 +323,17 @@ impl Switchboard {
                 self.plan.destination_for(incoming.channel.device, called_text.as_deref()).map(str::to_owned)
             }
         };
-        let destination = match wanted.as_deref().and_then(|ext| self.extension_channel(ext)) {
-            None => Destination::Reject(Cause::UNALLOCATED_NUMBER),
-            Some(channel) if channel == incoming.channel => Destination::Reject(Cause::USER_BUSY),
-            Some(channel) => match self.ports.get(&channel) {
-                Some(entry) if entry.call.is_none() && entry.state == "idle" => match self.leg(channel) {
-                    Some(leg) => Destination::Ring(leg),
-                    None => Destination::Reject(Cause::TEMPORARY_FAILURE),
-                },
-                _ => Destination::Reject(Cause::USER_BUSY),
+        let destination = match (origin.kind, wanted.as_deref()) {
+            (LineKind::Fxs, dialled) => self.dialled_destination(dialled, incoming.channel),
+            (_, Some(ECHO_DESTINATION)) => Destination::Echo,
+            (_, wanted) => match wanted.and_then(|ext| self.extension_channel(ext)) {
+                None => Destination::Reject(Cause::UNALLOCATED_NUMBER),
+                Some(channel) => self.ring_extension(channel, incoming.channel),
             },
         };
         let destination_channel = match &destination {
-            Destination::Ring(leg) => Some(leg.channel),
-            Destination::Reject(_) => None,
+            Destination::Ring(leg) | Destination::Dial { leg, .. } => Some(leg.channel),
+            Destination::Reject(_) | Destination::Echo => None,
         };
         // A phone presents its own extension as the calling number.
         let calling = match (origin.kind, incoming.calling.clone()) {
@@ -264,7 +366,7 @@ impl Switchboard {
         })
         .start();
         let mut legs = vec![origin];
-        if let Destination::Ring(leg) = destination {
+        if let Destination::Ring(leg) | Destination::Dial { leg, .. } = destination {
             legs.push(leg);
         }
         for leg in &legs {
@@ -338,7 +440,7 @@ impl Switchboard {
             Some(entry) => entry.plan.clone(),
             None => return,
         };
-        let addr = self.start_port(&plan, ctx.address());
+        let Some(addr) = self.start_port(&plan, ctx.address()) else { return };
         if let Some(entry) = self.ports.get_mut(&channel) {
             entry.addr = addr;
             entry.state = "restarted";
@@ -353,8 +455,12 @@ impl Actor for Switchboard {
     fn started(&mut self, ctx: &mut Context<Self>) {
         let plans = self.plan.ports.clone();
         for plan in plans {
-            let addr = self.start_port(&plan, ctx.address());
+            let Some(addr) = self.start_port(&plan, ctx.address()) else { continue };
             self.ports.insert(plan.channel, PortEntry { plan, addr, state: "starting", call: None, restarts: 0 });
+        }
+        let spans = self.plan.spans.clone();
+        for span in &spans {
+            self.start_span(span, ctx.address());
         }
     }
 }
@@ -420,6 +526,9 @@ impl Handler<SpanState> for Switchboard {
         if let Some(span) = self.spans.get_mut(&state.device) {
             span.connected = state.connected;
             span.alarms = state.alarms;
+            if span.d_channel_up.is_some() {
+                span.d_channel_up = Some(state.link_up);
+            }
         }
     }
 }
@@ -437,9 +546,11 @@ impl Handler<Second> for Switchboard {
 impl Handler<GetStatus> for Switchboard {
     type Result = MessageResult<GetStatus>;
     fn handle(&mut self, _: GetStatus, _ctx: &mut Context<Self>) -> Self::Result {
+        // B-channels are summed up per span; the port list is the analog ports.
         let ports = self
             .ports
             .values()
+            .filter(|entry| entry.plan.kind != LineKind::E1)
             .map(|entry| PortView {
                 channel: entry.plan.channel.to_string(),
                 name: entry.plan.name.clone(),
@@ -466,9 +577,33 @@ impl Handler<GetStatus> for Switchboard {
         MessageResult(BoxStatus {
             engine_time_ms: self.now_ms,
             ports,
-            spans: self.spans.values().cloned().collect(),
+            spans: self
+                .spans
+                .values()
+                .map(|span| {
+                    let mut view = span.clone();
+                    view.b_channels_busy = self
+                        .ports
+                        .values()
+                        .filter(|e| e.plan.channel.device == span.device && e.plan.kind == LineKind::E1)
+                        .filter(|e| e.call.is_some() || e.state == "busy")
+                        .count();
+                    view
+                })
+                .collect(),
             calls,
             totals: self.totals.clone(),
+        })
+    }
+}
+
+impl Handler<CaptureSpan> for Switchboard {
+    type Result = ResponseFuture<Result<(), String>>;
+    fn handle(&mut self, capture: CaptureSpan, _ctx: &mut Context<Self>) -> Self::Result {
+        let span = self.span_actors.get(&capture.device).cloned();
+        Box::pin(async move {
+            let span = span.ok_or_else(|| format!("no span {}", capture.device))?;
+            span.send(CaptureDChannel(capture.path)).await.map_err(|e| format!("span actor not answering: {e}"))?
         })
     }
 }

@@ -6,8 +6,7 @@ use crate::web::{self, DeviceView, WebState};
 use actix::prelude::*;
 use anyhow::{anyhow, Context};
 use call_control::cdr_writer::CdrWriter;
-use call_control::router::{EventRouter, RoutedEvent, SetSpanRoute, SetSwitchboard};
-use call_control::span::SpanActor;
+use call_control::router::{EventRouter, RoutedEvent, SetSwitchboard};
 use call_control::switchboard::{GetStatus, Switchboard};
 use media_engine::{DeviceSpec, EngineHandle, EngineSetup, PromptStore, WorkGauge};
 use soft_hardware::{ClockMode, DeviceKind};
@@ -104,10 +103,6 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 let switchboard =
                     Switchboard::new(plan.clone(), engine.commands(), router.clone(), cdr_writer.recipient()).start();
                 router.do_send(SetSwitchboard(switchboard.clone()));
-                for span in &plan.spans {
-                    let actor = SpanActor::new(span.device, switchboard.clone()).start();
-                    router.do_send(SetSpanRoute { device: span.device, to: actor });
-                }
                 let stats_source = engine.stats_source();
                 let device_views: Vec<DeviceView> = devices
                     .iter()

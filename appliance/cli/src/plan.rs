@@ -3,7 +3,9 @@
 
 use analog_signalling::{CallerIdMode, CidStandard, DisconnectSupervision, FxoConfig, FxsConfig, RingCadence};
 use anyhow::anyhow;
-use call_control::plan::{InboundRoute, PortPlan, SpanPlan, StackConfig, SwitchboardPlan};
+use call_control::plan::{
+    BChannelPlan, InboundRoute, OutboundRoute, PortPlan, PriPlan, SpanPlan, StackConfig, SwitchboardPlan,
+};
 use line_boundary::{ChannelId, LineKind};
 use media_engine::EngineHandle;
 
@@ -56,7 +58,16 @@ pub fn switchboard_plan(
         };
         ports.push(PortPlan { channel, slot, name: port.name.clone(), kind, extension, stack });
     }
-    let spans = config.spans.iter().map(|span| SpanPlan { device: span.id, name: span.name.clone() }).collect();
+    let mut spans = Vec::new();
+    for span in &config.spans {
+        spans.push(span_plan(span, engine)?);
+    }
+    let outbound = config
+        .routes
+        .outbound
+        .iter()
+        .map(|route| OutboundRoute { prefix: route.prefix.clone(), strip: route.strip, lines: route.lines.clone() })
+        .collect();
     let inbound = config
         .routes
         .inbound
@@ -64,7 +75,7 @@ pub fn switchboard_plan(
         .map(|route| InboundRoute {
             lines: route.lines.clone(),
             called: route.called.as_ref().map(|n| n.to_string()),
-            destination: route.destination.to_string(),
+            destination: route.destination.as_str().to_owned(),
         })
         .collect();
     let prompts = engine.prompts();
@@ -76,9 +87,42 @@ pub fn switchboard_plan(
         ports,
         spans,
         inbound,
+        outbound,
         greeting,
         ring_timeout_ms: config.routes.ring_timeout_s * 1000,
         fault_injection,
         epoch_unix_ms,
     })
+}
+
+/// A span's B-channels (with their engine slots) and, on PRI, its Q.931 settings.
+fn span_plan(span: &box_config::SpanConfig, engine: &EngineHandle) -> anyhow::Result<SpanPlan> {
+    let mut bchannels = Vec::new();
+    for &timeslot in &span.pri.channels {
+        let channel = ChannelId { device: span.id, channel: u16::from(timeslot) };
+        let slot = engine.slot(channel).ok_or_else(|| anyhow!("span {} has no media channel for timeslot {timeslot}", span.id))?;
+        bchannels.push(BChannelPlan { timeslot, slot });
+    }
+    let role = match span.signalling {
+        box_config::SpanSignalling::PriCpe => Some(isdn::q931::Role::User),
+        box_config::SpanSignalling::PriNet => Some(isdn::q931::Role::Network),
+        // MFC/R2 has its own issue; until then such a span carries no calls.
+        box_config::SpanSignalling::R2 => None,
+    };
+    let pri = match role {
+        Some(role) => {
+            let mut config = isdn::q931::Config::for_role(role);
+            config.channels = isdn::q931::ChannelSet::new(span.pri.channels.iter().copied())
+                .map_err(|e| anyhow!("span {}: {e}", span.id))?;
+            config.overlap = span.pri.overlap;
+            // Each call's leg owns its B-channel before the SETUP goes out, so we name it
+            // exclusively; the EuroISDN and ITU profiles share this stack's message set.
+            config.exclusive = true;
+            Some(PriPlan { role, config })
+        }
+        None => None,
+    };
+    // Without call signalling the B-channels carry no calls, so none is put in service.
+    let bchannels = if pri.is_some() { bchannels } else { Vec::new() };
+    Ok(SpanPlan { device: span.id, name: span.name.clone(), pri, bchannels })
 }

@@ -2,7 +2,7 @@
 
 use actix::Addr;
 use actix_web::{web, App, HttpResponse, HttpServer};
-use call_control::switchboard::{GetStatus, Switchboard};
+use call_control::switchboard::{CaptureSpan, GetStatus, Switchboard};
 use media_engine::EngineStatsSnapshot;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -70,10 +70,44 @@ async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpRe
     }
 }
 
+#[derive(Serialize)]
+struct CaptureJson {
+    span: u16,
+    file: Option<String>,
+}
+
+/// Starts a pcap capture of a span's D-channel into `<data>/captures/`; a new request
+/// starts a new file.
+async fn start_capture(state: web::Data<WebState>, span: web::Path<u16>) -> HttpResponse {
+    let span = span.into_inner();
+    let dir = state.data_dir.join("captures");
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        return HttpResponse::InternalServerError().body(format!("cannot create {}: {error}", dir.display()));
+    }
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let file = dir.join(format!("span{span}-{stamp}.pcap"));
+    capture_reply(&state, span, Some(file)).await
+}
+
+async fn stop_capture(state: web::Data<WebState>, span: web::Path<u16>) -> HttpResponse {
+    capture_reply(&state, span.into_inner(), None).await
+}
+
+async fn capture_reply(state: &WebState, span: u16, file: Option<PathBuf>) -> HttpResponse {
+    let shown = file.as_ref().map(|f| f.display().to_string());
+    match state.switchboard.send(CaptureSpan { device: span, path: file }).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(CaptureJson { span, file: shown }),
+        Ok(Err(reason)) => HttpResponse::BadRequest().body(reason),
+        Err(error) => HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}")),
+    }
+}
+
 async fn index() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body("call-center appliance\n\nGET /api/status  box status (JSON)\nGET /api/cdrs?limit=N  recent call records (JSON)\n")
+        .body("call-center appliance\n\nGET /api/status  box status (JSON)\nGET /api/cdrs?limit=N  recent call records (JSON)\n\
+               POST /api/spans/ID/capture  start a pcap of span ID's D-channel (LAPD)\n\
+               DELETE /api/spans/ID/capture  stop it\n")
 }
 
 /// Binds the web port and returns the server to spawn, and the address it got.
@@ -84,6 +118,8 @@ pub fn serve(state: WebState, listen: &str) -> anyhow::Result<(actix_web::dev::S
             .route("/", web::get().to(index))
             .route("/api/status", web::get().to(status))
             .route("/api/cdrs", web::get().to(cdrs))
+            .route("/api/spans/{span}/capture", web::post().to(start_capture))
+            .route("/api/spans/{span}/capture", web::delete().to(stop_capture))
     })
     .workers(1)
     .disable_signals()

@@ -61,6 +61,9 @@ fn status_shows_spans_ports_calls_and_engine_figures_and_spans_answer_alarms() {
     assert_eq!(span["device"], 9);
     assert_eq!(span["connected"], true);
     assert_eq!(span["alarms"], serde_json::json!(["los"]));
+    assert_eq!(span["d_channel_up"], false, "no D-channel through LOS");
+    assert_eq!(span["b_channels"], 30);
+    assert_eq!(span["b_channels_busy"], 0);
     assert_eq!(status["ports"].as_array().unwrap().len(), 2);
     assert_eq!(status["ports"][1]["extension"], "201");
     assert_eq!(status["ports"][1]["state"], "idle");

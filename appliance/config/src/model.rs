@@ -60,6 +60,32 @@ pub struct SpanConfig {
     pub name: String,
     pub kind: SpanKind,
     pub signalling: SpanSignalling,
+    /// ISDN PRI settings (used when `signalling` is `pri-net` or `pri-cpe`).
+    pub pri: PriSettings,
+}
+
+/// The Q.931 dialect a PRI span speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriSwitch {
+    /// ETSI EN 300 403 (EuroISDN), the usual E1 carrier hand-over.
+    Etsi,
+    /// Plain ITU-T Q.931.
+    Itu,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriSettings {
+    pub switch: PriSwitch,
+    /// The B-channels (timeslots) in service, ascending.
+    pub channels: Vec<u8>,
+    /// Overlap receiving and sending (digits after SETUP); else en-bloc.
+    pub overlap: bool,
+}
+
+impl Default for PriSettings {
+    fn default() -> Self {
+        PriSettings { switch: PriSwitch::Etsi, channels: (1..=31).filter(|ts| *ts != 16).collect(), overlap: false }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -124,7 +150,26 @@ pub enum PromptSource {
 pub struct InboundRoute {
     pub lines: Vec<u16>,
     pub called: Option<PhoneNumber>,
-    pub destination: PhoneNumber,
+    pub destination: RouteDestination,
+}
+
+/// Where an inbound route sends calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteDestination {
+    /// Ring the FXS port with this extension.
+    Extension(PhoneNumber),
+    /// The built-in echo test: greeting, then the caller hears their own audio back.
+    Echo,
+}
+
+impl RouteDestination {
+    /// The name used in CDRs and logs: the extension, or `echo`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RouteDestination::Extension(number) => number.as_str(),
+            RouteDestination::Echo => "echo",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +202,9 @@ impl Config {
             .inbound
             .iter()
             .find(|r| r.lines.contains(&line) && r.called.as_ref().is_none_or(|want| Some(want.as_str()) == called))
-            .and_then(|r| self.extension(r.destination.as_str()))
+            .and_then(|r| match &r.destination {
+                RouteDestination::Extension(number) => self.extension(number.as_str()),
+                RouteDestination::Echo => None,
+            })
     }
 }

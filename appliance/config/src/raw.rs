@@ -40,6 +40,9 @@ pub struct RawSpan {
     pub name: Option<String>,
     pub kind: Option<Spanned<String>>,
     pub signalling: Option<Spanned<String>>,
+    pub switch: Option<Spanned<String>>,
+    pub channels: Option<Spanned<String>>,
+    pub overlap: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -203,6 +203,52 @@ fn check_system(check: &mut Checker, file: &SourceFile, dir: &Path, raw: SystemF
     }
 }
 
+/// The PRI settings of `span[index]`: switch variant and B-channel list.
+fn check_pri(check: &mut Checker, file: &SourceFile, span: &crate::raw::RawSpan, index: usize) -> PriSettings {
+    let defaults = PriSettings::default();
+    let switch = check.choice(
+        file,
+        span.switch.as_ref(),
+        &format!("span[{index}].switch"),
+        &[("etsi", PriSwitch::Etsi), ("itu", PriSwitch::Itu)],
+        PriSwitch::Etsi,
+    );
+    let channels = match &span.channels {
+        None => defaults.channels,
+        Some(text) => match parse_channel_ranges(text.get_ref()) {
+            Ok(channels) => channels,
+            Err(reason) => {
+                check.at(file, text, format!("span[{index}].channels"), reason);
+                defaults.channels
+            }
+        },
+    };
+    PriSettings { switch, channels, overlap: span.overlap.unwrap_or(false) }
+}
+
+/// `"1-15,17-31"` → the B-channel timeslots; timeslots 0 and 16 are not B-channels on E1.
+pub(crate) fn parse_channel_ranges(text: &str) -> Result<Vec<u8>, String> {
+    let mut channels = BTreeSet::new();
+    for part in text.split(',').map(str::trim) {
+        let (first, last) = match part.split_once('-') {
+            Some((a, b)) => (a.trim(), b.trim()),
+            None => (part, part),
+        };
+        let parse = |t: &str| t.parse::<u8>().map_err(|_| format!("{part:?} is not a timeslot or a range like 1-15"));
+        let (first, last) = (parse(first)?, parse(last)?);
+        if first > last {
+            return Err(format!("range {part:?} runs backwards"));
+        }
+        for ts in first..=last {
+            if ts == 0 || ts == 16 || ts > 31 {
+                return Err(format!("timeslot {ts} is not a B-channel on E1 (use 1-15 and 17-31)"));
+            }
+            channels.insert(ts);
+        }
+    }
+    Ok(channels.into_iter().collect())
+}
+
 fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines {
     let mut seen_ids: BTreeMap<u16, String> = BTreeMap::new();
     let mut seen_extensions: BTreeMap<String, String> = BTreeMap::new();
@@ -227,8 +273,10 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
             &[("pri-net", SpanSignalling::PriNet), ("pri-cpe", SpanSignalling::PriCpe), ("r2", SpanSignalling::R2)],
             SpanSignalling::PriCpe,
         );
+        let pri = check_pri(check, file, span, index);
         if let Some(id) = id {
-            spans.push(SpanConfig { id, name: span.name.clone().unwrap_or_else(|| format!("span {id}")), kind, signalling });
+            let name = span.name.clone().unwrap_or_else(|| format!("span {id}"));
+            spans.push(SpanConfig { id, name, kind, signalling, pri });
         }
     }
     let mut ports = Vec::new();
@@ -362,10 +410,14 @@ fn check_routes(
         let field = format!("inbound[{index}]");
         let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), declared);
         let called = route.called.as_ref().and_then(|c| check.number(file, c, &format!("{field}.called")));
-        let destination = check.number(file, &route.destination, &format!("{field}.destination"));
-        if let (Some(destination), Some(declared)) = (&destination, declared) {
+        let destination = if route.destination.get_ref() == "echo" {
+            Some(RouteDestination::Echo)
+        } else {
+            check.number(file, &route.destination, &format!("{field}.destination")).map(RouteDestination::Extension)
+        };
+        if let (Some(RouteDestination::Extension(destination)), Some(declared)) = (&destination, declared) {
             if !declared.extensions.contains(destination.as_str()) {
-                check.at(file, &route.destination, format!("{field}.destination"), format!("no fxs port has extension {destination}"));
+                check.at(file, &route.destination, format!("{field}.destination"), format!("no fxs port has extension {destination} (or use \"echo\")"));
             }
         }
         if let Some(destination) = destination {

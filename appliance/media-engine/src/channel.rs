@@ -2,7 +2,7 @@
 
 use crate::messages::{PromptId, Slot};
 use dsp::dtmf::{DtmfDetector, DtmfGenerator};
-use dsp::caller_id::{FskCallerIdDecoder, FskCallerIdGenerator};
+use dsp::caller_id::{DtmfClipGenerator, FskCallerIdDecoder, FskCallerIdGenerator};
 use dsp::tone::ToneGenerator;
 use line_boundary::{AudioFrame, ChannelId, FRAME_SAMPLES};
 
@@ -13,6 +13,7 @@ pub(crate) enum Source {
     Prompt { id: PromptId, position: usize },
     Dtmf(DtmfGenerator),
     CallerId(FskCallerIdGenerator),
+    DtmfClip(DtmfClipGenerator),
 }
 
 impl Source {
@@ -37,6 +38,9 @@ pub(crate) struct Channel {
     pub caller_id: FskCallerIdDecoder,
     pub caller_id_on: bool,
     pub wake_at: Option<u64>,
+    /// Call-progress tone receiver (analog trunks); boxed: it is large and most
+    /// channels have none.
+    pub progress: Option<Box<dsp::call_progress::CallProgressDetector>>,
 }
 
 impl Channel {
@@ -54,6 +58,7 @@ impl Channel {
             caller_id: FskCallerIdDecoder::new(),
             caller_id_on: false,
             wake_at: None,
+            progress: None,
         }
     }
 }

@@ -1,16 +1,18 @@
 //! The tick: read every device's block, run detectors, cross-connect, play, send.
 
 use crate::channel::{Channel, Source};
-use crate::messages::{EngineCommand, EngineEvent, Slot};
+use crate::messages::{CallerIdFormat, EngineCommand, EngineEvent, Slot};
 use crate::prompts::PromptStore;
 use crate::queues::{CommandQueue, Doorbell, EventQueue};
 use crate::stats::EngineStats;
 use crate::work::WorkGauge;
 use dsp::dtmf::{DtmfGenerator, DtmfGeneratorConfig};
-use dsp::caller_id::FskCallerIdGenerator;
+use dsp::caller_id::{DtmfClipFormat, DtmfClipGenerator, FskCallerIdGenerator};
 use dsp::g711::{alaw_decode, alaw_encode};
 use dsp::tone::ToneGenerator;
+use dsp::call_progress::CallProgressDetector;
 use dsp::tone_plan::TonePlan;
+use isdn::hdlc::{HdlcRx, HdlcTx};
 use line_boundary::{ChannelId, FRAME_MS, FRAME_SAMPLES};
 use soft_hardware::{Block, ClockMode, DeviceKind, LineConditions, SoftDevice};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,7 +32,25 @@ pub(crate) struct Device {
     pub first_slot: usize,
     pub connected: bool,
     pub conditions: u8,
+    pub dchannel: Option<DChannel>,
+    /// A `DeviceWake` is due at this engine time (the span's protocol timers).
+    pub wake_at: Option<u64>,
 }
+
+/// The D-channel of an E1: HDLC framing of timeslot 16, both directions.
+pub(crate) struct DChannel {
+    pub tx: HdlcTx,
+    pub rx: HdlcRx,
+}
+
+impl DChannel {
+    pub(crate) fn new() -> DChannel {
+        DChannel { tx: HdlcTx::new(), rx: HdlcRx::new() }
+    }
+}
+
+/// Timeslot 16 of an E1 block: the D-channel.
+const DCHANNEL_TIMESLOT: usize = 16;
 
 pub(crate) struct Engine {
     pub devices: Vec<Device>,
@@ -59,14 +79,20 @@ pub(crate) fn voice_channels(kind: DeviceKind) -> impl Iterator<Item = usize> {
 }
 
 impl Engine {
-    pub(crate) fn new_channels(devices: &mut [Device], ids: &[u16], kinds: &[DeviceKind]) -> Vec<Channel> {
+    pub(crate) fn new_channels(devices: &mut [Device], ids: &[u16], kinds: &[DeviceKind], plan: &TonePlan) -> Vec<Channel> {
         let mut channels = Vec::new();
         for (index, device) in devices.iter_mut().enumerate() {
             device.first_slot = channels.len();
             for record in voice_channels(kinds[index]) {
                 // Analog ports are channel 1; E1 channels are named by timeslot.
                 let channel = if kinds[index] == DeviceKind::E1 { record as u16 } else { 1 };
-                channels.push(Channel::new(ChannelId { device: ids[index], channel }, index, record));
+                let mut new = Channel::new(ChannelId { device: ids[index], channel }, index, record);
+                // An analog trunk is supervised by ear too: busy or congestion after the
+                // far end hung up is often the only disconnect signal a line gives.
+                if kinds[index] == DeviceKind::Fxo {
+                    new.progress = Some(Box::new(CallProgressDetector::new(plan)));
+                }
+                channels.push(new);
             }
         }
         channels
@@ -197,6 +223,8 @@ impl Engine {
         self.read_devices();
         self.run_detectors();
         self.produce_output();
+        self.run_dchannels();
+        self.wake_devices();
         if self.tick_index.is_multiple_of(TICKS_PER_SECOND) {
             let at_ms = self.now_ms();
             self.emit(EngineEvent::Second { at_ms });
@@ -241,9 +269,13 @@ impl Engine {
                     .and_then(|mut generator| generator.push_digits(&digits).map(|()| generator));
                 self.start_source(slot, generator.ok().map(Source::Dtmf));
             }
-            EngineCommand::SendCallerId { slot, message } => {
-                let generator = FskCallerIdGenerator::new(&message);
-                self.start_source(slot, generator.ok().map(Source::CallerId));
+            EngineCommand::SendCallerId { slot, message, format } => {
+                let source = match format {
+                    CallerIdFormat::EtsiFsk => FskCallerIdGenerator::new(&message).ok().map(Source::CallerId),
+                    CallerIdFormat::Bell202 => FskCallerIdGenerator::bell202(&message).ok().map(Source::CallerId),
+                    CallerIdFormat::Dtmf => DtmfClipGenerator::new(&message, DtmfClipFormat::AC).ok().map(Source::DtmfClip),
+                };
+                self.start_source(slot, source);
             }
             EngineCommand::StopPlayback { slot } => {
                 if let Some(channel) = self.channel_mut(slot) {
@@ -251,7 +283,8 @@ impl Engine {
                 }
             }
             EngineCommand::Bridge { a, b } => {
-                if a != b && (a.0 as usize) < self.channels.len() && (b.0 as usize) < self.channels.len() {
+                // `a == b` is a loopback: the channel hears itself (the echo test).
+                if (a.0 as usize) < self.channels.len() && (b.0 as usize) < self.channels.len() {
                     self.unbridge(a);
                     self.unbridge(b);
                     self.channels[a.0 as usize].bridge = Some(b);
@@ -270,6 +303,22 @@ impl Engine {
                         channel.caller_id = dsp::caller_id::FskCallerIdDecoder::new();
                     }
                     channel.caller_id_on = on;
+                }
+            }
+            EngineCommand::SendDChannelFrame { device, frame } => {
+                let queued = self
+                    .devices
+                    .iter_mut()
+                    .find(|d| d.soft.id() == device)
+                    .and_then(|d| d.dchannel.as_mut())
+                    .is_some_and(|dchannel| dchannel.tx.push_frame(&frame).is_ok());
+                // Q.921 retransmits what is lost here (T200), as it would on a bad line.
+                let counter = if queued { &self.stats.dchannel_frames_out } else { &self.stats.dchannel_tx_dropped };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+            EngineCommand::WakeDeviceAt { device, at_ms } => {
+                if let Some(d) = self.devices.iter_mut().find(|d| d.soft.id() == device) {
+                    d.wake_at = at_ms;
                 }
             }
             EngineCommand::WakeAt { slot, at_ms } => {
@@ -342,6 +391,13 @@ impl Engine {
             while let Some(detected) = channel.dtmf.poll_digit() {
                 let _ = found.push(detected.digit);
             }
+            let mut progress: heapless::Vec<dsp::call_progress::ProgressTone, 4> = heapless::Vec::new();
+            if let Some(detector) = channel.progress.as_mut() {
+                detector.process(&channel.rx);
+                while let Some(detected) = detector.poll() {
+                    let _ = progress.push(detected.tone);
+                }
+            }
             let mut caller_id = None;
             if channel.caller_id_on {
                 channel.caller_id.process(&channel.rx);
@@ -352,6 +408,9 @@ impl Engine {
             let slot = Slot(slot as u16);
             for digit in found {
                 self.emit(EngineEvent::Digit { slot, digit, at_ms: now_ms });
+            }
+            for tone in progress {
+                self.emit(EngineEvent::ProgressTone { slot, tone, at_ms: now_ms });
             }
             if let Some(message) = caller_id {
                 self.emit(EngineEvent::CallerId { slot, message, at_ms: now_ms });
@@ -383,6 +442,7 @@ impl Engine {
                 },
                 Source::Dtmf(generator) => !generator.fill(&mut out),
                 Source::CallerId(generator) => !generator.fill(&mut out),
+                Source::DtmfClip(generator) => !generator.fill(&mut out),
             };
             if channel.source.is_silent() {
                 if let Some(peer_rx) = peer_rx {
@@ -409,6 +469,55 @@ impl Engine {
             }
             if woke {
                 self.emit(EngineEvent::Wake { slot, at_ms: now_ms });
+            }
+        }
+    }
+
+    /// Deframes what arrived on each D-channel and frames what is queued to go out.
+    fn run_dchannels(&mut self) {
+        let now_ms = self.now_ms();
+        let alarm_bits = LineConditions::LOS.0 | LineConditions::AIS.0;
+        for index in 0..self.devices.len() {
+            let device = &mut self.devices[index];
+            let id = device.soft.id();
+            let receiving = device.connected && device.conditions & alarm_bits == 0;
+            let Some(dchannel) = device.dchannel.as_mut() else { continue };
+            if let Some(record) = device.tx.channels.get_mut(DCHANNEL_TIMESLOT) {
+                record.signal = 0;
+                dchannel.tx.fill(&mut record.audio);
+            }
+            if !receiving {
+                continue;
+            }
+            if let Some(record) = device.rx.channels.get(DCHANNEL_TIMESLOT) {
+                dchannel.rx.process(&record.audio);
+            }
+            while let Some(result) = dchannel.rx.poll_frame() {
+                match result {
+                    Ok(frame) => {
+                        self.stats.dchannel_frames_in.fetch_add(1, Ordering::Relaxed);
+                        let token = self.gauge.token();
+                        let event = EngineEvent::DChannelFrame { device: id, frame, at_ms: now_ms };
+                        if self.events.enqueue((event, token)).is_err() {
+                            self.stats.events_dropped.fetch_add(1, Ordering::Relaxed);
+                        }
+                        self.events_waiting.set(true);
+                    }
+                    Err(_) => {
+                        self.stats.dchannel_errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    }
+
+    fn wake_devices(&mut self) {
+        let now_ms = self.now_ms();
+        for index in 0..self.devices.len() {
+            if matches!(self.devices[index].wake_at, Some(at) if at <= now_ms) {
+                self.devices[index].wake_at = None;
+                let device = self.devices[index].soft.id();
+                self.emit(EngineEvent::DeviceWake { device, at_ms: now_ms });
             }
         }
     }

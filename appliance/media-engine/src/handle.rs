@@ -1,7 +1,7 @@
 //! Starting the engine: bind the soft devices, spawn the engine thread and the event
 //! dispatcher, hand back a handle for commands, status and shutdown.
 
-use crate::engine::{Device, Engine};
+use crate::engine::{DChannel, Device, Engine};
 use crate::messages::{EngineEvent, Slot};
 use crate::prompts::PromptStore;
 use crate::queues::{CommandQueue, CommandSender, Doorbell, EventQueue};
@@ -96,11 +96,14 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
             first_slot: 0,
             connected: false,
             conditions: 0,
+            // Every E1 carries an HDLC D-channel on timeslot 16; a CAS span's stays idle.
+            dchannel: (spec.kind == DeviceKind::E1).then(DChannel::new),
+            wake_at: None,
         });
     }
     let ids: Vec<u16> = setup.devices.iter().map(|d| d.id).collect();
     let kinds: Vec<DeviceKind> = setup.devices.iter().map(|d| d.kind).collect();
-    let channels = Engine::new_channels(&mut devices, &ids, &kinds);
+    let channels = Engine::new_channels(&mut devices, &ids, &kinds, &setup.plan);
     let slots: BTreeMap<ChannelId, Slot> =
         channels.iter().enumerate().map(|(index, c)| (c.id, Slot(index as u16))).collect();
     let parts = EngineParts {

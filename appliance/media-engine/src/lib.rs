@@ -17,7 +17,7 @@ mod work;
 pub mod testing;
 
 pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource};
-pub use messages::{EngineCommand, EngineEvent, PromptId, Slot, MAX_DIAL_DIGITS};
+pub use messages::{CallerIdFormat, EngineCommand, EngineEvent, PromptId, Slot, MAX_DIAL_DIGITS};
 pub use prompts::PromptStore;
 pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};
 pub use stats::{EngineStatsSnapshot, LatenessSummary};

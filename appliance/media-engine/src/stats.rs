@@ -107,6 +107,11 @@ pub struct EngineStats {
     pub frames_tx_dropped: AtomicU64,
     /// Lock-step ticks after which the control plane did not go quiet in time.
     pub quiescence_timeouts: AtomicU64,
+    /// D-channel frames received good, sent, refused (HDLC queue full), and received bad.
+    pub dchannel_frames_in: AtomicU64,
+    pub dchannel_frames_out: AtomicU64,
+    pub dchannel_tx_dropped: AtomicU64,
+    pub dchannel_errors: AtomicU64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,6 +125,10 @@ pub struct EngineStatsSnapshot {
     pub frames_overrun: u64,
     pub frames_tx_dropped: u64,
     pub quiescence_timeouts: u64,
+    pub dchannel_frames_in: u64,
+    pub dchannel_frames_out: u64,
+    pub dchannel_tx_dropped: u64,
+    pub dchannel_errors: u64,
 }
 
 impl EngineStats {
@@ -135,6 +144,10 @@ impl EngineStats {
             frames_overrun: load(&self.frames_overrun),
             frames_tx_dropped: load(&self.frames_tx_dropped),
             quiescence_timeouts: load(&self.quiescence_timeouts),
+            dchannel_frames_in: load(&self.dchannel_frames_in),
+            dchannel_frames_out: load(&self.dchannel_frames_out),
+            dchannel_tx_dropped: load(&self.dchannel_tx_dropped),
+            dchannel_errors: load(&self.dchannel_errors),
         }
     }
 }

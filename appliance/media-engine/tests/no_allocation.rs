@@ -66,6 +66,7 @@ fn ticks_do_not_allocate() {
         };
         commands.send(command).unwrap();
     }
+    let mut far_hdlc = isdn::hdlc::HdlcTx::new();
     let mut ticks = 0;
     let mut dtmf = dsp::dtmf::DtmfGenerator::new(Default::default()).unwrap();
     for round in 0..300usize {
@@ -83,6 +84,17 @@ fn ticks_do_not_allocate() {
             commands.send(EngineCommand::SendDtmf { slot: fxs2, digits }).unwrap();
             commands.send(EngineCommand::WakeAt { slot: fxs1, at_ms: Some(round as u64 * 20 + 60) }).unwrap();
         }
+        // D-channel traffic both ways: frames in on timeslot 16, frames out, a span wake.
+        if round % 5 == 0 {
+            let mut frame = isdn::hdlc::Frame::new();
+            frame.extend_from_slice(&[0x02, 0x01, 0x01, (round as u8).wrapping_mul(2)]).unwrap();
+            commands.send(EngineCommand::SendDChannelFrame { device: 4, frame }).unwrap();
+            commands.send(EngineCommand::WakeDeviceAt { device: 4, at_ms: Some(round as u64 * 20 + 40) }).unwrap();
+            far_hdlc.push_frame(&[0x00, 0x01, 0x00, round as u8, 0x08, 0x02, 0x00, 0x01, 0x05]).unwrap();
+        }
+        let mut ts16 = [0u8; 160];
+        far_hdlc.fill(&mut ts16);
+        rig.outgoing[3].channels[16].audio = ts16;
         if round % 50 == 30 {
             commands.send(EngineCommand::PlayTone { slot: fxs2, tone: Tone::Busy }).unwrap();
             commands.send(EngineCommand::SetSignal { slot: fxs2, bits: 5 }).unwrap();
@@ -100,6 +112,8 @@ fn ticks_do_not_allocate() {
         let _ = rig.engine.drain_events();
     }
     assert_eq!(ticks, 300);
+    let stats = rig.engine.stats();
+    assert!(stats.dchannel_frames_in >= 59 && stats.dchannel_frames_out == 60, "{stats:?}");
     assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0, "allocations made inside ticks");
     // The counter itself works: an allocation inside the region is seen.
     counted(|| drop(std::hint::black_box(vec![1u8; 64])));

@@ -28,8 +28,10 @@ pub const MIN_FRAME_LEN: usize = 3;
 /// Octets of timeslot 16 in one 20 ms block.
 pub const BLOCK_OCTETS: usize = 160;
 
-/// Frames waiting in [`HdlcTx`] before [`HdlcTx::push_frame`] refuses more.
-pub const TX_QUEUE: usize = 16;
+/// Frames waiting in [`HdlcTx`] before [`HdlcTx::push_frame`] refuses more. A 20 ms
+/// block carries only a few frames, while a burst of calls makes Q.921 hand over a full
+/// window of I frames plus an RR for each frame received: room for several such bursts.
+pub const TX_QUEUE: usize = 64;
 
 /// Received frames and errors waiting in [`HdlcRx`]; beyond this the oldest are lost
 /// (counted in [`HdlcRx::overruns`]).

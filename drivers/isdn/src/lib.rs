@@ -2,4 +2,6 @@
 
 pub mod hdlc;
 pub mod q921;
+pub mod pri;
+pub mod pcap;
 pub mod q931;
