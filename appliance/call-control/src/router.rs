@@ -55,8 +55,8 @@ impl Handler<RoutedEvent> for EventRouter {
                     switchboard.do_send(Second { stamp: Stamp { at_ms, token } });
                 }
             }
-            EngineEvent::DeviceLink { device, .. } | EngineEvent::LineConditions { device, .. } => {
-                if let Some(span) = self.spans.get(&device) {
+            event if event.device().is_some() => {
+                if let Some(span) = event.device().and_then(|device| self.spans.get(&device)) {
                     span.do_send(SpanInput { event, token });
                 }
             }

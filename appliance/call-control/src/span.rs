@@ -156,6 +156,7 @@ impl SpanActor {
 
     fn on_command(&mut self, command: SpanCommand) {
         let SpanCommand { timeslot, command, stamp } = command;
+        tracing::debug!(span = self.device, timeslot, ?command, "line command");
         let Some(pri) = self.pri.as_mut() else {
             tracing::warn!(span = self.device, ?command, "span has no call signalling; command refused");
             self.tell_bchannel(timeslot, LineEvent::Hangup { cause: Cause::TEMPORARY_FAILURE }, &stamp);
@@ -178,6 +179,8 @@ impl SpanActor {
                 None => Err(isdn::q931::Q931Error::NoCall("on this B-channel")),
             },
         };
+        // Commands given through `q931_mut` reach layer 2 only when pumped.
+        pri.pump(at_ms);
         if let Err(error) = result {
             tracing::warn!(span = self.device, timeslot, %error, "PRI refused a command");
             let cause = error.cause();

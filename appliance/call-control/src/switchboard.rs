@@ -344,9 +344,12 @@ impl Switchboard {
                 .and_then(|extension| PhoneNumber::parse(extension).ok()),
             (_, calling) => calling,
         };
-        let called = match origin.kind {
-            LineKind::Fxs => incoming.called.clone(),
-            _ => wanted.as_deref().and_then(|w| PhoneNumber::parse(w).ok()).or(incoming.called.clone()),
+        let called = match (&destination, origin.kind) {
+            // The number the trunk was asked for (access prefix stripped): what the
+            // carrier bills, so what the CDR shows.
+            (Destination::Dial { called, .. }, _) => Some(called.clone()),
+            (_, LineKind::Fxs) => incoming.called.clone(),
+            (_, _) => wanted.as_deref().and_then(|w| PhoneNumber::parse(w).ok()).or(incoming.called.clone()),
         };
         tracing::info!(
             call = %id, from = ?calling.as_ref().map(|n| n.to_string()), to = ?called.as_ref().map(|n| n.to_string()),

@@ -35,6 +35,8 @@ pub(crate) struct Device {
     pub dchannel: Option<DChannel>,
     /// A `DeviceWake` is due at this engine time (the span's protocol timers).
     pub wake_at: Option<u64>,
+    /// `rx` holds a block received this tick (not the previous one, kept on underrun).
+    pub rx_fresh: bool,
 }
 
 /// The D-channel of an E1: HDLC framing of timeslot 16, both directions.
@@ -356,6 +358,7 @@ impl Engine {
         for index in 0..self.devices.len() {
             let device = &mut self.devices[index];
             let fresh = device.soft.take_block(&mut device.rx);
+            device.rx_fresh = fresh;
             if !fresh && device.connected {
                 self.stats.frames_underrun.fetch_add(1, Ordering::Relaxed);
             }
@@ -480,7 +483,9 @@ impl Engine {
         for index in 0..self.devices.len() {
             let device = &mut self.devices[index];
             let id = device.soft.id();
-            let receiving = device.connected && device.conditions & alarm_bits == 0;
+            // A stale block fed twice would duplicate D-channel bits: skip it (the bits
+            // are lost, as on a real line slip; Q.921 retransmits).
+            let receiving = device.rx_fresh && device.connected && device.conditions & alarm_bits == 0;
             let Some(dchannel) = device.dchannel.as_mut() else { continue };
             if let Some(record) = device.tx.channels.get_mut(DCHANNEL_TIMESLOT) {
                 record.signal = 0;

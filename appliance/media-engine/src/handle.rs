@@ -99,6 +99,7 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
             // Every E1 carries an HDLC D-channel on timeslot 16; a CAS span's stays idle.
             dchannel: (spec.kind == DeviceKind::E1).then(DChannel::new),
             wake_at: None,
+            rx_fresh: false,
         });
     }
     let ids: Vec<u16> = setup.devices.iter().map(|d| d.id).collect();

@@ -54,11 +54,25 @@ pub mod ffi {
     pub const PRI_TIMER_K: c_int = 3;
     pub const PRI_TIMER_T200: c_int = 4;
     pub const PRI_TIMER_T203: c_int = 7;
+    pub const PRI_TIMER_T303: c_int = 11;
+    pub const PRI_TIMER_T305: c_int = 13;
+    pub const PRI_TIMER_T308: c_int = 16;
+    pub const PRI_TIMER_T309: c_int = 17;
+    pub const PRI_TIMER_T310: c_int = 18;
+    pub const PRI_TIMER_T313: c_int = 19;
+    pub const PRI_TIMER_T316: c_int = 21;
 
     pub const PRI_UNKNOWN: c_int = 0;
     pub const PRI_TRANS_CAP_SPEECH: c_int = 0;
     pub const PRI_LAYER_1_ALAW: c_int = 0x23;
-    pub const PRES_ALLOWED_USER_NUMBER_NOT_SCREENED: c_int = 0;
+    /// Numbering plan octet values: (type of number << 4) | numbering plan.
+    pub const PRI_INTERNATIONAL_ISDN: c_int = 0x11;
+    pub const PRI_NATIONAL_ISDN: c_int = 0x21;
+    pub const PRI_LOCAL_ISDN: c_int = 0x41;
+    /// Presentation values: (presentation indicator << 5) | screening.
+    pub const PRES_ALLOWED_USER_NUMBER_NOT_SCREENED: c_int = 0x00;
+    pub const PRES_ALLOWED_NETWORK_NUMBER: c_int = 0x03;
+    pub const PRES_PROHIB_USER_NUMBER_NOT_SCREENED: c_int = 0x20;
 
     #[repr(C)]
     pub struct pri {
@@ -213,6 +227,13 @@ pub mod ffi {
         pub fn pri_proceeding(pri: *mut pri, call: *mut q931_call, channel: c_int, info: c_int) -> c_int;
         pub fn pri_answer(pri: *mut pri, call: *mut q931_call, channel: c_int, nonisdn: c_int) -> c_int;
         pub fn pri_hangup(pri: *mut pri, call: *mut q931_call, cause: c_int) -> c_int;
+        pub fn pri_need_more_info(pri: *mut pri, call: *mut q931_call, channel: c_int, nonisdn: c_int) -> c_int;
+        pub fn pri_information(pri: *mut pri, call: *mut q931_call, digit: c_char) -> c_int;
+        pub fn pri_reset(pri: *mut pri, channel: c_int) -> c_int;
+        pub fn pri_set_overlapdial(pri: *mut pri, state: c_int);
+        /// Returns a `malloc`ed string the caller frees.
+        pub fn pri_dump_info_str(pri: *mut pri) -> *mut c_char;
+        pub fn free(p: *mut c_void);
     }
 }
 
@@ -232,6 +253,13 @@ pub enum PriTimer {
     K,
     T200,
     T203,
+    T303,
+    T305,
+    T308,
+    T309,
+    T310,
+    T313,
+    T316,
 }
 
 impl PriTimer {
@@ -241,6 +269,13 @@ impl PriTimer {
             PriTimer::K => ffi::PRI_TIMER_K,
             PriTimer::T200 => ffi::PRI_TIMER_T200,
             PriTimer::T203 => ffi::PRI_TIMER_T203,
+            PriTimer::T303 => ffi::PRI_TIMER_T303,
+            PriTimer::T305 => ffi::PRI_TIMER_T305,
+            PriTimer::T308 => ffi::PRI_TIMER_T308,
+            PriTimer::T309 => ffi::PRI_TIMER_T309,
+            PriTimer::T310 => ffi::PRI_TIMER_T310,
+            PriTimer::T313 => ffi::PRI_TIMER_T313,
+            PriTimer::T316 => ffi::PRI_TIMER_T316,
         }
     }
 }
@@ -323,9 +358,18 @@ pub struct PriEvent {
     pub called_number: Option<String>,
     pub calling_number: Option<String>,
     pub calling_name: Option<String>,
-    /// Sending complete seen (RING).
+    /// Sending complete seen (RING, INFO_RECEIVED).
     pub complete: Option<bool>,
     pub digits: Option<String>,
+    /// RING: calling number's (type of number << 4) | plan, and presentation.
+    pub calling_plan: Option<i32>,
+    pub calling_pres: Option<i32>,
+    /// RING: called number's (type of number << 4) | plan.
+    pub called_plan: Option<i32>,
+    /// RING: the channel was offered as preferred, not exclusive.
+    pub flexible: Option<bool>,
+    /// RING: bearer transfer capability and user layer 1 (`PRI_LAYER_1_*`).
+    pub bearer: Option<(i32, i32)>,
 }
 
 impl PriEvent {
@@ -357,6 +401,11 @@ unsafe fn copy_event(ev: *const ffi::pri_event) -> PriEvent {
         calling_name: None,
         complete: None,
         digits: None,
+        calling_plan: None,
+        calling_pres: None,
+        called_plan: None,
+        flexible: None,
+        bearer: None,
     };
     match e {
         ffi::PRI_EVENT_RESTART | ffi::PRI_EVENT_RESTART_ACK => {
@@ -369,10 +418,15 @@ unsafe fn copy_event(ev: *const ffi::pri_event) -> PriEvent {
             out.cref = Some(v.cref);
             out.call = NonNull::new(v.call).map(CallRef);
             out.called_number = Some(c_string(&v.callednum));
+            out.complete = Some(v.complete != 0);
             if e == ffi::PRI_EVENT_RING {
                 out.calling_number = Some(c_string(&v.callingnum));
                 out.calling_name = Some(c_string(&v.callingname));
-                out.complete = Some(v.complete != 0);
+                out.calling_plan = Some(v.callingplan);
+                out.calling_pres = Some(v.callingpres);
+                out.called_plan = Some(v.calledplan);
+                out.flexible = Some(v.flexible != 0);
+                out.bearer = Some((v.ctype, v.layer1));
             }
         }
         ffi::PRI_EVENT_HANGUP | ffi::PRI_EVENT_HANGUP_REQ | ffi::PRI_EVENT_HANGUP_ACK => {
@@ -467,6 +521,26 @@ pub struct CallSetup {
     pub complete: bool,
 }
 
+/// How the numbers of a SETUP from libpri are marked (see [`LibPri::setup_numbered`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numbering {
+    /// `PRI_UNKNOWN`, `PRI_INTERNATIONAL_ISDN`, ...
+    pub calling_plan: i32,
+    /// `PRES_ALLOWED_USER_NUMBER_NOT_SCREENED`, ...
+    pub calling_pres: i32,
+    pub called_plan: i32,
+}
+
+impl Default for Numbering {
+    fn default() -> Self {
+        Numbering {
+            calling_plan: ffi::PRI_UNKNOWN,
+            calling_pres: ffi::PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
+            called_plan: ffi::PRI_UNKNOWN,
+        }
+    }
+}
+
 /// One libpri D-channel controller (EuroISDN E1 PRI, point-to-point) with its frames
 /// carried by the caller. Not `Send`: keep it on one thread.
 ///
@@ -499,7 +573,9 @@ impl LibPri {
         };
         let mut this = LibPri { pri, io, events: VecDeque::new() };
         if std::env::var_os("PRI_DEBUG").is_some() {
-            this.set_debug(ffi::PRI_DEBUG_Q921_STATE | ffi::PRI_DEBUG_Q921_DUMP | ffi::PRI_DEBUG_Q931_DUMP);
+            this.set_debug(
+                ffi::PRI_DEBUG_Q921_STATE | ffi::PRI_DEBUG_Q921_DUMP | ffi::PRI_DEBUG_Q931_DUMP | ffi::PRI_DEBUG_Q931_STATE,
+            );
         }
         // libpri may have written (a SABME) already.
         this.pump();
@@ -598,6 +674,11 @@ impl LibPri {
     /// `pri_sr_new` + `pri_sr_set_channel/bearer/called/caller` + `pri_setup`: send a
     /// SETUP for speech (A-law) on `setup.channel`.
     pub fn setup(&mut self, call: CallRef, setup: &CallSetup) -> Result<(), LibPriError> {
+        self.setup_numbered(call, setup, Numbering::default())
+    }
+
+    /// [`LibPri::setup`] with the numbers' type, plan and presentation given.
+    pub fn setup_numbered(&mut self, call: CallRef, setup: &CallSetup, numbering: Numbering) -> Result<(), LibPriError> {
         let called = CString::new(setup.called.as_str()).map_err(|_| LibPriError::Nul)?;
         let calling = CString::new(setup.calling.as_str()).map_err(|_| LibPriError::Nul)?;
         let name = CString::new(setup.calling_name.as_str()).map_err(|_| LibPriError::Nul)?;
@@ -609,13 +690,18 @@ impl LibPri {
             }
             ffi::pri_sr_set_channel(sr, setup.channel, c_int::from(setup.exclusive), 0);
             ffi::pri_sr_set_bearer(sr, ffi::PRI_TRANS_CAP_SPEECH, ffi::PRI_LAYER_1_ALAW);
-            ffi::pri_sr_set_called(sr, called.as_ptr() as *mut c_char, ffi::PRI_UNKNOWN, c_int::from(setup.complete));
+            ffi::pri_sr_set_called(
+                sr,
+                called.as_ptr() as *mut c_char,
+                numbering.called_plan,
+                c_int::from(setup.complete),
+            );
             ffi::pri_sr_set_caller(
                 sr,
                 calling.as_ptr() as *mut c_char,
                 name.as_ptr() as *mut c_char,
-                ffi::PRI_UNKNOWN,
-                ffi::PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
+                numbering.calling_plan,
+                numbering.calling_pres,
             );
             let r = ffi::pri_setup(self.pri.as_ptr(), call.0.as_ptr(), sr);
             ffi::pri_sr_free(sr);
@@ -655,6 +741,71 @@ impl LibPri {
         let r = unsafe { ffi::pri_hangup(self.pri.as_ptr(), call.0.as_ptr(), cause) };
         self.pump();
         Self::check("pri_hangup", r)
+    }
+
+    /// `pri_need_more_info` (SETUP ACKNOWLEDGE: overlap receiving).
+    pub fn need_more_info(&mut self, call: CallRef, channel: i32) -> Result<(), LibPriError> {
+        // SAFETY: valid controller and call.
+        let r = unsafe { ffi::pri_need_more_info(self.pri.as_ptr(), call.0.as_ptr(), channel, 0) };
+        self.pump();
+        Self::check("pri_need_more_info", r)
+    }
+
+    /// `pri_information` for each digit: one INFORMATION per digit (overlap sending).
+    /// libpri never marks these Sending complete.
+    pub fn information(&mut self, call: CallRef, digits: &str) -> Result<(), LibPriError> {
+        for d in digits.bytes() {
+            // SAFETY: valid controller and call.
+            let r = unsafe { ffi::pri_information(self.pri.as_ptr(), call.0.as_ptr(), d as c_char) };
+            self.pump();
+            Self::check("pri_information", r)?;
+        }
+        Ok(())
+    }
+
+    /// `pri_reset`: RESTART of one B-channel. libpri cannot restart a whole interface:
+    /// it refuses channel 0 and always sends restart class "indicated channels".
+    pub fn reset(&mut self, channel: i32) -> Result<(), LibPriError> {
+        // SAFETY: valid controller.
+        let r = unsafe { ffi::pri_reset(self.pri.as_ptr(), channel) };
+        self.pump();
+        Self::check("pri_reset", r)
+    }
+
+    /// `pri_set_overlapdial`: with it, SETUPs without `complete` leave out Sending
+    /// complete (for EuroISDN libpri otherwise always includes it).
+    pub fn set_overlap_dial(&mut self, on: bool) {
+        // SAFETY: valid controller.
+        unsafe { ffi::pri_set_overlapdial(self.pri.as_ptr(), c_int::from(on)) }
+    }
+
+    /// `pri_destroycall`: what an application does with the call on a restarted channel.
+    pub fn destroy_call(&mut self, call: CallRef) {
+        // SAFETY: libpri checks the call is still one of its own before freeing it.
+        unsafe { ffi::pri_destroycall(self.pri.as_ptr(), call.0.as_ptr()) };
+        self.pump();
+    }
+
+    /// `pri_dump_info_str`: libpri's own summary (timers, counters, call records).
+    pub fn info(&self) -> String {
+        // SAFETY: valid controller; the string is copied, then freed as libpri documents.
+        unsafe {
+            let p = ffi::pri_dump_info_str(self.pri.as_ptr());
+            if p.is_null() {
+                return String::new();
+            }
+            let s = CStr::from_ptr(p).to_string_lossy().into_owned();
+            ffi::free(p as *mut c_void);
+            s
+        }
+    }
+
+    /// Call records libpri still holds (its "Total active-calls"): a call is gone from
+    /// libpri only once this drops.
+    pub fn call_records(&self) -> Option<usize> {
+        let info = self.info();
+        let rest = info.split("Total active-calls:").nth(1)?;
+        rest.split_whitespace().next()?.parse().ok()
     }
 
     /// `pri_event2str`.

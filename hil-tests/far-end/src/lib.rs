@@ -5,17 +5,25 @@
 //!   hangs up itself with an open-loop disconnect.
 //! * [`Phone`]: the phone on a box FXS port. It sees ringing and counts ring bursts,
 //!   decodes FSK caller ID, goes off hook, dials DTMF, flashes and hangs up.
-//! * Both speak through a [`Mouth`] (a queue of tones, DTMF and silence) and listen with
+//! * [`Carrier`]: the carrier on a box E1 span, ISDN PRI network side (HDLC on
+//!   timeslot 16, Q.921, Q.931 from the `isdn` crate). It places many calls at once,
+//!   answers the box's calls, hangs up with a cause, sends LOS/AIS and sees RAI; every
+//!   call has its own mouth and ear on its B-channel.
+//! * They all speak through a [`Mouth`] (a queue of tones, DTMF and silence) and listen with
 //!   an [`Ear`] (a Goertzel [`ToneMeter`], a DTMF detector, the last seconds of audio).
 //! * [`Rig`] holds named devices with their connections to the box and steps them one
 //!   20 ms block at a time, in lock-step or in real time. [`sim::Patch`] stands in for
-//!   the box when simulators are tested against each other.
+//!   the box when simulators are tested against each other; [`sim::UserSpan`] is a
+//!   box-like PRI user side for the carrier.
 //!
 //! Everything is driven by `now_ms` (rig time); nothing here reads a clock except the
 //! real-time pacing inside [`Rig::step`].
 
 mod audio;
+mod carrier;
+mod dchannel;
 mod phone;
+mod pri_user;
 mod rig;
 pub mod sim;
 mod telco;
@@ -23,6 +31,10 @@ mod telco;
 pub use audio::{
     Ear, Mouth, PlayItem, ReceivedDigit, ToneMeasurement, ToneMeter, DEFAULT_MIN_SHARE, HISTORY_MS,
     SILENCE_DBM0,
+};
+pub use carrier::{
+    CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, ReleasedBy, SpanCall, D_CHANNEL, E1_TIMESLOTS,
+    LAPD_BACKLOG_LIMIT,
 };
 pub use phone::{DecodedCallerId, Phone, PhoneError, FLASH_MS};
 pub use rig::{AnyDevice, FarEndDevice, Rig, RigError, DEFAULT_RECV_TIMEOUT};

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use soft_hardware::{socket_path, Block, ClockMode, DeviceKind, FarEnd, SoftHwError};
 
+use crate::carrier::Carrier;
 use crate::phone::Phone;
 use crate::sim::SimulatedBox;
 use crate::telco::TelcoLine;
@@ -33,6 +34,8 @@ pub trait FarEndDevice {
 pub enum AnyDevice {
     Telco(TelcoLine),
     Phone(Phone),
+    /// Boxed: a carrier holds a protocol stack and 30 calls' audio.
+    Carrier(Box<Carrier>),
     Other(Box<dyn FarEndDevice + Send>),
 }
 
@@ -41,6 +44,7 @@ impl FarEndDevice for AnyDevice {
         match self {
             AnyDevice::Telco(d) => d.produce(now_ms, out),
             AnyDevice::Phone(d) => d.produce(now_ms, out),
+            AnyDevice::Carrier(d) => d.produce(now_ms, out),
             AnyDevice::Other(d) => d.produce(now_ms, out),
         }
     }
@@ -48,6 +52,7 @@ impl FarEndDevice for AnyDevice {
         match self {
             AnyDevice::Telco(d) => d.consume(now_ms, inp),
             AnyDevice::Phone(d) => d.consume(now_ms, inp),
+            AnyDevice::Carrier(d) => d.consume(now_ms, inp),
             AnyDevice::Other(d) => d.consume(now_ms, inp),
         }
     }
@@ -55,6 +60,7 @@ impl FarEndDevice for AnyDevice {
         match self {
             AnyDevice::Telco(d) => d.state_summary(),
             AnyDevice::Phone(d) => d.state_summary(),
+            AnyDevice::Carrier(d) => d.state_summary(),
             AnyDevice::Other(d) => d.state_summary(),
         }
     }
@@ -66,8 +72,6 @@ pub enum RigError {
     Device { name: String, source: SoftHwError },
     #[error("device name {0:?} is used twice")]
     DuplicateName(String),
-    #[error("{name}: no simulator for an {kind} yet")]
-    Unsupported { name: String, kind: DeviceKind },
     #[error("no device named {0:?} in the rig")]
     UnknownDevice(String),
     #[error("simulated box: {0}")]
@@ -107,7 +111,7 @@ fn new_slots(devices: &[(&str, DeviceKind, u16)]) -> Result<Vec<Slot>, RigError>
         let device = match kind {
             DeviceKind::Fxo => AnyDevice::Telco(TelcoLine::new()),
             DeviceKind::Fxs => AnyDevice::Phone(Phone::new()),
-            DeviceKind::E1 => return Err(RigError::Unsupported { name: name.to_owned(), kind }),
+            DeviceKind::E1 => AnyDevice::Carrier(Box::default()),
         };
         slots.push(Slot {
             name: name.to_owned(),
@@ -262,6 +266,18 @@ impl Rig {
     pub fn phone_mut(&mut self, name: &str) -> Option<&mut Phone> {
         match self.device_mut(name) {
             Some(AnyDevice::Phone(p)) => Some(p),
+            _ => None,
+        }
+    }
+    pub fn carrier(&self, name: &str) -> Option<&Carrier> {
+        match self.device(name) {
+            Some(AnyDevice::Carrier(c)) => Some(c),
+            _ => None,
+        }
+    }
+    pub fn carrier_mut(&mut self, name: &str) -> Option<&mut Carrier> {
+        match self.device_mut(name) {
+            Some(AnyDevice::Carrier(c)) => Some(c),
             _ => None,
         }
     }

@@ -2,6 +2,8 @@
 
 use soft_hardware::{Block, DeviceKind};
 
+pub use crate::pri_user::{lock as lock_user_span, PriUserSide, UserEvent, UserSpan};
+
 /// Takes the place of the box behind a [`crate::Rig::simulated`]: once per tick it gets
 /// every device's block (in rig order) and fills the block each device receives.
 pub trait SimulatedBox {

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 const SCENARIOS: [&str; 4] =
     ["inbound-caller-id.hil", "extension-to-extension.hil", "abandon-while-ringing.hil", "panic-isolation.hil"];
+/// Scenarios on the `pri` configuration: the carrier simulator on a soft E1.
+const PRI_SCENARIOS: [&str; 2] = ["pri-30-inbound.hil", "pri-outbound.hil"];
 
 fn hil_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -46,6 +48,16 @@ fn abandon_while_ringing_lockstep() {
 #[test]
 fn panic_isolation_lockstep() {
     run_lockstep("panic-isolation.hil");
+}
+
+#[test]
+fn thirty_pri_calls_into_the_echo_test_lockstep() {
+    run_lockstep("pri-30-inbound.hil");
+}
+
+#[test]
+fn extension_calls_out_over_pri_lockstep() {
+    run_lockstep("pri-outbound.hil");
 }
 
 #[test]
@@ -97,11 +109,22 @@ fn free_port() -> u16 {
 
 #[test]
 fn scenarios_in_real_time_against_appliance_run() {
+    run_real_time("basic", "fxs3.sock", &SCENARIOS);
+}
+
+#[test]
+fn pri_scenarios_in_real_time_against_appliance_run() {
+    run_real_time("pri", "span1.sock", &PRI_SCENARIOS);
+}
+
+/// Starts `appliance run` on a real-time copy of configuration `config_name` and runs
+/// `scenarios` against it, one after the other, with `hil run --box`.
+fn run_real_time(config_name: &str, last_socket: &str, scenarios: &[&str]) {
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("config");
     std::fs::create_dir_all(&config).unwrap();
-    let basic = hil_root().join("configs").join("basic");
-    for entry in std::fs::read_dir(&basic).unwrap() {
+    let source = hil_root().join("configs").join(config_name);
+    for entry in std::fs::read_dir(&source).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
     }
@@ -126,11 +149,11 @@ fn scenarios_in_real_time_against_appliance_run() {
         .expect("appliance starts");
     let _box = RunningAppliance(child);
     let ready = Instant::now() + Duration::from_secs(20);
-    while !devices.join("fxs3.sock").exists() {
+    while !devices.join(last_socket).exists() {
         assert!(Instant::now() < ready, "appliance run did not create its sockets");
         std::thread::sleep(Duration::from_millis(50));
     }
-    for name in SCENARIOS {
+    for name in scenarios {
         let output = Command::new(env!("CARGO_BIN_EXE_hil"))
             .arg("run")
             .arg("--box")

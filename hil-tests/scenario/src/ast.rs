@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use far_end::CidDelivery;
+use far_end::{CarrierAlarm, CidDelivery, ReleasedBy};
 use soft_hardware::DeviceKind;
 
 /// Window of an `expect` without `within`/`for`.
@@ -32,7 +32,7 @@ impl Scenario {
     }
 }
 
-/// A far end to plug in: `fxo1`, `fxs3`.
+/// A far end to plug in: `fxo1`, `fxs3`, `span1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceSpec {
     pub name: String,
@@ -71,6 +71,16 @@ pub enum Action {
     PlaySilence { device: String, duration_ms: u64 },
     /// `wait 500ms`
     Wait { duration_ms: u64 },
+    /// `span1 call [N] [from X] to Y`: N simultaneous calls into the box.
+    SpanCall { device: String, count: u32, from: Option<String>, to: String },
+    /// `span1 answer`: the oldest call from the box still waiting for an answer.
+    SpanAnswer { device: String },
+    /// `span1 hang-up [all | call N] [cause C]`
+    SpanHangUp { device: String, calls: CallSel, cause: u8 },
+    /// `span1 alarm los|ais|clear`
+    SpanAlarm { device: String, alarm: Option<CarrierAlarm> },
+    /// `span1 play tone …|silence … [on all calls | on call N]`, `span1 send dtmf D [on …]`
+    SpanPlay { device: String, calls: CallSel, sound: Sound },
     /// `expect …`
     Expect(Expectation),
 }
@@ -96,7 +106,44 @@ pub struct Expectation {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Subject {
     Device { device: String, condition: Condition },
+    /// An E1 carrier (`span1`).
+    Span { device: String, condition: SpanCondition },
     Cdr(CdrMatch),
+}
+
+/// Which calls of a span a step is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallSel {
+    /// Every call up now (placed or offered, on a B-channel, not released).
+    All,
+    /// Call N (1-based, in the order calls appeared on the span).
+    Call(usize),
+}
+
+/// What a span plays into calls.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sound {
+    Tone { freq_hz: u16, level_dbm0: f32, duration_ms: u64 },
+    Silence { duration_ms: u64 },
+    Dtmf(String),
+}
+
+/// What can be expected of an E1 carrier.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SpanCondition {
+    /// The D-channel data link (Q.921) is established.
+    LinkUp,
+    /// The box sends RAI.
+    RemoteAlarm,
+    /// At least N calls on the span were answered (connected), counted since the start.
+    Answered(u32),
+    /// At least N calls ended and finished clearing, with this cause and ender if given.
+    Released { count: u32, cause: Option<u8>, by: Option<ReleasedBy> },
+    /// A call from the box (to/from these numbers) not matched by an earlier step.
+    Incoming { to: Option<String>, from: Option<String> },
+    /// A `hears …` condition on the selected calls (`HearsTone`, `HearsDtmf`,
+    /// `HearsSilence`).
+    Hears { calls: CallSel, hearing: Condition },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +174,8 @@ pub enum Condition {
 /// step, with every field given equal.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CdrMatch {
+    /// `count N`: N distinct such CDRs (default 1).
+    pub count: Option<u32>,
     pub disposition: Option<String>,
     pub cause: Option<i64>,
     /// `from N` / `from none` (`Some(None)`: no caller number).
@@ -201,6 +250,40 @@ impl fmt::Display for Action {
                 write!(f, "{device} play silence for {}", fmt_duration(*duration_ms))
             }
             Action::Wait { duration_ms } => write!(f, "wait {}", fmt_duration(*duration_ms)),
+            Action::SpanCall { device, count, from, to } => {
+                write!(f, "{device} call {count}")?;
+                if let Some(from) = from {
+                    write!(f, " from {}", quote(from))?;
+                }
+                write!(f, " to {}", quote(to))
+            }
+            Action::SpanAnswer { device } => write!(f, "{device} answer"),
+            Action::SpanHangUp { device, calls, cause } => {
+                let which = match calls {
+                    CallSel::All => "all".to_string(),
+                    CallSel::Call(n) => format!("call {n}"),
+                };
+                write!(f, "{device} hang-up {which} cause {cause}")
+            }
+            Action::SpanAlarm { device, alarm } => {
+                let what = match alarm {
+                    Some(CarrierAlarm::Los) => "los",
+                    Some(CarrierAlarm::Ais) => "ais",
+                    None => "clear",
+                };
+                write!(f, "{device} alarm {what}")
+            }
+            Action::SpanPlay { device, calls, sound } => match sound {
+                Sound::Tone { freq_hz, level_dbm0, duration_ms } => write!(
+                    f,
+                    "{device} play tone {freq_hz} at {level_dbm0} dBm0 {calls} for {}",
+                    fmt_duration(*duration_ms)
+                ),
+                Sound::Silence { duration_ms } => {
+                    write!(f, "{device} play silence {calls} for {}", fmt_duration(*duration_ms))
+                }
+                Sound::Dtmf(digits) => write!(f, "{device} send dtmf {} {calls}", quote(digits)),
+            },
             Action::Expect(e) => write!(f, "{e}"),
         }
     }
@@ -211,6 +294,13 @@ impl fmt::Display for Expectation {
         f.write_str("expect ")?;
         match &self.subject {
             Subject::Device { device, condition } => {
+                write!(f, "{device} ")?;
+                if self.negated {
+                    f.write_str("not ")?;
+                }
+                write!(f, "{condition}")?;
+            }
+            Subject::Span { device, condition } => {
                 write!(f, "{device} ")?;
                 if self.negated {
                     f.write_str("not ")?;
@@ -252,9 +342,54 @@ impl fmt::Display for Condition {
     }
 }
 
+impl fmt::Display for CallSel {
+    /// `on all calls` / `on call N`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallSel::All => f.write_str("on all calls"),
+            CallSel::Call(n) => write!(f, "on call {n}"),
+        }
+    }
+}
+
+impl fmt::Display for SpanCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpanCondition::LinkUp => f.write_str("link up"),
+            SpanCondition::RemoteAlarm => f.write_str("remote-alarm"),
+            SpanCondition::Answered(n) => write!(f, "answered {n}"),
+            SpanCondition::Released { count, cause, by } => {
+                write!(f, "released {count}")?;
+                if let Some(c) = cause {
+                    write!(f, " cause {c}")?;
+                }
+                match by {
+                    Some(ReleasedBy::Box) => f.write_str(" by box"),
+                    Some(ReleasedBy::Carrier) => f.write_str(" by carrier"),
+                    None => Ok(()),
+                }
+            }
+            SpanCondition::Incoming { to, from } => {
+                f.write_str("incoming call")?;
+                if let Some(to) = to {
+                    write!(f, " to {}", quote(to))?;
+                }
+                if let Some(from) = from {
+                    write!(f, " from {}", quote(from))?;
+                }
+                Ok(())
+            }
+            SpanCondition::Hears { calls, hearing } => write!(f, "{hearing} {calls}"),
+        }
+    }
+}
+
 impl fmt::Display for CdrMatch {
     /// The field list, each with a leading space.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(n) = self.count {
+            write!(f, " count {n}")?;
+        }
         if let Some(d) = &self.disposition {
             write!(f, " disposition {d}")?;
         }

@@ -5,14 +5,20 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::Write;
 
-use far_end::{PlayItem, Rig, ToneMeter, BLOCK_MS, DEFAULT_MIN_SHARE, SILENCE_DBM0};
+use far_end::{Ear, PlayItem, Rig, ToneMeter, BLOCK_MS, DEFAULT_MIN_SHARE, SILENCE_DBM0};
 
 use crate::ast::*;
 
+mod span;
+
 /// CDRs are read at most this often while an `expect cdr` waits (rig time).
 const CDR_POLL_MS: u64 = 200;
-/// How many of the newest CDRs an `expect cdr` looks at.
+/// How many of the newest CDRs an `expect cdr` looks at (more for `count N`).
 const CDR_LOOKBACK: usize = 50;
+/// The most a `count N` makes it look at (the box's API limit).
+const CDR_LOOKBACK_MAX: usize = 1000;
+/// New CDRs listed in a failure message.
+const CDRS_SHOWN: usize = 10;
 
 /// One call detail record as the scenario sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +116,15 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<Report, StepFailure> {
     let started = rig.now_ms();
-    let mut exec = Exec { rig, cdrs, dtmf_cursor: HashMap::new(), cdr_baseline: None, cdr_used: HashSet::new() };
+    let mut exec = Exec {
+        rig,
+        cdrs,
+        dtmf_cursor: HashMap::new(),
+        cdr_baseline: None,
+        cdr_used: HashSet::new(),
+        incoming_used: HashSet::new(),
+        prev_step_ms: started,
+    };
     let _ = writeln!(out, "scenario: {} ({})", scenario.name, scenario.file);
     let first_cdr_step = scenario.steps.iter().find(|s| {
         matches!(&s.action, Action::Expect(Expectation { subject: Subject::Cdr(_), .. }))
@@ -125,7 +139,10 @@ pub fn run(
         }
     }
     for step in &scenario.steps {
-        match exec.step(&step.action) {
+        let step_started = exec.rig.now_ms();
+        let outcome = exec.step(&step.action);
+        exec.prev_step_ms = step_started;
+        match outcome {
             Ok(detail) => {
                 let _ = writeln!(out, "[ok] {}: {}{}", step.line, step.text, detail);
             }
@@ -149,17 +166,35 @@ pub fn run(
 struct Exec<'a> {
     rig: &'a mut Rig,
     cdrs: &'a mut dyn CdrSource,
-    /// Per device: how many received DTMF digits earlier `hears dtmf` steps matched.
+    /// Per device (per call on a span: `span1#3`): how many received DTMF digits earlier
+    /// `hears dtmf` steps matched.
     dtmf_cursor: HashMap<String, usize>,
     cdr_baseline: Option<i64>,
     cdr_used: HashSet<i64>,
+    /// Calls from the box (span, call number) matched by earlier `incoming call` steps.
+    incoming_used: HashSet<(String, usize)>,
+    /// Rig time at which the previous step began.
+    prev_step_ms: u64,
 }
 
-/// CDR polling state of one `expect cdr`.
+/// Polling state of one expectation.
 #[derive(Default)]
-struct CdrPoll {
+struct Poll {
+    /// `within` without `not`: on a span, each call may meet the condition at its own
+    /// block of the window (they need not all hear the greeting at the same instant).
+    accumulate: bool,
+    /// `not`: the condition holds (and the step fails) as soon as any call meets it.
+    any: bool,
+    /// Span calls that met the condition so far in this window (with `accumulate`).
+    met: HashSet<usize>,
+    /// With `accumulate`: how far back before the window a call's audio may have met
+    /// the condition (to the start of the previous step), checked once at the first look.
+    lookback_ms: u64,
+    looked_back: bool,
     next_ms: u64,
     last_seen: Vec<CdrView>,
+    /// CDRs found for a `count N` at the last read.
+    cdr_found: usize,
     last_error: Option<String>,
 }
 
@@ -215,6 +250,11 @@ impl Exec<'_> {
                 PlayItem::Silence { duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX) },
             )?,
             Action::Wait { duration_ms } => self.rig.run_for(*duration_ms).map_err(|e| format!("rig: {e}"))?,
+            Action::SpanCall { .. }
+            | Action::SpanAnswer { .. }
+            | Action::SpanHangUp { .. }
+            | Action::SpanAlarm { .. }
+            | Action::SpanPlay { .. } => return self.span_action(now, action),
             Action::Expect(e) => return self.expect(e),
         }
         Ok(String::new())
@@ -239,7 +279,13 @@ impl Exec<'_> {
     fn expect(&mut self, e: &Expectation) -> Result<String, String> {
         let start = self.rig.now_ms();
         let end = start + e.window_ms;
-        let mut poll = CdrPoll { next_ms: start, ..CdrPoll::default() };
+        let mut poll = Poll {
+            accumulate: !e.negated && e.mode == Mode::Within,
+            any: e.negated,
+            lookback_ms: start.saturating_sub(self.prev_step_ms),
+            next_ms: start,
+            ..Poll::default()
+        };
         // `within` may already be satisfied; `for` and `not` judge the blocks exchanged
         // during the window, so they look first after one tick (at least one look).
         let eventually = !e.negated && e.mode == Mode::Within;
@@ -276,9 +322,10 @@ impl Exec<'_> {
 
     /// Whether the condition holds now. `consume`: a satisfied `hears dtmf` or `cdr`
     /// marks what it matched as used.
-    fn evaluate(&mut self, subject: &Subject, consume: bool, poll: &mut CdrPoll, last_tick: bool) -> Result<bool, String> {
+    fn evaluate(&mut self, subject: &Subject, consume: bool, poll: &mut Poll, last_tick: bool) -> Result<bool, String> {
         match subject {
             Subject::Cdr(m) => Ok(self.evaluate_cdr(m, consume, poll, last_tick)),
+            Subject::Span { device, condition } => self.evaluate_span(device, condition, consume, poll),
             Subject::Device { device, condition } => {
                 let now = self.rig.now_ms();
                 let missing = self.not_in_rig(device, "device");
@@ -296,26 +343,14 @@ impl Exec<'_> {
                                 && name.as_ref().is_none_or(|n| c.name.as_deref() == Some(n.as_str()))
                         })
                     }
-                    (Condition::HearsTone { freq_hz, min_dbm0, min_ms }, d) => {
-                        let meter = ear(d).ok_or_else(|| format!("{device} has no ear"))?.meter();
-                        meter.tone_run_ms(f32::from(*freq_hz), *min_dbm0, DEFAULT_MIN_SHARE, *min_ms) >= *min_ms
-                    }
-                    (Condition::HearsSilence { min_ms }, d) => {
-                        let meter = ear(d).ok_or_else(|| format!("{device} has no ear"))?.meter();
-                        meter.silence_run_ms(SILENCE_DBM0, *min_ms) >= *min_ms
-                    }
-                    (Condition::HearsDtmf(want), d) => {
-                        let heard: String = ear(d).ok_or_else(|| format!("{device} has no ear"))?.digit_string();
-                        let from = self.dtmf_cursor.get(device).copied().unwrap_or(0).min(heard.len());
-                        match heard[from..].find(want.as_str()) {
-                            Some(at) => {
-                                if consume {
-                                    self.dtmf_cursor.insert(device.clone(), from + at + want.len());
-                                }
-                                true
-                            }
-                            None => false,
+                    (c @ (Condition::HearsTone { .. } | Condition::HearsSilence { .. } | Condition::HearsDtmf(_)), d) => {
+                        let e = ear(d).ok_or_else(|| format!("{device} has no ear"))?;
+                        let cursor = self.dtmf_cursor.get(device).copied().unwrap_or(0);
+                        let (holds, matched) = ear_hears(e, c, cursor);
+                        if let (true, Some(next)) = (consume, matched) {
+                            self.dtmf_cursor.insert(device.clone(), next);
                         }
+                        holds
                     }
                     (c, _) => return Err(format!("`{c}` cannot be checked on {device} at {}ms", now)),
                 })
@@ -323,28 +358,29 @@ impl Exec<'_> {
         }
     }
 
-    fn evaluate_cdr(&mut self, m: &CdrMatch, consume: bool, poll: &mut CdrPoll, last_tick: bool) -> bool {
+    fn evaluate_cdr(&mut self, m: &CdrMatch, consume: bool, poll: &mut Poll, last_tick: bool) -> bool {
         let now = self.rig.now_ms();
         if now < poll.next_ms && !last_tick {
             return false;
         }
         poll.next_ms = now + CDR_POLL_MS;
-        match self.cdrs.latest(CDR_LOOKBACK) {
+        let want = m.count.map_or(1, |n| n as usize);
+        let lookback = CDR_LOOKBACK.max(want.saturating_mul(2)).min(CDR_LOOKBACK_MAX);
+        match self.cdrs.latest(lookback) {
             Ok(mut list) => {
                 poll.last_error = None;
                 list.retain(|c| self.cdr_baseline.is_none_or(|b| c.id > b) && !self.cdr_used.contains(&c.id));
                 list.sort_by_key(|c| c.id);
-                let found = list.iter().find(|c| cdr_matches(m, c)).map(|c| c.id);
+                let found: Vec<i64> = list.iter().filter(|c| cdr_matches(m, c)).map(|c| c.id).take(want).collect();
                 poll.last_seen = list;
-                match found {
-                    Some(id) => {
-                        if consume {
-                            self.cdr_used.insert(id);
-                        }
-                        true
-                    }
-                    None => false,
+                poll.cdr_found = found.len();
+                if found.len() < want {
+                    return false;
                 }
+                if consume {
+                    self.cdr_used.extend(found);
+                }
+                true
             }
             Err(e) => {
                 poll.last_error = Some(format!("{e:#}"));
@@ -354,15 +390,22 @@ impl Exec<'_> {
     }
 
     /// What was seen instead, for failure messages.
-    fn seen(&self, subject: &Subject, poll: &CdrPoll) -> String {
+    fn seen(&self, subject: &Subject, poll: &Poll) -> String {
         match subject {
-            Subject::Cdr(_) => {
+            Subject::Span { device, condition } => self.seen_span(device, condition, poll),
+            Subject::Cdr(m) => {
                 let mut s = if poll.last_seen.is_empty() {
                     "no new CDR was written".to_string()
                 } else {
-                    let list: Vec<String> = poll.last_seen.iter().map(|c| c.to_string()).collect();
+                    let mut list: Vec<String> = poll.last_seen.iter().take(CDRS_SHOWN).map(|c| c.to_string()).collect();
+                    if poll.last_seen.len() > CDRS_SHOWN {
+                        list.push(format!("… {} more", poll.last_seen.len() - CDRS_SHOWN));
+                    }
                     format!("new CDRs: {}", list.join("; "))
                 };
+                if let Some(n) = m.count {
+                    s = format!("{} of {n} matching CDRs found; {s}", poll.cdr_found);
+                }
                 if let Some(e) = &poll.last_error {
                     s.push_str(&format!(" (reading CDRs failed: {e})"));
                 }
@@ -408,27 +451,12 @@ impl Exec<'_> {
                             format!("caller IDs received: {}", list.join("; "))
                         }
                     }
-                    (Condition::HearsTone { freq_hz, min_dbm0, .. }, d) => match ear(d) {
-                        Some(e) => describe_tone(e.meter(), f32::from(*freq_hz), *min_dbm0, &e.summary()),
-                        None => String::new(),
-                    },
-                    (Condition::HearsSilence { .. }, d) => match ear(d) {
-                        Some(e) => format!(
-                            "longest silence in the last {:.0}s: {}ms; now {}",
-                            secs(far_end::HISTORY_MS),
-                            longest_silence(e.meter()),
-                            e.summary()
-                        ),
-                        None => String::new(),
-                    },
-                    (Condition::HearsDtmf(_), d) => match ear(d) {
-                        Some(e) => {
-                            let heard = e.digit_string();
-                            let from = self.dtmf_cursor.get(device).copied().unwrap_or(0).min(heard.len());
-                            format!("DTMF heard since the last match: {:?} (all: {:?})", &heard[from..], heard)
+                    (c @ (Condition::HearsTone { .. } | Condition::HearsSilence { .. } | Condition::HearsDtmf(_)), d) => {
+                        match ear(d) {
+                            Some(e) => ear_seen(e, c, self.dtmf_cursor.get(device).copied().unwrap_or(0)),
+                            None => String::new(),
                         }
-                        None => String::new(),
-                    },
+                    }
                     _ => d_summary(d),
                 }
             }
@@ -445,7 +473,77 @@ fn ear(d: &far_end::AnyDevice) -> Option<&far_end::Ear> {
     match d {
         far_end::AnyDevice::Telco(t) => Some(t.ear()),
         far_end::AnyDevice::Phone(p) => Some(p.ear()),
-        far_end::AnyDevice::Other(_) => None,
+        // A span has one ear per call: see `exec/span.rs`.
+        far_end::AnyDevice::Carrier(_) | far_end::AnyDevice::Other(_) => None,
+    }
+}
+
+/// Whether `ear` meets a `hears …` condition now (false for other conditions). For
+/// `hears dtmf`, `cursor` counts the digits earlier steps matched; a match also returns
+/// the cursor just past it.
+fn ear_hears(ear: &Ear, condition: &Condition, cursor: usize) -> (bool, Option<usize>) {
+    match condition {
+        Condition::HearsTone { freq_hz, min_dbm0, min_ms } => {
+            (ear.meter().tone_run_ms(f32::from(*freq_hz), *min_dbm0, DEFAULT_MIN_SHARE, *min_ms) >= *min_ms, None)
+        }
+        Condition::HearsSilence { min_ms } => (ear.meter().silence_run_ms(SILENCE_DBM0, *min_ms) >= *min_ms, None),
+        Condition::HearsDtmf(want) => {
+            let heard = ear.digit_string();
+            let from = cursor.min(heard.len());
+            match heard.get(from..).and_then(|rest| rest.find(want.as_str())) {
+                Some(at) => (true, Some(from + at + want.len())),
+                None => (false, None),
+            }
+        }
+        _ => (false, None),
+    }
+}
+
+/// Whether a tone or silence condition held, for its full duration, at any block of the
+/// last `lookback_ms` of `ear`'s audio (false for other conditions).
+fn ear_met_within(ear: &Ear, condition: &Condition, lookback_ms: u64) -> bool {
+    let meter = ear.meter();
+    let (min_ms, present): (u64, Box<dyn Fn(usize) -> bool + '_>) = match condition {
+        Condition::HearsTone { freq_hz, min_dbm0, min_ms } => (
+            *min_ms,
+            Box::new(move |ago| {
+                meter.measure(f32::from(*freq_hz), ago).is_some_and(|m| m.is_present(*min_dbm0, DEFAULT_MIN_SHARE))
+            }),
+        ),
+        Condition::HearsSilence { min_ms } => {
+            (*min_ms, Box::new(move |ago| meter.block_level_dbm0(ago).is_some_and(|l| l < SILENCE_DBM0)))
+        }
+        _ => return false,
+    };
+    let oldest = (((lookback_ms + min_ms) / BLOCK_MS) as usize).min(meter.len().saturating_sub(1));
+    let mut run = 0;
+    for ago in (0..=oldest).rev() {
+        run = if present(ago) { run + BLOCK_MS } else { 0 };
+        if run >= min_ms && (ago as u64) * BLOCK_MS <= lookback_ms {
+            return true;
+        }
+    }
+    false
+}
+
+/// What an ear heard instead of a `hears …` condition, for failure messages.
+fn ear_seen(ear: &Ear, condition: &Condition, cursor: usize) -> String {
+    match condition {
+        Condition::HearsTone { freq_hz, min_dbm0, .. } => {
+            describe_tone(ear.meter(), f32::from(*freq_hz), *min_dbm0, &ear.summary())
+        }
+        Condition::HearsSilence { .. } => format!(
+            "longest silence in the last {:.0}s: {}ms; now {}",
+            secs(far_end::HISTORY_MS),
+            longest_silence(ear.meter()),
+            ear.summary()
+        ),
+        Condition::HearsDtmf(_) => {
+            let heard = ear.digit_string();
+            let from = cursor.min(heard.len());
+            format!("DTMF heard since the last match: {:?} (all: {:?})", heard.get(from..).unwrap_or_default(), heard)
+        }
+        _ => ear.summary(),
     }
 }
 

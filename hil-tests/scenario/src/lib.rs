@@ -12,7 +12,7 @@ mod exec;
 mod parse;
 
 pub use ast::{
-    Action, CdrMatch, Condition, DeviceSpec, Expectation, Mode, Scenario, Step, Subject,
+    Action, CallSel, CdrMatch, Condition, DeviceSpec, Expectation, Mode, Scenario, Sound, SpanCondition, Step, Subject,
     DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
 };
 pub use exec::{run, CdrSource, CdrView, NoCdrs, Report, StepFailure};

@@ -8,6 +8,8 @@ use soft_hardware::DeviceKind;
 
 use crate::ast::*;
 
+mod span;
+
 /// Longest window or duration a step may ask for.
 const MAX_DURATION_MS: u64 = 3_600_000;
 /// Default `for` of `hears silence`.
@@ -193,10 +195,10 @@ fn parse_device_name(word: &str) -> Result<DeviceSpec, String> {
         (DeviceKind::Fxo, d)
     } else if let Some(d) = word.strip_prefix("fxs") {
         (DeviceKind::Fxs, d)
-    } else if word.starts_with("span") {
-        return Err(format!("{word}: E1 spans have no far-end simulator yet (use fxoN or fxsN)"));
+    } else if let Some(d) = word.strip_prefix("span") {
+        (DeviceKind::E1, d)
     } else {
-        return Err(format!("{word:?} is not a device (expected fxoN or fxsN, e.g. fxo1, fxs3)"));
+        return Err(format!("{word:?} is not a device (expected fxoN, fxsN or spanN, e.g. fxo1, fxs3, span1)"));
     };
     let id: u16 = digits
         .parse()
@@ -345,10 +347,13 @@ impl Cursor<'_> {
         let first = self.peek().unwrap_or_default().to_owned();
         if parse_device_name(&first).is_err() {
             return Err(format!(
-                "unknown step {first:?}: a step starts with `wait`, `expect` or a device name (fxo1 call, fxs3 off-hook, …)"
+                "unknown step {first:?}: a step starts with `wait`, `expect` or a device name (fxo1 call, fxs3 off-hook, span1 call, …)"
             ));
         }
         let dev = self.device()?;
+        if dev.kind == DeviceKind::E1 {
+            return self.span_step(dev);
+        }
         let device = dev.name.clone();
         let verb = self.next(&format!("what {device} should do"))?;
         let need = |kind: DeviceKind, what: &str| -> Result<(), String> {
@@ -455,8 +460,13 @@ impl Cursor<'_> {
         } else {
             let dev = self.device()?;
             let negated = self.eat("not");
-            let condition = self.condition(&dev)?;
-            (Subject::Device { device: dev.name, condition }, negated)
+            if dev.kind == DeviceKind::E1 {
+                let condition = self.span_condition(&dev)?;
+                (Subject::Span { device: dev.name, condition }, negated)
+            } else {
+                let condition = self.condition(&dev)?;
+                (Subject::Device { device: dev.name, condition }, negated)
+            }
         };
         let (mode, window_ms) = if self.eat("within") {
             (Mode::Within, self.duration("duration after `within`")?)
@@ -518,35 +528,65 @@ impl Cursor<'_> {
                 need(DeviceKind::Fxs)?;
                 Condition::Battery
             }
-            "hears" => {
-                let what = self.next("tone, dtmf or silence after `hears`")?;
-                match what.as_str() {
-                    "tone" => {
-                        let freq_hz = self.freq()?;
-                        let min_dbm0 = if self.eat("above") { self.level("level after `above`")? } else { DEFAULT_TONE_MIN_DBM0 };
-                        let min_ms = if self.eat("for") { self.duration("duration")? } else { DEFAULT_TONE_MIN_MS };
-                        check_history(min_ms)?;
-                        Condition::HearsTone { freq_hz, min_dbm0, min_ms }
-                    }
-                    "dtmf" => {
-                        let digits = self.next("DTMF digits")?;
-                        check_digits(&digits)?;
-                        Condition::HearsDtmf(digits)
-                    }
-                    "silence" => {
-                        let min_ms = if self.eat("for") { self.duration("duration")? } else { DEFAULT_SILENCE_MS };
-                        check_history(min_ms)?;
-                        Condition::HearsSilence { min_ms }
-                    }
-                    other => return Err(format!("`hears {other}`: expected tone, dtmf or silence")),
-                }
-            }
+            "hears" => self.hearing(false)?.0,
             other => {
                 return Err(format!(
                     "unknown expectation {other:?} (answered, on-hook, off-hook, ringing, rings, caller-id, battery, hears)"
                 ))
             }
         })
+    }
+
+    /// What follows `hears`: `tone F [above L] [for D]`, `dtmf DIGITS` or
+    /// `silence [for D]`; with `calls`, also `on all calls` / `on call N` among the options.
+    fn hearing(&mut self, calls: bool) -> Result<(Condition, Option<CallSel>), String> {
+        let what = self.next("tone, dtmf or silence after `hears`")?;
+        let mut on = None;
+        let condition = match what.as_str() {
+            "tone" => {
+                let freq_hz = self.freq()?;
+                let (mut min_dbm0, mut min_ms) = (None, None);
+                loop {
+                    if min_dbm0.is_none() && self.eat("above") {
+                        min_dbm0 = Some(self.level("level after `above`")?);
+                    } else if min_ms.is_none() && self.eat("for") {
+                        min_ms = Some(self.duration("duration")?);
+                    } else if calls && on.is_none() && self.eat("on") {
+                        on = Some(self.call_sel()?);
+                    } else {
+                        break;
+                    }
+                }
+                let min_ms = min_ms.unwrap_or(DEFAULT_TONE_MIN_MS);
+                check_history(min_ms)?;
+                Condition::HearsTone { freq_hz, min_dbm0: min_dbm0.unwrap_or(DEFAULT_TONE_MIN_DBM0), min_ms }
+            }
+            "dtmf" => {
+                let digits = self.next("DTMF digits")?;
+                check_digits(&digits)?;
+                if calls && self.eat("on") {
+                    on = Some(self.call_sel()?);
+                }
+                Condition::HearsDtmf(digits)
+            }
+            "silence" => {
+                let mut min_ms = None;
+                loop {
+                    if min_ms.is_none() && self.eat("for") {
+                        min_ms = Some(self.duration("duration")?);
+                    } else if calls && on.is_none() && self.eat("on") {
+                        on = Some(self.call_sel()?);
+                    } else {
+                        break;
+                    }
+                }
+                let min_ms = min_ms.unwrap_or(DEFAULT_SILENCE_MS);
+                check_history(min_ms)?;
+                Condition::HearsSilence { min_ms }
+            }
+            other => return Err(format!("`hears {other}`: expected tone, dtmf or silence")),
+        };
+        Ok((condition, on))
     }
 
     fn cdr_match(&mut self) -> Result<CdrMatch, String> {
@@ -559,6 +599,10 @@ impl Cursor<'_> {
             self.at += 1;
             any = true;
             match word.as_str() {
+                "count" => {
+                    let n = self.next("number of CDRs after `count`")?;
+                    m.count = Some(n.parse().ok().filter(|&n| n >= 1).ok_or_else(|| format!("bad CDR count {n:?}: expected 1 or more"))?);
+                }
                 "disposition" => m.disposition = Some(self.next("disposition")?),
                 "cause" => {
                     let c = self.next("cause")?;
@@ -587,7 +631,7 @@ impl Cursor<'_> {
                 }
                 other => {
                     return Err(format!(
-                        "unknown CDR field {other:?} (disposition, cause, from, to, talk >=/<=, ring >=/<=)"
+                        "unknown CDR field {other:?} (count, disposition, cause, from, to, talk >=/<=, ring >=/<=)"
                     ))
                 }
             }

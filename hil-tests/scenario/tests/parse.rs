@@ -149,8 +149,10 @@ fn header_errors() {
     assert_eq!(e.to_string(), "x.hil:2: `devices:` must come before the first step");
     let e = parse("name: a\ndevices: fxo1 fxs1\n", "x.hil").unwrap_err();
     assert_eq!(e.to_string(), "x.hil:2: device id 1 used twice (ids are unique across kinds)");
-    let e = parse("name: a\ndevices: span1\n", "x.hil").unwrap_err();
-    assert!(e.to_string().starts_with("x.hil:2: span1: E1 spans have no far-end simulator yet"));
+    let e = parse("name: a\ndevices: t1\n", "x.hil").unwrap_err();
+    assert!(e.to_string().starts_with("x.hil:2: \"t1\" is not a device (expected fxoN, fxsN or spanN"), "{e}");
+    let e = parse("name: a\ndevices: span1 fxo1\n", "x.hil").unwrap_err();
+    assert_eq!(e.to_string(), "x.hil:2: device id 1 used twice (ids are unique across kinds)");
     let e = parse("name: a\nname: b\n", "x.hil").unwrap_err();
     assert_eq!(e.line, 2);
     let e = parse("name: a\nconfig: ../etc\n", "x.hil").unwrap_err();
@@ -173,4 +175,174 @@ fn shipped_scenarios_parse() {
         }
     }
     assert!(count >= 4, "found {count} scenarios");
+}
+
+const SPAN_HEADER: &str = "name: span steps\nconfig: pri\ndevices: span1 fxs2\n";
+
+const SPAN_STEPS: &str = r#"
+span1 call 30 from 0201234 to 100
+span1 call to "+4930123"
+span1 answer
+span1 hang-up
+span1 hang-up all cause 17
+span1 hang-up call 3
+span1 alarm los
+span1 alarm ais
+span1 alarm clear
+span1 play tone 1004 on all calls for 2s
+span1 play tone 660 at -20 dBm0 for 1s on call 2
+span1 play silence for 500ms
+span1 send dtmf "*#1" on call 4
+expect span1 link up within 5s
+expect span1 not link up for 1s
+expect span1 remote-alarm within 1s
+expect span1 answered 30 within 10s
+expect span1 answered
+expect span1 released 30 within 5s
+expect span1 released 1 cause 16 by box within 5s
+expect span1 released 2 by carrier cause 17
+expect span1 incoming call to 0201234 within 10s
+expect span1 incoming call from 201 to 0201234
+expect span1 incoming call
+expect span1 hears tone 660 on all calls within 3s
+expect span1 hears tone 1004 above -25 dBm0 for 500ms on all calls within 3s
+expect span1 hears tone 1004 on call 3 above -20 for 300ms
+expect span1 not hears tone 1004 on call 1 for 1s
+expect span1 hears silence for 1s on all calls
+expect span1 hears dtmf 12 on call 2 within 2s
+expect cdr count 30 disposition answered cause 16 within 10s
+"#;
+
+fn span_steps() -> hil_scenario::Scenario {
+    parse(&format!("{SPAN_HEADER}{SPAN_STEPS}"), "span.hil").unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn parses_span_steps() {
+    use hil_scenario::{CallSel, Sound, SpanCondition};
+    let s = span_steps();
+    assert_eq!(s.rig_devices(), vec![("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)]);
+    assert_eq!(s.steps.len(), 31);
+    let action = |i: usize| s.steps[i].action.clone();
+    let expect = |i: usize| match action(i) {
+        Action::Expect(e) => e,
+        other => panic!("step {i} is {other:?}"),
+    };
+    let span = |i: usize| match expect(i).subject {
+        Subject::Span { device, condition } => {
+            assert_eq!(device, "span1");
+            condition
+        }
+        other => panic!("step {i} is {other:?}"),
+    };
+    assert_eq!(s.steps[0].line, 5);
+    assert_eq!(
+        action(0),
+        Action::SpanCall { device: "span1".into(), count: 30, from: Some("0201234".into()), to: "100".into() }
+    );
+    assert_eq!(action(1), Action::SpanCall { device: "span1".into(), count: 1, from: None, to: "+4930123".into() });
+    assert_eq!(action(2), Action::SpanAnswer { device: "span1".into() });
+    assert_eq!(action(3), Action::SpanHangUp { device: "span1".into(), calls: CallSel::All, cause: 16 });
+    assert_eq!(action(4), Action::SpanHangUp { device: "span1".into(), calls: CallSel::All, cause: 17 });
+    assert_eq!(action(5), Action::SpanHangUp { device: "span1".into(), calls: CallSel::Call(3), cause: 16 });
+    assert_eq!(action(6), Action::SpanAlarm { device: "span1".into(), alarm: Some(far_end::CarrierAlarm::Los) });
+    assert_eq!(action(8), Action::SpanAlarm { device: "span1".into(), alarm: None });
+    assert_eq!(
+        action(10),
+        Action::SpanPlay {
+            device: "span1".into(),
+            calls: CallSel::Call(2),
+            sound: Sound::Tone { freq_hz: 660, level_dbm0: -20.0, duration_ms: 1000 }
+        }
+    );
+    assert_eq!(
+        action(11),
+        Action::SpanPlay { device: "span1".into(), calls: CallSel::All, sound: Sound::Silence { duration_ms: 500 } }
+    );
+    assert_eq!(
+        action(12),
+        Action::SpanPlay { device: "span1".into(), calls: CallSel::Call(4), sound: Sound::Dtmf("*#1".into()) }
+    );
+    assert_eq!(span(13), SpanCondition::LinkUp);
+    assert!(expect(14).negated && expect(14).mode == Mode::Throughout);
+    assert_eq!(span(15), SpanCondition::RemoteAlarm);
+    assert_eq!((span(16), expect(16).window_ms), (SpanCondition::Answered(30), 10_000));
+    assert_eq!(span(17), SpanCondition::Answered(1));
+    assert_eq!(
+        span(19),
+        SpanCondition::Released { count: 1, cause: Some(16), by: Some(far_end::ReleasedBy::Box) }
+    );
+    assert_eq!(
+        span(20),
+        SpanCondition::Released { count: 2, cause: Some(17), by: Some(far_end::ReleasedBy::Carrier) }
+    );
+    assert_eq!(span(21), SpanCondition::Incoming { to: Some("0201234".into()), from: None });
+    assert_eq!(span(22), SpanCondition::Incoming { to: Some("0201234".into()), from: Some("201".into()) });
+    assert_eq!(
+        span(25),
+        SpanCondition::Hears {
+            calls: CallSel::All,
+            hearing: Condition::HearsTone { freq_hz: 1004, min_dbm0: -25.0, min_ms: 500 }
+        }
+    );
+    assert_eq!((expect(25).mode, expect(25).window_ms), (Mode::Within, 3000));
+    assert_eq!(
+        span(26),
+        SpanCondition::Hears {
+            calls: CallSel::Call(3),
+            hearing: Condition::HearsTone { freq_hz: 1004, min_dbm0: -20.0, min_ms: 300 }
+        }
+    );
+    assert_eq!(span(29), SpanCondition::Hears { calls: CallSel::Call(2), hearing: Condition::HearsDtmf("12".into()) });
+    assert_eq!(
+        expect(30).subject,
+        Subject::Cdr(CdrMatch {
+            count: Some(30),
+            disposition: Some("answered".into()),
+            cause: Some(16),
+            ..CdrMatch::default()
+        })
+    );
+}
+
+#[test]
+fn span_steps_round_trip_through_their_canonical_text() {
+    let s = span_steps();
+    let rendered: String = s.steps.iter().map(|st| format!("{}\n", st.action)).collect();
+    let again = parse(&format!("{SPAN_HEADER}{rendered}"), "rendered.hil")
+        .unwrap_or_else(|e| panic!("canonical text does not parse: {e}\n{rendered}"));
+    assert_eq!(s.steps.len(), again.steps.len());
+    for (a, b) in s.steps.iter().zip(again.steps.iter()) {
+        assert_eq!(a.action, b.action, "line {} rendered as {:?}", a.line, b.text);
+    }
+    assert!(rendered.contains("span1 call 30 from \"0201234\" to \"100\"\n"), "{rendered}");
+    assert!(rendered.contains("span1 play tone 1004 at -13 dBm0 on all calls for 2s\n"), "{rendered}");
+    assert!(rendered.contains("expect span1 hears tone 660 above -30 dBm0 for 100ms on all calls within 3s\n"), "{rendered}");
+    assert!(rendered.contains("expect cdr count 30 disposition answered cause 16 within 10s\n"), "{rendered}");
+}
+
+fn span_error(body: &str) -> String {
+    parse(&format!("{SPAN_HEADER}{body}"), "bad.hil").unwrap_err().to_string()
+}
+
+#[test]
+fn span_errors_name_file_line_and_what_is_wrong() {
+    assert_eq!(span_error("wait 1s\nspan1 call 30 from 0201234\n"), "bad.hil:5: `call` needs the called number: `to NUMBER`");
+    assert_eq!(span_error("span1 call 0 to 100\n"), "bad.hil:4: bad call count \"0\": expected 1 to 1000");
+    assert!(span_error("span1 call to 1x0\n").starts_with("bad.hil:4: bad number \"1x0\""));
+    assert!(span_error("span1 call to 100 name Bob\n").starts_with("bad.hil:4: unexpected \"name\" in `call`"));
+    assert!(span_error("span1 off-hook\n").starts_with("bad.hil:4: unknown action \"off-hook\" for span1 (call, answer"));
+    assert!(span_error("span1 alarm red\n").starts_with("bad.hil:4: unknown alarm \"red\" (los, ais, clear)"));
+    assert!(span_error("span1 hang-up cause 200\n").starts_with("bad.hil:4: bad cause \"200\""));
+    assert!(span_error("span1 hang-up call 0\n").starts_with("bad.hil:4: bad call number \"0\""));
+    assert!(span_error("span1 play tone 1004 on some calls for 1s\n").starts_with("bad.hil:4: `on`: expected `all calls` or `call N`"));
+    assert!(span_error("span1 play tone 1004 on all calls\n").starts_with("bad.hil:4: `play` needs `for DURATION`"));
+    assert!(span_error("expect span1 ringing\n").starts_with("bad.hil:4: `ringing` cannot be expected of a span (link up"));
+    assert!(span_error("expect span1 link down\n").starts_with("bad.hil:4: link: expected `up`, found \"down\""));
+    assert!(span_error("expect span1 released 2 by phone\n").starts_with("bad.hil:4: `released by phone`"));
+    assert!(span_error("expect span1 hears tone 1004 on call 2 on call 3\n").starts_with("bad.hil:4: unexpected \"on\""));
+    assert!(span_error("expect span1 hears silence for 20s on all calls\n").starts_with("bad.hil:4: at most 10s of audio"));
+    assert!(span_error("expect cdr count 0 disposition answered\n").starts_with("bad.hil:4: bad CDR count \"0\""));
+    assert!(span_error("expect fxs2 hears tone 1004 on all calls\n").starts_with("bad.hil:4: unexpected \"on\""), "calls are a span thing");
+    assert!(span_error("fxs2 call to 100\n").starts_with("bad.hil:4: `call` is for fxo devices"));
 }

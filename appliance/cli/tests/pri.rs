@@ -1,0 +1,130 @@
+//! The box on a PRI span, end to end through real sockets: the rig's carrier simulator
+//! (network side) brings up the D-channel over HDLC on timeslot 16, calls into the echo
+//! test, and the box's own pcap capture of the D-channel is decoded by tshark.
+
+use appliance::boot::{start_box, BoxOptions, RunningBox};
+use far_end::Rig;
+use soft_hardware::{ClockMode, DeviceKind};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+
+fn http(address: std::net::SocketAddr, method: &str, path: &str) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(address).expect("web port");
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+}
+
+fn json(address: std::net::SocketAddr, method: &str, path: &str) -> serde_json::Value {
+    let (status, body) = http(address, method, path);
+    assert!(status.contains("200"), "{method} {path}: {status}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn start(work: &Path) -> RunningBox {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
+    let mut options = BoxOptions::new(config, work.join("data"));
+    options.device_dir = Some(work.join("devices"));
+    start_box(options).expect("box starts")
+}
+
+/// Steps the rig until `done` holds or `ms` of engine time pass.
+fn step_until(rig: &mut Rig, ms: u64, mut done: impl FnMut(&Rig) -> bool) -> bool {
+    let end = rig.now_ms() + ms;
+    while rig.now_ms() < end {
+        if done(rig) {
+            return true;
+        }
+        rig.step().expect("rig steps");
+    }
+    done(rig)
+}
+
+#[test]
+fn calls_over_pri_reach_the_echo_test_and_the_capture_decodes_in_tshark() {
+    let work = tempfile::tempdir().unwrap();
+    let mut running = start(work.path());
+    let web = running.web_address();
+    let mut rig = Rig::connect(running.device_dir(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep).unwrap();
+
+    let up = step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.link_up()));
+    rig.run_for(100).unwrap(); // the carrier's UA on its way to the box
+    let status = json(web, "GET", "/api/status");
+    assert!(up, "D-channel did not come up: {}\n{status:#}", rig.state_summary());
+    assert_eq!(status["spans"][0]["d_channel_up"], true, "{status:#}");
+
+    let capture = json(web, "POST", "/api/spans/1/capture");
+    let file = capture["file"].as_str().expect("capture file name").to_owned();
+    let (refused, _) = http(web, "POST", "/api/spans/7/capture");
+    assert!(refused.contains("400"), "no span 7: {refused}");
+
+    let now = rig.now_ms();
+    let carrier = rig.carrier_mut("span1").unwrap();
+    carrier.place_calls(now, 2, Some("0201234"), "100").expect("calls placed");
+    let answered = step_until(&mut rig, 5000, |r| r.carrier("span1").is_some_and(|c| c.answered_count() == 2));
+    assert!(answered, "calls not answered: {}", rig.state_summary());
+    assert_eq!(json(web, "GET", "/api/status")["spans"][0]["b_channels_busy"], 2);
+    rig.run_for(3000).unwrap(); // the greeting, then the echo test: the call counts as answered
+
+    let now = rig.now_ms();
+    rig.carrier_mut("span1").unwrap().hang_up_all(now, 16).expect("hang up");
+    let cleared = step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.live_calls().count() == 0));
+    assert!(cleared, "calls not cleared: {}", rig.state_summary());
+    rig.run_for(200).unwrap();
+    json(web, "DELETE", "/api/spans/1/capture");
+
+    let cdrs = json(web, "GET", "/api/cdrs");
+    let cdrs = cdrs.as_array().expect("CDR list");
+    assert_eq!(cdrs.len(), 2, "{cdrs:#?}");
+    for cdr in cdrs {
+        assert_eq!(cdr["disposition"], "answered", "{cdr}");
+        assert_eq!(cdr["cause"], 16, "{cdr}");
+        assert_eq!(cdr["caller"], "0201234", "{cdr}");
+        assert!(cdr["inbound_channel"].as_str().is_some_and(|c| c.starts_with("1/")), "{cdr}");
+    }
+
+    let messages = tshark_messages(Path::new(&file));
+    let count = |name: &str| messages.iter().filter(|m| m.as_str() == name).count();
+    assert_eq!(count("N->U SETUP"), 2, "{messages:#?}");
+    assert_eq!(count("U->N CONNECT"), 2, "{messages:#?}");
+    assert_eq!(count("N->U DISCONNECT"), 2, "{messages:#?}");
+    assert_eq!(count("U->N RELEASE"), 2, "{messages:#?}");
+    assert_eq!(count("N->U RELEASE COMPLETE"), 2, "{messages:#?}");
+    let first_setup = messages.iter().position(|m| m == "N->U SETUP");
+    let first_connect = messages.iter().position(|m| m == "U->N CONNECT");
+    assert!(first_setup < first_connect, "{messages:#?}");
+    running.stop();
+}
+
+/// `direction message` for every Q.931 message tshark finds in the capture.
+fn tshark_messages(path: &Path) -> Vec<String> {
+    let output = Command::new("tshark")
+        .arg("-r")
+        .arg(path)
+        .args(["-Y", "q931", "-T", "fields", "-E", "separator=|", "-e", "lapd.direction", "-e", "q931.message_type"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tshark ({e}); CI installs it (apt-get install tshark)"));
+    assert!(output.status.success(), "tshark: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let (direction, message) = line.split_once('|').unwrap_or((line, ""));
+            let direction = if direction == "0" { "U->N" } else { "N->U" };
+            let name = match message {
+                "0x05" => "SETUP",
+                "0x02" => "CALL PROCEEDING",
+                "0x01" => "ALERTING",
+                "0x07" => "CONNECT",
+                "0x0f" => "CONNECT ACKNOWLEDGE",
+                "0x45" => "DISCONNECT",
+                "0x4d" => "RELEASE",
+                "0x5a" => "RELEASE COMPLETE",
+                other => other,
+            };
+            format!("{direction} {name}")
+        })
+        .collect()
+}
