@@ -56,6 +56,8 @@ pub struct SpanActor {
     link_up: bool,
     wake_at: Option<u64>,
     capture: Option<DChannelCapture>,
+    /// The alarms last logged, so each change is logged once.
+    logged_alarms: Vec<&'static str>,
 }
 
 impl SpanActor {
@@ -73,6 +75,8 @@ impl SpanActor {
             link_up: false,
             wake_at: None,
             capture: None,
+            // A span starts without its far end: LOS until it connects, not worth a warning.
+            logged_alarms: vec!["los"],
         }
     }
 
@@ -100,10 +104,15 @@ impl SpanActor {
         self.connected && self.conditions & alarm_bits == 0
     }
 
-    fn report_state(&self, stamp: &Stamp) {
+    fn report_state(&mut self, stamp: &Stamp) {
         let alarms = self.alarms();
-        if !alarms.is_empty() {
-            tracing::warn!(span = self.device, ?alarms, "span in alarm");
+        if alarms != self.logged_alarms {
+            if alarms.is_empty() {
+                tracing::info!(span = self.device, "span alarms cleared");
+            } else {
+                tracing::warn!(span = self.device, ?alarms, "span in alarm");
+            }
+            self.logged_alarms = alarms.clone();
         }
         self.switchboard.do_send(SpanState {
             device: self.device,

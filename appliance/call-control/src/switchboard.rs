@@ -216,11 +216,24 @@ impl Switchboard {
             if !span_ready {
                 return None;
             }
-            self.ports
+            let mut free = self
+                .ports
                 .values()
                 .filter(|entry| entry.plan.channel.device == *line && entry.plan.kind != LineKind::Fxs)
-                .find(|entry| entry.call.is_none() && entry.state == "idle")
-                .map(|entry| entry.plan.channel)
+                .filter(|entry| entry.call.is_none() && entry.state == "idle")
+                .map(|entry| entry.plan.channel);
+            // The network side hunts B-channels upward; the user side takes them from the
+            // top, so both ends rarely pick the same channel at once (glare).
+            let user_side = self
+                .plan
+                .spans
+                .iter()
+                .any(|span| span.device == *line && span.pri.as_ref().is_some_and(|p| p.role == isdn::q931::Role::User));
+            if user_side {
+                free.next_back()
+            } else {
+                free.next()
+            }
         })
     }
 

@@ -1,11 +1,12 @@
 //! The demo: the box on soft hardware plus a traffic generator in the same process.
 //! Simulated callers ring the FXO lines with caller ID, listen to the greeting, talk
 //! (tones) and hang up; simulated phones on the FXS ports answer after a few rings, talk,
-//! and sometimes call each other.
+//! and sometimes call each other or dial out; a simulated carrier on the PRI span sends
+//! bursts of calls (to the echo test or to an agent) and answers the agents' calls out.
 
 use crate::boot::{block_stop_signals, start_box, BoxOptions, RunningBox};
 use anyhow::Context;
-use far_end::{CidDelivery, PlayItem, Rig, TelcoState};
+use far_end::{CallDirection, CallStage, CidDelivery, PlayItem, Rig, TelcoState};
 use soft_hardware::{ClockMode, DeviceKind};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +32,14 @@ struct Caller {
     name: String,
     next_call_ms: u64,
     hang_up_at_ms: Option<u64>,
+}
+
+/// The carrier on a PRI span: call bursts in, answers calls out, hangs up after a while.
+struct CarrierDriver {
+    name: String,
+    next_burst_ms: u64,
+    /// Call number → when the carrier's side hangs it up.
+    hang_ups: std::collections::BTreeMap<usize, u64>,
 }
 
 struct Extension {
@@ -80,6 +89,7 @@ fn generate_traffic(
     let mut devices = Vec::new();
     let mut callers = Vec::new();
     let mut extensions = Vec::new();
+    let mut carriers = Vec::new();
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ std::process::id() as u64);
     let interval_ms = (call_interval_s * 1000.0).max(1000.0) as u64;
     for port in &config.ports {
@@ -102,6 +112,11 @@ fn generate_traffic(
             }
         }
     }
+    for span in &config.spans {
+        let name = format!("span{}", span.id);
+        devices.push((name.clone(), DeviceKind::E1, span.id));
+        carriers.push(CarrierDriver { name, next_burst_ms: 3_000, hang_ups: Default::default() });
+    }
     let device_refs: Vec<(&str, DeviceKind, u16)> = devices.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
     let mut rig = Rig::connect(running.device_dir(), &device_refs, ClockMode::RealTime)?;
     let end_ms = seconds.map(|s| s * 1000);
@@ -112,7 +127,14 @@ fn generate_traffic(
         for caller in &mut callers {
             drive_caller(&mut rig, caller, now, interval_ms, &mut dice);
         }
-        let numbers: Vec<String> = extensions.iter().map(|e| e.number.clone()).collect();
+        for carrier in &mut carriers {
+            drive_carrier(&mut rig, carrier, now, interval_ms, &mut dice);
+        }
+        let mut numbers: Vec<String> = extensions.iter().map(|e| e.number.clone()).collect();
+        if !carriers.is_empty() {
+            // Agents also call out over the carrier (9 + number).
+            numbers.push("90201234".into());
+        }
         for extension in &mut extensions {
             drive_phone(&mut rig, extension, now, &numbers, &mut dice);
         }
@@ -212,5 +234,46 @@ fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[St
         phone.hang_up(now);
         println!("[{:>5.1} s] {} ({}) hangs up", now as f64 / 1000.0, extension.name, extension.number);
         extension.hang_up_at_ms = None;
+    }
+}
+
+fn drive_carrier(rig: &mut Rig, driver: &mut CarrierDriver, now: u64, interval_ms: u64, dice: &mut Dice) {
+    let Some(carrier) = rig.carrier_mut(&driver.name) else { return };
+    if !carrier.link_up() {
+        return;
+    }
+    if now >= driver.next_burst_ms {
+        driver.next_burst_ms = now + dice.between(interval_ms / 2, interval_ms * 3 / 2);
+        let count = 1 + (dice.next() % 3) as usize;
+        let to = if dice.next() % 3 == 0 { "5550203" } else { "100" };
+        let from = format!("020{:04}", dice.next() % 10_000);
+        match carrier.place_calls(now, count, Some(&from), to) {
+            Ok(numbers) => {
+                println!("[{:>5.1} s] {}: {count} call(s) from {from} to {to}", now as f64 / 1000.0, driver.name);
+                for number in numbers {
+                    driver.hang_ups.insert(number, now + dice.between(6_000, 25_000));
+                }
+            }
+            Err(error) => println!("[{:>5.1} s] {}: no calls placed: {error}", now as f64 / 1000.0, driver.name),
+        }
+    }
+    let offered = carrier.calls().iter().any(|c| c.direction == CallDirection::FromBox && c.stage == CallStage::Offered);
+    if offered {
+        if let Ok(number) = carrier.answer_next(now) {
+            println!("[{:>5.1} s] {}: answers call {number} from the box", now as f64 / 1000.0, driver.name);
+            driver.hang_ups.insert(number, now + dice.between(8_000, 20_000));
+        }
+    }
+    let answered: Vec<usize> = carrier.live_calls().filter(|c| c.is_answered()).map(|c| c.number).collect();
+    for number in answered {
+        if let Some(mouth) = carrier.mouth(number) {
+            talk(mouth, dice);
+        }
+    }
+    let due: Vec<usize> = driver.hang_ups.iter().filter(|(_, at)| **at <= now).map(|(n, _)| *n).collect();
+    for number in due {
+        driver.hang_ups.remove(&number);
+        // Already released (the box or the agent hung up first): nothing to do.
+        let _ = carrier.hang_up(now, number, 16);
     }
 }

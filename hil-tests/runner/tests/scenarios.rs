@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 const SCENARIOS: [&str; 4] =
     ["inbound-caller-id.hil", "extension-to-extension.hil", "abandon-while-ringing.hil", "panic-isolation.hil"];
 /// Scenarios on the `pri` configuration: the carrier simulator on a soft E1.
-const PRI_SCENARIOS: [&str; 2] = ["pri-30-inbound.hil", "pri-outbound.hil"];
+const PRI_SCENARIOS: [&str; 3] = ["pri-30-inbound.hil", "pri-outbound.hil", "pri-alarm-recovery.hil"];
 
 fn hil_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -58,6 +58,11 @@ fn thirty_pri_calls_into_the_echo_test_lockstep() {
 #[test]
 fn extension_calls_out_over_pri_lockstep() {
     run_lockstep("pri-outbound.hil");
+}
+
+#[test]
+fn pri_alarm_and_recovery_lockstep() {
+    run_lockstep("pri-alarm-recovery.hil");
 }
 
 #[test]
