@@ -1,5 +1,6 @@
 //! Ours against spandsp, per 20 ms frame (160 samples), on the same audio:
-//! DTMF detection, DTMF + call-progress detection, FSK caller ID decoding.
+//! DTMF detection, DTMF + call-progress detection, MFC/R2 detection, FSK caller ID
+//! decoding.
 //!
 //! Run: `CARGO_TARGET_DIR=… cargo bench -p dsp-conformance --bench line_dsp`.
 
@@ -9,7 +10,9 @@ use dsp::caller_id::CallerIdDateTime;
 use dsp::tone_plan::{TonePlan, TonePlanName};
 use dsp::{CallerIdMessage, DtmfDetector, DtmfGenerator, DtmfGeneratorConfig, FskCallerIdDecoder, FskCallerIdGenerator, ToneGenerator};
 use dsp_conformance::spandsp_dtmf::SpandspDtmfRx;
+use dsp::mf_r2::{Direction, MfR2Detector, MfR2Generator};
 use dsp_conformance::spandsp_fsk::{AdsiStandard, SpandspAdsiRx};
+use dsp_conformance::spandsp_r2_mf::SpandspR2MfRx;
 use dsp_conformance::spandsp_tone::{SpandspSuperToneRx, SuperToneElement};
 use line_boundary::Tone;
 use std::time::Duration;
@@ -30,14 +33,42 @@ fn line_audio() -> Vec<i16> {
         busy.fill(&mut frame);
         audio.extend_from_slice(&frame);
     }
-    let mut state = 0x1234_5678u32;
+    audio.truncate(80_000);
+    add_line_noise(&mut audio, 0x1234_5678);
+    audio
+}
+
+/// xorshift noise of about ±128 added in place (a quiet line, never digital silence).
+fn add_line_noise(audio: &mut [i16], seed: u32) {
+    let mut state = seed;
     for x in audio.iter_mut() {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
         *x = x.saturating_add((state >> 24) as i16 - 128);
     }
-    audio.truncate(80_000);
+}
+
+/// 10 s of a forward MFC/R2 register exchange as one side hears it: the 15 signals in
+/// turn, 100 ms on (compelled tones last about that long) and 60 ms off, with line noise.
+fn mf_audio() -> Vec<i16> {
+    let mut generator = MfR2Generator::new(Direction::Forward);
+    let mut audio = Vec::new();
+    let mut frame = [0i16; FRAME];
+    'signals: for signal in (1..=15u8).cycle() {
+        generator.start(signal).expect("valid signal");
+        for step in 0..8 {
+            if step == 5 {
+                generator.stop();
+            }
+            generator.fill(&mut frame);
+            audio.extend_from_slice(&frame);
+            if audio.len() >= 80_000 {
+                break 'signals;
+            }
+        }
+    }
+    add_line_noise(&mut audio, 0x8765_4321);
     audio
 }
 
@@ -77,6 +108,7 @@ fn frames(audio: &[i16]) -> impl Iterator<Item = &[i16]> + '_ {
 
 fn bench(c: &mut Criterion) {
     let line = line_audio();
+    let mf = mf_audio();
     let fsk = fsk_audio();
 
     let mut group = c.benchmark_group("dtmf_detect_20ms");
@@ -119,6 +151,39 @@ fn bench(c: &mut Criterion) {
             theirs.process(frame);
             tones.process(frame);
             black_box((theirs.take_digits(), tones.take_reports()))
+        })
+    });
+    group.finish();
+
+    // Both receivers must be doing the real work on this audio: every signal heard.
+    let mut check = MfR2Detector::new(Direction::Forward);
+    let mut check_theirs = SpandspR2MfRx::new(true);
+    let (mut heard, mut heard_theirs) = (0, 0);
+    for frame in mf.chunks_exact(FRAME) {
+        check.process(frame);
+        check_theirs.process(frame);
+        while let Some(event) = check.poll() {
+            heard += usize::from(event.on);
+        }
+        heard_theirs += check_theirs.take_reports().iter().filter(|r| r.signal.is_some()).count();
+    }
+    assert_eq!((heard, heard_theirs), (63, 63), "MF-R2 bench audio: signals heard");
+
+    let mut group = c.benchmark_group("mf_r2_detect_20ms");
+    let mut ours = MfR2Detector::new(Direction::Forward);
+    let mut input = frames(&mf);
+    group.bench_function("ours", |b| {
+        b.iter(|| {
+            ours.process(black_box(input.next().unwrap_or(&[])));
+            black_box(ours.poll())
+        })
+    });
+    let mut theirs = SpandspR2MfRx::new(true);
+    let mut input = frames(&mf);
+    group.bench_function("spandsp", |b| {
+        b.iter(|| {
+            theirs.process(black_box(input.next().unwrap_or(&[])));
+            black_box(theirs.take_reports())
         })
     });
     group.finish();

@@ -36,7 +36,7 @@
 
 use crate::level::{dbm0_for_sine_peak, sine_peak_for_dbm0};
 use crate::oscillator::{to_i16, Oscillator};
-use core::f32::consts::{PI, TAU};
+use core::f32::consts::TAU;
 use heapless::Deque;
 use line_boundary::SAMPLE_RATE_HZ;
 
@@ -251,11 +251,21 @@ struct Vote {
 pub struct MfR2Detector {
     direction: Direction,
     config: MfR2DetectorConfig,
-    /// Hann window times e^{-jωn} for each of the six frequencies.
-    kernels: [[Complex; WINDOW]; 6],
+    /// Hann window times e^{-jωn} for each of the six frequencies, real and imaginary
+    /// parts apart so each bin is two plain dot products (they vectorise).
+    kernel_re: [[f32; WINDOW]; 6],
+    kernel_im: [[f32; WINDOW]; 6],
     window_weights: [f32; WINDOW],
     weight_square_sum: f32,
-    nominal_advance: [f32; 6],
+    /// The config's level limits as amplitude ratios, so most windows are refused
+    /// without a logarithm.
+    min_amplitude: f32,
+    max_twist_ratio: f32,
+    min_margin_ratio: f32,
+    /// e^{-jθ} for each frequency's nominal phase advance θ over one hop.
+    nominal_rotation: [Complex; 6],
+    /// tan of the largest accepted phase error over one hop (the frequency limit).
+    max_phase_error_tan: f32,
     /// Circular buffer of the last `WINDOW` samples; `write` is the oldest slot.
     ring: [f32; WINDOW],
     write: usize,
@@ -268,7 +278,8 @@ pub struct MfR2Detector {
     run_levels: [f32; 2],
     run_length: u32,
     run_start: u64,
-    /// Signal currently reported on, with its reference level (weaker tone, dBm0).
+    /// Signal currently reported on, with the amplitude its weaker tone must keep
+    /// (`RELEASE_DROP_DB` below its level when reported on).
     reported: Option<(u8, f32)>,
     misses: u32,
     first_miss_start: u64,
@@ -288,26 +299,39 @@ impl MfR2Detector {
             *weight = 0.5 - 0.5 * (TAU * n as f32 / WINDOW as f32).cos();
         }
         let freqs = direction.frequencies();
-        let mut kernels = [[Complex::default(); WINDOW]; 6];
-        let mut nominal_advance = [0.0; 6];
-        for (bin, kernel) in kernels.iter_mut().enumerate() {
+        let mut kernel_re = [[0.0; WINDOW]; 6];
+        let mut kernel_im = [[0.0; WINDOW]; 6];
+        let mut nominal_rotation = [Complex::default(); 6];
+        for bin in 0..6 {
             let omega = TAU * f32::from(freqs[bin]) / rate;
-            for (n, tap) in kernel.iter_mut().enumerate() {
+            for n in 0..WINDOW {
                 // Phase reduced in f64 so long windows keep full precision.
                 let phase = (f64::from(omega) * n as f64).rem_euclid(core::f64::consts::TAU) as f32;
-                tap.re = window_weights[n] * phase.cos();
-                tap.im = -window_weights[n] * phase.sin();
+                kernel_re[bin][n] = window_weights[n] * phase.cos();
+                kernel_im[bin][n] = -window_weights[n] * phase.sin();
             }
-            nominal_advance[bin] = wrap(omega * HOP as f32);
+            let advance = omega * HOP as f32;
+            nominal_rotation[bin] = Complex {
+                re: advance.cos(),
+                im: -advance.sin(),
+            };
         }
         let weight_square_sum = window_weights.iter().map(|w| w * w).sum();
         MfR2Detector {
             direction,
             config,
-            kernels,
+            kernel_re,
+            kernel_im,
             window_weights,
             weight_square_sum,
-            nominal_advance,
+            min_amplitude: sine_peak_for_dbm0(config.min_level_dbm0),
+            max_twist_ratio: 10f32.powf(config.max_twist_db / 20.0),
+            min_margin_ratio: 10f32.powf(config.min_third_tone_margin_db / 20.0),
+            nominal_rotation,
+            // ±25 Hz over a 5 ms hop is ±0.79 rad, inside ±π/2 as the test needs.
+            max_phase_error_tan: (TAU * config.max_frequency_deviation_hz * HOP as f32
+                / SAMPLE_RATE_HZ as f32)
+                .tan(),
             ring: [0.0; WINDOW],
             write: 0,
             samples_seen: 0,
@@ -334,12 +358,23 @@ impl MfR2Detector {
     }
 
     /// Feeds samples (any slice length).
-    pub fn process(&mut self, samples: &[i16]) {
-        for &sample in samples {
-            self.ring[self.write] = f32::from(sample);
-            self.write = (self.write + 1) % WINDOW;
-            self.samples_seen += 1;
-            self.since_hop += 1;
+    pub fn process(&mut self, mut samples: &[i16]) {
+        // Copied in runs up to the next analysis or the ring's end, not sample by sample.
+        while !samples.is_empty() {
+            let until_analysis = if self.samples_seen < WINDOW as u64 {
+                WINDOW - self.samples_seen as usize
+            } else {
+                HOP - self.since_hop
+            };
+            let run = until_analysis.min(WINDOW - self.write).min(samples.len());
+            let (now, rest) = samples.split_at(run);
+            for (slot, &sample) in self.ring[self.write..self.write + run].iter_mut().zip(now) {
+                *slot = f32::from(sample);
+            }
+            samples = rest;
+            self.write = (self.write + run) % WINDOW;
+            self.samples_seen += run as u64;
+            self.since_hop += run;
             if self.samples_seen >= WINDOW as u64 && self.since_hop >= HOP {
                 self.since_hop = 0;
                 self.analyse();
@@ -363,17 +398,32 @@ impl MfR2Detector {
 
     fn analyse(&mut self) {
         let window_start = self.samples_seen - WINDOW as u64;
-        let mut bins = [Complex::default(); 6];
-        let mut weighted_energy = 0.0f32;
-        // `write` is the oldest sample now; walk the ring in time order.
+        // `write` is the oldest sample now: lay the ring out in time order.
+        let mut window = [0.0f32; WINDOW];
         let (older, newer) = self.ring.split_at(self.write);
-        for (n, &x) in newer.iter().chain(older.iter()).enumerate() {
-            for (bin, kernel) in bins.iter_mut().zip(self.kernels.iter()) {
-                bin.re += kernel[n].re * x;
-                bin.im += kernel[n].im * x;
-            }
-            let wx = self.window_weights[n] * x;
-            weighted_energy += wx * wx;
+        window[..newer.len()].copy_from_slice(newer);
+        window[newer.len()..].copy_from_slice(older);
+        let mut weighted = [0.0f32; WINDOW];
+        for ((w, &x), &weight) in weighted.iter_mut().zip(&window).zip(&self.window_weights) {
+            *w = weight * x;
+        }
+        let weighted_energy = dot(&weighted, &weighted);
+        // No bin can reach 4·sqrt(weighted energy / N) (Cauchy–Schwarz). Below the minimum
+        // level that way, with no signal to hold, this window cannot vote: skip the six
+        // bins. The next window then has no phase reference and cannot vote either, which
+        // changes nothing: just after quiet a window is only partly filled by a tone, so
+        // its level is not yet steady and it never counts towards the stable run.
+        if self.reported.is_none()
+            && 16.0 * weighted_energy < WINDOW as f32 * self.min_amplitude.powi(2)
+        {
+            self.previous_bins = None;
+            self.track(None, false, window_start);
+            return;
+        }
+        let mut bins = [Complex::default(); 6];
+        for (bin, out) in bins.iter_mut().enumerate() {
+            out.re = dot(&self.kernel_re[bin], &window);
+            out.im = dot(&self.kernel_im[bin], &window);
         }
         // Hann coherent gain is N/2, so a sine of peak A gives |X| = A·N/4.
         let mut amplitude = [0.0f32; 6];
@@ -383,7 +433,7 @@ impl MfR2Detector {
         let vote = self.vote(&bins, &amplitude, weighted_energy);
         let holding = self
             .reported
-            .is_some_and(|(signal, reference)| holds(signal, reference, &amplitude));
+            .is_some_and(|(signal, release)| holds(signal, release, &amplitude));
         self.previous_bins = Some(bins);
         self.track(vote, holding, window_start);
     }
@@ -398,12 +448,11 @@ impl MfR2Detector {
         let mut order = [0usize, 1, 2, 3, 4, 5];
         order.sort_unstable_by(|&a, &b| amplitude[b].total_cmp(&amplitude[a]));
         let (first, second, third) = (order[0], order[1], order[2]);
-        let level_first = dbm0_for_sine_peak(amplitude[first]);
-        let level_second = dbm0_for_sine_peak(amplitude[second]);
-        let level_third = dbm0_for_sine_peak(amplitude[third]);
-        if level_second < config.min_level_dbm0
-            || level_first - level_second > config.max_twist_db
-            || level_second - level_third < config.min_third_tone_margin_db
+        // Level, twist and third-tone tests on amplitude ratios (same limits as in dB).
+        let (a1, a2, a3) = (amplitude[first], amplitude[second], amplitude[third]);
+        if a2 < self.min_amplitude
+            || a1 > a2 * self.max_twist_ratio
+            || a2 < a3 * self.min_margin_ratio
         {
             return None;
         }
@@ -416,10 +465,14 @@ impl MfR2Detector {
         }
         let previous = self.previous_bins.as_ref()?;
         for bin in [first, second] {
-            let advance = phase_advance(previous[bin], bins[bin]);
-            let error = wrap(advance - self.nominal_advance[bin]);
-            let deviation_hz = error * SAMPLE_RATE_HZ as f32 / (TAU * HOP as f32);
-            if deviation_hz.abs() > config.max_frequency_deviation_hz {
+            // The phase error over one hop must be within ±θmax: the bin's rotation since
+            // the last window, less the nominal one, must lie in the right half-plane
+            // within tan θmax of the real axis (no arctangent needed).
+            let error = rotate(
+                phase_change(previous[bin], bins[bin]),
+                self.nominal_rotation[bin],
+            );
+            if error.re <= 0.0 || error.im.abs() > self.max_phase_error_tan * error.re {
                 return None;
             }
         }
@@ -491,7 +544,7 @@ impl MfR2Detector {
                         });
                     }
                     let reference = self.run_levels[0].min(self.run_levels[1]);
-                    self.reported = Some((signal, reference));
+                    self.reported = Some((signal, sine_peak_for_dbm0(reference - RELEASE_DROP_DB)));
                     self.misses = 0;
                     self.push_event(MfSignal {
                         digit: signal,
@@ -504,35 +557,48 @@ impl MfR2Detector {
     }
 }
 
-/// Whether `signal`'s two tones are still the two strongest and within
-/// `RELEASE_DROP_DB` of the level they were reported at.
-fn holds(signal: u8, reference: f32, amplitude: &[f32; 6]) -> bool {
+/// Whether `signal`'s two tones are still the two strongest and the weaker is still at
+/// least `release_amplitude`.
+fn holds(signal: u8, release_amplitude: f32, amplitude: &[f32; 6]) -> bool {
     let (i, j) = SIGNAL_TONES[usize::from(signal - 1)];
     let weaker = amplitude[i].min(amplitude[j]);
     let others_below = amplitude
         .iter()
         .enumerate()
         .all(|(k, &a)| k == i || k == j || a < weaker);
-    others_below && dbm0_for_sine_peak(weaker) >= reference - RELEASE_DROP_DB
+    others_below && weaker >= release_amplitude
 }
 
 fn levels_agree(a: [f32; 2], b: [f32; 2]) -> bool {
     (a[0] - b[0]).abs() <= STABLE_LEVEL_DB && (a[1] - b[1]).abs() <= STABLE_LEVEL_DB
 }
 
-/// Phase of `now` relative to `before`, in (−π, π].
-fn phase_advance(before: Complex, now: Complex) -> f32 {
-    let re = now.re * before.re + now.im * before.im;
-    let im = now.im * before.re - now.re * before.im;
-    im.atan2(re)
+/// Dot product over one window with eight independent partial sums, so the compiler
+/// can keep them in one vector register (a single running sum cannot be vectorised).
+fn dot(a: &[f32; WINDOW], b: &[f32; WINDOW]) -> f32 {
+    const _: () = assert!(WINDOW.is_multiple_of(8), "dot() drops a remainder");
+    let mut lanes = [0.0f32; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for lane in 0..8 {
+            lanes[lane] += x[lane] * y[lane];
+        }
+    }
+    lanes.iter().sum()
 }
 
-fn wrap(angle: f32) -> f32 {
-    let mut a = angle.rem_euclid(TAU);
-    if a > PI {
-        a -= TAU;
+/// `now` times the conjugate of `before`: its angle is the phase change between them.
+fn phase_change(before: Complex, now: Complex) -> Complex {
+    Complex {
+        re: now.re * before.re + now.im * before.im,
+        im: now.im * before.re - now.re * before.im,
     }
-    a
+}
+
+fn rotate(z: Complex, by: Complex) -> Complex {
+    Complex {
+        re: z.re * by.re - z.im * by.im,
+        im: z.re * by.im + z.im * by.re,
+    }
 }
 
 #[cfg(test)]

@@ -1,17 +1,17 @@
 //! `linetool`: field diagnosis of line audio. Reads and writes WAV files of 8 kHz mono
 //! audio (16-bit linear, A-law or µ-law) and runs the box's own DSP on them.
 
+mod cid;
 mod tones;
 mod wav;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use dsp::caller_id::{AbsenceReason, CallerIdMessage, FskCallerIdDecoder, FskCallerIdGenerator};
 use dsp::dtmf::{
     frequencies_of as dtmf_frequencies_of, DtmfDetector, DtmfGenerator, DtmfGeneratorConfig,
 };
 use dsp::mf_r2::{Direction, MfR2Detector};
-use dsp::tone_plan::{TonePlan, TonePlanName};
+use dsp::tone_plan::TonePlanName;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use wav::Encoding;
@@ -41,7 +41,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "linear")]
         encoding: Encoding,
     },
-    /// Print the call-progress tones of a national plan found in FILE.
+    /// Print each call-progress tone (dial, ringback, busy, congestion, sit) of a national
+    /// plan found in FILE as `<ms> <tone>`, judged by frequency and cadence.
     TonesDetect {
         file: PathBuf,
         #[arg(long, value_enum)]
@@ -53,7 +54,8 @@ enum Command {
         #[arg(long, value_enum)]
         direction: MfDirection,
     },
-    /// Decode the caller ID in FILE, one `field: value` line per field.
+    /// Decode the caller ID in FILE, whichever standard (ETSI V.23 FSK, Bell 202 FSK or
+    /// DTMF) it was sent in: one `field: value` line per field, `standard:` first.
     CidDecode { file: PathBuf },
     /// Write a caller ID transmission to OUT.
     CidEncode {
@@ -61,11 +63,20 @@ enum Command {
         number: Option<String>,
         #[arg(long)]
         name: Option<String>,
-        /// Date and time as MMDDHHMM.
+        /// Date and time as MMDDHHMM (FSK only).
         #[arg(long)]
         datetime: Option<String>,
+        /// Send why the number is withheld instead of a number.
+        #[arg(long, value_enum)]
+        number_absent: Option<cid::Absence>,
+        /// Send why the name is withheld instead of a name (FSK only).
+        #[arg(long, value_enum)]
+        name_absent: Option<cid::Absence>,
         #[arg(long, value_enum, default_value = "etsi")]
-        standard: CidStandard,
+        standard: cid::Standard,
+        /// Start and end digits of DTMF caller ID.
+        #[arg(long, value_enum, default_value = "ac")]
+        dtmf_format: cid::DtmfFormat,
         #[arg(long, value_enum, default_value = "linear")]
         encoding: Encoding,
         out: PathBuf,
@@ -83,16 +94,6 @@ enum Plan {
 enum MfDirection {
     Forward,
     Backward,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum CidStandard {
-    /// ETSI EN 300 659, V.23 FSK.
-    Etsi,
-    /// Bellcore GR-30, Bell 202 FSK.
-    Bell,
-    /// DTMF caller ID (ETSI EN 300 659-1 annex B style).
-    Dtmf,
 }
 
 fn main() {
@@ -120,10 +121,24 @@ fn run(cli: Cli) -> Result<()> {
             number,
             name,
             datetime,
+            number_absent,
+            name_absent,
             standard,
+            dtmf_format,
             encoding,
             out: path,
-        } => cid_encode(number, name, datetime, standard, &path, encoding),
+        } => {
+            let request = cid::EncodeRequest {
+                standard,
+                number,
+                name,
+                datetime,
+                number_absent,
+                name_absent,
+                dtmf_format,
+            };
+            cid_encode(&request, &path, encoding)
+        }
     }
 }
 
@@ -167,25 +182,13 @@ fn dtmf_gen(digits: &str, path: &Path, encoding: Encoding) -> Result<()> {
 
 fn tones_detect(file: &Path, plan: Plan, out: &mut impl Write) -> Result<()> {
     let audio = wav::read(file)?;
-    let plan = TonePlan::new(match plan {
+    let plan = match plan {
         Plan::Cn => TonePlanName::China,
         Plan::Etsi => TonePlanName::Etsi,
         Plan::Na => TonePlanName::NorthAmerica,
-    });
-    let segments = tones::scan(&audio.samples, plan);
-    for segment in &segments {
-        let freqs: Vec<String> = segment.freqs.iter().map(u16::to_string).collect();
-        writeln!(
-            out,
-            "{} {} {} Hz",
-            segment.start_ms,
-            segment.end_ms,
-            freqs.join("+")
-        )?;
-    }
-    let total_ms = (audio.samples.len() as u64 / SAMPLES_PER_MS) as u32;
-    for tone in tones::recognise(&segments, plan, total_ms) {
-        writeln!(out, "{} tone: {}", tone.at_ms, tone.name)?;
+    };
+    for heard in tones::detect(&audio.samples, plan) {
+        writeln!(out, "{} {}", heard.at_ms, tones::name(heard.tone))?;
     }
     Ok(())
 }
@@ -207,149 +210,44 @@ fn mf_detect(file: &Path, direction: MfDirection, out: &mut impl Write) -> Resul
     Ok(())
 }
 
-fn absence(reason: AbsenceReason) -> &'static str {
-    match reason {
-        AbsenceReason::Unavailable => "unavailable",
-        AbsenceReason::Private => "private",
-    }
-}
-
 fn cid_decode(file: &Path, out: &mut impl Write) -> Result<()> {
     let audio = wav::read(file)?;
-    let mut decoder = FskCallerIdDecoder::new();
-    let mut messages = 0;
-    let mut last_error = None;
-    // Feed some silence after the end so a burst ending with the file still completes.
-    let tail = [0i16; FRAME];
-    for frame in audio
-        .samples
-        .chunks(FRAME)
-        .chain(std::iter::once(&tail[..]))
-    {
-        decoder.process(frame);
-        while let Some(result) = decoder.poll() {
-            match result {
-                Ok(message) => {
-                    if messages > 0 {
-                        writeln!(out)?;
-                    }
-                    messages += 1;
-                    write_message(&message, out)?;
+    let mut decoded = 0;
+    let mut failures = Vec::new();
+    for found in cid::decode(&audio.samples) {
+        match found.result {
+            Ok(message) => {
+                // A blank line between transmissions when a file holds several.
+                if decoded > 0 {
+                    writeln!(out)?;
                 }
-                Err(error) => {
-                    eprintln!(
-                        "linetool: {}: caller ID burst not decoded: {error}",
-                        file.display()
-                    );
-                    last_error = Some(error);
-                }
+                decoded += 1;
+                cid::write_message(found.standard, &message, out)?;
             }
+            Err(error) => failures.push(format!(
+                "{}: {} caller ID ending at {} ms not decoded: {error}",
+                file.display(),
+                found.standard.description(),
+                found.at_ms
+            )),
         }
     }
-    if messages == 0 {
-        match last_error {
-            Some(error) => bail!(
-                "{}: caller ID burst found but not decoded: {error}",
-                file.display()
-            ),
-            None => bail!(
-                "{}: no caller ID found (looked for ETSI V.23 FSK)",
-                file.display()
-            ),
-        }
+    // With nothing decoded the last failure is the error; the others are told first.
+    let last = if decoded == 0 { failures.pop() } else { None };
+    for failure in &failures {
+        eprintln!("linetool: {failure}");
     }
-    Ok(())
-}
-
-fn write_message(message: &CallerIdMessage, out: &mut impl Write) -> Result<()> {
-    writeln!(out, "standard: etsi")?;
-    if let Some(datetime) = message.datetime {
-        writeln!(
-            out,
-            "datetime: {:02}-{:02} {:02}:{:02}",
-            datetime.month, datetime.day, datetime.hour, datetime.minute
-        )?;
-    }
-    if let Some(number) = &message.number {
-        writeln!(out, "number: {number}")?;
-    }
-    if let Some(reason) = message.number_absent {
-        writeln!(out, "number-absent: {}", absence(reason))?;
-    }
-    if let Some(name) = &message.name {
-        writeln!(out, "name: {name}")?;
-    }
-    if let Some(reason) = message.name_absent {
-        writeln!(out, "name-absent: {}", absence(reason))?;
-    }
-    Ok(())
-}
-
-fn parse_datetime(text: &str) -> Result<dsp::caller_id::CallerIdDateTime> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 8 || !bytes.iter().all(u8::is_ascii_digit) {
-        bail!("--datetime {text:?} is not MMDDHHMM (8 digits)");
-    }
-    let pair = |i: usize| (bytes[i] - b'0') * 10 + (bytes[i + 1] - b'0');
-    Ok(dsp::caller_id::CallerIdDateTime {
-        month: pair(0),
-        day: pair(2),
-        hour: pair(4),
-        minute: pair(6),
-    })
-}
-
-fn cid_encode(
-    number: Option<String>,
-    name: Option<String>,
-    datetime: Option<String>,
-    standard: CidStandard,
-    path: &Path,
-    encoding: Encoding,
-) -> Result<()> {
-    match standard {
-        CidStandard::Etsi => {}
-        CidStandard::Bell => bail!(
-            "Bell (Bell 202 FSK) caller ID is not available in this build: dsp::caller_id only generates ETSI V.23 FSK"
+    match (decoded, last) {
+        (0, Some(failure)) => bail!("{failure}"),
+        (0, None) => bail!(
+            "{}: no caller ID found (looked for ETSI V.23 FSK, Bell 202 FSK and DTMF caller ID)",
+            file.display()
         ),
-        CidStandard::Dtmf => bail!(
-            "DTMF caller ID is not available in this build: dsp::caller_id only generates ETSI V.23 FSK"
-        ),
+        _ => Ok(()),
     }
-    if number.is_none() && name.is_none() {
-        bail!("give at least --number or --name");
-    }
-    let mut message = CallerIdMessage::default();
-    if let Some(number) = number {
-        if !number
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '+' || c == '*' || c == '#')
-        {
-            bail!("--number {number:?} may only hold digits, +, * and #");
-        }
-        message.number =
-            Some(number.as_str().try_into().map_err(|_| {
-                anyhow::anyhow!("--number {number:?} is longer than 20 characters")
-            })?);
-    }
-    if let Some(name) = name {
-        message.name = Some(
-            name.as_str()
-                .try_into()
-                .map_err(|_| anyhow::anyhow!("--name {name:?} is longer than 50 bytes"))?,
-        );
-    }
-    if let Some(datetime) = datetime {
-        message.datetime = Some(parse_datetime(&datetime)?);
-    }
-    let mut generator =
-        FskCallerIdGenerator::new(&message).context("cannot encode the caller ID")?;
-    let mut samples = vec![0i16; 200 * SAMPLES_PER_MS as usize];
-    let mut frame = [0i16; FRAME];
-    while generator.fill(&mut frame) {
-        samples.extend_from_slice(&frame);
-    }
-    samples.extend_from_slice(&frame);
-    samples.extend(std::iter::repeat_n(0, 200 * SAMPLES_PER_MS as usize));
+}
+
+fn cid_encode(request: &cid::EncodeRequest, path: &Path, encoding: Encoding) -> Result<()> {
+    let samples = cid::encode(request)?;
     wav::write(path, &samples, encoding)
 }

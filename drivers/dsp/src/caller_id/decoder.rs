@@ -1,6 +1,6 @@
 //! Streaming caller ID receiver: FSK demodulator → 8N1 UART → message framer.
 
-use super::demodulator::{Demodulated, FskDemodulator};
+use super::demodulator::{Demodulated, FskDemodulator, BLOCK};
 use super::generator::THIRDS_PER_BIT;
 use super::message::{CallerIdFrame, CallerIdMessage};
 use super::{CallerIdError, FskModulation, MESSAGE_TYPE_MDMF, MESSAGE_TYPE_SDMF};
@@ -88,11 +88,16 @@ impl FskCallerIdDecoder {
 
     /// Feeds received audio of any length.
     pub fn process(&mut self, samples: &[i16]) {
-        for &sample in samples {
-            let demodulated = self.demodulator.push(sample);
-            let byte = self.clock_uart(demodulated);
-            self.frame_sample(demodulated, byte);
-            self.sample_index += 1;
+        // Demodulate a block, then clock the UART over it: two tight loops.
+        let mut demodulated = [Demodulated::default(); BLOCK];
+        for block in samples.chunks(BLOCK) {
+            let demodulated = &mut demodulated[..block.len()];
+            self.demodulator.push_block(block, demodulated);
+            for &input in demodulated.iter() {
+                let byte = self.clock_uart(input);
+                self.frame_sample(input, byte);
+                self.sample_index += 1;
+            }
         }
     }
 

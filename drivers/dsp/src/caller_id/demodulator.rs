@@ -1,5 +1,9 @@
 //! Non-coherent V.23 FSK demodulator: per-sample mark/space decision from two sliding
 //! one-bit correlators, plus a carrier-quality gate.
+//!
+//! Audio is taken in blocks of up to `BLOCK` samples: the correlator products and their
+//! sliding 7-sample sums are formed a whole block at a time (plain array loops, which
+//! vectorise), then one sequential pass applies the smoothing and the decisions.
 
 use super::FskModulation;
 use core::f32::consts::TAU;
@@ -8,6 +12,10 @@ use line_boundary::SAMPLE_RATE_HZ;
 /// About one bit (20/3 samples): long enough to separate 1300 from 2100 Hz by ~8 dB,
 /// short enough to follow 1200 baud transitions.
 const CORRELATOR_LEN: usize = 7;
+/// Products of the samples before a block that its first sums still need.
+const HISTORY: usize = CORRELATOR_LEN - 1;
+/// Largest block `push_block` takes (one 20 ms frame).
+pub(super) const BLOCK: usize = 160;
 /// 1300/2100 Hz (V.23) and 1200/2200 Hz (Bell 202) all complete whole cycles in 80
 /// samples (13, 21, 12, 22).
 const TABLE_LEN: usize = 80;
@@ -18,14 +26,13 @@ const MIN_CARRIER_QUALITY: f32 = 3.0;
 /// Smoothing of the quality measure (about 4 bits).
 const QUALITY_SMOOTHING: f32 = 1.0 / 32.0;
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Complex {
-    re: f32,
-    im: f32,
-}
+/// Per-sample series of one block, preceded by the last `HISTORY` values of the one
+/// before: mark and space products (real, imaginary) and squares.
+const SERIES: usize = 5;
+type Series = [[f32; HISTORY + BLOCK]; SERIES];
 
 /// One sample's demodulator output.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Demodulated {
     /// +1 pure mark … −1 pure space (soft decision).
     pub(super) mark_lean: f32,
@@ -41,35 +48,15 @@ impl Demodulated {
 
 #[derive(Debug, Clone)]
 pub(super) struct FskDemodulator {
-    mark_table: [Complex; TABLE_LEN],
-    space_table: [Complex; TABLE_LEN],
+    /// cos and −sin of mark and space over one table period: [mark re, mark im, space
+    /// re, space im][n].
+    tables: [[f32; TABLE_LEN]; 4],
     table_index: usize,
-    mark_products: [Complex; CORRELATOR_LEN],
-    space_products: [Complex; CORRELATOR_LEN],
-    squares: [f32; CORRELATOR_LEN],
-    slot: usize,
+    /// The last `HISTORY` values of each series, oldest first.
+    history: [[f32; HISTORY]; SERIES],
     smoothed_correlator_energy: f32,
     smoothed_window_energy: f32,
     min_correlator_energy: f32,
-}
-
-fn table(freq_hz: f32) -> [Complex; TABLE_LEN] {
-    let mut out = [Complex::default(); TABLE_LEN];
-    for (n, entry) in out.iter_mut().enumerate() {
-        let angle = TAU * freq_hz * n as f32 / SAMPLE_RATE_HZ as f32;
-        *entry = Complex {
-            re: angle.cos(),
-            im: -angle.sin(),
-        };
-    }
-    out
-}
-
-fn energy(products: &[Complex]) -> f32 {
-    let (re, im) = products
-        .iter()
-        .fold((0.0, 0.0), |(re, im), p| (re + p.re, im + p.im));
-    re * re + im * im
 }
 
 impl FskDemodulator {
@@ -77,58 +64,80 @@ impl FskDemodulator {
         // A sine of peak A gives |Σ| = A·L/2 in the matching correlator.
         let min_amplitude =
             crate::level::sine_peak_for_dbm0(MIN_CARRIER_DBM0) * CORRELATOR_LEN as f32 / 2.0;
+        let table = |freq_hz: f32, part: fn(f32) -> f32| -> [f32; TABLE_LEN] {
+            core::array::from_fn(|n| part(TAU * freq_hz * n as f32 / SAMPLE_RATE_HZ as f32))
+        };
+        let (mark, space) = (modulation.mark_hz(), modulation.space_hz());
+        let tables = [
+            table(mark, f32::cos),
+            table(mark, |angle| -angle.sin()),
+            table(space, f32::cos),
+            table(space, |angle| -angle.sin()),
+        ];
         FskDemodulator {
-            mark_table: table(modulation.mark_hz()),
-            space_table: table(modulation.space_hz()),
+            tables,
             table_index: 0,
-            mark_products: [Complex::default(); CORRELATOR_LEN],
-            space_products: [Complex::default(); CORRELATOR_LEN],
-            squares: [0.0; CORRELATOR_LEN],
-            slot: 0,
+            history: [[0.0; HISTORY]; SERIES],
             smoothed_correlator_energy: 0.0,
             smoothed_window_energy: 0.0,
             min_correlator_energy: min_amplitude * min_amplitude,
         }
     }
 
-    /// Demodulates one sample.
-    pub(super) fn push(&mut self, sample: i16) -> Demodulated {
-        let x = f32::from(sample);
-        let (m, s) = (
-            self.mark_table[self.table_index],
-            self.space_table[self.table_index],
-        );
-        self.table_index = (self.table_index + 1) % TABLE_LEN;
-        self.mark_products[self.slot] = Complex {
-            re: x * m.re,
-            im: x * m.im,
-        };
-        self.space_products[self.slot] = Complex {
-            re: x * s.re,
-            im: x * s.im,
-        };
-        self.squares[self.slot] = x * x;
-        self.slot = (self.slot + 1) % CORRELATOR_LEN;
-        // Summing 7 terms afresh each sample avoids the drift of a running sum.
-        let mark_energy = energy(&self.mark_products);
-        let space_energy = energy(&self.space_products);
-        let window_energy: f32 = self.squares.iter().sum();
-        self.smoothed_correlator_energy +=
-            QUALITY_SMOOTHING * (mark_energy + space_energy - self.smoothed_correlator_energy);
-        self.smoothed_window_energy +=
-            QUALITY_SMOOTHING * (window_energy - self.smoothed_window_energy);
-        let strong_enough = mark_energy.max(space_energy) >= self.min_correlator_energy;
-        let tonal =
-            self.smoothed_correlator_energy >= MIN_CARRIER_QUALITY * self.smoothed_window_energy;
-        let (mark, space) = (mark_energy.sqrt(), space_energy.sqrt());
-        let mark_lean = if mark + space > 0.0 {
-            (mark - space) / (mark + space)
-        } else {
-            0.0
-        };
-        Demodulated {
-            mark_lean,
-            carrier: strong_enough && tonal,
+    /// Demodulates up to `BLOCK` samples into `out` (same length).
+    pub(super) fn push_block(&mut self, samples: &[i16], out: &mut [Demodulated]) {
+        debug_assert!(samples.len() <= BLOCK && out.len() == samples.len());
+        let len = samples.len().min(BLOCK).min(out.len());
+        let mut series: Series = [[0.0; HISTORY + BLOCK]; SERIES];
+        for (s, history) in series.iter_mut().zip(&self.history) {
+            s[..HISTORY].copy_from_slice(history);
         }
+        for (n, &sample) in samples[..len].iter().enumerate() {
+            let x = f32::from(sample);
+            let t = (self.table_index + n) % TABLE_LEN;
+            for (s, table) in series.iter_mut().zip(&self.tables) {
+                s[HISTORY + n] = x * table[t];
+            }
+            series[4][HISTORY + n] = x * x;
+        }
+        self.table_index = (self.table_index + len) % TABLE_LEN;
+        // Sliding sums over the correlator length, oldest term first.
+        let mut sums = [[0.0f32; BLOCK]; SERIES];
+        for (sum, s) in sums.iter_mut().zip(&series) {
+            let sum = &mut sum[..len];
+            sum.copy_from_slice(&s[..len]);
+            for lag in 1..CORRELATOR_LEN {
+                for (acc, &term) in sum.iter_mut().zip(&s[lag..lag + len]) {
+                    *acc += term;
+                }
+            }
+        }
+        for (s, history) in series.iter().zip(self.history.iter_mut()) {
+            history.copy_from_slice(&s[len..len + HISTORY]);
+        }
+        let [mark_re, mark_im, space_re, space_im, window] = &sums;
+        let mut smoothed_correlator = self.smoothed_correlator_energy;
+        let mut smoothed_window = self.smoothed_window_energy;
+        for n in 0..len {
+            let mark_energy = mark_re[n] * mark_re[n] + mark_im[n] * mark_im[n];
+            let space_energy = space_re[n] * space_re[n] + space_im[n] * space_im[n];
+            smoothed_correlator +=
+                QUALITY_SMOOTHING * (mark_energy + space_energy - smoothed_correlator);
+            smoothed_window += QUALITY_SMOOTHING * (window[n] - smoothed_window);
+            let strong_enough = mark_energy.max(space_energy) >= self.min_correlator_energy;
+            let tonal = smoothed_correlator >= MIN_CARRIER_QUALITY * smoothed_window;
+            let (mark, space) = (mark_energy.sqrt(), space_energy.sqrt());
+            let mark_lean = if mark + space > 0.0 {
+                (mark - space) / (mark + space)
+            } else {
+                0.0
+            };
+            out[n] = Demodulated {
+                mark_lean,
+                carrier: strong_enough && tonal,
+            };
+        }
+        self.smoothed_correlator_energy = smoothed_correlator;
+        self.smoothed_window_energy = smoothed_window;
     }
 }
