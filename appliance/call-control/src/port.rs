@@ -26,7 +26,14 @@ pub enum AnalogStack {
 pub struct DialPlan {
     pub extensions: Vec<String>,
     pub outbound_prefixes: Vec<String>,
+    /// Lets [`PORT_FAULT_DIGITS`] make a port's actor panic: for fault-isolation tests only.
+    pub fault_injection: bool,
 }
+
+/// Digits that, dialled on an FXS port with fault injection on, make the port's actor
+/// panic: proves a failed port is restarted with a fresh stack and nothing else is hit.
+/// (No `#` in it: `#` ends dialling.)
+pub const PORT_FAULT_DIGITS: &str = "*998";
 
 impl DialPlan {
     fn is_complete(&self, dialled: &str) -> bool {
@@ -146,6 +153,9 @@ impl PortActor {
                 port.handle_digit(at_ms, digit);
                 if self.call.is_none() {
                     self.dialled.push(digit);
+                    if self.dial_plan.fault_injection && self.dialled.ends_with(PORT_FAULT_DIGITS) {
+                        panic!("fault injected by DTMF {PORT_FAULT_DIGITS} into port {}", self.channel);
+                    }
                     if self.dial_plan.is_complete(&self.dialled) {
                         port.complete_dialling(at_ms);
                     }
@@ -323,6 +333,10 @@ impl Actor for PortActor {
     type Context = Context<Self>;
 
     fn started(&mut self, _ctx: &mut Context<Self>) {
+        // A restarted port starts from a clean channel: nothing left playing or pending
+        // from the actor it replaces.
+        self.command_engine(EngineCommand::StopPlayback { slot: self.slot });
+        self.command_engine(EngineCommand::WakeAt { slot: self.slot, at_ms: None });
         self.command_engine(EngineCommand::SetSignal { slot: self.slot, bits: self.signal_out });
         // Report the stack's first state so the switchboard knows the port is usable.
         self.drain(&Stamp { at_ms: 0, token: WorkToken::untracked() });

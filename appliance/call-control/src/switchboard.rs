@@ -130,6 +130,7 @@ impl Switchboard {
         let dial_plan = Arc::new(DialPlan {
             extensions: plan.ports.iter().filter_map(|p| p.extension.clone()).collect(),
             outbound_prefixes: Vec::new(),
+            fault_injection: plan.fault_injection,
         });
         let spans = plan
             .spans
