@@ -111,6 +111,14 @@ impl CallActor {
     fn start(&mut self, stamp: &Stamp) {
         let origin = self.setup.origin.clone();
         match origin.kind {
+            // A digital trunk refuses a call it cannot place before answering it: the
+            // caller's network plays the cause, and nobody is billed for a failed call.
+            LineKind::E1 if matches!(self.setup.destination, Destination::Reject(_)) => {
+                if let Destination::Reject(cause) = self.setup.destination {
+                    let disposition = if cause == Cause::USER_BUSY { Disposition::Busy } else { Disposition::Failed };
+                    self.end(disposition, cause, None, stamp);
+                }
+            }
             // A trunk call is answered by the box, which greets the caller first.
             LineKind::Fxo | LineKind::E1 => {
                 self.tell(&origin, LineCommand::Answer, stamp);

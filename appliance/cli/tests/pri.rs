@@ -128,3 +128,35 @@ fn tshark_messages(path: &Path) -> Vec<String> {
         })
         .collect()
 }
+
+#[test]
+fn a_pri_call_without_a_route_is_refused_unanswered_with_its_cause() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
+    for file in ["system.toml", "lines.toml"] {
+        std::fs::copy(source.join(file), config.join(file)).unwrap();
+    }
+    // Only calls to 100 have somewhere to go.
+    std::fs::write(config.join("routes.toml"), "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n").unwrap();
+    let mut options = BoxOptions::new(config, work.path().join("data"));
+    options.device_dir = Some(work.path().join("devices"));
+    let mut running = start_box(options).unwrap();
+    let mut rig = Rig::connect(running.device_dir(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep).unwrap();
+    assert!(step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.link_up())), "link up");
+
+    let now = rig.now_ms();
+    rig.carrier_mut("span1").unwrap().place_calls(now, 1, Some("0201234"), "555").unwrap();
+    let released = step_until(&mut rig, 3000, |r| r.carrier("span1").and_then(|c| c.call(1)).is_some_and(|c| c.cleared));
+    let call = rig.carrier("span1").unwrap().call(1).unwrap();
+    assert!(released, "call refused: {}", rig.state_summary());
+    assert_eq!(call.answered_at_ms, None, "never answered");
+    assert_eq!(call.cause, Some(1), "unallocated number");
+    assert_eq!(call.released_by, Some(far_end::ReleasedBy::Box));
+    rig.run_for(200).unwrap();
+    let cdrs = json(running.web_address(), "GET", "/api/cdrs");
+    assert_eq!(cdrs[0]["disposition"], "failed", "{cdrs}");
+    assert_eq!(cdrs[0]["cause"], 1, "{cdrs}");
+    running.stop();
+}
