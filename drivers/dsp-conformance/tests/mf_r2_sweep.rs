@@ -1,8 +1,9 @@
 //! The same MFC/R2 inputs through our receiver and spandsp's `r2_mf_rx`, over level,
 //! frequency deviation, twist, white noise and tone length. Prints a table; with
 //! `WRITE_COMPARISON=1` writes it to `COMPARISON.md`. Asserts ours is at least as good as
-//! spandsp on every row ITU-T Q.441 decides (accept: no fewer correct signals; reject: no
-//! more false ones). Rows Q.441 leaves open are shown, not asserted.
+//! spandsp (no fewer correct signals, no more false ones) on every row except those
+//! outside Q.441's tolerance that we refuse on purpose (frequency offsets past ±25 Hz,
+//! see `OUTSIDE_NOTE`), which are shown, not asserted.
 
 mod common;
 
@@ -15,7 +16,19 @@ enum Expect {
     Accept,
     Reject,
     Open,
+    /// Beyond what Q.441 asks a receiver to operate on, and refused by ours by design.
+    Outside,
 }
+
+/// Why the `Outside` rows are not asserted (also written under the table).
+const OUTSIDE_NOTE: &str = "Rows marked *outside* lie beyond Q.441's tolerance (the \
+receiver must operate on ±10 Hz; nothing obliges it at ±30 Hz) and ours refuses them by \
+design: it accepts ±25 Hz, measured from each bin's phase advance. The six frequencies \
+are 120 Hz apart, so at ±45 Hz a tone is nearer the middle of two MF frequencies than its \
+own, and a receiver that takes it is one that also turns speech into signals: widening \
+ours to ±35 Hz roughly doubled its false MF-R2 signals on the talk-off audio, and \
+spandsp, which takes ±30/±45 Hz in part, reports about 25 times as many false signals \
+there (talk-off table). These rows are shown, not asserted.";
 
 #[derive(Debug, Clone)]
 struct Condition {
@@ -168,8 +181,8 @@ fn conditions() -> Vec<Condition> {
         (5.0, Accept),
         (10.0, Accept),
         (20.0, Open),
-        (30.0, Open),
-        (45.0, Open),
+        (30.0, Outside),
+        (45.0, Outside),
     ] {
         for sign in [1.0, -1.0] {
             let mut row = Condition::new(
@@ -234,6 +247,7 @@ fn mf_r2_sweep_ours_is_at_least_as_good_as_spandsp_on_every_row() {
             Expect::Accept => "accept",
             Expect::Reject => "reject",
             Expect::Open => "open",
+            Expect::Outside => "outside",
         };
         table.push_str(&format!(
             "| {} | {} | {} | {}/{} | {}/{} | {} | {} |\n",
@@ -247,12 +261,10 @@ fn mf_r2_sweep_ours_is_at_least_as_good_as_spandsp_on_every_row() {
             ours.false_signals,
             theirs.false_signals
         ));
-        let lost = match condition.expect {
-            Expect::Accept => ours.correct < theirs.correct,
-            Expect::Reject => ours.false_signals > theirs.false_signals,
-            Expect::Open => false,
-        };
-        if lost {
+        // Every row but the documented `Outside` ones: fewer correct or more false
+        // signals than spandsp anywhere else is a regression.
+        let lost = ours.correct < theirs.correct || ours.false_signals > theirs.false_signals;
+        if lost && condition.expect != Expect::Outside {
             failures.push(condition.label.clone());
         }
     }
@@ -266,7 +278,9 @@ fn mf_r2_sweep_ours_is_at_least_as_good_as_spandsp_on_every_row() {
          band. \"correct\" counts bursts whose first report is their signal; \"false\" counts \
          every other report. Q.441 column: accept / reject as Q.441 §4.3 requires (operate on \
          −5…−35 dBm0 and ±10 Hz, 5 dB twist; refuse 20 dB twist and very short bursts), open \
-         where it sets no limit (shown, not asserted).\n\n{table}",
+         where it sets no limit. The test asserts ours has no fewer correct and no more false \
+         signals than spandsp on every row, open ones included, except the *outside* \
+         rows.\n\n{table}\n{OUTSIDE_NOTE}\n",
         15 * REPEATS * 2
     );
     common::write_comparison_section("mf-r2-sweep", &body);

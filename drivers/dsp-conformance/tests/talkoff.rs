@@ -1,12 +1,15 @@
 //! Talk-off: minutes of speech (espeak-ng, English and Mandarin) and of synthesized music
-//! through our DTMF receiver and spandsp's. Every digit reported is false. Asserts ours
-//! reports no more than spandsp on each clip and in total; with `WRITE_COMPARISON=1`
+//! through our DTMF receiver and spandsp's, and through both MFC/R2 receivers (forward and
+//! backward). Every digit or signal reported is false. Asserts ours reports no more than
+//! spandsp on each clip and in total, for DTMF and for MF-R2; with `WRITE_COMPARISON=1`
 //! writes the counts to `COMPARISON.md`. Skips (with a note) when espeak-ng or sox is
 //! missing.
 
 mod common;
 
 use dsp::call_progress::CallProgressDetector;
+use dsp::mf_r2::{Direction, MfR2Detector};
+use dsp_conformance::spandsp_r2_mf::SpandspR2MfRx;
 use dsp::tone_plan::{TonePlan, TonePlanName};
 use common::{ours_detect, read_wav_i16, spandsp_detect, to_i16, Noise, RATE};
 use std::f64::consts::TAU;
@@ -259,6 +262,44 @@ struct Row {
     theirs: usize,
     /// Call-progress tones our receiver reported, over all three plans.
     progress: usize,
+    /// MFC/R2 signals reported on, forward and backward receivers together.
+    ours_mf: usize,
+    theirs_mf: usize,
+}
+
+/// MFC/R2 signals our receivers (both directions) report on over `audio`.
+fn ours_mf(clip: &str, audio: &[i16]) -> usize {
+    let mut count = 0;
+    for direction in [Direction::Forward, Direction::Backward] {
+        let mut detector = MfR2Detector::new(direction);
+        for frame in audio.chunks(160) {
+            detector.process(frame);
+            while let Some(event) = detector.poll() {
+                if event.on {
+                    println!("{clip}: ours MF-R2 {direction:?} {event:?}");
+                    count += 1;
+                }
+            }
+        }
+    }
+    count
+}
+
+/// MFC/R2 signals spandsp's receivers (both directions) report on over `audio`.
+fn spandsp_mf(audio: &[i16]) -> usize {
+    let mut count = 0;
+    for forward in [true, false] {
+        let mut rx = SpandspR2MfRx::new(forward);
+        for frame in audio.chunks(160) {
+            rx.process(frame);
+            for report in rx.take_reports() {
+                if report.signal.is_some() {
+                    count += 1;
+                }
+            }
+        }
+    }
+    count
 }
 
 fn progress_tones(audio: &[i16]) -> usize {
@@ -286,6 +327,8 @@ fn count(clip: &str, audio: &[i16]) -> Row {
         ours: ours.len(),
         theirs: theirs.len(),
         progress: progress_tones(audio),
+        ours_mf: ours_mf(clip, audio),
+        theirs_mf: spandsp_mf(audio),
     }
 }
 
@@ -308,35 +351,46 @@ fn talk_off_ours_reports_no_more_false_digits_than_spandsp() {
         println!("NOTE: espeak-ng or sox not installed: speech talk-off skipped (music only)");
     }
     let mut table = String::from(
-        "| clip | length | ours false digits | spandsp false digits | our call-progress tones (cn+etsi+na) |\n| --- | --- | --- | --- | --- |\n",
+        "| clip | length | ours false digits | spandsp false digits | our call-progress tones (cn+etsi+na) | ours false MF-R2 signals | spandsp false MF-R2 signals |\n| --- | --- | --- | --- | --- | --- | --- |\n",
     );
     let (mut ours_total, mut theirs_total, mut seconds) = (0, 0, 0.0);
     for row in &rows {
         table.push_str(&format!(
-            "| {} | {:.0} s | {} | {} | {} |\n",
-            row.clip, row.seconds, row.ours, row.theirs, row.progress
+            "| {} | {:.0} s | {} | {} | {} | {} | {} |\n",
+            row.clip, row.seconds, row.ours, row.theirs, row.progress, row.ours_mf, row.theirs_mf
         ));
         ours_total += row.ours;
         theirs_total += row.theirs;
         seconds += row.seconds;
     }
     let progress_total: usize = rows.iter().map(|row| row.progress).sum();
+    let ours_mf_total: usize = rows.iter().map(|row| row.ours_mf).sum();
+    let theirs_mf_total: usize = rows.iter().map(|row| row.theirs_mf).sum();
     table.push_str(&format!(
-        "| **total** | {seconds:.0} s | **{ours_total}** | **{theirs_total}** | **{progress_total}** |\n"
+        "| **total** | {seconds:.0} s | **{ours_total}** | **{theirs_total}** | **{progress_total}** | **{ours_mf_total}** | **{theirs_mf_total}** |\n"
     ));
     println!("{table}");
     let body = format!(
-        "## DTMF talk-off\n\n\
+        "## DTMF (and MF-R2) talk-off\n\n\
          Speech from espeak-ng (call-centre prompts, news, a voicemail, a dialogue; several \
          voices, speeds 130–220 wpm and pitches), resampled to 8 kHz by sox, peaks at −6 dBFS; \
          music synthesized in `tests/talkoff.rs` (equal temperament, A4 = 440 Hz), peaks at \
-         −6 dBFS. Every digit reported is false. The last column runs our call-progress \
+         −6 dBFS. Every digit reported is false. The fifth column runs our call-progress \
          receiver (China, ETSI and North American plans) over the same audio: every tone it \
-         reports is false too (asserted zero on speech).\n\n{table}"
+         reports is false too (asserted zero on speech). The last two columns run the MFC/R2 \
+         receivers (ours and spandsp's `r2_mf_rx`, forward and backward) over the same audio: \
+         every signal reported is false.\n\n{table}"
     );
     common::write_comparison_section("talk-off", &body);
     for row in &rows {
         assert!(row.ours <= row.theirs, "{}: ours {} > spandsp {}\n{table}", row.clip, row.ours, row.theirs);
+        assert!(
+            row.ours_mf <= row.theirs_mf,
+            "{}: MF-R2 ours {} > spandsp {}\n{table}",
+            row.clip,
+            row.ours_mf,
+            row.theirs_mf
+        );
         if row.clip.starts_with("speech") {
             assert_eq!(row.progress, 0, "{}: call-progress tones reported on speech", row.clip);
         }

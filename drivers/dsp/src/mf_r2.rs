@@ -23,8 +23,13 @@
 //! into the neighbouring frequency, 120 Hz away, about 31 dB down). A window votes for a
 //! signal when the two strongest bins
 //! - are each above the minimum level, within the allowed twist of each other,
-//! - stand ≥ 10 dB above every other bin (three-tone combinations are refused),
-//! - carry most of the window's power (speech and noise are refused),
+//! - stand ≥ 10 dB above every other bin once the mean of the four idle bins is taken
+//!   off (three-tone combinations are refused; a flat noise floor, which lifts all four
+//!   idle bins alike, is not mistaken for a third tone),
+//! - carry most of the window's power after the share a flat noise floor explains, as
+//!   estimated from the idle bins, is set aside (speech and music, whose other power
+//!   sits in peaks away from the idle bins, are refused; tones in white noise down to
+//!   0 dB SNR are not),
 //! - sit within ±25 Hz of nominal, measured from the bin's phase advance over one hop
 //!   (a single tone between two frequencies lights both bins and is refused here).
 //!
@@ -34,7 +39,7 @@
 //! two consecutive windows in which its two tones are no longer the strongest or have
 //! fallen 15 dB below its on level.
 
-use crate::level::{dbm0_for_sine_peak, sine_peak_for_dbm0};
+use crate::level::sine_peak_for_dbm0;
 use crate::oscillator::{to_i16, Oscillator};
 use core::f32::consts::TAU;
 use heapless::Deque;
@@ -224,13 +229,22 @@ impl Default for MfR2DetectorConfig {
 const WINDOW: usize = 160;
 const HOP: usize = 40;
 const VOTES_TO_REPORT: u32 = 3;
-const STABLE_LEVEL_DB: f32 = 2.0;
-const RELEASE_DROP_DB: f32 = 15.0;
+/// 2 dB as an amplitude ratio (10^(2/20)).
+const STABLE_LEVEL_RATIO: f32 = 1.258_925_4;
+/// 15 dB down as an amplitude ratio (10^(−15/20)).
+const RELEASE_DROP_RATIO: f32 = 0.177_827_94;
 const MISSES_TO_RELEASE: u32 = 2;
 /// From the start of the first window no longer holding the tone back to where the
 /// tone ended: a tone filling only the first third of a Hann window sits 15 dB down.
 const RELEASE_OFFSET: u64 = 53;
 const QUEUE_CAPACITY: usize = 16;
+/// White noise of mean square σ² gives each bin an apparent sine power A²/2 of
+/// σ²·3/N (Hann: Σw² = 3N/8, coherent gain N/2), so the whole band holds N/3 times
+/// what one idle bin shows.
+const WHITE_FLOOR_PER_BIN: f32 = WINDOW as f32 / 3.0;
+/// At most this share of a window's power is excused as flat noise (the four idle bins
+/// give a rough estimate; capped so a loud neighbour cannot excuse everything).
+const MAX_FLOOR_SHARE: f32 = 0.6;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Complex {
@@ -242,7 +256,7 @@ struct Complex {
 #[derive(Debug, Clone, Copy)]
 struct Vote {
     signal: u8,
-    /// Levels (dBm0) of the signal's tones f_i, f_j.
+    /// Amplitudes of the signal's tones f_i, f_j (compared as ratios: no logarithms).
     levels: [f32; 2],
 }
 
@@ -279,7 +293,7 @@ pub struct MfR2Detector {
     run_length: u32,
     run_start: u64,
     /// Signal currently reported on, with the amplitude its weaker tone must keep
-    /// (`RELEASE_DROP_DB` below its level when reported on).
+    /// (`RELEASE_DROP_RATIO` times its amplitude when reported on: 15 dB down).
     reported: Option<(u8, f32)>,
     misses: u32,
     first_miss_start: u64,
@@ -445,22 +459,40 @@ impl MfR2Detector {
         weighted_energy: f32,
     ) -> Option<Vote> {
         let config = &self.config;
-        let mut order = [0usize, 1, 2, 3, 4, 5];
-        order.sort_unstable_by(|&a, &b| amplitude[b].total_cmp(&amplitude[a]));
-        let (first, second, third) = (order[0], order[1], order[2]);
-        // Level, twist and third-tone tests on amplitude ratios (same limits as in dB).
+        // The three strongest bins, in one pass (no sort needed).
+        let (mut first, mut second, mut third) = (usize::MAX, usize::MAX, usize::MAX);
+        let louder = |k: usize, than: usize| than == usize::MAX || amplitude[k] > amplitude[than];
+        for k in 0..6 {
+            if louder(k, first) {
+                (first, second, third) = (k, first, second);
+            } else if louder(k, second) {
+                (second, third) = (k, second);
+            } else if louder(k, third) {
+                third = k;
+            }
+        }
+        // Level and twist tests on amplitude ratios (same limits as in dB).
         let (a1, a2, a3) = (amplitude[first], amplitude[second], amplitude[third]);
-        if a2 < self.min_amplitude
-            || a1 > a2 * self.max_twist_ratio
-            || a2 < a3 * self.min_margin_ratio
-        {
+        if a2 < self.min_amplitude || a1 > a2 * self.max_twist_ratio {
             return None;
         }
-        // Power share: the Hann-weighted mean square against the two sines' power.
+        // Third-tone test on powers, less the mean of the four idle bins: a flat noise
+        // floor lifts all four alike (and at low SNR its strongest bin alone would fail
+        // the margin), a third tone lifts one.
+        let all_power: f32 = amplitude.iter().map(|a| a * a).sum();
+        let idle_mean = (all_power - a1 * a1 - a2 * a2).max(0.0) / 4.0;
+        if a2 * a2 < (a3 * a3 - idle_mean) * self.min_margin_ratio * self.min_margin_ratio {
+            return None;
+        }
+        // Power share: the Hann-weighted mean square against the two sines' power, after
+        // taking out what a flat (white) noise floor accounts for. The four idle bins
+        // measure that floor; line noise is broadband, so at low SNR it alone would sink
+        // the share, while speech and music put their other power in peaks well away
+        // from the idle bins, which the floor estimate does not excuse.
         let mean_square = weighted_energy / self.weight_square_sum;
-        let tone_power =
-            (amplitude[first] * amplitude[first] + amplitude[second] * amplitude[second]) / 2.0;
-        if tone_power < config.min_tone_power_share * mean_square {
+        let tone_power = (a1 * a1 + a2 * a2) / 2.0;
+        let flat_floor = (WHITE_FLOOR_PER_BIN * idle_mean / 2.0).min(MAX_FLOOR_SHARE * mean_square);
+        if tone_power < config.min_tone_power_share * (mean_square - flat_floor) {
             return None;
         }
         let previous = self.previous_bins.as_ref()?;
@@ -480,10 +512,7 @@ impl MfR2Detector {
         let (i, j) = SIGNAL_TONES[usize::from(signal - 1)];
         Some(Vote {
             signal,
-            levels: [
-                dbm0_for_sine_peak(amplitude[i]),
-                dbm0_for_sine_peak(amplitude[j]),
-            ],
+            levels: [amplitude[i], amplitude[j]],
         })
     }
 
@@ -544,7 +573,7 @@ impl MfR2Detector {
                         });
                     }
                     let reference = self.run_levels[0].min(self.run_levels[1]);
-                    self.reported = Some((signal, sine_peak_for_dbm0(reference - RELEASE_DROP_DB)));
+                    self.reported = Some((signal, reference * RELEASE_DROP_RATIO));
                     self.misses = 0;
                     self.push_event(MfSignal {
                         digit: signal,
@@ -570,7 +599,10 @@ fn holds(signal: u8, release_amplitude: f32, amplitude: &[f32; 6]) -> bool {
 }
 
 fn levels_agree(a: [f32; 2], b: [f32; 2]) -> bool {
-    (a[0] - b[0]).abs() <= STABLE_LEVEL_DB && (a[1] - b[1]).abs() <= STABLE_LEVEL_DB
+    // Within 2 dB of each other, as an amplitude ratio either way.
+    a.iter()
+        .zip(&b)
+        .all(|(&x, &y)| x <= STABLE_LEVEL_RATIO * y && y <= STABLE_LEVEL_RATIO * x)
 }
 
 /// Dot product over one window with eight independent partial sums, so the compiler

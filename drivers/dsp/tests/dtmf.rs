@@ -62,7 +62,7 @@ fn with_guard(mut tone: Vec<i16>) -> Vec<i16> {
 #[test]
 fn every_digit_is_detected_once_at_several_levels() {
     for digit in DIGITS {
-        for level in [0.0f32, -6.0, -13.0, -20.0, -26.0] {
+        for level in [0.0f32, -6.0, -13.0, -20.0, -26.0, -35.0, -40.0] {
             let audio = with_guard(digit_tone(digit, 0.0, (level, level), 60));
             assert_eq!(
                 detect(&audio),
@@ -75,7 +75,11 @@ fn every_digit_is_detected_once_at_several_levels() {
 
 #[test]
 fn very_weak_digits_are_ignored() {
-    let audio = with_guard(digit_tone('5', 0.0, (-40.0, -40.0), 100));
+    // The floor is -44 dBm0 per tone (spandsp still hears -40): -47 is below it.
+    let audio = with_guard(digit_tone('5', 0.0, (-47.0, -47.0), 100));
+    assert_eq!(detect(&audio), "");
+    // One tone above the floor and the other below it is not a digit either.
+    let audio = with_guard(digit_tone('5', 0.0, (-40.0, -47.0), 100));
     assert_eq!(detect(&audio), "");
 }
 

@@ -494,3 +494,57 @@ fn compelled_sequence_with_random_chunks_round_trips() {
     }
     assert_eq!(received, sent);
 }
+
+#[test]
+fn signals_survive_white_noise_down_to_0_db_snr_and_noise_alone_stays_silent() {
+    // -20 dBm0 per tone against white noise as strong as both tones together: the idle
+    // bins excuse the flat floor in the power-share and third-tone tests.
+    let tone_power = 2.0 * f64::from(sine_peak_for_dbm0(-20.0)).powi(2) / 2.0;
+    for direction in DIRECTIONS {
+        let mut noise = Noise::new(11);
+        for signal in 1..=15u8 {
+            let tone = signal_tones(direction, signal, 0.0, (-20.0, -20.0), 100 * MS);
+            let (mut audio, start) = framed(&tone);
+            add_noise(&mut audio, tone_power, &mut noise);
+            let events = detect(direction, &audio);
+            // Onset timing is looser in this much noise: check what was heard, not when.
+            let ons: Vec<u8> = events.iter().filter(|e| e.on).map(|e| e.digit).collect();
+            assert_eq!(ons, [signal], "{direction:?} {signal}: {events:?}");
+            let first = events.first().map_or(0, |e| e.at_sample as usize);
+            assert!(
+                first + 40 * MS >= start && first <= start + 40 * MS,
+                "{direction:?} {signal}: {events:?}"
+            );
+        }
+        // The same noise alone, at several levels, never makes a signal.
+        for level in [-40.0f32, -25.0, -10.0] {
+            let mut audio = silence(3 * 8000);
+            add_noise(
+                &mut audio,
+                f64::from(sine_peak_for_dbm0(level)).powi(2) / 2.0,
+                &mut noise,
+            );
+            assert!(
+                detect(direction, &audio).is_empty(),
+                "{direction:?} noise at {level} dBm0"
+            );
+        }
+    }
+}
+
+#[test]
+fn single_tones_anywhere_in_the_band_are_refused() {
+    // 10 Hz steps through both groups, between the MF frequencies included.
+    for direction in DIRECTIONS {
+        let mut freq = 450.0;
+        while freq <= 2100.0 {
+            let tone = tones(&[(freq, -10.0)], 200 * MS);
+            let (audio, _) = framed(&tone);
+            assert!(
+                detect(direction, &audio).is_empty(),
+                "{direction:?}: {freq} Hz"
+            );
+            freq += 10.0;
+        }
+    }
+}

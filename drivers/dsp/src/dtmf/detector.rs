@@ -17,7 +17,6 @@
 //! digit and dropouts up to 10 ms do not split it.
 
 use super::{digit_at, COLUMN_FREQS_HZ, ROW_FREQS_HZ};
-use crate::level::dbm0_for_sine_peak;
 use core::f32::consts::{PI, TAU};
 use heapless::Deque;
 use line_boundary::SAMPLE_RATE_HZ;
@@ -51,10 +50,12 @@ pub struct DtmfDetectorConfig {
 
 impl Default for DtmfDetectorConfig {
     /// Q.24 targets (accept 4 dB normal / 8 dB reverse twist, ±1.5 % deviation, reject
-    /// ±3.5 %, work down to −26 dBm0) with about 1 dB / 1 % of margin on each limit.
+    /// ±3.5 %) with about 1 dB / 1 % of margin on each limit. The level floor goes far
+    /// below Q.24's −26 dBm0: long or lossy loops deliver −35…−40 dBm0 and spandsp hears
+    /// those; the stand-out, power-share and phase tests, not the level, keep speech out.
     fn default() -> Self {
         DtmfDetectorConfig {
-            min_level_dbm0: -32.0,
+            min_level_dbm0: -44.0,
             max_high_group_excess_db: 5.0,
             max_low_group_excess_db: 9.0,
             max_frequency_deviation: 0.025,
@@ -88,7 +89,6 @@ pub struct DtmfDetector {
     kernels_im: [[f32; WINDOW]; BINS],
     /// Squared Hann weights, for the windowed energy.
     window_squares: [f32; WINDOW],
-    weight_sum: f32,
     weight_square_sum: f32,
     /// Expected phase advance of each bin over one hop at its nominal frequency.
     nominal_advance: [f32; BINS],
@@ -100,6 +100,14 @@ pub struct DtmfDetector {
     /// Mean power (Hann-weighted) below which no tone can reach the minimum level, so
     /// the DFT is skipped.
     quiet_power: f32,
+    /// The acceptance limits as bounds on squared bin magnitudes |X|², so a window is
+    /// classified without square roots or logarithms: the weakest accepted tone…
+    min_bin_power: f32,
+    /// …the largest column/row and row/column power ratios (twist)…
+    max_high_over_low: f32,
+    max_low_over_high: f32,
+    /// …and |X|² → sine power (A²/2) of the tone in that bin.
+    bin_power_to_tone_power: f32,
     vote: Option<char>,
     vote_run: u32,
     vote_run_start: u64,
@@ -141,6 +149,22 @@ fn dot(a: &[f32], b: &[f32; WINDOW]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
+/// Whether the group's strongest bin stands clear of the others in its group: speech and
+/// music spread energy over neighbouring DTMF frequencies, a DTMF tone does not. Next-door
+/// row bins (about one Hann bin apart) see a real tone's main lobe, so they need only sit a
+/// little lower. Compares squared magnitudes, hence the squared ratios.
+fn stands_out(peak: usize, group: core::ops::Range<usize>, powers: &[f32; BINS]) -> bool {
+    group.filter(|&bin| bin != peak).all(|bin| {
+        let next_door_row = peak < 4 && bin.abs_diff(peak) == 1;
+        let ratio = if next_door_row {
+            NEXT_DOOR_ROW_RATIO
+        } else {
+            OTHER_BIN_RATIO
+        };
+        powers[bin] <= ratio * ratio * powers[peak]
+    })
+}
+
 impl DtmfDetector {
     pub fn new(config: DtmfDetectorConfig) -> Self {
         let rate = SAMPLE_RATE_HZ as f32;
@@ -164,11 +188,18 @@ impl DtmfDetector {
         for (square, weight) in window_squares.iter_mut().zip(window_weights.iter()) {
             *square = weight * weight;
         }
+        let weight_sum: f32 = window_weights.iter().sum();
+        // A sine of peak A at a bin's frequency gives |X| = A·Σw/2.
+        let min_bin_magnitude =
+            crate::level::sine_peak_for_dbm0(config.min_level_dbm0) * weight_sum / 2.0;
         DtmfDetector {
             config,
+            min_bin_power: min_bin_magnitude * min_bin_magnitude,
+            max_high_over_low: 10f32.powf(config.max_high_group_excess_db / 10.0),
+            max_low_over_high: 10f32.powf(config.max_low_group_excess_db / 10.0),
+            bin_power_to_tone_power: 2.0 / (weight_sum * weight_sum),
             kernels_re,
             kernels_im,
-            weight_sum: window_weights.iter().sum(),
             weight_square_sum: window_weights.iter().map(|w| w * w).sum(),
             window_squares,
             nominal_advance,
@@ -222,41 +253,68 @@ impl DtmfDetector {
             return;
         }
         let mut bins = [Complex::default(); BINS];
-        for (bin, out) in bins.iter_mut().enumerate() {
-            out.re = dot(current, &self.kernels_re[bin]);
-            out.im = dot(current, &self.kernels_im[bin]);
+        let mut powers = [0.0f32; BINS];
+        // Row bins first: on a quiet line or in speech pauses the strongest row is usually
+        // below the floor, and then the column bins are never needed.
+        if !self.compute_bins(0..4, &mut bins, &mut powers) {
+            self.count_vote(None);
+            return;
         }
-        let vote = self.classify(&bins, mean_power);
+        let vote = if self.compute_bins(4..8, &mut bins, &mut powers) {
+            self.classify(&bins, &powers, mean_power)
+        } else {
+            None
+        };
         self.count_vote(vote);
     }
 
-    /// The digit this window votes for, if any.
-    fn classify(&self, bins: &[Complex; BINS], mean_power: f32) -> Option<char> {
-        let amplitude = |bin: usize| 2.0 * bins[bin].re.hypot(bins[bin].im) / self.weight_sum;
+    /// Fills `bins`/`powers` for `group`; whether its strongest bin reaches the floor.
+    fn compute_bins(
+        &self,
+        group: core::ops::Range<usize>,
+        bins: &mut [Complex; BINS],
+        powers: &mut [f32; BINS],
+    ) -> bool {
+        let current = &self.buffer[HOP..];
+        let mut strongest = 0.0f32;
+        for bin in group {
+            let re = dot(current, &self.kernels_re[bin]);
+            let im = dot(current, &self.kernels_im[bin]);
+            bins[bin] = Complex { re, im };
+            powers[bin] = re * re + im * im;
+            strongest = strongest.max(powers[bin]);
+        }
+        strongest >= self.min_bin_power
+    }
+
+    /// The digit this window votes for, if any. `powers` holds |X|² of every bin; all
+    /// the tests compare squared magnitudes against limits squared at construction.
+    fn classify(
+        &self,
+        bins: &[Complex; BINS],
+        powers: &[f32; BINS],
+        mean_power: f32,
+    ) -> Option<char> {
         let strongest = |range: core::ops::Range<usize>| {
             range
-                .max_by(|&a, &b| amplitude(a).total_cmp(&amplitude(b)))
+                .max_by(|&a, &b| powers[a].total_cmp(&powers[b]))
                 .unwrap_or(0)
         };
         let row = strongest(0..4);
         let column = strongest(4..8);
-        let (row_amplitude, column_amplitude) = (amplitude(row), amplitude(column));
-        if dbm0_for_sine_peak(row_amplitude) < self.config.min_level_dbm0
-            || dbm0_for_sine_peak(column_amplitude) < self.config.min_level_dbm0
+        let (row_power, column_power) = (powers[row], powers[column]);
+        if row_power < self.min_bin_power || column_power < self.min_bin_power {
+            return None;
+        }
+        if column_power > self.max_high_over_low * row_power
+            || row_power > self.max_low_over_high * column_power
         {
             return None;
         }
-        let high_over_low_db = 20.0 * (column_amplitude / row_amplitude).log10();
-        if high_over_low_db > self.config.max_high_group_excess_db
-            || -high_over_low_db > self.config.max_low_group_excess_db
-        {
+        if !stands_out(row, 0..4, powers) || !stands_out(column, 4..8, powers) {
             return None;
         }
-        if !self.stands_out(row, 0..4, &amplitude) || !self.stands_out(column, 4..8, &amplitude) {
-            return None;
-        }
-        let tone_power =
-            (row_amplitude * row_amplitude + column_amplitude * column_amplitude) / 2.0;
+        let tone_power = (row_power + column_power) * self.bin_power_to_tone_power;
         if tone_power < self.config.min_tone_power_share * mean_power {
             return None;
         }
@@ -270,28 +328,6 @@ impl DtmfDetector {
             }
         }
         Some(digit_at(row, column - 4))
-    }
-
-    /// Whether the group's strongest bin stands clear of the others in its group: speech
-    /// and music spread energy over neighbouring DTMF frequencies, a DTMF tone does not.
-    /// Next-door row bins (about one Hann bin apart) see a real tone's main lobe, so they
-    /// need only sit a little lower.
-    fn stands_out(
-        &self,
-        peak: usize,
-        group: core::ops::Range<usize>,
-        amplitude: &impl Fn(usize) -> f32,
-    ) -> bool {
-        let peak_amplitude = amplitude(peak);
-        group.filter(|&bin| bin != peak).all(|bin| {
-            let next_door_row = peak < 4 && bin.abs_diff(peak) == 1;
-            let ratio = if next_door_row {
-                NEXT_DOOR_ROW_RATIO
-            } else {
-                OTHER_BIN_RATIO
-            };
-            amplitude(bin) <= ratio * peak_amplitude
-        })
     }
 
     /// One bin of the previous window, computed only when a vote needs it.
