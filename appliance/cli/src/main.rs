@@ -77,10 +77,10 @@ fn check_config(dir: &std::path::Path) -> ExitCode {
     match box_config::Config::load(dir) {
         Ok(config) => {
             println!(
-                "{}: configuration is valid ({} spans, {} ports)",
+                "{}: configuration is valid ({}, {})",
                 dir.display(),
-                config.spans.len(),
-                config.ports.len()
+                counted(config.spans.len(), "span"),
+                counted(config.ports.len(), "port")
             );
             ExitCode::SUCCESS
         }
@@ -100,4 +100,13 @@ fn run(config: PathBuf, data: PathBuf) -> anyhow::Result<()> {
     let running = start_box(BoxOptions::new(config, data)).context("box did not start")?;
     println!("status: http://{}/api/status", running.web_address());
     running.wait_for(&signals)
+}
+
+/// `1 span`, `3 spans`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -44,3 +44,11 @@ fn run_refuses_a_broken_config_before_touching_anything() {
     assert!(errors.contains("has 10 error(s)"), "{errors}");
     assert!(!data.path().join("data").exists(), "no database created for a refused config");
 }
+
+#[test]
+fn the_demo_config_with_its_pri_span_is_valid() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_appliance")).arg("check-config").arg(&dir).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("configuration is valid (1 span, 6 ports)"));
+}
