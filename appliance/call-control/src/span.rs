@@ -9,8 +9,8 @@ use crate::pcap_tap::DChannelCapture;
 use crate::switchboard::{SpanState, Switchboard};
 use actix::prelude::*;
 use isdn::pri::PriStack;
-use isdn::q931::{CallHandle, OutgoingCall};
-use line_boundary::{Cause, LineCommand, LineEvent};
+use isdn::q931::{CallHandle, CallState, OutgoingCall};
+use line_boundary::{CallerCategory, Cause, LineCommand, LineEvent, PhoneNumber};
 use media_engine::{CommandSender, EngineCommand, EngineEvent, WorkToken};
 use soft_hardware::LineConditions;
 use std::collections::BTreeMap;
@@ -42,6 +42,30 @@ pub struct SetBChannels(pub BTreeMap<u8, Addr<BChannelActor>>);
 #[rtype(result = "Result<(), String>")]
 pub struct CaptureDChannel(pub Option<PathBuf>);
 
+/// How long the box waits for the next digit of an overlap-received number before it
+/// routes on what it has (as an analog extension's inter-digit timeout).
+pub const OVERLAP_DIGIT_TIMEOUT_MS: u64 = 4_000;
+
+/// Which overlap-received numbers are complete: those an inbound route names exactly.
+#[derive(Debug, Clone, Default)]
+pub struct OverlapNumbers(pub Vec<String>);
+
+impl OverlapNumbers {
+    fn is_complete(&self, digits: &str) -> bool {
+        self.0.iter().any(|n| n == digits)
+    }
+}
+
+/// An incoming call still receiving its number in overlap: offered once it is complete.
+struct PendingOffer {
+    timeslot: u8,
+    calling: Option<PhoneNumber>,
+    called: String,
+    category: CallerCategory,
+    name: Option<String>,
+    deadline_ms: u64,
+}
+
 pub struct SpanActor {
     pub device: u16,
     pub switchboard: Addr<Switchboard>,
@@ -58,10 +82,18 @@ pub struct SpanActor {
     capture: Option<DChannelCapture>,
     /// The alarms last logged, so each change is logged once.
     logged_alarms: Vec<&'static str>,
+    overlap_numbers: OverlapNumbers,
+    pending: BTreeMap<CallHandle, PendingOffer>,
 }
 
 impl SpanActor {
-    pub fn new(device: u16, switchboard: Addr<Switchboard>, engine: CommandSender, pri: Option<PriStack>) -> SpanActor {
+    pub fn new(
+        device: u16,
+        switchboard: Addr<Switchboard>,
+        engine: CommandSender,
+        pri: Option<PriStack>,
+        overlap_numbers: OverlapNumbers,
+    ) -> SpanActor {
         SpanActor {
             device,
             switchboard,
@@ -77,6 +109,8 @@ impl SpanActor {
             capture: None,
             // A span starts without its far end: LOS until it connects, not worth a warning.
             logged_alarms: vec!["los"],
+            overlap_numbers,
+            pending: BTreeMap::new(),
         }
     }
 
@@ -145,6 +179,12 @@ impl SpanActor {
                     pri.handle_timeout(at_ms);
                 }
                 self.drain(&stamp);
+                let due: Vec<CallHandle> =
+                    self.pending.iter().filter(|(_, p)| p.deadline_ms <= at_ms).map(|(h, _)| *h).collect();
+                for handle in due {
+                    self.offer(handle, &stamp);
+                }
+                self.request_wake();
                 return;
             }
             _ => return,
@@ -219,7 +259,6 @@ impl SpanActor {
         while let Some(event) = pri.poll_event() {
             events.push(event);
         }
-        let next_wake = pri.poll_timeout();
         let link_up = pri.is_link_up();
         for frame in frames {
             self.capture_frame(true, &frame);
@@ -230,14 +269,78 @@ impl SpanActor {
         for (handle, channel, event) in events {
             self.deliver(handle, channel, event, stamp);
         }
-        if next_wake != self.wake_at {
-            self.wake_at = next_wake;
-            let _ = self.engine.send(EngineCommand::WakeDeviceAt { device: self.device, at_ms: next_wake });
+        // Sending complete arrived (the stack left overlap receiving): the number is whole.
+        let whole: Vec<CallHandle> = self
+            .pending
+            .keys()
+            .copied()
+            .filter(|h| self.pri.as_ref().and_then(|p| p.q931().call_state(*h)) != Some(CallState::OverlapReceiving))
+            .collect();
+        for handle in whole {
+            self.offer(handle, stamp);
         }
+        self.request_wake();
         if link_up != self.link_up {
             self.link_up = link_up;
             tracing::info!(span = self.device, link_up, "D-channel data link changed");
             self.report_state(stamp);
+        }
+    }
+
+    /// Asks the engine for a wake-up at the earliest protocol timer or digit deadline.
+    fn request_wake(&mut self) {
+        let protocol = self.pri.as_ref().and_then(PriStack::poll_timeout);
+        let digits = self.pending.values().map(|p| p.deadline_ms).min();
+        let next_wake = match (protocol, digits) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if next_wake != self.wake_at {
+            self.wake_at = next_wake;
+            let _ = self.engine.send(EngineCommand::WakeDeviceAt { device: self.device, at_ms: next_wake });
+        }
+    }
+
+    /// Offers a call whose overlap-received number is now complete (or timed out).
+    fn offer(&mut self, handle: CallHandle, stamp: &Stamp) {
+        let Some(pending) = self.pending.remove(&handle) else { return };
+        tracing::info!(span = self.device, %handle, called = %pending.called, "overlap-received number complete");
+        let event = LineEvent::IncomingCall {
+            calling: pending.calling,
+            called: PhoneNumber::parse(&pending.called).ok(),
+            category: pending.category,
+            name: pending.name,
+        };
+        self.tell_bchannel(pending.timeslot, event, stamp);
+    }
+
+    /// Holds back a call whose number arrives in overlap; true if it was held.
+    fn hold_overlap(&mut self, handle: CallHandle, timeslot: u8, event: &LineEvent, at_ms: u64) -> bool {
+        let receiving = self.pri.as_ref().and_then(|p| p.q931().call_state(handle)) == Some(CallState::OverlapReceiving);
+        match event {
+            LineEvent::IncomingCall { calling, called, category, name } if receiving => {
+                let called = called.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default();
+                if self.overlap_numbers.is_complete(&called) {
+                    return false;
+                }
+                let deadline_ms = at_ms + OVERLAP_DIGIT_TIMEOUT_MS;
+                let offer = PendingOffer { timeslot, calling: calling.clone(), called, category: *category, name: name.clone(), deadline_ms };
+                self.pending.insert(handle, offer);
+                true
+            }
+            LineEvent::Digit { digit } => match self.pending.get_mut(&handle) {
+                Some(pending) => {
+                    pending.called.push(*digit);
+                    pending.deadline_ms = at_ms + OVERLAP_DIGIT_TIMEOUT_MS;
+                    true
+                }
+                None => false,
+            },
+            LineEvent::Hangup { .. } => {
+                // Cleared while dialling: never offered, nothing else to tell.
+                self.pending.remove(&handle).is_some()
+            }
+            _ => false,
         }
     }
 
@@ -257,20 +360,23 @@ impl SpanActor {
                 return;
             }
         };
-        match &event {
-            LineEvent::IncomingCall { .. } => {
-                self.calls.insert(handle, timeslot);
-                self.timeslots.insert(timeslot, handle);
-            }
-            LineEvent::Hangup { .. } => {
-                self.calls.remove(&handle);
-                if self.timeslots.get(&timeslot) == Some(&handle) {
-                    self.timeslots.remove(&timeslot);
-                }
-            }
-            _ => {}
+        if let LineEvent::IncomingCall { .. } = &event {
+            self.calls.insert(handle, timeslot);
+            self.timeslots.insert(timeslot, handle);
         }
-        self.tell_bchannel(timeslot, event, stamp);
+        let held = self.hold_overlap(handle, timeslot, &event, stamp.at_ms);
+        if let LineEvent::Hangup { .. } = &event {
+            self.calls.remove(&handle);
+            if self.timeslots.get(&timeslot) == Some(&handle) {
+                self.timeslots.remove(&timeslot);
+            }
+        }
+        if !held {
+            self.tell_bchannel(timeslot, event, stamp);
+        } else if self.pending.get(&handle).is_some_and(|p| self.overlap_numbers.is_complete(&p.called)) {
+            // The digits so far make a routed number: no need to wait for more.
+            self.offer(handle, stamp);
+        }
     }
 
     fn capture_frame(&mut self, sent: bool, frame: &[u8]) {

@@ -8,7 +8,7 @@ use crate::containment::ActorFailed;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::bchannel::BChannelActor;
 use crate::plan::{PortPlan, SpanPlan, StackConfig, SwitchboardPlan, ECHO_DESTINATION};
-use crate::span::{CaptureDChannel, SetBChannels, SpanActor};
+use crate::span::{CaptureDChannel, OverlapNumbers, SetBChannels, SpanActor};
 use crate::port::{AnalogStack, DialPlan, PortActor};
 use crate::router::{EventRouter, SetRoute, SetSpanRoute};
 use crate::status::{BoxStatus, CallView, PortView, SpanView, Totals};
@@ -183,7 +183,16 @@ impl Switchboard {
         let stack = plan.pri.as_ref().map(|pri| {
             isdn::pri::PriStack::new(pri.role, pri.config.clone(), isdn::q921::Timers::default())
         });
-        let span = SpanActor::new(plan.device, me.clone(), self.engine.clone(), stack).start();
+        // Numbers an inbound route names for this span: an overlap-received number that
+        // reaches one of them is complete.
+        let numbers = self
+            .plan
+            .inbound
+            .iter()
+            .filter(|route| route.lines.contains(&plan.device))
+            .filter_map(|route| route.called.clone())
+            .collect();
+        let span = SpanActor::new(plan.device, me.clone(), self.engine.clone(), stack, OverlapNumbers(numbers)).start();
         self.router.do_send(SetSpanRoute { device: plan.device, to: span.clone() });
         let mut bchannels = BTreeMap::new();
         for bchannel in &plan.bchannels {

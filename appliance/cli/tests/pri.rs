@@ -160,3 +160,67 @@ fn a_pri_call_without_a_route_is_refused_unanswered_with_its_cause() {
     assert_eq!(cdrs[0]["cause"], 1, "{cdrs}");
     running.stop();
 }
+
+/// A box whose span receives in overlap; only calls to 100 have a route.
+fn overlap_box(work: &Path) -> RunningBox {
+    let config = work.join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
+    std::fs::copy(source.join("system.toml"), config.join("system.toml")).unwrap();
+    let lines = std::fs::read_to_string(source.join("lines.toml")).unwrap();
+    let lines = lines.replace("channels = \"1-15,17-31\"", "channels = \"1-15,17-31\"\noverlap = true");
+    assert!(lines.contains("overlap = true"));
+    std::fs::write(config.join("lines.toml"), lines).unwrap();
+    std::fs::write(config.join("routes.toml"), "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n").unwrap();
+    let mut options = BoxOptions::new(config, work.join("data"));
+    options.device_dir = Some(work.join("devices"));
+    start_box(options).unwrap()
+}
+
+/// Places one call to 100 with only its first digit in the SETUP; returns (answered,
+/// cause, line time from placing to answer or release).
+fn overlap_call(sending_complete: bool) -> (bool, Option<u8>, u64) {
+    overlap_call_to("100", sending_complete)
+}
+
+fn overlap_call_to(number: &str, sending_complete: bool) -> (bool, Option<u8>, u64) {
+    let work = tempfile::tempdir().unwrap();
+    let mut running = overlap_box(work.path());
+    let mut rig = Rig::connect(running.device_dir(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep).unwrap();
+    assert!(step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.link_up())), "link up");
+    let placed_at = rig.now_ms();
+    let carrier = rig.carrier_mut("span1").unwrap();
+    carrier.set_overlap_sending(Some(far_end::OverlapSending { digits_in_setup: 1, sending_complete }));
+    carrier.place_calls(placed_at, 1, Some("0201234"), number).unwrap();
+    let settled = |r: &Rig| r.carrier("span1").and_then(|c| c.call(1)).is_some_and(|c| c.is_answered() || c.cleared);
+    assert!(step_until(&mut rig, 10_000, settled), "call settled: {}", rig.state_summary());
+    let call = rig.carrier("span1").unwrap().call(1).unwrap();
+    let at = call.answered_at_ms.or(call.released_at_ms).unwrap_or(0);
+    let outcome = (call.is_answered(), call.cause, at - placed_at);
+    running.stop();
+    outcome
+}
+
+#[test]
+fn overlap_received_digits_complete_the_number_before_routing() {
+    // "1" alone has no route: a box routing on the SETUP's digits would refuse the call.
+    let (answered, cause, ms) = overlap_call(true);
+    assert!(answered, "the call to 1+00 reached the echo test (cause {cause:?})");
+    assert!(ms < 1000, "routed as soon as Sending complete came, not after a timeout: {ms} ms");
+}
+
+#[test]
+fn overlap_received_number_without_sending_complete_is_routed_when_it_matches_a_route() {
+    let (answered, cause, ms) = overlap_call(false);
+    assert!(answered, "the digits 1+00 name a route: answered (cause {cause:?})");
+    assert!(ms < 1000, "no need to wait for the digit timeout once the number matches: {ms} ms");
+}
+
+#[test]
+fn an_overlap_number_that_matches_no_route_is_decided_after_the_digit_timeout() {
+    let (answered, cause, ms) = overlap_call_to("555", false);
+    assert!(!answered);
+    assert_eq!(cause, Some(1), "unallocated number");
+    let timeout = call_control::span::OVERLAP_DIGIT_TIMEOUT_MS;
+    assert!((timeout..timeout + 1000).contains(&ms), "refused once no digit came for {timeout} ms: {ms} ms");
+}

@@ -159,9 +159,20 @@ enum Command {
     HangUp(usize, u8),
 }
 
+/// Overlap sending for the calls the carrier places (DDI digits after the SETUP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverlapSending {
+    /// How many leading digits of the called number go in the SETUP (no Sending
+    /// complete); the rest follow in one INFORMATION once the box sends SETUP ACKNOWLEDGE.
+    pub digits_in_setup: usize,
+    /// The INFORMATION carries Sending complete; else the box must decide by timeout.
+    pub sending_complete: bool,
+}
+
 /// The carrier simulator on a soft E1. See the module docs.
 pub struct Carrier {
     d: DChannel,
+    overlap: Option<OverlapSending>,
     calls: Vec<SpanCall>,
     commands: VecDeque<Command>,
     alarm: Option<CarrierAlarm>,
@@ -181,6 +192,7 @@ impl Carrier {
     pub fn new() -> Carrier {
         Carrier {
             d: DChannel::new(Role::Network),
+            overlap: None,
             calls: Vec::new(),
             commands: VecDeque::new(),
             alarm: None,
@@ -236,6 +248,12 @@ impl Carrier {
     }
 
     // ---- what it does -----------------------------------------------------------------
+
+    /// Calls placed from now on send their called number en bloc (`None`, the default)
+    /// or in overlap.
+    pub fn set_overlap_sending(&mut self, overlap: Option<OverlapSending>) {
+        self.overlap = overlap;
+    }
 
     /// Places `count` simultaneous calls from `from` to `to`; returns their numbers.
     /// SETUPs go out from the next block on, paced so the D-channel never overflows.
@@ -337,6 +355,28 @@ impl Carrier {
         }
     }
 
+    /// SETUP with the first digits and no Sending complete; the rest are handed to the
+    /// stack at once, which holds them until the box's SETUP ACKNOWLEDGE.
+    fn place_overlap(
+        &mut self,
+        now_ms: u64,
+        calling: Option<PhoneNumber>,
+        called: &PhoneNumber,
+        overlap: OverlapSending,
+    ) -> Result<CallHandle, isdn::q931::Q931Error> {
+        let digits = called.as_str();
+        let split = overlap.digits_in_setup.clamp(1, digits.len());
+        let (first, rest) = digits.split_at(split);
+        let first = PhoneNumber::parse(first).map_err(|_| isdn::q931::Q931Error::InvalidDigits(first.to_owned()))?;
+        let out = isdn::q931::OutgoingCall { calling, called: Some(first), channel: None, sending_complete: false };
+        let q931 = self.d.stack_mut().q931_mut();
+        let handle = q931.call_out(now_ms, out)?;
+        if !rest.is_empty() || overlap.sending_complete {
+            q931.information(now_ms, handle, rest, overlap.sending_complete)?;
+        }
+        Ok(handle)
+    }
+
     fn update_layer1(&mut self, now_ms: u64) {
         let up = self.alarm.is_none() && !self.rx_alarm;
         self.d.set_layer1(now_ms, up);
@@ -363,11 +403,12 @@ impl Carrier {
                 // Checked in `place_calls`; a failure here is reported as the call's cause.
                 let calling = call.calling.as_deref().and_then(|n| PhoneNumber::parse(n).ok());
                 let called = call.called.as_deref().and_then(|n| PhoneNumber::parse(n).ok());
-                let result = match called {
-                    Some(called) => {
+                let result = match (called, self.overlap) {
+                    (Some(called), None) => {
                         self.d.stack_mut().q931_mut().handle_command(now_ms, None, LineCommand::CallOut { calling, called })
                     }
-                    None => Err(isdn::q931::Q931Error::InvalidDigits(call.called.clone().unwrap_or_default())),
+                    (Some(called), Some(overlap)) => self.place_overlap(now_ms, calling, &called, overlap),
+                    (None, _) => Err(isdn::q931::Q931Error::InvalidDigits(call.called.clone().unwrap_or_default())),
                 };
                 let channel = result.as_ref().ok().and_then(|&h| self.d.stack().q931().call_channel(h));
                 let call = &mut self.calls[index];

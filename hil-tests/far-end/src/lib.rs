@@ -33,8 +33,8 @@ pub use audio::{
     SILENCE_DBM0,
 };
 pub use carrier::{
-    CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, ReleasedBy, SpanCall, D_CHANNEL, E1_TIMESLOTS,
-    LAPD_BACKLOG_LIMIT,
+    CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, OverlapSending, ReleasedBy, SpanCall, D_CHANNEL,
+    E1_TIMESLOTS, LAPD_BACKLOG_LIMIT,
 };
 pub use phone::{DecodedCallerId, Phone, PhoneError, FLASH_MS};
 pub use rig::{AnyDevice, FarEndDevice, Rig, RigError, DEFAULT_RECV_TIMEOUT};
