@@ -95,7 +95,7 @@ impl SwitchboardPlan {
         self.inbound
             .iter()
             .find(|route| {
-                route.lines.contains(&line) && route.called.as_deref().map_or(true, |want| Some(want) == called)
+                route.lines.contains(&line) && route.called.as_deref().is_none_or(|want| Some(want) == called)
             })
             .map(|route| route.destination.as_str())
     }

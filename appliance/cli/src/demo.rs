@@ -209,7 +209,7 @@ fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[St
             println!("[{:>5.1} s] {} ({}) answers", now as f64 / 1000.0, extension.name, extension.number);
             extension.hang_up_at_ms = Some(now + dice.between(5_000, 20_000));
             extension.answer_after_rings = 1 + (dice.next() % 3) as u32;
-        } else if !phone.ringing() && dice.next() % 6_000 == 0 {
+        } else if !phone.ringing() && dice.next().is_multiple_of(6_000) {
             // Now and then an agent calls a colleague.
             let others: Vec<&String> = numbers.iter().filter(|n| **n != extension.number).collect();
             if let Some(target) = others.get((dice.next() as usize) % others.len().max(1)) {
@@ -245,7 +245,7 @@ fn drive_carrier(rig: &mut Rig, driver: &mut CarrierDriver, now: u64, interval_m
     if now >= driver.next_burst_ms {
         driver.next_burst_ms = now + dice.between(interval_ms / 2, interval_ms * 3 / 2);
         let count = 1 + (dice.next() % 3) as usize;
-        let to = if dice.next() % 3 == 0 { "5550203" } else { "100" };
+        let to = if dice.next().is_multiple_of(3) { "5550203" } else { "100" };
         let from = format!("020{:04}", dice.next() % 10_000);
         match carrier.place_calls(now, count, Some(&from), to) {
             Ok(numbers) => {

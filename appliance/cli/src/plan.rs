@@ -45,14 +45,13 @@ pub fn switchboard_plan(
                 (LineKind::Fxo, None, StackConfig::Fxo(stack))
             }
             box_config::PortKind::Fxs(fxs) => {
-                let mut stack = FxsConfig::default();
-                stack.ring_cadence = cadence;
-                stack.caller_id = match fxs.caller_id {
+                let caller_id = match fxs.caller_id {
                     box_config::FxsCallerId::Etsi => CidStandard::Etsi,
                     box_config::FxsCallerId::Bell => CidStandard::Bell,
                     box_config::FxsCallerId::Dtmf => CidStandard::Dtmf,
                     box_config::FxsCallerId::None => CidStandard::None,
                 };
+                let stack = FxsConfig { ring_cadence: cadence, caller_id, ..FxsConfig::default() };
                 (LineKind::Fxs, Some(fxs.extension.to_string()), StackConfig::Fxs(stack))
             }
         };

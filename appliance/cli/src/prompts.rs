@@ -18,7 +18,7 @@ pub fn builtin_greeting() -> Vec<i16> {
         generator.fill(&mut note);
         samples.extend_from_slice(&note);
     }
-    samples.extend(std::iter::repeat(0).take(8 * 200));
+    samples.extend(std::iter::repeat_n(0, 8 * 200));
     samples
 }
 

@@ -223,8 +223,8 @@ fn busy_tone_on_an_analog_trunk_is_reported_with_its_cadence() {
 fn caller_id_goes_out_in_each_standard_and_decodes() {
     use dsp::caller_id::{CallerIdMessage, DtmfClipDecoder, FskCallerIdDecoder, FskModulation};
     use media_engine::CallerIdFormat;
-    let mut message = CallerIdMessage::default();
-    message.number = Some(heapless::String::try_from("5550123").unwrap());
+    let message =
+        CallerIdMessage { number: Some(heapless::String::try_from("5550123").unwrap()), ..CallerIdMessage::default() };
     for format in [CallerIdFormat::EtsiFsk, CallerIdFormat::Bell202, CallerIdFormat::Dtmf] {
         let mut rig = Harness::new(PromptStore::default());
         let slot = rig.engine.slot(channel(1, 1)).unwrap();

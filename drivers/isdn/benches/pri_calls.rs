@@ -69,13 +69,13 @@ impl Span {
         }
     }
 
-    fn to_network(&mut self, frame: &[u8]) {
+    fn deliver_to_network(&mut self, frame: &[u8]) {
         self.octets[0] += frame.len() as u64;
         self.frames[0] += 1;
         self.network.handle_frame(self.now_ms, frame);
     }
 
-    fn to_user(&mut self, frame: &[u8]) {
+    fn deliver_to_user(&mut self, frame: &[u8]) {
         self.octets[1] += frame.len() as u64;
         self.frames[1] += 1;
         self.user.handle_frame(self.now_ms, frame);
@@ -87,11 +87,11 @@ impl Span {
             let mut moved = false;
             while let Some(f) = self.user.poll_frame() {
                 moved = true;
-                self.to_network(&f);
+                self.deliver_to_network(&f);
             }
             while let Some(f) = self.network.poll_frame() {
                 moved = true;
-                self.to_user(&f);
+                self.deliver_to_user(&f);
             }
             if !moved {
                 break;
@@ -139,7 +139,7 @@ fn finish_call(span: &mut Span, sent: &mut Vec<Frame>) {
     let last = sent.last().map(|f| message_type(f));
     assert_eq!(last, Some(Some(MessageType::Connect)), "user side did not send CONNECT last");
     for f in sent.drain(..) {
-        span.to_network(&f);
+        span.deliver_to_network(&f);
     }
     span.exchange();
     let mut answered = None;
@@ -277,7 +277,7 @@ impl Load {
             let mut moved = false;
             while let Some(f) = self.span.network.poll_frame() {
                 moved = true;
-                self.span.to_user(&f);
+                self.span.deliver_to_user(&f);
                 while let Some((call, _, event)) = self.span.user.poll_event() {
                     match event {
                         LineEvent::IncomingCall { .. } => {
@@ -293,7 +293,7 @@ impl Load {
             }
             while let Some(f) = self.span.user.poll_frame() {
                 moved = true;
-                self.span.to_network(&f);
+                self.span.deliver_to_network(&f);
                 while let Some((call, _, event)) = self.span.network.poll_event() {
                     match event {
                         LineEvent::Answered => self.holding.push_back((call, now + HOLD_MS)),
