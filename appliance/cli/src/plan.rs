@@ -114,6 +114,10 @@ fn span_plan(span: &box_config::SpanConfig, engine: &EngineHandle) -> anyhow::Re
             config.channels = isdn::q931::ChannelSet::new(span.pri.channels.iter().copied())
                 .map_err(|e| anyhow!("span {}: {e}", span.id))?;
             config.overlap = span.pri.overlap;
+            config.numbering = isdn::q931::Numbering {
+                national_prefix: span.pri.national_prefix.clone(),
+                international_prefix: span.pri.international_prefix.clone(),
+            };
             // Each call's leg owns its B-channel before the SETUP goes out, so we name it
             // exclusively; the EuroISDN and ITU profiles share this stack's message set.
             config.exclusive = true;

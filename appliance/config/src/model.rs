@@ -80,11 +80,21 @@ pub struct PriSettings {
     pub channels: Vec<u8>,
     /// Overlap receiving and sending (digits after SETUP); else en-bloc.
     pub overlap: bool,
+    /// Dialled before national / international numbers; they set the type of number
+    /// sent and are put back on received calling numbers. Empty: numbers go as dialled.
+    pub national_prefix: String,
+    pub international_prefix: String,
 }
 
 impl Default for PriSettings {
     fn default() -> Self {
-        PriSettings { switch: PriSwitch::Etsi, channels: (1..=31).filter(|ts| *ts != 16).collect(), overlap: false }
+        PriSettings {
+            switch: PriSwitch::Etsi,
+            channels: (1..=31).filter(|ts| *ts != 16).collect(),
+            overlap: false,
+            national_prefix: String::new(),
+            international_prefix: String::new(),
+        }
     }
 }
 

@@ -43,6 +43,8 @@ pub struct RawSpan {
     pub switch: Option<Spanned<String>>,
     pub channels: Option<Spanned<String>>,
     pub overlap: Option<bool>,
+    pub national_prefix: Option<Spanned<String>>,
+    pub international_prefix: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

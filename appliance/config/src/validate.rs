@@ -223,7 +223,18 @@ fn check_pri(check: &mut Checker, file: &SourceFile, span: &crate::raw::RawSpan,
             }
         },
     };
-    PriSettings { switch, channels, overlap: span.overlap.unwrap_or(false) }
+    let mut prefix = |value: &Option<Spanned<String>>, name: &str| -> String {
+        let Some(value) = value else { return String::new() };
+        let text = value.get_ref();
+        if text.is_empty() || text.len() > 4 || !text.chars().all(|c| c.is_ascii_digit()) {
+            check.at(file, value, format!("span[{index}].{name}"), format!("{text:?} is not a dialling prefix (1 to 4 digits)"));
+            return String::new();
+        }
+        text.clone()
+    };
+    let national_prefix = prefix(&span.national_prefix, "national_prefix");
+    let international_prefix = prefix(&span.international_prefix, "international_prefix");
+    PriSettings { switch, channels, overlap: span.overlap.unwrap_or(false), national_prefix, international_prefix }
 }
 
 /// `"1-15,17-31"` → the B-channel timeslots; timeslots 0 and 16 are not B-channels on E1.

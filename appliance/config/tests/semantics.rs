@@ -183,22 +183,29 @@ mod positions {
 
 #[test]
 fn pri_span_settings_are_read_and_checked_where_they_are() {
-    let lines = "[[span]]\nid = 1\nsignalling = \"pri-cpe\"\nswitch = \"etsi\"\nchannels = \"1-3, 17\"\noverlap = true\n";
+    let lines = "[[span]]\nid = 1\nsignalling = \"pri-cpe\"\nswitch = \"etsi\"\nchannels = \"1-3, 17\"\noverlap = true\n\
+                 national_prefix = \"0\"\ninternational_prefix = \"00\"\n";
     let config = load(lines, "[[inbound]]\nlines = [1]\ndestination = \"echo\"\n").expect("valid");
     let span = &config.spans[0];
     assert_eq!(span.pri.channels, vec![1, 2, 3, 17]);
     assert!(span.pri.overlap);
     assert_eq!(span.pri.switch, box_config::PriSwitch::Etsi);
+    assert_eq!((span.pri.national_prefix.as_str(), span.pri.international_prefix.as_str()), ("0", "00"));
     assert_eq!(config.routes.inbound[0].destination, box_config::RouteDestination::Echo);
 
     let default = load("[[span]]\nid = 1\n", "").expect("valid");
     assert_eq!(default.spans[0].pri.channels.len(), 30, "all 30 B-channels by default");
 
-    let bad = "[[span]]\nid = 1\nswitch = \"ni2\"\nchannels = \"1-16\"\n";
+    let bad = "[[span]]\nid = 1\nswitch = \"ni2\"\nchannels = \"1-16\"\nnational_prefix = \"+0\"\n";
     let errors = load(bad, "[[inbound]]\nlines = [1]\ndestination = \"ech0\"\n").unwrap_err();
     assert_eq!(
         located(&errors),
-        ["lines.toml:3:10 span[0].switch", "lines.toml:4:12 span[0].channels", "routes.toml:3:15 inbound[0].destination"],
+        [
+            "lines.toml:3:10 span[0].switch",
+            "lines.toml:4:12 span[0].channels",
+            "lines.toml:5:19 span[0].national_prefix",
+            "routes.toml:3:15 inbound[0].destination"
+        ],
         "{errors}"
     );
     assert!(errors.to_string().contains("timeslot 16 is not a B-channel"), "{errors}");

@@ -1389,3 +1389,62 @@ fn libpri_nt_rejects_calls_from_our_te() {
 fn libpri_cpe_rejects_calls_from_our_nt() {
     libpri_rejects_our_calls(Role::Network);
 }
+
+// ---- numbering plan -------------------------------------------------------------------
+
+/// With national prefix 0 and international prefix 00, our numbers cross as national and
+/// international types without their prefixes, and libpri's come back with them.
+#[test]
+fn prefixes_become_types_of_number_both_ways_with_libpri() {
+    let _g = isdn_conformance::libpri_lock();
+    let mut config = Config::for_role(Q931Role::User);
+    config.numbering =
+        isdn::q931::Numbering { national_prefix: "0".into(), international_prefix: "00".into() };
+    let mut h = up(Role::User, Some(config));
+
+    let out = OutgoingCall {
+        calling: Some(number("0201234")),
+        called: Some(number("00442071234567")),
+        channel: None,
+        sending_complete: true,
+    };
+    let (ours, ring) = we_call_libpri(&mut h, out);
+    let pc = ring_call(&h, &ring);
+    let ch = h.q931.call_channel(ours).expect("our channel");
+    assert_eq!(ring.calling_number.as_deref(), Some("201234"));
+    assert_eq!(ring.calling_plan, Some(ffi::PRI_NATIONAL_ISDN));
+    assert_eq!(ring.called_number.as_deref(), Some("442071234567"));
+    assert_eq!(ring.called_plan, Some(ffi::PRI_INTERNATIONAL_ISDN));
+    // libpri sends nothing for a call its application drops before proceeding.
+    h.link.pri.proceeding(pc.call, i32::from(ch), false).unwrap();
+    h.link.pri.hangup(pc.call, 16).unwrap();
+    assert!(
+        h.run_until(WITHIN, all_idle),
+        "first call cleared: ours {:?}, libpri records {:?}, events {:?}",
+        h.q931.calls().collect::<Vec<_>>(),
+        h.link.pri.call_records(),
+        h.events
+    );
+
+    let setup = CallSetup {
+        channel: 7,
+        exclusive: true,
+        called: "5551234".into(),
+        calling: "201234".into(),
+        calling_name: String::new(),
+        complete: true,
+    };
+    let plan = Numbering {
+        calling_plan: ffi::PRI_NATIONAL_ISDN,
+        calling_pres: ffi::PRES_ALLOWED_USER_NUMBER_NOT_SCREENED,
+        called_plan: ffi::PRI_UNKNOWN,
+    };
+    let (_pc, _ours, _ch, event) = libpri_calls_us(&mut h, &setup, plan);
+    match event {
+        LineEvent::IncomingCall { calling, called, .. } => {
+            assert_eq!(calling, Some(number("0201234")), "the national prefix is put back for calling back");
+            assert_eq!(called, Some(number("5551234")), "the DDI stays as sent: routes match on it");
+        }
+        other => panic!("expected an incoming call, got {other:?}"),
+    }
+}

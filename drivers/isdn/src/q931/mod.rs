@@ -21,6 +21,7 @@
 mod call;
 pub mod ie;
 pub mod message;
+mod numbering;
 mod stack;
 
 pub use call::{CallHandle, CallState, RestartState, Role, StateDesignation, TimerKind};
@@ -28,6 +29,7 @@ pub use message::{
     decode, encode, encode_to_vec, CallRef, DecodeError, Decoded, EncodeError, IeError,
     Message, MessageBuf, MessageType, UnknownIe, MAX_MESSAGE, PROTOCOL_DISCRIMINATOR,
 };
+pub use numbering::Numbering;
 pub use stack::{
     causes, CallEvent, CallInfo, ChannelSet, ChannelStatus, Config, ConfigError, Hunt,
     OutgoingCall, Q931Error, Timers, Q931,

@@ -14,6 +14,7 @@ use super::message::{
 use line_boundary::{CallerCategory, Cause, LineCommand, LineEvent, PhoneNumber};
 use std::collections::VecDeque;
 use thiserror::Error;
+use super::numbering::Numbering;
 
 /// Q.850 causes this module uses beyond those `line_boundary::Cause` names.
 pub mod causes {
@@ -141,6 +142,8 @@ pub struct Config {
     pub exclusive: bool,
     pub hunt: Hunt,
     pub timers: Timers,
+    /// National and international prefixes: the type of number sent and shown.
+    pub numbering: Numbering,
 }
 
 impl Config {
@@ -156,6 +159,7 @@ impl Config {
                 Role::User => Hunt::Descending,
             },
             timers: Timers::default(),
+            numbering: Numbering::default(),
         }
     }
 }
@@ -534,7 +538,7 @@ impl Q931 {
         msg.ies.bearer_capability = Some(BearerCapability::speech_alaw());
         msg.ies.channel_id = Some(ChannelId::pri(channel, exclusive));
         if let Some(calling) = &out.calling {
-            let (type_of_number, digits) = to_wire_number(calling);
+            let (type_of_number, digits) = wire_number(&self.config.numbering, calling);
             msg.ies.calling = Some(CallingNumber {
                 type_of_number,
                 plan: NumberingPlan::Isdn,
@@ -549,7 +553,7 @@ impl Q931 {
             });
         }
         if let Some(called) = &out.called {
-            let (type_of_number, digits) = to_wire_number(called);
+            let (type_of_number, digits) = wire_number(&self.config.numbering, called);
             msg.ies.called = Some(CalledNumber {
                 type_of_number,
                 plan: NumberingPlan::Isdn,
@@ -793,13 +797,13 @@ impl Q931 {
             if hidden {
                 None
             } else {
-                from_wire_number(n.type_of_number, &n.digits)
+                self.config.numbering.calling_from_wire(n.type_of_number, &n.digits)
             }
         });
         let called = ies
             .called
             .as_ref()
-            .and_then(|n| from_wire_number(n.type_of_number, &n.digits));
+            .and_then(|n| self.config.numbering.called_from_wire(n.type_of_number, &n.digits));
         let name = ies
             .display
             .as_ref()
@@ -1602,24 +1606,9 @@ fn states_compatible(ours: CallState, theirs: u8) -> bool {
 }
 
 /// A phone number as Q.931 carries it: "+" becomes type international.
-fn to_wire_number(n: &PhoneNumber) -> (TypeOfNumber, Digits) {
-    let s = n.as_str();
-    let (ton, digits) = match s.strip_prefix('+') {
-        Some(rest) => (TypeOfNumber::International, rest),
-        None => (TypeOfNumber::Unknown, s),
-    };
+fn wire_number(numbering: &Numbering, n: &PhoneNumber) -> (TypeOfNumber, Digits) {
+    let (ton, digits) = numbering.to_wire(n);
     let mut d = Digits::new();
     let _ = d.push_str(digits);
     (ton, d)
-}
-
-fn from_wire_number(ton: TypeOfNumber, digits: &str) -> Option<PhoneNumber> {
-    if digits.is_empty() {
-        return None;
-    }
-    if ton == TypeOfNumber::International {
-        PhoneNumber::parse(&format!("+{digits}")).ok()
-    } else {
-        PhoneNumber::parse(digits).ok()
-    }
 }
