@@ -69,8 +69,6 @@ pub struct SpanConfig {
 pub enum PriSwitch {
     /// ETSI EN 300 403 (EuroISDN), the usual E1 carrier hand-over.
     Etsi,
-    /// Plain ITU-T Q.931.
-    Itu,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

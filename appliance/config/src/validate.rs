@@ -210,7 +210,8 @@ fn check_pri(check: &mut Checker, file: &SourceFile, span: &crate::raw::RawSpan,
         file,
         span.switch.as_ref(),
         &format!("span[{index}].switch"),
-        &[("etsi", PriSwitch::Etsi), ("itu", PriSwitch::Itu)],
+        // Only the variant the stack implements is offered; others come with their work.
+        &[("etsi", PriSwitch::Etsi)],
         PriSwitch::Etsi,
     );
     let channels = match &span.channels {
