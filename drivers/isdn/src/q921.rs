@@ -482,7 +482,18 @@ impl Lapd {
     // ----- outputs -----
 
     /// Next frame to hand to HDLC (FCS excluded).
+    ///
+    /// An I frame received is acknowledged here rather than at once: layer 3 usually
+    /// answers it first (CALL PROCEEDING after SETUP), and that I frame then carries the
+    /// acknowledgement, so no RR is needed (Q.921 §5.5.2: RR only when there is no I
+    /// frame to send). Nothing waits: the RR, when needed, goes out in the same poll.
     pub fn poll_transmit(&mut self) -> Option<Frame> {
+        if self.tx.is_empty() && self.ack_pending {
+            self.ack_pending = false;
+            if self.is_established() {
+                self.send_s(Supervisory::Rr, false, false);
+            }
+        }
         self.tx.pop_front()
     }
 
@@ -1069,12 +1080,8 @@ impl Lapd {
         if self.state == LapdState::MultipleFrameEstablished {
             self.transmit_pending();
         }
-        if self.ack_pending {
-            self.ack_pending = false;
-            if self.is_established() {
-                self.send_s(Supervisory::Rr, false, false);
-            }
-        }
+        // A pending acknowledgement waits for `poll_transmit`, so an I frame layer 3
+        // sends before then can carry it.
     }
 
     /// Send queued I frames while the window is open and the peer not busy.
