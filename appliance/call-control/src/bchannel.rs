@@ -36,7 +36,15 @@ impl BChannelActor {
         switchboard: Addr<Switchboard>,
         engine: CommandSender,
     ) -> BChannelActor {
-        BChannelActor { channel, slot, span, switchboard, engine, call: None, busy: false }
+        BChannelActor {
+            channel,
+            slot,
+            span,
+            switchboard,
+            engine,
+            call: None,
+            busy: false,
+        }
     }
 
     fn timeslot(&self) -> u8 {
@@ -45,8 +53,16 @@ impl BChannelActor {
     }
 
     fn report(&self, stamp: &Stamp) {
-        let state = if self.busy || self.call.is_some() { "busy" } else { "idle" };
-        self.switchboard.do_send(PortStatus { channel: self.channel, state, stamp: stamp.clone() });
+        let state = if self.busy || self.call.is_some() {
+            "busy"
+        } else {
+            "idle"
+        };
+        self.switchboard.do_send(PortStatus {
+            channel: self.channel,
+            state,
+            stamp: stamp.clone(),
+        });
     }
 
     fn on_input(&mut self, input: PortInput) {
@@ -56,7 +72,11 @@ impl BChannelActor {
                 if matches!(command, LineCommand::CallOut { .. }) {
                     self.busy = true;
                 }
-                self.span.do_send(SpanCommand { timeslot: self.timeslot(), command, stamp });
+                self.span.do_send(SpanCommand {
+                    timeslot: self.timeslot(),
+                    command,
+                    stamp,
+                });
             }
             PortInput::Attach { call, to, stamp } => {
                 self.call = Some((call, to));
@@ -73,35 +93,62 @@ impl BChannelActor {
 
     fn on_engine(&mut self, event: EngineEvent, token: WorkToken) {
         let Some((_, call)) = &self.call else { return };
-        let stamp = Stamp { at_ms: event.at_ms(), token };
+        let stamp = Stamp {
+            at_ms: event.at_ms(),
+            token,
+        };
         match event {
             // In-band digits from the caller (IVR, fault injection) go straight to the call.
-            EngineEvent::Digit { digit, .. } => {
-                call.do_send(CallInput::Line { channel: self.channel, event: LineEvent::Digit { digit }, stamp })
+            EngineEvent::Digit { digit, .. } => call.do_send(CallInput::Line {
+                channel: self.channel,
+                event: LineEvent::Digit { digit },
+                stamp,
+            }),
+            EngineEvent::PlaybackDone { slot, .. } => {
+                call.do_send(CallInput::PlaybackDone { slot, stamp })
             }
-            EngineEvent::PlaybackDone { slot, .. } => call.do_send(CallInput::PlaybackDone { slot, stamp }),
             _ => {}
         }
     }
 
     fn on_line(&mut self, event: LineEvent, stamp: Stamp) {
         match event {
-            LineEvent::IncomingCall { calling, called, category, name } => {
+            LineEvent::IncomingCall {
+                calling,
+                called,
+                category,
+                name,
+            } => {
                 self.busy = true;
                 self.report(&stamp);
-                self.switchboard.do_send(Incoming { channel: self.channel, calling, called, category, name, stamp });
+                self.switchboard.do_send(Incoming {
+                    channel: self.channel,
+                    calling,
+                    called,
+                    category,
+                    name,
+                    stamp,
+                });
             }
             event => {
                 let ended = matches!(event, LineEvent::Hangup { .. });
                 match &self.call {
-                    Some((_, call)) => call.do_send(CallInput::Line { channel: self.channel, event, stamp: stamp.clone() }),
+                    Some((_, call)) => call.do_send(CallInput::Line {
+                        channel: self.channel,
+                        event,
+                        stamp: stamp.clone(),
+                    }),
                     None if ended => {}
-                    None => tracing::debug!(channel = %self.channel, ?event, "line event with no call attached"),
+                    None => {
+                        tracing::debug!(channel = %self.channel, ?event, "line event with no call attached")
+                    }
                 }
                 if ended {
                     self.busy = false;
                     // Nothing plays on a cleared channel.
-                    let _ = self.engine.send(EngineCommand::StopPlayback { slot: self.slot });
+                    let _ = self
+                        .engine
+                        .send(EngineCommand::StopPlayback { slot: self.slot });
                     self.report(&stamp);
                 }
             }
@@ -113,7 +160,10 @@ impl Actor for BChannelActor {
     type Context = Context<Self>;
 
     fn started(&mut self, _ctx: &mut Context<Self>) {
-        self.report(&Stamp { at_ms: 0, token: WorkToken::untracked() });
+        self.report(&Stamp {
+            at_ms: 0,
+            token: WorkToken::untracked(),
+        });
     }
 }
 

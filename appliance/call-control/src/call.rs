@@ -1,8 +1,8 @@
 //! One actor per call: it owns the call's legs, walks it through greeting, ringing and
 //! talking, bridges the legs in the media engine, and reports the call's end for its CDR.
 
-use crate::containment::{ActorFailed, Contained};
 use crate::contained_handler;
+use crate::containment::{ActorFailed, Contained};
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::switchboard::{CallAnswered, CallEnded, Switchboard};
 use actix::prelude::*;
@@ -72,7 +72,12 @@ pub struct CallActor {
 impl CallActor {
     pub fn new(setup: CallSetup) -> CallActor {
         let name = format!("call {}", setup.id).into();
-        CallActor { setup, state: CallState::Greeting, digits: String::new(), name }
+        CallActor {
+            setup,
+            state: CallState::Greeting,
+            digits: String::new(),
+            name,
+        }
     }
 
     fn engine(&self, command: EngineCommand) {
@@ -82,7 +87,10 @@ impl CallActor {
     }
 
     fn tell(&self, leg: &Leg, command: LineCommand, stamp: &Stamp) {
-        leg.port.do_send(PortInput::Command { command, stamp: stamp.clone() });
+        leg.port.do_send(PortInput::Command {
+            command,
+            stamp: stamp.clone(),
+        });
     }
 
     fn destination_leg(&self) -> Option<&Leg> {
@@ -100,7 +108,11 @@ impl CallActor {
                     self.ring_destination(&stamp);
                 }
             }
-            CallInput::Line { channel, event, stamp } => self.on_line(channel, event, &stamp),
+            CallInput::Line {
+                channel,
+                event,
+                stamp,
+            } => self.on_line(channel, event, &stamp),
             CallInput::Second { stamp } => self.on_second(&stamp),
         }
         if self.state == CallState::Ended {
@@ -115,7 +127,11 @@ impl CallActor {
             // caller's network plays the cause, and nobody is billed for a failed call.
             LineKind::E1 if matches!(self.setup.destination, Destination::Reject(_)) => {
                 if let Destination::Reject(cause) = self.setup.destination {
-                    let disposition = if cause == Cause::USER_BUSY { Disposition::Busy } else { Disposition::Failed };
+                    let disposition = if cause == Cause::USER_BUSY {
+                        Disposition::Busy
+                    } else {
+                        Disposition::Failed
+                    };
                     self.end(disposition, cause, None, stamp);
                 }
             }
@@ -125,7 +141,10 @@ impl CallActor {
                 match self.setup.greeting {
                     Some(prompt) => {
                         self.state = CallState::Greeting;
-                        self.engine(EngineCommand::PlayPrompt { slot: origin.slot, prompt });
+                        self.engine(EngineCommand::PlayPrompt {
+                            slot: origin.slot,
+                            prompt,
+                        });
                     }
                     None => self.ring_destination(stamp),
                 }
@@ -138,26 +157,55 @@ impl CallActor {
         let origin_slot = self.setup.origin.slot;
         match self.setup.destination.clone() {
             Destination::Ring(leg) => {
-                let command = LineCommand::Ring { calling: self.setup.calling.clone(), name: self.setup.name.clone() };
+                let command = LineCommand::Ring {
+                    calling: self.setup.calling.clone(),
+                    name: self.setup.name.clone(),
+                };
                 self.tell(&leg, command, stamp);
-                self.engine(EngineCommand::PlayTone { slot: origin_slot, tone: Tone::Ringback });
-                self.state = CallState::Ringing { since_ms: stamp.at_ms };
+                self.engine(EngineCommand::PlayTone {
+                    slot: origin_slot,
+                    tone: Tone::Ringback,
+                });
+                self.state = CallState::Ringing {
+                    since_ms: stamp.at_ms,
+                };
             }
             Destination::Dial { leg, called } => {
                 // Ringback starts when the far end says it is alerting.
-                let command = LineCommand::CallOut { calling: self.setup.calling.clone(), called };
+                let command = LineCommand::CallOut {
+                    calling: self.setup.calling.clone(),
+                    called,
+                };
                 self.tell(&leg, command, stamp);
-                self.state = CallState::Ringing { since_ms: stamp.at_ms };
+                self.state = CallState::Ringing {
+                    since_ms: stamp.at_ms,
+                };
             }
             Destination::Echo => {
-                self.engine(EngineCommand::Bridge { a: origin_slot, b: origin_slot });
+                self.engine(EngineCommand::Bridge {
+                    a: origin_slot,
+                    b: origin_slot,
+                });
                 self.state = CallState::Connected;
-                self.setup.switchboard.do_send(CallAnswered { call: self.setup.id.clone(), stamp: stamp.clone() });
+                self.setup.switchboard.do_send(CallAnswered {
+                    call: self.setup.id.clone(),
+                    stamp: stamp.clone(),
+                });
             }
             Destination::Reject(cause) => {
-                let tone = if cause == Cause::USER_BUSY { Tone::Busy } else { Tone::Congestion };
-                self.engine(EngineCommand::PlayTone { slot: origin_slot, tone });
-                self.state = CallState::Rejecting { until_ms: stamp.at_ms + REJECT_TONE_MS, cause };
+                let tone = if cause == Cause::USER_BUSY {
+                    Tone::Busy
+                } else {
+                    Tone::Congestion
+                };
+                self.engine(EngineCommand::PlayTone {
+                    slot: origin_slot,
+                    tone,
+                });
+                self.state = CallState::Rejecting {
+                    until_ms: stamp.at_ms + REJECT_TONE_MS,
+                    cause,
+                };
             }
         }
     }
@@ -166,24 +214,37 @@ impl CallActor {
         let from_origin = channel == self.setup.origin.channel;
         match event {
             LineEvent::Answered if !from_origin => {
-                if let (CallState::Ringing { .. }, Some(leg)) = (self.state, self.destination_leg().cloned()) {
+                if let (CallState::Ringing { .. }, Some(leg)) =
+                    (self.state, self.destination_leg().cloned())
+                {
                     let origin = self.setup.origin.slot;
                     self.engine(EngineCommand::StopPlayback { slot: origin });
-                    self.engine(EngineCommand::Bridge { a: origin, b: leg.slot });
+                    self.engine(EngineCommand::Bridge {
+                        a: origin,
+                        b: leg.slot,
+                    });
                     self.state = CallState::Connected;
-                    self.setup.switchboard.do_send(CallAnswered { call: self.setup.id.clone(), stamp: stamp.clone() });
+                    self.setup.switchboard.do_send(CallAnswered {
+                        call: self.setup.id.clone(),
+                        stamp: stamp.clone(),
+                    });
                 }
             }
             LineEvent::Alerting | LineEvent::Progress if !from_origin => {
                 if matches!(self.state, CallState::Ringing { .. }) {
                     let origin = self.setup.origin.slot;
-                    self.engine(EngineCommand::PlayTone { slot: origin, tone: Tone::Ringback });
+                    self.engine(EngineCommand::PlayTone {
+                        slot: origin,
+                        tone: Tone::Ringback,
+                    });
                 }
             }
             LineEvent::Hangup { cause } => {
                 let disposition = match self.state {
                     CallState::Connected => Disposition::Answered,
-                    CallState::Rejecting { cause, .. } if cause == Cause::USER_BUSY => Disposition::Busy,
+                    CallState::Rejecting { cause, .. } if cause == Cause::USER_BUSY => {
+                        Disposition::Busy
+                    }
                     CallState::Rejecting { .. } => Disposition::Failed,
                     _ if from_origin => Disposition::Abandoned,
                     _ => Disposition::Failed,
@@ -196,7 +257,10 @@ impl CallActor {
                     self.digits.drain(..self.digits.len() - 16);
                 }
                 if self.setup.fault_injection && self.digits.ends_with(FAULT_INJECTION_DIGITS) {
-                    panic!("fault injected by DTMF {FAULT_INJECTION_DIGITS} into call {}", self.setup.id);
+                    panic!(
+                        "fault injected by DTMF {FAULT_INJECTION_DIGITS} into call {}",
+                        self.setup.id
+                    );
                 }
             }
             _ => {}
@@ -205,11 +269,17 @@ impl CallActor {
 
     fn on_second(&mut self, stamp: &Stamp) {
         match self.state {
-            CallState::Ringing { since_ms } if stamp.at_ms >= since_ms + self.setup.ring_timeout_ms => {
+            CallState::Ringing { since_ms }
+                if stamp.at_ms >= since_ms + self.setup.ring_timeout_ms =>
+            {
                 self.end(Disposition::NoAnswer, Cause::NO_ANSWER, None, stamp);
             }
             CallState::Rejecting { until_ms, cause } if stamp.at_ms >= until_ms => {
-                let disposition = if cause == Cause::USER_BUSY { Disposition::Busy } else { Disposition::Failed };
+                let disposition = if cause == Cause::USER_BUSY {
+                    Disposition::Busy
+                } else {
+                    Disposition::Failed
+                };
                 self.end(disposition, cause, None, stamp);
             }
             _ => {}
@@ -217,7 +287,13 @@ impl CallActor {
     }
 
     /// Clears every leg but the one that hung up, undoes media, reports the end.
-    fn end(&mut self, disposition: Disposition, cause: Cause, hung_up: Option<ChannelId>, stamp: &Stamp) {
+    fn end(
+        &mut self,
+        disposition: Disposition,
+        cause: Cause,
+        hung_up: Option<ChannelId>,
+        stamp: &Stamp,
+    ) {
         let mut legs = vec![self.setup.origin.clone()];
         legs.extend(self.destination_leg().cloned());
         for leg in &legs {
@@ -226,7 +302,10 @@ impl CallActor {
             if Some(leg.channel) != hung_up {
                 self.tell(leg, LineCommand::Hangup { cause }, stamp);
             }
-            leg.port.do_send(PortInput::Detach { call: self.setup.id.clone(), stamp: stamp.clone() });
+            leg.port.do_send(PortInput::Detach {
+                call: self.setup.id.clone(),
+                stamp: stamp.clone(),
+            });
         }
         self.state = CallState::Ended;
         self.setup.switchboard.do_send(CallEnded {

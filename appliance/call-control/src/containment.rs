@@ -44,7 +44,10 @@ where
             let reason = panic_message(payload.as_ref());
             tracing::error!(actor = %name, %reason, "actor panicked; stopping it and handing cleanup to its supervisor");
             ctx.stop();
-            supervisor.do_send(ActorFailed { actor: name, reason });
+            supervisor.do_send(ActorFailed {
+                actor: name,
+                reason,
+            });
             None
         }
     }
@@ -67,7 +70,9 @@ macro_rules! contained_handler {
         impl actix::Handler<$message> for $actor {
             type Result = ();
             fn handle(&mut self, message: $message, ctx: &mut actix::Context<Self>) {
-                $crate::containment::run_contained(self, ctx, |actor, ctx| actor.$method(message, ctx));
+                $crate::containment::run_contained(self, ctx, |actor, ctx| {
+                    actor.$method(message, ctx)
+                });
             }
         }
     };
@@ -125,12 +130,21 @@ mod tests {
     fn a_panic_stops_only_that_actor_and_reaches_its_supervisor() {
         let system = System::new();
         let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (first_count, second_count) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (first_count, second_count) =
+            (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let (f, a, b) = (failures.clone(), first_count.clone(), second_count.clone());
         system.block_on(async move {
             let watcher = Watcher { failures: f }.start();
-            let first = Fragile { handled: a, supervisor: watcher.clone().recipient() }.start();
-            let second = Fragile { handled: b, supervisor: watcher.recipient() }.start();
+            let first = Fragile {
+                handled: a,
+                supervisor: watcher.clone().recipient(),
+            }
+            .start();
+            let second = Fragile {
+                handled: b,
+                supervisor: watcher.recipient(),
+            }
+            .start();
             first.send(Poke { explode: false }).await.unwrap();
             let _ = first.send(Poke { explode: true }).await;
             // The panicking actor is gone; a message to it now fails.

@@ -20,11 +20,18 @@ pub type CallId = Arc<str>;
 #[rtype(result = "()")]
 pub enum PortInput {
     /// Something the media engine saw on this port's channel.
-    Engine { event: EngineEvent, token: WorkToken },
+    Engine {
+        event: EngineEvent,
+        token: WorkToken,
+    },
     /// A call tells its leg what to do.
     Command { command: LineCommand, stamp: Stamp },
     /// From now on this port's line events go to this call.
-    Attach { call: CallId, to: Recipient<CallInput>, stamp: Stamp },
+    Attach {
+        call: CallId,
+        to: Recipient<CallInput>,
+        stamp: Stamp,
+    },
     /// The call is over for this port (it goes back to the switchboard's pool).
     Detach { call: CallId, stamp: Stamp },
 }
@@ -36,7 +43,11 @@ pub enum CallInput {
     /// Sent once by the switchboard after the call's legs are attached.
     Start { stamp: Stamp },
     /// A line event from one of the call's legs.
-    Line { channel: ChannelId, event: LineEvent, stamp: Stamp },
+    Line {
+        channel: ChannelId,
+        event: LineEvent,
+        stamp: Stamp,
+    },
     /// A prompt, tone burst or digits finished playing on a leg.
     PlaybackDone { slot: Slot, stamp: Stamp },
     /// Once a second of engine time, for the call's timers.

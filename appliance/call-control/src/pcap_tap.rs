@@ -28,14 +28,25 @@ pub struct DChannelCapture {
 impl DChannelCapture {
     /// Creates (or truncates) `path` for a span whose stack plays `role`.
     pub fn create(path: &Path, role: Role) -> Result<DChannelCapture, CaptureError> {
-        let file = File::create(path).map_err(|source| CaptureError::Create { path: path.display().to_string(), source })?;
-        Ok(DChannelCapture { writer: PcapWriter::new(BufWriter::new(file), role)? })
+        let file = File::create(path).map_err(|source| CaptureError::Create {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(DChannelCapture {
+            writer: PcapWriter::new(BufWriter::new(file), role)?,
+        })
     }
 
     /// Records one frame; `sent` is true for frames the box transmitted.
     pub fn write(&mut self, sent: bool, frame: &[u8]) -> Result<(), CaptureError> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        let direction = if sent { Direction::Sent } else { Direction::Received };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let direction = if sent {
+            Direction::Sent
+        } else {
+            Direction::Received
+        };
         self.writer.write_frame(now, direction, frame)?;
         self.writer.flush()?;
         Ok(())

@@ -69,7 +69,11 @@ impl OutboundRoute {
     /// The number to send out, if `dialled` belongs to this route.
     pub fn number_for(&self, dialled: &str) -> Option<String> {
         let rest = dialled.strip_prefix(self.prefix.as_str())?;
-        let number = format!("{}{}", &self.prefix[self.strip.min(self.prefix.len())..], rest);
+        let number = format!(
+            "{}{}",
+            &self.prefix[self.strip.min(self.prefix.len())..],
+            rest
+        );
         (!number.is_empty()).then_some(number)
     }
 }
@@ -95,7 +99,11 @@ impl SwitchboardPlan {
         self.inbound
             .iter()
             .find(|route| {
-                route.lines.contains(&line) && route.called.as_deref().is_none_or(|want| Some(want) == called)
+                route.lines.contains(&line)
+                    && route
+                        .called
+                        .as_deref()
+                        .is_none_or(|want| Some(want) == called)
             })
             .map(|route| route.destination.as_str())
     }
@@ -107,11 +115,19 @@ mod tests {
 
     #[test]
     fn outbound_prefix_is_stripped_as_configured() {
-        let route = OutboundRoute { prefix: "9".into(), strip: 1, lines: vec![1] };
+        let route = OutboundRoute {
+            prefix: "9".into(),
+            strip: 1,
+            lines: vec![1],
+        };
         assert_eq!(route.number_for("90201234").as_deref(), Some("0201234"));
         assert_eq!(route.number_for("80201234"), None);
         assert_eq!(route.number_for("9"), None, "nothing left to dial");
-        let keep = OutboundRoute { prefix: "00".into(), strip: 0, lines: vec![1] };
+        let keep = OutboundRoute {
+            prefix: "00".into(),
+            strip: 0,
+            lines: vec![1],
+        };
         assert_eq!(keep.number_for("0044123").as_deref(), Some("0044123"));
     }
 }

@@ -1,8 +1,8 @@
 //! One actor per analog port: it owns the port's loop-start stack (FXO or FXS), turns
 //! engine events into stack input, and stack output into line events and engine commands.
 
-use crate::containment::{ActorFailed, Contained};
 use crate::contained_handler;
+use crate::containment::{ActorFailed, Contained};
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::switchboard::{Incoming, PortStatus, Switchboard};
 use actix::prelude::*;
@@ -154,7 +154,10 @@ impl PortActor {
                 if self.call.is_none() {
                     self.dialled.push(digit);
                     if self.dial_plan.fault_injection && self.dialled.ends_with(PORT_FAULT_DIGITS) {
-                        panic!("fault injected by DTMF {PORT_FAULT_DIGITS} into port {}", self.channel);
+                        panic!(
+                            "fault injected by DTMF {PORT_FAULT_DIGITS} into port {}",
+                            self.channel
+                        );
                     }
                     if self.dial_plan.is_complete(&self.dialled) {
                         port.complete_dialling(at_ms);
@@ -174,13 +177,22 @@ impl PortActor {
                     call.do_send(CallInput::Line {
                         channel: self.channel,
                         event: LineEvent::Digit { digit },
-                        stamp: Stamp { at_ms, token: WorkToken::untracked() },
+                        stamp: Stamp {
+                            at_ms,
+                            token: WorkToken::untracked(),
+                        },
                     });
                 }
             }
             (_, EngineEvent::PlaybackDone { slot, at_ms }) => {
                 if let Some((_, call)) = &self.call {
-                    call.do_send(CallInput::PlaybackDone { slot, stamp: Stamp { at_ms, token: WorkToken::untracked() } });
+                    call.do_send(CallInput::PlaybackDone {
+                        slot,
+                        stamp: Stamp {
+                            at_ms,
+                            token: WorkToken::untracked(),
+                        },
+                    });
                 }
             }
             _ => {}
@@ -209,7 +221,10 @@ impl PortActor {
         };
         if deadline != self.deadline {
             self.deadline = deadline;
-            self.command_engine(EngineCommand::WakeAt { slot: self.slot, at_ms: deadline });
+            self.command_engine(EngineCommand::WakeAt {
+                slot: self.slot,
+                at_ms: deadline,
+            });
         }
         let state = match &self.stack {
             AnalogStack::Fxo(line) => line.state().name(),
@@ -217,7 +232,11 @@ impl PortActor {
         };
         if state != self.reported_state {
             self.reported_state = state;
-            self.switchboard.do_send(PortStatus { channel: self.channel, state, stamp: stamp.clone() });
+            self.switchboard.do_send(PortStatus {
+                channel: self.channel,
+                state,
+                stamp: stamp.clone(),
+            });
         }
     }
 
@@ -241,13 +260,18 @@ impl PortActor {
         } else {
             self.signal_out &= !bit;
         }
-        self.command_engine(EngineCommand::SetSignal { slot: self.slot, bits: self.signal_out });
+        self.command_engine(EngineCommand::SetSignal {
+            slot: self.slot,
+            bits: self.signal_out,
+        });
     }
 
     fn perform(&mut self, action: PortAction, _stamp: &Stamp) {
         let slot = self.slot;
         match action {
-            PortAction::Fxo(FxoAction::SetHook(hook)) => self.set_signal_bit(signal::OFF_HOOK, hook == Hook::OffHook),
+            PortAction::Fxo(FxoAction::SetHook(hook)) => {
+                self.set_signal_bit(signal::OFF_HOOK, hook == Hook::OffHook)
+            }
             PortAction::Fxo(FxoAction::ListenForCallerId(on)) => {
                 self.command_engine(EngineCommand::ListenCallerId { slot, on })
             }
@@ -257,11 +281,21 @@ impl PortActor {
                 self.command_engine(EngineCommand::SendDtmf { slot, digits });
             }
             PortAction::Fxs(FxsAction::SetRinging(on)) => self.set_signal_bit(signal::RINGING, on),
-            PortAction::Fxs(FxsAction::SetPolarity(reversed)) => self.set_signal_bit(signal::REVERSED, reversed),
+            PortAction::Fxs(FxsAction::SetPolarity(reversed)) => {
+                self.set_signal_bit(signal::REVERSED, reversed)
+            }
             PortAction::Fxs(FxsAction::SetBattery(on)) => self.set_signal_bit(signal::BATTERY, on),
-            PortAction::Fxs(FxsAction::PlayTone(tone)) => self.command_engine(EngineCommand::PlayTone { slot, tone }),
-            PortAction::Fxs(FxsAction::StopTone) => self.command_engine(EngineCommand::StopPlayback { slot }),
-            PortAction::Fxs(FxsAction::SendCallerId { number, name, standard }) => {
+            PortAction::Fxs(FxsAction::PlayTone(tone)) => {
+                self.command_engine(EngineCommand::PlayTone { slot, tone })
+            }
+            PortAction::Fxs(FxsAction::StopTone) => {
+                self.command_engine(EngineCommand::StopPlayback { slot })
+            }
+            PortAction::Fxs(FxsAction::SendCallerId {
+                number,
+                name,
+                standard,
+            }) => {
                 let message = caller_id_message(number.as_ref(), name.as_deref());
                 let format = match standard {
                     CidStandard::Bell => CallerIdFormat::Bell202,
@@ -269,14 +303,23 @@ impl PortActor {
                     // The port sends nothing for `None`; ETSI is the default elsewhere.
                     _ => CallerIdFormat::EtsiFsk,
                 };
-                self.command_engine(EngineCommand::SendCallerId { slot, message, format });
+                self.command_engine(EngineCommand::SendCallerId {
+                    slot,
+                    message,
+                    format,
+                });
             }
         }
     }
 
     fn deliver(&mut self, event: LineEvent, stamp: &Stamp) {
         match event {
-            LineEvent::IncomingCall { calling, called, category, name } => {
+            LineEvent::IncomingCall {
+                calling,
+                called,
+                category,
+                name,
+            } => {
                 self.dialled.clear();
                 self.switchboard.do_send(Incoming {
                     channel: self.channel,
@@ -289,7 +332,11 @@ impl PortActor {
             }
             event => {
                 if let Some((_, call)) = &self.call {
-                    call.do_send(CallInput::Line { channel: self.channel, event, stamp: stamp.clone() });
+                    call.do_send(CallInput::Line {
+                        channel: self.channel,
+                        event,
+                        stamp: stamp.clone(),
+                    });
                 } else if let LineEvent::Hangup { .. } = event {
                     self.dialled.clear();
                 }
@@ -305,7 +352,10 @@ enum PortAction {
 
 fn caller_id_info(message: &CallerIdMessage) -> analog_signalling::CallerIdInfo {
     analog_signalling::CallerIdInfo {
-        number: message.number.as_ref().and_then(|n| PhoneNumber::parse(n).ok()),
+        number: message
+            .number
+            .as_ref()
+            .and_then(|n| PhoneNumber::parse(n).ok()),
         name: message.name.as_ref().map(|n| n.as_str().to_owned()),
     }
 }
@@ -336,10 +386,19 @@ impl Actor for PortActor {
         // A restarted port starts from a clean channel: nothing left playing or pending
         // from the actor it replaces.
         self.command_engine(EngineCommand::StopPlayback { slot: self.slot });
-        self.command_engine(EngineCommand::WakeAt { slot: self.slot, at_ms: None });
-        self.command_engine(EngineCommand::SetSignal { slot: self.slot, bits: self.signal_out });
+        self.command_engine(EngineCommand::WakeAt {
+            slot: self.slot,
+            at_ms: None,
+        });
+        self.command_engine(EngineCommand::SetSignal {
+            slot: self.slot,
+            bits: self.signal_out,
+        });
         // Report the stack's first state so the switchboard knows the port is usable.
-        self.drain(&Stamp { at_ms: 0, token: WorkToken::untracked() });
+        self.drain(&Stamp {
+            at_ms: 0,
+            token: WorkToken::untracked(),
+        });
     }
 }
 

@@ -52,7 +52,9 @@ impl Handler<RoutedEvent> for EventRouter {
         match event {
             EngineEvent::Second { at_ms } => {
                 if let Some(switchboard) = &self.switchboard {
-                    switchboard.do_send(Second { stamp: Stamp { at_ms, token } });
+                    switchboard.do_send(Second {
+                        stamp: Stamp { at_ms, token },
+                    });
                 }
             }
             event if event.device().is_some() => {

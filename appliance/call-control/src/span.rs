@@ -179,8 +179,12 @@ impl SpanActor {
                     pri.handle_timeout(at_ms);
                 }
                 self.drain(&stamp);
-                let due: Vec<CallHandle> =
-                    self.pending.iter().filter(|(_, p)| p.deadline_ms <= at_ms).map(|(h, _)| *h).collect();
+                let due: Vec<CallHandle> = self
+                    .pending
+                    .iter()
+                    .filter(|(_, p)| p.deadline_ms <= at_ms)
+                    .map(|(h, _)| *h)
+                    .collect();
                 for handle in due {
                     self.offer(handle, &stamp);
                 }
@@ -204,25 +208,47 @@ impl SpanActor {
     }
 
     fn on_command(&mut self, command: SpanCommand) {
-        let SpanCommand { timeslot, command, stamp } = command;
+        let SpanCommand {
+            timeslot,
+            command,
+            stamp,
+        } = command;
         tracing::debug!(span = self.device, timeslot, ?command, "line command");
         let Some(pri) = self.pri.as_mut() else {
-            tracing::warn!(span = self.device, ?command, "span has no call signalling; command refused");
-            self.tell_bchannel(timeslot, LineEvent::Hangup { cause: Cause::TEMPORARY_FAILURE }, &stamp);
+            tracing::warn!(
+                span = self.device,
+                ?command,
+                "span has no call signalling; command refused"
+            );
+            self.tell_bchannel(
+                timeslot,
+                LineEvent::Hangup {
+                    cause: Cause::TEMPORARY_FAILURE,
+                },
+                &stamp,
+            );
             return;
         };
         let at_ms = stamp.at_ms;
         let result = match command {
             LineCommand::CallOut { calling, called } => {
                 let sending_complete = !pri.q931().config().overlap;
-                let out = OutgoingCall { calling, called: Some(called), channel: Some(timeslot), sending_complete };
+                let out = OutgoingCall {
+                    calling,
+                    called: Some(called),
+                    channel: Some(timeslot),
+                    sending_complete,
+                };
                 pri.q931_mut().call_out(at_ms, out).map(|handle| {
                     self.calls.insert(handle, timeslot);
                     self.timeslots.insert(timeslot, handle);
                 })
             }
             command => match self.timeslots.get(&timeslot).copied() {
-                Some(handle) => pri.q931_mut().handle_command(at_ms, Some(handle), command).map(|_| ()),
+                Some(handle) => pri
+                    .q931_mut()
+                    .handle_command(at_ms, Some(handle), command)
+                    .map(|_| ()),
                 // The call is already gone (the far end cleared first): tell the leg so.
                 None if matches!(command, LineCommand::Hangup { .. }) => Ok(()),
                 None => Err(isdn::q931::Q931Error::NoCall("on this B-channel")),
@@ -243,8 +269,16 @@ impl SpanActor {
 
     fn tell_bchannel(&self, timeslot: u8, event: LineEvent, stamp: &Stamp) {
         match self.bchannels.get(&timeslot) {
-            Some(bchannel) => bchannel.do_send(BChannelLine { event, stamp: stamp.clone() }),
-            None => tracing::warn!(span = self.device, timeslot, ?event, "line event for a B-channel not in service"),
+            Some(bchannel) => bchannel.do_send(BChannelLine {
+                event,
+                stamp: stamp.clone(),
+            }),
+            None => tracing::warn!(
+                span = self.device,
+                timeslot,
+                ?event,
+                "line event for a B-channel not in service"
+            ),
         }
     }
 
@@ -262,7 +296,10 @@ impl SpanActor {
         let link_up = pri.is_link_up();
         for frame in frames {
             self.capture_frame(true, &frame);
-            if let Err(error) = self.engine.send(EngineCommand::SendDChannelFrame { device: self.device, frame }) {
+            if let Err(error) = self.engine.send(EngineCommand::SendDChannelFrame {
+                device: self.device,
+                frame,
+            }) {
                 tracing::error!(span = self.device, %error, "D-channel frame not sent");
             }
         }
@@ -274,7 +311,10 @@ impl SpanActor {
             .pending
             .keys()
             .copied()
-            .filter(|h| self.pri.as_ref().and_then(|p| p.q931().call_state(*h)) != Some(CallState::OverlapReceiving))
+            .filter(|h| {
+                self.pri.as_ref().and_then(|p| p.q931().call_state(*h))
+                    != Some(CallState::OverlapReceiving)
+            })
             .collect();
         for handle in whole {
             self.offer(handle, stamp);
@@ -297,13 +337,18 @@ impl SpanActor {
         };
         if next_wake != self.wake_at {
             self.wake_at = next_wake;
-            let _ = self.engine.send(EngineCommand::WakeDeviceAt { device: self.device, at_ms: next_wake });
+            let _ = self.engine.send(EngineCommand::WakeDeviceAt {
+                device: self.device,
+                at_ms: next_wake,
+            });
         }
     }
 
     /// Offers a call whose overlap-received number is now complete (or timed out).
     fn offer(&mut self, handle: CallHandle, stamp: &Stamp) {
-        let Some(pending) = self.pending.remove(&handle) else { return };
+        let Some(pending) = self.pending.remove(&handle) else {
+            return;
+        };
         tracing::info!(span = self.device, %handle, called = %pending.called, "overlap-received number complete");
         let event = LineEvent::IncomingCall {
             calling: pending.calling,
@@ -315,16 +360,38 @@ impl SpanActor {
     }
 
     /// Holds back a call whose number arrives in overlap; true if it was held.
-    fn hold_overlap(&mut self, handle: CallHandle, timeslot: u8, event: &LineEvent, at_ms: u64) -> bool {
-        let receiving = self.pri.as_ref().and_then(|p| p.q931().call_state(handle)) == Some(CallState::OverlapReceiving);
+    fn hold_overlap(
+        &mut self,
+        handle: CallHandle,
+        timeslot: u8,
+        event: &LineEvent,
+        at_ms: u64,
+    ) -> bool {
+        let receiving = self.pri.as_ref().and_then(|p| p.q931().call_state(handle))
+            == Some(CallState::OverlapReceiving);
         match event {
-            LineEvent::IncomingCall { calling, called, category, name } if receiving => {
-                let called = called.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default();
+            LineEvent::IncomingCall {
+                calling,
+                called,
+                category,
+                name,
+            } if receiving => {
+                let called = called
+                    .as_ref()
+                    .map(|n| n.as_str().to_owned())
+                    .unwrap_or_default();
                 if self.overlap_numbers.is_complete(&called) {
                     return false;
                 }
                 let deadline_ms = at_ms + OVERLAP_DIGIT_TIMEOUT_MS;
-                let offer = PendingOffer { timeslot, calling: calling.clone(), called, category: *category, name: name.clone(), deadline_ms };
+                let offer = PendingOffer {
+                    timeslot,
+                    calling: calling.clone(),
+                    called,
+                    category: *category,
+                    name: name.clone(),
+                    deadline_ms,
+                };
                 self.pending.insert(handle, offer);
                 true
             }
@@ -344,7 +411,13 @@ impl SpanActor {
         }
     }
 
-    fn deliver(&mut self, handle: CallHandle, channel: Option<u8>, event: LineEvent, stamp: &Stamp) {
+    fn deliver(
+        &mut self,
+        handle: CallHandle,
+        channel: Option<u8>,
+        event: LineEvent,
+        stamp: &Stamp,
+    ) {
         let known = self.calls.get(&handle).copied();
         let timeslot = match (known, channel) {
             (Some(ts), Some(now)) if ts != now => {
@@ -373,14 +446,20 @@ impl SpanActor {
         }
         if !held {
             self.tell_bchannel(timeslot, event, stamp);
-        } else if self.pending.get(&handle).is_some_and(|p| self.overlap_numbers.is_complete(&p.called)) {
+        } else if self
+            .pending
+            .get(&handle)
+            .is_some_and(|p| self.overlap_numbers.is_complete(&p.called))
+        {
             // The digits so far make a routed number: no need to wait for more.
             self.offer(handle, stamp);
         }
     }
 
     fn capture_frame(&mut self, sent: bool, frame: &[u8]) {
-        let Some(capture) = self.capture.as_mut() else { return };
+        let Some(capture) = self.capture.as_mut() else {
+            return;
+        };
         if let Err(error) = capture.write(sent, frame) {
             tracing::error!(span = self.device, %error, "D-channel capture failed; stopped");
             self.capture = None;
@@ -424,7 +503,11 @@ impl Handler<CaptureDChannel> for SpanActor {
             None => None,
             Some(path) => Some(DChannelCapture::create(&path, role).map_err(|e| e.to_string())?),
         };
-        tracing::info!(span = self.device, capturing = self.capture.is_some(), "D-channel capture changed");
+        tracing::info!(
+            span = self.device,
+            capturing = self.capture.is_some(),
+            "D-channel capture changed"
+        );
         Ok(())
     }
 }

@@ -2,15 +2,15 @@
 //! ports, and supervises ports and calls: when one panics it clears only what that actor
 //! owned (its legs get cause 41, its CDR is written) and restarts failed ports.
 
+use crate::bchannel::BChannelActor;
 use crate::call::{CallActor, CallSetup, Destination, Leg};
 use crate::cdr_writer::WriteCdr;
 use crate::containment::ActorFailed;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
-use crate::bchannel::BChannelActor;
 use crate::plan::{PortPlan, SpanPlan, StackConfig, SwitchboardPlan, ECHO_DESTINATION};
-use crate::span::{CaptureDChannel, OverlapNumbers, SetBChannels, SpanActor};
 use crate::port::{AnalogStack, DialPlan, PortActor};
 use crate::router::{EventRouter, SetRoute, SetSpanRoute};
+use crate::span::{CaptureDChannel, OverlapNumbers, SetBChannels, SpanActor};
 use crate::status::{BoxStatus, CallView, PortView, SpanView, Totals};
 use actix::prelude::*;
 use analog_signalling::{FxoLine, FxsPort};
@@ -128,7 +128,11 @@ impl Switchboard {
         cdr: Recipient<WriteCdr>,
     ) -> Switchboard {
         let dial_plan = Arc::new(DialPlan {
-            extensions: plan.ports.iter().filter_map(|p| p.extension.clone()).collect(),
+            extensions: plan
+                .ports
+                .iter()
+                .filter_map(|p| p.extension.clone())
+                .collect(),
             outbound_prefixes: Vec::new(),
             fault_injection: plan.fault_injection,
         });
@@ -171,10 +175,20 @@ impl Switchboard {
             StackConfig::Fxs(config) => AnalogStack::Fxs(FxsPort::new(config.clone())),
             StackConfig::BChannel => return None,
         };
-        let port = PortActor::new(plan.channel, plan.slot, stack, self.engine.clone(), me, Arc::clone(&self.dial_plan))
-            .start()
-            .recipient();
-        self.router.do_send(SetRoute { slot: plan.slot, to: port.clone() });
+        let port = PortActor::new(
+            plan.channel,
+            plan.slot,
+            stack,
+            self.engine.clone(),
+            me,
+            Arc::clone(&self.dial_plan),
+        )
+        .start()
+        .recipient();
+        self.router.do_send(SetRoute {
+            slot: plan.slot,
+            to: port.clone(),
+        });
         Some(port)
     }
 
@@ -192,14 +206,37 @@ impl Switchboard {
             .filter(|route| route.lines.contains(&plan.device))
             .filter_map(|route| route.called.clone())
             .collect();
-        let span = SpanActor::new(plan.device, me.clone(), self.engine.clone(), stack, OverlapNumbers(numbers)).start();
-        self.router.do_send(SetSpanRoute { device: plan.device, to: span.clone() });
+        let span = SpanActor::new(
+            plan.device,
+            me.clone(),
+            self.engine.clone(),
+            stack,
+            OverlapNumbers(numbers),
+        )
+        .start();
+        self.router.do_send(SetSpanRoute {
+            device: plan.device,
+            to: span.clone(),
+        });
         let mut bchannels = BTreeMap::new();
         for bchannel in &plan.bchannels {
-            let channel = ChannelId { device: plan.device, channel: u16::from(bchannel.timeslot) };
-            let actor = BChannelActor::new(channel, bchannel.slot, span.clone(), me.clone(), self.engine.clone()).start();
+            let channel = ChannelId {
+                device: plan.device,
+                channel: u16::from(bchannel.timeslot),
+            };
+            let actor = BChannelActor::new(
+                channel,
+                bchannel.slot,
+                span.clone(),
+                me.clone(),
+                self.engine.clone(),
+            )
+            .start();
             let recipient: Recipient<PortInput> = actor.clone().recipient();
-            self.router.do_send(SetRoute { slot: bchannel.slot, to: recipient.clone() });
+            self.router.do_send(SetRoute {
+                slot: bchannel.slot,
+                to: recipient.clone(),
+            });
             let port_plan = PortPlan {
                 channel,
                 slot: bchannel.slot,
@@ -208,7 +245,16 @@ impl Switchboard {
                 extension: None,
                 stack: StackConfig::BChannel,
             };
-            self.ports.insert(channel, PortEntry { plan: port_plan, addr: recipient, state: "idle", call: None, restarts: 0 });
+            self.ports.insert(
+                channel,
+                PortEntry {
+                    plan: port_plan,
+                    addr: recipient,
+                    state: "idle",
+                    call: None,
+                    restarts: 0,
+                },
+            );
             bchannels.insert(bchannel.timeslot, actor);
         }
         span.do_send(SetBChannels(bchannels));
@@ -229,16 +275,20 @@ impl Switchboard {
             let mut free = self
                 .ports
                 .values()
-                .filter(|entry| entry.plan.channel.device == *line && entry.plan.kind != LineKind::Fxs)
+                .filter(|entry| {
+                    entry.plan.channel.device == *line && entry.plan.kind != LineKind::Fxs
+                })
                 .filter(|entry| entry.call.is_none() && entry.state == "idle")
                 .map(|entry| entry.plan.channel);
             // The network side hunts B-channels upward; the user side takes them from the
             // top, so both ends rarely pick the same channel at once (glare).
-            let user_side = self
-                .plan
-                .spans
-                .iter()
-                .any(|span| span.device == *line && span.pri.as_ref().is_some_and(|p| p.role == isdn::q931::Role::User));
+            let user_side = self.plan.spans.iter().any(|span| {
+                span.device == *line
+                    && span
+                        .pri
+                        .as_ref()
+                        .is_some_and(|p| p.role == isdn::q931::Role::User)
+            });
             if user_side {
                 free.next_back()
             } else {
@@ -249,14 +299,23 @@ impl Switchboard {
 
     /// Where a number dialled on an extension goes: another extension, or out of a trunk.
     fn dialled_destination(&self, dialled: Option<&str>, origin: ChannelId) -> Destination {
-        let Some(dialled) = dialled else { return Destination::Reject(Cause::UNALLOCATED_NUMBER) };
+        let Some(dialled) = dialled else {
+            return Destination::Reject(Cause::UNALLOCATED_NUMBER);
+        };
         if let Some(channel) = self.extension_channel(dialled) {
             return self.ring_extension(channel, origin);
         }
         for route in &self.plan.outbound {
-            let Some(number) = route.number_for(dialled) else { continue };
-            let Ok(called) = PhoneNumber::parse(&number) else { continue };
-            return match self.free_trunk_channel(&route.lines).and_then(|c| self.leg(c)) {
+            let Some(number) = route.number_for(dialled) else {
+                continue;
+            };
+            let Ok(called) = PhoneNumber::parse(&number) else {
+                continue;
+            };
+            return match self
+                .free_trunk_channel(&route.lines)
+                .and_then(|c| self.leg(c))
+            {
                 Some(leg) => Destination::Dial { leg, called },
                 None => Destination::Reject(Cause::NO_CIRCUIT_AVAILABLE),
             };
@@ -269,7 +328,8 @@ impl Switchboard {
             return Destination::Reject(Cause::USER_BUSY);
         }
         match self.ports.get(&channel) {
-            Some(entry) if entry.call.is_none() && entry.state == "idle" => match self.leg(channel) {
+            Some(entry) if entry.call.is_none() && entry.state == "idle" => match self.leg(channel)
+            {
                 Some(leg) => Destination::Ring(leg),
                 None => Destination::Reject(Cause::TEMPORARY_FAILURE),
             },
@@ -297,7 +357,14 @@ impl Switchboard {
         (self.plan.epoch_unix_ms + engine_ms) as i64
     }
 
-    fn write_cdr(&mut self, call: &CallId, entry: &CallEntry, disposition: Disposition, cause: Cause, stamp: &Stamp) {
+    fn write_cdr(
+        &mut self,
+        call: &CallId,
+        entry: &CallEntry,
+        disposition: Disposition,
+        cause: Cause,
+        stamp: &Stamp,
+    ) {
         let ring_end = entry.answered_ms.unwrap_or(stamp.at_ms);
         let cdr = Cdr {
             seq: 0,
@@ -312,9 +379,15 @@ impl Switchboard {
             disposition,
             cause: cause.0 as i64,
             ring_ms: ring_end.saturating_sub(entry.started_ms) as i64,
-            talk_ms: entry.answered_ms.map_or(0, |answered| stamp.at_ms.saturating_sub(answered)) as i64,
+            talk_ms: entry
+                .answered_ms
+                .map_or(0, |answered| stamp.at_ms.saturating_sub(answered))
+                as i64,
         };
-        self.cdr.do_send(WriteCdr { cdr, token: stamp.token.clone() });
+        self.cdr.do_send(WriteCdr {
+            cdr,
+            token: stamp.token.clone(),
+        });
     }
 
     fn release_ports(&mut self, call: &CallId) {
@@ -342,9 +415,10 @@ impl Switchboard {
         let called_text = incoming.called.as_ref().map(|n| n.to_string());
         let wanted = match origin.kind {
             LineKind::Fxs => called_text.clone(),
-            LineKind::Fxo | LineKind::E1 => {
-                self.plan.destination_for(incoming.channel.device, called_text.as_deref()).map(str::to_owned)
-            }
+            LineKind::Fxo | LineKind::E1 => self
+                .plan
+                .destination_for(incoming.channel.device, called_text.as_deref())
+                .map(str::to_owned),
         };
         let destination = match (origin.kind, wanted.as_deref()) {
             (LineKind::Fxs, dialled) => self.dialled_destination(dialled, incoming.channel),
@@ -372,7 +446,10 @@ impl Switchboard {
             // carrier bills, so what the CDR shows.
             (Destination::Dial { called, .. }, _) => Some(called.clone()),
             (_, LineKind::Fxs) => incoming.called.clone(),
-            (_, _) => wanted.as_deref().and_then(|w| PhoneNumber::parse(w).ok()).or(incoming.called.clone()),
+            (_, _) => wanted
+                .as_deref()
+                .and_then(|w| PhoneNumber::parse(w).ok())
+                .or(incoming.called.clone()),
         };
         tracing::info!(
             call = %id, from = ?calling.as_ref().map(|n| n.to_string()), to = ?called.as_ref().map(|n| n.to_string()),
@@ -405,7 +482,9 @@ impl Switchboard {
                 stamp: incoming.stamp.clone(),
             });
         }
-        call.do_send(CallInput::Start { stamp: incoming.stamp.clone() });
+        call.do_send(CallInput::Start {
+            stamp: incoming.stamp.clone(),
+        });
         self.totals.calls_started += 1;
         self.calls.insert(
             id,
@@ -423,24 +502,43 @@ impl Switchboard {
 
     /// A call actor panicked: hang up its legs with cause 41 and write its CDR.
     fn clear_failed_call(&mut self, call: CallId) {
-        let Some(entry) = self.calls.remove(&call) else { return };
-        let stamp = Stamp { at_ms: self.now_ms, token: WorkToken::untracked() };
-        for channel in [Some(entry.origin), entry.destination].into_iter().flatten() {
+        let Some(entry) = self.calls.remove(&call) else {
+            return;
+        };
+        let stamp = Stamp {
+            at_ms: self.now_ms,
+            token: WorkToken::untracked(),
+        };
+        for channel in [Some(entry.origin), entry.destination]
+            .into_iter()
+            .flatten()
+        {
             if let Some(port) = self.ports.get(&channel) {
                 let slot = port.plan.slot;
                 let _ = self.engine.send(EngineCommand::Unbridge { slot });
                 let _ = self.engine.send(EngineCommand::StopPlayback { slot });
                 port.addr.do_send(PortInput::Command {
-                    command: LineCommand::Hangup { cause: Cause::TEMPORARY_FAILURE },
+                    command: LineCommand::Hangup {
+                        cause: Cause::TEMPORARY_FAILURE,
+                    },
                     stamp: stamp.clone(),
                 });
-                port.addr.do_send(PortInput::Detach { call: call.clone(), stamp: stamp.clone() });
+                port.addr.do_send(PortInput::Detach {
+                    call: call.clone(),
+                    stamp: stamp.clone(),
+                });
             }
         }
         self.release_ports(&call);
         self.totals.calls_failed += 1;
         self.totals.calls_ended += 1;
-        self.write_cdr(&call, &entry, Disposition::Failed, Cause::TEMPORARY_FAILURE, &stamp);
+        self.write_cdr(
+            &call,
+            &entry,
+            Disposition::Failed,
+            Cause::TEMPORARY_FAILURE,
+            &stamp,
+        );
     }
 
     /// A port actor panicked: fail its call, then give the port a fresh actor and stack.
@@ -453,12 +551,21 @@ impl Switchboard {
         else {
             return;
         };
-        if let Some(call) = self.ports.get(&channel).and_then(|entry| entry.call.clone()) {
+        if let Some(call) = self
+            .ports
+            .get(&channel)
+            .and_then(|entry| entry.call.clone())
+        {
             if let Some(entry) = self.calls.get(&call) {
                 entry.addr.do_send(CallInput::Line {
                     channel,
-                    event: line_boundary::LineEvent::Hangup { cause: Cause::TEMPORARY_FAILURE },
-                    stamp: Stamp { at_ms: self.now_ms, token: WorkToken::untracked() },
+                    event: line_boundary::LineEvent::Hangup {
+                        cause: Cause::TEMPORARY_FAILURE,
+                    },
+                    stamp: Stamp {
+                        at_ms: self.now_ms,
+                        token: WorkToken::untracked(),
+                    },
                 });
             }
         }
@@ -466,7 +573,9 @@ impl Switchboard {
             Some(entry) => entry.plan.clone(),
             None => return,
         };
-        let Some(addr) = self.start_port(&plan, ctx.address()) else { return };
+        let Some(addr) = self.start_port(&plan, ctx.address()) else {
+            return;
+        };
         if let Some(entry) = self.ports.get_mut(&channel) {
             entry.addr = addr;
             entry.state = "restarted";
@@ -481,8 +590,19 @@ impl Actor for Switchboard {
     fn started(&mut self, ctx: &mut Context<Self>) {
         let plans = self.plan.ports.clone();
         for plan in plans {
-            let Some(addr) = self.start_port(&plan, ctx.address()) else { continue };
-            self.ports.insert(plan.channel, PortEntry { plan, addr, state: "starting", call: None, restarts: 0 });
+            let Some(addr) = self.start_port(&plan, ctx.address()) else {
+                continue;
+            };
+            self.ports.insert(
+                plan.channel,
+                PortEntry {
+                    plan,
+                    addr,
+                    state: "starting",
+                    call: None,
+                    restarts: 0,
+                },
+            );
         }
         let spans = self.plan.spans.clone();
         for span in &spans {
@@ -522,11 +642,19 @@ impl Handler<CallEnded> for Switchboard {
     type Result = ();
     fn handle(&mut self, ended: CallEnded, _ctx: &mut Context<Self>) {
         self.now_ms = self.now_ms.max(ended.stamp.at_ms);
-        let Some(entry) = self.calls.remove(&ended.call) else { return };
+        let Some(entry) = self.calls.remove(&ended.call) else {
+            return;
+        };
         self.release_ports(&ended.call);
         self.totals.calls_ended += 1;
         tracing::info!(call = %ended.call, disposition = ?ended.disposition, cause = %ended.cause, "call ended");
-        self.write_cdr(&ended.call, &entry, ended.disposition, ended.cause, &ended.stamp);
+        self.write_cdr(
+            &ended.call,
+            &entry,
+            ended.disposition,
+            ended.cause,
+            &ended.stamp,
+        );
     }
 }
 
@@ -564,7 +692,9 @@ impl Handler<Second> for Switchboard {
     fn handle(&mut self, second: Second, _ctx: &mut Context<Self>) {
         self.now_ms = self.now_ms.max(second.stamp.at_ms);
         for entry in self.calls.values() {
-            entry.addr.do_send(CallInput::Second { stamp: second.stamp.clone() });
+            entry.addr.do_send(CallInput::Second {
+                stamp: second.stamp.clone(),
+            });
         }
     }
 }
@@ -611,7 +741,9 @@ impl Handler<GetStatus> for Switchboard {
                     view.b_channels_busy = self
                         .ports
                         .values()
-                        .filter(|e| e.plan.channel.device == span.device && e.plan.kind == LineKind::E1)
+                        .filter(|e| {
+                            e.plan.channel.device == span.device && e.plan.kind == LineKind::E1
+                        })
                         .filter(|e| e.call.is_some() || e.state == "busy")
                         .count();
                     view
@@ -629,7 +761,9 @@ impl Handler<CaptureSpan> for Switchboard {
         let span = self.span_actors.get(&capture.device).cloned();
         Box::pin(async move {
             let span = span.ok_or_else(|| format!("no span {}", capture.device))?;
-            span.send(CaptureDChannel(capture.path)).await.map_err(|e| format!("span actor not answering: {e}"))?
+            span.send(CaptureDChannel(capture.path))
+                .await
+                .map_err(|e| format!("span actor not answering: {e}"))?
         })
     }
 }

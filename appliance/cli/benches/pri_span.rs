@@ -25,7 +25,11 @@ fn main() -> anyhow::Result<()> {
     let mut options = BoxOptions::new(config, work.path().join("data"));
     options.device_dir = Some(work.path().join("devices"));
     let mut running = start_box(options)?;
-    let mut rig = Rig::connect(running.device_dir(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep)?;
+    let mut rig = Rig::connect(
+        running.device_dir(),
+        &[("span1", DeviceKind::E1, 1)],
+        ClockMode::LockStep,
+    )?;
     while !rig.carrier("span1").is_some_and(|c| c.link_up()) {
         anyhow::ensure!(rig.now_ms() < 5_000, "D-channel did not come up");
         rig.step()?;
@@ -36,16 +40,29 @@ fn main() -> anyhow::Result<()> {
     let mut placed = 0;
     let mut cleared = std::collections::BTreeSet::new();
     while cleared.len() < CALLS {
-        anyhow::ensure!(rig.now_ms() - started_line_ms < 600_000, "calls stopped completing: {}", rig.state_summary());
+        anyhow::ensure!(
+            rig.now_ms() - started_line_ms < 600_000,
+            "calls stopped completing: {}",
+            rig.state_summary()
+        );
         let now = rig.now_ms();
-        let carrier = rig.carrier_mut("span1").ok_or_else(|| anyhow::anyhow!("no carrier"))?;
+        let carrier = rig
+            .carrier_mut("span1")
+            .ok_or_else(|| anyhow::anyhow!("no carrier"))?;
         let live = carrier.calls().iter().filter(|c| !c.cleared).count();
         let free = CHANNELS.saturating_sub(live).min(CALLS - placed);
-        if free > 0 && carrier.place_calls(now, free, Some("0201234"), "100").is_ok() {
+        if free > 0
+            && carrier
+                .place_calls(now, free, Some("0201234"), "100")
+                .is_ok()
+        {
             placed += free;
         }
-        let answered: Vec<usize> =
-            carrier.live_calls().filter(|c| c.is_answered() && c.cause.is_none()).map(|c| c.number).collect();
+        let answered: Vec<usize> = carrier
+            .live_calls()
+            .filter(|c| c.is_answered() && c.cause.is_none())
+            .map(|c| c.number)
+            .collect();
         for number in answered {
             carrier.hang_up(now, number, 16)?;
         }
@@ -56,7 +73,9 @@ fn main() -> anyhow::Result<()> {
     }
     let wall_s = started_wall.elapsed().as_secs_f64();
     let line_s = (rig.now_ms() - started_line_ms) as f64 / 1000.0;
-    let carrier = rig.carrier("span1").ok_or_else(|| anyhow::anyhow!("no carrier"))?;
+    let carrier = rig
+        .carrier("span1")
+        .ok_or_else(|| anyhow::anyhow!("no carrier"))?;
     let mut setup_ms: Vec<u64> = carrier
         .calls()
         .iter()
@@ -65,8 +84,17 @@ fn main() -> anyhow::Result<()> {
         .filter_map(|c| c.answered_at_ms.map(|a| a.saturating_sub(c.started_at_ms)))
         .collect();
     setup_ms.sort_unstable();
-    let failed = carrier.calls().iter().filter(|c| c.cleared && c.answered_at_ms.is_none()).count();
-    let pick = |q: f64| setup_ms.get(((setup_ms.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0);
+    let failed = carrier
+        .calls()
+        .iter()
+        .filter(|c| c.cleared && c.answered_at_ms.is_none())
+        .count();
+    let pick = |q: f64| {
+        setup_ms
+            .get(((setup_ms.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0)
+    };
     println!("pri_span: one E1 PRI span (30 B-channels), box = user side, lock-step");
     println!(
         "  one call at a time, SETUP -> CONNECT on the line: min {} ms, max {} ms over {} calls",
@@ -82,12 +110,21 @@ fn main() -> anyhow::Result<()> {
         setup_ms.last().copied().unwrap_or(0),
         setup_ms.len()
     );
-    println!("  sustained: {:.1} calls/s of line time over {line_s:.1} s", CALLS as f64 / line_s);
-    println!("  box in lock-step: {:.1} calls/s of wall time ({wall_s:.2} s)", CALLS as f64 / wall_s);
+    println!(
+        "  sustained: {:.1} calls/s of line time over {line_s:.1} s",
+        CALLS as f64 / line_s
+    );
+    println!(
+        "  box in lock-step: {:.1} calls/s of wall time ({wall_s:.2} s)",
+        CALLS as f64 / wall_s
+    );
     if let Some(stats) = running.engine_stats() {
         println!(
             "  D-channel: {} frames in, {} out, {} refused by HDLC, {} bad",
-            stats.dchannel_frames_in, stats.dchannel_frames_out, stats.dchannel_tx_dropped, stats.dchannel_errors
+            stats.dchannel_frames_in,
+            stats.dchannel_frames_out,
+            stats.dchannel_tx_dropped,
+            stats.dchannel_errors
         );
     }
     running.stop();
@@ -100,21 +137,37 @@ fn one_call_at_a_time(rig: &mut Rig, count: usize) -> anyhow::Result<Vec<u64>> {
     let mut times = Vec::new();
     for _ in 0..count {
         let now = rig.now_ms();
-        let carrier = rig.carrier_mut("span1").ok_or_else(|| anyhow::anyhow!("no carrier"))?;
+        let carrier = rig
+            .carrier_mut("span1")
+            .ok_or_else(|| anyhow::anyhow!("no carrier"))?;
         let number = *carrier.place_calls(now, 1, Some("0201234"), "100")?.start();
         loop {
-            anyhow::ensure!(rig.now_ms() - now < 5_000, "call {number} not answered: {}", rig.state_summary());
+            anyhow::ensure!(
+                rig.now_ms() - now < 5_000,
+                "call {number} not answered: {}",
+                rig.state_summary()
+            );
             rig.step()?;
-            let carrier = rig.carrier_mut("span1").ok_or_else(|| anyhow::anyhow!("no carrier"))?;
-            let Some(call) = carrier.call(number) else { continue };
+            let carrier = rig
+                .carrier_mut("span1")
+                .ok_or_else(|| anyhow::anyhow!("no carrier"))?;
+            let Some(call) = carrier.call(number) else {
+                continue;
+            };
             if let Some(answered) = call.answered_at_ms {
                 if call.cause.is_none() {
                     times.push(answered - call.started_at_ms);
                     let now = rig.now_ms();
-                    rig.carrier_mut("span1").ok_or_else(|| anyhow::anyhow!("no carrier"))?.hang_up(now, number, 16)?;
+                    rig.carrier_mut("span1")
+                        .ok_or_else(|| anyhow::anyhow!("no carrier"))?
+                        .hang_up(now, number, 16)?;
                 }
             }
-            if rig.carrier("span1").and_then(|c| c.call(number)).is_some_and(|c| c.cleared) {
+            if rig
+                .carrier("span1")
+                .and_then(|c| c.call(number))
+                .is_some_and(|c| c.cleared)
+            {
                 break;
             }
         }

@@ -29,7 +29,14 @@ pub struct BoxOptions {
 
 impl BoxOptions {
     pub fn new(config_dir: PathBuf, data_dir: PathBuf) -> BoxOptions {
-        BoxOptions { config_dir, data_dir, clock: None, device_dir: None, web_listen: None, fault_injection: None }
+        BoxOptions {
+            config_dir,
+            data_dir,
+            clock: None,
+            device_dir: None,
+            web_listen: None,
+            fault_injection: None,
+        }
     }
 }
 
@@ -54,7 +61,12 @@ struct Started {
 pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
     let config = box_config::Config::load(&options.config_dir).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        anyhow!("configuration {} has {} error(s):\n{}", options.config_dir.display(), list.len(), list.join("\n"))
+        anyhow!(
+            "configuration {} has {} error(s):\n{}",
+            options.config_dir.display(),
+            list.len(),
+            list.join("\n")
+        )
     })?;
     let storage = storage::Storage::open(&options.data_dir)
         .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))?;
@@ -63,10 +75,21 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         box_config::Clock::Realtime => ClockMode::RealTime,
         box_config::Clock::Lockstep => ClockMode::LockStep,
     });
-    let device_dir = options.device_dir.clone().unwrap_or_else(|| config.system.device_dir.clone());
-    let web_listen = options.web_listen.clone().unwrap_or_else(|| config.system.web_listen.to_string());
-    let fault_injection = options.fault_injection.unwrap_or(config.system.fault_injection);
-    let epoch_unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let device_dir = options
+        .device_dir
+        .clone()
+        .unwrap_or_else(|| config.system.device_dir.clone());
+    let web_listen = options
+        .web_listen
+        .clone()
+        .unwrap_or_else(|| config.system.web_listen.to_string());
+    let fault_injection = options
+        .fault_injection
+        .unwrap_or(config.system.fault_injection);
+    let epoch_unix_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
 
     let devices = device_specs(&config);
     let (started_tx, started_rx) = std::sync::mpsc::channel::<anyhow::Result<Started>>();
@@ -91,7 +114,12 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     Box::new(move |event, token| sink_router.do_send(RoutedEvent { event, token })),
                 )
                 .context("media engine did not start")?;
-                let plan = crate::plan::switchboard_plan(&config, &engine, fault_injection, epoch_unix_ms)?;
+                let plan = crate::plan::switchboard_plan(
+                    &config,
+                    &engine,
+                    fault_injection,
+                    epoch_unix_ms,
+                )?;
                 let storage_slot = Mutex::new(Some(storage));
                 let cdr_writer = SyncArbiter::start(1, move || CdrWriter {
                     storage: match storage_slot.lock().ok().and_then(|mut s| s.take()) {
@@ -100,8 +128,13 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                         None => unreachable!("the CDR writer is started once"),
                     },
                 });
-                let switchboard =
-                    Switchboard::new(plan.clone(), engine.commands(), router.clone(), cdr_writer.recipient()).start();
+                let switchboard = Switchboard::new(
+                    plan.clone(),
+                    engine.commands(),
+                    router.clone(),
+                    cdr_writer.recipient(),
+                )
+                .start();
                 router.do_send(SetSwitchboard(switchboard.clone()));
                 let stats_source = engine.stats_source();
                 let device_views: Vec<DeviceView> = devices
@@ -109,7 +142,9 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     .map(|d| DeviceView {
                         id: d.id,
                         kind: d.kind.socket_prefix(),
-                        socket: soft_hardware::socket_path(&thread_device_dir, d.kind, d.id).display().to_string(),
+                        socket: soft_hardware::socket_path(&thread_device_dir, d.kind, d.id)
+                            .display()
+                            .to_string(),
                     })
                     .collect();
                 let state = WebState {
@@ -125,7 +160,12 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                         tracing::error!(%error, "web server stopped");
                     }
                 });
-                anyhow::Ok(Started { system: actix::System::current(), engine, switchboard, web_address })
+                anyhow::Ok(Started {
+                    system: actix::System::current(),
+                    engine,
+                    switchboard,
+                    web_address,
+                })
             });
             let failed = outcome.is_err();
             let _ = started_tx.send(outcome);
@@ -159,7 +199,10 @@ fn tone_plan_name(config: &box_config::Config) -> dsp::tone_plan::TonePlanName {
 }
 
 fn device_specs(config: &box_config::Config) -> Vec<DeviceSpec> {
-    let spans = config.spans.iter().map(|span| DeviceSpec { id: span.id, kind: DeviceKind::E1 });
+    let spans = config.spans.iter().map(|span| DeviceSpec {
+        id: span.id,
+        kind: DeviceKind::E1,
+    });
     let ports = config.ports.iter().map(|port| DeviceSpec {
         id: port.id,
         kind: match port.kind {
@@ -187,7 +230,9 @@ pub fn block_stop_signals() -> anyhow::Result<nix::sys::signal::SigSet> {
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGINT);
     signals.add(Signal::SIGTERM);
-    signals.thread_block().context("cannot block SIGINT/SIGTERM")?;
+    signals
+        .thread_block()
+        .context("cannot block SIGINT/SIGTERM")?;
     Ok(signals)
 }
 

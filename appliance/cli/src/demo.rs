@@ -51,7 +51,12 @@ struct Extension {
     number: String,
 }
 
-pub fn run_demo(config: &Path, data: &Path, call_interval_s: f64, seconds: Option<u64>) -> anyhow::Result<()> {
+pub fn run_demo(
+    config: &Path,
+    data: &Path,
+    call_interval_s: f64,
+    seconds: Option<u64>,
+) -> anyhow::Result<()> {
     let signals = block_stop_signals()?;
     let stop = Arc::new(AtomicBool::new(false));
     let stop_on_signal = Arc::clone(&stop);
@@ -63,7 +68,10 @@ pub fn run_demo(config: &Path, data: &Path, call_interval_s: f64, seconds: Optio
     let mut options = BoxOptions::new(config.to_owned(), data.to_owned());
     options.clock = Some(ClockMode::RealTime);
     let running = start_box(options).context("demo box did not start")?;
-    println!("demo box running; status: http://{}/api/status  (Ctrl-C stops)", running.web_address());
+    println!(
+        "demo box running; status: http://{}/api/status  (Ctrl-C stops)",
+        running.web_address()
+    );
     let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
     if let Some(stats) = running.engine_stats() {
         println!(
@@ -85,7 +93,8 @@ fn generate_traffic(
     seconds: Option<u64>,
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
-    let config = box_config::Config::load(&running_config_dir(running)?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config = box_config::Config::load(&running_config_dir(running)?)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut devices = Vec::new();
     let mut callers = Vec::new();
     let mut extensions = Vec::new();
@@ -97,7 +106,11 @@ fn generate_traffic(
             box_config::PortKind::Fxo(_) => {
                 let name = format!("fxo{}", port.id);
                 devices.push((name.clone(), DeviceKind::Fxo, port.id));
-                callers.push(Caller { name, next_call_ms: dice.between(500, interval_ms), hang_up_at_ms: None });
+                callers.push(Caller {
+                    name,
+                    next_call_ms: dice.between(500, interval_ms),
+                    hang_up_at_ms: None,
+                });
             }
             box_config::PortKind::Fxs(fxs) => {
                 let name = format!("fxs{}", port.id);
@@ -115,9 +128,16 @@ fn generate_traffic(
     for span in &config.spans {
         let name = format!("span{}", span.id);
         devices.push((name.clone(), DeviceKind::E1, span.id));
-        carriers.push(CarrierDriver { name, next_burst_ms: 3_000, hang_ups: Default::default() });
+        carriers.push(CarrierDriver {
+            name,
+            next_burst_ms: 3_000,
+            hang_ups: Default::default(),
+        });
     }
-    let device_refs: Vec<(&str, DeviceKind, u16)> = devices.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
+    let device_refs: Vec<(&str, DeviceKind, u16)> = devices
+        .iter()
+        .map(|(n, k, i)| (n.as_str(), *k, *i))
+        .collect();
     let mut rig = Rig::connect(running.device_dir(), &device_refs, ClockMode::RealTime)?;
     let end_ms = seconds.map(|s| s * 1000);
     let mut next_report_ms = 10_000;
@@ -167,17 +187,33 @@ fn talk(mouth: &mut far_end::Mouth, dice: &mut Dice) {
             level_dbm0: -18.0,
             duration_ms: dice.between(200, 900) as u32,
         });
-        let _ = mouth.push(PlayItem::Silence { duration_ms: dice.between(100, 600) as u32 });
+        let _ = mouth.push(PlayItem::Silence {
+            duration_ms: dice.between(100, 600) as u32,
+        });
     }
 }
 
 fn drive_caller(rig: &mut Rig, caller: &mut Caller, now: u64, interval_ms: u64, dice: &mut Dice) {
-    let Some(line) = rig.telco_mut(&caller.name) else { return };
+    let Some(line) = rig.telco_mut(&caller.name) else {
+        return;
+    };
     match line.state() {
         TelcoState::Idle if now >= caller.next_call_ms => {
             let from = format!("555{:04}", dice.next() % 10_000);
-            if line.place_call(now, Some(&from), Some("Demo caller"), CidDelivery::EtsiFskBeforeRing).is_ok() {
-                println!("[{:>5.1} s] {}: caller {from} dials in", now as f64 / 1000.0, caller.name);
+            if line
+                .place_call(
+                    now,
+                    Some(&from),
+                    Some("Demo caller"),
+                    CidDelivery::EtsiFskBeforeRing,
+                )
+                .is_ok()
+            {
+                println!(
+                    "[{:>5.1} s] {}: caller {from} dials in",
+                    now as f64 / 1000.0,
+                    caller.name
+                );
                 // Some callers give up while waiting: they hang up after 8-40 s.
                 caller.hang_up_at_ms = Some(now + dice.between(8_000, 40_000));
             }
@@ -186,7 +222,11 @@ fn drive_caller(rig: &mut Rig, caller: &mut Caller, now: u64, interval_ms: u64, 
             talk(line.mouth(), dice);
             if caller.hang_up_at_ms.is_some_and(|at| now >= at) {
                 line.hang_up(now);
-                println!("[{:>5.1} s] {}: caller hangs up", now as f64 / 1000.0, caller.name);
+                println!(
+                    "[{:>5.1} s] {}: caller hangs up",
+                    now as f64 / 1000.0,
+                    caller.name
+                );
                 caller.hang_up_at_ms = None;
                 caller.next_call_ms = now + dice.between(interval_ms / 2, interval_ms * 3 / 2);
             }
@@ -201,12 +241,25 @@ fn drive_caller(rig: &mut Rig, caller: &mut Caller, now: u64, interval_ms: u64, 
     }
 }
 
-fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[String], dice: &mut Dice) {
-    let Some(phone) = rig.phone_mut(&extension.name) else { return };
+fn drive_phone(
+    rig: &mut Rig,
+    extension: &mut Extension,
+    now: u64,
+    numbers: &[String],
+    dice: &mut Dice,
+) {
+    let Some(phone) = rig.phone_mut(&extension.name) else {
+        return;
+    };
     if !phone.is_off_hook() {
         if phone.ringing() && phone.ring_bursts() >= extension.answer_after_rings {
             phone.go_off_hook(now);
-            println!("[{:>5.1} s] {} ({}) answers", now as f64 / 1000.0, extension.name, extension.number);
+            println!(
+                "[{:>5.1} s] {} ({}) answers",
+                now as f64 / 1000.0,
+                extension.name,
+                extension.number
+            );
             extension.hang_up_at_ms = Some(now + dice.between(5_000, 20_000));
             extension.answer_after_rings = 1 + (dice.next() % 3) as u32;
         } else if !phone.ringing() && dice.next().is_multiple_of(6_000) {
@@ -215,7 +268,12 @@ fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[St
             if let Some(target) = others.get((dice.next() as usize) % others.len().max(1)) {
                 phone.go_off_hook(now);
                 extension.dial_at = Some((now + 600, target.to_string()));
-                println!("[{:>5.1} s] {} ({}) calls {target}", now as f64 / 1000.0, extension.name, extension.number);
+                println!(
+                    "[{:>5.1} s] {} ({}) calls {target}",
+                    now as f64 / 1000.0,
+                    extension.name,
+                    extension.number
+                );
                 extension.hang_up_at_ms = Some(now + dice.between(10_000, 25_000));
             }
         }
@@ -232,45 +290,90 @@ fn drive_phone(rig: &mut Rig, extension: &mut Extension, now: u64, numbers: &[St
     talk(phone.mouth(), dice);
     if extension.hang_up_at_ms.is_some_and(|at| now >= at) {
         phone.hang_up(now);
-        println!("[{:>5.1} s] {} ({}) hangs up", now as f64 / 1000.0, extension.name, extension.number);
+        println!(
+            "[{:>5.1} s] {} ({}) hangs up",
+            now as f64 / 1000.0,
+            extension.name,
+            extension.number
+        );
         extension.hang_up_at_ms = None;
     }
 }
 
-fn drive_carrier(rig: &mut Rig, driver: &mut CarrierDriver, now: u64, interval_ms: u64, dice: &mut Dice) {
-    let Some(carrier) = rig.carrier_mut(&driver.name) else { return };
+fn drive_carrier(
+    rig: &mut Rig,
+    driver: &mut CarrierDriver,
+    now: u64,
+    interval_ms: u64,
+    dice: &mut Dice,
+) {
+    let Some(carrier) = rig.carrier_mut(&driver.name) else {
+        return;
+    };
     if !carrier.link_up() {
         return;
     }
     if now >= driver.next_burst_ms {
         driver.next_burst_ms = now + dice.between(interval_ms / 2, interval_ms * 3 / 2);
         let count = 1 + (dice.next() % 3) as usize;
-        let to = if dice.next().is_multiple_of(3) { "5550203" } else { "100" };
+        let to = if dice.next().is_multiple_of(3) {
+            "5550203"
+        } else {
+            "100"
+        };
         let from = format!("020{:04}", dice.next() % 10_000);
         match carrier.place_calls(now, count, Some(&from), to) {
             Ok(numbers) => {
-                println!("[{:>5.1} s] {}: {count} call(s) from {from} to {to}", now as f64 / 1000.0, driver.name);
+                println!(
+                    "[{:>5.1} s] {}: {count} call(s) from {from} to {to}",
+                    now as f64 / 1000.0,
+                    driver.name
+                );
                 for number in numbers {
-                    driver.hang_ups.insert(number, now + dice.between(6_000, 25_000));
+                    driver
+                        .hang_ups
+                        .insert(number, now + dice.between(6_000, 25_000));
                 }
             }
-            Err(error) => println!("[{:>5.1} s] {}: no calls placed: {error}", now as f64 / 1000.0, driver.name),
+            Err(error) => println!(
+                "[{:>5.1} s] {}: no calls placed: {error}",
+                now as f64 / 1000.0,
+                driver.name
+            ),
         }
     }
-    let offered = carrier.calls().iter().any(|c| c.direction == CallDirection::FromBox && c.stage == CallStage::Offered);
+    let offered = carrier
+        .calls()
+        .iter()
+        .any(|c| c.direction == CallDirection::FromBox && c.stage == CallStage::Offered);
     if offered {
         if let Ok(number) = carrier.answer_next(now) {
-            println!("[{:>5.1} s] {}: answers call {number} from the box", now as f64 / 1000.0, driver.name);
-            driver.hang_ups.insert(number, now + dice.between(8_000, 20_000));
+            println!(
+                "[{:>5.1} s] {}: answers call {number} from the box",
+                now as f64 / 1000.0,
+                driver.name
+            );
+            driver
+                .hang_ups
+                .insert(number, now + dice.between(8_000, 20_000));
         }
     }
-    let answered: Vec<usize> = carrier.live_calls().filter(|c| c.is_answered()).map(|c| c.number).collect();
+    let answered: Vec<usize> = carrier
+        .live_calls()
+        .filter(|c| c.is_answered())
+        .map(|c| c.number)
+        .collect();
     for number in answered {
         if let Some(mouth) = carrier.mouth(number) {
             talk(mouth, dice);
         }
     }
-    let due: Vec<usize> = driver.hang_ups.iter().filter(|(_, at)| **at <= now).map(|(n, _)| *n).collect();
+    let due: Vec<usize> = driver
+        .hang_ups
+        .iter()
+        .filter(|(_, at)| **at <= now)
+        .map(|(n, _)| *n)
+        .collect();
     for number in due {
         driver.hang_ups.remove(&number);
         // Already released (the box or the agent hung up first): nothing to do.

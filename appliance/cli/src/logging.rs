@@ -5,5 +5,8 @@
 pub fn init(env_var: &str, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env(env_var)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "appliance", version, about = "Call-center appliance: IVR, ACD, recording and reporting over E1 and analog lines")]
+#[command(
+    name = "appliance",
+    version,
+    about = "Call-center appliance: IVR, ACD, recording and reporting over E1 and analog lines"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,7 +59,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::CheckConfig { dir } => return check_config(&dir),
         Command::Run { config, data } => run(config, data),
-        Command::Demo { config, data, call_interval, seconds } => {
+        Command::Demo {
+            config,
+            data,
+            call_interval,
+            seconds,
+        } => {
             init_logs("info");
             appliance::demo::run_demo(&config, &data, call_interval, seconds)
         }
@@ -88,7 +97,11 @@ fn check_config(dir: &std::path::Path) -> ExitCode {
             for error in errors.iter() {
                 eprintln!("{error}");
             }
-            eprintln!("{}: {} error(s); configuration refused", dir.display(), errors.len());
+            eprintln!(
+                "{}: {} error(s); configuration refused",
+                dir.display(),
+                errors.len()
+            );
             ExitCode::FAILURE
         }
     }

@@ -1,10 +1,13 @@
 //! Turns the validated configuration into the switchboard's plan: ports with their
 //! engine slots and signalling settings, routes, the greeting.
 
-use analog_signalling::{CallerIdMode, CidStandard, DisconnectSupervision, FxoConfig, FxsConfig, RingCadence};
+use analog_signalling::{
+    CallerIdMode, CidStandard, DisconnectSupervision, FxoConfig, FxsConfig, RingCadence,
+};
 use anyhow::anyhow;
 use call_control::plan::{
-    BChannelPlan, InboundRoute, OutboundRoute, PortPlan, PriPlan, SpanPlan, StackConfig, SwitchboardPlan,
+    BChannelPlan, InboundRoute, OutboundRoute, PortPlan, PriPlan, SpanPlan, StackConfig,
+    SwitchboardPlan,
 };
 use line_boundary::{ChannelId, LineKind};
 use media_engine::EngineHandle;
@@ -26,19 +29,29 @@ pub fn switchboard_plan(
     let cadence = ring_cadence(config);
     let mut ports = Vec::new();
     for port in &config.ports {
-        let channel = ChannelId { device: port.id, channel: 1 };
-        let slot = engine.slot(channel).ok_or_else(|| anyhow!("port {} has no media channel", port.id))?;
+        let channel = ChannelId {
+            device: port.id,
+            channel: 1,
+        };
+        let slot = engine
+            .slot(channel)
+            .ok_or_else(|| anyhow!("port {} has no media channel", port.id))?;
         let (kind, extension, stack) = match &port.kind {
             box_config::PortKind::Fxo(fxo) => {
                 let mut stack = FxoConfig::default();
                 stack.ring_cadence = cadence;
                 stack.caller_id = match fxo.caller_id {
-                    box_config::FxoCallerId::EtsiFsk | box_config::FxoCallerId::BellFsk => CallerIdMode::FskBeforeRing,
+                    box_config::FxoCallerId::EtsiFsk | box_config::FxoCallerId::BellFsk => {
+                        CallerIdMode::FskBeforeRing
+                    }
                     box_config::FxoCallerId::Dtmf => CallerIdMode::Dtmf,
                     box_config::FxoCallerId::None => CallerIdMode::None,
                 };
                 stack.disconnect = DisconnectSupervision {
-                    battery_drop_ms: fxo.disconnect.battery.then_some(stack.disconnect.battery_drop_ms.unwrap_or(350)),
+                    battery_drop_ms: fxo
+                        .disconnect
+                        .battery
+                        .then_some(stack.disconnect.battery_drop_ms.unwrap_or(350)),
                     polarity_reversal: fxo.disconnect.polarity,
                     busy_tone: fxo.disconnect.busy_tone,
                 };
@@ -51,11 +64,26 @@ pub fn switchboard_plan(
                     box_config::FxsCallerId::Dtmf => CidStandard::Dtmf,
                     box_config::FxsCallerId::None => CidStandard::None,
                 };
-                let stack = FxsConfig { ring_cadence: cadence, caller_id, ..FxsConfig::default() };
-                (LineKind::Fxs, Some(fxs.extension.to_string()), StackConfig::Fxs(stack))
+                let stack = FxsConfig {
+                    ring_cadence: cadence,
+                    caller_id,
+                    ..FxsConfig::default()
+                };
+                (
+                    LineKind::Fxs,
+                    Some(fxs.extension.to_string()),
+                    StackConfig::Fxs(stack),
+                )
             }
         };
-        ports.push(PortPlan { channel, slot, name: port.name.clone(), kind, extension, stack });
+        ports.push(PortPlan {
+            channel,
+            slot,
+            name: port.name.clone(),
+            kind,
+            extension,
+            stack,
+        });
     }
     let mut spans = Vec::new();
     for span in &config.spans {
@@ -65,7 +93,11 @@ pub fn switchboard_plan(
         .routes
         .outbound
         .iter()
-        .map(|route| OutboundRoute { prefix: route.prefix.clone(), strip: route.strip, lines: route.lines.clone() })
+        .map(|route| OutboundRoute {
+            prefix: route.prefix.clone(),
+            strip: route.strip,
+            lines: route.lines.clone(),
+        })
         .collect();
     let inbound = config
         .routes
@@ -98,8 +130,16 @@ pub fn switchboard_plan(
 fn span_plan(span: &box_config::SpanConfig, engine: &EngineHandle) -> anyhow::Result<SpanPlan> {
     let mut bchannels = Vec::new();
     for &timeslot in &span.pri.channels {
-        let channel = ChannelId { device: span.id, channel: u16::from(timeslot) };
-        let slot = engine.slot(channel).ok_or_else(|| anyhow!("span {} has no media channel for timeslot {timeslot}", span.id))?;
+        let channel = ChannelId {
+            device: span.id,
+            channel: u16::from(timeslot),
+        };
+        let slot = engine.slot(channel).ok_or_else(|| {
+            anyhow!(
+                "span {} has no media channel for timeslot {timeslot}",
+                span.id
+            )
+        })?;
         bchannels.push(BChannelPlan { timeslot, slot });
     }
     let role = match span.signalling {
@@ -127,5 +167,10 @@ fn span_plan(span: &box_config::SpanConfig, engine: &EngineHandle) -> anyhow::Re
     };
     // Without call signalling the B-channels carry no calls, so none is put in service.
     let bchannels = if pri.is_some() { bchannels } else { Vec::new() };
-    Ok(SpanPlan { device: span.id, name: span.name.clone(), pri, bchannels })
+    Ok(SpanPlan {
+        device: span.id,
+        name: span.name.clone(),
+        pri,
+        bchannels,
+    })
 }

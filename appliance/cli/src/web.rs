@@ -40,7 +40,9 @@ async fn status(state: web::Data<WebState>) -> HttpResponse {
             devices: (state.devices)(),
             media_engine: (state.engine_stats)(),
         }),
-        Err(error) => HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}")),
+        Err(error) => {
+            HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}"))
+        }
     }
 }
 
@@ -53,7 +55,10 @@ async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpRe
     let limit = query.limit.unwrap_or(50).min(1000);
     let state = state.into_inner();
     let result = web::block(move || -> anyhow::Result<Vec<storage::Cdr>> {
-        let mut guard = state.storage.lock().map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
+        let mut guard = state
+            .storage
+            .lock()
+            .map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
         if guard.is_none() {
             *guard = Some(storage::Storage::open(&state.data_dir)?);
         }
@@ -65,8 +70,12 @@ async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpRe
     .await;
     match result {
         Ok(Ok(cdrs)) => HttpResponse::Ok().json(cdrs),
-        Ok(Err(error)) => HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error:#}")),
-        Err(error) => HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error}")),
+        Ok(Err(error)) => {
+            HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error:#}"))
+        }
+        Err(error) => {
+            HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error}"))
+        }
     }
 }
 
@@ -82,9 +91,13 @@ async fn start_capture(state: web::Data<WebState>, span: web::Path<u16>) -> Http
     let span = span.into_inner();
     let dir = state.data_dir.join("captures");
     if let Err(error) = std::fs::create_dir_all(&dir) {
-        return HttpResponse::InternalServerError().body(format!("cannot create {}: {error}", dir.display()));
+        return HttpResponse::InternalServerError()
+            .body(format!("cannot create {}: {error}", dir.display()));
     }
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let file = dir.join(format!("span{span}-{stamp}.pcap"));
     capture_reply(&state, span, Some(file)).await
 }
@@ -95,10 +108,19 @@ async fn stop_capture(state: web::Data<WebState>, span: web::Path<u16>) -> HttpR
 
 async fn capture_reply(state: &WebState, span: u16, file: Option<PathBuf>) -> HttpResponse {
     let shown = file.as_ref().map(|f| f.display().to_string());
-    match state.switchboard.send(CaptureSpan { device: span, path: file }).await {
+    match state
+        .switchboard
+        .send(CaptureSpan {
+            device: span,
+            path: file,
+        })
+        .await
+    {
         Ok(Ok(())) => HttpResponse::Ok().json(CaptureJson { span, file: shown }),
         Ok(Err(reason)) => HttpResponse::BadRequest().body(reason),
-        Err(error) => HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}")),
+        Err(error) => {
+            HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}"))
+        }
     }
 }
 
@@ -111,7 +133,10 @@ async fn index() -> HttpResponse {
 }
 
 /// Binds the web port and returns the server to spawn, and the address it got.
-pub fn serve(state: WebState, listen: &str) -> anyhow::Result<(actix_web::dev::Server, std::net::SocketAddr)> {
+pub fn serve(
+    state: WebState,
+    listen: &str,
+) -> anyhow::Result<(actix_web::dev::Server, std::net::SocketAddr)> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
@@ -125,6 +150,10 @@ pub fn serve(state: WebState, listen: &str) -> anyhow::Result<(actix_web::dev::S
     .disable_signals()
     .bind(listen)
     .map_err(|error| anyhow::anyhow!("cannot listen for the web UI on {listen}: {error}"))?;
-    let address = server.addrs().first().copied().ok_or_else(|| anyhow::anyhow!("web server bound no address"))?;
+    let address = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("web server bound no address"))?;
     Ok((server.run(), address))
 }

@@ -4,19 +4,34 @@ use std::path::Path;
 use std::process::Command;
 
 fn repo(path: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 #[test]
 fn a_valid_config_passes() {
-    let output = Command::new(env!("CARGO_BIN_EXE_appliance")).arg("check-config").arg(repo("config/default")).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("configuration is valid (0 spans, 3 ports)"));
+    let output = Command::new(env!("CARGO_BIN_EXE_appliance"))
+        .arg("check-config")
+        .arg(repo("config/default"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout)
+        .contains("configuration is valid (0 spans, 3 ports)"));
 }
 
 #[test]
 fn a_broken_config_is_refused_with_every_error_located() {
-    let output = Command::new(env!("CARGO_BIN_EXE_appliance")).arg("check-config").arg(repo("config/examples/broken")).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_appliance"))
+        .arg("check-config")
+        .arg(repo("config/examples/broken"))
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let errors = String::from_utf8_lossy(&output.stderr);
     for want in [
@@ -42,13 +57,25 @@ fn run_refuses_a_broken_config_before_touching_anything() {
     assert!(!output.status.success());
     let errors = String::from_utf8_lossy(&output.stderr);
     assert!(errors.contains("has 10 error(s)"), "{errors}");
-    assert!(!data.path().join("data").exists(), "no database created for a refused config");
+    assert!(
+        !data.path().join("data").exists(),
+        "no database created for a refused config"
+    );
 }
 
 #[test]
 fn the_demo_config_with_its_pri_span_is_valid() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_appliance")).arg("check-config").arg(&dir).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("configuration is valid (1 span, 6 ports)"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_appliance"))
+        .arg("check-config")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout)
+        .contains("configuration is valid (1 span, 6 ports)"));
 }

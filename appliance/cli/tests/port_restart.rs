@@ -25,8 +25,15 @@ fn step_until(rig: &mut Rig, ms: u64, mut done: impl FnMut(&Rig) -> bool) -> boo
     done(rig)
 }
 
-fn port<'a>(status: &'a call_control::status::BoxStatus, channel: &str) -> &'a call_control::status::PortView {
-    status.ports.iter().find(|p| p.channel == channel).expect("port in status")
+fn port<'a>(
+    status: &'a call_control::status::BoxStatus,
+    channel: &str,
+) -> &'a call_control::status::PortView {
+    status
+        .ports
+        .iter()
+        .find(|p| p.channel == channel)
+        .expect("port in status")
 }
 
 #[test]
@@ -37,35 +44,67 @@ fn a_panicking_port_is_restarted_fresh_and_the_others_carry_on() {
     let mut options = BoxOptions::new(config, work.path().join("data"));
     options.device_dir = Some(work.path().join("devices"));
     let mut running = start_box(options).unwrap();
-    let devices = [("fxs3", DeviceKind::Fxs, 3), ("fxs4", DeviceKind::Fxs, 4), ("fxs5", DeviceKind::Fxs, 5)];
+    let devices = [
+        ("fxs3", DeviceKind::Fxs, 3),
+        ("fxs4", DeviceKind::Fxs, 4),
+        ("fxs5", DeviceKind::Fxs, 5),
+    ];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     rig.run_for(200).unwrap();
 
     // A call between two other ports is up while fxs3's actor fails.
     let now = rig.now_ms();
     rig.phone_mut("fxs4").unwrap().go_off_hook(now);
-    assert!(step_until(&mut rig, 2000, |r| hears_dial_tone(r, "fxs4")), "fxs4 dial tone");
+    assert!(
+        step_until(&mut rig, 2000, |r| hears_dial_tone(r, "fxs4")),
+        "fxs4 dial tone"
+    );
     let now = rig.now_ms();
     rig.phone_mut("fxs4").unwrap().dial(now, "203").unwrap();
-    assert!(step_until(&mut rig, 5000, |r| r.phone("fxs5").unwrap().ringing()), "fxs5 rings");
+    assert!(
+        step_until(&mut rig, 5000, |r| r.phone("fxs5").unwrap().ringing()),
+        "fxs5 rings"
+    );
     let now = rig.now_ms();
     rig.phone_mut("fxs5").unwrap().go_off_hook(now);
     rig.run_for(500).unwrap();
 
     let now = rig.now_ms();
     rig.phone_mut("fxs3").unwrap().go_off_hook(now);
-    assert!(step_until(&mut rig, 2000, |r| hears_dial_tone(r, "fxs3")), "fxs3 dial tone");
+    assert!(
+        step_until(&mut rig, 2000, |r| hears_dial_tone(r, "fxs3")),
+        "fxs3 dial tone"
+    );
     let now = rig.now_ms();
-    rig.phone_mut("fxs3").unwrap().dial(now, call_control::port::PORT_FAULT_DIGITS).unwrap();
+    rig.phone_mut("fxs3")
+        .unwrap()
+        .dial(now, call_control::port::PORT_FAULT_DIGITS)
+        .unwrap();
     let restarted = step_until(&mut rig, 3000, |_| {
-        running.status().is_ok_and(|s| port(&s, "3/1").restarts == 1)
+        running
+            .status()
+            .is_ok_and(|s| port(&s, "3/1").restarts == 1)
     });
-    assert!(restarted, "fxs3's actor restarted: {:?}", running.status().map(|s| port(&s, "3/1").clone()));
+    assert!(
+        restarted,
+        "fxs3's actor restarted: {:?}",
+        running.status().map(|s| port(&s, "3/1").clone())
+    );
     rig.run_for(500).unwrap();
     let status = running.status().unwrap();
     assert_eq!(port(&status, "4/1").restarts, 0);
-    assert_eq!(status.calls.len(), 1, "the 202 -> 203 call is still up: {:?}", status.calls);
-    let silent = rig.phone("fxs3").unwrap().ear().meter().silence_run_ms(-50.0, 400);
+    assert_eq!(
+        status.calls.len(),
+        1,
+        "the 202 -> 203 call is still up: {:?}",
+        status.calls
+    );
+    let silent = rig
+        .phone("fxs3")
+        .unwrap()
+        .ear()
+        .meter()
+        .silence_run_ms(-50.0, 400);
     assert!(silent >= 400, "the failed port's dial tone was stopped");
 
     // The fresh stack starts on hook: the phone hangs up, lifts again, and dials.
@@ -74,13 +113,19 @@ fn a_panicking_port_is_restarted_fresh_and_the_others_carry_on() {
     rig.run_for(1000).unwrap();
     let now = rig.now_ms();
     rig.phone_mut("fxs3").unwrap().go_off_hook(now);
-    assert!(step_until(&mut rig, 2000, |r| hears_dial_tone(r, "fxs3")), "restarted fxs3 gives dial tone");
+    assert!(
+        step_until(&mut rig, 2000, |r| hears_dial_tone(r, "fxs3")),
+        "restarted fxs3 gives dial tone"
+    );
     let now = rig.now_ms();
     rig.phone_mut("fxs4").unwrap().hang_up(now);
     rig.phone_mut("fxs5").unwrap().hang_up(now);
     rig.run_for(1000).unwrap();
     let now = rig.now_ms();
     rig.phone_mut("fxs3").unwrap().dial(now, "202").unwrap();
-    assert!(step_until(&mut rig, 5000, |r| r.phone("fxs4").unwrap().ringing()), "restarted fxs3 can call 202");
+    assert!(
+        step_until(&mut rig, 5000, |r| r.phone("fxs4").unwrap().ringing()),
+        "restarted fxs3 can call 202"
+    );
     running.stop();
 }

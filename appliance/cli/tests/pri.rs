@@ -11,11 +11,18 @@ use std::process::Command;
 
 fn http(address: std::net::SocketAddr, method: &str, path: &str) -> (String, String) {
     let mut stream = std::net::TcpStream::connect(address).expect("web port");
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
 }
 
 fn json(address: std::net::SocketAddr, method: &str, path: &str) -> serde_json::Value {
@@ -48,30 +55,57 @@ fn calls_over_pri_reach_the_echo_test_and_the_capture_decodes_in_tshark() {
     let work = tempfile::tempdir().unwrap();
     let mut running = start(work.path());
     let web = running.web_address();
-    let mut rig = Rig::connect(running.device_dir(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep).unwrap();
+    let mut rig = Rig::connect(
+        running.device_dir(),
+        &[("span1", DeviceKind::E1, 1)],
+        ClockMode::LockStep,
+    )
+    .unwrap();
 
-    let up = step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.link_up()));
+    let up = step_until(&mut rig, 3000, |r| {
+        r.carrier("span1").is_some_and(|c| c.link_up())
+    });
     rig.run_for(100).unwrap(); // the carrier's UA on its way to the box
     let status = json(web, "GET", "/api/status");
-    assert!(up, "D-channel did not come up: {}\n{status:#}", rig.state_summary());
+    assert!(
+        up,
+        "D-channel did not come up: {}\n{status:#}",
+        rig.state_summary()
+    );
     assert_eq!(status["spans"][0]["d_channel_up"], true, "{status:#}");
 
     let capture = json(web, "POST", "/api/spans/1/capture");
-    let file = capture["file"].as_str().expect("capture file name").to_owned();
+    let file = capture["file"]
+        .as_str()
+        .expect("capture file name")
+        .to_owned();
     let (refused, _) = http(web, "POST", "/api/spans/7/capture");
     assert!(refused.contains("400"), "no span 7: {refused}");
 
     let now = rig.now_ms();
     let carrier = rig.carrier_mut("span1").unwrap();
-    carrier.place_calls(now, 2, Some("0201234"), "100").expect("calls placed");
-    let answered = step_until(&mut rig, 5000, |r| r.carrier("span1").is_some_and(|c| c.answered_count() == 2));
+    carrier
+        .place_calls(now, 2, Some("0201234"), "100")
+        .expect("calls placed");
+    let answered = step_until(&mut rig, 5000, |r| {
+        r.carrier("span1").is_some_and(|c| c.answered_count() == 2)
+    });
     assert!(answered, "calls not answered: {}", rig.state_summary());
-    assert_eq!(json(web, "GET", "/api/status")["spans"][0]["b_channels_busy"], 2);
+    assert_eq!(
+        json(web, "GET", "/api/status")["spans"][0]["b_channels_busy"],
+        2
+    );
     rig.run_for(3000).unwrap(); // the greeting, then the echo test: the call counts as answered
 
     let now = rig.now_ms();
-    rig.carrier_mut("span1").unwrap().hang_up_all(now, 16).expect("hang up");
-    let cleared = step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.live_calls().count() == 0));
+    rig.carrier_mut("span1")
+        .unwrap()
+        .hang_up_all(now, 16)
+        .expect("hang up");
+    let cleared = step_until(&mut rig, 3000, |r| {
+        r.carrier("span1")
+            .is_some_and(|c| c.live_calls().count() == 0)
+    });
     assert!(cleared, "calls not cleared: {}", rig.state_summary());
     rig.run_for(200).unwrap();
     json(web, "DELETE", "/api/spans/1/capture");
@@ -83,7 +117,12 @@ fn calls_over_pri_reach_the_echo_test_and_the_capture_decodes_in_tshark() {
         assert_eq!(cdr["disposition"], "answered", "{cdr}");
         assert_eq!(cdr["cause"], 16, "{cdr}");
         assert_eq!(cdr["caller"], "0201234", "{cdr}");
-        assert!(cdr["inbound_channel"].as_str().is_some_and(|c| c.starts_with("1/")), "{cdr}");
+        assert!(
+            cdr["inbound_channel"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("1/")),
+            "{cdr}"
+        );
     }
 
     let messages = tshark_messages(Path::new(&file));
@@ -104,10 +143,27 @@ fn tshark_messages(path: &Path) -> Vec<String> {
     let output = Command::new("tshark")
         .arg("-r")
         .arg(path)
-        .args(["-Y", "q931", "-T", "fields", "-E", "separator=|", "-e", "lapd.direction", "-e", "q931.message_type"])
+        .args([
+            "-Y",
+            "q931",
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "lapd.direction",
+            "-e",
+            "q931.message_type",
+        ])
         .output()
-        .unwrap_or_else(|e| panic!("cannot run tshark ({e}); CI installs it (apt-get install tshark)"));
-    assert!(output.status.success(), "tshark: {}", String::from_utf8_lossy(&output.stderr));
+        .unwrap_or_else(|e| {
+            panic!("cannot run tshark ({e}); CI installs it (apt-get install tshark)")
+        });
+    assert!(
+        output.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|line| {
@@ -139,16 +195,37 @@ fn a_pri_call_without_a_route_is_refused_unanswered_with_its_cause() {
         std::fs::copy(source.join(file), config.join(file)).unwrap();
     }
     // Only calls to 100 have somewhere to go.
-    std::fs::write(config.join("routes.toml"), "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n").unwrap();
+    std::fs::write(
+        config.join("routes.toml"),
+        "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n",
+    )
+    .unwrap();
     let mut options = BoxOptions::new(config, work.path().join("data"));
     options.device_dir = Some(work.path().join("devices"));
     let mut running = start_box(options).unwrap();
-    let mut rig = Rig::connect(running.device_dir(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep).unwrap();
-    assert!(step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.link_up())), "link up");
+    let mut rig = Rig::connect(
+        running.device_dir(),
+        &[("span1", DeviceKind::E1, 1)],
+        ClockMode::LockStep,
+    )
+    .unwrap();
+    assert!(
+        step_until(&mut rig, 3000, |r| r
+            .carrier("span1")
+            .is_some_and(|c| c.link_up())),
+        "link up"
+    );
 
     let now = rig.now_ms();
-    rig.carrier_mut("span1").unwrap().place_calls(now, 1, Some("0201234"), "555").unwrap();
-    let released = step_until(&mut rig, 3000, |r| r.carrier("span1").and_then(|c| c.call(1)).is_some_and(|c| c.cleared));
+    rig.carrier_mut("span1")
+        .unwrap()
+        .place_calls(now, 1, Some("0201234"), "555")
+        .unwrap();
+    let released = step_until(&mut rig, 3000, |r| {
+        r.carrier("span1")
+            .and_then(|c| c.call(1))
+            .is_some_and(|c| c.cleared)
+    });
     let call = rig.carrier("span1").unwrap().call(1).unwrap();
     assert!(released, "call refused: {}", rig.state_summary());
     assert_eq!(call.answered_at_ms, None, "never answered");
@@ -168,10 +245,17 @@ fn overlap_box(work: &Path) -> RunningBox {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
     std::fs::copy(source.join("system.toml"), config.join("system.toml")).unwrap();
     let lines = std::fs::read_to_string(source.join("lines.toml")).unwrap();
-    let lines = lines.replace("channels = \"1-15,17-31\"", "channels = \"1-15,17-31\"\noverlap = true");
+    let lines = lines.replace(
+        "channels = \"1-15,17-31\"",
+        "channels = \"1-15,17-31\"\noverlap = true",
+    );
     assert!(lines.contains("overlap = true"));
     std::fs::write(config.join("lines.toml"), lines).unwrap();
-    std::fs::write(config.join("routes.toml"), "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n").unwrap();
+    std::fs::write(
+        config.join("routes.toml"),
+        "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n",
+    )
+    .unwrap();
     let mut options = BoxOptions::new(config, work.join("data"));
     options.device_dir = Some(work.join("devices"));
     start_box(options).unwrap()
@@ -186,14 +270,37 @@ fn overlap_call(sending_complete: bool) -> (bool, Option<u8>, u64) {
 fn overlap_call_to(number: &str, sending_complete: bool) -> (bool, Option<u8>, u64) {
     let work = tempfile::tempdir().unwrap();
     let mut running = overlap_box(work.path());
-    let mut rig = Rig::connect(running.device_dir(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep).unwrap();
-    assert!(step_until(&mut rig, 3000, |r| r.carrier("span1").is_some_and(|c| c.link_up())), "link up");
+    let mut rig = Rig::connect(
+        running.device_dir(),
+        &[("span1", DeviceKind::E1, 1)],
+        ClockMode::LockStep,
+    )
+    .unwrap();
+    assert!(
+        step_until(&mut rig, 3000, |r| r
+            .carrier("span1")
+            .is_some_and(|c| c.link_up())),
+        "link up"
+    );
     let placed_at = rig.now_ms();
     let carrier = rig.carrier_mut("span1").unwrap();
-    carrier.set_overlap_sending(Some(far_end::OverlapSending { digits_in_setup: 1, sending_complete }));
-    carrier.place_calls(placed_at, 1, Some("0201234"), number).unwrap();
-    let settled = |r: &Rig| r.carrier("span1").and_then(|c| c.call(1)).is_some_and(|c| c.is_answered() || c.cleared);
-    assert!(step_until(&mut rig, 10_000, settled), "call settled: {}", rig.state_summary());
+    carrier.set_overlap_sending(Some(far_end::OverlapSending {
+        digits_in_setup: 1,
+        sending_complete,
+    }));
+    carrier
+        .place_calls(placed_at, 1, Some("0201234"), number)
+        .unwrap();
+    let settled = |r: &Rig| {
+        r.carrier("span1")
+            .and_then(|c| c.call(1))
+            .is_some_and(|c| c.is_answered() || c.cleared)
+    };
+    assert!(
+        step_until(&mut rig, 10_000, settled),
+        "call settled: {}",
+        rig.state_summary()
+    );
     let call = rig.carrier("span1").unwrap().call(1).unwrap();
     let at = call.answered_at_ms.or(call.released_at_ms).unwrap_or(0);
     let outcome = (call.is_answered(), call.cause, at - placed_at);
@@ -205,15 +312,27 @@ fn overlap_call_to(number: &str, sending_complete: bool) -> (bool, Option<u8>, u
 fn overlap_received_digits_complete_the_number_before_routing() {
     // "1" alone has no route: a box routing on the SETUP's digits would refuse the call.
     let (answered, cause, ms) = overlap_call(true);
-    assert!(answered, "the call to 1+00 reached the echo test (cause {cause:?})");
-    assert!(ms < 1000, "routed as soon as Sending complete came, not after a timeout: {ms} ms");
+    assert!(
+        answered,
+        "the call to 1+00 reached the echo test (cause {cause:?})"
+    );
+    assert!(
+        ms < 1000,
+        "routed as soon as Sending complete came, not after a timeout: {ms} ms"
+    );
 }
 
 #[test]
 fn overlap_received_number_without_sending_complete_is_routed_when_it_matches_a_route() {
     let (answered, cause, ms) = overlap_call(false);
-    assert!(answered, "the digits 1+00 name a route: answered (cause {cause:?})");
-    assert!(ms < 1000, "no need to wait for the digit timeout once the number matches: {ms} ms");
+    assert!(
+        answered,
+        "the digits 1+00 name a route: answered (cause {cause:?})"
+    );
+    assert!(
+        ms < 1000,
+        "no need to wait for the digit timeout once the number matches: {ms} ms"
+    );
 }
 
 #[test]
@@ -222,5 +341,8 @@ fn an_overlap_number_that_matches_no_route_is_decided_after_the_digit_timeout() 
     assert!(!answered);
     assert_eq!(cause, Some(1), "unallocated number");
     let timeout = call_control::span::OVERLAP_DIGIT_TIMEOUT_MS;
-    assert!((timeout..timeout + 1000).contains(&ms), "refused once no digit came for {timeout} ms: {ms} ms");
+    assert!(
+        (timeout..timeout + 1000).contains(&ms),
+        "refused once no digit came for {timeout} ms: {ms} ms"
+    );
 }

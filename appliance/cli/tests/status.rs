@@ -7,7 +7,11 @@ use std::time::Duration;
 
 fn http_get(address: std::net::SocketAddr, path: &str) -> serde_json::Value {
     let mut stream = std::net::TcpStream::connect(address).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: box\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: box\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
@@ -48,14 +52,23 @@ fn status_shows_spans_ports_calls_and_engine_figures_and_spans_answer_alarms() {
     options.device_dir = Some(work.path().join("devices"));
     let running = start_box(options).unwrap();
     let span_path = soft_hardware::socket_path(running.device_dir(), DeviceKind::E1, 9);
-    let (span, _) = FarEnd::connect(&span_path, Some(DeviceKind::E1), Some(ClockMode::LockStep), Duration::from_secs(5)).unwrap();
+    let (span, _) = FarEnd::connect(
+        &span_path,
+        Some(DeviceKind::E1),
+        Some(ClockMode::LockStep),
+        Duration::from_secs(5),
+    )
+    .unwrap();
     let mut far = vec![(span, Block::idle(32), Block::idle(32))];
 
     far[0].1.conditions = LineConditions::LOS;
     for _ in 0..5 {
         step(&mut far);
     }
-    assert!(far[0].2.conditions.contains(LineConditions::RAI), "a span that lost signal sends RAI");
+    assert!(
+        far[0].2.conditions.contains(LineConditions::RAI),
+        "a span that lost signal sends RAI"
+    );
     let status = http_get(running.web_address(), "/api/status");
     let span = &status["spans"][0];
     assert_eq!(span["device"], 9);
@@ -68,7 +81,10 @@ fn status_shows_spans_ports_calls_and_engine_figures_and_spans_answer_alarms() {
     assert_eq!(status["ports"][1]["extension"], "201");
     assert_eq!(status["ports"][1]["state"], "idle");
     assert_eq!(status["calls"], serde_json::json!([]));
-    assert!(status["media_engine"]["ticks"].as_u64().unwrap() >= 5, "{status}");
+    assert!(
+        status["media_engine"]["ticks"].as_u64().unwrap() >= 5,
+        "{status}"
+    );
     assert!(status["media_engine"]["tick_lateness"]["p99_us"].is_u64());
     assert_eq!(status["devices"].as_array().unwrap().len(), 3);
 
@@ -76,8 +92,14 @@ fn status_shows_spans_ports_calls_and_engine_figures_and_spans_answer_alarms() {
     for _ in 0..5 {
         step(&mut far);
     }
-    assert!(!far[0].2.conditions.contains(LineConditions::RAI), "RAI clears with the alarm");
+    assert!(
+        !far[0].2.conditions.contains(LineConditions::RAI),
+        "RAI clears with the alarm"
+    );
     let status = http_get(running.web_address(), "/api/status");
     assert_eq!(status["spans"][0]["alarms"], serde_json::json!([]));
-    assert_eq!(http_get(running.web_address(), "/api/cdrs"), serde_json::json!([]));
+    assert_eq!(
+        http_get(running.web_address(), "/api/cdrs"),
+        serde_json::json!([])
+    );
 }

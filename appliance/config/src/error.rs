@@ -16,7 +16,15 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}: {}", self.file.display(), self.line, self.column, self.field, self.reason)
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.field,
+            self.reason
+        )
     }
 }
 
@@ -68,13 +76,34 @@ impl SourceFile {
         (line, column)
     }
 
-    pub(crate) fn error_at(&self, span: std::ops::Range<usize>, field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    pub(crate) fn error_at(
+        &self,
+        span: std::ops::Range<usize>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> ConfigError {
         let (line, column) = self.position(span.start);
-        ConfigError { file: self.path.clone(), line, column, field: field.into(), reason: reason.into() }
+        ConfigError {
+            file: self.path.clone(),
+            line,
+            column,
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
-    pub(crate) fn whole_file_error(path: &Path, field: &str, reason: impl Into<String>) -> ConfigError {
-        ConfigError { file: path.to_owned(), line: 0, column: 0, field: field.to_owned(), reason: reason.into() }
+    pub(crate) fn whole_file_error(
+        path: &Path,
+        field: &str,
+        reason: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError {
+            file: path.to_owned(),
+            line: 0,
+            column: 0,
+            field: field.to_owned(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -83,7 +112,10 @@ mod tests {
     use super::*;
 
     fn file(text: &str) -> SourceFile {
-        SourceFile { path: PathBuf::from("x.toml"), text: text.to_owned() }
+        SourceFile {
+            path: PathBuf::from("x.toml"),
+            text: text.to_owned(),
+        }
     }
 
     #[test]

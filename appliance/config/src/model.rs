@@ -201,7 +201,9 @@ impl Config {
     }
 
     pub fn extension(&self, extension: &str) -> Option<&PortConfig> {
-        self.ports.iter().find(|p| matches!(&p.kind, PortKind::Fxs(fxs) if fxs.extension.as_str() == extension))
+        self.ports
+            .iter()
+            .find(|p| matches!(&p.kind, PortKind::Fxs(fxs) if fxs.extension.as_str() == extension))
     }
 
     /// The extension an inbound call on `line` to `called` goes to.
@@ -209,7 +211,12 @@ impl Config {
         self.routes
             .inbound
             .iter()
-            .find(|r| r.lines.contains(&line) && r.called.as_ref().is_none_or(|want| Some(want.as_str()) == called))
+            .find(|r| {
+                r.lines.contains(&line)
+                    && r.called
+                        .as_ref()
+                        .is_none_or(|want| Some(want.as_str()) == called)
+            })
             .and_then(|r| match &r.destination {
                 RouteDestination::Extension(number) => self.extension(number.as_str()),
                 RouteDestination::Echo => None,

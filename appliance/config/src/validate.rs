@@ -26,8 +26,15 @@ struct Checker {
 }
 
 impl Checker {
-    fn at<T>(&mut self, file: &SourceFile, spanned: &Spanned<T>, field: impl Into<String>, reason: impl Into<String>) {
-        self.errors.push(file.error_at(spanned.span(), field, reason));
+    fn at<T>(
+        &mut self,
+        file: &SourceFile,
+        spanned: &Spanned<T>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
+        self.errors
+            .push(file.error_at(spanned.span(), field, reason));
     }
 
     /// Picks the value named by `text` from `choices`, or records an error listing them.
@@ -44,13 +51,23 @@ impl Checker {
             Some((_, chosen)) => *chosen,
             None => {
                 let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-                self.at(file, value, field, format!("{:?} is not one of {}", value.get_ref(), names.join(", ")));
+                self.at(
+                    file,
+                    value,
+                    field,
+                    format!("{:?} is not one of {}", value.get_ref(), names.join(", ")),
+                );
                 default
             }
         }
     }
 
-    fn number(&mut self, file: &SourceFile, value: &Spanned<String>, field: &str) -> Option<PhoneNumber> {
+    fn number(
+        &mut self,
+        file: &SourceFile,
+        value: &Spanned<String>,
+        field: &str,
+    ) -> Option<PhoneNumber> {
         match PhoneNumber::parse(value.get_ref()) {
             Ok(number) => Some(number),
             Err(error) => {
@@ -64,14 +81,24 @@ impl Checker {
         match u16::try_from(*value.get_ref()) {
             Ok(id) if id >= 1 => Some(id),
             _ => {
-                self.at(file, value, field, format!("{} is not a device id (1 to 65535)", value.get_ref()));
+                self.at(
+                    file,
+                    value,
+                    field,
+                    format!("{} is not a device id (1 to 65535)", value.get_ref()),
+                );
                 None
             }
         }
     }
 }
 
-fn read(dir: &Path, name: &str, required: bool, errors: &mut Vec<ConfigError>) -> Option<SourceFile> {
+fn read(
+    dir: &Path,
+    name: &str,
+    required: bool,
+    errors: &mut Vec<ConfigError>,
+) -> Option<SourceFile> {
     let path = dir.join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(SourceFile { path, text }),
@@ -88,7 +115,10 @@ fn read(dir: &Path, name: &str, required: bool, errors: &mut Vec<ConfigError>) -
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(file: &SourceFile, errors: &mut Vec<ConfigError>) -> Option<T> {
+fn parse<T: serde::de::DeserializeOwned>(
+    file: &SourceFile,
+    errors: &mut Vec<ConfigError>,
+) -> Option<T> {
     match toml::from_str::<T>(&file.text) {
         Ok(value) => Some(value),
         Err(error) => {
@@ -118,7 +148,11 @@ fn resolve(dir: &Path, path: &str) -> PathBuf {
 pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     let mut errors = Vec::new();
     if !dir.is_dir() {
-        errors.push(SourceFile::whole_file_error(dir, "config", "not a directory"));
+        errors.push(SourceFile::whole_file_error(
+            dir,
+            "config",
+            "not a directory",
+        ));
         return Err(ConfigErrors(errors));
     }
     let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
@@ -141,24 +175,41 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
         (Some(file), Some(raw)) => Some(check_lines(&mut check, file, raw)),
         _ => None,
     };
-    let routes_source = routes_file.unwrap_or(SourceFile { path: dir.join(ROUTES_FILE), text: String::new() });
-    let routes = routes_raw.map(|raw| check_routes(&mut check, &routes_source, &dir, raw, lines.as_ref()));
+    let routes_source = routes_file.unwrap_or(SourceFile {
+        path: dir.join(ROUTES_FILE),
+        text: String::new(),
+    });
+    let routes =
+        routes_raw.map(|raw| check_routes(&mut check, &routes_source, &dir, raw, lines.as_ref()));
 
     match (system, lines, routes) {
-        (Some(system), Some(lines), Some(routes)) if check.errors.is_empty() => {
-            Ok(Config { dir, system, spans: lines.spans, ports: lines.ports, routes })
-        }
+        (Some(system), Some(lines), Some(routes)) if check.errors.is_empty() => Ok(Config {
+            dir,
+            system,
+            spans: lines.spans,
+            ports: lines.ports,
+            routes,
+        }),
         _ => Err(ConfigErrors(check.errors)),
     }
 }
 
-fn check_system(check: &mut Checker, file: &SourceFile, dir: &Path, raw: SystemFile) -> SystemConfig {
+fn check_system(
+    check: &mut Checker,
+    file: &SourceFile,
+    dir: &Path,
+    raw: SystemFile,
+) -> SystemConfig {
     let raw = raw.system.into_inner();
     let tone_plan = check.choice(
         file,
         raw.tone_plan.as_ref(),
         "system.tone_plan",
-        &[("cn", TonePlan::Cn), ("etsi", TonePlan::Etsi), ("na", TonePlan::Na)],
+        &[
+            ("cn", TonePlan::Cn),
+            ("etsi", TonePlan::Etsi),
+            ("na", TonePlan::Na),
+        ],
         TonePlan::Etsi,
     );
     let clock = check.choice(
@@ -178,7 +229,15 @@ fn check_system(check: &mut Checker, file: &SourceFile, dir: &Path, raw: SystemF
         Some(text) => match text.get_ref().parse() {
             Ok(address) => address,
             Err(_) => {
-                check.at(file, text, "system.web_listen", format!("{:?} is not an address:port like 127.0.0.1:8080", text.get_ref()));
+                check.at(
+                    file,
+                    text,
+                    "system.web_listen",
+                    format!(
+                        "{:?} is not an address:port like 127.0.0.1:8080",
+                        text.get_ref()
+                    ),
+                );
                 default_listen
             }
         },
@@ -187,13 +246,25 @@ fn check_system(check: &mut Checker, file: &SourceFile, dir: &Path, raw: SystemF
     let log_level = match &raw.log_level {
         Some(level) if LOG_LEVELS.contains(&level.get_ref().as_str()) => level.get_ref().clone(),
         Some(level) => {
-            check.at(file, level, "system.log_level", format!("{:?} is not one of {}", level.get_ref(), LOG_LEVELS.join(", ")));
+            check.at(
+                file,
+                level,
+                "system.log_level",
+                format!(
+                    "{:?} is not one of {}",
+                    level.get_ref(),
+                    LOG_LEVELS.join(", ")
+                ),
+            );
             "info".into()
         }
         None => "info".into(),
     };
     SystemConfig {
-        name: raw.name.map(Spanned::into_inner).unwrap_or_else(|| "call-center box".into()),
+        name: raw
+            .name
+            .map(Spanned::into_inner)
+            .unwrap_or_else(|| "call-center box".into()),
         tone_plan,
         clock,
         device_dir,
@@ -204,7 +275,12 @@ fn check_system(check: &mut Checker, file: &SourceFile, dir: &Path, raw: SystemF
 }
 
 /// The PRI settings of `span[index]`: switch variant and B-channel list.
-fn check_pri(check: &mut Checker, file: &SourceFile, span: &crate::raw::RawSpan, index: usize) -> PriSettings {
+fn check_pri(
+    check: &mut Checker,
+    file: &SourceFile,
+    span: &crate::raw::RawSpan,
+    index: usize,
+) -> PriSettings {
     let defaults = PriSettings::default();
     let switch = check.choice(
         file,
@@ -225,17 +301,30 @@ fn check_pri(check: &mut Checker, file: &SourceFile, span: &crate::raw::RawSpan,
         },
     };
     let mut prefix = |value: &Option<Spanned<String>>, name: &str| -> String {
-        let Some(value) = value else { return String::new() };
+        let Some(value) = value else {
+            return String::new();
+        };
         let text = value.get_ref();
         if text.is_empty() || text.len() > 4 || !text.chars().all(|c| c.is_ascii_digit()) {
-            check.at(file, value, format!("span[{index}].{name}"), format!("{text:?} is not a dialling prefix (1 to 4 digits)"));
+            check.at(
+                file,
+                value,
+                format!("span[{index}].{name}"),
+                format!("{text:?} is not a dialling prefix (1 to 4 digits)"),
+            );
             return String::new();
         }
         text.clone()
     };
     let national_prefix = prefix(&span.national_prefix, "national_prefix");
     let international_prefix = prefix(&span.international_prefix, "international_prefix");
-    PriSettings { switch, channels, overlap: span.overlap.unwrap_or(false), national_prefix, international_prefix }
+    PriSettings {
+        switch,
+        channels,
+        overlap: span.overlap.unwrap_or(false),
+        national_prefix,
+        international_prefix,
+    }
 }
 
 /// `"1-15,17-31"` → the B-channel timeslots; timeslots 0 and 16 are not B-channels on E1.
@@ -246,14 +335,19 @@ pub(crate) fn parse_channel_ranges(text: &str) -> Result<Vec<u8>, String> {
             Some((a, b)) => (a.trim(), b.trim()),
             None => (part, part),
         };
-        let parse = |t: &str| t.parse::<u8>().map_err(|_| format!("{part:?} is not a timeslot or a range like 1-15"));
+        let parse = |t: &str| {
+            t.parse::<u8>()
+                .map_err(|_| format!("{part:?} is not a timeslot or a range like 1-15"))
+        };
         let (first, last) = (parse(first)?, parse(last)?);
         if first > last {
             return Err(format!("range {part:?} runs backwards"));
         }
         for ts in first..=last {
             if ts == 0 || ts == 16 || ts > 31 {
-                return Err(format!("timeslot {ts} is not a B-channel on E1 (use 1-15 and 17-31)"));
+                return Err(format!(
+                    "timeslot {ts} is not a B-channel on E1 (use 1-15 and 17-31)"
+                ));
             }
             channels.insert(ts);
         }
@@ -267,7 +361,12 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
     let mut claim_id = |check: &mut Checker, id: &Spanned<i64>, field: String| -> Option<u16> {
         let value = check.device_id(file, id, &field)?;
         if let Some(first) = seen_ids.get(&value) {
-            check.at(file, id, field, format!("device id {value} is already used by {first}"));
+            check.at(
+                file,
+                id,
+                field,
+                format!("device id {value} is already used by {first}"),
+            );
             return None;
         }
         seen_ids.insert(value, field.trim_end_matches(".id").to_owned());
@@ -277,34 +376,62 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
     for (index, span) in raw.span.iter().enumerate() {
         let span = span.get_ref();
         let id = claim_id(check, &span.id, format!("span[{index}].id"));
-        let kind = check.choice(file, span.kind.as_ref(), &format!("span[{index}].kind"), &[("e1", SpanKind::E1)], SpanKind::E1);
+        let kind = check.choice(
+            file,
+            span.kind.as_ref(),
+            &format!("span[{index}].kind"),
+            &[("e1", SpanKind::E1)],
+            SpanKind::E1,
+        );
         let signalling = check.choice(
             file,
             span.signalling.as_ref(),
             &format!("span[{index}].signalling"),
-            &[("pri-net", SpanSignalling::PriNet), ("pri-cpe", SpanSignalling::PriCpe), ("r2", SpanSignalling::R2)],
+            &[
+                ("pri-net", SpanSignalling::PriNet),
+                ("pri-cpe", SpanSignalling::PriCpe),
+                ("r2", SpanSignalling::R2),
+            ],
             SpanSignalling::PriCpe,
         );
         let pri = check_pri(check, file, span, index);
         if let Some(id) = id {
             let name = span.name.clone().unwrap_or_else(|| format!("span {id}"));
-            spans.push(SpanConfig { id, name, kind, signalling, pri });
+            spans.push(SpanConfig {
+                id,
+                name,
+                kind,
+                signalling,
+                pri,
+            });
         }
     }
     let mut ports = Vec::new();
     for (index, fxo) in raw.fxo.iter().enumerate() {
         let fxo = fxo.get_ref();
         let id = claim_id(check, &fxo.id, format!("fxo[{index}].id"));
-        let number = fxo.number.as_ref().and_then(|n| check.number(file, n, &format!("fxo[{index}].number")));
+        let number = fxo
+            .number
+            .as_ref()
+            .and_then(|n| check.number(file, n, &format!("fxo[{index}].number")));
         let caller_id = check.choice(
             file,
             fxo.caller_id.as_ref(),
             &format!("fxo[{index}].caller_id"),
-            &[("etsi-fsk", FxoCallerId::EtsiFsk), ("bell-fsk", FxoCallerId::BellFsk), ("dtmf", FxoCallerId::Dtmf), ("none", FxoCallerId::None)],
+            &[
+                ("etsi-fsk", FxoCallerId::EtsiFsk),
+                ("bell-fsk", FxoCallerId::BellFsk),
+                ("dtmf", FxoCallerId::Dtmf),
+                ("none", FxoCallerId::None),
+            ],
             FxoCallerId::EtsiFsk,
         );
         let disconnect = fxo.disconnect.as_ref().map_or(
-            Disconnect { battery: true, polarity: false, busy_tone: false },
+            Disconnect {
+                battery: true,
+                polarity: false,
+                busy_tone: false,
+            },
             |d| Disconnect {
                 battery: d.battery.unwrap_or(true),
                 polarity: d.polarity.unwrap_or(false),
@@ -318,7 +445,11 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
             ports.push(PortConfig {
                 id,
                 name: fxo.name.clone().unwrap_or_else(|| format!("line {id}")),
-                kind: PortKind::Fxo(FxoPort { number, caller_id, disconnect }),
+                kind: PortKind::Fxo(FxoPort {
+                    number,
+                    caller_id,
+                    disconnect,
+                }),
             });
         }
     }
@@ -329,7 +460,12 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
         let extension = check.number(file, &fxs.extension, &format!("{field}.extension"));
         if let Some(extension) = &extension {
             if let Some(first) = seen_extensions.get(extension.as_str()) {
-                check.at(file, &fxs.extension, format!("{field}.extension"), format!("extension {extension} is already used by {first}"));
+                check.at(
+                    file,
+                    &fxs.extension,
+                    format!("{field}.extension"),
+                    format!("extension {extension} is already used by {first}"),
+                );
             } else {
                 seen_extensions.insert(extension.to_string(), field.clone());
             }
@@ -338,18 +474,34 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
             file,
             fxs.caller_id.as_ref(),
             &format!("{field}.caller_id"),
-            &[("etsi", FxsCallerId::Etsi), ("bell", FxsCallerId::Bell), ("dtmf", FxsCallerId::Dtmf), ("none", FxsCallerId::None)],
+            &[
+                ("etsi", FxsCallerId::Etsi),
+                ("bell", FxsCallerId::Bell),
+                ("dtmf", FxsCallerId::Dtmf),
+                ("none", FxsCallerId::None),
+            ],
             FxsCallerId::Etsi,
         );
         if let (Some(id), Some(extension)) = (id, extension) {
             ports.push(PortConfig {
                 id,
-                name: fxs.name.clone().unwrap_or_else(|| format!("extension {extension}")),
-                kind: PortKind::Fxs(FxsPort { extension, caller_id, display_name: fxs.display_name.clone() }),
+                name: fxs
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("extension {extension}")),
+                kind: PortKind::Fxs(FxsPort {
+                    extension,
+                    caller_id,
+                    display_name: fxs.display_name.clone(),
+                }),
             });
         }
     }
-    Lines { spans, ports, extensions: seen_extensions.into_keys().collect() }
+    Lines {
+        spans,
+        ports,
+        extensions: seen_extensions.into_keys().collect(),
+    }
 }
 
 fn check_lines_list(
@@ -364,7 +516,9 @@ fn check_lines_list(
     }
     let mut ids = Vec::new();
     for line in lines.get_ref() {
-        let Some(id) = check.device_id(file, line, field) else { continue };
+        let Some(id) = check.device_id(file, line, field) else {
+            continue;
+        };
         // lines.toml did not parse: its own error is reported, and guessing here would
         // only add noise.
         let Some(Lines { spans, ports, .. }) = declared else {
@@ -372,13 +526,25 @@ fn check_lines_list(
             continue;
         };
         let is_trunk = spans.iter().any(|s| s.id == id)
-            || ports.iter().any(|p| p.id == id && matches!(p.kind, PortKind::Fxo(_)));
+            || ports
+                .iter()
+                .any(|p| p.id == id && matches!(p.kind, PortKind::Fxo(_)));
         if is_trunk {
             ids.push(id);
         } else if ports.iter().any(|p| p.id == id) {
-            check.at(file, line, field, format!("line {id} is an FXS port (a phone), not a trunk"));
+            check.at(
+                file,
+                line,
+                field,
+                format!("line {id} is an FXS port (a phone), not a trunk"),
+            );
         } else {
-            check.at(file, line, field, format!("no span or fxo port has id {id} (see lines.toml)"));
+            check.at(
+                file,
+                line,
+                field,
+                format!("no span or fxo port has id {id} (see lines.toml)"),
+            );
         }
     }
     ids
@@ -396,13 +562,26 @@ fn check_routes(
         Some(text) => match text.get_ref().strip_prefix("builtin:") {
             Some(name) if BUILTIN_PROMPTS.contains(&name) => PromptSource::Builtin(name.into()),
             Some(name) => {
-                check.at(file, text, "greeting", format!("no built-in prompt {name:?}; built in: {}", BUILTIN_PROMPTS.join(", ")));
+                check.at(
+                    file,
+                    text,
+                    "greeting",
+                    format!(
+                        "no built-in prompt {name:?}; built in: {}",
+                        BUILTIN_PROMPTS.join(", ")
+                    ),
+                );
                 PromptSource::Builtin("greeting".into())
             }
             None => {
                 let path = resolve(dir, text.get_ref());
                 if !path.is_file() {
-                    check.at(file, text, "greeting", format!("prompt file {} does not exist", path.display()));
+                    check.at(
+                        file,
+                        text,
+                        "greeting",
+                        format!("prompt file {} does not exist", path.display()),
+                    );
                 }
                 PromptSource::File(path)
             }
@@ -412,7 +591,12 @@ fn check_routes(
         None => 30,
         Some(value) if (5..=600).contains(value.get_ref()) => *value.get_ref() as u64,
         Some(value) => {
-            check.at(file, value, "ring_timeout_s", format!("{} is out of range (5 to 600 seconds)", value.get_ref()));
+            check.at(
+                file,
+                value,
+                "ring_timeout_s",
+                format!("{} is out of range (5 to 600 seconds)", value.get_ref()),
+            );
             30
         }
     };
@@ -420,20 +604,42 @@ fn check_routes(
     for (index, route) in raw.inbound.iter().enumerate() {
         let route = route.get_ref();
         let field = format!("inbound[{index}]");
-        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), declared);
-        let called = route.called.as_ref().and_then(|c| check.number(file, c, &format!("{field}.called")));
+        let lines = check_lines_list(
+            check,
+            file,
+            &route.lines,
+            &format!("{field}.lines"),
+            declared,
+        );
+        let called = route
+            .called
+            .as_ref()
+            .and_then(|c| check.number(file, c, &format!("{field}.called")));
         let destination = if route.destination.get_ref() == "echo" {
             Some(RouteDestination::Echo)
         } else {
-            check.number(file, &route.destination, &format!("{field}.destination")).map(RouteDestination::Extension)
+            check
+                .number(file, &route.destination, &format!("{field}.destination"))
+                .map(RouteDestination::Extension)
         };
-        if let (Some(RouteDestination::Extension(destination)), Some(declared)) = (&destination, declared) {
+        if let (Some(RouteDestination::Extension(destination)), Some(declared)) =
+            (&destination, declared)
+        {
             if !declared.extensions.contains(destination.as_str()) {
-                check.at(file, &route.destination, format!("{field}.destination"), format!("no fxs port has extension {destination} (or use \"echo\")"));
+                check.at(
+                    file,
+                    &route.destination,
+                    format!("{field}.destination"),
+                    format!("no fxs port has extension {destination} (or use \"echo\")"),
+                );
             }
         }
         if let Some(destination) = destination {
-            inbound.push(InboundRoute { lines, called, destination });
+            inbound.push(InboundRoute {
+                lines,
+                called,
+                destination,
+            });
         }
     }
     let mut outbound = Vec::new();
@@ -441,19 +647,54 @@ fn check_routes(
         let route = route.get_ref();
         let field = format!("outbound[{index}]");
         let prefix = route.prefix.get_ref().clone();
-        if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') {
-            check.at(file, &route.prefix, format!("{field}.prefix"), format!("{prefix:?} is not a dialling prefix (digits, * or #)"));
+        if prefix.is_empty()
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+        {
+            check.at(
+                file,
+                &route.prefix,
+                format!("{field}.prefix"),
+                format!("{prefix:?} is not a dialling prefix (digits, * or #)"),
+            );
         }
         let strip = match &route.strip {
             None => 0,
-            Some(value) if *value.get_ref() >= 0 && (*value.get_ref() as usize) <= prefix.len() => *value.get_ref() as usize,
+            Some(value) if *value.get_ref() >= 0 && (*value.get_ref() as usize) <= prefix.len() => {
+                *value.get_ref() as usize
+            }
             Some(value) => {
-                check.at(file, value, format!("{field}.strip"), format!("{} is not between 0 and the prefix length {}", value.get_ref(), prefix.len()));
+                check.at(
+                    file,
+                    value,
+                    format!("{field}.strip"),
+                    format!(
+                        "{} is not between 0 and the prefix length {}",
+                        value.get_ref(),
+                        prefix.len()
+                    ),
+                );
                 0
             }
         };
-        let lines = check_lines_list(check, file, &route.lines, &format!("{field}.lines"), declared);
-        outbound.push(OutboundRoute { prefix, strip, lines });
+        let lines = check_lines_list(
+            check,
+            file,
+            &route.lines,
+            &format!("{field}.lines"),
+            declared,
+        );
+        outbound.push(OutboundRoute {
+            prefix,
+            strip,
+            lines,
+        });
     }
-    RoutesConfig { greeting, ring_timeout_s, inbound, outbound }
+    RoutesConfig {
+        greeting,
+        ring_timeout_s,
+        inbound,
+        outbound,
+    }
 }

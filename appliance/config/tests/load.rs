@@ -18,24 +18,48 @@ const LINES: &str = "[[fxo]]\nid = 1\n\n[[fxs]]\nid = 2\nextension = \"201\"\n";
 
 #[test]
 fn shipped_configs_load() {
-    for dir in ["config/default", "config/demo", "config/examples/e1-and-analog", "hil-tests/configs/basic"] {
+    for dir in [
+        "config/default",
+        "config/demo",
+        "config/examples/e1-and-analog",
+        "hil-tests/configs/basic",
+    ] {
         let config = Config::load(&repo().join(dir)).unwrap_or_else(|e| panic!("{dir}:\n{e}"));
         assert!(!config.ports.is_empty(), "{dir} has ports");
     }
     let default = Config::load(&repo().join("config/default")).unwrap();
     assert_eq!(default.system.tone_plan, TonePlan::Etsi);
     assert_eq!(default.system.clock, Clock::Realtime);
-    assert_eq!(default.routes.greeting, PromptSource::Builtin("greeting".into()));
+    assert_eq!(
+        default.routes.greeting,
+        PromptSource::Builtin("greeting".into())
+    );
     assert_eq!(default.inbound_destination(1, None).map(|p| p.id), Some(2));
-    assert!(matches!(default.extension("202").map(|p| &p.kind), Some(PortKind::Fxs(_))));
+    assert!(matches!(
+        default.extension("202").map(|p| &p.kind),
+        Some(PortKind::Fxs(_))
+    ));
     let example = Config::load(&repo().join("config/examples/e1-and-analog")).unwrap();
-    assert_eq!(example.inbound_destination(1, Some("5550103")).map(|p| p.id), Some(5));
-    assert_eq!(example.inbound_destination(2, Some("5550103")).map(|p| p.id), Some(3));
+    assert_eq!(
+        example
+            .inbound_destination(1, Some("5550103"))
+            .map(|p| p.id),
+        Some(5)
+    );
+    assert_eq!(
+        example
+            .inbound_destination(2, Some("5550103"))
+            .map(|p| p.id),
+        Some(3)
+    );
     assert_eq!(example.routes.outbound.len(), 2);
     let basic = Config::load(&repo().join("hil-tests/configs/basic")).unwrap();
     assert_eq!(basic.system.clock, Clock::Lockstep);
     assert!(basic.system.fault_injection);
-    assert!(basic.system.device_dir.is_absolute(), "relative device_dir resolved against the config dir");
+    assert!(
+        basic.system.device_dir.is_absolute(),
+        "relative device_dir resolved against the config dir"
+    );
 }
 
 #[test]
@@ -66,13 +90,30 @@ fn broken_config_reports_every_error_with_position() {
         "routes.toml:6:15: inbound[0].destination",
     ];
     for want in expected {
-        assert!(lines.iter().any(|l| l == want), "missing {want} in:\n{}", lines.join("\n"));
+        assert!(
+            lines.iter().any(|l| l == want),
+            "missing {want} in:\n{}",
+            lines.join("\n")
+        );
     }
-    assert_eq!(errors.len(), expected.len(), "exactly these errors:\n{errors}");
+    assert_eq!(
+        errors.len(),
+        expected.len(),
+        "exactly these errors:\n{errors}"
+    );
     let text = errors.to_string();
-    assert!(text.contains("\"mars\" is not one of cn, etsi, na"), "{text}");
-    assert!(text.contains("device id 1 is already used by fxo[0]"), "{text}");
-    assert!(text.contains("extension 201 is already used by fxs[0]"), "{text}");
+    assert!(
+        text.contains("\"mars\" is not one of cn, etsi, na"),
+        "{text}"
+    );
+    assert!(
+        text.contains("device id 1 is already used by fxo[0]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("extension 201 is already used by fxs[0]"),
+        "{text}"
+    );
     assert!(text.contains("line 3 is an FXS port"), "{text}");
     assert!(text.contains("no span or fxo port has id 9"), "{text}");
     assert!(text.contains("missing.wav does not exist"), "{text}");
@@ -80,13 +121,23 @@ fn broken_config_reports_every_error_with_position() {
 
 #[test]
 fn syntax_errors_and_unknown_keys_are_located() {
-    let dir = write_dir(&[("system.toml", "[system]\nname = \"x\"\nclock = realtime\n"), ("lines.toml", LINES)]);
+    let dir = write_dir(&[
+        ("system.toml", "[system]\nname = \"x\"\nclock = realtime\n"),
+        ("lines.toml", LINES),
+    ]);
     let errors = Config::load(dir.path()).unwrap_err();
     assert_eq!(errors.len(), 1, "{errors}");
     let error = errors.iter().next().unwrap();
-    assert_eq!((error.line, error.file.ends_with("system.toml")), (3, true), "{error}");
+    assert_eq!(
+        (error.line, error.file.ends_with("system.toml")),
+        (3, true),
+        "{error}"
+    );
 
-    let dir = write_dir(&[("system.toml", SYSTEM), ("lines.toml", "[[fxo]]\nid = 1\ncolour = \"red\"\n")]);
+    let dir = write_dir(&[
+        ("system.toml", SYSTEM),
+        ("lines.toml", "[[fxo]]\nid = 1\ncolour = \"red\"\n"),
+    ]);
     let errors = Config::load(dir.path()).unwrap_err();
     let error = errors.iter().next().unwrap();
     assert_eq!((error.line, error.column), (3, 1), "{error}");
@@ -98,7 +149,12 @@ fn syntax_errors_and_unknown_keys_are_located() {
 fn missing_files_are_named_and_routes_are_optional() {
     let dir = write_dir(&[("lines.toml", LINES)]);
     let errors = Config::load(dir.path()).unwrap_err();
-    assert!(errors.iter().any(|e| e.file.ends_with("system.toml") && e.reason.contains("missing")), "{errors}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file.ends_with("system.toml") && e.reason.contains("missing")),
+        "{errors}"
+    );
 
     let dir = write_dir(&[("system.toml", SYSTEM), ("lines.toml", LINES)]);
     let config = Config::load(dir.path()).unwrap();
@@ -109,7 +165,11 @@ fn missing_files_are_named_and_routes_are_optional() {
 
 #[test]
 fn a_greeting_file_must_exist_and_resolves_against_the_config_dir() {
-    let dir = write_dir(&[("system.toml", SYSTEM), ("lines.toml", LINES), ("routes.toml", "greeting = \"hello.wav\"\n")]);
+    let dir = write_dir(&[
+        ("system.toml", SYSTEM),
+        ("lines.toml", LINES),
+        ("routes.toml", "greeting = \"hello.wav\"\n"),
+    ]);
     assert!(Config::load(dir.path()).is_err());
     std::fs::write(dir.path().join("hello.wav"), b"RIFF").unwrap();
     let config = Config::load(dir.path()).unwrap();

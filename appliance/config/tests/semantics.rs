@@ -14,7 +14,11 @@ fn write_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 fn load(lines: &str, routes: &str) -> Result<Config, ConfigErrors> {
-    let dir = write_dir(&[("system.toml", SYSTEM), ("lines.toml", lines), ("routes.toml", routes)]);
+    let dir = write_dir(&[
+        ("system.toml", SYSTEM),
+        ("lines.toml", lines),
+        ("routes.toml", routes),
+    ]);
     Config::load(dir.path())
 }
 
@@ -23,7 +27,11 @@ fn located(errors: &ConfigErrors) -> Vec<String> {
     errors
         .iter()
         .map(|e| {
-            let name = e.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = e
+                .file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             format!("{name}:{}:{} {}", e.line, e.column, e.field)
         })
         .collect()
@@ -40,16 +48,26 @@ fn display_is_file_line_column_field_reason() {
         field: "fxs[0].id".into(),
         reason: "device id 1 is already used by fxo[0]".into(),
     };
-    assert_eq!(error.to_string(), "/etc/appliance/lines.toml:7:6: fxs[0].id: device id 1 is already used by fxo[0]");
+    assert_eq!(
+        error.to_string(),
+        "/etc/appliance/lines.toml:7:6: fxs[0].id: device id 1 is already used by fxo[0]"
+    );
     let errors = ConfigErrors(vec![error.clone(), error]);
     assert_eq!(errors.to_string().lines().count(), 2, "one error per line");
 }
 
 #[test]
 fn an_fxo_only_field_on_an_fxs_port_is_refused_where_it_is() {
-    let errors = load("[[fxs]]\nid = 2\nextension = \"201\"\n  number = \"5550100\"\n", "").unwrap_err();
+    let errors = load(
+        "[[fxs]]\nid = 2\nextension = \"201\"\n  number = \"5550100\"\n",
+        "",
+    )
+    .unwrap_err();
     assert_eq!(located(&errors), ["lines.toml:4:3 number"], "{errors}");
-    assert!(errors.to_string().contains("unknown field `number`"), "{errors}");
+    assert!(
+        errors.to_string().contains("unknown field `number`"),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -63,9 +81,16 @@ fn a_syntax_error_has_its_exact_column() {
 #[test]
 fn a_broken_lines_file_does_not_cascade_into_routes() {
     // Routes name lines and extensions that lines.toml would declare had it parsed.
-    let errors = load("[[fxo]\nid = 1\n", "[[inbound]]\nlines = [1]\ndestination = \"201\"\n").unwrap_err();
+    let errors = load(
+        "[[fxo]\nid = 1\n",
+        "[[inbound]]\nlines = [1]\ndestination = \"201\"\n",
+    )
+    .unwrap_err();
     assert_eq!(errors.len(), 1, "only the syntax error:\n{errors}");
-    assert!(errors.iter().all(|e| e.file.ends_with("lines.toml")), "{errors}");
+    assert!(
+        errors.iter().all(|e| e.file.ends_with("lines.toml")),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -112,20 +137,42 @@ lines = [4]
 #[test]
 fn spans_are_trunks_with_a_kind_and_signalling() {
     let lines = format!("[[span]]\nid = 9\nkind = \"e1\"\nsignalling = \"r2\"\n\n{TWO_PHONES}");
-    let config = load(&lines, "[[inbound]]\nlines = [9, 1]\ndestination = \"202\"\n").expect("valid");
+    let config = load(
+        &lines,
+        "[[inbound]]\nlines = [9, 1]\ndestination = \"202\"\n",
+    )
+    .expect("valid");
     assert_eq!(config.spans.len(), 1);
-    assert_eq!((config.spans[0].kind, config.spans[0].signalling), (SpanKind::E1, SpanSignalling::R2));
+    assert_eq!(
+        (config.spans[0].kind, config.spans[0].signalling),
+        (SpanKind::E1, SpanSignalling::R2)
+    );
     assert_eq!(config.inbound_destination(9, None).map(|p| p.id), Some(4));
 
-    let errors = load("[[span]]\nid = 9\nkind = \"t1\"\nsignalling = \"ss7\"\n", "").unwrap_err();
-    assert_eq!(located(&errors), ["lines.toml:3:8 span[0].kind", "lines.toml:4:14 span[0].signalling"], "{errors}");
+    let errors = load(
+        "[[span]]\nid = 9\nkind = \"t1\"\nsignalling = \"ss7\"\n",
+        "",
+    )
+    .unwrap_err();
+    assert_eq!(
+        located(&errors),
+        [
+            "lines.toml:3:8 span[0].kind",
+            "lines.toml:4:14 span[0].signalling"
+        ],
+        "{errors}"
+    );
 }
 
 #[test]
 fn a_trunk_that_never_notices_hang_up_is_refused() {
     let lines = "[[fxo]]\nid = 1\ndisconnect = { battery = false }\n";
     let errors = load(lines, "").unwrap_err();
-    assert_eq!(located(&errors), ["lines.toml:2:6 fxo[0].disconnect"], "{errors}");
+    assert_eq!(
+        located(&errors),
+        ["lines.toml:2:6 fxo[0].disconnect"],
+        "{errors}"
+    );
 }
 
 #[test]
@@ -142,12 +189,23 @@ destination = \"201\"
 ";
     let config = load(TWO_PHONES, routes).expect("valid");
     let destination = |line, called| config.inbound_destination(line, called).map(|p| p.id);
-    assert_eq!(destination(1, Some("5550100")), Some(4), "the called-number route comes first");
+    assert_eq!(
+        destination(1, Some("5550100")),
+        Some(4),
+        "the called-number route comes first"
+    );
     assert_eq!(destination(1, Some("5550199")), Some(3));
-    assert_eq!(destination(1, None), Some(3), "no called number: only routes without one match");
+    assert_eq!(
+        destination(1, None),
+        Some(3),
+        "no called number: only routes without one match"
+    );
     assert_eq!(destination(2, Some("5550100")), Some(3));
     assert_eq!(destination(3, None), None, "an fxs port is never a trunk");
-    assert!(matches!(config.extension("202").map(|p| &p.kind), Some(PortKind::Fxs(_))));
+    assert!(matches!(
+        config.extension("202").map(|p| &p.kind),
+        Some(PortKind::Fxs(_))
+    ));
     assert!(config.extension("299").is_none());
     assert_eq!(config.port(2).map(|p| p.name.as_str()), Some("line 2"));
 }
@@ -190,11 +248,24 @@ fn pri_span_settings_are_read_and_checked_where_they_are() {
     assert_eq!(span.pri.channels, vec![1, 2, 3, 17]);
     assert!(span.pri.overlap);
     assert_eq!(span.pri.switch, box_config::PriSwitch::Etsi);
-    assert_eq!((span.pri.national_prefix.as_str(), span.pri.international_prefix.as_str()), ("0", "00"));
-    assert_eq!(config.routes.inbound[0].destination, box_config::RouteDestination::Echo);
+    assert_eq!(
+        (
+            span.pri.national_prefix.as_str(),
+            span.pri.international_prefix.as_str()
+        ),
+        ("0", "00")
+    );
+    assert_eq!(
+        config.routes.inbound[0].destination,
+        box_config::RouteDestination::Echo
+    );
 
     let default = load("[[span]]\nid = 1\n", "").expect("valid");
-    assert_eq!(default.spans[0].pri.channels.len(), 30, "all 30 B-channels by default");
+    assert_eq!(
+        default.spans[0].pri.channels.len(),
+        30,
+        "all 30 B-channels by default"
+    );
 
     let bad = "[[span]]\nid = 1\nswitch = \"ni2\"\nchannels = \"1-16\"\nnational_prefix = \"+0\"\n";
     let errors = load(bad, "[[inbound]]\nlines = [1]\ndestination = \"ech0\"\n").unwrap_err();
@@ -208,5 +279,10 @@ fn pri_span_settings_are_read_and_checked_where_they_are() {
         ],
         "{errors}"
     );
-    assert!(errors.to_string().contains("timeslot 16 is not a B-channel"), "{errors}");
+    assert!(
+        errors
+            .to_string()
+            .contains("timeslot 16 is not a B-channel"),
+        "{errors}"
+    );
 }

@@ -1,8 +1,8 @@
 //! One channel's media state: what it hears, what it plays, what it is bridged to.
 
 use crate::messages::{PromptId, Slot};
-use dsp::dtmf::{DtmfDetector, DtmfGenerator};
 use dsp::caller_id::{DtmfClipGenerator, FskCallerIdDecoder, FskCallerIdGenerator};
+use dsp::dtmf::{DtmfDetector, DtmfGenerator};
 use dsp::tone::ToneGenerator;
 use line_boundary::{AudioFrame, ChannelId, FRAME_SAMPLES};
 

@@ -6,11 +6,11 @@ use crate::prompts::PromptStore;
 use crate::queues::{CommandQueue, Doorbell, EventQueue};
 use crate::stats::EngineStats;
 use crate::work::WorkGauge;
-use dsp::dtmf::{DtmfGenerator, DtmfGeneratorConfig};
+use dsp::call_progress::CallProgressDetector;
 use dsp::caller_id::{DtmfClipFormat, DtmfClipGenerator, FskCallerIdGenerator};
+use dsp::dtmf::{DtmfGenerator, DtmfGeneratorConfig};
 use dsp::g711::{alaw_decode, alaw_encode};
 use dsp::tone::ToneGenerator;
-use dsp::call_progress::CallProgressDetector;
 use dsp::tone_plan::TonePlan;
 use isdn::hdlc::{HdlcRx, HdlcTx};
 use line_boundary::{ChannelId, FRAME_MS, FRAME_SAMPLES};
@@ -47,7 +47,10 @@ pub(crate) struct DChannel {
 
 impl DChannel {
     pub(crate) fn new() -> DChannel {
-        DChannel { tx: HdlcTx::new(), rx: HdlcRx::new() }
+        DChannel {
+            tx: HdlcTx::new(),
+            rx: HdlcRx::new(),
+        }
     }
 }
 
@@ -81,14 +84,30 @@ pub(crate) fn voice_channels(kind: DeviceKind) -> impl Iterator<Item = usize> {
 }
 
 impl Engine {
-    pub(crate) fn new_channels(devices: &mut [Device], ids: &[u16], kinds: &[DeviceKind], plan: &TonePlan) -> Vec<Channel> {
+    pub(crate) fn new_channels(
+        devices: &mut [Device],
+        ids: &[u16],
+        kinds: &[DeviceKind],
+        plan: &TonePlan,
+    ) -> Vec<Channel> {
         let mut channels = Vec::new();
         for (index, device) in devices.iter_mut().enumerate() {
             device.first_slot = channels.len();
             for record in voice_channels(kinds[index]) {
                 // Analog ports are channel 1; E1 channels are named by timeslot.
-                let channel = if kinds[index] == DeviceKind::E1 { record as u16 } else { 1 };
-                let mut new = Channel::new(ChannelId { device: ids[index], channel }, index, record);
+                let channel = if kinds[index] == DeviceKind::E1 {
+                    record as u16
+                } else {
+                    1
+                };
+                let mut new = Channel::new(
+                    ChannelId {
+                        device: ids[index],
+                        channel,
+                    },
+                    index,
+                    record,
+                );
                 // An analog trunk is supervised by ear too: busy or congestion after the
                 // far end hung up is often the only disconnect signal a line gives.
                 if kinds[index] == DeviceKind::Fxo {
@@ -115,13 +134,15 @@ impl Engine {
     /// The engine thread's loop: clock, tick, repeat until stopped.
     pub(crate) fn run(mut self) {
         let mut realtime = match self.clock {
-            ClockMode::RealTime => match soft_hardware::RealTimeClock::new(Duration::from_millis(FRAME_MS as u64)) {
-                Ok(clock) => Some(clock),
-                Err(error) => {
-                    tracing::error!(%error, "media engine cannot start its 20 ms clock");
-                    return;
+            ClockMode::RealTime => {
+                match soft_hardware::RealTimeClock::new(Duration::from_millis(FRAME_MS as u64)) {
+                    Ok(clock) => Some(clock),
+                    Err(error) => {
+                        tracing::error!(%error, "media engine cannot start its 20 ms clock");
+                        return;
+                    }
                 }
-            },
+            }
             ClockMode::LockStep => None,
         };
         let started = Instant::now();
@@ -130,11 +151,14 @@ impl Engine {
             match realtime.as_mut() {
                 Some(clock) => match clock.wait_tick() {
                     Ok(expirations) => {
-                        let expected = started + Duration::from_millis((self.tick_index + 1) * FRAME_MS as u64);
+                        let expected = started
+                            + Duration::from_millis((self.tick_index + 1) * FRAME_MS as u64);
                         let late = Instant::now().saturating_duration_since(expected);
                         self.stats.tick_lateness.record(late.as_micros() as u64);
                         if expirations > 1 {
-                            self.stats.missed_ticks.fetch_add(expirations - 1, Ordering::Relaxed);
+                            self.stats
+                                .missed_ticks
+                                .fetch_add(expirations - 1, Ordering::Relaxed);
                             // Keep engine time on the wall clock: skip the ticks we missed.
                             self.tick_index += expirations - 1;
                         }
@@ -153,9 +177,13 @@ impl Engine {
             }
             let began = Instant::now();
             self.tick();
-            self.stats.tick_duration.record(began.elapsed().as_micros() as u64);
+            self.stats
+                .tick_duration
+                .record(began.elapsed().as_micros() as u64);
             if realtime.is_none() && !self.gauge.wait_quiet(QUIESCENCE_TIMEOUT) {
-                self.stats.quiescence_timeouts.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .quiescence_timeouts
+                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
                     pending = self.gauge.pending(),
                     at_ms = self.now_ms(),
@@ -197,7 +225,10 @@ impl Engine {
             return true;
         }
         // Nobody connected, or someone's block is still on its way: sleep in poll(2).
-        let _ = soft_hardware::wait_readable(self.devices.iter().map(|d| &d.soft), Duration::from_millis(50));
+        let _ = soft_hardware::wait_readable(
+            self.devices.iter().map(|d| &d.soft),
+            Duration::from_millis(50),
+        );
         // Links can change while we wait; report them even though time stands still.
         self.report_links();
         if self.events_waiting.replace(false) {
@@ -213,7 +244,11 @@ impl Engine {
             if connected != self.devices[index].connected {
                 self.devices[index].connected = connected;
                 let device = self.devices[index].soft.id();
-                self.emit(EngineEvent::DeviceLink { device, connected, at_ms: now_ms });
+                self.emit(EngineEvent::DeviceLink {
+                    device,
+                    connected,
+                    at_ms: now_ms,
+                });
             }
         }
     }
@@ -238,7 +273,9 @@ impl Engine {
 
     fn apply_commands(&mut self) {
         for _ in 0..COMMANDS_PER_TICK {
-            let Some(command) = self.commands.dequeue() else { break };
+            let Some(command) = self.commands.dequeue() else {
+                break;
+            };
             self.apply(command);
         }
     }
@@ -258,8 +295,14 @@ impl Engine {
             EngineCommand::PlayPrompt { slot, prompt } => {
                 let known = self.prompts.samples(prompt).is_some();
                 if let Some(channel) = self.channel_mut(slot) {
-                    channel.source =
-                        if known { Source::Prompt { id: prompt, position: 0 } } else { Source::Silence };
+                    channel.source = if known {
+                        Source::Prompt {
+                            id: prompt,
+                            position: 0,
+                        }
+                    } else {
+                        Source::Silence
+                    };
                 }
                 if !known {
                     let at_ms = self.now_ms();
@@ -271,11 +314,21 @@ impl Engine {
                     .and_then(|mut generator| generator.push_digits(&digits).map(|()| generator));
                 self.start_source(slot, generator.ok().map(Source::Dtmf));
             }
-            EngineCommand::SendCallerId { slot, message, format } => {
+            EngineCommand::SendCallerId {
+                slot,
+                message,
+                format,
+            } => {
                 let source = match format {
-                    CallerIdFormat::EtsiFsk => FskCallerIdGenerator::new(&message).ok().map(Source::CallerId),
-                    CallerIdFormat::Bell202 => FskCallerIdGenerator::bell202(&message).ok().map(Source::CallerId),
-                    CallerIdFormat::Dtmf => DtmfClipGenerator::new(&message, DtmfClipFormat::AC).ok().map(Source::DtmfClip),
+                    CallerIdFormat::EtsiFsk => FskCallerIdGenerator::new(&message)
+                        .ok()
+                        .map(Source::CallerId),
+                    CallerIdFormat::Bell202 => FskCallerIdGenerator::bell202(&message)
+                        .ok()
+                        .map(Source::CallerId),
+                    CallerIdFormat::Dtmf => DtmfClipGenerator::new(&message, DtmfClipFormat::AC)
+                        .ok()
+                        .map(Source::DtmfClip),
                 };
                 self.start_source(slot, source);
             }
@@ -315,7 +368,11 @@ impl Engine {
                     .and_then(|d| d.dchannel.as_mut())
                     .is_some_and(|dchannel| dchannel.tx.push_frame(&frame).is_ok());
                 // Q.921 retransmits what is lost here (T200), as it would on a bad line.
-                let counter = if queued { &self.stats.dchannel_frames_out } else { &self.stats.dchannel_tx_dropped };
+                let counter = if queued {
+                    &self.stats.dchannel_frames_out
+                } else {
+                    &self.stats.dchannel_tx_dropped
+                };
                 counter.fetch_add(1, Ordering::Relaxed);
             }
             EngineCommand::WakeDeviceAt { device, at_ms } => {
@@ -345,7 +402,9 @@ impl Engine {
     }
 
     fn unbridge(&mut self, slot: Slot) {
-        let Some(peer) = self.channel_mut(slot).and_then(|c| c.bridge.take()) else { return };
+        let Some(peer) = self.channel_mut(slot).and_then(|c| c.bridge.take()) else {
+            return;
+        };
         if let Some(peer_channel) = self.channel_mut(peer) {
             if peer_channel.bridge == Some(slot) {
                 peer_channel.bridge = None;
@@ -366,7 +425,11 @@ impl Engine {
             if conditions != device.conditions {
                 device.conditions = conditions;
                 let id = device.soft.id();
-                self.emit(EngineEvent::LineConditions { device: id, bits: conditions, at_ms: now_ms });
+                self.emit(EngineEvent::LineConditions {
+                    device: id,
+                    bits: conditions,
+                    at_ms: now_ms,
+                });
             }
         }
         for slot in 0..self.channels.len() {
@@ -380,7 +443,11 @@ impl Engine {
             if record.signal != channel.signal_in {
                 channel.signal_in = record.signal;
                 let bits = record.signal;
-                self.emit(EngineEvent::Signal { slot: Slot(slot as u16), bits, at_ms: now_ms });
+                self.emit(EngineEvent::Signal {
+                    slot: Slot(slot as u16),
+                    bits,
+                    at_ms: now_ms,
+                });
             }
         }
     }
@@ -394,7 +461,8 @@ impl Engine {
             while let Some(detected) = channel.dtmf.poll_digit() {
                 let _ = found.push(detected.digit);
             }
-            let mut progress: heapless::Vec<dsp::call_progress::ProgressTone, 4> = heapless::Vec::new();
+            let mut progress: heapless::Vec<dsp::call_progress::ProgressTone, 4> =
+                heapless::Vec::new();
             if let Some(detector) = channel.progress.as_mut() {
                 detector.process(&channel.rx);
                 while let Some(detected) = detector.poll() {
@@ -410,13 +478,25 @@ impl Engine {
             }
             let slot = Slot(slot as u16);
             for digit in found {
-                self.emit(EngineEvent::Digit { slot, digit, at_ms: now_ms });
+                self.emit(EngineEvent::Digit {
+                    slot,
+                    digit,
+                    at_ms: now_ms,
+                });
             }
             for tone in progress {
-                self.emit(EngineEvent::ProgressTone { slot, tone, at_ms: now_ms });
+                self.emit(EngineEvent::ProgressTone {
+                    slot,
+                    tone,
+                    at_ms: now_ms,
+                });
             }
             if let Some(message) = caller_id {
-                self.emit(EngineEvent::CallerId { slot, message, at_ms: now_ms });
+                self.emit(EngineEvent::CallerId {
+                    slot,
+                    message,
+                    at_ms: now_ms,
+                });
             }
         }
     }
@@ -425,7 +505,10 @@ impl Engine {
         let now_ms = self.now_ms();
         for slot in 0..self.channels.len() {
             let mut out = [0i16; FRAME_SAMPLES];
-            let peer_rx = self.channels[slot].bridge.and_then(|peer| self.channels.get(peer.0 as usize)).map(|p| p.rx);
+            let peer_rx = self.channels[slot]
+                .bridge
+                .and_then(|peer| self.channels.get(peer.0 as usize))
+                .map(|p| p.rx);
             let channel = &mut self.channels[slot];
             let finished = match &mut channel.source {
                 Source::Silence => false,
@@ -468,10 +551,16 @@ impl Engine {
             }
             let slot = Slot(slot as u16);
             if finished {
-                self.emit(EngineEvent::PlaybackDone { slot, at_ms: now_ms });
+                self.emit(EngineEvent::PlaybackDone {
+                    slot,
+                    at_ms: now_ms,
+                });
             }
             if woke {
-                self.emit(EngineEvent::Wake { slot, at_ms: now_ms });
+                self.emit(EngineEvent::Wake {
+                    slot,
+                    at_ms: now_ms,
+                });
             }
         }
     }
@@ -485,8 +574,11 @@ impl Engine {
             let id = device.soft.id();
             // A stale block fed twice would duplicate D-channel bits: skip it (the bits
             // are lost, as on a real line slip; Q.921 retransmits).
-            let receiving = device.rx_fresh && device.connected && device.conditions & alarm_bits == 0;
-            let Some(dchannel) = device.dchannel.as_mut() else { continue };
+            let receiving =
+                device.rx_fresh && device.connected && device.conditions & alarm_bits == 0;
+            let Some(dchannel) = device.dchannel.as_mut() else {
+                continue;
+            };
             if let Some(record) = device.tx.channels.get_mut(DCHANNEL_TIMESLOT) {
                 record.signal = 0;
                 dchannel.tx.fill(&mut record.audio);
@@ -500,9 +592,15 @@ impl Engine {
             while let Some(result) = dchannel.rx.poll_frame() {
                 match result {
                     Ok(frame) => {
-                        self.stats.dchannel_frames_in.fetch_add(1, Ordering::Relaxed);
+                        self.stats
+                            .dchannel_frames_in
+                            .fetch_add(1, Ordering::Relaxed);
                         let token = self.gauge.token();
-                        let event = EngineEvent::DChannelFrame { device: id, frame, at_ms: now_ms };
+                        let event = EngineEvent::DChannelFrame {
+                            device: id,
+                            frame,
+                            at_ms: now_ms,
+                        };
                         if self.events.enqueue((event, token)).is_err() {
                             self.stats.events_dropped.fetch_add(1, Ordering::Relaxed);
                         }
@@ -522,7 +620,10 @@ impl Engine {
             if matches!(self.devices[index].wake_at, Some(at) if at <= now_ms) {
                 self.devices[index].wake_at = None;
                 let device = self.devices[index].soft.id();
-                self.emit(EngineEvent::DeviceWake { device, at_ms: now_ms });
+                self.emit(EngineEvent::DeviceWake {
+                    device,
+                    at_ms: now_ms,
+                });
             }
         }
     }
@@ -532,7 +633,11 @@ impl Engine {
             // A span in alarm tells the far end so (remote alarm indication).
             let alarm_bits = LineConditions::LOS.0 | LineConditions::AIS.0;
             let in_alarm = device.conditions & alarm_bits != 0;
-            device.tx.conditions = if in_alarm { LineConditions::RAI } else { LineConditions::NONE };
+            device.tx.conditions = if in_alarm {
+                LineConditions::RAI
+            } else {
+                LineConditions::NONE
+            };
             if device.soft.is_connected() {
                 if let Err(error) = device.soft.send_block(&device.tx) {
                     tracing::warn!(device = device.soft.id(), %error, "soft device send failed");

@@ -85,9 +85,14 @@ pub(crate) struct EngineParts {
 pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), EngineError> {
     let mut devices = Vec::with_capacity(setup.devices.len());
     for spec in setup.devices {
-        let soft = SoftDevice::bind(setup.device_dir, spec.kind, spec.id, setup.clock).map_err(|source| {
-            EngineError::Bind { kind: spec.kind, id: spec.id, dir: setup.device_dir.to_owned(), source }
-        })?;
+        let soft = SoftDevice::bind(setup.device_dir, spec.kind, spec.id, setup.clock).map_err(
+            |source| EngineError::Bind {
+                kind: spec.kind,
+                id: spec.id,
+                dir: setup.device_dir.to_owned(),
+                source,
+            },
+        )?;
         let channels = spec.kind.channels();
         devices.push(Device {
             soft,
@@ -105,8 +110,11 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
     let ids: Vec<u16> = setup.devices.iter().map(|d| d.id).collect();
     let kinds: Vec<DeviceKind> = setup.devices.iter().map(|d| d.kind).collect();
     let channels = Engine::new_channels(&mut devices, &ids, &kinds, &setup.plan);
-    let slots: BTreeMap<ChannelId, Slot> =
-        channels.iter().enumerate().map(|(index, c)| (c.id, Slot(index as u16))).collect();
+    let slots: BTreeMap<ChannelId, Slot> = channels
+        .iter()
+        .enumerate()
+        .map(|(index, c)| (c.id, Slot(index as u16)))
+        .collect();
     let parts = EngineParts {
         commands: Arc::new(CommandQueue::new()),
         events: Arc::new(EventQueue::new()),
@@ -137,7 +145,15 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
 impl EngineHandle {
     pub fn start(setup: EngineSetup<'_>, mut sink: EventSink) -> Result<EngineHandle, EngineError> {
         let (engine, parts) = build(setup)?;
-        let EngineParts { commands, events, doorbell, stats, slots, prompts, stop } = parts;
+        let EngineParts {
+            commands,
+            events,
+            doorbell,
+            stats,
+            slots,
+            prompts,
+            stop,
+        } = parts;
         let engine_thread = std::thread::Builder::new()
             .name("media-engine".into())
             .spawn(move || engine.run())

@@ -13,8 +13,8 @@ mod messages;
 mod prompts;
 mod queues;
 mod stats;
-mod work;
 pub mod testing;
+mod work;
 
 pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource};
 pub use messages::{CallerIdFormat, EngineCommand, EngineEvent, PromptId, Slot, MAX_DIAL_DIGITS};

@@ -33,9 +33,16 @@ pub enum EngineCommand {
     /// Play a prompt once toward the far end; `PlaybackDone` follows.
     PlayPrompt { slot: Slot, prompt: PromptId },
     /// Send DTMF digits toward the far end; `PlaybackDone` follows.
-    SendDtmf { slot: Slot, digits: heapless::String<MAX_DIAL_DIGITS> },
+    SendDtmf {
+        slot: Slot,
+        digits: heapless::String<MAX_DIAL_DIGITS>,
+    },
     /// Send caller ID toward the far end in `format`; `PlaybackDone` follows.
-    SendCallerId { slot: Slot, message: CallerIdMessage, format: CallerIdFormat },
+    SendCallerId {
+        slot: Slot,
+        message: CallerIdMessage,
+        format: CallerIdFormat,
+    },
     /// Stop whatever tone, prompt or digits play toward the far end.
     StopPlayback { slot: Slot },
     /// Cross-connect two channels both ways (a bridge is a copy between timeslots);
@@ -48,7 +55,10 @@ pub enum EngineCommand {
     /// Turn the FSK caller ID receiver of this channel on or off.
     ListenCallerId { slot: Slot, on: bool },
     /// Queue one frame (LAPD, no FCS) on the D-channel of span `device`.
-    SendDChannelFrame { device: u16, frame: isdn::hdlc::Frame },
+    SendDChannelFrame {
+        device: u16,
+        frame: isdn::hdlc::Frame,
+    },
     /// Send a `DeviceWake` event once engine time reaches `at_ms` (None cancels).
     WakeDeviceAt { device: u16, at_ms: Option<u64> },
     /// Send a `Wake` event once engine time reaches `at_ms` (None cancels).
@@ -79,25 +89,64 @@ impl EngineCommand {
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
     /// The signalling byte received on this channel changed.
-    Signal { slot: Slot, bits: u8, at_ms: u64 },
-    Digit { slot: Slot, digit: char, at_ms: u64 },
-    CallerId { slot: Slot, message: CallerIdMessage, at_ms: u64 },
+    Signal {
+        slot: Slot,
+        bits: u8,
+        at_ms: u64,
+    },
+    Digit {
+        slot: Slot,
+        digit: char,
+        at_ms: u64,
+    },
+    CallerId {
+        slot: Slot,
+        message: CallerIdMessage,
+        at_ms: u64,
+    },
     /// A call-progress tone (with its cadence) was confirmed on an analog trunk.
-    ProgressTone { slot: Slot, tone: dsp::call_progress::ProgressTone, at_ms: u64 },
+    ProgressTone {
+        slot: Slot,
+        tone: dsp::call_progress::ProgressTone,
+        at_ms: u64,
+    },
     /// A tone, prompt, DTMF or caller ID burst finished playing.
-    PlaybackDone { slot: Slot, at_ms: u64 },
+    PlaybackDone {
+        slot: Slot,
+        at_ms: u64,
+    },
     /// A deadline set with `WakeAt` passed.
-    Wake { slot: Slot, at_ms: u64 },
+    Wake {
+        slot: Slot,
+        at_ms: u64,
+    },
     /// A far end connected to (or left) the soft device with this id.
-    DeviceLink { device: u16, connected: bool, at_ms: u64 },
+    DeviceLink {
+        device: u16,
+        connected: bool,
+        at_ms: u64,
+    },
     /// The line conditions (LOS/AIS/RAI bits) received on a span changed.
-    LineConditions { device: u16, bits: u8, at_ms: u64 },
+    LineConditions {
+        device: u16,
+        bits: u8,
+        at_ms: u64,
+    },
     /// A good frame (FCS checked and removed) arrived on the D-channel of span `device`.
-    DChannelFrame { device: u16, frame: isdn::hdlc::Frame, at_ms: u64 },
+    DChannelFrame {
+        device: u16,
+        frame: isdn::hdlc::Frame,
+        at_ms: u64,
+    },
     /// A deadline set with `WakeDeviceAt` passed.
-    DeviceWake { device: u16, at_ms: u64 },
+    DeviceWake {
+        device: u16,
+        at_ms: u64,
+    },
     /// Another second of engine time passed: drives call-level timers deterministically.
-    Second { at_ms: u64 },
+    Second {
+        at_ms: u64,
+    },
 }
 
 impl EngineEvent {

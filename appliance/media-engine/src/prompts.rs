@@ -19,7 +19,10 @@ impl PromptStore {
     }
 
     pub fn find(&self, name: &str) -> Option<PromptId> {
-        self.names.iter().position(|n| n == name).map(|i| PromptId(i as u16))
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| PromptId(i as u16))
     }
 
     pub fn samples(&self, id: PromptId) -> Option<&[i16]> {

@@ -29,7 +29,9 @@ pub struct CommandSender {
 
 impl CommandSender {
     pub fn send(&self, command: EngineCommand) -> Result<(), QueueFull> {
-        self.queue.enqueue(command).map_err(|dropped| QueueFull { command: dropped.name() })
+        self.queue.enqueue(command).map_err(|dropped| QueueFull {
+            command: dropped.name(),
+        })
     }
 }
 
@@ -41,7 +43,10 @@ pub(crate) struct Doorbell {
 
 impl Doorbell {
     pub(crate) fn new() -> nix::Result<Doorbell> {
-        Ok(Doorbell { fd: EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC)?, closed: AtomicBool::new(false) })
+        Ok(Doorbell {
+            fd: EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC)?,
+            closed: AtomicBool::new(false),
+        })
     }
 
     pub(crate) fn ring(&self) {

@@ -163,9 +163,15 @@ mod tests {
             let index = bucket_of(us);
             assert!(index >= last, "bucket order broke at {us}");
             last = index;
-            assert!(bucket_upper(index) >= us, "upper bound of bucket {index} below {us}");
+            assert!(
+                bucket_upper(index) >= us,
+                "upper bound of bucket {index} below {us}"
+            );
             if index > 0 {
-                assert!(bucket_upper(index - 1) < us, "{us} belongs in an earlier bucket");
+                assert!(
+                    bucket_upper(index - 1) < us,
+                    "{us} belongs in an earlier bucket"
+                );
             }
         }
     }
@@ -179,7 +185,15 @@ mod tests {
         let summary = histogram.summary();
         assert_eq!(summary.samples, 1000);
         assert_eq!(summary.max_us, 1000);
-        assert!((500..=600).contains(&summary.p50_us), "p50 {}", summary.p50_us);
-        assert!((990..=1000).contains(&summary.p99_us), "p99 {}", summary.p99_us);
+        assert!(
+            (500..=600).contains(&summary.p50_us),
+            "p50 {}",
+            summary.p50_us
+        );
+        assert!(
+            (990..=1000).contains(&summary.p99_us),
+            "p99 {}",
+            summary.p99_us
+        );
     }
 }

@@ -18,7 +18,13 @@ pub struct ManualEngine {
 impl ManualEngine {
     pub fn new(setup: EngineSetup<'_>) -> Result<ManualEngine, EngineError> {
         let (engine, parts) = build(setup)?;
-        Ok(ManualEngine { engine, commands: CommandSender { queue: parts.commands }, slots: parts.slots })
+        Ok(ManualEngine {
+            engine,
+            commands: CommandSender {
+                queue: parts.commands,
+            },
+            slots: parts.slots,
+        })
     }
 
     pub fn commands(&self) -> CommandSender {

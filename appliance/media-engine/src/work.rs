@@ -25,7 +25,9 @@ impl WorkGauge {
     /// A token for one unit of work; the gauge is quiet again once it (and its clones) drop.
     pub fn token(self: &Arc<Self>) -> WorkToken {
         self.pending.fetch_add(1, Ordering::AcqRel);
-        WorkToken { gauge: Some(Arc::clone(self)) }
+        WorkToken {
+            gauge: Some(Arc::clone(self)),
+        }
     }
 
     pub fn pending(&self) -> usize {

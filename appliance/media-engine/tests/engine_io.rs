@@ -14,16 +14,35 @@ fn channel(device: u16, channel: u16) -> ChannelId {
 fn a_tone_plays_only_on_its_channel() {
     let mut rig = Harness::new(PromptStore::default());
     let slot = rig.engine.slot(channel(1, 1)).unwrap();
-    rig.engine.commands().send(EngineCommand::PlayTone { slot, tone: Tone::Test1004Hz }).unwrap();
+    rig.engine
+        .commands()
+        .send(EngineCommand::PlayTone {
+            slot,
+            tone: Tone::Test1004Hz,
+        })
+        .unwrap();
     for _ in 0..3 {
         rig.step();
     }
     let heard = rig.received(0, 0);
-    assert!(tone_share(&heard, 1004.0) > 0.8, "1004 Hz dominates on fxs1: {}", tone_share(&heard, 1004.0));
-    assert!(rig.received(1, 0).iter().all(|s| s.abs() < 16), "fxs2 stays silent");
-    rig.engine.commands().send(EngineCommand::StopPlayback { slot }).unwrap();
+    assert!(
+        tone_share(&heard, 1004.0) > 0.8,
+        "1004 Hz dominates on fxs1: {}",
+        tone_share(&heard, 1004.0)
+    );
+    assert!(
+        rig.received(1, 0).iter().all(|s| s.abs() < 16),
+        "fxs2 stays silent"
+    );
+    rig.engine
+        .commands()
+        .send(EngineCommand::StopPlayback { slot })
+        .unwrap();
     rig.step();
-    assert!(rig.received(0, 0).iter().all(|s| s.abs() < 16), "tone stops");
+    assert!(
+        rig.received(0, 0).iter().all(|s| s.abs() < 16),
+        "tone stops"
+    );
 }
 
 #[test]
@@ -31,7 +50,10 @@ fn a_bridge_copies_audio_both_ways() {
     let mut rig = Harness::new(PromptStore::default());
     let a = rig.engine.slot(channel(1, 1)).unwrap();
     let b = rig.engine.slot(channel(3, 1)).unwrap();
-    rig.engine.commands().send(EngineCommand::Bridge { a, b }).unwrap();
+    rig.engine
+        .commands()
+        .send(EngineCommand::Bridge { a, b })
+        .unwrap();
     for tick in 0..4 {
         let from_phone = sine(700.0, 8000.0, tick * 160, 160);
         let from_line = sine(1500.0, 8000.0, tick * 160, 160);
@@ -39,13 +61,31 @@ fn a_bridge_copies_audio_both_ways() {
         rig.set_audio(2, 0, &from_line);
         rig.step();
     }
-    assert!(tone_share(&rig.received(2, 0), 700.0) > 0.8, "line hears the phone");
-    assert!(tone_share(&rig.received(0, 0), 1500.0) > 0.8, "phone hears the line");
-    assert!(rig.received(1, 0).iter().all(|s| s.abs() < 16), "an unbridged port hears nothing");
-    rig.engine.commands().send(EngineCommand::Unbridge { slot: b }).unwrap();
+    assert!(
+        tone_share(&rig.received(2, 0), 700.0) > 0.8,
+        "line hears the phone"
+    );
+    assert!(
+        tone_share(&rig.received(0, 0), 1500.0) > 0.8,
+        "phone hears the line"
+    );
+    assert!(
+        rig.received(1, 0).iter().all(|s| s.abs() < 16),
+        "an unbridged port hears nothing"
+    );
+    rig.engine
+        .commands()
+        .send(EngineCommand::Unbridge { slot: b })
+        .unwrap();
     rig.step();
-    assert!(rig.received(0, 0).iter().all(|s| s.abs() < 16), "unbridged both ways");
-    assert!(rig.received(2, 0).iter().all(|s| s.abs() < 16), "unbridged both ways");
+    assert!(
+        rig.received(0, 0).iter().all(|s| s.abs() < 16),
+        "unbridged both ways"
+    );
+    assert!(
+        rig.received(2, 0).iter().all(|s| s.abs() < 16),
+        "unbridged both ways"
+    );
 }
 
 #[test]
@@ -77,15 +117,34 @@ fn signalling_both_ways_and_wakeups_on_time() {
     let mut rig = Harness::new(PromptStore::default());
     let slot = rig.engine.slot(channel(2, 1)).unwrap();
     rig.outgoing[1].channels[0].signal = soft_hardware::signal::OFF_HOOK;
-    rig.engine.commands().send(EngineCommand::SetSignal { slot, bits: soft_hardware::signal::BATTERY }).unwrap();
-    rig.engine.commands().send(EngineCommand::WakeAt { slot, at_ms: Some(100) }).unwrap();
+    rig.engine
+        .commands()
+        .send(EngineCommand::SetSignal {
+            slot,
+            bits: soft_hardware::signal::BATTERY,
+        })
+        .unwrap();
+    rig.engine
+        .commands()
+        .send(EngineCommand::WakeAt {
+            slot,
+            at_ms: Some(100),
+        })
+        .unwrap();
     for _ in 0..8 {
         rig.step();
     }
-    assert_eq!(rig.incoming[1].channels[0].signal, soft_hardware::signal::BATTERY);
+    assert_eq!(
+        rig.incoming[1].channels[0].signal,
+        soft_hardware::signal::BATTERY
+    );
     let events = rig.engine.drain_events();
     let signal = events.iter().find_map(|e| match e {
-        EngineEvent::Signal { slot: s, bits, at_ms } if *s == slot => Some((*bits, *at_ms)),
+        EngineEvent::Signal {
+            slot: s,
+            bits,
+            at_ms,
+        } if *s == slot => Some((*bits, *at_ms)),
         _ => None,
     });
     assert_eq!(signal, Some((soft_hardware::signal::OFF_HOOK, 0)));
@@ -96,7 +155,11 @@ fn signalling_both_ways_and_wakeups_on_time() {
             _ => None,
         })
         .collect();
-    assert_eq!(wakes, vec![100], "one wake-up, at the first tick at or after 100 ms");
+    assert_eq!(
+        wakes,
+        vec![100],
+        "one wake-up, at the first tick at or after 100 ms"
+    );
 }
 
 #[test]
@@ -105,11 +168,23 @@ fn e1_timeslots_are_independent_and_prompts_report_done() {
     let chime = prompts.add("chime", sine(880.0, 6000.0, 0, 400));
     let mut rig = Harness::new(prompts);
     let ts5 = rig.engine.slot(channel(4, 5)).unwrap();
-    assert!(rig.engine.slot(channel(4, 16)).is_none(), "timeslot 16 carries signalling, not calls");
-    rig.engine.commands().send(EngineCommand::PlayPrompt { slot: ts5, prompt: chime }).unwrap();
+    assert!(
+        rig.engine.slot(channel(4, 16)).is_none(),
+        "timeslot 16 carries signalling, not calls"
+    );
+    rig.engine
+        .commands()
+        .send(EngineCommand::PlayPrompt {
+            slot: ts5,
+            prompt: chime,
+        })
+        .unwrap();
     rig.step();
     assert!(tone_share(&rig.received(3, 5), 880.0) > 0.8);
-    assert!(rig.received(3, 6).iter().all(|s| s.abs() < 16), "timeslot 6 silent");
+    assert!(
+        rig.received(3, 6).iter().all(|s| s.abs() < 16),
+        "timeslot 6 silent"
+    );
     rig.step();
     rig.step();
     let done: Vec<u64> = rig
@@ -135,7 +210,10 @@ fn d_channel_frames_cross_timeslot_16_both_ways() {
     far_tx.push_frame(&[0x00, 0x01, 0x7f]).unwrap(); // SABME, as the network would send it
     let mut frame = isdn::hdlc::Frame::new();
     frame.extend_from_slice(&[0x02, 0x01, 0x73]).unwrap(); // UA
-    rig.engine.commands().send(EngineCommand::SendDChannelFrame { device: 4, frame }).unwrap();
+    rig.engine
+        .commands()
+        .send(EngineCommand::SendDChannelFrame { device: 4, frame })
+        .unwrap();
     let mut heard_by_far_end = Vec::new();
     for _ in 0..4 {
         let mut ts16 = [0u8; 160];
@@ -153,19 +231,34 @@ fn d_channel_frames_cross_timeslot_16_both_ways() {
         .drain_events()
         .into_iter()
         .filter_map(|e| match e {
-            EngineEvent::DChannelFrame { device: 4, frame, .. } => Some(frame.to_vec()),
+            EngineEvent::DChannelFrame {
+                device: 4, frame, ..
+            } => Some(frame.to_vec()),
             _ => None,
         })
         .collect();
     assert_eq!(received, vec![vec![0x00, 0x01, 0x7f]]);
     let stats = rig.engine.stats();
-    assert_eq!((stats.dchannel_frames_in, stats.dchannel_frames_out, stats.dchannel_errors), (1, 1, 0));
+    assert_eq!(
+        (
+            stats.dchannel_frames_in,
+            stats.dchannel_frames_out,
+            stats.dchannel_errors
+        ),
+        (1, 1, 0)
+    );
 }
 
 #[test]
 fn device_wake_fires_at_its_time() {
     let mut rig = Harness::new(PromptStore::default());
-    rig.engine.commands().send(EngineCommand::WakeDeviceAt { device: 4, at_ms: Some(60) }).unwrap();
+    rig.engine
+        .commands()
+        .send(EngineCommand::WakeDeviceAt {
+            device: 4,
+            at_ms: Some(60),
+        })
+        .unwrap();
     let mut woke = Vec::new();
     for _ in 0..6 {
         rig.step();
@@ -182,13 +275,22 @@ fn device_wake_fires_at_its_time() {
 fn a_channel_bridged_to_itself_hears_itself_back() {
     let mut rig = Harness::new(PromptStore::default());
     let slot = rig.engine.slot(channel(4, 5)).unwrap();
-    rig.engine.commands().send(EngineCommand::Bridge { a: slot, b: slot }).unwrap();
+    rig.engine
+        .commands()
+        .send(EngineCommand::Bridge { a: slot, b: slot })
+        .unwrap();
     for tick in 0..3 {
         rig.set_audio(3, 5, &sine(1004.0, 8000.0, tick * 160, 160));
         rig.step();
     }
-    assert!(tone_share(&rig.received(3, 5), 1004.0) > 0.8, "the echo test loops the caller back");
-    assert!(rig.received(3, 6).iter().all(|s| s.abs() < 16), "other B-channels stay silent");
+    assert!(
+        tone_share(&rig.received(3, 5), 1004.0) > 0.8,
+        "the echo test loops the caller back"
+    );
+    assert!(
+        rig.received(3, 6).iter().all(|s| s.abs() < 16),
+        "other B-channels stay silent"
+    );
 }
 
 #[test]
@@ -216,38 +318,68 @@ fn busy_tone_on_an_analog_trunk_is_reported_with_its_cadence() {
         tones.iter().any(|(slot, tone, _)| *slot == fxo3 && *tone == dsp::call_progress::ProgressTone::Busy),
         "busy confirmed on the FXO trunk: {tones:?}"
     );
-    assert!(tones.iter().all(|(slot, _, _)| *slot != fxs1), "extensions have no call-progress receiver");
+    assert!(
+        tones.iter().all(|(slot, _, _)| *slot != fxs1),
+        "extensions have no call-progress receiver"
+    );
 }
 
 #[test]
 fn caller_id_goes_out_in_each_standard_and_decodes() {
     use dsp::caller_id::{CallerIdMessage, DtmfClipDecoder, FskCallerIdDecoder, FskModulation};
     use media_engine::CallerIdFormat;
-    let message =
-        CallerIdMessage { number: Some(heapless::String::try_from("5550123").unwrap()), ..CallerIdMessage::default() };
-    for format in [CallerIdFormat::EtsiFsk, CallerIdFormat::Bell202, CallerIdFormat::Dtmf] {
+    let message = CallerIdMessage {
+        number: Some(heapless::String::try_from("5550123").unwrap()),
+        ..CallerIdMessage::default()
+    };
+    for format in [
+        CallerIdFormat::EtsiFsk,
+        CallerIdFormat::Bell202,
+        CallerIdFormat::Dtmf,
+    ] {
         let mut rig = Harness::new(PromptStore::default());
         let slot = rig.engine.slot(channel(1, 1)).unwrap();
-        rig.engine.commands().send(EngineCommand::SendCallerId { slot, message: message.clone(), format }).unwrap();
+        rig.engine
+            .commands()
+            .send(EngineCommand::SendCallerId {
+                slot,
+                message: message.clone(),
+                format,
+            })
+            .unwrap();
         let mut heard = Vec::new();
         let mut done = false;
         for _ in 0..150 {
             rig.step();
             heard.extend(rig.received(0, 0));
-            done |= rig.engine.drain_events().iter().any(|e| matches!(e, EngineEvent::PlaybackDone { .. }));
+            done |= rig
+                .engine
+                .drain_events()
+                .iter()
+                .any(|e| matches!(e, EngineEvent::PlaybackDone { .. }));
         }
         assert!(done, "{format:?}: PlaybackDone reported");
         let number = match format {
             CallerIdFormat::Dtmf => {
                 let mut decoder = DtmfClipDecoder::new();
                 decoder.process(&heard);
-                decoder.poll().and_then(|r| r.ok()).and_then(|m| m.number.map(|n| n.to_string()))
+                decoder
+                    .poll()
+                    .and_then(|r| r.ok())
+                    .and_then(|m| m.number.map(|n| n.to_string()))
             }
             fsk => {
-                let modulation = if fsk == CallerIdFormat::Bell202 { FskModulation::Bell202 } else { FskModulation::V23 };
+                let modulation = if fsk == CallerIdFormat::Bell202 {
+                    FskModulation::Bell202
+                } else {
+                    FskModulation::V23
+                };
                 let mut decoder = FskCallerIdDecoder::with_modulation(modulation);
                 decoder.process(&heard);
-                decoder.poll().and_then(|r| r.ok()).and_then(|m| m.number.map(|n| n.to_string()))
+                decoder
+                    .poll()
+                    .and_then(|r| r.ok())
+                    .and_then(|m| m.number.map(|n| n.to_string()))
             }
         };
         assert_eq!(number.as_deref(), Some("5550123"), "{format:?}");

@@ -53,16 +53,37 @@ fn ticks_do_not_allocate() {
     let mut rig = Harness::new(prompts);
     let slot = |device, channel| rig_slot(&rig, device, channel);
     let (fxs1, fxs2, fxo3) = (slot(1, 1), slot(2, 1), slot(3, 1));
-    let e1: Vec<_> = (1..32u16).filter(|ts| *ts != 16).map(|ts| slot(4, ts)).collect();
+    let e1: Vec<_> = (1..32u16)
+        .filter(|ts| *ts != 16)
+        .map(|ts| slot(4, ts))
+        .collect();
     let commands = rig.engine.commands();
-    commands.send(EngineCommand::Bridge { a: fxs1, b: fxo3 }).unwrap();
-    commands.send(EngineCommand::PlayTone { slot: fxs2, tone: Tone::Dial }).unwrap();
-    commands.send(EngineCommand::ListenCallerId { slot: fxo3, on: true }).unwrap();
+    commands
+        .send(EngineCommand::Bridge { a: fxs1, b: fxo3 })
+        .unwrap();
+    commands
+        .send(EngineCommand::PlayTone {
+            slot: fxs2,
+            tone: Tone::Dial,
+        })
+        .unwrap();
+    commands
+        .send(EngineCommand::ListenCallerId {
+            slot: fxo3,
+            on: true,
+        })
+        .unwrap();
     for (n, ts) in e1.iter().enumerate() {
         let command = match n % 3 {
-            0 => EngineCommand::PlayTone { slot: *ts, tone: Tone::Ringback },
+            0 => EngineCommand::PlayTone {
+                slot: *ts,
+                tone: Tone::Ringback,
+            },
             1 => EngineCommand::PlayPrompt { slot: *ts, prompt },
-            _ => EngineCommand::Bridge { a: *ts, b: e1[(n + 1) % e1.len()] },
+            _ => EngineCommand::Bridge {
+                a: *ts,
+                b: e1[(n + 1) % e1.len()],
+            },
         };
         commands.send(command).unwrap();
     }
@@ -81,23 +102,51 @@ fn ticks_do_not_allocate() {
         if round % 50 == 10 {
             let mut digits = heapless::String::new();
             digits.push_str("5551234").unwrap();
-            commands.send(EngineCommand::SendDtmf { slot: fxs2, digits }).unwrap();
-            commands.send(EngineCommand::WakeAt { slot: fxs1, at_ms: Some(round as u64 * 20 + 60) }).unwrap();
+            commands
+                .send(EngineCommand::SendDtmf { slot: fxs2, digits })
+                .unwrap();
+            commands
+                .send(EngineCommand::WakeAt {
+                    slot: fxs1,
+                    at_ms: Some(round as u64 * 20 + 60),
+                })
+                .unwrap();
         }
         // D-channel traffic both ways: frames in on timeslot 16, frames out, a span wake.
         if round % 5 == 0 {
             let mut frame = isdn::hdlc::Frame::new();
-            frame.extend_from_slice(&[0x02, 0x01, 0x01, (round as u8).wrapping_mul(2)]).unwrap();
-            commands.send(EngineCommand::SendDChannelFrame { device: 4, frame }).unwrap();
-            commands.send(EngineCommand::WakeDeviceAt { device: 4, at_ms: Some(round as u64 * 20 + 40) }).unwrap();
-            far_hdlc.push_frame(&[0x00, 0x01, 0x00, round as u8, 0x08, 0x02, 0x00, 0x01, 0x05]).unwrap();
+            frame
+                .extend_from_slice(&[0x02, 0x01, 0x01, (round as u8).wrapping_mul(2)])
+                .unwrap();
+            commands
+                .send(EngineCommand::SendDChannelFrame { device: 4, frame })
+                .unwrap();
+            commands
+                .send(EngineCommand::WakeDeviceAt {
+                    device: 4,
+                    at_ms: Some(round as u64 * 20 + 40),
+                })
+                .unwrap();
+            far_hdlc
+                .push_frame(&[0x00, 0x01, 0x00, round as u8, 0x08, 0x02, 0x00, 0x01, 0x05])
+                .unwrap();
         }
         let mut ts16 = [0u8; 160];
         far_hdlc.fill(&mut ts16);
         rig.outgoing[3].channels[16].audio = ts16;
         if round % 50 == 30 {
-            commands.send(EngineCommand::PlayTone { slot: fxs2, tone: Tone::Busy }).unwrap();
-            commands.send(EngineCommand::SetSignal { slot: fxs2, bits: 5 }).unwrap();
+            commands
+                .send(EngineCommand::PlayTone {
+                    slot: fxs2,
+                    tone: Tone::Busy,
+                })
+                .unwrap();
+            commands
+                .send(EngineCommand::SetSignal {
+                    slot: fxs2,
+                    bits: 5,
+                })
+                .unwrap();
         }
         for (far, block) in rig.far.iter_mut().zip(&rig.outgoing) {
             far.send_block(block).unwrap();
@@ -106,15 +155,23 @@ fn ticks_do_not_allocate() {
         counted(|| rig.engine.tick());
         ticks += 1;
         for (far, block) in rig.far.iter_mut().zip(rig.incoming.iter_mut()) {
-            far.recv_block(block, std::time::Duration::from_secs(5)).unwrap();
+            far.recv_block(block, std::time::Duration::from_secs(5))
+                .unwrap();
         }
         // Events are drained (and their tokens dropped) outside the counted region too.
         let _ = rig.engine.drain_events();
     }
     assert_eq!(ticks, 300);
     let stats = rig.engine.stats();
-    assert!(stats.dchannel_frames_in >= 59 && stats.dchannel_frames_out == 60, "{stats:?}");
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0, "allocations made inside ticks");
+    assert!(
+        stats.dchannel_frames_in >= 59 && stats.dchannel_frames_out == 60,
+        "{stats:?}"
+    );
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed),
+        0,
+        "allocations made inside ticks"
+    );
     // The counter itself works: an allocation inside the region is seen.
     counted(|| drop(std::hint::black_box(vec![1u8; 64])));
     assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 1);

@@ -32,9 +32,15 @@ impl Disposition {
     }
 
     fn parse(text: &str) -> Option<Disposition> {
-        [Disposition::Answered, Disposition::Abandoned, Disposition::Busy, Disposition::NoAnswer, Disposition::Failed]
-            .into_iter()
-            .find(|d| d.as_str() == text)
+        [
+            Disposition::Answered,
+            Disposition::Abandoned,
+            Disposition::Busy,
+            Disposition::NoAnswer,
+            Disposition::Failed,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == text)
     }
 }
 
@@ -57,7 +63,8 @@ pub struct Cdr {
     pub talk_ms: i64,
 }
 
-const COLUMNS: &str = "seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel, \
+const COLUMNS: &str =
+    "seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel, \
                        outbound_channel, disposition, cause, ring_ms, talk_ms";
 
 impl Storage {
@@ -126,8 +133,15 @@ impl Storage {
 
     fn checked(&self, (cdr, disposition): (Cdr, String)) -> Result<Cdr, StorageError> {
         match Disposition::parse(&disposition) {
-            Some(parsed) => Ok(Cdr { disposition: parsed, ..cdr }),
-            None => Err(StorageError::BadValue { path: self.path().to_owned(), column: "disposition", value: disposition }),
+            Some(parsed) => Ok(Cdr {
+                disposition: parsed,
+                ..cdr
+            }),
+            None => Err(StorageError::BadValue {
+                path: self.path().to_owned(),
+                column: "disposition",
+                value: disposition,
+            }),
         }
     }
 }
@@ -181,16 +195,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let storage = Storage::open(dir.path()).unwrap();
-            storage.insert_cdr(&sample("c1", Disposition::Answered)).unwrap();
-            storage.insert_cdr(&sample("c2", Disposition::Abandoned)).unwrap();
+            storage
+                .insert_cdr(&sample("c1", Disposition::Answered))
+                .unwrap();
+            storage
+                .insert_cdr(&sample("c2", Disposition::Abandoned))
+                .unwrap();
         }
         let storage = Storage::open(dir.path()).unwrap();
         assert_eq!(storage.cdr_count().unwrap(), 2);
         let recent = storage.recent_cdrs(10).unwrap();
-        assert_eq!(recent.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), vec!["c2", "c1"]);
+        assert_eq!(
+            recent.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            vec!["c2", "c1"]
+        );
         assert!(recent[0].seq > recent[1].seq, "seq orders by writing");
         let first = storage.cdr("c1").unwrap().unwrap();
-        assert_eq!(first, Cdr { seq: first.seq, ..sample("c1", Disposition::Answered) });
+        assert_eq!(
+            first,
+            Cdr {
+                seq: first.seq,
+                ..sample("c1", Disposition::Answered)
+            }
+        );
         assert_eq!(storage.cdr("nope").unwrap(), None);
         assert_eq!(storage.recent_cdrs(1).unwrap().len(), 1);
     }
@@ -199,9 +226,16 @@ mod tests {
     fn a_duplicate_id_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(dir.path()).unwrap();
-        storage.insert_cdr(&sample("c1", Disposition::Busy)).unwrap();
-        let error = storage.insert_cdr(&sample("c1", Disposition::Busy)).unwrap_err();
-        assert!(matches!(error, StorageError::DuplicateCdr { ref id } if id == "c1"), "{error}");
+        storage
+            .insert_cdr(&sample("c1", Disposition::Busy))
+            .unwrap();
+        let error = storage
+            .insert_cdr(&sample("c1", Disposition::Busy))
+            .unwrap_err();
+        assert!(
+            matches!(error, StorageError::DuplicateCdr { ref id } if id == "c1"),
+            "{error}"
+        );
         assert_eq!(storage.cdr_count().unwrap(), 1);
     }
 

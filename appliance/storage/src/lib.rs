@@ -15,21 +15,43 @@ pub const SCHEMA_VERSION: i64 = migrations::LATEST;
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("cannot create the data directory {path}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open the database {path}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("database {path} stays in journal mode {mode:?}, not WAL (is the data directory read-only?)")]
     NotWal { path: PathBuf, mode: String },
     #[error("database {path} has schema version {found}, newer than this firmware knows ({known}); refusing to touch it")]
-    FromTheFuture { path: PathBuf, found: i64, known: i64 },
+    FromTheFuture {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("database {path}: migration to schema version {version} failed")]
-    Migration { path: PathBuf, version: i64, source: rusqlite::Error },
+    Migration {
+        path: PathBuf,
+        version: i64,
+        source: rusqlite::Error,
+    },
     #[error("cannot {operation} in {path}")]
-    Query { operation: &'static str, path: PathBuf, source: rusqlite::Error },
+    Query {
+        operation: &'static str,
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error("a CDR with id {id} is already stored")]
     DuplicateCdr { id: String },
     #[error("database {path} holds a bad value in {column}: {value:?}")]
-    BadValue { path: PathBuf, column: &'static str, value: String },
+    BadValue {
+        path: PathBuf,
+        column: &'static str,
+        value: String,
+    },
 }
 
 pub struct Storage {
@@ -41,22 +63,36 @@ impl Storage {
     /// Opens (creating if needed) `appliance.db` in `data_dir` and brings its schema up
     /// to date.
     pub fn open(data_dir: &Path) -> Result<Storage, StorageError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| StorageError::CreateDir { path: data_dir.to_owned(), source })?;
+        std::fs::create_dir_all(data_dir).map_err(|source| StorageError::CreateDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
         let path = data_dir.join(DATABASE_FILE);
-        let open_error = |source| StorageError::Open { path: path.clone(), source };
+        let open_error = |source| StorageError::Open {
+            path: path.clone(),
+            source,
+        };
         let connection = Connection::open(&path).map_err(open_error)?;
-        connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_error)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_error)?;
         // WAL: readers (the web UI) never block the writer (CDRs); NORMAL sync loses at most
         // the last transactions on power cut, never the database.
-        let mode: String =
-            connection.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)).map_err(open_error)?;
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(open_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StorageError::NotWal { path, mode });
         }
-        connection.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;").map_err(open_error)?;
+        connection
+            .execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            .map_err(open_error)?;
         let mut storage = Storage { connection, path };
-        migrations::apply(&mut storage.connection, &storage.path, migrations::MIGRATIONS)?;
+        migrations::apply(
+            &mut storage.connection,
+            &storage.path,
+            migrations::MIGRATIONS,
+        )?;
         Ok(storage)
     }
 
@@ -65,11 +101,20 @@ impl Storage {
     }
 
     pub fn schema_version(&self) -> Result<i64, StorageError> {
-        migrations::version(&self.connection).map_err(|source| self.query_error("read the schema version", source))
+        migrations::version(&self.connection)
+            .map_err(|source| self.query_error("read the schema version", source))
     }
 
-    pub(crate) fn query_error(&self, operation: &'static str, source: rusqlite::Error) -> StorageError {
-        StorageError::Query { operation, path: self.path.clone(), source }
+    pub(crate) fn query_error(
+        &self,
+        operation: &'static str,
+        source: rusqlite::Error,
+    ) -> StorageError {
+        StorageError::Query {
+            operation,
+            path: self.path.clone(),
+            source,
+        }
     }
 
     pub(crate) fn connection(&self) -> &Connection {
@@ -85,7 +130,10 @@ mod tests {
     fn opens_in_wal_mode_and_migrates() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(dir.path()).unwrap();
-        let mode: String = storage.connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = storage
+            .connection()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(storage.schema_version().unwrap(), migrations::LATEST);
         assert!(dir.path().join(DATABASE_FILE).exists());
@@ -96,10 +144,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
-            connection.execute_batch("PRAGMA user_version = 999").unwrap();
+            connection
+                .execute_batch("PRAGMA user_version = 999")
+                .unwrap();
         }
         let error = Storage::open(dir.path()).err().expect("refused");
-        assert!(matches!(error, StorageError::FromTheFuture { found: 999, .. }), "{error}");
+        assert!(
+            matches!(error, StorageError::FromTheFuture { found: 999, .. }),
+            "{error}"
+        );
         assert!(error.to_string().contains("newer than this firmware knows"));
     }
 
@@ -109,18 +162,35 @@ mod tests {
         let file = dir.path().join("not-a-dir");
         std::fs::write(&file, b"x").unwrap();
         let error = Storage::open(&file.join("data")).err().expect("refused");
-        assert!(error.to_string().contains("cannot create the data directory"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("cannot create the data directory"),
+            "{error}"
+        );
     }
 
     #[test]
     fn writes_go_through_the_write_ahead_log() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open(dir.path()).unwrap();
-        storage.connection().execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
-        assert!(dir.path().join("appliance.db-wal").exists(), "a -wal file holds the uncheckpointed write");
-        let sync: i64 = storage.connection().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        storage
+            .connection()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        assert!(
+            dir.path().join("appliance.db-wal").exists(),
+            "a -wal file holds the uncheckpointed write"
+        );
+        let sync: i64 = storage
+            .connection()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(sync, 1, "NORMAL");
-        let foreign_keys: i64 = storage.connection().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let foreign_keys: i64 = storage
+            .connection()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(foreign_keys, 1);
     }
 
@@ -152,7 +222,10 @@ mod tests {
             make_writable(&data);
             let text = error.to_string();
             assert!(matches!(error, StorageError::Open { .. }), "{text}");
-            assert!(text.contains(&data.join(DATABASE_FILE).display().to_string()), "{text}");
+            assert!(
+                text.contains(&data.join(DATABASE_FILE).display().to_string()),
+                "{text}"
+            );
         }
     }
 

@@ -32,19 +32,36 @@ pub fn version(connection: &Connection) -> rusqlite::Result<i64> {
 
 /// Brings the schema from its `user_version` up to `scripts.len()`; takes the list so
 /// that tests can run a failing one.
-pub fn apply(connection: &mut Connection, path: &Path, scripts: &[&str]) -> Result<(), StorageError> {
-    let found = version(connection).map_err(|source| StorageError::Open { path: path.to_owned(), source })?;
+pub fn apply(
+    connection: &mut Connection,
+    path: &Path,
+    scripts: &[&str],
+) -> Result<(), StorageError> {
+    let found = version(connection).map_err(|source| StorageError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
     let known = scripts.len() as i64;
     if found > known {
-        return Err(StorageError::FromTheFuture { path: path.to_owned(), found, known });
+        return Err(StorageError::FromTheFuture {
+            path: path.to_owned(),
+            found,
+            known,
+        });
     }
     for (index, script) in scripts.iter().enumerate().skip(found.max(0) as usize) {
         let version = index as i64 + 1;
-        let error = |source| StorageError::Migration { path: path.to_owned(), version, source };
+        let error = |source| StorageError::Migration {
+            path: path.to_owned(),
+            version,
+            source,
+        };
         // Each migration and its version bump commit together, or not at all.
         let transaction = connection.transaction().map_err(error)?;
         transaction.execute_batch(script).map_err(error)?;
-        transaction.pragma_update(None, "user_version", version).map_err(error)?;
+        transaction
+            .pragma_update(None, "user_version", version)
+            .map_err(error)?;
         transaction.commit().map_err(error)?;
     }
     Ok(())
@@ -57,7 +74,11 @@ mod tests {
 
     fn table_exists(connection: &Connection, name: &str) -> bool {
         connection
-            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [name],
+                |r| r.get::<_, i64>(0),
+            )
             .expect("query sqlite_master")
             == 1
     }
@@ -68,7 +89,11 @@ mod tests {
         std::fs::write(dir.path().join(DATABASE_FILE), b"").expect("empty file");
         let storage = Storage::open(dir.path()).expect("opens");
         assert_eq!(storage.schema_version().expect("version"), LATEST);
-        assert_eq!(storage.cdr_count().expect("count"), 0, "the cdr table exists");
+        assert_eq!(
+            storage.cdr_count().expect("count"),
+            0,
+            "the cdr table exists"
+        );
     }
 
     #[test]
@@ -76,11 +101,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         {
             let connection = Connection::open(dir.path().join(DATABASE_FILE)).expect("create v0");
-            connection.execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('kept');").expect("fill v0");
+            connection
+                .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('kept');")
+                .expect("fill v0");
         }
         let storage = Storage::open(dir.path()).expect("opens");
         assert_eq!(storage.schema_version().expect("version"), LATEST);
-        let kept: String = storage.connection().query_row("SELECT text FROM notes", [], |r| r.get(0)).expect("notes survive");
+        let kept: String = storage
+            .connection()
+            .query_row("SELECT text FROM notes", [], |r| r.get(0))
+            .expect("notes survive");
         assert_eq!(kept, "kept");
     }
 
@@ -88,14 +118,30 @@ mod tests {
     fn a_failing_migration_leaves_nothing_half_done() {
         let mut connection = Connection::open_in_memory().expect("memory db");
         let path = Path::new("memory");
-        let broken = ["CREATE TABLE a (x);", "CREATE TABLE b (x); CREATE TABLE c (;"];
+        let broken = [
+            "CREATE TABLE a (x);",
+            "CREATE TABLE b (x); CREATE TABLE c (;",
+        ];
         let error = apply(&mut connection, path, &broken).expect_err("second script is bad");
-        assert!(matches!(error, StorageError::Migration { version: 2, .. }), "{error}");
-        assert_eq!(version(&connection).expect("version"), 1, "the first migration is kept");
+        assert!(
+            matches!(error, StorageError::Migration { version: 2, .. }),
+            "{error}"
+        );
+        assert_eq!(
+            version(&connection).expect("version"),
+            1,
+            "the first migration is kept"
+        );
         assert!(table_exists(&connection, "a"));
-        assert!(!table_exists(&connection, "b"), "the failed script rolled back whole");
+        assert!(
+            !table_exists(&connection, "b"),
+            "the failed script rolled back whole"
+        );
 
-        let fixed = ["CREATE TABLE a (x);", "CREATE TABLE b (x); CREATE TABLE c (y);"];
+        let fixed = [
+            "CREATE TABLE a (x);",
+            "CREATE TABLE b (x); CREATE TABLE c (y);",
+        ];
         apply(&mut connection, path, &fixed).expect("the fixed list resumes at version 2");
         assert_eq!(version(&connection).expect("version"), 2);
         assert!(table_exists(&connection, "b") && table_exists(&connection, "c"));

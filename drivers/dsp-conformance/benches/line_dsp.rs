@@ -7,10 +7,13 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use dsp::call_progress::CallProgressDetector;
 use dsp::caller_id::CallerIdDateTime;
-use dsp::tone_plan::{TonePlan, TonePlanName};
-use dsp::{CallerIdMessage, DtmfDetector, DtmfGenerator, DtmfGeneratorConfig, FskCallerIdDecoder, FskCallerIdGenerator, ToneGenerator};
-use dsp_conformance::spandsp_dtmf::SpandspDtmfRx;
 use dsp::mf_r2::{Direction, MfR2Detector, MfR2Generator};
+use dsp::tone_plan::{TonePlan, TonePlanName};
+use dsp::{
+    CallerIdMessage, DtmfDetector, DtmfGenerator, DtmfGeneratorConfig, FskCallerIdDecoder,
+    FskCallerIdGenerator, ToneGenerator,
+};
+use dsp_conformance::spandsp_dtmf::SpandspDtmfRx;
 use dsp_conformance::spandsp_fsk::{AdsiStandard, SpandspAdsiRx};
 use dsp_conformance::spandsp_r2_mf::SpandspR2MfRx;
 use dsp_conformance::spandsp_tone::{SpandspSuperToneRx, SuperToneElement};
@@ -23,7 +26,9 @@ const FRAME: usize = 160;
 fn line_audio() -> Vec<i16> {
     let mut audio = Vec::new();
     let mut generator = DtmfGenerator::new(DtmfGeneratorConfig::default()).expect("valid");
-    generator.push_digits("0123456789*#ABCD0123456789").expect("valid");
+    generator
+        .push_digits("0123456789*#ABCD0123456789")
+        .expect("valid");
     let mut frame = [0i16; FRAME];
     while generator.fill(&mut frame) {
         audio.extend_from_slice(&frame);
@@ -74,7 +79,12 @@ fn mf_audio() -> Vec<i16> {
 
 fn fsk_audio() -> Vec<i16> {
     let message = CallerIdMessage {
-        datetime: Some(CallerIdDateTime { month: 6, day: 1, hour: 9, minute: 30 }),
+        datetime: Some(CallerIdDateTime {
+            month: 6,
+            day: 1,
+            hour: 9,
+            minute: 30,
+        }),
         number: Some(heapless::String::try_from("8675512345678").expect("fits")),
         name: Some(heapless::String::try_from("Call Centre Bench").expect("fits")),
         ..Default::default()
@@ -93,8 +103,18 @@ fn fsk_audio() -> Vec<i16> {
 
 /// spandsp's supervisory tone receiver set up for the ETSI plan (425 Hz).
 fn spandsp_etsi_progress() -> SpandspSuperToneRx {
-    let on = |min, max| SuperToneElement { f1: 425, f2: -1, min_ms: min, max_ms: max };
-    let off = |min, max| SuperToneElement { f1: -1, f2: -1, min_ms: min, max_ms: max };
+    let on = |min, max| SuperToneElement {
+        f1: 425,
+        f2: -1,
+        min_ms: min,
+        max_ms: max,
+    };
+    let off = |min, max| SuperToneElement {
+        f1: -1,
+        f2: -1,
+        min_ms: min,
+        max_ms: max,
+    };
     let dial = [on(1000, 0)];
     let ringback = [on(800, 1200), off(3000, 5000)];
     let busy = [on(400, 600), off(400, 600), on(400, 600), off(400, 600)];
@@ -165,9 +185,17 @@ fn bench(c: &mut Criterion) {
         while let Some(event) = check.poll() {
             heard += usize::from(event.on);
         }
-        heard_theirs += check_theirs.take_reports().iter().filter(|r| r.signal.is_some()).count();
+        heard_theirs += check_theirs
+            .take_reports()
+            .iter()
+            .filter(|r| r.signal.is_some())
+            .count();
     }
-    assert_eq!((heard, heard_theirs), (63, 63), "MF-R2 bench audio: signals heard");
+    assert_eq!(
+        (heard, heard_theirs),
+        (63, 63),
+        "MF-R2 bench audio: signals heard"
+    );
 
     let mut group = c.benchmark_group("mf_r2_detect_20ms");
     let mut ours = MfR2Detector::new(Direction::Forward);

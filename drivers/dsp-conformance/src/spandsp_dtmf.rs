@@ -99,9 +99,7 @@ impl SpandspDtmfRx {
         let mut buffer = [0 as c_char; 130];
         loop {
             // SAFETY: `buffer` has room for 128 digits plus spandsp's terminating NUL.
-            let count = unsafe {
-                dtmf_rx_get(self.state.as_ptr(), buffer.as_mut_ptr(), 128)
-            };
+            let count = unsafe { dtmf_rx_get(self.state.as_ptr(), buffer.as_mut_ptr(), 128) };
             let count = count.min(128);
             out.extend(buffer[..count].iter().map(|&c| c as u8 as char));
             if count < 128 {

@@ -132,10 +132,22 @@ impl SpandspAdsiTx {
     }
 
     /// Seizure bits, mark bits before and after the message, stop bits per character.
-    pub fn set_preamble(&mut self, seizure_bits: i32, marks: i32, trailing_marks: i32, stop_bits: i32) {
+    pub fn set_preamble(
+        &mut self,
+        seizure_bits: i32,
+        marks: i32,
+        trailing_marks: i32,
+        stop_bits: i32,
+    ) {
         // SAFETY: live state; stores values.
         unsafe {
-            adsi_tx_set_preamble(self.state.as_ptr(), seizure_bits, marks, trailing_marks, stop_bits)
+            adsi_tx_set_preamble(
+                self.state.as_ptr(),
+                seizure_bits,
+                marks,
+                trailing_marks,
+                stop_bits,
+            )
         }
     }
 
@@ -145,7 +157,11 @@ impl SpandspAdsiTx {
     pub fn put_message(&mut self, message: &[u8]) -> i32 {
         // SAFETY: `message` valid for its length; spandsp copies it.
         unsafe {
-            adsi_tx_put_message(self.state.as_ptr(), message.as_ptr(), message.len() as c_int)
+            adsi_tx_put_message(
+                self.state.as_ptr(),
+                message.as_ptr(),
+                message.len() as c_int,
+            )
         }
     }
 
@@ -153,7 +169,8 @@ impl SpandspAdsiTx {
     pub fn fill(&mut self, out: &mut [i16]) -> usize {
         out.fill(0);
         // SAFETY: `out` valid for `out.len()` writes.
-        let produced = unsafe { adsi_tx(self.state.as_ptr(), out.as_mut_ptr(), out.len() as c_int) };
+        let produced =
+            unsafe { adsi_tx(self.state.as_ptr(), out.as_mut_ptr(), out.len() as c_int) };
         usize::try_from(produced).unwrap_or(0)
     }
 

@@ -42,7 +42,9 @@ extern "C" {
     fn tone_gen(s: *mut ToneGenState, amp: *mut i16, max_samples: c_int) -> c_int;
     fn tone_gen_free(s: *mut ToneGenState) -> c_int;
 
-    fn super_tone_rx_make_descriptor(desc: *mut SuperToneRxDescriptor) -> *mut SuperToneRxDescriptor;
+    fn super_tone_rx_make_descriptor(
+        desc: *mut SuperToneRxDescriptor,
+    ) -> *mut SuperToneRxDescriptor;
     fn super_tone_rx_free_descriptor(desc: *mut SuperToneRxDescriptor) -> c_int;
     fn super_tone_rx_add_tone(desc: *mut SuperToneRxDescriptor) -> c_int;
     fn super_tone_rx_add_element(
@@ -74,7 +76,11 @@ impl SpandspToneGen {
     /// `cadence_ms`: up to four durations (on, off, on, off); all zero means continuous.
     pub fn new(freqs_hz: [i32; 2], level_dbm0: i32, cadence_ms: [i32; 4], repeat: bool) -> Self {
         let [d1, d2, d3, d4] = cadence_ms;
-        let (d1, repeat) = if cadence_ms == [0; 4] { (i32::MAX / 8, false) } else { (d1, repeat) };
+        let (d1, repeat) = if cadence_ms == [0; 4] {
+            (i32::MAX / 8, false)
+        } else {
+            (d1, repeat)
+        };
         // SAFETY: null descriptor/state ask spandsp to allocate; both are freed in `drop`,
         // state first. The state keeps no pointer to the descriptor after init in 0.0.6,
         // but we keep it alive anyway.
@@ -158,10 +164,22 @@ impl SpandspSuperToneRx {
             for elements in tones {
                 let id = super_tone_rx_add_tone(descriptor.as_ptr());
                 for e in elements.iter() {
-                    super_tone_rx_add_element(descriptor.as_ptr(), id, e.f1, e.f2, e.min_ms, e.max_ms);
+                    super_tone_rx_add_element(
+                        descriptor.as_ptr(),
+                        id,
+                        e.f1,
+                        e.f2,
+                        e.min_ms,
+                        e.max_ms,
+                    );
                 }
             }
-            let state = super_tone_rx_init(ptr::null_mut(), descriptor.as_ptr(), Some(collect_tone), user_data);
+            let state = super_tone_rx_init(
+                ptr::null_mut(),
+                descriptor.as_ptr(),
+                Some(collect_tone),
+                user_data,
+            );
             SpandspSuperToneRx {
                 descriptor,
                 state: NonNull::new(state).expect("super_tone_rx_init failed"),
@@ -172,7 +190,13 @@ impl SpandspSuperToneRx {
 
     pub fn process(&mut self, samples: &[i16]) {
         // SAFETY: `samples` valid for reads.
-        unsafe { super_tone_rx(self.state.as_ptr(), samples.as_ptr(), samples.len() as c_int) };
+        unsafe {
+            super_tone_rx(
+                self.state.as_ptr(),
+                samples.as_ptr(),
+                samples.len() as c_int,
+            )
+        };
     }
 
     /// Tone ids reported since the last call (-1 = tone ended).

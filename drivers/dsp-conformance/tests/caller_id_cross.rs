@@ -88,7 +88,11 @@ fn spandsp_sends_etsi_mdmf_and_we_decode_it() {
     for message in [full_message(), withheld_message()] {
         let frame = message.encode_mdmf().expect("valid");
         let audio = spandsp_sends(AdsiStandard::Clip, &frame);
-        assert_eq!(ours_decode(&audio), vec![Ok(message.clone())], "{message:?}");
+        assert_eq!(
+            ours_decode(&audio),
+            vec![Ok(message.clone())],
+            "{message:?}"
+        );
     }
 }
 
@@ -118,11 +122,18 @@ fn spandsp_sends_with_line_noise_and_we_decode_it() {
     for seed in 1..=5 {
         let mut audio = clean.clone();
         add_white_noise(&mut audio, sine_power(-13.0 - 20.0), &mut Noise::new(seed));
-        assert_eq!(ours_decode(&audio), vec![Ok(message.clone())], "seed {seed}");
+        assert_eq!(
+            ours_decode(&audio),
+            vec![Ok(message.clone())],
+            "seed {seed}"
+        );
     }
 }
 
-fn ours_decode_with(decoder: &mut FskCallerIdDecoder, audio: &[i16]) -> Vec<Result<CallerIdMessage, CallerIdError>> {
+fn ours_decode_with(
+    decoder: &mut FskCallerIdDecoder,
+    audio: &[i16],
+) -> Vec<Result<CallerIdMessage, CallerIdError>> {
     let mut out = Vec::new();
     for frame in audio.chunks(FRAME) {
         decoder.process(frame);
@@ -146,11 +157,18 @@ fn spandsp_sends_bell202_mdmf_and_sdmf_and_we_decode_them() {
     for (message, frame) in [
         (full_message(), full_message().encode_mdmf().expect("valid")),
         (sdmf_message(), sdmf_message().encode_sdmf().expect("valid")),
-        (withheld_message(), withheld_message().encode_mdmf().expect("valid")),
+        (
+            withheld_message(),
+            withheld_message().encode_mdmf().expect("valid"),
+        ),
     ] {
         let audio = spandsp_sends(AdsiStandard::Class, &frame);
         let mut decoder = FskCallerIdDecoder::with_modulation(FskModulation::Bell202);
-        assert_eq!(ours_decode_with(&mut decoder, &audio), vec![Ok(message.clone())], "{message:?}");
+        assert_eq!(
+            ours_decode_with(&mut decoder, &audio),
+            vec![Ok(message.clone())],
+            "{message:?}"
+        );
     }
 }
 
@@ -160,7 +178,9 @@ fn we_send_bell202_and_spandsp_decodes_it() {
         (full_message(), full_message().encode_mdmf().expect("valid")),
         (sdmf_message(), sdmf_message().encode_sdmf().expect("valid")),
     ] {
-        let generator = FskCallerIdGenerator::with_modulation(&frame, -13.0, FskModulation::Bell202).expect("valid");
+        let generator =
+            FskCallerIdGenerator::with_modulation(&frame, -13.0, FskModulation::Bell202)
+                .expect("valid");
         let mut audio = vec![0i16; 800];
         let mut piece = [0i16; FRAME];
         let mut generator = generator;
@@ -237,8 +257,16 @@ fn we_send_dtmf_caller_id_and_spandsp_decodes_it() {
         }
         audio.extend(std::iter::repeat_n(0, 8000 * 4));
         let received = spandsp_decode(AdsiStandard::ClipDtmf, &audio);
-        assert_eq!(received.len(), 1, "{format:?}: spandsp messages {received:?}");
-        assert_eq!(std::str::from_utf8(&received[0]).ok(), Some(text), "{format:?}");
+        assert_eq!(
+            received.len(),
+            1,
+            "{format:?}: spandsp messages {received:?}"
+        );
+        assert_eq!(
+            std::str::from_utf8(&received[0]).ok(),
+            Some(text),
+            "{format:?}"
+        );
         assert_eq!(dtmf_clip_decode(&audio), vec![Ok(number.clone())]);
     }
 }

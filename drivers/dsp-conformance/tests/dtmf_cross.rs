@@ -38,7 +38,11 @@ fn spandsp_sends_every_digit_and_we_detect_it() {
     let mut tx = SpandspDtmfTx::new();
     assert_eq!(tx.push_digits(ALL), 16);
     let audio = tx.render_all();
-    assert!(audio.len() > 16 * 50 * 8, "spandsp sent {} samples", audio.len());
+    assert!(
+        audio.len() > 16 * 50 * 8,
+        "spandsp sent {} samples",
+        audio.len()
+    );
     assert_eq!(digits_only(&ours_detect(&audio)), ALL);
 }
 
@@ -47,7 +51,15 @@ fn spandsp_sends_at_levels_twists_and_fast_timing() {
     // spandsp's levels are per tone; at 0 dBm0 per tone its sum overflows 16 bits and
     // neither detector hears anything, so −3 dBm0 is the top. (−6, −8): high group 8 dB
     // below the low group, which spandsp's own receiver rejects (its limit is 4 dB).
-    for (low, twist) in [(-3, 0), (-6, 2), (-13, 0), (-20, 0), (-26, 0), (-10, 4), (-6, -8)] {
+    for (low, twist) in [
+        (-3, 0),
+        (-6, 2),
+        (-13, 0),
+        (-20, 0),
+        (-26, 0),
+        (-10, 4),
+        (-6, -8),
+    ] {
         for (on, off) in [(40, 40), (50, 50), (100, 100)] {
             let audio = spandsp_sends(ALL, low, twist, on, off);
             assert_eq!(
@@ -67,7 +79,13 @@ fn we_send_every_digit_and_spandsp_detects_it() {
 
 #[test]
 fn we_send_at_levels_and_fast_timing_and_spandsp_detects() {
-    for (low, high) in [(-6.0, -4.0), (-13.0, -13.0), (-20.0, -18.0), (-26.0, -26.0), (0.0, 0.0)] {
+    for (low, high) in [
+        (-6.0, -4.0),
+        (-13.0, -13.0),
+        (-20.0, -18.0),
+        (-26.0, -26.0),
+        (0.0, 0.0),
+    ] {
         for (tone_ms, pause_ms) in [(40, 40), (50, 50), (80, 80)] {
             let config = DtmfGeneratorConfig {
                 tone_ms,
@@ -97,9 +115,18 @@ fn detection_times_agree_within_a_frame_or_two() {
     assert_eq!(theirs.len(), 16);
     for (index, (a, b)) in ours.iter().zip(theirs.iter()).enumerate() {
         assert_eq!(a.0, b.0);
-        assert!(a.1.abs_diff(b.1) <= 2, "digit {index}: ours frame {}, spandsp frame {}", a.1, b.1);
+        assert!(
+            a.1.abs_diff(b.1) <= 2,
+            "digit {index}: ours frame {}, spandsp frame {}",
+            a.1,
+            b.1
+        );
         // 400 samples of lead-in = 2.5 frames; a digit every 5 frames.
         let expected = 2 + index * 5;
-        assert!((expected..=expected + 4).contains(&a.1), "digit {index} reported at frame {}", a.1);
+        assert!(
+            (expected..=expected + 4).contains(&a.1),
+            "digit {index} reported at frame {}",
+            a.1
+        );
     }
 }

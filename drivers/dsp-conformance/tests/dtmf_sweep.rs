@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{add_dual_tone, add_white_noise, ours_detect, sine_power, spandsp_detect, Noise, FRAME, MS};
+use common::{
+    add_dual_tone, add_white_noise, ours_detect, sine_power, spandsp_detect, Noise, FRAME, MS,
+};
 use dsp::dtmf::{frequencies_of, DIGITS};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,7 +63,10 @@ impl Condition {
             let digit = DIGITS[slot % DIGITS.len()];
             let (low, high) = frequencies_of(digit).expect("valid digit");
             let start = lead + slot * self.slot_samples();
-            let phases = (noise.uniform() * std::f64::consts::TAU, noise.uniform() * std::f64::consts::TAU);
+            let phases = (
+                noise.uniform() * std::f64::consts::TAU,
+                noise.uniform() * std::f64::consts::TAU,
+            );
             add_dual_tone(
                 &mut audio[start..start + self.on_ms * MS],
                 (
@@ -126,7 +131,11 @@ fn conditions() -> Vec<Condition> {
             if percent == 0.0 && sign < 0.0 {
                 continue;
             }
-            let mut row = Condition::new("frequency", format!("{:+.1} % both tones", sign * percent), expect);
+            let mut row = Condition::new(
+                "frequency",
+                format!("{:+.1} % both tones", sign * percent),
+                expect,
+            );
             row.deviation = sign * percent / 100.0;
             rows.push(row);
         }
@@ -143,7 +152,9 @@ fn conditions() -> Vec<Condition> {
         row.levels = (-13.0 + db, -13.0);
         rows.push(row);
     }
-    for level in [0.0, -5.0, -10.0, -15.0, -20.0, -26.0, -30.0, -35.0, -40.0, -42.0, -45.0] {
+    for level in [
+        0.0, -5.0, -10.0, -15.0, -20.0, -26.0, -30.0, -35.0, -40.0, -42.0, -45.0,
+    ] {
         let expect = if level >= -26.0 { Accept } else { Open };
         let mut row = Condition::new("level", format!("{level} dBm0 per tone"), expect);
         row.levels = (level, level);
@@ -155,7 +166,14 @@ fn conditions() -> Vec<Condition> {
         row.snr_db = Some(snr);
         rows.push(row);
     }
-    for (on, off, expect) in [(40, 40, Accept), (45, 45, Accept), (30, 50, Open), (25, 50, Open), (20, 60, Reject), (15, 60, Reject)] {
+    for (on, off, expect) in [
+        (40, 40, Accept),
+        (45, 45, Accept),
+        (30, 50, Open),
+        (25, 50, Open),
+        (20, 60, Reject),
+        (15, 60, Reject),
+    ] {
         let mut row = Condition::new("timing", format!("{on} ms on / {off} ms off"), expect);
         row.on_ms = on;
         row.off_ms = off;
@@ -182,7 +200,12 @@ fn non_dtmf_rows() -> Vec<(String, Vec<i16>)> {
     ] {
         let mut audio = vec![0i16; seconds * 8000];
         let level2 = if freqs.1 == 0.0 { -200.0 } else { -10.0 };
-        add_dual_tone(&mut audio, (freqs.0, freqs.1.max(1.0)), (-10.0, level2), (0.1, 0.2));
+        add_dual_tone(
+            &mut audio,
+            (freqs.0, freqs.1.max(1.0)),
+            (-10.0, level2),
+            (0.1, 0.2),
+        );
         rows.push((label.to_string(), audio));
     }
     rows
@@ -200,7 +223,11 @@ fn sweep_ours_is_at_least_as_good_as_spandsp_on_every_row() {
         let (audio, expected) = condition.render(1000 + index as u64);
         let ours = score(condition, &expected, &ours_detect(&audio));
         let theirs = score(condition, &expected, &spandsp_detect(&audio));
-        let wanted = if condition.expect == Expect::Reject { 0 } else { expected.len() };
+        let wanted = if condition.expect == Expect::Reject {
+            0
+        } else {
+            expected.len()
+        };
         let expect = match condition.expect {
             Expect::Accept => "accept",
             Expect::Reject => "reject",
@@ -208,8 +235,15 @@ fn sweep_ours_is_at_least_as_good_as_spandsp_on_every_row() {
         };
         table.push_str(&format!(
             "| {} | {} | {} | {}/{} | {}/{} | {} | {} |\n",
-            condition.group, condition.label, expect, ours.correct, wanted, theirs.correct, wanted,
-            ours.false_digits, theirs.false_digits
+            condition.group,
+            condition.label,
+            expect,
+            ours.correct,
+            wanted,
+            theirs.correct,
+            wanted,
+            ours.false_digits,
+            theirs.false_digits
         ));
         // Every row, open ones too: a regression anywhere in the sweep should fail CI.
         if ours.correct < theirs.correct || ours.false_digits > theirs.false_digits {
@@ -219,7 +253,9 @@ fn sweep_ours_is_at_least_as_good_as_spandsp_on_every_row() {
     for (label, audio) in non_dtmf_rows() {
         let ours = ours_detect(&audio).len();
         let theirs = spandsp_detect(&audio).len();
-        table.push_str(&format!("| not DTMF | {label} | reject | 0/0 | 0/0 | {ours} | {theirs} |\n"));
+        table.push_str(&format!(
+            "| not DTMF | {label} | reject | 0/0 | 0/0 | {ours} | {theirs} |\n"
+        ));
         if ours > theirs {
             failures.push(label);
         }
@@ -239,5 +275,8 @@ fn sweep_ours_is_at_least_as_good_as_spandsp_on_every_row() {
         DIGITS.len() * REPEATS
     );
     common::write_comparison_section("dtmf-sweep", &body);
-    assert!(failures.is_empty(), "ours worse than spandsp on: {failures:?}\n{table}");
+    assert!(
+        failures.is_empty(),
+        "ours worse than spandsp on: {failures:?}\n{table}"
+    );
 }

@@ -7,11 +7,11 @@
 
 mod common;
 
+use common::{ours_detect, read_wav_i16, spandsp_detect, to_i16, Noise, RATE};
 use dsp::call_progress::CallProgressDetector;
 use dsp::mf_r2::{Direction, MfR2Detector};
-use dsp_conformance::spandsp_r2_mf::SpandspR2MfRx;
 use dsp::tone_plan::{TonePlan, TonePlanName};
-use common::{ours_detect, read_wav_i16, spandsp_detect, to_i16, Noise, RATE};
+use dsp_conformance::spandsp_r2_mf::SpandspR2MfRx;
 use std::f64::consts::TAU;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,7 +76,15 @@ fn speak(dir: &Path, name: &str, voice: &str, speed: u32, pitch: u32, text: &str
     let raw = dir.join(format!("{name}-raw.wav"));
     let out = dir.join(format!("{name}.wav"));
     let status = Command::new("espeak-ng")
-        .args(["-v", voice, "-s", &speed.to_string(), "-p", &pitch.to_string(), "-w"])
+        .args([
+            "-v",
+            voice,
+            "-s",
+            &speed.to_string(),
+            "-p",
+            &pitch.to_string(),
+            "-w",
+        ])
         .arg(&raw)
         .arg("-f")
         .arg(&text_path)
@@ -97,12 +105,26 @@ fn speak(dir: &Path, name: &str, voice: &str, speed: u32, pitch: u32, text: &str
 /// Renders `text` with several voices, speeds and pitches until `min_seconds` of audio.
 fn speech(dir: &Path, language: &str, voices: &[&str], text: &str, min_seconds: usize) -> Vec<i16> {
     let mut audio = Vec::new();
-    let variants = [(160, 50), (200, 35), (130, 70), (180, 20), (220, 60), (150, 90)];
+    let variants = [
+        (160, 50),
+        (200, 35),
+        (130, 70),
+        (180, 20),
+        (220, 60),
+        (150, 90),
+    ];
     let mut index = 0;
     while audio.len() < min_seconds * 8000 {
         let voice = voices[index % voices.len()];
         let (speed, pitch) = variants[index % variants.len()];
-        audio.extend(speak(dir, &format!("{language}-{index}"), voice, speed, pitch, text));
+        audio.extend(speak(
+            dir,
+            &format!("{language}-{index}"),
+            voice,
+            speed,
+            pitch,
+            text,
+        ));
         audio.extend(std::iter::repeat_n(0, 4000));
         index += 1;
         assert!(index < 40, "espeak-ng produced too little audio");
@@ -117,7 +139,16 @@ fn midi_hz(note: f64) -> f64 {
 /// A note with harmonics `partials` (amplitude of harmonic k+1), decaying at `decay`
 /// per second (higher partials faster), band-limited to 3.6 kHz, added into `out`.
 #[allow(clippy::too_many_arguments)]
-fn add_note(out: &mut [f64], start: usize, length: usize, hz: f64, gain: f64, partials: &[f64], decay: f64, vibrato: f64) {
+fn add_note(
+    out: &mut [f64],
+    start: usize,
+    length: usize,
+    hz: f64,
+    gain: f64,
+    partials: &[f64],
+    decay: f64,
+    vibrato: f64,
+) {
     let end = (start + length).min(out.len());
     for (n, slot) in out[start..end].iter_mut().enumerate() {
         let t = n as f64 / RATE;
@@ -130,7 +161,9 @@ fn add_note(out: &mut [f64], start: usize, length: usize, hz: f64, gain: f64, pa
             if f > 3600.0 {
                 break;
             }
-            value += amplitude * (-decay * (1.0 + k as f64 * 0.5) * t).exp() * (TAU * f * wobble * t).sin();
+            value += amplitude
+                * (-decay * (1.0 + k as f64 * 0.5) * t).exp()
+                * (TAU * f * wobble * t).sin();
         }
         *slot += gain * attack * release * value;
     }
@@ -157,9 +190,27 @@ fn piano_chords(seconds: usize, rng: &mut Noise) -> Vec<i16> {
         let degree = (rng.uniform() * 7.0) as usize;
         for step in [0, 2, 4, 7] {
             let interval = MAJOR[(degree + step) % 7] + 12 * ((degree + step) / 7) as i32;
-            add_note(&mut mix, start, beat * 2, midi_hz(f64::from(key + interval + 12)), 0.3, &piano, 3.0, 0.0);
+            add_note(
+                &mut mix,
+                start,
+                beat * 2,
+                midi_hz(f64::from(key + interval + 12)),
+                0.3,
+                &piano,
+                3.0,
+                0.0,
+            );
         }
-        add_note(&mut mix, start, beat, midi_hz(f64::from(key - 12 + MAJOR[degree])), 0.5, &piano, 2.0, 0.0);
+        add_note(
+            &mut mix,
+            start,
+            beat,
+            midi_hz(f64::from(key - 12 + MAJOR[degree])),
+            0.5,
+            &piano,
+            2.0,
+            0.0,
+        );
     }
     normalise(&mix)
 }
@@ -174,10 +225,28 @@ fn melody(seconds: usize, rng: &mut Noise) -> Vec<i16> {
         let length = 800 + (rng.uniform() * 3200.0) as usize;
         let step = MAJOR[(rng.uniform() * 7.0) as usize] as f64 - 5.0;
         note = (note + step).clamp(60.0, 96.0);
-        add_note(&mut mix, start, length, midi_hz(note), 0.6, &flute, 0.3, 0.006);
+        add_note(
+            &mut mix,
+            start,
+            length,
+            midi_hz(note),
+            0.6,
+            &flute,
+            0.3,
+            0.006,
+        );
         if start % 16000 < length {
             for interval in [0.0, 4.0, 7.0] {
-                add_note(&mut mix, start, 16000, midi_hz(note - 12.0 + interval), 0.15, &[1.0, 0.4, 0.2, 0.1], 0.2, 0.002);
+                add_note(
+                    &mut mix,
+                    start,
+                    16000,
+                    midi_hz(note - 12.0 + interval),
+                    0.15,
+                    &[1.0, 0.4, 0.2, 0.1],
+                    0.2,
+                    0.002,
+                );
             }
         }
         start += length;
@@ -209,7 +278,11 @@ fn sweeps(seconds: usize, rng: &mut Noise) -> Vec<i16> {
         let mut n = 0;
         while n < total {
             let length = 4000 + (rng.uniform() * 20000.0) as usize;
-            let (from, to): (f64, f64) = if rng.uniform() < 0.5 { (200.0, 3400.0) } else { (3400.0, 200.0) };
+            let (from, to): (f64, f64) = if rng.uniform() < 0.5 {
+                (200.0, 3400.0)
+            } else {
+                (3400.0, 200.0)
+            };
             for k in 0..length.min(total - n) {
                 let f = from * (to / from).powf(k as f64 / length as f64);
                 phase += TAU * f / RATE;
@@ -225,7 +298,9 @@ fn sweeps(seconds: usize, rng: &mut Noise) -> Vec<i16> {
 fn band(seconds: usize, rng: &mut Noise) -> Vec<i16> {
     let mut mix = vec![0.0; seconds * 8000];
     let saw: Vec<f64> = (1..=12).map(|k| 1.0 / k as f64).collect();
-    let square: Vec<f64> = (1..=12).map(|k| if k % 2 == 1 { 1.0 / k as f64 } else { 0.0 }).collect();
+    let square: Vec<f64> = (1..=12)
+        .map(|k| if k % 2 == 1 { 1.0 / k as f64 } else { 0.0 })
+        .collect();
     let sixteenth = 1000;
     let mut lead = 76.0;
     for (index, start) in (0..mix.len()).step_by(sixteenth).enumerate() {
@@ -245,11 +320,29 @@ fn band(seconds: usize, rng: &mut Noise) -> Vec<i16> {
             }
         }
         if index % 4 == 0 {
-            add_note(&mut mix, start, 3800, midi_hz(40.0 + MAJOR[(index / 16) % 7] as f64), 0.4, &saw, 1.5, 0.0);
+            add_note(
+                &mut mix,
+                start,
+                3800,
+                midi_hz(40.0 + MAJOR[(index / 16) % 7] as f64),
+                0.4,
+                &saw,
+                1.5,
+                0.0,
+            );
         }
         if index % 2 == 0 && rng.uniform() < 0.7 {
             lead = (lead + MAJOR[(rng.uniform() * 7.0) as usize] as f64 - 5.0).clamp(64.0, 93.0);
-            add_note(&mut mix, start, 1900, midi_hz(lead), 0.25, &square, 1.0, 0.004);
+            add_note(
+                &mut mix,
+                start,
+                1900,
+                midi_hz(lead),
+                0.25,
+                &square,
+                1.0,
+                0.004,
+            );
         }
     }
     normalise(&mix)
@@ -336,16 +429,43 @@ fn count(clip: &str, audio: &[i16]) -> Row {
 fn talk_off_ours_reports_no_more_false_digits_than_spandsp() {
     let mut rows = Vec::new();
     let mut rng = Noise::new(2024);
-    rows.push(count("music: piano chords + bass", &piano_chords(60, &mut rng)));
-    rows.push(count("music: flute melody + pad, vibrato", &melody(60, &mut rng)));
-    rows.push(count("music: organ chords (2-3 notes, C4-F#7)", &organ(60, &mut rng)));
-    rows.push(count("music: dual sweeps 200-3400 Hz", &sweeps(60, &mut rng)));
-    rows.push(count("music: drums, saw bass, square lead", &band(60, &mut rng)));
+    rows.push(count(
+        "music: piano chords + bass",
+        &piano_chords(60, &mut rng),
+    ));
+    rows.push(count(
+        "music: flute melody + pad, vibrato",
+        &melody(60, &mut rng),
+    ));
+    rows.push(count(
+        "music: organ chords (2-3 notes, C4-F#7)",
+        &organ(60, &mut rng),
+    ));
+    rows.push(count(
+        "music: dual sweeps 200-3400 Hz",
+        &sweeps(60, &mut rng),
+    ));
+    rows.push(count(
+        "music: drums, saw bass, square lead",
+        &band(60, &mut rng),
+    ));
     if have("espeak-ng") && have("sox") {
         let dir = TempDir::new();
-        let english = speech(&dir.0, "en", &["en", "en-us", "en+f3", "en-gb-scotland+m3", "en+f5"], ENGLISH, 240);
+        let english = speech(
+            &dir.0,
+            "en",
+            &["en", "en-us", "en+f3", "en-gb-scotland+m3", "en+f5"],
+            ENGLISH,
+            240,
+        );
         rows.push(count("speech: English (espeak-ng, 5 voices)", &english));
-        let mandarin = speech(&dir.0, "cmn", &["cmn", "cmn+f3", "cmn+m3", "cmn+f5"], MANDARIN, 240);
+        let mandarin = speech(
+            &dir.0,
+            "cmn",
+            &["cmn", "cmn+f3", "cmn+m3", "cmn+f5"],
+            MANDARIN,
+            240,
+        );
         rows.push(count("speech: Mandarin (espeak-ng, 4 voices)", &mandarin));
     } else {
         println!("NOTE: espeak-ng or sox not installed: speech talk-off skipped (music only)");
@@ -383,7 +503,13 @@ fn talk_off_ours_reports_no_more_false_digits_than_spandsp() {
     );
     common::write_comparison_section("talk-off", &body);
     for row in &rows {
-        assert!(row.ours <= row.theirs, "{}: ours {} > spandsp {}\n{table}", row.clip, row.ours, row.theirs);
+        assert!(
+            row.ours <= row.theirs,
+            "{}: ours {} > spandsp {}\n{table}",
+            row.clip,
+            row.ours,
+            row.theirs
+        );
         assert!(
             row.ours_mf <= row.theirs_mf,
             "{}: MF-R2 ours {} > spandsp {}\n{table}",
@@ -392,7 +518,11 @@ fn talk_off_ours_reports_no_more_false_digits_than_spandsp() {
             row.theirs_mf
         );
         if row.clip.starts_with("speech") {
-            assert_eq!(row.progress, 0, "{}: call-progress tones reported on speech", row.clip);
+            assert_eq!(
+                row.progress, 0,
+                "{}: call-progress tones reported on speech",
+                row.clip
+            );
         }
     }
 }

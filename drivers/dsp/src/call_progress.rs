@@ -120,11 +120,19 @@ impl Range {
 
 #[derive(Debug, Clone, Copy)]
 enum Pattern {
-    Continuous { min_ms: u32 },
+    Continuous {
+        min_ms: u32,
+    },
     /// On, then a long off: confirmed by one on period and `confirm_off_ms` of off.
-    LongOff { on: Range, confirm_off_ms: u32 },
+    LongOff {
+        on: Range,
+        confirm_off_ms: u32,
+    },
     /// On, off, on.
-    Repeating { on: Range, off: Range },
+    Repeating {
+        on: Range,
+        off: Range,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -275,7 +283,9 @@ impl CallProgressDetector {
                 }
             };
             let pattern = match spec.cadence_ms {
-                _ if spec.is_continuous() => Pattern::Continuous { min_ms: MIN_DIAL_MS },
+                _ if spec.is_continuous() => Pattern::Continuous {
+                    min_ms: MIN_DIAL_MS,
+                },
                 [on, off, ..] if *off >= 2000 => Pattern::LongOff {
                     on: Range::around(*on),
                     confirm_off_ms: RINGBACK_CONFIRM_OFF_MS,
@@ -440,7 +450,9 @@ impl CallProgressDetector {
             let (view, count) = self.view(candidate.class);
             let runs = &view[..count];
             let started = match (candidate.pattern, runs) {
-                (Pattern::Continuous { min_ms }, [.., Some((true, ms, start))]) if *ms >= min_ms => {
+                (Pattern::Continuous { min_ms }, [.., Some((true, ms, start))])
+                    if *ms >= min_ms =>
+                {
                     Some(*start)
                 }
                 (

@@ -20,12 +20,12 @@ pub use caller_id::{CallerIdError, CallerIdMessage, FskCallerIdDecoder, FskCalle
 pub use dtmf::{
     DetectedDigit, DtmfDetector, DtmfDetectorConfig, DtmfError, DtmfGenerator, DtmfGeneratorConfig,
 };
-pub use tone::{ToneGenerator, ToneSpec};
-pub use tone_plan::{TonePlan, TonePlanName, UnknownTonePlan};
+pub use echo::{EchoCanceller, EchoCancellerConfig, EchoError};
 pub use mf_r2::{
     Direction as MfR2Direction, MfR2Detector, MfR2DetectorConfig, MfR2Error, MfR2Generator,
     MfSignal,
 };
-pub use echo::{EchoCanceller, EchoCancellerConfig, EchoError};
 pub use mix::{mix, Gain, MixBus};
 pub use resample::{ResampleError, Resampler};
+pub use tone::{ToneGenerator, ToneSpec};
+pub use tone_plan::{TonePlan, TonePlanName, UnknownTonePlan};

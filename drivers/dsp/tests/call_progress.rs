@@ -76,7 +76,10 @@ fn every_plan_tone_is_recognised_once_and_on_time() {
                 "{name} {tone:?} confirmed after {confirmed_ms} ms"
             );
             let started_ms = found[0].at_sample as usize / MS;
-            assert!(started_ms.abs_diff(500) <= 40, "{name} {tone:?} start {started_ms} ms");
+            assert!(
+                started_ms.abs_diff(500) <= 40,
+                "{name} {tone:?} start {started_ms} ms"
+            );
         }
     }
 }
@@ -89,15 +92,28 @@ fn recognised_in_any_chunking_at_low_level_and_in_noise() {
             let mut spec = plan.spec(tone);
             for chunk in [1, 37, 160, 1000] {
                 let audio = with_lead(330, render(&spec, 10_000));
-                assert_eq!(tones(&detect_in_chunks(name, &audio, chunk)), vec![expected], "{name} {tone:?} chunk {chunk}");
+                assert_eq!(
+                    tones(&detect_in_chunks(name, &audio, chunk)),
+                    vec![expected],
+                    "{name} {tone:?} chunk {chunk}"
+                );
             }
             // 20 dB below nominal and white noise 15 dB below the tone.
             spec.level_dbm0 -= 15.0;
             let mut audio = with_lead(210, render(&spec, 10_000));
             let peak = f64::from(sine_peak_for_dbm0(spec.level_dbm0));
             let components = if spec.freqs_hz[1] == 0 { 1.0 } else { 2.0 };
-            add_noise(&mut audio, components * peak * peak / 2.0 / 10f64.powf(1.5), &mut Noise::new(7));
-            assert_eq!(tones(&detect(name, &audio)), vec![expected], "{name} {tone:?} at {} dBm0 in noise", spec.level_dbm0);
+            add_noise(
+                &mut audio,
+                components * peak * peak / 2.0 / 10f64.powf(1.5),
+                &mut Noise::new(7),
+            );
+            assert_eq!(
+                tones(&detect(name, &audio)),
+                vec![expected],
+                "{name} {tone:?} at {} dBm0 in noise",
+                spec.level_dbm0
+            );
         }
     }
 }
@@ -111,14 +127,23 @@ fn cadence_off_by_a_third_is_not_busy_or_congestion() {
         level_dbm0: -10.0,
         cadence_ms: &[500, 500],
     };
-    assert_eq!(tones(&detect(TonePlanName::China, &render(&spec, 10_000))), vec![]);
+    assert_eq!(
+        tones(&detect(TonePlanName::China, &render(&spec, 10_000))),
+        vec![]
+    );
     // And ETSI's busy cadence (500/500) in North America's 480+620 Hz is not NA ringback.
     let na_like = ToneSpec {
         freqs_hz: [440, 480],
         level_dbm0: -19.0,
         cadence_ms: &[500, 500],
     };
-    assert_eq!(tones(&detect(TonePlanName::NorthAmerica, &render(&na_like, 10_000))), vec![]);
+    assert_eq!(
+        tones(&detect(
+            TonePlanName::NorthAmerica,
+            &render(&na_like, 10_000)
+        )),
+        vec![]
+    );
 }
 
 fn sit(first_hz: u16, second_hz: u16, segment_ms: usize) -> Vec<i16> {
@@ -138,20 +163,40 @@ fn sit(first_hz: u16, second_hz: u16, segment_ms: usize) -> Vec<i16> {
 #[test]
 fn special_information_tone_in_every_plan() {
     for name in TonePlanName::ALL {
-        for (first, second, ms) in [(914, 1371, 274), (985, 1429, 380), (914, 1429, 274), (985, 1371, 380)] {
+        for (first, second, ms) in [
+            (914, 1371, 274),
+            (985, 1429, 380),
+            (914, 1429, 274),
+            (985, 1371, 380),
+        ] {
             let audio = with_lead(130, sit(first, second, ms));
             let found = detect(name, &audio);
-            assert_eq!(tones(&found), vec![ProgressTone::Sit], "{name} {first}/{second} {ms} ms");
+            assert_eq!(
+                tones(&found),
+                vec![ProgressTone::Sit],
+                "{name} {first}/{second} {ms} ms"
+            );
             assert!((found[0].at_sample as usize / MS).abs_diff(130) <= 40);
         }
         // Wrong order, or a segment too short, is not SIT.
         let mut reversed = Vec::new();
         for freq in [1777u16, 1371, 914] {
-            reversed.extend(render(&ToneSpec { freqs_hz: [freq, 0], level_dbm0: -24.0, cadence_ms: &[] }, 274));
+            reversed.extend(render(
+                &ToneSpec {
+                    freqs_hz: [freq, 0],
+                    level_dbm0: -24.0,
+                    cadence_ms: &[],
+                },
+                274,
+            ));
         }
         reversed.extend(vec![0; 8000]);
         assert_eq!(tones(&detect(name, &reversed)), vec![], "{name} reversed");
-        assert_eq!(tones(&detect(name, &sit(914, 1371, 120))), vec![], "{name} short");
+        assert_eq!(
+            tones(&detect(name, &sit(914, 1371, 120))),
+            vec![],
+            "{name} short"
+        );
     }
 }
 
@@ -166,7 +211,11 @@ fn dtmf_noise_and_other_tones_are_not_call_progress() {
             audio.extend_from_slice(&frame);
         }
     }
-    let long_dtmf = DtmfGeneratorConfig { tone_ms: 2000, pause_ms: 500, ..Default::default() };
+    let long_dtmf = DtmfGeneratorConfig {
+        tone_ms: 2000,
+        pause_ms: 500,
+        ..Default::default()
+    };
     let mut held = DtmfGenerator::new(long_dtmf).expect("valid");
     held.push_digits("5D").expect("valid");
     let mut frame = [0i16; FRAME_SAMPLES];
@@ -180,7 +229,11 @@ fn dtmf_noise_and_other_tones_are_not_call_progress() {
         assert_eq!(tones(&detect(name, &audio)), vec![], "{name} DTMF");
         assert_eq!(tones(&detect(name, &noise)), vec![], "{name} noise");
         for tone in [Tone::Test1004Hz, Tone::CallWaiting] {
-            assert_eq!(tones(&detect(name, &render(&plan.spec(tone), 15_000))), vec![], "{name} {tone:?}");
+            assert_eq!(
+                tones(&detect(name, &render(&plan.spec(tone), 15_000))),
+                vec![],
+                "{name} {tone:?}"
+            );
         }
     }
 }

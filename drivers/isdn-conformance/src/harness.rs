@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use isdn::hdlc::{HdlcRx, HdlcTx, BLOCK_OCTETS};
 use isdn::q921::{Lapd, LapdError, LapdEvent, Role, Timers};
-use isdn::q931::{CallEvent, CallHandle, Config, Message, MessageBuf, MessageType, Role as Q931Role, Q931};
+use isdn::q931::{
+    CallEvent, CallHandle, Config, Message, MessageBuf, MessageType, Role as Q931Role, Q931,
+};
 use line_boundary::{Cause, LineEvent};
 
 use crate::libpri::{LibPri, LibPriError, PriEvent, PriEventKind, PriRole};
@@ -33,7 +35,10 @@ struct Wire {
 
 impl Wire {
     fn new() -> Self {
-        Wire { tx: HdlcTx::new(), rx: HdlcRx::new() }
+        Wire {
+            tx: HdlcTx::new(),
+            rx: HdlcRx::new(),
+        }
     }
 
     /// Frames in, frames out, through one or more 20 ms blocks of timeslot 16.
@@ -237,7 +242,12 @@ pub struct CallHarness {
 impl CallHarness {
     /// Our side plays `role`, libpri the other; the data link is not started yet (see
     /// [`CallHarness::bring_up`]).
-    pub fn new(role: Role, config: Config, timers: Timers, through_hdlc: bool) -> Result<Self, LibPriError> {
+    pub fn new(
+        role: Role,
+        config: Config,
+        timers: Timers,
+        through_hdlc: bool,
+    ) -> Result<Self, LibPriError> {
         let (l2, l3) = match role {
             Role::User => (Role::User, Q931Role::User),
             Role::Network => (Role::Network, Q931Role::Network),
@@ -317,7 +327,9 @@ impl CallHarness {
             while let Some(e) = self.link.pri_events.get(self.pri_seen).cloned() {
                 self.pri_seen += 1;
                 let clearing = matches!(e.kind, PriEventKind::HangupReq | PriEventKind::Hangup);
-                let Some(call) = e.call.filter(|_| clearing) else { continue };
+                let Some(call) = e.call.filter(|_| clearing) else {
+                    continue;
+                };
                 let cause = e.cause.filter(|&c| c > 0).unwrap_or(16);
                 // A call libpri already freed is refused; nothing to do then.
                 let _ = self.link.pri.hangup(call, cause);
@@ -351,7 +363,11 @@ impl CallHarness {
 
     /// Our line events for one call.
     pub fn events_of(&self, call: CallHandle) -> Vec<LineEvent> {
-        self.events.iter().filter(|(_, (h, _, _))| *h == call).map(|(_, (_, _, e))| e.clone()).collect()
+        self.events
+            .iter()
+            .filter(|(_, (h, _, _))| *h == call)
+            .map(|(_, (_, _, e))| e.clone())
+            .collect()
     }
 
     /// Our incoming calls so far: handle, B-channel, the IncomingCall event.
@@ -373,7 +389,11 @@ impl CallHarness {
 
     /// libpri events of one kind.
     pub fn pri_events_of(&self, kind: PriEventKind) -> Vec<&PriEvent> {
-        self.link.pri_events.iter().filter(|e| e.kind == kind).collect()
+        self.link
+            .pri_events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .collect()
     }
 
     /// Messages either side sent that say the other got the protocol wrong: STATUS with a
@@ -391,8 +411,16 @@ impl CallHarness {
                 _ => false,
             }
         };
-        let ours = self.sent.iter().filter(|(_, m)| bad(m)).map(|(_, m)| (Dir::OursToPri, m.clone()));
-        let theirs = self.received.iter().filter(|(_, m)| bad(m)).map(|(_, m)| (Dir::PriToOurs, m.clone()));
+        let ours = self
+            .sent
+            .iter()
+            .filter(|(_, m)| bad(m))
+            .map(|(_, m)| (Dir::OursToPri, m.clone()));
+        let theirs = self
+            .received
+            .iter()
+            .filter(|(_, m)| bad(m))
+            .map(|(_, m)| (Dir::PriToOurs, m.clone()));
         ours.chain(theirs).collect()
     }
 }

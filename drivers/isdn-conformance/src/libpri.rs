@@ -183,7 +183,8 @@ pub mod ffi {
         pub e: c_int,
     }
 
-    pub type pri_io_cb = unsafe extern "C" fn(pri: *mut pri, buf: *mut c_void, buflen: c_int) -> c_int;
+    pub type pri_io_cb =
+        unsafe extern "C" fn(pri: *mut pri, buf: *mut c_void, buflen: c_int) -> c_int;
 
     #[link(name = "pri")]
     extern "C" {
@@ -212,9 +213,19 @@ pub mod ffi {
         pub fn pri_destroycall(pri: *mut pri, call: *mut q931_call);
         pub fn pri_sr_new() -> *mut pri_sr;
         pub fn pri_sr_free(sr: *mut pri_sr);
-        pub fn pri_sr_set_channel(sr: *mut pri_sr, channel: c_int, exclusive: c_int, nonisdn: c_int) -> c_int;
+        pub fn pri_sr_set_channel(
+            sr: *mut pri_sr,
+            channel: c_int,
+            exclusive: c_int,
+            nonisdn: c_int,
+        ) -> c_int;
         pub fn pri_sr_set_bearer(sr: *mut pri_sr, transmode: c_int, userl1: c_int) -> c_int;
-        pub fn pri_sr_set_called(sr: *mut pri_sr, called: *mut c_char, calledplan: c_int, complete: c_int) -> c_int;
+        pub fn pri_sr_set_called(
+            sr: *mut pri_sr,
+            called: *mut c_char,
+            calledplan: c_int,
+            complete: c_int,
+        ) -> c_int;
         pub fn pri_sr_set_caller(
             sr: *mut pri_sr,
             caller: *mut c_char,
@@ -223,11 +234,31 @@ pub mod ffi {
             callerpres: c_int,
         ) -> c_int;
         pub fn pri_setup(pri: *mut pri, call: *mut q931_call, req: *mut pri_sr) -> c_int;
-        pub fn pri_acknowledge(pri: *mut pri, call: *mut q931_call, channel: c_int, info: c_int) -> c_int;
-        pub fn pri_proceeding(pri: *mut pri, call: *mut q931_call, channel: c_int, info: c_int) -> c_int;
-        pub fn pri_answer(pri: *mut pri, call: *mut q931_call, channel: c_int, nonisdn: c_int) -> c_int;
+        pub fn pri_acknowledge(
+            pri: *mut pri,
+            call: *mut q931_call,
+            channel: c_int,
+            info: c_int,
+        ) -> c_int;
+        pub fn pri_proceeding(
+            pri: *mut pri,
+            call: *mut q931_call,
+            channel: c_int,
+            info: c_int,
+        ) -> c_int;
+        pub fn pri_answer(
+            pri: *mut pri,
+            call: *mut q931_call,
+            channel: c_int,
+            nonisdn: c_int,
+        ) -> c_int;
         pub fn pri_hangup(pri: *mut pri, call: *mut q931_call, cause: c_int) -> c_int;
-        pub fn pri_need_more_info(pri: *mut pri, call: *mut q931_call, channel: c_int, nonisdn: c_int) -> c_int;
+        pub fn pri_need_more_info(
+            pri: *mut pri,
+            call: *mut q931_call,
+            channel: c_int,
+            nonisdn: c_int,
+        ) -> c_int;
         pub fn pri_information(pri: *mut pri, call: *mut q931_call, digit: c_char) -> c_int;
         pub fn pri_reset(pri: *mut pri, channel: c_int) -> c_int;
         pub fn pri_set_overlapdial(pri: *mut pri, state: c_int);
@@ -375,12 +406,19 @@ pub struct PriEvent {
 impl PriEvent {
     /// B channel number (1..=31) out of the encoded channel, if any.
     pub fn b_channel(&self) -> Option<i32> {
-        self.channel.filter(|&c| c >= 0).map(|c| c & 0xFF).filter(|&c| c != 0xFF)
+        self.channel
+            .filter(|&c| c >= 0)
+            .map(|c| c & 0xFF)
+            .filter(|&c| c != 0xFF)
     }
 }
 
 fn c_string(chars: &[c_char]) -> String {
-    let bytes: Vec<u8> = chars.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    let bytes: Vec<u8> = chars
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -564,17 +602,31 @@ impl LibPri {
         let pri = unsafe {
             ffi::pri_set_message(log_message);
             ffi::pri_set_error(log_message);
-            ffi::pri_new_cb(-1, nodetype, ffi::PRI_SWITCH_EUROISDN_E1, io_read, io_write, io as *mut c_void)
+            ffi::pri_new_cb(
+                -1,
+                nodetype,
+                ffi::PRI_SWITCH_EUROISDN_E1,
+                io_read,
+                io_write,
+                io as *mut c_void,
+            )
         };
         let Some(pri) = NonNull::new(pri) else {
             // SAFETY: from Box::into_raw above, not shared.
             drop(unsafe { Box::from_raw(io) });
             return Err(LibPriError::New);
         };
-        let mut this = LibPri { pri, io, events: VecDeque::new() };
+        let mut this = LibPri {
+            pri,
+            io,
+            events: VecDeque::new(),
+        };
         if std::env::var_os("PRI_DEBUG").is_some() {
             this.set_debug(
-                ffi::PRI_DEBUG_Q921_STATE | ffi::PRI_DEBUG_Q921_DUMP | ffi::PRI_DEBUG_Q931_DUMP | ffi::PRI_DEBUG_Q931_STATE,
+                ffi::PRI_DEBUG_Q921_STATE
+                    | ffi::PRI_DEBUG_Q921_DUMP
+                    | ffi::PRI_DEBUG_Q931_DUMP
+                    | ffi::PRI_DEBUG_Q931_STATE,
             );
         }
         // libpri may have written (a SABME) already.
@@ -585,7 +637,11 @@ impl LibPri {
     /// libpri's version string.
     pub fn version() -> String {
         // SAFETY: returns a static NUL-terminated string.
-        unsafe { CStr::from_ptr(ffi::pri_get_version()).to_string_lossy().into_owned() }
+        unsafe {
+            CStr::from_ptr(ffi::pri_get_version())
+                .to_string_lossy()
+                .into_owned()
+        }
     }
 
     /// `pri_set_debug` (output goes to stderr when `PRI_DEBUG` is set).
@@ -632,7 +688,10 @@ impl LibPri {
     pub fn next_timeout(&self) -> Option<Duration> {
         // SAFETY: valid controller; the timeval is read immediately.
         let tv = unsafe { ffi::pri_schedule_next(self.pri.as_ptr()).as_ref() }?;
-        let at = Duration::new(u64::try_from(tv.tv_sec).ok()?, u32::try_from(tv.tv_usec).ok()? * 1000);
+        let at = Duration::new(
+            u64::try_from(tv.tv_sec).ok()?,
+            u32::try_from(tv.tv_usec).ok()? * 1000,
+        );
         let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
         Some(at.saturating_sub(now))
     }
@@ -668,7 +727,9 @@ impl LibPri {
     pub fn new_call(&mut self) -> Result<CallRef, LibPriError> {
         // SAFETY: valid controller.
         let c = unsafe { ffi::pri_new_call(self.pri.as_ptr()) };
-        NonNull::new(c).map(CallRef).ok_or(LibPriError::Call("pri_new_call", 0))
+        NonNull::new(c)
+            .map(CallRef)
+            .ok_or(LibPriError::Call("pri_new_call", 0))
     }
 
     /// `pri_sr_new` + `pri_sr_set_channel/bearer/called/caller` + `pri_setup`: send a
@@ -678,7 +739,12 @@ impl LibPri {
     }
 
     /// [`LibPri::setup`] with the numbers' type, plan and presentation given.
-    pub fn setup_numbered(&mut self, call: CallRef, setup: &CallSetup, numbering: Numbering) -> Result<(), LibPriError> {
+    pub fn setup_numbered(
+        &mut self,
+        call: CallRef,
+        setup: &CallSetup,
+        numbering: Numbering,
+    ) -> Result<(), LibPriError> {
         let called = CString::new(setup.called.as_str()).map_err(|_| LibPriError::Nul)?;
         let calling = CString::new(setup.calling.as_str()).map_err(|_| LibPriError::Nul)?;
         let name = CString::new(setup.calling_name.as_str()).map_err(|_| LibPriError::Nul)?;
@@ -712,17 +778,41 @@ impl LibPri {
     }
 
     /// `pri_proceeding` (CALL PROCEEDING); `inband` adds a progress indicator.
-    pub fn proceeding(&mut self, call: CallRef, channel: i32, inband: bool) -> Result<(), LibPriError> {
+    pub fn proceeding(
+        &mut self,
+        call: CallRef,
+        channel: i32,
+        inband: bool,
+    ) -> Result<(), LibPriError> {
         // SAFETY: valid controller and call.
-        let r = unsafe { ffi::pri_proceeding(self.pri.as_ptr(), call.0.as_ptr(), channel, c_int::from(inband)) };
+        let r = unsafe {
+            ffi::pri_proceeding(
+                self.pri.as_ptr(),
+                call.0.as_ptr(),
+                channel,
+                c_int::from(inband),
+            )
+        };
         self.pump();
         Self::check("pri_proceeding", r)
     }
 
     /// `pri_acknowledge` (ALERTING); `inband` adds a progress indicator.
-    pub fn acknowledge(&mut self, call: CallRef, channel: i32, inband: bool) -> Result<(), LibPriError> {
+    pub fn acknowledge(
+        &mut self,
+        call: CallRef,
+        channel: i32,
+        inband: bool,
+    ) -> Result<(), LibPriError> {
         // SAFETY: valid controller and call.
-        let r = unsafe { ffi::pri_acknowledge(self.pri.as_ptr(), call.0.as_ptr(), channel, c_int::from(inband)) };
+        let r = unsafe {
+            ffi::pri_acknowledge(
+                self.pri.as_ptr(),
+                call.0.as_ptr(),
+                channel,
+                c_int::from(inband),
+            )
+        };
         self.pump();
         Self::check("pri_acknowledge", r)
     }
@@ -756,7 +846,8 @@ impl LibPri {
     pub fn information(&mut self, call: CallRef, digits: &str) -> Result<(), LibPriError> {
         for d in digits.bytes() {
             // SAFETY: valid controller and call.
-            let r = unsafe { ffi::pri_information(self.pri.as_ptr(), call.0.as_ptr(), d as c_char) };
+            let r =
+                unsafe { ffi::pri_information(self.pri.as_ptr(), call.0.as_ptr(), d as c_char) };
             self.pump();
             Self::check("pri_information", r)?;
         }

@@ -42,7 +42,12 @@ fn rust_declarations_match_libpri_h() {
     let src = dir.join("layout.c");
     let exe = dir.join("layout");
     std::fs::write(&src, C_PROGRAM).unwrap();
-    let status = Command::new("cc").arg(&src).arg("-o").arg(&exe).status().expect("run cc");
+    let status = Command::new("cc")
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .status()
+        .expect("run cc");
     assert!(status.success(), "cc failed");
     let out = Command::new(&exe).output().expect("run layout");
     let c: std::collections::HashMap<String, usize> = String::from_utf8_lossy(&out.stdout)
@@ -53,47 +58,139 @@ fn rust_declarations_match_libpri_h() {
         })
         .collect();
     let ours: Vec<(&str, usize)> = vec![
-        ("pri_event_restart.channel", offset_of!(ffi::pri_event_restart, channel)),
-        ("pri_event_ringing.channel", offset_of!(ffi::pri_event_ringing, channel)),
-        ("pri_event_ringing.cref", offset_of!(ffi::pri_event_ringing, cref)),
-        ("pri_event_ringing.call", offset_of!(ffi::pri_event_ringing, call)),
-        ("pri_event_answer.channel", offset_of!(ffi::pri_event_ringing, channel)),
-        ("pri_event_answer.cref", offset_of!(ffi::pri_event_ringing, cref)),
-        ("pri_event_answer.call", offset_of!(ffi::pri_event_ringing, call)),
-        ("pri_event_restart_ack.channel", offset_of!(ffi::pri_event_restart, channel)),
-        ("pri_event_ring.channel", offset_of!(ffi::pri_event_ring, channel)),
-        ("pri_event_ring.callingnum", offset_of!(ffi::pri_event_ring, callingnum)),
-        ("pri_event_ring.callingname", offset_of!(ffi::pri_event_ring, callingname)),
-        ("pri_event_ring.callednum", offset_of!(ffi::pri_event_ring, callednum)),
+        (
+            "pri_event_restart.channel",
+            offset_of!(ffi::pri_event_restart, channel),
+        ),
+        (
+            "pri_event_ringing.channel",
+            offset_of!(ffi::pri_event_ringing, channel),
+        ),
+        (
+            "pri_event_ringing.cref",
+            offset_of!(ffi::pri_event_ringing, cref),
+        ),
+        (
+            "pri_event_ringing.call",
+            offset_of!(ffi::pri_event_ringing, call),
+        ),
+        (
+            "pri_event_answer.channel",
+            offset_of!(ffi::pri_event_ringing, channel),
+        ),
+        (
+            "pri_event_answer.cref",
+            offset_of!(ffi::pri_event_ringing, cref),
+        ),
+        (
+            "pri_event_answer.call",
+            offset_of!(ffi::pri_event_ringing, call),
+        ),
+        (
+            "pri_event_restart_ack.channel",
+            offset_of!(ffi::pri_event_restart, channel),
+        ),
+        (
+            "pri_event_ring.channel",
+            offset_of!(ffi::pri_event_ring, channel),
+        ),
+        (
+            "pri_event_ring.callingnum",
+            offset_of!(ffi::pri_event_ring, callingnum),
+        ),
+        (
+            "pri_event_ring.callingname",
+            offset_of!(ffi::pri_event_ring, callingname),
+        ),
+        (
+            "pri_event_ring.callednum",
+            offset_of!(ffi::pri_event_ring, callednum),
+        ),
         ("pri_event_ring.cref", offset_of!(ffi::pri_event_ring, cref)),
-        ("pri_event_ring.complete", offset_of!(ffi::pri_event_ring, complete)),
+        (
+            "pri_event_ring.complete",
+            offset_of!(ffi::pri_event_ring, complete),
+        ),
         ("pri_event_ring.call", offset_of!(ffi::pri_event_ring, call)),
-        ("pri_event_hangup.channel", offset_of!(ffi::pri_event_hangup, channel)),
-        ("pri_event_hangup.cause", offset_of!(ffi::pri_event_hangup, cause)),
-        ("pri_event_hangup.cref", offset_of!(ffi::pri_event_hangup, cref)),
-        ("pri_event_hangup.call", offset_of!(ffi::pri_event_hangup, call)),
-        ("pri_event_proceeding.channel", offset_of!(ffi::pri_event_proceeding, channel)),
-        ("pri_event_proceeding.cref", offset_of!(ffi::pri_event_proceeding, cref)),
-        ("pri_event_proceeding.cause", offset_of!(ffi::pri_event_proceeding, cause)),
-        ("pri_event_proceeding.call", offset_of!(ffi::pri_event_proceeding, call)),
-        ("pri_event_setup_ack.channel", offset_of!(ffi::pri_event_setup_ack, channel)),
-        ("pri_event_setup_ack.call", offset_of!(ffi::pri_event_setup_ack, call)),
-        ("struct pri_event_connect_ack.channel", offset_of!(ffi::pri_event_setup_ack, channel)),
-        ("struct pri_event_connect_ack.call", offset_of!(ffi::pri_event_setup_ack, call)),
-        ("pri_event_keypad_digit.channel", offset_of!(ffi::pri_event_keypad_digit, channel)),
-        ("pri_event_keypad_digit.call", offset_of!(ffi::pri_event_keypad_digit, call)),
-        ("pri_event_keypad_digit.digits", offset_of!(ffi::pri_event_keypad_digit, digits)),
+        (
+            "pri_event_hangup.channel",
+            offset_of!(ffi::pri_event_hangup, channel),
+        ),
+        (
+            "pri_event_hangup.cause",
+            offset_of!(ffi::pri_event_hangup, cause),
+        ),
+        (
+            "pri_event_hangup.cref",
+            offset_of!(ffi::pri_event_hangup, cref),
+        ),
+        (
+            "pri_event_hangup.call",
+            offset_of!(ffi::pri_event_hangup, call),
+        ),
+        (
+            "pri_event_proceeding.channel",
+            offset_of!(ffi::pri_event_proceeding, channel),
+        ),
+        (
+            "pri_event_proceeding.cref",
+            offset_of!(ffi::pri_event_proceeding, cref),
+        ),
+        (
+            "pri_event_proceeding.cause",
+            offset_of!(ffi::pri_event_proceeding, cause),
+        ),
+        (
+            "pri_event_proceeding.call",
+            offset_of!(ffi::pri_event_proceeding, call),
+        ),
+        (
+            "pri_event_setup_ack.channel",
+            offset_of!(ffi::pri_event_setup_ack, channel),
+        ),
+        (
+            "pri_event_setup_ack.call",
+            offset_of!(ffi::pri_event_setup_ack, call),
+        ),
+        (
+            "struct pri_event_connect_ack.channel",
+            offset_of!(ffi::pri_event_setup_ack, channel),
+        ),
+        (
+            "struct pri_event_connect_ack.call",
+            offset_of!(ffi::pri_event_setup_ack, call),
+        ),
+        (
+            "pri_event_keypad_digit.channel",
+            offset_of!(ffi::pri_event_keypad_digit, channel),
+        ),
+        (
+            "pri_event_keypad_digit.call",
+            offset_of!(ffi::pri_event_keypad_digit, call),
+        ),
+        (
+            "pri_event_keypad_digit.digits",
+            offset_of!(ffi::pri_event_keypad_digit, digits),
+        ),
         ("timeval.size", size_of::<ffi::timeval>()),
         ("PRI_TIMER_N200", ffi::PRI_TIMER_N200 as usize),
         ("PRI_TIMER_K", ffi::PRI_TIMER_K as usize),
         ("PRI_TIMER_T200", ffi::PRI_TIMER_T200 as usize),
         ("PRI_TIMER_T203", ffi::PRI_TIMER_T203 as usize),
         ("PRI_EVENT_CONNECT_ACK", ffi::PRI_EVENT_CONNECT_ACK as usize),
-        ("PRI_EVENT_KEYPAD_DIGIT", ffi::PRI_EVENT_KEYPAD_DIGIT as usize),
+        (
+            "PRI_EVENT_KEYPAD_DIGIT",
+            ffi::PRI_EVENT_KEYPAD_DIGIT as usize,
+        ),
         ("PRI_LAYER_1_ALAW", ffi::PRI_LAYER_1_ALAW as usize),
     ];
     for (name, rust) in ours {
-        assert_eq!(c.get(name), Some(&rust), "{name}: C says {:?}, Rust {rust}", c.get(name));
+        assert_eq!(
+            c.get(name),
+            Some(&rust),
+            "{name}: C says {:?}, Rust {rust}",
+            c.get(name)
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,13 +16,21 @@ fn bring_up(role: Role, timers: Timers, through_hdlc: bool) -> PriHarness {
     let mut h = PriHarness::new(role, timers, through_hdlc).expect("libpri");
     let now = h.now_ms();
     h.ours.establish(now);
-    assert!(h.run_until(UP_WITHIN, up), "link never came up: ours {:?}, libpri {:?}, wire {:?}", h.ours.state(), h.pri_events, h.log);
+    assert!(
+        h.run_until(UP_WITHIN, up),
+        "link never came up: ours {:?}, libpri {:?}, wire {:?}",
+        h.ours.state(),
+        h.pri_events,
+        h.log
+    );
     h
 }
 
 /// Q.931 message type of a DL-DATA payload (protocol discriminator 8, 2-octet call reference).
 fn q931_type(m: &[u8]) -> Option<u8> {
-    (m.first() == Some(&0x08) && m.get(1) == Some(&2)).then(|| m.get(4).copied()).flatten()
+    (m.first() == Some(&0x08) && m.get(1) == Some(&2))
+        .then(|| m.get(4).copied())
+        .flatten()
 }
 
 fn setup_from_libpri(h: &mut PriHarness) {
@@ -41,7 +49,10 @@ fn setup_from_libpri(h: &mut PriHarness) {
         )
         .expect("pri_setup");
     assert!(
-        h.run_until(Duration::from_secs(3), |h| h.our_data().iter().any(|m| q931_type(m) == Some(0x05))),
+        h.run_until(Duration::from_secs(3), |h| h
+            .our_data()
+            .iter()
+            .any(|m| q931_type(m) == Some(0x05))),
         "no SETUP reached our stack: {:?}",
         h.our_events
     );
@@ -50,7 +61,9 @@ fn setup_from_libpri(h: &mut PriHarness) {
 fn i_frames(h: &PriHarness, dir: Dir) -> usize {
     h.log
         .iter()
-        .filter(|(_, d, f)| *d == dir && matches!(decode(f).map(|f| f.control), Ok(Control::I { .. })))
+        .filter(|(_, d, f)| {
+            *d == dir && matches!(decode(f).map(|f| f.control), Ok(Control::I { .. }))
+        })
         .count()
 }
 
@@ -59,14 +72,27 @@ fn our_te_against_libpri_nt_through_hdlc() {
     let _g = isdn_conformance::libpri_lock();
     let mut h = bring_up(Role::User, Timers::default(), true);
     assert_eq!(h.our_events.first(), Some(&LapdEvent::Established));
-    assert_eq!(h.pri_count(PriEventKind::DchanDown), 0, "{:?}", h.pri_events);
+    assert_eq!(
+        h.pri_count(PriEventKind::DchanDown),
+        0,
+        "{:?}",
+        h.pri_events
+    );
 
     // libpri → us: a SETUP in an I frame, acknowledged so libpri never repeats it.
     setup_from_libpri(&mut h);
     h.run_for(Duration::from_millis(2_500));
-    let setups: Vec<_> = h.our_data().into_iter().filter(|m| q931_type(m) == Some(0x05)).collect();
+    let setups: Vec<_> = h
+        .our_data()
+        .into_iter()
+        .filter(|m| q931_type(m) == Some(0x05))
+        .collect();
     assert_eq!(setups.len(), 1, "delivered exactly once");
-    assert_eq!(i_frames(&h, Dir::PriToOurs), 1, "libpri did not retransmit: our acks work");
+    assert_eq!(
+        i_frames(&h, Dir::PriToOurs),
+        1,
+        "libpri did not retransmit: our acks work"
+    );
 
     // us → libpri: a STATUS ENQUIRY on libpri's call reference; libpri answers STATUS.
     let setup = &setups[0];
@@ -74,12 +100,21 @@ fn our_te_against_libpri_nt_through_hdlc() {
     let now = h.now_ms();
     h.ours.send(now, &enquiry).unwrap();
     assert!(
-        h.run_until(Duration::from_secs(3), |h| h.our_data().iter().any(|m| q931_type(m) == Some(0x7D))),
+        h.run_until(Duration::from_secs(3), |h| h
+            .our_data()
+            .iter()
+            .any(|m| q931_type(m) == Some(0x7D))),
         "no STATUS from libpri: {:?}",
         h.our_data()
     );
     assert_eq!(h.ours.queued(), 0, "libpri acknowledged our I frame");
-    assert!(h.our_events.iter().all(|e| !matches!(e, LapdEvent::Error(_))), "{:?}", h.our_events);
+    assert!(
+        h.our_events
+            .iter()
+            .all(|e| !matches!(e, LapdEvent::Error(_))),
+        "{:?}",
+        h.our_events
+    );
 }
 
 #[test]
@@ -90,13 +125,22 @@ fn our_nt_against_libpri_cpe() {
     setup_from_libpri(&mut h);
     h.run_for(Duration::from_millis(1_500));
     assert_eq!(i_frames(&h, Dir::PriToOurs), 1);
-    assert!(h.our_events.iter().all(|e| !matches!(e, LapdEvent::Error(_))), "{:?}", h.our_events);
+    assert!(
+        h.our_events
+            .iter()
+            .all(|e| !matches!(e, LapdEvent::Error(_))),
+        "{:?}",
+        h.our_events
+    );
 }
 
 #[test]
 fn idle_link_supervision_with_libpri() {
     let _g = isdn_conformance::libpri_lock();
-    let timers = Timers { t203_ms: 700, ..Timers::default() };
+    let timers = Timers {
+        t203_ms: 700,
+        ..Timers::default()
+    };
     let mut h = PriHarness::new(Role::User, timers, true).expect("libpri");
     h.pri.set_timer(PriTimer::T203, 1_000).unwrap();
     assert_eq!(h.pri.get_timer(PriTimer::T203), 1_000);
@@ -110,19 +154,43 @@ fn idle_link_supervision_with_libpri() {
             .iter()
             .filter(|(_, d, f)| {
                 *d == dir
-                    && matches!(decode(f).map(|f| f.control), Ok(Control::S { kind: Supervisory::Rr, pf: true, .. }))
+                    && matches!(
+                        decode(f).map(|f| f.control),
+                        Ok(Control::S {
+                            kind: Supervisory::Rr,
+                            pf: true,
+                            ..
+                        })
+                    )
             })
             .count()
     };
-    assert!(polls(Dir::OursToPri) >= 3, "our T203 polls / answers: {:?}", h.log);
-    assert!(polls(Dir::PriToOurs) >= 3, "libpri's answers / polls: {:?}", h.log);
-    assert_eq!(h.pri_count(PriEventKind::DchanDown), 0, "{:?}", h.pri_events);
+    assert!(
+        polls(Dir::OursToPri) >= 3,
+        "our T203 polls / answers: {:?}",
+        h.log
+    );
+    assert!(
+        polls(Dir::PriToOurs) >= 3,
+        "libpri's answers / polls: {:?}",
+        h.log
+    );
+    assert_eq!(
+        h.pri_count(PriEventKind::DchanDown),
+        0,
+        "{:?}",
+        h.pri_events
+    );
     assert_eq!(h.our_events, vec![LapdEvent::Established]);
     assert_eq!(h.ours.state(), LapdState::MultipleFrameEstablished);
 }
 
 fn recovery(role: Role) {
-    let timers = Timers { t200_ms: 300, t203_ms: 1_000, ..Timers::default() };
+    let timers = Timers {
+        t200_ms: 300,
+        t203_ms: 1_000,
+        ..Timers::default()
+    };
     let mut h = PriHarness::new(role, timers, true).expect("libpri");
     h.pri.set_timer(PriTimer::T200, 300).unwrap();
     h.pri.set_timer(PriTimer::T203, 1_000).unwrap();
@@ -134,21 +202,30 @@ fn recovery(role: Role) {
     h.drop_ours_to_pri = true;
     h.drop_pri_to_ours = true;
     assert!(
-        h.run_until(Duration::from_secs(6), |h| h.pri_count(PriEventKind::DchanDown) > 0
+        h.run_until(Duration::from_secs(6), |h| h
+            .pri_count(PriEventKind::DchanDown)
+            > 0
             && h.ours.state() != LapdState::MultipleFrameEstablished
             && h.ours.state() != LapdState::TimerRecovery),
         "loss not detected: ours {:?}, libpri {:?}",
         h.ours.state(),
         h.pri_events
     );
-    assert!(h.our_events.contains(&LapdEvent::Error(isdn::q921::MdlError::EnquiryTimeout)), "{:?}", h.our_events);
+    assert!(
+        h.our_events
+            .contains(&LapdEvent::Error(isdn::q921::MdlError::EnquiryTimeout)),
+        "{:?}",
+        h.our_events
+    );
 
     // The line heals: both bring the link back by themselves.
     h.drop_ours_to_pri = false;
     h.drop_pri_to_ours = false;
     let ups_before = h.pri_count(PriEventKind::DchanUp);
     assert!(
-        h.run_until(Duration::from_secs(6), |h| h.pri_count(PriEventKind::DchanUp) > ups_before
+        h.run_until(Duration::from_secs(6), |h| h
+            .pri_count(PriEventKind::DchanUp)
+            > ups_before
             && h.ours.state() == LapdState::MultipleFrameEstablished),
         "no recovery: ours {:?}, libpri {:?}",
         h.ours.state(),
@@ -158,7 +235,15 @@ fn recovery(role: Role) {
     // no new DL-ESTABLISH indication unless it had released in between).
     let released = h.our_events.contains(&LapdEvent::Released);
     if released {
-        assert_eq!(h.our_events.iter().filter(|e| **e == LapdEvent::Established).count(), 2, "{:?}", h.our_events);
+        assert_eq!(
+            h.our_events
+                .iter()
+                .filter(|e| **e == LapdEvent::Established)
+                .count(),
+            2,
+            "{:?}",
+            h.our_events
+        );
     }
     // And it carries traffic again.
     setup_from_libpri(&mut h);
@@ -179,7 +264,10 @@ fn link_recovers_after_frames_dropped_nt() {
 #[test]
 fn layer1_loss_and_return_against_libpri() {
     let _g = isdn_conformance::libpri_lock();
-    let timers = Timers { t200_ms: 300, ..Timers::default() };
+    let timers = Timers {
+        t200_ms: 300,
+        ..Timers::default()
+    };
     let mut h = PriHarness::new(Role::User, timers, true).expect("libpri");
     h.pri.set_timer(PriTimer::T200, 300).unwrap();
     let now = h.now_ms();
@@ -195,7 +283,8 @@ fn layer1_loss_and_return_against_libpri() {
     h.drop_pri_to_ours = false;
     let now = h.now_ms();
     h.ours.physical_up(now);
-    assert!(h.run_until(UP_WITHIN, |h| h.ours.state() == LapdState::MultipleFrameEstablished));
+    assert!(h.run_until(UP_WITHIN, |h| h.ours.state()
+        == LapdState::MultipleFrameEstablished));
     assert_eq!(h.our_events.last(), Some(&LapdEvent::Established));
     setup_from_libpri(&mut h);
 }

@@ -8,9 +8,13 @@
 use std::time::Duration;
 
 use isdn::q921::{Role, Timers};
-use isdn::q931::{CallHandle, CallState, ChannelStatus, Config, MessageType, OutgoingCall, Role as Q931Role};
+use isdn::q931::{
+    CallHandle, CallState, ChannelStatus, Config, MessageType, OutgoingCall, Role as Q931Role,
+};
 use isdn_conformance::harness::{CallHarness, Dir};
-use isdn_conformance::libpri::{ffi, CallRef, CallSetup, Numbering, PriEvent, PriEventKind, PriTimer};
+use isdn_conformance::libpri::{
+    ffi, CallRef, CallSetup, Numbering, PriEvent, PriEventKind, PriTimer,
+};
 use line_boundary::{CallerCategory, Cause, LineCommand, LineEvent, PhoneNumber};
 
 const WITHIN: Duration = Duration::from_secs(3);
@@ -110,7 +114,11 @@ fn clear_flow(h: &mut CallHarness) {
 }
 
 fn assert_clean(h: &CallHarness) {
-    assert!(h.complaints().is_empty(), "protocol complaints: {:#?}", h.complaints());
+    assert!(
+        h.complaints().is_empty(),
+        "protocol complaints: {:#?}",
+        h.complaints()
+    );
 }
 
 /// libpri places a call to us; returns libpri's call and ours.
@@ -124,7 +132,10 @@ fn libpri_calls_us(
         call: h.link.pri.new_call().expect("pri_new_call"),
         since: h.link.pri_events.len(),
     };
-    h.link.pri.setup_numbered(pc.call, setup, numbering).expect("pri_setup");
+    h.link
+        .pri
+        .setup_numbered(pc.call, setup, numbering)
+        .expect("pri_setup");
     assert!(
         h.run_until(WITHIN, |h| h.incoming().len() > before),
         "no call reached us: {:?}",
@@ -177,7 +188,9 @@ fn q931_declarations_match_libpri_h() {
         .status()
         .expect("run cc");
     assert!(status.success(), "cc failed");
-    let out = std::process::Command::new(&exe).output().expect("run layout");
+    let out = std::process::Command::new(&exe)
+        .output()
+        .expect("run layout");
     let c: std::collections::HashMap<String, i64> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| {
@@ -203,8 +216,14 @@ fn q931_declarations_match_libpri_h() {
             "pri_event_ring.flexible",
             off(offset_of!(ffi::pri_event_ring, flexible)),
         ),
-        ("pri_event_ring.ctype", off(offset_of!(ffi::pri_event_ring, ctype))),
-        ("pri_event_ring.layer1", off(offset_of!(ffi::pri_event_ring, layer1))),
+        (
+            "pri_event_ring.ctype",
+            off(offset_of!(ffi::pri_event_ring, ctype)),
+        ),
+        (
+            "pri_event_ring.layer1",
+            off(offset_of!(ffi::pri_event_ring, layer1)),
+        ),
         ("PRI_TIMER_T303", ffi::PRI_TIMER_T303.into()),
         ("PRI_TIMER_T305", ffi::PRI_TIMER_T305.into()),
         ("PRI_TIMER_T308", ffi::PRI_TIMER_T308.into()),
@@ -220,7 +239,10 @@ fn q931_declarations_match_libpri_h() {
             "PRES_ALLOWED_USER_NUMBER_NOT_SCREENED",
             ffi::PRES_ALLOWED_USER_NUMBER_NOT_SCREENED.into(),
         ),
-        ("PRES_ALLOWED_NETWORK_NUMBER", ffi::PRES_ALLOWED_NETWORK_NUMBER.into()),
+        (
+            "PRES_ALLOWED_NETWORK_NUMBER",
+            ffi::PRES_ALLOWED_NETWORK_NUMBER.into(),
+        ),
         (
             "PRES_PROHIB_USER_NUMBER_NOT_SCREENED",
             ffi::PRES_PROHIB_USER_NUMBER_NOT_SCREENED.into(),
@@ -234,7 +256,10 @@ fn q931_declarations_match_libpri_h() {
         ("PRI_EVENT_RINGING", ffi::PRI_EVENT_RINGING.into()),
         ("PRI_EVENT_PROCEEDING", ffi::PRI_EVENT_PROCEEDING.into()),
         ("PRI_EVENT_SETUP_ACK", ffi::PRI_EVENT_SETUP_ACK.into()),
-        ("PRI_EVENT_INFO_RECEIVED", ffi::PRI_EVENT_INFO_RECEIVED.into()),
+        (
+            "PRI_EVENT_INFO_RECEIVED",
+            ffi::PRI_EVENT_INFO_RECEIVED.into(),
+        ),
         ("PRI_EVENT_RESTART", ffi::PRI_EVENT_RESTART.into()),
         ("PRI_EVENT_RESTART_ACK", ffi::PRI_EVENT_RESTART_ACK.into()),
         ("PRI_EVENT_DCHAN_UP", ffi::PRI_EVENT_DCHAN_UP.into()),
@@ -298,7 +323,10 @@ fn call_from_libpri(role: Role) {
         "{:?}",
         h.link.pri_events
     );
-    assert_eq!(pri_event(&h, pc, PriEventKind::Proceeding).b_channel(), Some(5));
+    assert_eq!(
+        pri_event(&h, pc, PriEventKind::Proceeding).b_channel(),
+        Some(5)
+    );
 
     command(&mut h, ours, LineCommand::Alert);
     assert!(
@@ -342,7 +370,10 @@ fn call_from_libpri(role: Role) {
     clear_flow(&mut h);
 
     // Call 2: number withheld (presentation restricted); we clear with our own cause.
-    let setup = CallSetup { channel: 17, ..setup };
+    let setup = CallSetup {
+        channel: 17,
+        ..setup
+    };
     let numbering = Numbering {
         calling_pres: ffi::PRES_PROHIB_USER_NUMBER_NOT_SCREENED,
         ..numbering
@@ -388,7 +419,11 @@ fn call_from_libpri(role: Role) {
         "{:?}",
         pri_of(&h, pc)
     );
-    assert_eq!(h.hangup_cause(ours), None, "we hung up: no Hangup event back to us");
+    assert_eq!(
+        h.hangup_cause(ours),
+        None,
+        "we hung up: no Hangup event back to us"
+    );
     assert_clean(&h);
 }
 
@@ -410,7 +445,8 @@ fn we_call_libpri(h: &mut CallHarness, out: OutgoingCall) -> (CallHandle, PriEve
     let now = h.now_ms();
     let ours = h.q931.call_out(now, out).expect("call_out");
     assert!(
-        h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::Ring).len() > before),
+        h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::Ring).len()
+            > before),
         "no RING at libpri: {:?}",
         h.link.pri_events
     );
@@ -445,7 +481,10 @@ fn call_to_libpri(role: Role) {
         Role::Network => ffi::PRES_ALLOWED_NETWORK_NUMBER,
     };
     assert_eq!(ring.calling_pres, Some(pres));
-    assert_eq!(ring.bearer, Some((ffi::PRI_TRANS_CAP_SPEECH, ffi::PRI_LAYER_1_ALAW)));
+    assert_eq!(
+        ring.bearer,
+        Some((ffi::PRI_TRANS_CAP_SPEECH, ffi::PRI_LAYER_1_ALAW))
+    );
     // Our user side offers its channel as preferred (hunting down from 31), our network
     // side imposes it (hunting up from 1).
     assert_eq!(ring.b_channel(), Some(i32::from(ch)));
@@ -454,14 +493,25 @@ fn call_to_libpri(role: Role) {
         Role::Network => assert_eq!((ch, ring.flexible), (1, Some(false))),
     }
 
-    h.link.pri.proceeding(pc.call, i32::from(ch), false).unwrap();
-    h.link.pri.acknowledge(pc.call, i32::from(ch), true).unwrap();
+    h.link
+        .pri
+        .proceeding(pc.call, i32::from(ch), false)
+        .unwrap();
+    h.link
+        .pri
+        .acknowledge(pc.call, i32::from(ch), true)
+        .unwrap();
     assert!(h.run_until(WITHIN, |h| h.events_of(ours).contains(&LineEvent::Alerting)));
     h.link.pri.answer(pc.call, i32::from(ch)).unwrap();
-    assert!(h.run_until(WITHIN, |h| h.q931.call_state(ours) == Some(CallState::Active)));
+    assert!(h.run_until(WITHIN, |h| h.q931.call_state(ours)
+        == Some(CallState::Active)));
     assert_eq!(
         h.events_of(ours),
-        vec![LineEvent::Progress, LineEvent::Alerting, LineEvent::Answered]
+        vec![
+            LineEvent::Progress,
+            LineEvent::Alerting,
+            LineEvent::Answered
+        ]
     );
     h.link.pri.hangup(pc.call, 16).unwrap();
     assert!(
@@ -476,7 +526,13 @@ fn call_to_libpri(role: Role) {
         flow(&h),
         (
             vec![Setup, ConnectAcknowledge, Release],
-            vec![CallProceeding, Alerting, Connect, Disconnect, ReleaseComplete]
+            vec![
+                CallProceeding,
+                Alerting,
+                Connect,
+                Disconnect,
+                ReleaseComplete
+            ]
         )
     );
     clear_flow(&mut h);
@@ -487,7 +543,8 @@ fn call_to_libpri(role: Role) {
     let pc = ring_call(&h, &ring);
     let ch = h.q931.call_channel(ours).expect("our channel");
     h.link.pri.answer(pc.call, i32::from(ch)).unwrap();
-    assert!(h.run_until(WITHIN, |h| h.q931.call_state(ours) == Some(CallState::Active)));
+    assert!(h.run_until(WITHIN, |h| h.q931.call_state(ours)
+        == Some(CallState::Active)));
     command(&mut h, ours, LineCommand::Hangup { cause: Cause(31) });
     assert!(
         h.run_until(WITHIN, all_idle),
@@ -520,7 +577,8 @@ fn call_from_our_nt_to_libpri_cpe() {
 // ---- 3. a full E1: 30 calls at once ---------------------------------------------------
 
 const E1_B_CHANNELS: [u8; 30] = [
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+    28, 29, 30, 31,
 ];
 
 /// 30 calls from libpri on every B-channel, all answered by us; libpri clears the odd
@@ -566,14 +624,18 @@ fn thirty_calls_from_libpri(role: Role) {
         command(&mut h, ours, LineCommand::Answer);
     }
     assert!(
-        h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::Answer).len() == 30
+        h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::Answer).len()
+            == 30
             && h.q931.calls().all(|c| c.state == CallState::Active)),
         "answers: libpri {}, ours {:?}",
         h.pri_events_of(PriEventKind::Answer).len(),
         h.q931.calls().map(|c| c.state).collect::<Vec<_>>()
     );
     for &(ch, pc) in &calls {
-        assert_eq!(pri_event(&h, pc, PriEventKind::Answer).b_channel(), Some(i32::from(ch)));
+        assert_eq!(
+            pri_event(&h, pc, PriEventKind::Answer).b_channel(),
+            Some(i32::from(ch))
+        );
         assert!(matches!(h.q931.channel_status(ch), ChannelStatus::Busy(_)));
     }
     assert_eq!(h.link.pri.call_records(), Some(30));
@@ -630,21 +692,29 @@ fn thirty_calls_to_libpri(role: Role) {
                 channel: None,
                 sending_complete: true,
             };
-            ours.push(h.q931.call_out(now, out).expect("a free channel for each of 30 calls"));
+            ours.push(
+                h.q931
+                    .call_out(now, out)
+                    .expect("a free channel for each of 30 calls"),
+            );
         }
         let now = h.now_ms();
         assert!(
             h.q931.call_out(now, OutgoingCall::default()).is_err(),
             "a 31st call has no channel"
         );
-        let channels: Vec<u8> = ours.iter().filter_map(|&c| h.q931.call_channel(c)).collect();
+        let channels: Vec<u8> = ours
+            .iter()
+            .filter_map(|&c| h.q931.call_channel(c))
+            .collect();
         let mut sorted = channels.clone();
         sorted.sort();
         assert_eq!(sorted, E1_B_CHANNELS, "round {round}");
 
         let base = h.pri_events_of(PriEventKind::Ring).len();
         assert!(
-            h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::Ring).len() == base + 30),
+            h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::Ring).len()
+                == base + 30),
             "round {round}: {} RINGs",
             h.pri_events_of(PriEventKind::Ring).len() - base
         );
@@ -672,7 +742,10 @@ fn thirty_calls_to_libpri(role: Role) {
             if i % 2 == 0 {
                 h.link.pri.hangup(pc, 16).unwrap();
             } else {
-                let ch = r.b_channel().and_then(|c| u8::try_from(c).ok()).expect("channel");
+                let ch = r
+                    .b_channel()
+                    .and_then(|c| u8::try_from(c).ok())
+                    .expect("channel");
                 let ChannelStatus::Busy(c) = h.q931.channel_status(ch) else {
                     panic!("channel {ch} not busy")
                 };
@@ -780,7 +853,10 @@ fn restart(role: Role) {
         .rev()
         .find(|(_, m)| m.kind == MessageType::RestartAcknowledge)
         .expect("RESTART ACK");
-    assert_eq!(ack.1.ies.channel_id.as_ref().and_then(|c| c.channel()), Some(3));
+    assert_eq!(
+        ack.1.ies.channel_id.as_ref().and_then(|c| c.channel()),
+        Some(3)
+    );
 
     // We restart the interface: every call ends, libpri reports a restart of all
     // channels (-1) and acknowledges.
@@ -810,11 +886,16 @@ fn restart(role: Role) {
     h.link.pri.destroy_call(pc5.call); // Asterisk forgets its call before it resets the channel
     h.link.pri.reset(5).expect("pri_reset");
     assert!(
-        h.run_until(WITHIN, |h| !h.pri_events_of(PriEventKind::RestartAck).is_empty()),
+        h.run_until(WITHIN, |h| !h
+            .pri_events_of(PriEventKind::RestartAck)
+            .is_empty()),
         "{:?}",
         h.link.pri_events
     );
-    assert_eq!(h.pri_events_of(PriEventKind::RestartAck)[0].b_channel(), Some(5));
+    assert_eq!(
+        h.pri_events_of(PriEventKind::RestartAck)[0].b_channel(),
+        Some(5)
+    );
     assert_eq!(h.hangup_cause(ours5), Some(Cause::TEMPORARY_FAILURE));
     assert!(all_idle(&h));
 
@@ -825,7 +906,8 @@ fn restart(role: Role) {
     for (i, ch) in E1_B_CHANNELS.into_iter().enumerate() {
         h.link.pri.reset(i32::from(ch)).expect("pri_reset");
         assert!(
-            h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::RestartAck).len() == i + 2),
+            h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::RestartAck).len()
+                == i + 2),
             "no RESTART ACK for {ch}"
         );
         assert_eq!(
@@ -932,8 +1014,10 @@ fn calls_survive_layer2_loss(role: Role) {
     );
     assert!(h.q931.poll_timeout().is_some(), "T309 runs");
     assert_eq!(h.hangup_cause(ours_active), None);
-    assert!(h.run_until(WITHIN, |h| h.hangup_cause(ours_ringing).is_some()
-        && pri_has(h, pc_ringing, PriEventKind::Hangup)));
+    assert!(
+        h.run_until(WITHIN, |h| h.hangup_cause(ours_ringing).is_some()
+            && pri_has(h, pc_ringing, PriEventKind::Hangup))
+    );
     assert_eq!(h.hangup_cause(ours_ringing), Some(Cause::TEMPORARY_FAILURE));
     assert_eq!(
         pri_event(&h, pc_ringing, PriEventKind::Hangup).cause,
@@ -952,7 +1036,8 @@ fn calls_survive_layer2_loss(role: Role) {
         h.link.ours.state()
     );
     assert!(
-        h.run_until(WITHIN, |h| status_after_reestablishment(h, healed_at) == (true, true)),
+        h.run_until(WITHIN, |h| status_after_reestablishment(h, healed_at)
+            == (true, true)),
         "STATUS after re-establishment (ours, libpri's): {:?}",
         status_after_reestablishment(&h, healed_at)
     );
@@ -966,7 +1051,12 @@ fn calls_survive_layer2_loss(role: Role) {
     assert_eq!(h.link.pri.call_records(), Some(1));
 
     h.link.pri.hangup(pc_active.call, 16).unwrap();
-    assert!(h.run_until(WITHIN, all_idle), "{:?} {}", h.events, h.link.pri.info());
+    assert!(
+        h.run_until(WITHIN, all_idle),
+        "{:?} {}",
+        h.events,
+        h.link.pri.info()
+    );
     assert_eq!(h.hangup_cause(ours_active), Some(Cause::NORMAL_CLEARING));
     assert_clean(&h);
 }
@@ -1081,8 +1171,16 @@ fn physical_loss_with_call_up(role: Role) {
         "libpri's layer 3 never heard of it"
     );
     assert_eq!(h.q931.call_state(ours), Some(CallState::Active));
-    assert!(!pri_has(&h, pc, PriEventKind::Hangup), "{:?}", pri_of(&h, pc));
-    assert_eq!(h.link.pri.call_records(), Some(2), "libpri still has the ringing call");
+    assert!(
+        !pri_has(&h, pc, PriEventKind::Hangup),
+        "{:?}",
+        pri_of(&h, pc)
+    );
+    assert_eq!(
+        h.link.pri.call_records(),
+        Some(2),
+        "libpri still has the ringing call"
+    );
 
     h.link.pri.hangup(pc_ringing.call, 16).unwrap();
     assert!(
@@ -1095,7 +1193,10 @@ fn physical_loss_with_call_up(role: Role) {
         .into_iter()
         .map(|(d, m)| (d, m.kind, m.ies.cause.map(|c| c.value.0)))
         .collect();
-    assert_eq!(answers, vec![(Dir::OursToPri, MessageType::ReleaseComplete, Some(81))]);
+    assert_eq!(
+        answers,
+        vec![(Dir::OursToPri, MessageType::ReleaseComplete, Some(81))]
+    );
 
     command(
         &mut h,
@@ -1157,9 +1258,15 @@ fn overlap_from_libpri(role: Role) {
         "{:?}",
         h.link.pri_events
     );
-    assert_eq!(pri_event(&h, pc, PriEventKind::SetupAck).b_channel(), Some(12));
+    assert_eq!(
+        pri_event(&h, pc, PriEventKind::SetupAck).b_channel(),
+        Some(12)
+    );
 
-    h.link.pri.information(pc.call, "51234").expect("pri_information");
+    h.link
+        .pri
+        .information(pc.call, "51234")
+        .expect("pri_information");
     let digits = |h: &CallHarness| -> String {
         h.events_of(ours)
             .into_iter()
@@ -1177,7 +1284,11 @@ fn overlap_from_libpri(role: Role) {
         "digits: {:?}",
         digits(&h)
     );
-    assert_eq!(h.q931.call_state(ours), Some(overlap), "no Sending complete yet");
+    assert_eq!(
+        h.q931.call_state(ours),
+        Some(overlap),
+        "no Sending complete yet"
+    );
 
     command(&mut h, ours, LineCommand::Alert);
     command(&mut h, ours, LineCommand::Answer);
@@ -1208,7 +1319,10 @@ fn overlap_from_libpri(role: Role) {
         ]
     );
     let setup = &h.received[0].1;
-    assert!(!setup.ies.sending_complete, "libpri left Sending complete out");
+    assert!(
+        !setup.ies.sending_complete,
+        "libpri left Sending complete out"
+    );
     assert_clean(&h);
 }
 
@@ -1248,7 +1362,10 @@ fn overlap_to_libpri(role: Role) {
     let pc = ring_call(&h, &ring);
     let ch = ring.b_channel().expect("a channel");
 
-    h.link.pri.need_more_info(pc.call, ch).expect("pri_need_more_info");
+    h.link
+        .pri
+        .need_more_info(pc.call, ch)
+        .expect("pri_need_more_info");
     let overlap = match role {
         Role::User => CallState::OverlapSending,
         Role::Network => CallState::OverlapReceiving,
@@ -1258,10 +1375,17 @@ fn overlap_to_libpri(role: Role) {
         "{:?}",
         h.q931.call_state(ours)
     );
-    assert!(h.run_until(WITHIN, |h| !h.pri_events_of(PriEventKind::InfoReceived).is_empty()));
+    assert!(h.run_until(WITHIN, |h| !h
+        .pri_events_of(PriEventKind::InfoReceived)
+        .is_empty()));
     let now = h.now_ms();
-    h.q931.information(now, ours, "1234", true).expect("information");
-    assert!(h.run_until(WITHIN, |h| h.pri_events_of(PriEventKind::InfoReceived).len() == 2));
+    h.q931
+        .information(now, ours, "1234", true)
+        .expect("information");
+    assert!(h.run_until(WITHIN, |h| h
+        .pri_events_of(PriEventKind::InfoReceived)
+        .len()
+        == 2));
     let infos: Vec<(Option<String>, Option<bool>)> = h
         .pri_events_of(PriEventKind::InfoReceived)
         .iter()
@@ -1269,16 +1393,24 @@ fn overlap_to_libpri(role: Role) {
         .collect();
     assert_eq!(
         infos,
-        vec![(Some("5".into()), Some(false)), (Some("1234".into()), Some(true))]
+        vec![
+            (Some("5".into()), Some(false)),
+            (Some("1234".into()), Some(true))
+        ]
     );
 
     h.link.pri.proceeding(pc.call, ch, false).unwrap();
     h.link.pri.acknowledge(pc.call, ch, true).unwrap();
     h.link.pri.answer(pc.call, ch).unwrap();
-    assert!(h.run_until(WITHIN, |h| h.q931.call_state(ours) == Some(CallState::Active)));
+    assert!(h.run_until(WITHIN, |h| h.q931.call_state(ours)
+        == Some(CallState::Active)));
     assert_eq!(
         h.events_of(ours),
-        vec![LineEvent::Progress, LineEvent::Alerting, LineEvent::Answered]
+        vec![
+            LineEvent::Progress,
+            LineEvent::Alerting,
+            LineEvent::Answered
+        ]
     );
     command(
         &mut h,
@@ -1345,7 +1477,12 @@ fn libpri_rejects_our_calls(role: Role) {
         .proceeding(pc.call, ring.b_channel().unwrap_or(0), false)
         .unwrap();
     h.link.pri.hangup(pc.call, 17).unwrap();
-    assert!(h.run_until(WITHIN, all_idle), "{:?}, {}", h.events, h.link.pri.info());
+    assert!(
+        h.run_until(WITHIN, all_idle),
+        "{:?}, {}",
+        h.events,
+        h.link.pri.info()
+    );
     assert_eq!(
         h.events_of(ours),
         vec![
@@ -1357,21 +1494,40 @@ fn libpri_rejects_our_calls(role: Role) {
     );
     assert_eq!(
         flow(&h),
-        (vec![Setup, Release], vec![CallProceeding, Disconnect, ReleaseComplete])
+        (
+            vec![Setup, Release],
+            vec![CallProceeding, Disconnect, ReleaseComplete]
+        )
     );
     clear_flow(&mut h);
 
     let (ours, ring) = we_call_libpri(&mut h, out.clone());
-    h.link.pri.hangup(ring.call.expect("RING names its call"), 34).unwrap();
-    assert!(h.run_until(WITHIN, all_idle), "{:?}, {}", h.events, h.link.pri.info());
+    h.link
+        .pri
+        .hangup(ring.call.expect("RING names its call"), 34)
+        .unwrap();
+    assert!(
+        h.run_until(WITHIN, all_idle),
+        "{:?}, {}",
+        h.events,
+        h.link.pri.info()
+    );
     assert_eq!(h.hangup_cause(ours), Some(Cause::NO_CIRCUIT_AVAILABLE));
     assert_eq!(flow(&h), (vec![Setup], vec![ReleaseComplete]));
     assert_clean(&h);
     clear_flow(&mut h);
 
     let (ours, ring) = we_call_libpri(&mut h, out);
-    h.link.pri.hangup(ring.call.expect("RING names its call"), 17).unwrap();
-    assert!(h.run_until(WITHIN, all_idle), "{:?}, {}", h.events, h.link.pri.info());
+    h.link
+        .pri
+        .hangup(ring.call.expect("RING names its call"), 17)
+        .unwrap();
+    assert!(
+        h.run_until(WITHIN, all_idle),
+        "{:?}, {}",
+        h.events,
+        h.link.pri.info()
+    );
     let gave_up = match role {
         Role::User => Cause::RECOVERY_ON_TIMER_EXPIRY,
         Role::Network => Cause::NO_USER_RESPONDING,
@@ -1398,8 +1554,10 @@ fn libpri_cpe_rejects_calls_from_our_nt() {
 fn prefixes_become_types_of_number_both_ways_with_libpri() {
     let _g = isdn_conformance::libpri_lock();
     let mut config = Config::for_role(Q931Role::User);
-    config.numbering =
-        isdn::q931::Numbering { national_prefix: "0".into(), international_prefix: "00".into() };
+    config.numbering = isdn::q931::Numbering {
+        national_prefix: "0".into(),
+        international_prefix: "00".into(),
+    };
     let mut h = up(Role::User, Some(config));
 
     let out = OutgoingCall {
@@ -1416,7 +1574,10 @@ fn prefixes_become_types_of_number_both_ways_with_libpri() {
     assert_eq!(ring.called_number.as_deref(), Some("442071234567"));
     assert_eq!(ring.called_plan, Some(ffi::PRI_INTERNATIONAL_ISDN));
     // libpri sends nothing for a call its application drops before proceeding.
-    h.link.pri.proceeding(pc.call, i32::from(ch), false).unwrap();
+    h.link
+        .pri
+        .proceeding(pc.call, i32::from(ch), false)
+        .unwrap();
     h.link.pri.hangup(pc.call, 16).unwrap();
     assert!(
         h.run_until(WITHIN, all_idle),
@@ -1441,9 +1602,19 @@ fn prefixes_become_types_of_number_both_ways_with_libpri() {
     };
     let (_pc, _ours, _ch, event) = libpri_calls_us(&mut h, &setup, plan);
     match event {
-        LineEvent::IncomingCall { calling, called, .. } => {
-            assert_eq!(calling, Some(number("0201234")), "the national prefix is put back for calling back");
-            assert_eq!(called, Some(number("5551234")), "the DDI stays as sent: routes match on it");
+        LineEvent::IncomingCall {
+            calling, called, ..
+        } => {
+            assert_eq!(
+                calling,
+                Some(number("0201234")),
+                "the national prefix is put back for calling back"
+            );
+            assert_eq!(
+                called,
+                Some(number("5551234")),
+                "the DDI stays as sent: routes match on it"
+            );
         }
         other => panic!("expected an incoming call, got {other:?}"),
     }

@@ -45,8 +45,16 @@ struct Span {
 impl Span {
     fn up() -> Span {
         let mut span = Span {
-            user: PriStack::new(Role::User, Config::for_role(Role::User), LinkTimers::default()),
-            network: PriStack::new(Role::Network, Config::for_role(Role::Network), LinkTimers::default()),
+            user: PriStack::new(
+                Role::User,
+                Config::for_role(Role::User),
+                LinkTimers::default(),
+            ),
+            network: PriStack::new(
+                Role::Network,
+                Config::for_role(Role::Network),
+                LinkTimers::default(),
+            ),
             now_ms: 0,
             octets: [0; 2],
             frames: [0; 2],
@@ -54,7 +62,10 @@ impl Span {
         span.user.physical_up(0);
         span.network.physical_up(0);
         span.exchange();
-        assert!(span.user.is_link_up() && span.network.is_link_up(), "link did not come up");
+        assert!(
+            span.user.is_link_up() && span.network.is_link_up(),
+            "link did not come up"
+        );
         span
     }
 
@@ -137,7 +148,11 @@ fn user_answers(user: &mut PriStack, now_ms: u64, setup: &[u8], sent: &mut Vec<F
 /// the network clear the call, untimed, so the span is idle again.
 fn finish_call(span: &mut Span, sent: &mut Vec<Frame>) {
     let last = sent.last().map(|f| message_type(f));
-    assert_eq!(last, Some(Some(MessageType::Connect)), "user side did not send CONNECT last");
+    assert_eq!(
+        last,
+        Some(Some(MessageType::Connect)),
+        "user side did not send CONNECT last"
+    );
     for f in sent.drain(..) {
         span.deliver_to_network(&f);
     }
@@ -151,12 +166,21 @@ fn finish_call(span: &mut Span, sent: &mut Vec<Frame>) {
     let call = answered.expect("network saw the answer");
     span.network
         .q931_mut()
-        .handle_command(span.now_ms, Some(call), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING })
+        .handle_command(
+            span.now_ms,
+            Some(call),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
         .expect("hang up");
     span.network.pump(span.now_ms);
     span.exchange();
     while span.user.poll_event().is_some() {}
-    assert_eq!(span.user.q931().calls().count() + span.network.q931().calls().count(), 0);
+    assert_eq!(
+        span.user.q931().calls().count() + span.network.q931().calls().count(),
+        0
+    );
 }
 
 /// The network places a call and hands back its SETUP frame.
@@ -233,7 +257,13 @@ const HOLD_MS: u64 = 30;
 
 impl Load {
     fn new() -> Load {
-        Load { span: Span::up(), holding: VecDeque::with_capacity(B_CHANNELS), placed: 0, completed: 0, abnormal: 0 }
+        Load {
+            span: Span::up(),
+            holding: VecDeque::with_capacity(B_CHANNELS),
+            placed: 0,
+            completed: 0,
+            abnormal: 0,
+        }
     }
 
     fn in_flight(&self) -> usize {
@@ -251,7 +281,13 @@ impl Load {
                 self.span
                     .network
                     .q931_mut()
-                    .handle_command(now, Some(call), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING })
+                    .handle_command(
+                        now,
+                        Some(call),
+                        LineCommand::Hangup {
+                            cause: Cause::NORMAL_CLEARING,
+                        },
+                    )
                     .expect("hang up");
             }
             if self.in_flight() < B_CHANNELS {
@@ -282,11 +318,15 @@ impl Load {
                     match event {
                         LineEvent::IncomingCall { .. } => {
                             let q931 = self.span.user.q931_mut();
-                            q931.handle_command(now, Some(call), LineCommand::Alert).expect("alert");
-                            q931.handle_command(now, Some(call), LineCommand::Answer).expect("answer");
+                            q931.handle_command(now, Some(call), LineCommand::Alert)
+                                .expect("alert");
+                            q931.handle_command(now, Some(call), LineCommand::Answer)
+                                .expect("answer");
                             self.span.user.pump(now);
                         }
-                        LineEvent::Hangup { cause } if cause != Cause::NORMAL_CLEARING => self.abnormal += 1,
+                        LineEvent::Hangup { cause } if cause != Cause::NORMAL_CLEARING => {
+                            self.abnormal += 1
+                        }
                         _ => {}
                     }
                 }
@@ -311,9 +351,13 @@ impl Load {
 
     fn check(&self) {
         assert_eq!(self.abnormal, 0, "calls failed under load");
-        let refused = self.span.user.counters().messages_refused + self.span.network.counters().messages_refused;
+        let refused = self.span.user.counters().messages_refused
+            + self.span.network.counters().messages_refused;
         assert_eq!(refused, 0, "layer 2 refused layer-3 messages under load");
-        assert!(self.completed == 0 || self.in_flight() >= B_CHANNELS - 1, "channels not kept busy");
+        assert!(
+            self.completed == 0 || self.in_flight() >= B_CHANNELS - 1,
+            "channels not kept busy"
+        );
     }
 }
 

@@ -74,7 +74,11 @@ fn fcs16_update(mut crc: u16, data: &[u8]) -> u16 {
     for &byte in data {
         crc ^= u16::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x8408 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x8408
+            } else {
+                crc >> 1
+            };
         }
     }
     crc
@@ -170,7 +174,11 @@ impl HdlcTx {
         if self.stuff_pending {
             self.stuff_pending = false;
             self.ones = 0;
-            if self.current.as_ref().is_none_or(|c| c.index >= c.octets.len()) {
+            if self
+                .current
+                .as_ref()
+                .is_none_or(|c| c.index >= c.octets.len())
+            {
                 self.end_frame();
             }
             return 0;
@@ -207,7 +215,11 @@ impl HdlcTx {
         let _ = octets.extend_from_slice(frame);
         let fcs = fcs16(frame);
         let _ = octets.extend_from_slice(&fcs.to_le_bytes());
-        self.current = Some(TxCurrent { octets, index: 0, bit: 0 });
+        self.current = Some(TxCurrent {
+            octets,
+            index: 0,
+            bit: 0,
+        });
         self.ones = 0;
         self.stuff_pending = false;
     }

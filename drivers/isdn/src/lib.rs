@@ -1,7 +1,7 @@
 //! ISDN PRI on E1, sans-IO: feed frames and time, poll frames, events and deadlines.
 
 pub mod hdlc;
-pub mod q921;
-pub mod pri;
 pub mod pcap;
+pub mod pri;
+pub mod q921;
 pub mod q931;

@@ -69,7 +69,9 @@ pub enum PcapError {
     },
     #[error("pcap capture: frame of {len} octets is longer than the {MAX_FRAME_LEN} a D-channel carries")]
     FrameTooLong { len: usize },
-    #[error("pcap capture: timestamp {secs} s does not fit the 32-bit seconds of a classic pcap record")]
+    #[error(
+        "pcap capture: timestamp {secs} s does not fit the 32-bit seconds of a classic pcap record"
+    )]
     TimestampOutOfRange { secs: u64 },
     /// An earlier write failed part-way: the file may end in a partial record, so
     /// appending more would make the rest unreadable.
@@ -94,32 +96,54 @@ impl<W: Write> PcapWriter<W> {
     pub fn new(mut writer: W, role: Role) -> Result<Self, PcapError> {
         writer
             .write_all(&global_header())
-            .map_err(|source| PcapError::Io { context: "writing the file header", source })?;
-        Ok(PcapWriter { writer, role, frames: 0, failed: false })
+            .map_err(|source| PcapError::Io {
+                context: "writing the file header",
+                source,
+            })?;
+        Ok(PcapWriter {
+            writer,
+            role,
+            frames: 0,
+            failed: false,
+        })
     }
 
     /// Appends one frame (address, control, information; no FCS). `timestamp` is time
     /// since the UNIX epoch, or engine time when wall time is not wanted (tshark then
     /// shows dates in 1970, which is harmless).
-    pub fn write_frame(&mut self, timestamp: Duration, direction: Direction, frame: &[u8]) -> Result<(), PcapError> {
+    pub fn write_frame(
+        &mut self,
+        timestamp: Duration,
+        direction: Direction,
+        frame: &[u8],
+    ) -> Result<(), PcapError> {
         if self.failed {
             return Err(PcapError::Failed);
         }
         if frame.len() > MAX_FRAME_LEN {
             return Err(PcapError::FrameTooLong { len: frame.len() });
         }
-        let secs = u32::try_from(timestamp.as_secs())
-            .map_err(|_| PcapError::TimestampOutOfRange { secs: timestamp.as_secs() })?;
+        let secs =
+            u32::try_from(timestamp.as_secs()).map_err(|_| PcapError::TimestampOutOfRange {
+                secs: timestamp.as_secs(),
+            })?;
         // One write per record so a failing writer leaves at most one partial record.
         let mut record = [0u8; RECORD_HEADER_LEN + PSEUDO_HEADER_LEN + MAX_FRAME_LEN];
         let len = PSEUDO_HEADER_LEN + frame.len();
-        record[..RECORD_HEADER_LEN].copy_from_slice(&record_header(secs, timestamp.subsec_micros(), len as u32));
+        record[..RECORD_HEADER_LEN].copy_from_slice(&record_header(
+            secs,
+            timestamp.subsec_micros(),
+            len as u32,
+        ));
         let body = &mut record[RECORD_HEADER_LEN..];
         body[..PSEUDO_HEADER_LEN].copy_from_slice(&pseudo_header(self.role, direction));
         body[PSEUDO_HEADER_LEN..len].copy_from_slice(frame);
         if let Err(source) = self.writer.write_all(&record[..RECORD_HEADER_LEN + len]) {
             self.failed = true;
-            return Err(PcapError::Io { context: "writing a frame record", source });
+            return Err(PcapError::Io {
+                context: "writing a frame record",
+                source,
+            });
         }
         self.frames += 1;
         Ok(())
@@ -127,9 +151,10 @@ impl<W: Write> PcapWriter<W> {
 
     /// Flushes the underlying writer.
     pub fn flush(&mut self) -> Result<(), PcapError> {
-        self.writer
-            .flush()
-            .map_err(|source| PcapError::Io { context: "flushing the capture", source })
+        self.writer.flush().map_err(|source| PcapError::Io {
+            context: "flushing the capture",
+            source,
+        })
     }
 
     /// Frames written so far.
@@ -193,7 +218,9 @@ mod tests {
 
     #[test]
     fn global_header_is_classic_pcap_with_linux_lapd_link_type() {
-        let bytes = PcapWriter::new(Vec::new(), Role::User).expect("header").into_inner();
+        let bytes = PcapWriter::new(Vec::new(), Role::User)
+            .expect("header")
+            .into_inner();
         assert_eq!(
             bytes,
             [
@@ -209,7 +236,12 @@ mod tests {
 
     #[test]
     fn sent_frame_record_from_the_user_side() {
-        let bytes = capture(Role::User, Direction::Sent, Duration::new(0x0102_0304, 5_000_999), &SABME);
+        let bytes = capture(
+            Role::User,
+            Direction::Sent,
+            Duration::new(0x0102_0304, 5_000_999),
+            &SABME,
+        );
         let record = &bytes[GLOBAL_HEADER_LEN..];
         assert_eq!(
             record,
@@ -232,18 +264,27 @@ mod tests {
     fn received_frame_on_the_network_side_sets_host_type_and_network_flag() {
         let bytes = capture(Role::Network, Direction::Received, Duration::ZERO, &SABME);
         let pseudo = &bytes[GLOBAL_HEADER_LEN + RECORD_HEADER_LEN..][..PSEUDO_HEADER_LEN];
-        assert_eq!(pseudo, [0x00, 0x00, 0x20, 0xfd, 0x00, 0x01, 1, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x30]);
+        assert_eq!(
+            pseudo,
+            [0x00, 0x00, 0x20, 0xfd, 0x00, 0x01, 1, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x30]
+        );
     }
 
     #[test]
     fn longest_frame_is_accepted_and_a_longer_one_refused_without_writing() {
         let mut w = PcapWriter::new(Vec::new(), Role::User).expect("header");
-        w.write_frame(Duration::ZERO, Direction::Sent, &[0u8; MAX_FRAME_LEN]).expect("264 octets");
-        let err = w.write_frame(Duration::ZERO, Direction::Sent, &[0u8; MAX_FRAME_LEN + 1]).unwrap_err();
+        w.write_frame(Duration::ZERO, Direction::Sent, &[0u8; MAX_FRAME_LEN])
+            .expect("264 octets");
+        let err = w
+            .write_frame(Duration::ZERO, Direction::Sent, &[0u8; MAX_FRAME_LEN + 1])
+            .unwrap_err();
         assert!(matches!(err, PcapError::FrameTooLong { len: 265 }), "{err}");
         assert_eq!(w.frames(), 1);
         let bytes = w.into_inner();
-        assert_eq!(bytes.len(), GLOBAL_HEADER_LEN + RECORD_HEADER_LEN + PSEUDO_HEADER_LEN + MAX_FRAME_LEN);
+        assert_eq!(
+            bytes.len(),
+            GLOBAL_HEADER_LEN + RECORD_HEADER_LEN + PSEUDO_HEADER_LEN + MAX_FRAME_LEN
+        );
     }
 
     #[test]
@@ -251,7 +292,15 @@ mod tests {
         let mut w = PcapWriter::new(Vec::new(), Role::User).expect("header");
         let at = Duration::from_secs(u64::from(u32::MAX) + 1);
         let err = w.write_frame(at, Direction::Sent, &SABME).unwrap_err();
-        assert!(matches!(err, PcapError::TimestampOutOfRange { secs: 4_294_967_296 }), "{err}");
+        assert!(
+            matches!(
+                err,
+                PcapError::TimestampOutOfRange {
+                    secs: 4_294_967_296
+                }
+            ),
+            "{err}"
+        );
     }
 
     /// Accepts `room` octets, then fails.
@@ -277,14 +326,36 @@ mod tests {
     #[test]
     fn io_errors_carry_context_and_a_failed_capture_refuses_more() {
         let err = PcapWriter::new(Full { room: 10 }, Role::User).unwrap_err();
-        assert_eq!(err.to_string(), "pcap capture: writing the file header: disk full");
+        assert_eq!(
+            err.to_string(),
+            "pcap capture: writing the file header: disk full"
+        );
 
-        let mut w = PcapWriter::new(Full { room: GLOBAL_HEADER_LEN + 20 }, Role::User).expect("header fits");
-        let err = w.write_frame(Duration::ZERO, Direction::Sent, &SABME).unwrap_err();
-        assert!(matches!(&err, PcapError::Io { context: "writing a frame record", .. }), "{err}");
+        let mut w = PcapWriter::new(
+            Full {
+                room: GLOBAL_HEADER_LEN + 20,
+            },
+            Role::User,
+        )
+        .expect("header fits");
+        let err = w
+            .write_frame(Duration::ZERO, Direction::Sent, &SABME)
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                PcapError::Io {
+                    context: "writing a frame record",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         // Even though the writer would now take nothing at all, the verdict is the
         // capture's own, not another I/O error.
-        let err = w.write_frame(Duration::ZERO, Direction::Sent, &SABME).unwrap_err();
+        let err = w
+            .write_frame(Duration::ZERO, Direction::Sent, &SABME)
+            .unwrap_err();
         assert!(matches!(err, PcapError::Failed), "{err}");
         assert_eq!(w.frames(), 0);
     }

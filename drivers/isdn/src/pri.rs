@@ -189,8 +189,16 @@ mod tests {
     use line_boundary::{LineCommand, LineEvent, PhoneNumber};
 
     fn pair() -> (PriStack, PriStack) {
-        let user = PriStack::new(Role::User, Config::for_role(Role::User), LinkTimers::default());
-        let network = PriStack::new(Role::Network, Config::for_role(Role::Network), LinkTimers::default());
+        let user = PriStack::new(
+            Role::User,
+            Config::for_role(Role::User),
+            LinkTimers::default(),
+        );
+        let network = PriStack::new(
+            Role::Network,
+            Config::for_role(Role::Network),
+            LinkTimers::default(),
+        );
         (user, network)
     }
 
@@ -231,10 +239,13 @@ mod tests {
         let (incoming, channel, event) = user.poll_event().expect("incoming call");
         assert!(matches!(event, LineEvent::IncomingCall { .. }), "{event:?}");
         assert!(channel.is_some());
-        user.q931_mut().handle_command(20, Some(incoming), LineCommand::Answer).expect("answer");
+        user.q931_mut()
+            .handle_command(20, Some(incoming), LineCommand::Answer)
+            .expect("answer");
         user.pump(20);
         exchange(&mut user, &mut network, 20);
-        let answered = std::iter::from_fn(|| network.poll_event()).any(|(h, _, e)| h == call && e == LineEvent::Answered);
+        let answered = std::iter::from_fn(|| network.poll_event())
+            .any(|(h, _, e)| h == call && e == LineEvent::Answered);
         assert!(answered);
 
         user.physical_down(30);
@@ -255,21 +266,36 @@ mod tests {
         for n in 0..30 {
             let called = PhoneNumber::parse("100").expect("valid number");
             let calling = Some(PhoneNumber::parse(&format!("02012{n:02}")).expect("valid number"));
-            network.q931_mut().handle_command(10, None, LineCommand::CallOut { calling, called }).expect("call out");
+            network
+                .q931_mut()
+                .handle_command(10, None, LineCommand::CallOut { calling, called })
+                .expect("call out");
         }
         network.pump(10);
         exchange(&mut user, &mut network, 10);
-        let incoming: Vec<_> = std::iter::from_fn(|| user.poll_event()).map(|(h, _, _)| h).collect();
+        let incoming: Vec<_> = std::iter::from_fn(|| user.poll_event())
+            .map(|(h, _, _)| h)
+            .collect();
         assert_eq!(incoming.len(), 30);
         // All answered at once: CALL PROCEEDING, ALERTING and CONNECT for each, 90 messages.
         for handle in incoming {
-            user.q931_mut().handle_command(20, Some(handle), LineCommand::Alert).expect("alert");
-            user.q931_mut().handle_command(20, Some(handle), LineCommand::Answer).expect("answer");
+            user.q931_mut()
+                .handle_command(20, Some(handle), LineCommand::Alert)
+                .expect("alert");
+            user.q931_mut()
+                .handle_command(20, Some(handle), LineCommand::Answer)
+                .expect("answer");
         }
         user.pump(20);
-        assert!(user.counters().backlog_peak > 0, "the burst exceeded the I queue: {:?}", user.counters());
+        assert!(
+            user.counters().backlog_peak > 0,
+            "the burst exceeded the I queue: {:?}",
+            user.counters()
+        );
         exchange(&mut user, &mut network, 20);
-        let answered = std::iter::from_fn(|| network.poll_event()).filter(|(_, _, e)| *e == LineEvent::Answered).count();
+        let answered = std::iter::from_fn(|| network.poll_event())
+            .filter(|(_, _, e)| *e == LineEvent::Answered)
+            .count();
         assert_eq!(answered, 30);
         assert_eq!(user.counters().messages_refused, 0);
     }

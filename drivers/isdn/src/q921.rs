@@ -165,7 +165,11 @@ pub fn decode(bytes: &[u8]) -> Result<LapdFrame<'_>, DecodeError> {
     if a0 & 1 != 0 || a1 & 1 != 1 {
         return Err(DecodeError::BadAddress);
     }
-    let address = Address { sapi: a0 >> 2, cr: a0 & 2 != 0, tei: a1 >> 1 };
+    let address = Address {
+        sapi: a0 >> 2,
+        cr: a0 & 2 != 0,
+        tei: a1 >> 1,
+    };
     if c0 & 1 == 0 {
         let Some(&c1) = bytes.get(3) else {
             return Err(DecodeError::TooShort { len: bytes.len() });
@@ -174,8 +178,16 @@ pub fn decode(bytes: &[u8]) -> Result<LapdFrame<'_>, DecodeError> {
         if info.len() > N201 {
             return Err(DecodeError::InfoTooLong { len: info.len() });
         }
-        let control = Control::I { ns: c0 >> 1, nr: c1 >> 1, p: c1 & 1 != 0 };
-        return Ok(LapdFrame { address, control, info });
+        let control = Control::I {
+            ns: c0 >> 1,
+            nr: c1 >> 1,
+            p: c1 & 1 != 0,
+        };
+        return Ok(LapdFrame {
+            address,
+            control,
+            info,
+        });
     }
     if c0 & 3 == 1 {
         let kind = match c0 {
@@ -190,8 +202,16 @@ pub fn decode(bytes: &[u8]) -> Result<LapdFrame<'_>, DecodeError> {
         if bytes.len() != 4 {
             return Err(DecodeError::IncorrectLength { len: bytes.len() });
         }
-        let control = Control::S { kind, nr: c1 >> 1, pf: c1 & 1 != 0 };
-        return Ok(LapdFrame { address, control, info: &[] });
+        let control = Control::S {
+            kind,
+            nr: c1 >> 1,
+            pf: c1 & 1 != 0,
+        };
+        return Ok(LapdFrame {
+            address,
+            control,
+            info: &[],
+        });
     }
     let kind = match c0 & !PF_U {
         U_SABME => Unnumbered::Sabme,
@@ -210,7 +230,14 @@ pub fn decode(bytes: &[u8]) -> Result<LapdFrame<'_>, DecodeError> {
     if info.len() > N201 {
         return Err(DecodeError::InfoTooLong { len: info.len() });
     }
-    Ok(LapdFrame { address, control: Control::U { kind, pf: c0 & PF_U != 0 }, info })
+    Ok(LapdFrame {
+        address,
+        control: Control::U {
+            kind,
+            pf: c0 & PF_U != 0,
+        },
+        info,
+    })
 }
 
 impl LapdFrame<'_> {
@@ -221,10 +248,16 @@ impl LapdFrame<'_> {
             return Err(EncodeError::FieldOutOfRange);
         }
         if self.info.len() > N201 {
-            return Err(EncodeError::InfoTooLong { len: self.info.len() });
+            return Err(EncodeError::InfoTooLong {
+                len: self.info.len(),
+            });
         }
         let mut out = Frame::new();
-        let mut push = |b: u8| out.push(b).map_err(|_| EncodeError::InfoTooLong { len: self.info.len() });
+        let mut push = |b: u8| {
+            out.push(b).map_err(|_| EncodeError::InfoTooLong {
+                len: self.info.len(),
+            })
+        };
         push((a.sapi << 2) | (u8::from(a.cr) << 1))?;
         push((a.tei << 1) | 1)?;
         match self.control {
@@ -253,7 +286,9 @@ impl LapdFrame<'_> {
             }
         }
         out.extend_from_slice(self.info)
-            .map_err(|_| EncodeError::InfoTooLong { len: self.info.len() })?;
+            .map_err(|_| EncodeError::InfoTooLong {
+                len: self.info.len(),
+            })?;
         Ok(out)
     }
 }
@@ -283,7 +318,12 @@ pub struct Timers {
 
 impl Default for Timers {
     fn default() -> Self {
-        Timers { t200_ms: 1000, n200: 3, t203_ms: 10000, k: 7 }
+        Timers {
+            t200_ms: 1000,
+            n200: 3,
+            t203_ms: 10000,
+            k: 7,
+        }
     }
 }
 
@@ -421,7 +461,10 @@ fn seq(x: u8) -> u8 {
 impl Lapd {
     /// A data link in state TEI-assigned with layer 1 up, not yet established.
     pub fn new(role: Role, timers: Timers) -> Self {
-        let timers = Timers { k: timers.k.clamp(1, MAX_K), ..timers };
+        let timers = Timers {
+            k: timers.k.clamp(1, MAX_K),
+            ..timers
+        };
         Lapd {
             role,
             timers,
@@ -466,7 +509,10 @@ impl Lapd {
 
     /// True in MultipleFrameEstablished or TimerRecovery.
     pub fn is_established(&self) -> bool {
-        matches!(self.state, LapdState::MultipleFrameEstablished | LapdState::TimerRecovery)
+        matches!(
+            self.state,
+            LapdState::MultipleFrameEstablished | LapdState::TimerRecovery
+        )
     }
 
     /// Frames or events dropped because the caller did not drain the poll queues.
@@ -503,7 +549,10 @@ impl Lapd {
 
     /// Earliest deadline at which [`Lapd::handle_timeout`] must be called.
     pub fn poll_timeout(&self) -> Option<u64> {
-        [self.t200, self.t203, self.retry].into_iter().flatten().min()
+        [self.t200, self.t203, self.retry]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // ----- inputs -----
@@ -572,7 +621,9 @@ impl Lapd {
         let mut info = Info::new();
         info.extend_from_slice(message)
             .map_err(|_| LapdError::TooLong { len: message.len() })?;
-        self.iqueue.push_back(info).map_err(|_| LapdError::QueueFull)?;
+        self.iqueue
+            .push_back(info)
+            .map_err(|_| LapdError::QueueFull)?;
         self.persistent = true;
         if self.state == LapdState::TeiAssigned && self.physical_up {
             self.l3_initiated = true;
@@ -806,7 +857,11 @@ impl Lapd {
                 }
             }
             LapdState::MultipleFrameEstablished | LapdState::TimerRecovery => {
-                let code = if f { MdlError::UnsolicitedDmF1 } else { MdlError::UnsolicitedDmF0 };
+                let code = if f {
+                    MdlError::UnsolicitedDmF1
+                } else {
+                    MdlError::UnsolicitedDmF0
+                };
                 self.event(LapdEvent::Error(code));
                 self.reestablish();
             }
@@ -1095,7 +1150,11 @@ impl Lapd {
             };
             let frame = LapdFrame {
                 address: self.address(true),
-                control: Control::I { ns: self.vs, nr: self.vr, p: false },
+                control: Control::I {
+                    ns: self.vs,
+                    nr: self.vr,
+                    p: false,
+                },
                 info,
             };
             let Ok(bytes) = frame.encode() else {
@@ -1125,13 +1184,21 @@ impl Lapd {
             Role::User => !command,
             Role::Network => command,
         };
-        Address { sapi: SAPI_CALL_CONTROL, cr, tei: TEI_POINT_TO_POINT }
+        Address {
+            sapi: SAPI_CALL_CONTROL,
+            cr,
+            tei: TEI_POINT_TO_POINT,
+        }
     }
 
     fn send_s(&mut self, kind: Supervisory, command: bool, pf: bool) {
         let frame = LapdFrame {
             address: self.address(command),
-            control: Control::S { kind, nr: self.vr, pf },
+            control: Control::S {
+                kind,
+                nr: self.vr,
+                pf,
+            },
             info: &[],
         };
         if let Ok(bytes) = frame.encode() {

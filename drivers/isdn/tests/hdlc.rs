@@ -41,12 +41,19 @@ fn receive(line: &[u8], cuts: &[usize]) -> Vec<Result<Frame, HdlcError>> {
 
 /// Bits in time order of a line (MSB of each timeslot octet first).
 fn bits(line: &[u8]) -> Vec<u8> {
-    line.iter().flat_map(|o| (0..8).rev().map(move |i| (o >> i) & 1)).collect()
+    line.iter()
+        .flat_map(|o| (0..8).rev().map(move |i| (o >> i) & 1))
+        .collect()
 }
 
 fn pack(bits: &[u8]) -> Vec<u8> {
     bits.chunks(8)
-        .map(|c| c.iter().chain(std::iter::repeat(&1)).take(8).fold(0u8, |a, b| (a << 1) | b))
+        .map(|c| {
+            c.iter()
+                .chain(std::iter::repeat(&1))
+                .take(8)
+                .fold(0u8, |a, b| (a << 1) | b)
+        })
         .collect()
 }
 
@@ -97,7 +104,10 @@ fn stuffing_of_flag_and_ones_rich_payloads() {
         assert!(run <= 6, "seven 1s on the line");
     }
     let got = receive(&line, &[]);
-    let got: Vec<Vec<u8>> = got.into_iter().map(|r| r.expect("good frame").to_vec()).collect();
+    let got: Vec<Vec<u8>> = got
+        .into_iter()
+        .map(|r| r.expect("good frame").to_vec())
+        .collect();
     assert_eq!(got, payloads);
 }
 
@@ -118,7 +128,10 @@ fn corrupted_fcs_is_detected() {
     let line = transmit(&[vec![0x00, 0x01, 0x7F], vec![0x02, 0x01, 0x73]], 2);
     let mut b = bits(&line);
     // Flip one bit inside the first frame (bit 3 of its first octet, after the flag).
-    let first_flag = b.windows(8).position(|w| w == [0, 1, 1, 1, 1, 1, 1, 0]).unwrap();
+    let first_flag = b
+        .windows(8)
+        .position(|w| w == [0, 1, 1, 1, 1, 1, 1, 0])
+        .unwrap();
     b[first_flag + 8 + 3] ^= 1;
     let got = receive(&pack(&b), &[]);
     assert!(matches!(got[0], Err(HdlcError::BadFcs { .. })), "{got:?}");
@@ -130,7 +143,10 @@ fn corrupted_fcs_is_detected() {
 fn abort_sequence_discards_frame() {
     let line = transmit(&[vec![0x10, 0x20, 0x30, 0x40, 0x50]], 1);
     let mut b = bits(&line);
-    let first_flag = b.windows(8).position(|w| w == [0, 1, 1, 1, 1, 1, 1, 0]).unwrap();
+    let first_flag = b
+        .windows(8)
+        .position(|w| w == [0, 1, 1, 1, 1, 1, 1, 0])
+        .unwrap();
     // Overwrite part of the frame with seven 1s, then idle flags follow the frame.
     for i in 0..7 {
         b[first_flag + 8 + 10 + i] = 1;
@@ -155,15 +171,24 @@ fn too_short_too_long_and_misaligned() {
     let got = receive(&pack(&b), &[]);
     assert_eq!(got.len(), 3, "{got:?}");
     assert!(matches!(got[0], Err(HdlcError::TooShort { len: 2 })));
-    assert!(matches!(got[1], Err(HdlcError::NotOctetAligned { bits: 12 })));
+    assert!(matches!(
+        got[1],
+        Err(HdlcError::NotOctetAligned { bits: 12 })
+    ));
     assert!(matches!(got[2], Err(HdlcError::TooLong)));
 }
 
 #[test]
 fn push_frame_rejects_bad_sizes_and_full_queue() {
     let mut tx = HdlcTx::new();
-    assert!(matches!(tx.push_frame(&[0u8; MAX_FRAME_LEN + 1]), Err(HdlcError::FrameTooLong { .. })));
-    assert!(matches!(tx.push_frame(&[1, 2]), Err(HdlcError::FrameTooShort { .. })));
+    assert!(matches!(
+        tx.push_frame(&[0u8; MAX_FRAME_LEN + 1]),
+        Err(HdlcError::FrameTooLong { .. })
+    ));
+    assert!(matches!(
+        tx.push_frame(&[1, 2]),
+        Err(HdlcError::FrameTooShort { .. })
+    ));
     for _ in 0..isdn::hdlc::TX_QUEUE {
         tx.push_frame(&[1, 2, 3]).unwrap();
     }

@@ -46,13 +46,17 @@ impl Span {
             while let Some(f) = self.user.poll_frame() {
                 moved = true;
                 let dir = self.direction(Role::User);
-                self.capture.write_frame(at, dir, &f).expect("capture write");
+                self.capture
+                    .write_frame(at, dir, &f)
+                    .expect("capture write");
                 self.network.handle_frame(now_ms, &f);
             }
             while let Some(f) = self.network.poll_frame() {
                 moved = true;
                 let dir = self.direction(Role::Network);
-                self.capture.write_frame(at, dir, &f).expect("capture write");
+                self.capture
+                    .write_frame(at, dir, &f)
+                    .expect("capture write");
                 self.user.handle_frame(now_ms, &f);
             }
             if !moved {
@@ -68,8 +72,16 @@ impl Span {
 fn capture_one_call(path: &Path, vantage: Role) {
     let file = File::create(path).expect("create capture file");
     let mut span = Span {
-        user: PriStack::new(Role::User, Config::for_role(Role::User), LinkTimers::default()),
-        network: PriStack::new(Role::Network, Config::for_role(Role::Network), LinkTimers::default()),
+        user: PriStack::new(
+            Role::User,
+            Config::for_role(Role::User),
+            LinkTimers::default(),
+        ),
+        network: PriStack::new(
+            Role::Network,
+            Config::for_role(Role::Network),
+            LinkTimers::default(),
+        ),
         vantage,
         capture: PcapWriter::new(BufWriter::new(file), vantage).expect("capture header"),
     };
@@ -89,20 +101,40 @@ fn capture_one_call(path: &Path, vantage: Role) {
     let (call, _, event) = span.user.poll_event().expect("incoming call");
     assert!(matches!(event, LineEvent::IncomingCall { .. }), "{event:?}");
 
-    span.user.q931_mut().handle_command(200, Some(call), LineCommand::Alert).expect("alert");
+    span.user
+        .q931_mut()
+        .handle_command(200, Some(call), LineCommand::Alert)
+        .expect("alert");
     span.user.pump(200);
     span.exchange(200);
-    span.user.q931_mut().handle_command(300, Some(call), LineCommand::Answer).expect("answer");
+    span.user
+        .q931_mut()
+        .handle_command(300, Some(call), LineCommand::Answer)
+        .expect("answer");
     span.user.pump(300);
     span.exchange(300);
     span.user
         .q931_mut()
-        .handle_command(400, Some(call), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING })
+        .handle_command(
+            400,
+            Some(call),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
         .expect("hang up");
     span.user.pump(400);
     span.exchange(400);
-    assert_eq!(span.user.q931().calls().count(), 0, "call cleared on the user side");
-    assert_eq!(span.network.q931().calls().count(), 0, "call cleared on the network side");
+    assert_eq!(
+        span.user.q931().calls().count(),
+        0,
+        "call cleared on the user side"
+    );
+    assert_eq!(
+        span.network.q931().calls().count(),
+        0,
+        "call cleared on the network side"
+    );
 
     span.capture.flush().expect("flush capture");
 }
@@ -154,7 +186,9 @@ fn name(u_cmd: &str, u_resp: &str, s_ftype: &str, message_type: &str) -> String 
 
 fn tshark(path: &Path) -> Vec<Decoded> {
     let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(path).args(["-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]);
+    cmd.arg("-r")
+        .arg(path)
+        .args(["-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]);
     for f in FIELDS {
         cmd.args(["-e", f]);
     }
@@ -167,7 +201,11 @@ fn tshark(path: &Path) -> Vec<Decoded> {
     };
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tshark failed ({}): {stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "tshark failed ({}): {stderr}",
+        out.status
+    );
     stdout
         .lines()
         .map(|line| {
@@ -189,18 +227,33 @@ fn tshark(path: &Path) -> Vec<Decoded> {
 }
 
 fn check(frames: &[Decoded]) {
-    let seq: Vec<(&str, &str)> = frames.iter().map(|f| (f.direction, f.what.as_str())).collect();
-    assert!(frames.iter().all(|f| f.sapi == "0"), "all frames on SAPI 0: {frames:#?}");
+    let seq: Vec<(&str, &str)> = frames
+        .iter()
+        .map(|f| (f.direction, f.what.as_str()))
+        .collect();
+    assert!(
+        frames.iter().all(|f| f.sapi == "0"),
+        "all frames on SAPI 0: {frames:#?}"
+    );
 
     // Link establishment: both sides ask (both are told layer 1 is up), both answer.
     assert_eq!(
         seq[..4],
-        [("U->N", "SABME command"), ("N->U", "SABME command"), ("N->U", "UA response"), ("U->N", "UA response")],
+        [
+            ("U->N", "SABME command"),
+            ("N->U", "SABME command"),
+            ("N->U", "UA response"),
+            ("U->N", "UA response")
+        ],
         "{seq:#?}"
     );
 
     // Every other frame is an I frame with a Q.931 message or an RR acknowledging one.
-    let layer3: Vec<(&str, &str)> = seq[4..].iter().copied().filter(|(_, w)| *w != "RR").collect();
+    let layer3: Vec<(&str, &str)> = seq[4..]
+        .iter()
+        .copied()
+        .filter(|(_, w)| *w != "RR")
+        .collect();
     assert_eq!(
         layer3,
         [
@@ -218,11 +271,24 @@ fn check(frames: &[Decoded]) {
     // An I frame answered at once by one the other way is acknowledged by it (N(R)),
     // not by an RR: the SETUP by the CALL PROCEEDING right after it.
     let rrs = seq.len() - 4 - layer3.len();
-    assert!(rrs < layer3.len(), "acknowledgements ride on I frames where they can: {seq:#?}");
-    assert_eq!(seq[4..6], [("N->U", "SETUP"), ("U->N", "CALL PROCEEDING")], "{seq:#?}");
+    assert!(
+        rrs < layer3.len(),
+        "acknowledgements ride on I frames where they can: {seq:#?}"
+    );
+    assert_eq!(
+        seq[4..6],
+        [("N->U", "SETUP"), ("U->N", "CALL PROCEEDING")],
+        "{seq:#?}"
+    );
 
-    let setup = frames.iter().find(|f| f.what == "SETUP").expect("SETUP decoded");
-    assert_eq!((setup.calling.as_str(), setup.called.as_str()), (CALLING, CALLED));
+    let setup = frames
+        .iter()
+        .find(|f| f.what == "SETUP")
+        .expect("SETUP decoded");
+    assert_eq!(
+        (setup.calling.as_str(), setup.called.as_str()),
+        (CALLING, CALLED)
+    );
 }
 
 #[test]

@@ -59,14 +59,22 @@ impl Link {
             while let Some(f) = self.te.poll_transmit() {
                 moved = true;
                 self.log.push((self.now, Dir::TeToNt, f.to_vec()));
-                if !self.drop.as_mut().is_some_and(|d| d(self.now, Dir::TeToNt, &f)) {
+                if !self
+                    .drop
+                    .as_mut()
+                    .is_some_and(|d| d(self.now, Dir::TeToNt, &f))
+                {
                     self.nt.handle_frame(self.now, &f);
                 }
             }
             while let Some(f) = self.nt.poll_transmit() {
                 moved = true;
                 self.log.push((self.now, Dir::NtToTe, f.to_vec()));
-                if !self.drop.as_mut().is_some_and(|d| d(self.now, Dir::NtToTe, &f)) {
+                if !self
+                    .drop
+                    .as_mut()
+                    .is_some_and(|d| d(self.now, Dir::NtToTe, &f))
+                {
                     self.te.handle_frame(self.now, &f);
                 }
             }
@@ -87,7 +95,10 @@ impl Link {
     fn advance_to(&mut self, until: u64) {
         self.shuttle();
         loop {
-            let next = [self.te.poll_timeout(), self.nt.poll_timeout()].into_iter().flatten().min();
+            let next = [self.te.poll_timeout(), self.nt.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
             match next {
                 Some(t) if t <= until => {
                     self.now = self.now.max(t);
@@ -130,14 +141,25 @@ impl Link {
 }
 
 fn count_i(frames: &[(u64, LapdFrame<'_>)]) -> usize {
-    frames.iter().filter(|(_, f)| matches!(f.control, Control::I { .. })).count()
+    frames
+        .iter()
+        .filter(|(_, f)| matches!(f.control, Control::I { .. }))
+        .count()
 }
 
 fn frame(cr: bool, control: Control, info: &[u8]) -> Vec<u8> {
-    LapdFrame { address: Address { sapi: 0, cr, tei: 0 }, control, info }
-        .encode()
-        .expect("valid frame")
-        .to_vec()
+    LapdFrame {
+        address: Address {
+            sapi: 0,
+            cr,
+            tei: 0,
+        },
+        control,
+        info,
+    }
+    .encode()
+    .expect("valid frame")
+    .to_vec()
 }
 
 #[test]
@@ -190,7 +212,11 @@ fn data_flows_both_ways_in_order_and_is_acknowledged() {
     assert_eq!(Link::data(&link.te_events), to_te);
     assert_eq!(link.te.queued(), 0, "all acknowledged");
     assert_eq!(link.nt.queued(), 0, "all acknowledged");
-    assert_eq!(link.te.poll_timeout(), Some(190 + 10_000), "T203 from the last ack, not T200");
+    assert_eq!(
+        link.te.poll_timeout(),
+        Some(190 + 10_000),
+        "T203 from the last ack, not T200"
+    );
 }
 
 #[test]
@@ -218,17 +244,29 @@ fn lost_i_frame_is_retransmitted_after_t200() {
     link.shuttle();
     assert!(Link::data(&link.nt_events).is_empty());
     link.advance_to(999);
-    assert!(Link::data(&link.nt_events).is_empty(), "nothing before T200");
+    assert!(
+        Link::data(&link.nt_events).is_empty(),
+        "nothing before T200"
+    );
     link.advance_to(1_000);
     assert_eq!(Link::data(&link.nt_events), vec![b"SETUP".to_vec()]);
     assert_eq!(link.te.state(), LapdState::MultipleFrameEstablished);
     // Timer recovery by enquiry: RR command P=1 from TE at T200, RR F=1 back.
     let te = link.frames(Dir::TeToNt);
     assert!(te.iter().any(|(t, f)| *t == 1_000
-        && f.control == Control::S { kind: Supervisory::Rr, nr: 0, pf: true }
+        && f.control
+            == Control::S {
+                kind: Supervisory::Rr,
+                nr: 0,
+                pf: true
+            }
         && !f.address.cr));
     link.run(5_000);
-    assert_eq!(Link::data(&link.nt_events).len(), 1, "delivered exactly once");
+    assert_eq!(
+        Link::data(&link.nt_events).len(),
+        1,
+        "delivered exactly once"
+    );
     assert_eq!(link.te.queued(), 0);
 }
 
@@ -253,7 +291,14 @@ fn out_of_sequence_i_frame_triggers_rej_recovery_without_waiting() {
         vec![b"one".to_vec(), b"two".to_vec(), b"thr".to_vec()]
     );
     let nt = link.frames(Dir::NtToTe);
-    assert!(nt.iter().any(|(_, f)| matches!(f.control, Control::S { kind: Supervisory::Rej, nr: 1, .. })));
+    assert!(nt.iter().any(|(_, f)| matches!(
+        f.control,
+        Control::S {
+            kind: Supervisory::Rej,
+            nr: 1,
+            ..
+        }
+    )));
     assert_eq!(link.te.queued(), 0);
 }
 
@@ -263,12 +308,18 @@ fn window_of_k_frames_then_wait_for_acknowledgement() {
     // The NT's acknowledgements are lost until t = 2500.
     let now = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let clock = now.clone();
-    link.drop = Some(Box::new(move |_, dir, _| dir == Dir::NtToTe && clock.get() < 2_500));
+    link.drop = Some(Box::new(move |_, dir, _| {
+        dir == Dir::NtToTe && clock.get() < 2_500
+    }));
     for i in 0..10u8 {
         link.te.send(0, &[i]).unwrap();
     }
     link.shuttle();
-    assert_eq!(count_i(&link.frames(Dir::TeToNt)), 7, "k = 7 outstanding at most");
+    assert_eq!(
+        count_i(&link.frames(Dir::TeToNt)),
+        7,
+        "k = 7 outstanding at most"
+    );
     assert_eq!(link.te.queued(), 10);
     for t in (0..=6_000).step_by(100) {
         now.set(t);
@@ -300,14 +351,28 @@ fn t203_idle_poll_keeps_link_up() {
     // Both sides started T203 at t=0: each polls (RR command P=1) and gets RR F=1.
     let te = link.frames(Dir::TeToNt);
     assert!(te.iter().any(|(t, f)| *t == 10_000
-        && f.control == Control::S { kind: Supervisory::Rr, nr: 0, pf: true }
+        && f.control
+            == Control::S {
+                kind: Supervisory::Rr,
+                nr: 0,
+                pf: true
+            }
         && !f.address.cr));
     let nt = link.frames(Dir::NtToTe);
-    assert!(nt.iter().any(|(_, f)| f.control == Control::S { kind: Supervisory::Rr, nr: 0, pf: true }));
+    assert!(nt.iter().any(|(_, f)| f.control
+        == Control::S {
+            kind: Supervisory::Rr,
+            nr: 0,
+            pf: true
+        }));
     assert_eq!(link.te.state(), LapdState::MultipleFrameEstablished);
     assert_eq!(link.nt.state(), LapdState::MultipleFrameEstablished);
     link.run(60_000);
-    assert!(link.te_events.is_empty() && link.nt_events.is_empty(), "{:?}", link.te_events);
+    assert!(
+        link.te_events.is_empty() && link.nt_events.is_empty(),
+        "{:?}",
+        link.te_events
+    );
 }
 
 #[test]
@@ -317,13 +382,21 @@ fn dead_peer_detected_by_t203_then_n200_and_link_recovers() {
     let c = cut.clone();
     link.drop = Some(Box::new(move |_, _, _| c.get()));
     link.run(10_000 + 3 * 1_000);
-    assert_eq!(link.te.state(), LapdState::TimerRecovery, "still enquiring after 1 + 3 polls");
+    assert_eq!(
+        link.te.state(),
+        LapdState::TimerRecovery,
+        "still enquiring after 1 + 3 polls"
+    );
     link.run(1_000);
     // 1 + N200 enquiries unanswered → MDL-ERROR I and re-establishment.
-    assert!(link.te_events.contains(&LapdEvent::Error(MdlError::EnquiryTimeout)));
+    assert!(link
+        .te_events
+        .contains(&LapdEvent::Error(MdlError::EnquiryTimeout)));
     assert_eq!(link.te.state(), LapdState::AwaitingEstablishment);
     link.run(4_000);
-    assert!(link.te_events.contains(&LapdEvent::Error(MdlError::EstablishTimeout)));
+    assert!(link
+        .te_events
+        .contains(&LapdEvent::Error(MdlError::EstablishTimeout)));
     assert!(link.te_events.contains(&LapdEvent::Released));
     // Persistent: keeps trying; heals once the wire is back.
     cut.set(false);
@@ -332,7 +405,10 @@ fn dead_peer_detected_by_t203_then_n200_and_link_recovers() {
     assert_eq!(link.te_events.last(), Some(&LapdEvent::Established));
     link.te.send(link.now, b"after").unwrap();
     link.shuttle();
-    assert_eq!(Link::data(&link.nt_events).last().map(|d| d.as_slice()), Some(&b"after"[..]));
+    assert_eq!(
+        Link::data(&link.nt_events).last().map(|d| d.as_slice()),
+        Some(&b"after"[..])
+    );
 }
 
 #[test]
@@ -348,7 +424,17 @@ fn reestablishes_after_layer1_loss() {
     assert_eq!(link.nt_events.last(), Some(&LapdEvent::Released));
     assert_eq!(link.te.poll_timeout(), None);
     // Frames while layer 1 is down are not heard.
-    link.te.handle_frame(150, &frame(true, Control::U { kind: Unnumbered::Sabme, pf: true }, &[]));
+    link.te.handle_frame(
+        150,
+        &frame(
+            true,
+            Control::U {
+                kind: Unnumbered::Sabme,
+                pf: true,
+            },
+            &[],
+        ),
+    );
     assert!(link.te.poll_transmit().is_none());
     link.run(5_000);
     link.now = 5_100;
@@ -385,7 +471,17 @@ fn dm_answers_sabme_refusal_and_retry_follows() {
     te.establish(0);
     assert_eq!(te.poll_transmit().unwrap().as_slice(), &[0x00, 0x01, 0x7F]);
     // Network refuses: DM response F=1 (C/R = 0 from the network).
-    te.handle_frame(10, &frame(false, Control::U { kind: Unnumbered::Dm, pf: true }, &[]));
+    te.handle_frame(
+        10,
+        &frame(
+            false,
+            Control::U {
+                kind: Unnumbered::Dm,
+                pf: true,
+            },
+            &[],
+        ),
+    );
     assert_eq!(te.state(), LapdState::TeiAssigned);
     assert_eq!(te.poll_event(), Some(LapdEvent::Released));
     assert_eq!(te.poll_timeout(), Some(1_010));
@@ -410,7 +506,13 @@ fn sabme_retransmitted_n200_times() {
     }
     assert_eq!(sabmes, 4, "initial SABME + N200 retransmissions");
     let events: Vec<_> = std::iter::from_fn(|| te.poll_event()).collect();
-    assert_eq!(events, vec![LapdEvent::Error(MdlError::EstablishTimeout), LapdEvent::Released]);
+    assert_eq!(
+        events,
+        vec![
+            LapdEvent::Error(MdlError::EstablishTimeout),
+            LapdEvent::Released
+        ]
+    );
 }
 
 #[test]
@@ -418,7 +520,13 @@ fn frame_validation_per_5_8_5() {
     let mut link = Link::established();
     let nt_cmd = |c: Control, info: &[u8]| frame(true, c, info);
     // Not our SAPI / TEI, bad EA bits, too short: ignored silently.
-    for bad in [vec![0x04u8, 0x01, 0x01, 0x01], vec![0x02, 0x03, 0x01, 0x01], vec![0x03, 0x01, 0x01, 0x01], vec![0x02, 0x01], vec![0x02, 0x00, 0x7F]] {
+    for bad in [
+        vec![0x04u8, 0x01, 0x01, 0x01],
+        vec![0x02, 0x03, 0x01, 0x01],
+        vec![0x03, 0x01, 0x01, 0x01],
+        vec![0x02, 0x01],
+        vec![0x02, 0x00, 0x7F],
+    ] {
         link.te.handle_frame(0, &bad);
         assert!(link.te.poll_transmit().is_none(), "{bad:?}");
         assert!(link.te.poll_event().is_none(), "{bad:?}");
@@ -426,36 +534,85 @@ fn frame_validation_per_5_8_5() {
     assert_eq!(link.te.state(), LapdState::MultipleFrameEstablished);
     // Undefined control field while established: MDL-ERROR L and re-establishment.
     link.te.handle_frame(0, &[0x02, 0x01, 0x0D, 0x00]);
-    assert_eq!(link.te.poll_event(), Some(LapdEvent::Error(MdlError::UndefinedControl)));
+    assert_eq!(
+        link.te.poll_event(),
+        Some(LapdEvent::Error(MdlError::UndefinedControl))
+    );
     assert_eq!(link.te.state(), LapdState::AwaitingEstablishment);
     link.shuttle();
-    assert_eq!(link.log.last().map(|l| l.2.as_slice()), Some(&[0x00, 0x01, 0x73][..]), "NT's UA to our SABME");
+    assert_eq!(
+        link.log.last().map(|l| l.2.as_slice()),
+        Some(&[0x00, 0x01, 0x73][..]),
+        "NT's UA to our SABME"
+    );
     assert!(link.te.is_established());
     // Supervisory frame with an information field: MDL-ERROR N.
-    let mut rr = nt_cmd(Control::S { kind: Supervisory::Rr, nr: 0, pf: false }, &[]);
+    let mut rr = nt_cmd(
+        Control::S {
+            kind: Supervisory::Rr,
+            nr: 0,
+            pf: false,
+        },
+        &[],
+    );
     rr.push(0);
     link.te.handle_frame(0, &rr);
-    assert_eq!(link.te.poll_event(), Some(LapdEvent::Error(MdlError::IncorrectLength)));
+    assert_eq!(
+        link.te.poll_event(),
+        Some(LapdEvent::Error(MdlError::IncorrectLength))
+    );
     link.shuttle();
     // UA with an information field: MDL-ERROR M.
     link.te.handle_frame(0, &[0x00, 0x01, 0x73, 0x55]);
-    assert_eq!(link.te.poll_event(), Some(LapdEvent::Error(MdlError::InfoNotPermitted)));
+    assert_eq!(
+        link.te.poll_event(),
+        Some(LapdEvent::Error(MdlError::InfoNotPermitted))
+    );
     link.shuttle();
     // I frame longer than N201: MDL-ERROR O.
     let mut long = vec![0x02, 0x01, 0x00, 0x00];
     long.extend(std::iter::repeat_n(0u8, N201 + 1));
     link.te.handle_frame(0, &long);
-    assert_eq!(link.te.poll_event(), Some(LapdEvent::Error(MdlError::InfoTooLong)));
+    assert_eq!(
+        link.te.poll_event(),
+        Some(LapdEvent::Error(MdlError::InfoTooLong))
+    );
     link.shuttle();
     // Invalid N(R) (acknowledging a frame never sent): MDL-ERROR J.
-    link.te.handle_frame(0, &nt_cmd(Control::S { kind: Supervisory::Rr, nr: 5, pf: false }, &[]));
-    assert_eq!(link.te.poll_event(), Some(LapdEvent::Error(MdlError::InvalidNr)));
+    link.te.handle_frame(
+        0,
+        &nt_cmd(
+            Control::S {
+                kind: Supervisory::Rr,
+                nr: 5,
+                pf: false,
+            },
+            &[],
+        ),
+    );
+    assert_eq!(
+        link.te.poll_event(),
+        Some(LapdEvent::Error(MdlError::InvalidNr))
+    );
     assert_eq!(link.te.state(), LapdState::AwaitingEstablishment);
     link.shuttle();
     assert!(link.te.is_established());
     // FRMR: MDL-ERROR K and re-establishment.
-    link.te.handle_frame(0, &frame(false, Control::U { kind: Unnumbered::Frmr, pf: false }, &[0, 0, 0, 0, 0]));
-    assert_eq!(link.te.poll_event(), Some(LapdEvent::Error(MdlError::FrmrReceived)));
+    link.te.handle_frame(
+        0,
+        &frame(
+            false,
+            Control::U {
+                kind: Unnumbered::Frmr,
+                pf: false,
+            },
+            &[0, 0, 0, 0, 0],
+        ),
+    );
+    assert_eq!(
+        link.te.poll_event(),
+        Some(LapdEvent::Error(MdlError::FrmrReceived))
+    );
     link.shuttle();
     assert!(link.te.is_established());
     // Outside multiple-frame operation, rejection conditions are just ignored.
@@ -467,24 +624,70 @@ fn frame_validation_per_5_8_5() {
 #[test]
 fn rnr_stops_transmission_until_cleared() {
     let mut te = Lapd::new(Role::User, Timers::default());
-    te.handle_frame(0, &frame(true, Control::U { kind: Unnumbered::Sabme, pf: true }, &[]));
+    te.handle_frame(
+        0,
+        &frame(
+            true,
+            Control::U {
+                kind: Unnumbered::Sabme,
+                pf: true,
+            },
+            &[],
+        ),
+    );
     assert_eq!(te.poll_transmit().unwrap().as_slice(), &[0x02, 0x01, 0x73]);
     assert_eq!(te.poll_event(), Some(LapdEvent::Established));
-    te.handle_frame(1, &frame(true, Control::S { kind: Supervisory::Rnr, nr: 0, pf: false }, &[]));
+    te.handle_frame(
+        1,
+        &frame(
+            true,
+            Control::S {
+                kind: Supervisory::Rnr,
+                nr: 0,
+                pf: false,
+            },
+            &[],
+        ),
+    );
     te.send(2, b"held").unwrap();
     assert!(te.poll_transmit().is_none(), "peer busy: nothing sent");
     // T200 runs as the busy poll: enquiry at t = 1001.
     assert_eq!(te.poll_timeout(), Some(1_001));
     te.handle_timeout(1_001);
     let f = te.poll_transmit().unwrap();
-    assert_eq!(decode(&f).unwrap().control, Control::S { kind: Supervisory::Rr, nr: 0, pf: true });
+    assert_eq!(
+        decode(&f).unwrap().control,
+        Control::S {
+            kind: Supervisory::Rr,
+            nr: 0,
+            pf: true
+        }
+    );
     assert_eq!(te.state(), LapdState::TimerRecovery);
     // Peer no longer busy: RR response F=1 → back to established, frame goes out.
-    te.handle_frame(1_100, &frame(false, Control::S { kind: Supervisory::Rr, nr: 0, pf: true }, &[]));
+    te.handle_frame(
+        1_100,
+        &frame(
+            false,
+            Control::S {
+                kind: Supervisory::Rr,
+                nr: 0,
+                pf: true,
+            },
+            &[],
+        ),
+    );
     assert_eq!(te.state(), LapdState::MultipleFrameEstablished);
     let f = te.poll_transmit().unwrap();
     let d = decode(&f).unwrap();
-    assert_eq!(d.control, Control::I { ns: 0, nr: 0, p: false });
+    assert_eq!(
+        d.control,
+        Control::I {
+            ns: 0,
+            nr: 0,
+            p: false
+        }
+    );
     assert_eq!(d.info, b"held");
 }
 
@@ -496,13 +699,25 @@ fn sabme_while_established_resets_both_ends() {
     // Layer 3 on the TE asks for a fresh link: SABME while established.
     link.te.establish(0);
     link.shuttle();
-    assert!(link.nt_events.contains(&LapdEvent::Error(MdlError::PeerReestablished)));
-    assert_eq!(link.te_events.last(), Some(&LapdEvent::Established), "DL-ESTABLISH confirm");
+    assert!(link
+        .nt_events
+        .contains(&LapdEvent::Error(MdlError::PeerReestablished)));
+    assert_eq!(
+        link.te_events.last(),
+        Some(&LapdEvent::Established),
+        "DL-ESTABLISH confirm"
+    );
     link.te.send(0, b"b").unwrap();
     link.shuttle();
     let last = link.frames(Dir::TeToNt).last().map(|(_, f)| f.control);
-    assert!(matches!(last, Some(Control::I { ns: 0, .. })), "sequence numbers not reset: {last:?}");
-    assert_eq!(Link::data(&link.nt_events), vec![b"a".to_vec(), b"b".to_vec()]);
+    assert!(
+        matches!(last, Some(Control::I { ns: 0, .. })),
+        "sequence numbers not reset: {last:?}"
+    );
+    assert_eq!(
+        Link::data(&link.nt_events),
+        vec![b"a".to_vec(), b"b".to_vec()]
+    );
     assert!(link.te.is_established() && link.nt.is_established());
 }
 
@@ -518,14 +733,25 @@ fn sequence_numbers_wrap_modulo_128() {
     link.run(100);
     let got = Link::data(&link.nt_events);
     assert_eq!(got.len(), 300);
-    assert!(got.iter().enumerate().all(|(i, d)| d == &(i as u16).to_be_bytes()));
+    assert!(got
+        .iter()
+        .enumerate()
+        .all(|(i, d)| d == &(i as u16).to_be_bytes()));
     assert!(link.te_events.is_empty(), "no errors: {:?}", link.te_events);
 }
 
 fn arb_control() -> impl Strategy<Value = Control> {
     prop_oneof![
         (0u8..128, 0u8..128, any::<bool>()).prop_map(|(ns, nr, p)| Control::I { ns, nr, p }),
-        (prop_oneof![Just(Supervisory::Rr), Just(Supervisory::Rnr), Just(Supervisory::Rej)], 0u8..128, any::<bool>())
+        (
+            prop_oneof![
+                Just(Supervisory::Rr),
+                Just(Supervisory::Rnr),
+                Just(Supervisory::Rej)
+            ],
+            0u8..128,
+            any::<bool>()
+        )
             .prop_map(|(kind, nr, pf)| Control::S { kind, nr, pf }),
         (
             prop_oneof![
@@ -546,7 +772,11 @@ fn arb_control() -> impl Strategy<Value = Control> {
 fn allows_info(c: &Control) -> bool {
     matches!(
         c,
-        Control::I { .. } | Control::U { kind: Unnumbered::Ui | Unnumbered::Frmr | Unnumbered::Xid, .. }
+        Control::I { .. }
+            | Control::U {
+                kind: Unnumbered::Ui | Unnumbered::Frmr | Unnumbered::Xid,
+                ..
+            }
     )
 }
 

@@ -26,23 +26,34 @@ fn user_calls_network_en_bloc() {
             name: None,
         }]
     );
-    assert_eq!(p.user.call_state(a), Some(CallState::OutgoingCallProceeding));
+    assert_eq!(
+        p.user.call_state(a),
+        Some(CallState::OutgoingCallProceeding)
+    );
     assert_eq!(p.net.call_state(b), Some(CallState::OutgoingCallProceeding));
     // The user side hunts downward: timeslot 31; both sides agree.
     assert_eq!(p.user.call_channel(a), Some(31));
     assert_eq!(p.net.call_channel(b), Some(31));
 
-    p.net.handle_command(p.now, Some(b), LineCommand::Alert).unwrap();
+    p.net
+        .handle_command(p.now, Some(b), LineCommand::Alert)
+        .unwrap();
     p.shuttle();
     assert_eq!(p.user.call_state(a), Some(CallState::CallDelivered));
     assert_eq!(p.net.call_state(b), Some(CallState::CallDelivered));
-    p.net.handle_command(p.now, Some(b), LineCommand::Answer).unwrap();
+    p.net
+        .handle_command(p.now, Some(b), LineCommand::Answer)
+        .unwrap();
     p.shuttle();
     assert_eq!(p.user.call_state(a), Some(CallState::Active));
     assert_eq!(p.net.call_state(b), Some(CallState::Active));
     assert_eq!(
         p.events(Side::User, a),
-        vec![LineEvent::Progress, LineEvent::Alerting, LineEvent::Answered]
+        vec![
+            LineEvent::Progress,
+            LineEvent::Alerting,
+            LineEvent::Answered
+        ]
     );
     assert_eq!(p.sent(Side::User), vec![Setup, ConnectAcknowledge]);
     assert_eq!(p.sent(Side::Net), vec![CallProceeding, Alerting, Connect]);
@@ -58,12 +69,19 @@ fn network_calls_user_and_user_answers() {
     let b = p.incoming(Side::User);
     assert_eq!(p.net.call_channel(a), Some(1));
     assert_eq!(p.user.call_channel(b), Some(1));
-    assert_eq!(p.user.call_state(b), Some(CallState::IncomingCallProceeding));
+    assert_eq!(
+        p.user.call_state(b),
+        Some(CallState::IncomingCallProceeding)
+    );
     assert_eq!(p.net.call_state(a), Some(CallState::IncomingCallProceeding));
-    p.user.handle_command(p.now, Some(b), LineCommand::Alert).unwrap();
+    p.user
+        .handle_command(p.now, Some(b), LineCommand::Alert)
+        .unwrap();
     p.shuttle();
     assert_eq!(p.net.call_state(a), Some(CallState::CallReceived));
-    p.user.handle_command(p.now, Some(b), LineCommand::Answer).unwrap();
+    p.user
+        .handle_command(p.now, Some(b), LineCommand::Answer)
+        .unwrap();
     assert_eq!(p.user.call_state(b), Some(CallState::ConnectRequest));
     p.shuttle();
     assert_eq!(p.user.call_state(b), Some(CallState::Active));
@@ -72,7 +90,11 @@ fn network_calls_user_and_user_answers() {
     assert_eq!(p.sent(Side::Net), vec![Setup, ConnectAcknowledge]);
     assert_eq!(
         p.events(Side::Net, a),
-        vec![LineEvent::Progress, LineEvent::Alerting, LineEvent::Answered]
+        vec![
+            LineEvent::Progress,
+            LineEvent::Alerting,
+            LineEvent::Answered
+        ]
     );
     assert_eq!(
         format!("{}", p.user.call_state(b).unwrap().designation(Role::User)),
@@ -92,7 +114,11 @@ enum Stage {
     Active,
 }
 
-fn call_to(p: &mut Pair, from: Side, stage: Stage) -> (isdn::q931::CallHandle, Option<isdn::q931::CallHandle>) {
+fn call_to(
+    p: &mut Pair,
+    from: Side,
+    stage: Stage,
+) -> (isdn::q931::CallHandle, Option<isdn::q931::CallHandle>) {
     let a = p.call_out(from, "5551000");
     if let Stage::SetupSent = stage {
         return (a, None);
@@ -104,14 +130,20 @@ fn call_to(p: &mut Pair, from: Side, stage: Stage) -> (isdn::q931::CallHandle, O
     match stage {
         Stage::SetupSent | Stage::Proceeding => {}
         Stage::Delivered => {
-            p.stack(to).handle_command(now, Some(b), LineCommand::Alert).unwrap();
+            p.stack(to)
+                .handle_command(now, Some(b), LineCommand::Alert)
+                .unwrap();
             p.shuttle();
         }
         Stage::Connecting => {
-            p.stack(to).handle_command(now, Some(b), LineCommand::Answer).unwrap();
+            p.stack(to)
+                .handle_command(now, Some(b), LineCommand::Answer)
+                .unwrap();
         }
         Stage::Active => {
-            p.stack(to).handle_command(now, Some(b), LineCommand::Answer).unwrap();
+            p.stack(to)
+                .handle_command(now, Some(b), LineCommand::Answer)
+                .unwrap();
             p.shuttle();
         }
     }
@@ -140,12 +172,24 @@ fn release_from_either_side_in_every_state() {
                 p.clear_log();
                 let now = p.now;
                 p.stack(clearer)
-                    .handle_command(now, Some(h), LineCommand::Hangup { cause: Cause::USER_BUSY })
+                    .handle_command(
+                        now,
+                        Some(h),
+                        LineCommand::Hangup {
+                            cause: Cause::USER_BUSY,
+                        },
+                    )
                     .unwrap();
                 p.shuttle();
                 let what = format!("{from:?} call at {stage:?}, {clearer:?} clears");
-                assert!(p.user.calls().next().is_none(), "{what}: user still has calls");
-                assert!(p.net.calls().next().is_none(), "{what}: net still has calls");
+                assert!(
+                    p.user.calls().next().is_none(),
+                    "{what}: user still has calls"
+                );
+                assert!(
+                    p.net.calls().next().is_none(),
+                    "{what}: net still has calls"
+                );
                 for ch in 1..=31u8 {
                     if ch != 16 {
                         assert_eq!(p.user.channel_status(ch), ChannelStatus::Idle, "{what}");
@@ -164,7 +208,11 @@ fn release_from_either_side_in_every_state() {
                         .filter(|k| matches!(k, Disconnect | Release | ReleaseComplete))
                         .collect()
                 };
-                assert_eq!(clearing(clearer), vec![Disconnect, ReleaseComplete], "{what}");
+                assert_eq!(
+                    clearing(clearer),
+                    vec![Disconnect, ReleaseComplete],
+                    "{what}"
+                );
                 assert_eq!(clearing(far), vec![Release], "{what}");
             }
         }
@@ -178,10 +226,22 @@ fn clear_collision_both_send_disconnect() {
     p.clear_log();
     let now = p.now;
     p.user
-        .handle_command(now, Some(a), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING })
+        .handle_command(
+            now,
+            Some(a),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
         .unwrap();
     p.net
-        .handle_command(now, Some(b), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING })
+        .handle_command(
+            now,
+            Some(b),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
         .unwrap();
     p.shuttle();
     assert!(p.user.calls().next().is_none());
@@ -199,7 +259,9 @@ fn thirty_calls_fill_the_span_and_the_31st_gets_cause_34() {
         let a = p.call_out(Side::User, &format!("100{i}"));
         p.shuttle();
         let b = p.incoming(Side::Net);
-        p.net.handle_command(p.now, Some(b), LineCommand::Answer).unwrap();
+        p.net
+            .handle_command(p.now, Some(b), LineCommand::Answer)
+            .unwrap();
         p.shuttle();
         assert_eq!(p.user.call_state(a), Some(CallState::Active));
         channels.push(p.user.call_channel(a).unwrap());
@@ -215,7 +277,10 @@ fn thirty_calls_fill_the_span_and_the_31st_gets_cause_34() {
         .handle_command(
             p.now,
             None,
-            LineCommand::CallOut { calling: None, called: number("999") },
+            LineCommand::CallOut {
+                calling: None,
+                called: number("999"),
+            },
         )
         .unwrap_err();
     assert_eq!(err, Q931Error::NoChannelAvailable);
@@ -226,13 +291,15 @@ fn thirty_calls_fill_the_span_and_the_31st_gets_cause_34() {
     // Theirs: a SETUP (preferred channel 5) when every channel is busy.
     let mut setup = setup_ies(5, true);
     setup[8] = 0xA1; // channel id octet 3: preferred
-    p.net.handle_message(p.now, &raw(0x4000, false, 0x05, &setup));
+    p.net
+        .handle_message(p.now, &raw(0x4000, false, 0x05, &setup));
     let out = drain(&mut p.net);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].kind, ReleaseComplete);
     assert_eq!(cause_of(&out[0]), Some((34, vec![])));
     // Exclusive for a busy channel: cause 44.
-    p.net.handle_message(p.now, &raw(0x4001, false, 0x05, &setup_ies(5, true)));
+    p.net
+        .handle_message(p.now, &raw(0x4001, false, 0x05, &setup_ies(5, true)));
     let out = drain(&mut p.net);
     assert_eq!(cause_of(&out[0]), Some((44, vec![])));
     assert_eq!(p.net.calls().count(), 30);
@@ -267,12 +334,19 @@ fn glare_network_wins_and_user_call_moves_to_another_channel() {
     let nb = p.incoming(Side::Net);
     assert_eq!(p.net.call_channel(nb), Some(2));
     assert_eq!(p.user.call_channel(ua), Some(2));
-    assert_eq!(p.user.call_state(ua), Some(CallState::OutgoingCallProceeding));
+    assert_eq!(
+        p.user.call_state(ua),
+        Some(CallState::OutgoingCallProceeding)
+    );
     assert_eq!(p.user.channel_status(1), ChannelStatus::Busy(ub));
     assert_eq!(p.user.channel_status(2), ChannelStatus::Busy(ua));
     // Both calls complete.
-    p.user.handle_command(p.now, Some(ub), LineCommand::Answer).unwrap();
-    p.net.handle_command(p.now, Some(nb), LineCommand::Answer).unwrap();
+    p.user
+        .handle_command(p.now, Some(ub), LineCommand::Answer)
+        .unwrap();
+    p.net
+        .handle_command(p.now, Some(nb), LineCommand::Answer)
+        .unwrap();
     p.shuttle();
     assert_eq!(p.user.call_state(ua), Some(CallState::Active));
     assert_eq!(p.user.call_state(ub), Some(CallState::Active));
@@ -287,7 +361,10 @@ fn glare_on_the_last_channel_rejects_the_user_call() {
     p.shuttle();
     let ub = p.incoming(Side::User);
     assert_eq!(p.user.call_channel(ub), Some(1));
-    assert_eq!(p.net.call_state(na), Some(CallState::IncomingCallProceeding));
+    assert_eq!(
+        p.net.call_state(na),
+        Some(CallState::IncomingCallProceeding)
+    );
     assert_eq!(p.hangups(Side::User, ua), vec![Cause::NO_CIRCUIT_AVAILABLE]);
     assert_eq!(p.user.call_state(ua), None);
     assert_eq!(p.user.channel_status(1), ChannelStatus::Busy(ub));
@@ -334,7 +411,10 @@ fn overlap_receiving_and_sending() {
     p.shuttle();
     p.net.information(p.now, a, "5#", true).unwrap();
     p.shuttle();
-    assert_eq!(p.user.call_state(b), Some(CallState::IncomingCallProceeding));
+    assert_eq!(
+        p.user.call_state(b),
+        Some(CallState::IncomingCallProceeding)
+    );
     assert_eq!(p.net.call_state(a), Some(CallState::IncomingCallProceeding));
     let digits: String = p
         .events(Side::User, b)
@@ -350,7 +430,10 @@ fn overlap_receiving_and_sending() {
         e => panic!("first event {e:?}"),
     }
     assert_eq!(p.sent(Side::User), vec![SetupAcknowledge, CallProceeding]);
-    assert_eq!(p.sent(Side::Net), vec![Setup, Information, Information, Information]);
+    assert_eq!(
+        p.sent(Side::Net),
+        vec![Setup, Information, Information, Information]
+    );
     // The SETUP carried no Sending complete; the last INFORMATION did.
     let net_msgs: Vec<_> = p.log.iter().filter(|s| s.from == Side::Net).collect();
     assert!(!net_msgs[0].message.ies.sending_complete);
@@ -422,7 +505,10 @@ fn restart_of_the_interface_clears_every_call_and_repeats_on_t316() {
     // The span is usable again.
     let e = p.call_out(Side::User, "1");
     p.shuttle();
-    assert_eq!(p.user.call_state(e), Some(CallState::OutgoingCallProceeding));
+    assert_eq!(
+        p.user.call_state(e),
+        Some(CallState::OutgoingCallProceeding)
+    );
 }
 
 #[test]
@@ -445,22 +531,61 @@ fn commands_in_wrong_states_are_refused_not_sent() {
         p.user.handle_command(
             0,
             Some(a),
-            LineCommand::CallOut { calling: None, called: number("1") }
+            LineCommand::CallOut {
+                calling: None,
+                called: number("1")
+            }
         ),
         Err(Q931Error::CallOutOnCall(_))
     ));
     assert_eq!(
-        p.user.call_out(0, OutgoingCall { channel: Some(16), ..Default::default() }),
+        p.user.call_out(
+            0,
+            OutgoingCall {
+                channel: Some(16),
+                ..Default::default()
+            }
+        ),
         Err(Q931Error::NoSuchChannel(16))
     );
     assert_eq!(
-        p.user.call_out(0, OutgoingCall { channel: Some(31), ..Default::default() }),
+        p.user.call_out(
+            0,
+            OutgoingCall {
+                channel: Some(31),
+                ..Default::default()
+            }
+        ),
         Err(Q931Error::ChannelBusy(31))
     );
     // Hanging up twice, or a call already gone, is fine.
-    p.user.handle_command(0, Some(a), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING }).unwrap();
-    p.user.handle_command(0, Some(a), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING }).unwrap();
+    p.user
+        .handle_command(
+            0,
+            Some(a),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
+        .unwrap();
+    p.user
+        .handle_command(
+            0,
+            Some(a),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
+        .unwrap();
     p.shuttle();
-    p.user.handle_command(0, Some(a), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING }).unwrap();
+    p.user
+        .handle_command(
+            0,
+            Some(a),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
+        .unwrap();
     assert_eq!(p.sent(Side::User), vec![Setup, Disconnect, ReleaseComplete]);
 }

@@ -2,10 +2,10 @@
 
 use isdn::q931::ie::{
     BearerCapability, CallStateIe, CalledNumber, CallingNumber, CauseIe, ChannelId,
-    ChannelSelection, CodingStandard, Digits, Display, IeErrorKind, InterfaceType,
-    Layer1Protocol, Location, NumberingPlan, Presentation, PresentationIndicator,
-    ProgressDescription, ProgressIndicator, RedirectReason, RedirectingNumber, RestartClass,
-    Screening, TransferCapability, TypeOfNumber,
+    ChannelSelection, CodingStandard, Digits, Display, IeErrorKind, InterfaceType, Layer1Protocol,
+    Location, NumberingPlan, Presentation, PresentationIndicator, ProgressDescription,
+    ProgressIndicator, RedirectReason, RedirectingNumber, RestartClass, Screening,
+    TransferCapability, TypeOfNumber,
 };
 use isdn::q931::{
     decode, encode, encode_to_vec, CallRef, DecodeError, EncodeError, Message, MessageType,
@@ -92,9 +92,8 @@ fn clearing_and_restart_messages_match_hand_checked_octets() {
     );
 
     let mut status = Message::new(CallRef::new(0x1234, true), MessageType::Status);
-    status.ies.cause = Some(
-        CauseIe::new(Location::PrivateLocal, Cause(101)).with_diagnostics(&[0x07]),
-    );
+    status.ies.cause =
+        Some(CauseIe::new(Location::PrivateLocal, Cause(101)).with_diagnostics(&[0x07]));
     status.ies.call_state = Some(CallStateIe(10));
     assert_eq!(
         encode_to_vec(&status).unwrap().as_slice(),
@@ -118,7 +117,10 @@ fn preferred_and_any_channel_forms() {
 #[test]
 fn header_errors_are_reported_not_panicked() {
     assert_eq!(decode(&[]), Err(DecodeError::TooShort { len: 0 }));
-    assert_eq!(decode(&[0x08, 0x02, 0x00]), Err(DecodeError::TooShort { len: 3 }));
+    assert_eq!(
+        decode(&[0x08, 0x02, 0x00]),
+        Err(DecodeError::TooShort { len: 3 })
+    );
     assert_eq!(
         decode(&[0x08, 0x02, 0x00, 0x01]),
         Err(DecodeError::TooShort { len: 4 })
@@ -135,7 +137,10 @@ fn header_errors_are_reported_not_panicked() {
         decode(&[0x08, 0x12, 0x00, 0x01, 0x05]),
         Err(DecodeError::CallReferenceFormat(0x12))
     );
-    assert_eq!(decode(&[0x08, 0x00, 0x05]), Err(DecodeError::DummyCallReference));
+    assert_eq!(
+        decode(&[0x08, 0x00, 0x05]),
+        Err(DecodeError::DummyCallReference)
+    );
     // A one-octet call reference (basic-rate form) is understood.
     let d = decode(&[0x08, 0x01, 0x85, 0x45]).unwrap();
     assert_eq!(d.message.call_ref, CallRef::new(5, true));
@@ -160,7 +165,15 @@ fn unknown_and_broken_elements_are_reported_and_skipped() {
         .iter()
         .map(|u| (u.codeset, u.id, u.comprehension_required))
         .collect();
-    assert_eq!(unknown, vec![(0, 0x01, true), (0, 0x5F, false), (6, 0x01, false), (6, 0x6C, false)]);
+    assert_eq!(
+        unknown,
+        vec![
+            (0, 0x01, true),
+            (0, 0x5F, false),
+            (6, 0x01, false),
+            (6, 0x6C, false)
+        ]
+    );
     assert_eq!(d.comprehension_required_unknown(), Some(0x01));
 
     // A calling number with a letter, a truncated last element.
@@ -173,7 +186,10 @@ fn unknown_and_broken_elements_are_reported_and_skipped() {
     let errors: Vec<(u8, IeErrorKind)> = d.errors.iter().map(|e| (e.id, e.kind)).collect();
     assert_eq!(
         errors,
-        vec![(0x6C, IeErrorKind::BadValue), (0x70, IeErrorKind::Truncated)]
+        vec![
+            (0x6C, IeErrorKind::BadValue),
+            (0x70, IeErrorKind::Truncated)
+        ]
     );
     assert!(d.message.ies.calling.is_none() && d.message.ies.called.is_none());
 }
@@ -218,19 +234,30 @@ fn presentation() -> impl Strategy<Value = Presentation> {
 }
 
 fn bearer() -> impl Strategy<Value = BearerCapability> {
-    (0u8..4, 0u8..32, 0u8..4, 0u8..32, proptest::option::of(0u8..32)).prop_map(
-        |(cs, cap, mode, rate, l1)| BearerCapability {
+    (
+        0u8..4,
+        0u8..32,
+        0u8..4,
+        0u8..32,
+        proptest::option::of(0u8..32),
+    )
+        .prop_map(|(cs, cap, mode, rate, l1)| BearerCapability {
             coding_standard: CodingStandard::from_bits(cs),
             capability: TransferCapability::from_bits(cap),
             transfer_mode: mode,
             transfer_rate: rate,
             layer1: l1.map(Layer1Protocol::from_bits),
-        },
-    )
+        })
 }
 
 fn channel_id() -> impl Strategy<Value = ChannelId> {
-    let primary = (any::<bool>(), any::<bool>(), proptest::option::of(0u8..128), 0u8..3, 1u8..128)
+    let primary = (
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(0u8..128),
+        0u8..3,
+        1u8..128,
+    )
         .prop_map(|(excl, d, iid, sel, ch)| ChannelId {
             interface: InterfaceType::Primary,
             interface_id: iid,

@@ -41,11 +41,11 @@ fn too_short_bad_discriminator_and_bad_call_reference_are_ignored() {
         &[][..],
         &[0x08],
         &[0x08, 0x02, 0x00],
-        &[0x08, 0x02, 0x00, 0x01],                   // no message type (§5.8.2)
-        &[0x09, 0x02, 0x00, 0x01, 0x45],             // protocol discriminator (§5.8.1)
-        &[0x08, 0x03, 0x00, 0x00, 0x01, 0x45],       // call reference too long (§5.8.3.1)
-        &[0x08, 0x22, 0x00, 0x01, 0x45],             // bits 5-8 of length octet set
-        &[0x08, 0x00, 0x45],                         // dummy call reference
+        &[0x08, 0x02, 0x00, 0x01],             // no message type (§5.8.2)
+        &[0x09, 0x02, 0x00, 0x01, 0x45],       // protocol discriminator (§5.8.1)
+        &[0x08, 0x03, 0x00, 0x00, 0x01, 0x45], // call reference too long (§5.8.3.1)
+        &[0x08, 0x22, 0x00, 0x01, 0x45],       // bits 5-8 of length octet set
+        &[0x08, 0x00, 0x45],                   // dummy call reference
     ] {
         u.handle_message(1, bytes);
         assert!(drain(&mut u).is_empty(), "answered {bytes:02x?}");
@@ -67,7 +67,10 @@ fn unknown_call_reference_is_released_with_cause_81() {
     // b): RELEASE.
     u.handle_message(0, &raw(9, false, 0x4D, &[0x08, 0x02, 0x80, 0x90]));
     let m = only(drain(&mut u));
-    assert_eq!((m.kind, cause_of(&m)), (ReleaseComplete, Some((81, vec![]))));
+    assert_eq!(
+        (m.kind, cause_of(&m)),
+        (ReleaseComplete, Some((81, vec![])))
+    );
     // c): RELEASE COMPLETE: nothing.
     u.handle_message(0, &raw(9, false, 0x5A, &[]));
     assert!(drain(&mut u).is_empty());
@@ -79,10 +82,19 @@ fn unknown_call_reference_is_released_with_cause_81() {
     u.handle_message(0, &raw(9, false, 0x75, &[]));
     assert_eq!(status(&only(drain(&mut u))), (30, vec![], 0));
     // STATUS reporting a call we do not know: RELEASE COMPLETE 101; reporting Null: nothing.
-    u.handle_message(0, &raw(9, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x0A]));
+    u.handle_message(
+        0,
+        &raw(9, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x0A]),
+    );
     let m = only(drain(&mut u));
-    assert_eq!((m.kind, cause_of(&m)), (ReleaseComplete, Some((101, vec![]))));
-    u.handle_message(0, &raw(9, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x00]));
+    assert_eq!(
+        (m.kind, cause_of(&m)),
+        (ReleaseComplete, Some((101, vec![])))
+    );
+    u.handle_message(
+        0,
+        &raw(9, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x00]),
+    );
     assert!(drain(&mut u).is_empty());
 }
 
@@ -104,7 +116,10 @@ fn global_call_reference_misuse_gets_status_81() {
     u.handle_message(0, &raw(0, false, 0x05, &setup_ies(3, true)));
     assert_eq!(status(&only(drain(&mut u))).0, 81);
     // STATUS on the global CR: nothing.
-    u.handle_message(0, &raw(0, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x00]));
+    u.handle_message(
+        0,
+        &raw(0, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x00]),
+    );
     assert!(drain(&mut u).is_empty());
 }
 
@@ -135,23 +150,59 @@ fn setup_with_mandatory_element_missing_or_broken_is_refused() {
     let ies = [0x18, 0x03, 0xA9, 0x83, 0x83];
     u.handle_message(0, &raw(2, false, 0x05, &ies));
     let m = only(drain(&mut u));
-    assert_eq!((m.kind, cause_of(&m)), (ReleaseComplete, Some((96, vec![0x04]))));
+    assert_eq!(
+        (m.kind, cause_of(&m)),
+        (ReleaseComplete, Some((96, vec![0x04])))
+    );
     // Bearer capability too short: cause 100.
-    u.handle_message(0, &raw(3, false, 0x05, &[0x04, 0x01, 0x80, 0x18, 0x03, 0xA9, 0x83, 0x83]));
+    u.handle_message(
+        0,
+        &raw(
+            3,
+            false,
+            0x05,
+            &[0x04, 0x01, 0x80, 0x18, 0x03, 0xA9, 0x83, 0x83],
+        ),
+    );
     let m = only(drain(&mut u));
-    assert_eq!((m.kind, cause_of(&m)), (ReleaseComplete, Some((100, vec![0x04]))));
+    assert_eq!(
+        (m.kind, cause_of(&m)),
+        (ReleaseComplete, Some((100, vec![0x04])))
+    );
     // Channel identification with a channel map: cause 100.
-    u.handle_message(0, &raw(4, false, 0x05, &[0x04, 0x03, 0x80, 0x90, 0xA3, 0x18, 0x03, 0xA9, 0x93, 0x81]));
+    u.handle_message(
+        0,
+        &raw(
+            4,
+            false,
+            0x05,
+            &[0x04, 0x03, 0x80, 0x90, 0xA3, 0x18, 0x03, 0xA9, 0x93, 0x81],
+        ),
+    );
     let m = only(drain(&mut u));
-    assert_eq!((m.kind, cause_of(&m)), (ReleaseComplete, Some((100, vec![0x18]))));
+    assert_eq!(
+        (m.kind, cause_of(&m)),
+        (ReleaseComplete, Some((100, vec![0x18])))
+    );
     // Unknown comprehension-required element: as if mandatory missing (§5.8.7.1).
     let mut ies = vec![0x01, 0x01, 0x00];
     ies.extend(setup_ies(3, true));
     u.handle_message(0, &raw(5, false, 0x05, &ies));
     let m = only(drain(&mut u));
-    assert_eq!((m.kind, cause_of(&m)), (ReleaseComplete, Some((96, vec![0x01]))));
+    assert_eq!(
+        (m.kind, cause_of(&m)),
+        (ReleaseComplete, Some((96, vec![0x01])))
+    );
     // A data call: bearer not implemented.
-    u.handle_message(0, &raw(6, false, 0x05, &[0x04, 0x02, 0x88, 0x90, 0x18, 0x03, 0xA9, 0x83, 0x83]));
+    u.handle_message(
+        0,
+        &raw(
+            6,
+            false,
+            0x05,
+            &[0x04, 0x02, 0x88, 0x90, 0x18, 0x03, 0xA9, 0x83, 0x83],
+        ),
+    );
     let m = only(drain(&mut u));
     assert_eq!(cause_of(&m), Some((65, vec![])));
     // A channel that does not exist on an E1 PRI, exclusively.
@@ -180,7 +231,10 @@ fn setup_with_unknown_or_broken_optional_elements_proceeds_and_reports() {
     assert_eq!(out[0].kind, CallProceeding);
     assert_eq!(status(&out[1]), (100, vec![0x6C], 9));
     let events = drain_events(&mut u);
-    assert!(matches!(&events[1].2, LineEvent::IncomingCall { calling: None, .. }));
+    assert!(matches!(
+        &events[1].2,
+        LineEvent::IncomingCall { calling: None, .. }
+    ));
 }
 
 #[test]
@@ -191,7 +245,13 @@ fn disconnect_without_cause_is_cleared_as_31_and_released_with_96() {
     assert_eq!((m.kind, cause_of(&m)), (Release, Some((96, vec![0x08]))));
     assert_eq!(
         drain_events(&mut u),
-        vec![(h, Some(3), LineEvent::Hangup { cause: Cause::NORMAL_UNSPECIFIED })]
+        vec![(
+            h,
+            Some(3),
+            LineEvent::Hangup {
+                cause: Cause::NORMAL_UNSPECIFIED
+            }
+        )]
     );
     assert_eq!(u.call_state(h), Some(CallState::ReleaseRequest));
 }
@@ -207,12 +267,21 @@ fn disconnect_with_broken_cause_is_released_with_100() {
 #[test]
 fn disconnect_with_unknown_element_is_released_with_99() {
     let (mut u, h) = user_with_call();
-    u.handle_message(1, &raw(1, false, 0x45, &[0x08, 0x02, 0x80, 0x90, 0x5F, 0x00]));
+    u.handle_message(
+        1,
+        &raw(1, false, 0x45, &[0x08, 0x02, 0x80, 0x90, 0x5F, 0x00]),
+    );
     let m = only(drain(&mut u));
     assert_eq!((m.kind, cause_of(&m)), (Release, Some((99, vec![0x5F]))));
     assert_eq!(
         drain_events(&mut u),
-        vec![(h, Some(3), LineEvent::Hangup { cause: Cause::NORMAL_CLEARING })]
+        vec![(
+            h,
+            Some(3),
+            LineEvent::Hangup {
+                cause: Cause::NORMAL_CLEARING
+            }
+        )]
     );
 }
 
@@ -221,7 +290,10 @@ fn release_as_first_clearing_message_without_cause_gets_96() {
     let (mut u, h) = user_with_call();
     u.handle_message(1, &raw(1, false, 0x4D, &[]));
     let m = only(drain(&mut u));
-    assert_eq!((m.kind, cause_of(&m)), (ReleaseComplete, Some((96, vec![0x08]))));
+    assert_eq!(
+        (m.kind, cause_of(&m)),
+        (ReleaseComplete, Some((96, vec![0x08])))
+    );
     assert_eq!(u.call_state(h), None);
 }
 
@@ -233,12 +305,20 @@ fn progress_without_progress_indicator_gets_status_96() {
     // PROGRESS from the network for our call (CR 1, flag 1 = to the originator).
     p.user.handle_message(0, &raw(1, true, 0x03, &[]));
     assert_eq!(status(&only(drain(&mut p.user))), (96, vec![0x1E], 3));
-    p.user.handle_message(0, &raw(1, true, 0x03, &[0x1E, 0x01, 0x80]));
+    p.user
+        .handle_message(0, &raw(1, true, 0x03, &[0x1E, 0x01, 0x80]));
     assert_eq!(status(&only(drain(&mut p.user))), (100, vec![0x1E], 3));
-    p.user.handle_message(0, &raw(1, true, 0x03, &[0x1E, 0x02, 0x82, 0x88]));
+    p.user
+        .handle_message(0, &raw(1, true, 0x03, &[0x1E, 0x02, 0x82, 0x88]));
     assert!(drain(&mut p.user).is_empty());
-    assert_eq!(drain_events(&mut p.user).last().map(|e| e.2.clone()), Some(LineEvent::Progress));
-    assert_eq!(p.user.call_state(a), Some(CallState::OutgoingCallProceeding));
+    assert_eq!(
+        drain_events(&mut p.user).last().map(|e| e.2.clone()),
+        Some(LineEvent::Progress)
+    );
+    assert_eq!(
+        p.user.call_state(a),
+        Some(CallState::OutgoingCallProceeding)
+    );
 }
 
 #[test]
@@ -258,7 +338,10 @@ fn status_reporting_null_releases_and_incompatible_state_clears_with_101() {
     let (mut u, h) = user_with_call();
     // The network says it is in N10 while we are in U9 with no CONNECT: compatible
     // (CONNECT may be in flight) ... but N1 (a call the user originated) is not.
-    u.handle_message(1, &raw(1, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x01]));
+    u.handle_message(
+        1,
+        &raw(1, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x01]),
+    );
     let m = only(drain(&mut u));
     assert_eq!((m.kind, cause_of(&m)), (Release, Some((101, vec![]))));
     assert_eq!(u.call_state(h), Some(CallState::ReleaseRequest));
@@ -268,12 +351,21 @@ fn status_reporting_null_releases_and_incompatible_state_clears_with_101() {
     );
 
     let (mut u, h) = user_with_call();
-    u.handle_message(1, &raw(1, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x00]));
+    u.handle_message(
+        1,
+        &raw(1, false, 0x7D, &[0x08, 0x02, 0x80, 0x9E, 0x14, 0x01, 0x00]),
+    );
     assert!(drain(&mut u).is_empty());
     assert_eq!(u.call_state(h), None);
     assert_eq!(
         drain_events(&mut u),
-        vec![(h, Some(3), LineEvent::Hangup { cause: Cause::TEMPORARY_FAILURE })]
+        vec![(
+            h,
+            Some(3),
+            LineEvent::Hangup {
+                cause: Cause::TEMPORARY_FAILURE
+            }
+        )]
     );
 
     // A STATUS missing its mandatory elements is not answered (no STATUS ping-pong).
@@ -293,13 +385,29 @@ fn restart_errors_get_status_on_the_global_call_reference() {
     u.handle_message(0, &raw(0, false, 0x46, &[0x79, 0x01, 0x80]));
     assert_eq!(status(&only(drain(&mut u))), (96, vec![0x18], 0));
     // Channel that is not a B-channel.
-    u.handle_message(0, &raw(0, false, 0x46, &[0x18, 0x03, 0xA9, 0x83, 0x90, 0x79, 0x01, 0x80]));
+    u.handle_message(
+        0,
+        &raw(
+            0,
+            false,
+            0x46,
+            &[0x18, 0x03, 0xA9, 0x83, 0x90, 0x79, 0x01, 0x80],
+        ),
+    );
     assert_eq!(status(&only(drain(&mut u))).0, 82);
     // Reserved class.
     u.handle_message(0, &raw(0, false, 0x46, &[0x79, 0x01, 0x83]));
     assert_eq!(status(&only(drain(&mut u))), (100, vec![0x79], 0));
     // A good one is acknowledged with the same elements.
-    u.handle_message(0, &raw(0, false, 0x46, &[0x18, 0x03, 0xA9, 0x83, 0x85, 0x79, 0x01, 0x80]));
+    u.handle_message(
+        0,
+        &raw(
+            0,
+            false,
+            0x46,
+            &[0x18, 0x03, 0xA9, 0x83, 0x85, 0x79, 0x01, 0x80],
+        ),
+    );
     let m = only(drain(&mut u));
     assert_eq!(m.kind, RestartAcknowledge);
     assert!(m.call_ref.to_originator && m.call_ref.value == 0);

@@ -34,11 +34,28 @@ fn check_output(stack: &mut Q931) -> Result<(), TestCaseError> {
 
 /// Input that is mostly well-formed at the header so that it reaches call control.
 fn input() -> impl Strategy<Value = Vec<u8>> {
-    let header = (1u16..8, any::<bool>(), prop_oneof![
-        Just(0x01u8), Just(0x02), Just(0x03), Just(0x05), Just(0x07), Just(0x0D), Just(0x0F),
-        Just(0x45), Just(0x46), Just(0x4D), Just(0x4E), Just(0x5A), Just(0x75), Just(0x7B),
-        Just(0x7D), any::<u8>()
-    ]);
+    let header = (
+        1u16..8,
+        any::<bool>(),
+        prop_oneof![
+            Just(0x01u8),
+            Just(0x02),
+            Just(0x03),
+            Just(0x05),
+            Just(0x07),
+            Just(0x0D),
+            Just(0x0F),
+            Just(0x45),
+            Just(0x46),
+            Just(0x4D),
+            Just(0x4E),
+            Just(0x5A),
+            Just(0x75),
+            Just(0x7B),
+            Just(0x7D),
+            any::<u8>()
+        ],
+    );
     let known_ies = proptest::collection::vec(
         prop_oneof![
             Just(vec![0xA1]),
@@ -53,9 +70,8 @@ fn input() -> impl Strategy<Value = Vec<u8>> {
         ],
         0..6,
     );
-    let framed = (header, known_ies).prop_map(|((cr, flag, mt), ies)| {
-        raw(cr, flag, mt, &ies.concat())
-    });
+    let framed =
+        (header, known_ies).prop_map(|((cr, flag, mt), ies)| raw(cr, flag, mt, &ies.concat()));
     prop_oneof![
         3 => framed,
         1 => proptest::collection::vec(any::<u8>(), 0..64),

@@ -22,7 +22,10 @@ fn t303_repeats_setup_once_then_gives_up() {
     assert_eq!(p.user.poll_timeout(), Some(9_000));
     p.run_until(9_000);
     assert_eq!(p.sent(Side::User), vec![Setup, Setup, ReleaseComplete]);
-    assert_eq!(p.hangups(Side::User, a), vec![Cause::RECOVERY_ON_TIMER_EXPIRY]);
+    assert_eq!(
+        p.hangups(Side::User, a),
+        vec![Cause::RECOVERY_ON_TIMER_EXPIRY]
+    );
     assert_eq!(p.user.call_state(a), None);
     assert_eq!(p.user.poll_timeout(), None);
 }
@@ -35,7 +38,10 @@ fn t303_retransmission_reaches_the_far_end() {
     p.shuttle();
     p.drop_from = None;
     p.run_until(4_000);
-    assert_eq!(p.user.call_state(a), Some(CallState::OutgoingCallProceeding));
+    assert_eq!(
+        p.user.call_state(a),
+        Some(CallState::OutgoingCallProceeding)
+    );
     // T310 now runs from 4 s.
     assert_eq!(p.user.poll_timeout(), Some(34_000));
 }
@@ -57,10 +63,19 @@ fn t310_clears_a_call_stuck_in_proceeding() {
     p.shuttle();
     let b = p.incoming(Side::Net);
     p.run_until(29_999);
-    assert_eq!(p.user.call_state(a), Some(CallState::OutgoingCallProceeding));
+    assert_eq!(
+        p.user.call_state(a),
+        Some(CallState::OutgoingCallProceeding)
+    );
     p.run_until(30_000);
-    assert_eq!(p.hangups(Side::User, a), vec![Cause::RECOVERY_ON_TIMER_EXPIRY]);
-    assert_eq!(p.hangups(Side::Net, b), vec![Cause::RECOVERY_ON_TIMER_EXPIRY]);
+    assert_eq!(
+        p.hangups(Side::User, a),
+        vec![Cause::RECOVERY_ON_TIMER_EXPIRY]
+    );
+    assert_eq!(
+        p.hangups(Side::Net, b),
+        vec![Cause::RECOVERY_ON_TIMER_EXPIRY]
+    );
     assert!(p.user.calls().next().is_none() && p.net.calls().next().is_none());
 }
 
@@ -71,7 +86,9 @@ fn t301_clears_an_unanswered_call_after_three_minutes() {
     p.shuttle();
     let b = p.incoming(Side::Net);
     p.now = 10_000;
-    p.net.handle_command(p.now, Some(b), LineCommand::Alert).unwrap();
+    p.net
+        .handle_command(p.now, Some(b), LineCommand::Alert)
+        .unwrap();
     p.shuttle();
     assert_eq!(p.user.poll_timeout(), Some(190_000));
     p.run_until(189_999);
@@ -88,7 +105,13 @@ fn t305_then_t308_twice_when_the_far_end_is_silent() {
     p.clear_log();
     p.drop_from = Some(Side::User);
     p.user
-        .handle_command(p.now, Some(a), LineCommand::Hangup { cause: Cause::NORMAL_CLEARING })
+        .handle_command(
+            p.now,
+            Some(a),
+            LineCommand::Hangup {
+                cause: Cause::NORMAL_CLEARING,
+            },
+        )
         .unwrap();
     p.shuttle();
     assert_eq!(p.user.call_state(a), Some(CallState::DisconnectRequest));
@@ -116,16 +139,24 @@ fn t313_clears_when_connect_acknowledge_never_comes() {
     p.shuttle();
     let b = p.incoming(Side::User);
     p.drop_from = Some(Side::User);
-    p.user.handle_command(p.now, Some(b), LineCommand::Answer).unwrap();
+    p.user
+        .handle_command(p.now, Some(b), LineCommand::Answer)
+        .unwrap();
     p.shuttle();
     assert_eq!(p.user.poll_timeout(), Some(4_000));
     p.run_until(3_999);
     assert_eq!(p.user.call_state(b), Some(CallState::ConnectRequest));
     p.run_until(4_000);
     assert_eq!(p.user.call_state(b), Some(CallState::DisconnectRequest));
-    assert_eq!(p.hangups(Side::User, b), vec![Cause::RECOVERY_ON_TIMER_EXPIRY]);
+    assert_eq!(
+        p.hangups(Side::User, b),
+        vec![Cause::RECOVERY_ON_TIMER_EXPIRY]
+    );
     let disc = &p.log.last().unwrap().message;
-    assert_eq!((disc.kind, cause_of(disc)), (Disconnect, Some((102, vec![]))));
+    assert_eq!(
+        (disc.kind, cause_of(disc)),
+        (Disconnect, Some((102, vec![])))
+    );
 }
 
 #[test]

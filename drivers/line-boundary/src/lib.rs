@@ -102,12 +102,22 @@ pub enum LineCommand {
     /// Tell the caller the call is alerting (ringback starts where the line needs it).
     Alert,
     /// Place a call out of this line (trunk) toward `called`.
-    CallOut { calling: Option<PhoneNumber>, called: PhoneNumber },
+    CallOut {
+        calling: Option<PhoneNumber>,
+        called: PhoneNumber,
+    },
     /// Ring the terminal on this line (FXS), with optional caller ID.
-    Ring { calling: Option<PhoneNumber>, name: Option<String> },
+    Ring {
+        calling: Option<PhoneNumber>,
+        name: Option<String>,
+    },
     /// Play a tone toward the far end until stopped or replaced.
-    PlayTone { tone: Tone },
+    PlayTone {
+        tone: Tone,
+    },
     StopTone,
     /// End the call on this line with a Q.850 cause.
-    Hangup { cause: Cause },
+    Hangup {
+        cause: Cause,
+    },
 }

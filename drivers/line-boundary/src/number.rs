@@ -21,7 +21,10 @@ impl fmt::Display for NumberError {
         match self {
             NumberError::Empty => write!(f, "number is empty"),
             NumberError::TooLong { len } => {
-                write!(f, "number has {len} characters, at most {MAX_DIGITS} allowed")
+                write!(
+                    f,
+                    "number has {len} characters, at most {MAX_DIGITS} allowed"
+                )
             }
             NumberError::BadCharacter { ch, at } => {
                 write!(f, "number has {ch:?} at position {at}; only 0-9, *, # and a leading + are allowed")
@@ -95,6 +98,9 @@ mod tests {
             Err(NumberError::BadCharacter { ch: '+', at: 1 })
         );
         let long = "1".repeat(40);
-        assert_eq!(PhoneNumber::parse(&long), Err(NumberError::TooLong { len: 40 }));
+        assert_eq!(
+            PhoneNumber::parse(&long),
+            Err(NumberError::TooLong { len: 40 })
+        );
     }
 }

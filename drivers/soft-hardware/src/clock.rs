@@ -20,13 +20,27 @@ impl RealTimeClock {
     pub fn new(period: Duration) -> Result<Self, SoftHwError> {
         if period.is_zero() {
             // A zero interval would disarm the timerfd and wait_tick would never return.
-            return Err(SoftHwError::Clock { doing: "period must be non-zero", source: Errno::EINVAL });
+            return Err(SoftHwError::Clock {
+                doing: "period must be non-zero",
+                source: Errno::EINVAL,
+            });
         }
-        let timer = TimerFd::new(ClockId::CLOCK_MONOTONIC, TimerFlags::TFD_CLOEXEC)
-            .map_err(|source| SoftHwError::Clock { doing: "creating timerfd", source })?;
+        let timer =
+            TimerFd::new(ClockId::CLOCK_MONOTONIC, TimerFlags::TFD_CLOEXEC).map_err(|source| {
+                SoftHwError::Clock {
+                    doing: "creating timerfd",
+                    source,
+                }
+            })?;
         timer
-            .set(Expiration::Interval(TimeSpec::from_duration(period)), TimerSetTimeFlags::empty())
-            .map_err(|source| SoftHwError::Clock { doing: "arming timerfd", source })?;
+            .set(
+                Expiration::Interval(TimeSpec::from_duration(period)),
+                TimerSetTimeFlags::empty(),
+            )
+            .map_err(|source| SoftHwError::Clock {
+                doing: "arming timerfd",
+                source,
+            })?;
         Ok(RealTimeClock { timer })
     }
 
@@ -37,9 +51,19 @@ impl RealTimeClock {
         loop {
             match nix::unistd::read(self.timer.as_fd().as_raw_fd(), &mut buf) {
                 Ok(8) => return Ok(u64::from_ne_bytes(buf)),
-                Ok(_) => return Err(SoftHwError::Clock { doing: "reading timerfd", source: Errno::EIO }),
+                Ok(_) => {
+                    return Err(SoftHwError::Clock {
+                        doing: "reading timerfd",
+                        source: Errno::EIO,
+                    })
+                }
                 Err(Errno::EINTR) => continue,
-                Err(source) => return Err(SoftHwError::Clock { doing: "reading timerfd", source }),
+                Err(source) => {
+                    return Err(SoftHwError::Clock {
+                        doing: "reading timerfd",
+                        source,
+                    })
+                }
             }
         }
     }
@@ -65,13 +89,15 @@ where
     let mut fds: heapless::Vec<PollFd<'a>, { 2 * MAX_POLL_DEVICES }> = heapless::Vec::new();
     for dev in devices {
         let (listener, conn) = dev.poll_interest();
-        fds.push(PollFd::new(listener, PollFlags::POLLIN)).map_err(|_| too_many_devices())?;
+        fds.push(PollFd::new(listener, PollFlags::POLLIN))
+            .map_err(|_| too_many_devices())?;
         if let Some((fd, wants_write)) = conn {
             let mut flags = PollFlags::POLLIN;
             if wants_write {
                 flags |= PollFlags::POLLOUT;
             }
-            fds.push(PollFd::new(fd, flags)).map_err(|_| too_many_devices())?;
+            fds.push(PollFd::new(fd, flags))
+                .map_err(|_| too_many_devices())?;
         }
     }
     let timeout = PollTimeout::try_from(timeout).unwrap_or(PollTimeout::MAX);
@@ -82,5 +108,7 @@ where
 }
 
 fn too_many_devices() -> SoftHwError {
-    SoftHwError::TooManyDevices { max: MAX_POLL_DEVICES }
+    SoftHwError::TooManyDevices {
+        max: MAX_POLL_DEVICES,
+    }
 }

@@ -39,9 +39,17 @@ pub enum CodecError {
     #[error("unknown message type 0x{0:02x}")]
     UnknownType(u8),
     #[error("{message} body is {got} bytes, expected {expected}")]
-    BadLength { message: &'static str, expected: usize, got: usize },
+    BadLength {
+        message: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("{message} body is {got} bytes, at least {min} needed")]
-    TooShort { message: &'static str, min: usize, got: usize },
+    TooShort {
+        message: &'static str,
+        min: usize,
+        got: usize,
+    },
     #[error("HELLO {field} has invalid value {value}")]
     BadField { field: &'static str, value: u8 },
     #[error("BLOCK claims {0} channels, at most {MAX_CHANNELS} exist")]
@@ -95,7 +103,10 @@ impl<'a> BlockRef<'a> {
         for i in 0..self.channel_count() {
             if let Some((signal, audio)) = self.record(i) {
                 // Cannot overflow: channel_count <= MAX_CHANNELS was validated.
-                let _ = into.channels.push(ChannelRecord { signal, audio: *audio });
+                let _ = into.channels.push(ChannelRecord {
+                    signal,
+                    audio: *audio,
+                });
             }
         }
     }
@@ -104,7 +115,10 @@ impl<'a> BlockRef<'a> {
 fn put_header(out: &mut [u8], ty: u8, body_len: usize) -> Result<usize, CodecError> {
     let total = 3 + body_len;
     if out.len() < total {
-        return Err(CodecError::BufferTooSmall { need: total, have: out.len() });
+        return Err(CodecError::BufferTooSmall {
+            need: total,
+            have: out.len(),
+        });
     }
     let length = (1 + body_len) as u16;
     out[..2].copy_from_slice(&length.to_le_bytes());
@@ -161,7 +175,11 @@ pub fn decode_payload(payload: &[u8]) -> Result<Message<'_>, CodecError> {
         TYPE_BLOCK => decode_block(body).map(Message::Block),
         TYPE_ERROR => {
             if body.len() < 2 {
-                return Err(CodecError::TooShort { message: "ERROR", min: 2, got: body.len() });
+                return Err(CodecError::TooShort {
+                    message: "ERROR",
+                    min: 2,
+                    got: body.len(),
+                });
             }
             let code = ErrorCode::from_wire(u16::from_le_bytes([body[0], body[1]]));
             let text = core::str::from_utf8(&body[2..]).map_err(|_| CodecError::BadText)?;
@@ -173,15 +191,25 @@ pub fn decode_payload(payload: &[u8]) -> Result<Message<'_>, CodecError> {
 
 fn decode_hello(body: &[u8]) -> Result<Hello, CodecError> {
     if body.len() != HELLO_BODY {
-        return Err(CodecError::BadLength { message: "HELLO", expected: HELLO_BODY, got: body.len() });
+        return Err(CodecError::BadLength {
+            message: "HELLO",
+            expected: HELLO_BODY,
+            got: body.len(),
+        });
     }
     let kind = match body[1] {
         0 => None,
-        b => Some(DeviceKind::from_wire(b).ok_or(CodecError::BadField { field: "kind", value: b })?),
+        b => Some(DeviceKind::from_wire(b).ok_or(CodecError::BadField {
+            field: "kind",
+            value: b,
+        })?),
     };
     let clock = match body[3] {
         255 => None,
-        b => Some(ClockMode::from_wire(b).ok_or(CodecError::BadField { field: "clock", value: b })?),
+        b => Some(ClockMode::from_wire(b).ok_or(CodecError::BadField {
+            field: "clock",
+            value: b,
+        })?),
     };
     Ok(Hello {
         version: body[0],
@@ -194,7 +222,11 @@ fn decode_hello(body: &[u8]) -> Result<Hello, CodecError> {
 
 fn decode_block(body: &[u8]) -> Result<BlockRef<'_>, CodecError> {
     if body.len() < BLOCK_HEADER {
-        return Err(CodecError::TooShort { message: "BLOCK", min: BLOCK_HEADER, got: body.len() });
+        return Err(CodecError::TooShort {
+            message: "BLOCK",
+            min: BLOCK_HEADER,
+            got: body.len(),
+        });
     }
     let n = body[5] as usize;
     if n > MAX_CHANNELS {
@@ -202,7 +234,11 @@ fn decode_block(body: &[u8]) -> Result<BlockRef<'_>, CodecError> {
     }
     let expected = BLOCK_HEADER + n * RECORD_LEN;
     if body.len() != expected {
-        return Err(CodecError::BadLength { message: "BLOCK", expected, got: body.len() });
+        return Err(CodecError::BadLength {
+            message: "BLOCK",
+            expected,
+            got: body.len(),
+        });
     }
     Ok(BlockRef { body })
 }
@@ -222,7 +258,10 @@ impl Default for FrameDecoder {
 
 impl FrameDecoder {
     pub const fn new() -> Self {
-        FrameDecoder { buf: [0; MAX_FRAME], filled: 0 }
+        FrameDecoder {
+            buf: [0; MAX_FRAME],
+            filled: 0,
+        }
     }
 
     /// Forgets any partial frame (use after a reconnect).
@@ -285,10 +324,16 @@ mod tests {
         let far = Hello::far_end(Some(DeviceKind::E1), Some(ClockMode::LockStep));
         let mut out = [0u8; 16];
         let n = encode_hello(&far, &mut out).unwrap();
-        assert_eq!(&out[..n], &[0x07, 0x00, 0x01, 0x01, 0x01, 0x20, 0x01, 0x00, 0x00]);
+        assert_eq!(
+            &out[..n],
+            &[0x07, 0x00, 0x01, 0x01, 0x01, 0x20, 0x01, 0x00, 0x00]
+        );
         let own = Hello::for_device(DeviceKind::E1, 1, ClockMode::LockStep);
         let n = encode_hello(&own, &mut out).unwrap();
-        assert_eq!(&out[..n], &[0x07, 0x00, 0x01, 0x01, 0x01, 0x20, 0x01, 0x01, 0x00]);
+        assert_eq!(
+            &out[..n],
+            &[0x07, 0x00, 0x01, 0x01, 0x01, 0x20, 0x01, 0x01, 0x00]
+        );
     }
 
     #[test]
@@ -307,7 +352,10 @@ mod tests {
         let mut out = [0u8; 100];
         assert_eq!(
             encode_block(&b, &mut out),
-            Err(CodecError::BufferTooSmall { need: block_frame_len(1), have: 100 })
+            Err(CodecError::BufferTooSmall {
+                need: block_frame_len(1),
+                have: 100
+            })
         );
     }
 

@@ -16,7 +16,9 @@ use nix::sys::socket::{send, MsgFlags};
 
 use crate::codec::{self, BlockRef, CodecError, FrameDecoder, Message};
 use crate::error::{DeviceName, ErrorCode, SoftHwError};
-use crate::types::{socket_path, Block, ClockMode, DeviceKind, Hello, LineConditions, MAX_CHANNELS};
+use crate::types::{
+    socket_path, Block, ClockMode, DeviceKind, Hello, LineConditions, MAX_CHANNELS,
+};
 
 /// Received blocks kept before the oldest is dropped (80 ms).
 pub const RX_QUEUE_BLOCKS: usize = 4;
@@ -55,7 +57,11 @@ struct RxQueue {
 
 impl RxQueue {
     fn new(channels: usize) -> Self {
-        RxQueue { blocks: core::array::from_fn(|_| Block::idle(channels)), head: 0, len: 0 }
+        RxQueue {
+            blocks: core::array::from_fn(|_| Block::idle(channels)),
+            head: 0,
+            len: 0,
+        }
     }
     /// Returns true if the oldest block had to be dropped.
     fn push(&mut self, block: &BlockRef<'_>) -> bool {
@@ -117,7 +123,11 @@ impl TxBuffer {
     fn flush(&mut self, fd: RawFd) -> Result<(), Errno> {
         while !self.is_empty() {
             // MSG_NOSIGNAL: a vanished peer must be an error value, not SIGPIPE.
-            match send(fd, &self.buf[self.start..self.end], MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT) {
+            match send(
+                fd,
+                &self.buf[self.start..self.end],
+                MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT,
+            ) {
                 Ok(n) => self.start += n,
                 Err(Errno::EAGAIN) => return Ok(()),
                 Err(Errno::EINTR) => continue,
@@ -152,7 +162,10 @@ struct Conn {
 #[allow(clippy::large_enum_variant)]
 enum Close {
     /// The far end broke the protocol: tell it with an ERROR.
-    Violation { code: ErrorCode, text: heapless::String<200> },
+    Violation {
+        code: ErrorCode,
+        text: heapless::String<200>,
+    },
     /// The far end reported an error itself.
     Remote,
 }
@@ -184,19 +197,38 @@ pub struct SoftDevice {
 
 impl SoftDevice {
     /// Listens on `<dir>/<kind><id>.sock`, creating `dir` and replacing a stale socket.
-    pub fn bind(dir: &Path, kind: DeviceKind, id: u16, clock: ClockMode) -> Result<SoftDevice, SoftHwError> {
-        fs::create_dir_all(dir).map_err(|source| SoftHwError::CreateDir { path: dir.to_path_buf(), source })?;
+    pub fn bind(
+        dir: &Path,
+        kind: DeviceKind,
+        id: u16,
+        clock: ClockMode,
+    ) -> Result<SoftDevice, SoftHwError> {
+        fs::create_dir_all(dir).map_err(|source| SoftHwError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let path = socket_path(dir, kind, id);
         match fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_socket() => {
-                fs::remove_file(&path).map_err(|source| SoftHwError::RemoveStale { path: path.clone(), source })?
+                fs::remove_file(&path).map_err(|source| SoftHwError::RemoveStale {
+                    path: path.clone(),
+                    source,
+                })?
             }
             Ok(_) => return Err(SoftHwError::NotASocket { path }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(source) => return Err(SoftHwError::RemoveStale { path, source }),
         }
-        let listener = UnixListener::bind(&path).map_err(|source| SoftHwError::Bind { path: path.clone(), source })?;
-        listener.set_nonblocking(true).map_err(|source| SoftHwError::Bind { path: path.clone(), source })?;
+        let listener = UnixListener::bind(&path).map_err(|source| SoftHwError::Bind {
+            path: path.clone(),
+            source,
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| SoftHwError::Bind {
+                path: path.clone(),
+                source,
+            })?;
         let inode = fs::symlink_metadata(&path).ok().map(|m| (m.dev(), m.ino()));
         let channels = kind.channels();
         let tx_len = TX_QUEUE_BLOCKS * codec::block_frame_len(channels) + TX_SLACK;
@@ -204,7 +236,11 @@ impl SoftDevice {
             decoder: FrameDecoder::new(),
             scratch: [0; READ_CHUNK],
             rx: RxQueue::new(channels),
-            tx: TxBuffer { buf: vec![0; tx_len].into_boxed_slice(), start: 0, end: 0 },
+            tx: TxBuffer {
+                buf: vec![0; tx_len].into_boxed_slice(),
+                start: 0,
+                end: 0,
+            },
         });
         tracing::info!(device = %DeviceName { kind, id }, path = %path.display(), %clock, "soft device listening");
         let mut dev = SoftDevice {
@@ -258,12 +294,20 @@ impl SoftDevice {
 
     /// Listener fd, and the connection's fd if any (for the caller's own poll set).
     pub fn poll_fds(&self) -> (RawFd, Option<RawFd>) {
-        (self.listener.as_raw_fd(), self.conn.as_ref().map(|c| c.stream.as_raw_fd()))
+        (
+            self.listener.as_raw_fd(),
+            self.conn.as_ref().map(|c| c.stream.as_raw_fd()),
+        )
     }
 
     /// Listener, connection, and whether the connection has bytes waiting to be sent.
     pub(crate) fn poll_interest(&self) -> (BorrowedFd<'_>, Option<(BorrowedFd<'_>, bool)>) {
-        (self.listener.as_fd(), self.conn.as_ref().map(|c| (c.stream.as_fd(), !self.bufs.tx.is_empty())))
+        (
+            self.listener.as_fd(),
+            self.conn
+                .as_ref()
+                .map(|c| (c.stream.as_fd(), !self.bufs.tx.is_empty())),
+        )
     }
 
     /// Accepts pending far ends. The first becomes the connection (HELLO is exchanged by
@@ -280,7 +324,12 @@ impl SoftDevice {
                     tracing::warn!(device = %self.name, error = %e, "accept failed, will retry");
                     return Ok(accepted);
                 }
-                Err(source) => return Err(SoftHwError::Accept { device: self.name, source }),
+                Err(source) => {
+                    return Err(SoftHwError::Accept {
+                        device: self.name,
+                        source,
+                    })
+                }
             };
             if self.conn.is_some() {
                 self.reject_busy(stream);
@@ -294,7 +343,12 @@ impl SoftDevice {
             self.bufs.decoder.reset();
             self.bufs.rx.clear();
             self.bufs.tx.clear();
-            self.conn = Some(Conn { stream, ready: false, rx_seq: 0, tx_seq: 0 });
+            self.conn = Some(Conn {
+                stream,
+                ready: false,
+                rx_seq: 0,
+                tx_seq: 0,
+            });
             accepted = true;
         }
     }
@@ -305,7 +359,11 @@ impl SoftDevice {
         let mut frame = [0u8; 128];
         if let Ok(n) = codec::encode_error(ErrorCode::Busy, &text, &mut frame) {
             // Best effort: a fresh socket's buffer is empty, so this fits unless the peer is gone.
-            let _ = send(stream.as_raw_fd(), &frame[..n], MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT);
+            let _ = send(
+                stream.as_raw_fd(),
+                &frame[..n],
+                MsgFlags::MSG_NOSIGNAL | MsgFlags::MSG_DONTWAIT,
+            );
         }
         tracing::info!(device = %self.name, "second far end rejected: busy");
     }
@@ -325,7 +383,9 @@ impl SoftDevice {
         self.flush();
         let mut budget = MAX_READ_PER_CALL;
         while budget > 0 {
-            let Some(conn) = &self.conn else { return Ok(()) };
+            let Some(conn) = &self.conn else {
+                return Ok(());
+            };
             let n = match (&conn.stream).read(&mut self.bufs.scratch) {
                 Ok(0) => {
                     self.disconnect(format_args!("far end closed the connection"));
@@ -354,18 +414,33 @@ impl SoftDevice {
     fn process(&mut self, n: usize) -> Result<(), Close> {
         let name = self.name;
         let own = self.hello();
-        let Some(conn) = self.conn.as_mut() else { return Ok(()) };
-        let Buffers { decoder, scratch, rx, tx } = &mut *self.bufs;
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let Buffers {
+            decoder,
+            scratch,
+            rx,
+            tx,
+        } = &mut *self.bufs;
         let mut input = &scratch[..n];
         loop {
             let msg = match decoder.decode(&mut input) {
                 Ok(Some(msg)) => msg,
                 Ok(None) => return Ok(()),
-                Err(e) => return Err(Close::violation(ErrorCode::Malformed, format_args!("{name}: {e}"))),
+                Err(e) => {
+                    return Err(Close::violation(
+                        ErrorCode::Malformed,
+                        format_args!("{name}: {e}"),
+                    ))
+                }
             };
             match msg {
                 Message::Hello(_) if conn.ready => {
-                    return Err(Close::violation(ErrorCode::Malformed, format_args!("{name}: HELLO sent twice")));
+                    return Err(Close::violation(
+                        ErrorCode::Malformed,
+                        format_args!("{name}: HELLO sent twice"),
+                    ));
                 }
                 Message::Hello(theirs) => {
                     if let Some(field) = theirs.mismatch_with(&own) {
@@ -381,7 +456,9 @@ impl SoftDevice {
                             ),
                         ));
                     }
-                    let encoded = tx.reserve(codec::HELLO_FRAME_LEN).map(|out| codec::encode_hello(&own, out));
+                    let encoded = tx
+                        .reserve(codec::HELLO_FRAME_LEN)
+                        .map(|out| codec::encode_hello(&own, out));
                     match encoded {
                         Some(Ok(len)) => tx.commit(len),
                         // Cannot happen: tx is empty until HELLO and sized well above it.
@@ -392,17 +469,30 @@ impl SoftDevice {
                     tracing::info!(device = %name, far_end = ?theirs, "far end connected");
                 }
                 Message::Block(_) if !conn.ready => {
-                    return Err(Close::violation(ErrorCode::Malformed, format_args!("{name}: BLOCK before HELLO")));
+                    return Err(Close::violation(
+                        ErrorCode::Malformed,
+                        format_args!("{name}: BLOCK before HELLO"),
+                    ));
                 }
                 Message::Block(block) => {
                     if block.channel_count() != name.kind.channels() {
-                        let e = CodecError::WrongChannelCount { expected: name.kind.channels(), got: block.channel_count() };
-                        return Err(Close::violation(ErrorCode::Malformed, format_args!("{name}: {e}")));
+                        let e = CodecError::WrongChannelCount {
+                            expected: name.kind.channels(),
+                            got: block.channel_count(),
+                        };
+                        return Err(Close::violation(
+                            ErrorCode::Malformed,
+                            format_args!("{name}: {e}"),
+                        ));
                     }
                     if block.seq() != conn.rx_seq {
                         return Err(Close::violation(
                             ErrorCode::SequenceGap,
-                            format_args!("{name}: expected BLOCK {}, got {}", conn.rx_seq, block.seq()),
+                            format_args!(
+                                "{name}: expected BLOCK {}, got {}",
+                                conn.rx_seq,
+                                block.seq()
+                            ),
                         ));
                     }
                     conn.rx_seq = conn.rx_seq.wrapping_add(1);
@@ -450,7 +540,11 @@ impl SoftDevice {
     /// Unplugged: LOS on a span; no battery / on hook (all bits 0) on a port.
     fn unplug_state(&mut self) {
         self.last_signal = [0; MAX_CHANNELS];
-        self.last_conditions = if self.name.kind == DeviceKind::E1 { LineConditions::LOS } else { LineConditions::NONE };
+        self.last_conditions = if self.name.kind == DeviceKind::E1 {
+            LineConditions::LOS
+        } else {
+            LineConditions::NONE
+        };
     }
 
     /// Takes the oldest received block into `into` and returns true. Otherwise (underrun,
@@ -484,10 +578,16 @@ impl SoftDevice {
     pub fn send_block(&mut self, block: &Block) -> Result<(), SoftHwError> {
         let expected = self.name.kind.channels();
         if block.channels.len() != expected {
-            return Err(SoftHwError::ChannelCount { device: self.name, expected, got: block.channels.len() });
+            return Err(SoftHwError::ChannelCount {
+                device: self.name,
+                expected,
+                got: block.channels.len(),
+            });
         }
         self.flush();
-        let Some(conn) = self.conn.as_mut().filter(|c| c.ready) else { return Ok(()) };
+        let Some(conn) = self.conn.as_mut().filter(|c| c.ready) else {
+            return Ok(());
+        };
         let need = codec::block_frame_len(expected);
         let Some(out) = self.bufs.tx.reserve(need) else {
             self.stats.tx_dropped += 1;
@@ -512,13 +612,22 @@ impl SoftDevice {
 fn is_transient_accept_error(e: &io::Error) -> bool {
     matches!(
         e.raw_os_error().map(Errno::from_raw),
-        Some(Errno::ECONNABORTED | Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM | Errno::EPROTO)
+        Some(
+            Errno::ECONNABORTED
+                | Errno::EMFILE
+                | Errno::ENFILE
+                | Errno::ENOBUFS
+                | Errno::ENOMEM
+                | Errno::EPROTO
+        )
     )
 }
 
 impl Drop for SoftDevice {
     fn drop(&mut self) {
-        let ours = fs::symlink_metadata(&self.path).ok().map(|m| (m.dev(), m.ino()));
+        let ours = fs::symlink_metadata(&self.path)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
         if ours.is_some() && ours == self.inode {
             let _ = fs::remove_file(&self.path);
         }

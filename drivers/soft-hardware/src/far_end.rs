@@ -31,7 +31,10 @@ enum Incoming {
     Hello(Hello),
     /// The block was copied into `FarEnd::rx_block`.
     Block,
-    Error { code: ErrorCode, text: String },
+    Error {
+        code: ErrorCode,
+        text: String,
+    },
 }
 
 impl FarEnd {
@@ -50,18 +53,28 @@ impl FarEnd {
             match UnixStream::connect(path) {
                 Ok(s) => break s,
                 Err(e)
-                    if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused)
-                        && Instant::now() + CONNECT_RETRY < deadline =>
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused
+                    ) && Instant::now() + CONNECT_RETRY < deadline =>
                 {
                     std::thread::sleep(CONNECT_RETRY)
                 }
-                Err(source) => return Err(SoftHwError::Connect { path: path.to_path_buf(), source }),
+                Err(source) => {
+                    return Err(SoftHwError::Connect {
+                        path: path.to_path_buf(),
+                        source,
+                    })
+                }
             }
         };
         // Writes give up after `timeout` too, so a wedged box cannot hang the rig.
         stream
             .set_write_timeout(Some(timeout.max(Duration::from_millis(1))))
-            .map_err(|source| SoftHwError::Connect { path: path.to_path_buf(), source })?;
+            .map_err(|source| SoftHwError::Connect {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let mut far = FarEnd {
             path: path.to_path_buf(),
             stream,
@@ -79,8 +92,19 @@ impl FarEnd {
         far.write_out(n, "sending HELLO")?;
         let theirs = match far.next_message(deadline, timeout, "waiting for the box's HELLO")? {
             Incoming::Hello(h) => h,
-            Incoming::Block => return Err(SoftHwError::Unexpected { path: far.path, what: "BLOCK before HELLO" }),
-            Incoming::Error { code, text } => return Err(SoftHwError::Remote { path: far.path, code, text }),
+            Incoming::Block => {
+                return Err(SoftHwError::Unexpected {
+                    path: far.path,
+                    what: "BLOCK before HELLO",
+                })
+            }
+            Incoming::Error { code, text } => {
+                return Err(SoftHwError::Remote {
+                    path: far.path,
+                    code,
+                    text,
+                })
+            }
         };
         // The box should have refused us already; check anyway so a wrong box is caught here.
         let field = if theirs.version != PROTOCOL_VERSION {
@@ -89,13 +113,18 @@ impl FarEnd {
             Some("kind")
         } else if theirs.kind.map(|k| k.channels()) != Some(theirs.channels as usize) {
             Some("channel count")
-        } else if theirs.clock.is_none() || (expect_clock.is_some() && theirs.clock != expect_clock) {
+        } else if theirs.clock.is_none() || (expect_clock.is_some() && theirs.clock != expect_clock)
+        {
             Some("clock")
         } else {
             None
         };
         if let Some(field) = field {
-            return Err(SoftHwError::HelloMismatch { path: far.path, field, hello: theirs });
+            return Err(SoftHwError::HelloMismatch {
+                path: far.path,
+                field,
+                hello: theirs,
+            });
         }
         far.hello = theirs;
         Ok((far, theirs))
@@ -125,7 +154,9 @@ impl FarEnd {
 
     /// Sends raw bytes (for tests that break the protocol on purpose).
     pub fn send_raw(&mut self, bytes: &[u8]) -> Result<(), SoftHwError> {
-        self.stream.write_all(bytes).map_err(|source| self.io_err("sending raw bytes", source))
+        self.stream
+            .write_all(bytes)
+            .map_err(|source| self.io_err("sending raw bytes", source))
     }
 
     /// Waits up to `timeout` for the box's next BLOCK. An ERROR from the box becomes
@@ -139,16 +170,28 @@ impl FarEnd {
             Incoming::Block => {
                 let got = self.rx_block.channels.len();
                 if got != expected_channels {
-                    let source = codec::CodecError::WrongChannelCount { expected: expected_channels, got };
+                    let source = codec::CodecError::WrongChannelCount {
+                        expected: expected_channels,
+                        got,
+                    };
                     return Err(SoftHwError::Protocol { path, source });
                 }
                 if self.rx_block.seq != expected_seq {
-                    return Err(SoftHwError::SequenceGap { path, expected: expected_seq, got: self.rx_block.seq });
+                    return Err(SoftHwError::SequenceGap {
+                        path,
+                        expected: expected_seq,
+                        got: self.rx_block.seq,
+                    });
                 }
                 into.copy_from(&self.rx_block);
             }
             Incoming::Error { code, text } => return Err(SoftHwError::Remote { path, code, text }),
-            Incoming::Hello(_) => return Err(SoftHwError::Unexpected { path, what: "second HELLO" }),
+            Incoming::Hello(_) => {
+                return Err(SoftHwError::Unexpected {
+                    path,
+                    what: "second HELLO",
+                })
+            }
         }
         self.rx_seq = self.rx_seq.wrapping_add(1);
         Ok(())
@@ -161,19 +204,33 @@ impl FarEnd {
     }
 
     fn write_out(&mut self, n: usize, doing: &'static str) -> Result<(), SoftHwError> {
-        self.stream.write_all(&self.out[..n]).map_err(|source| self.io_err(doing, source))
+        self.stream
+            .write_all(&self.out[..n])
+            .map_err(|source| self.io_err(doing, source))
     }
 
     fn io_err(&self, doing: &'static str, source: io::Error) -> SoftHwError {
         if is_disconnect(&source) {
-            SoftHwError::Disconnected { path: self.path.clone(), doing }
+            SoftHwError::Disconnected {
+                path: self.path.clone(),
+                doing,
+            }
         } else {
-            SoftHwError::Io { path: self.path.clone(), doing, source }
+            SoftHwError::Io {
+                path: self.path.clone(),
+                doing,
+                source,
+            }
         }
     }
 
     /// Reads until one whole message is decoded or `deadline` passes.
-    fn next_message(&mut self, deadline: Instant, timeout: Duration, doing: &'static str) -> Result<Incoming, SoftHwError> {
+    fn next_message(
+        &mut self,
+        deadline: Instant,
+        timeout: Duration,
+        doing: &'static str,
+    ) -> Result<Incoming, SoftHwError> {
         loop {
             // Feed buffered bytes first; only read when the decoder wants more.
             let mut input = &self.pending[self.pending_at..];
@@ -186,23 +243,45 @@ impl FarEnd {
                     b.copy_into(&mut self.rx_block);
                     return Ok(Incoming::Block);
                 }
-                Ok(Some(Message::Error { code, text })) => return Ok(Incoming::Error { code, text: text.to_owned() }),
+                Ok(Some(Message::Error { code, text })) => {
+                    return Ok(Incoming::Error {
+                        code,
+                        text: text.to_owned(),
+                    })
+                }
                 Ok(None) => {}
-                Err(source) => return Err(SoftHwError::Protocol { path: self.path.clone(), source }),
+                Err(source) => {
+                    return Err(SoftHwError::Protocol {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
             }
             let now = Instant::now();
             if now >= deadline {
                 return Err(self.timeout(doing, timeout));
             }
-            self.stream.set_read_timeout(Some(deadline - now)).map_err(|source| self.io_err(doing, source))?;
+            self.stream
+                .set_read_timeout(Some(deadline - now))
+                .map_err(|source| self.io_err(doing, source))?;
             self.pending.resize(64 * 1024, 0);
             self.pending_at = 0;
             let read = self.stream.read(&mut self.pending);
             self.pending.truncate(*read.as_ref().unwrap_or(&0));
             match read {
-                Ok(0) => return Err(SoftHwError::Disconnected { path: self.path.clone(), doing }),
+                Ok(0) => {
+                    return Err(SoftHwError::Disconnected {
+                        path: self.path.clone(),
+                        doing,
+                    })
+                }
                 Ok(_) => {}
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
                     return Err(self.timeout(doing, timeout))
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -212,13 +291,19 @@ impl FarEnd {
     }
 
     fn timeout(&self, doing: &'static str, timeout: Duration) -> SoftHwError {
-        SoftHwError::Timeout { path: self.path.clone(), doing, timeout_ms: timeout.as_millis() }
+        SoftHwError::Timeout {
+            path: self.path.clone(),
+            doing,
+            timeout_ms: timeout.as_millis(),
+        }
     }
 }
 
 fn is_disconnect(e: &io::Error) -> bool {
     matches!(
         e.kind(),
-        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
     )
 }

@@ -7,8 +7,8 @@
 //! * [`RealTimeClock`] / [`wait_readable`] clock the engine in real-time / lock-step mode.
 //! * [`FarEnd`] is a blocking client for the HIL rig and tests.
 
-pub mod codec;
 mod clock;
+pub mod codec;
 mod device;
 mod error;
 mod far_end;
@@ -20,6 +20,6 @@ pub use device::{DeviceStats, SoftDevice, RX_QUEUE_BLOCKS, TX_QUEUE_BLOCKS};
 pub use error::{DeviceName, ErrorCode, SoftHwError};
 pub use far_end::FarEnd;
 pub use types::{
-    socket_path, Block, ChannelRecord, ClockMode, DeviceKind, Hello, LineConditions,
-    ALAW_SILENCE, AUDIO_OCTETS, MAX_CHANNELS, PROTOCOL_VERSION,
+    socket_path, Block, ChannelRecord, ClockMode, DeviceKind, Hello, LineConditions, ALAW_SILENCE,
+    AUDIO_OCTETS, MAX_CHANNELS, PROTOCOL_VERSION,
 };

@@ -47,7 +47,12 @@ pub struct Abcd {
 impl Abcd {
     /// From a signalling byte; bits above D are ignored.
     pub const fn from_byte(signal: u8) -> Abcd {
-        Abcd { a: signal & 0b1000 != 0, b: signal & 0b0100 != 0, c: signal & 0b0010 != 0, d: signal & 0b0001 != 0 }
+        Abcd {
+            a: signal & 0b1000 != 0,
+            b: signal & 0b0100 != 0,
+            c: signal & 0b0010 != 0,
+            d: signal & 0b0001 != 0,
+        }
     }
     pub const fn to_byte(self) -> u8 {
         ((self.a as u8) << 3) | ((self.b as u8) << 2) | ((self.c as u8) << 1) | (self.d as u8)
@@ -77,12 +82,22 @@ mod tests {
 
     #[test]
     fn abcd_bit_order() {
-        let x = Abcd { a: true, b: false, c: true, d: true };
+        let x = Abcd {
+            a: true,
+            b: false,
+            c: true,
+            d: true,
+        };
         assert_eq!(x.to_byte(), 0b1011);
         assert_eq!(Abcd::from_byte(0xF0 | 0b1011), x);
         for b in 0..16u8 {
             assert_eq!(Abcd::from_nibble(b).to_byte(), b);
         }
-        assert!(!is_cas_timeslot(0) && !is_cas_timeslot(16) && is_cas_timeslot(1) && is_cas_timeslot(31));
+        assert!(
+            !is_cas_timeslot(0)
+                && !is_cas_timeslot(16)
+                && is_cas_timeslot(1)
+                && is_cas_timeslot(31)
+        );
     }
 }

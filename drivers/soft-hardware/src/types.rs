@@ -21,7 +21,10 @@ pub struct ChannelRecord {
 
 impl ChannelRecord {
     /// No signalling bits, A-law silence.
-    pub const IDLE: ChannelRecord = ChannelRecord { signal: 0, audio: [ALAW_SILENCE; AUDIO_OCTETS] };
+    pub const IDLE: ChannelRecord = ChannelRecord {
+        signal: 0,
+        audio: [ALAW_SILENCE; AUDIO_OCTETS],
+    };
 }
 
 /// Line condition bits of a BLOCK: what the *receiver* of the block sees on its line.
@@ -62,7 +65,11 @@ pub struct Block {
 impl Block {
     /// `channels` idle records (clamped to [`MAX_CHANNELS`]), seq 0, no line conditions.
     pub fn idle(channels: usize) -> Block {
-        let mut block = Block { seq: 0, conditions: LineConditions::NONE, channels: heapless::Vec::new() };
+        let mut block = Block {
+            seq: 0,
+            conditions: LineConditions::NONE,
+            channels: heapless::Vec::new(),
+        };
         block.fill_idle(channels);
         block
     }
@@ -202,7 +209,13 @@ impl Hello {
             Some(k) => k.channels() as u8,
             None => 0,
         };
-        Hello { version: PROTOCOL_VERSION, kind, channels, clock, device_id: 0 }
+        Hello {
+            version: PROTOCOL_VERSION,
+            kind,
+            channels,
+            clock,
+            device_id: 0,
+        }
     }
 
     /// Whether a far end's HELLO (`self`) is acceptable to the box's `own`.

@@ -2,39 +2,61 @@
 
 use proptest::prelude::*;
 use soft_hardware::codec::{self, CodecError, FrameDecoder, Message, MAX_FRAME};
-use soft_hardware::{Block, ChannelRecord, ClockMode, DeviceKind, ErrorCode, Hello, LineConditions, AUDIO_OCTETS};
+use soft_hardware::{
+    Block, ChannelRecord, ClockMode, DeviceKind, ErrorCode, Hello, LineConditions, AUDIO_OCTETS,
+};
 
 fn arb_record() -> impl Strategy<Value = ChannelRecord> {
-    (any::<u8>(), proptest::collection::vec(any::<u8>(), AUDIO_OCTETS)).prop_map(|(signal, audio)| {
-        let mut rec = ChannelRecord::IDLE;
-        rec.signal = signal;
-        rec.audio.copy_from_slice(&audio);
-        rec
-    })
+    (
+        any::<u8>(),
+        proptest::collection::vec(any::<u8>(), AUDIO_OCTETS),
+    )
+        .prop_map(|(signal, audio)| {
+            let mut rec = ChannelRecord::IDLE;
+            rec.signal = signal;
+            rec.audio.copy_from_slice(&audio);
+            rec
+        })
 }
 
 fn arb_block() -> impl Strategy<Value = Block> {
-    (any::<u32>(), any::<u8>(), proptest::collection::vec(arb_record(), 0..=32)).prop_map(|(seq, cond, recs)| {
-        let mut b = Block::idle(0);
-        b.seq = seq;
-        b.conditions = LineConditions(cond);
-        for r in recs {
-            b.channels.push(r).unwrap();
-        }
-        b
-    })
+    (
+        any::<u32>(),
+        any::<u8>(),
+        proptest::collection::vec(arb_record(), 0..=32),
+    )
+        .prop_map(|(seq, cond, recs)| {
+            let mut b = Block::idle(0);
+            b.seq = seq;
+            b.conditions = LineConditions(cond);
+            for r in recs {
+                b.channels.push(r).unwrap();
+            }
+            b
+        })
 }
 
 fn arb_hello() -> impl Strategy<Value = Hello> {
-    let kind = prop_oneof![Just(None), Just(Some(DeviceKind::E1)), Just(Some(DeviceKind::Fxo)), Just(Some(DeviceKind::Fxs))];
-    let clock = prop_oneof![Just(None), Just(Some(ClockMode::RealTime)), Just(Some(ClockMode::LockStep))];
-    (any::<u8>(), kind, any::<u8>(), clock, any::<u16>()).prop_map(|(version, kind, channels, clock, device_id)| Hello {
-        version,
-        kind,
-        channels,
-        clock,
-        device_id,
-    })
+    let kind = prop_oneof![
+        Just(None),
+        Just(Some(DeviceKind::E1)),
+        Just(Some(DeviceKind::Fxo)),
+        Just(Some(DeviceKind::Fxs))
+    ];
+    let clock = prop_oneof![
+        Just(None),
+        Just(Some(ClockMode::RealTime)),
+        Just(Some(ClockMode::LockStep))
+    ];
+    (any::<u8>(), kind, any::<u8>(), clock, any::<u16>()).prop_map(
+        |(version, kind, channels, clock, device_id)| Hello {
+            version,
+            kind,
+            channels,
+            clock,
+            device_id,
+        },
+    )
 }
 
 /// Decodes every frame in `bytes`, fed in pieces cut at `cuts`.
@@ -139,7 +161,11 @@ fn decode_all_lenient(bytes: &[u8], cuts: &[usize]) -> Result<usize, CodecError>
     let mut d = FrameDecoder::new();
     let mut n = 0;
     let mut start = 0;
-    for c in cuts.iter().map(|c| c % (bytes.len() + 1)).chain([bytes.len()]) {
+    for c in cuts
+        .iter()
+        .map(|c| c % (bytes.len() + 1))
+        .chain([bytes.len()])
+    {
         let end = c.max(start);
         let mut input = &bytes[start..end];
         while d.decode(&mut input)?.is_some() {
@@ -190,25 +216,48 @@ fn oversize_length_is_rejected_before_the_body_arrives() {
 
 #[test]
 fn unknown_type_is_rejected() {
-    assert_eq!(decode_one(&[1, 0, 0x09]), Err(CodecError::UnknownType(0x09)));
+    assert_eq!(
+        decode_one(&[1, 0, 0x09]),
+        Err(CodecError::UnknownType(0x09))
+    );
 }
 
 #[test]
 fn hello_with_wrong_size_is_rejected() {
     assert_eq!(
         decode_one(&[6, 0, 1, 1, 1, 32, 1, 0]),
-        Err(CodecError::BadLength { message: "HELLO", expected: 6, got: 5 })
+        Err(CodecError::BadLength {
+            message: "HELLO",
+            expected: 6,
+            got: 5
+        })
     );
     assert_eq!(
         decode_one(&[8, 0, 1, 1, 1, 32, 1, 0, 0, 0]),
-        Err(CodecError::BadLength { message: "HELLO", expected: 6, got: 7 })
+        Err(CodecError::BadLength {
+            message: "HELLO",
+            expected: 6,
+            got: 7
+        })
     );
 }
 
 #[test]
 fn hello_with_bad_kind_or_clock_is_rejected() {
-    assert_eq!(decode_one(&[7, 0, 1, 1, 4, 1, 0, 0, 0]), Err(CodecError::BadField { field: "kind", value: 4 }));
-    assert_eq!(decode_one(&[7, 0, 1, 1, 3, 1, 2, 0, 0]), Err(CodecError::BadField { field: "clock", value: 2 }));
+    assert_eq!(
+        decode_one(&[7, 0, 1, 1, 4, 1, 0, 0, 0]),
+        Err(CodecError::BadField {
+            field: "kind",
+            value: 4
+        })
+    );
+    assert_eq!(
+        decode_one(&[7, 0, 1, 1, 3, 1, 2, 0, 0]),
+        Err(CodecError::BadField {
+            field: "clock",
+            value: 2
+        })
+    );
 }
 
 #[test]
@@ -217,7 +266,11 @@ fn block_whose_size_disagrees_with_its_channel_count_is_rejected() {
     bytes[8] = 3; // claims 3 channels, carries 2
     assert_eq!(
         decode_one(&bytes),
-        Err(CodecError::BadLength { message: "BLOCK", expected: 6 + 3 * 161, got: 6 + 2 * 161 })
+        Err(CodecError::BadLength {
+            message: "BLOCK",
+            expected: 6 + 3 * 161,
+            got: 6 + 2 * 161
+        })
     );
 }
 
@@ -230,11 +283,28 @@ fn block_with_too_many_channels_is_rejected() {
 
 #[test]
 fn short_block_and_error_are_rejected() {
-    assert_eq!(decode_one(&[4, 0, 2, 0, 0, 0]), Err(CodecError::TooShort { message: "BLOCK", min: 6, got: 3 }));
-    assert_eq!(decode_one(&[2, 0, 3, 1]), Err(CodecError::TooShort { message: "ERROR", min: 2, got: 1 }));
+    assert_eq!(
+        decode_one(&[4, 0, 2, 0, 0, 0]),
+        Err(CodecError::TooShort {
+            message: "BLOCK",
+            min: 6,
+            got: 3
+        })
+    );
+    assert_eq!(
+        decode_one(&[2, 0, 3, 1]),
+        Err(CodecError::TooShort {
+            message: "ERROR",
+            min: 2,
+            got: 1
+        })
+    );
 }
 
 #[test]
 fn error_with_invalid_utf8_is_rejected() {
-    assert_eq!(decode_one(&[5, 0, 3, 1, 0, 0xff, 0xfe]), Err(CodecError::BadText));
+    assert_eq!(
+        decode_one(&[5, 0, 3, 1, 0, 0xff, 0xfe]),
+        Err(CodecError::BadText)
+    );
 }

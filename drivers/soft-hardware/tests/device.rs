@@ -11,8 +11,8 @@ use common::{connect, pump, pump_until, with_pumping, TempDir, T};
 use soft_hardware::codec::{self, FrameDecoder, Message};
 use soft_hardware::signal::{self, Abcd};
 use soft_hardware::{
-    socket_path, wait_readable, Block, ClockMode, DeviceKind, ErrorCode, FarEnd, Hello, LineConditions,
-    RealTimeClock, SoftDevice, SoftHwError, ALAW_SILENCE, RX_QUEUE_BLOCKS,
+    socket_path, wait_readable, Block, ClockMode, DeviceKind, ErrorCode, FarEnd, Hello,
+    LineConditions, RealTimeClock, SoftDevice, SoftHwError, ALAW_SILENCE, RX_QUEUE_BLOCKS,
 };
 
 fn remote_code(r: Result<impl Sized, SoftHwError>) -> ErrorCode {
@@ -43,7 +43,10 @@ fn hello_exchange_and_socket_lifecycle() {
     assert!(!dev.is_connected());
 
     let (far, hello) = connect(&mut dev, Some(DeviceKind::Fxs), Some(ClockMode::LockStep)).unwrap();
-    assert_eq!(hello, Hello::for_device(DeviceKind::Fxs, 3, ClockMode::LockStep));
+    assert_eq!(
+        hello,
+        Hello::for_device(DeviceKind::Fxs, 3, ClockMode::LockStep)
+    );
     assert_eq!(far.channels(), 1);
     assert!(dev.is_connected());
     assert_eq!(dev.stats().connects, 1);
@@ -77,7 +80,9 @@ fn bind_replaces_a_stale_socket_but_not_a_regular_file() {
 
     std::fs::write(&path, b"not a socket").unwrap();
     match SoftDevice::bind(&nested, DeviceKind::Fxo, 2, ClockMode::RealTime) {
-        Err(e @ SoftHwError::NotASocket { .. }) => assert!(e.to_string().contains("fxo2.sock"), "{e}"),
+        Err(e @ SoftHwError::NotASocket { .. }) => {
+            assert!(e.to_string().contains("fxo2.sock"), "{e}")
+        }
         other => panic!("expected NotASocket, got {:?}", other.err()),
     }
     assert_eq!(std::fs::read(&path).unwrap(), b"not a socket");
@@ -104,7 +109,14 @@ fn kind_mismatch_gets_error_1() {
 fn clock_mismatch_gets_error_1() {
     let dir = TempDir::new("clock");
     let mut dev = SoftDevice::bind(dir.path(), DeviceKind::E1, 1, ClockMode::RealTime).unwrap();
-    assert_eq!(remote_code(connect(&mut dev, Some(DeviceKind::E1), Some(ClockMode::LockStep))), ErrorCode::HelloMismatch);
+    assert_eq!(
+        remote_code(connect(
+            &mut dev,
+            Some(DeviceKind::E1),
+            Some(ClockMode::LockStep)
+        )),
+        ErrorCode::HelloMismatch
+    );
 }
 
 #[test]
@@ -147,7 +159,10 @@ fn second_far_end_gets_busy_and_first_keeps_working() {
     let dir = TempDir::new("busy");
     let mut dev = SoftDevice::bind(dir.path(), DeviceKind::Fxs, 4, ClockMode::LockStep).unwrap();
     let (mut first, _) = connect(&mut dev, Some(DeviceKind::Fxs), None).unwrap();
-    assert_eq!(remote_code(connect(&mut dev, Some(DeviceKind::Fxs), None)), ErrorCode::Busy);
+    assert_eq!(
+        remote_code(connect(&mut dev, Some(DeviceKind::Fxs), None)),
+        ErrorCode::Busy
+    );
     assert!(dev.is_connected());
     assert_eq!(dev.stats().connects, 1);
 
@@ -167,7 +182,9 @@ fn a_far_end_that_never_says_hello_blocks_others_until_it_leaves() {
     assert!(!dev.is_connected());
     assert_eq!(remote_code(connect(&mut dev, None, None)), ErrorCode::Busy);
     drop(silent);
-    pump_until(&mut dev, "silent far end gone", |d| d.poll_fds().1.is_none());
+    pump_until(&mut dev, "silent far end gone", |d| {
+        d.poll_fds().1.is_none()
+    });
     connect(&mut dev, None, None).unwrap();
 }
 
@@ -179,7 +196,17 @@ fn e1_blocks_pass_both_ways_with_sequence_numbers() {
 
     // Far end -> box.
     for i in 0..3u8 {
-        let mut b = marked(32, 10 + i, Abcd { a: true, b: false, c: false, d: i % 2 == 1 }.to_byte());
+        let mut b = marked(
+            32,
+            10 + i,
+            Abcd {
+                a: true,
+                b: false,
+                c: false,
+                d: i % 2 == 1,
+            }
+            .to_byte(),
+        );
         b.seq = 1000; // ignored: FarEnd numbers blocks itself
         b.conditions = LineConditions::RAI;
         far.send_block(&b).unwrap();
@@ -193,7 +220,15 @@ fn e1_blocks_pass_both_ways_with_sequence_numbers() {
         assert_eq!(got.channels.len(), 32);
         assert_eq!(got.channels[7].audio[0], 10 + i);
         assert_eq!(got.channels[7].audio[159], 7);
-        assert_eq!(Abcd::from_byte(got.channels[1].signal), Abcd { a: true, b: false, c: false, d: i % 2 == 1 });
+        assert_eq!(
+            Abcd::from_byte(got.channels[1].signal),
+            Abcd {
+                a: true,
+                b: false,
+                c: false,
+                d: i % 2 == 1
+            }
+        );
     }
     assert!(!dev.has_block());
 
@@ -219,7 +254,13 @@ fn send_block_with_wrong_channel_count_is_a_caller_error() {
     let dir = TempDir::new("sendcount");
     let mut dev = SoftDevice::bind(dir.path(), DeviceKind::Fxs, 9, ClockMode::RealTime).unwrap();
     match dev.send_block(&Block::idle(32)) {
-        Err(e @ SoftHwError::ChannelCount { expected: 1, got: 32, .. }) => assert!(e.to_string().contains("fxs9"), "{e}"),
+        Err(
+            e @ SoftHwError::ChannelCount {
+                expected: 1,
+                got: 32,
+                ..
+            },
+        ) => assert!(e.to_string().contains("fxs9"), "{e}"),
         other => panic!("expected ChannelCount, got {other:?}"),
     }
 }
@@ -235,7 +276,8 @@ fn underrun_keeps_last_signalling_and_plays_silence() {
     assert_eq!(got.channels[0].signal, 0);
     assert_eq!(dev.stats().underruns, 1);
 
-    far.send_block(&marked(1, 99, signal::line(true, false, true))).unwrap();
+    far.send_block(&marked(1, 99, signal::line(true, false, true)))
+        .unwrap();
     pump_until(&mut dev, "block", |d| d.has_block());
     assert!(dev.take_block(&mut got));
     assert_eq!(got.channels[0].audio[0], 99);
@@ -243,7 +285,10 @@ fn underrun_keeps_last_signalling_and_plays_silence() {
     for _ in 0..2 {
         assert!(!dev.take_block(&mut got));
         assert_eq!(got.channels.len(), 1);
-        assert!(signal::is_ringing(got.channels[0].signal) && signal::has_battery(got.channels[0].signal));
+        assert!(
+            signal::is_ringing(got.channels[0].signal)
+                && signal::has_battery(got.channels[0].signal)
+        );
         assert!(got.channels[0].audio.iter().all(|&a| a == ALAW_SILENCE));
     }
     assert_eq!(dev.stats().underruns, 3);
@@ -305,7 +350,9 @@ fn disconnect_unplugs_the_line_and_a_new_far_end_starts_at_seq_0() {
 }
 
 /// A far end that breaks the protocol gets the right ERROR and the box is free again.
-fn violation(raw: impl Fn(&FarEnd) -> Vec<u8> + Send + 'static) -> (ErrorCode, String, SoftDevice, TempDir) {
+fn violation(
+    raw: impl Fn(&FarEnd) -> Vec<u8> + Send + 'static,
+) -> (ErrorCode, String, SoftDevice, TempDir) {
     let dir = TempDir::new("violation");
     let mut dev = SoftDevice::bind(dir.path(), DeviceKind::Fxs, 5, ClockMode::LockStep).unwrap();
     let (mut far, _) = connect(&mut dev, None, None).unwrap();
@@ -395,7 +442,8 @@ fn far_end_error_closes_the_connection() {
     let dir = TempDir::new("farerr");
     let mut dev = SoftDevice::bind(dir.path(), DeviceKind::Fxs, 1, ClockMode::RealTime).unwrap();
     let (far, _) = connect(&mut dev, None, None).unwrap();
-    far.send_error(ErrorCode::Other(99), "far end gave up").unwrap();
+    far.send_error(ErrorCode::Other(99), "far end gave up")
+        .unwrap();
     pump_until(&mut dev, "disconnect", |d| !d.is_connected());
     assert_eq!(dev.stats().protocol_errors, 1);
 }
@@ -409,7 +457,10 @@ fn full_tx_buffer_drops_blocks_without_blocking_and_keeps_seq_contiguous() {
     for i in 0..300u32 {
         dev.send_block(&marked(32, i as u8, 0)).unwrap();
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "send_block blocked");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "send_block blocked"
+    );
     let s = dev.stats();
     assert!(s.tx_dropped > 0, "{s:?}");
     assert_eq!(s.blocks_tx + s.tx_dropped, 300);
@@ -471,7 +522,10 @@ fn real_time_clock_ticks_every_20ms() {
         ticks += n;
     }
     let el = t0.elapsed();
-    assert!(el >= Duration::from_millis(180) && el < Duration::from_millis(600), "{el:?}");
+    assert!(
+        el >= Duration::from_millis(180) && el < Duration::from_millis(600),
+        "{el:?}"
+    );
     // Missed ticks are reported, not lost.
     thread::sleep(Duration::from_millis(70));
     let n = clock.wait_tick().unwrap();
@@ -480,7 +534,10 @@ fn real_time_clock_ticks_every_20ms() {
 
 #[test]
 fn zero_clock_period_is_rejected() {
-    assert!(matches!(RealTimeClock::new(Duration::ZERO), Err(SoftHwError::Clock { .. })));
+    assert!(matches!(
+        RealTimeClock::new(Duration::ZERO),
+        Err(SoftHwError::Clock { .. })
+    ));
 }
 
 #[test]

@@ -13,7 +13,10 @@ use soft_hardware::{wait_readable, Block, ClockMode, DeviceKind, RealTimeClock, 
 const BLOCKS: u32 = 12;
 
 fn python3() -> bool {
-    let ok = Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         eprintln!("note: python3 not found; skipping the Python far end test");
     }
@@ -75,12 +78,18 @@ fn run(clock: ClockMode) {
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "far_end.py failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "far_end.py failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(stdout.contains("connected to fxs7"), "{stdout}");
     assert!(stdout.contains("block 0: battery\n"), "{stdout}");
     assert!(stdout.contains("block 4: battery ringing\n"), "{stdout}");
     assert!(stdout.contains("block 8: battery\n"), "{stdout}");
-    assert!(off_hook_blocks >= BLOCKS - 1, "box saw the phone off hook in {off_hook_blocks} blocks");
+    assert!(
+        off_hook_blocks >= BLOCKS - 1,
+        "box saw the phone off hook in {off_hook_blocks} blocks"
+    );
     assert_eq!(dev.stats().protocol_errors, 0);
 }
 

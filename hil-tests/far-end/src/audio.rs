@@ -25,16 +25,30 @@ const SAMPLE_RATE: f32 = 8000.0;
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlayItem {
     /// A steady sine.
-    Tone { freq_hz: u16, level_dbm0: f32, duration_ms: u32 },
+    Tone {
+        freq_hz: u16,
+        level_dbm0: f32,
+        duration_ms: u32,
+    },
     /// DTMF digits at the dsp generator's default timing (80 ms tone, 80 ms pause).
     Dtmf(String),
-    Silence { duration_ms: u32 },
+    Silence {
+        duration_ms: u32,
+    },
 }
 
 enum Playing {
-    Tone { generator: ToneGenerator, samples_left: u64 },
-    Dtmf { generator: Box<DtmfGenerator>, remaining: VecDeque<char> },
-    Silence { samples_left: u64 },
+    Tone {
+        generator: ToneGenerator,
+        samples_left: u64,
+    },
+    Dtmf {
+        generator: Box<DtmfGenerator>,
+        remaining: VecDeque<char>,
+    },
+    Silence {
+        samples_left: u64,
+    },
 }
 
 /// A queue of [`PlayItem`]s played one after the other.
@@ -83,13 +97,20 @@ impl Mouth {
     fn next_sample(&mut self) -> i16 {
         loop {
             if self.current.is_none() {
-                let Some(item) = self.queue.pop_front() else { return 0 };
+                let Some(item) = self.queue.pop_front() else {
+                    return 0;
+                };
                 self.current = Some(start(item));
             }
-            let Some(playing) = self.current.as_mut() else { return 0 };
+            let Some(playing) = self.current.as_mut() else {
+                return 0;
+            };
             let mut one = [0i16; 1];
             let produced = match playing {
-                Playing::Tone { generator, samples_left } if *samples_left > 0 => {
+                Playing::Tone {
+                    generator,
+                    samples_left,
+                } if *samples_left > 0 => {
                     generator.fill(&mut one);
                     *samples_left -= 1;
                     true
@@ -98,7 +119,10 @@ impl Mouth {
                     *samples_left -= 1;
                     true
                 }
-                Playing::Dtmf { generator, remaining } => {
+                Playing::Dtmf {
+                    generator,
+                    remaining,
+                } => {
                     if !generator.is_busy() {
                         if let Some(d) = remaining.pop_front() {
                             let mut buf = [0u8; 4];
@@ -116,8 +140,13 @@ impl Mouth {
                 _ => false,
             };
             let finished = match playing {
-                Playing::Tone { samples_left, .. } | Playing::Silence { samples_left } => *samples_left == 0,
-                Playing::Dtmf { generator, remaining } => !generator.is_busy() && remaining.is_empty(),
+                Playing::Tone { samples_left, .. } | Playing::Silence { samples_left } => {
+                    *samples_left == 0
+                }
+                Playing::Dtmf {
+                    generator,
+                    remaining,
+                } => !generator.is_busy() && remaining.is_empty(),
             };
             if finished {
                 self.current = None;
@@ -131,16 +160,29 @@ impl Mouth {
 
 fn start(item: PlayItem) -> Playing {
     match item {
-        PlayItem::Tone { freq_hz, level_dbm0, duration_ms } => Playing::Tone {
-            generator: ToneGenerator::new(&ToneSpec { freqs_hz: [freq_hz, 0], level_dbm0, cadence_ms: &[] }),
+        PlayItem::Tone {
+            freq_hz,
+            level_dbm0,
+            duration_ms,
+        } => Playing::Tone {
+            generator: ToneGenerator::new(&ToneSpec {
+                freqs_hz: [freq_hz, 0],
+                level_dbm0,
+                cadence_ms: &[],
+            }),
             samples_left: u64::from(duration_ms) * 8,
         },
         PlayItem::Dtmf(digits) => match DtmfGenerator::new(DtmfGeneratorConfig::default()) {
-            Ok(generator) => Playing::Dtmf { generator: Box::new(generator), remaining: digits.chars().collect() },
+            Ok(generator) => Playing::Dtmf {
+                generator: Box::new(generator),
+                remaining: digits.chars().collect(),
+            },
             // The default config is valid; should it ever not be, play nothing.
             Err(_) => Playing::Silence { samples_left: 0 },
         },
-        PlayItem::Silence { duration_ms } => Playing::Silence { samples_left: u64::from(duration_ms) * 8 },
+        PlayItem::Silence { duration_ms } => Playing::Silence {
+            samples_left: u64::from(duration_ms) * 8,
+        },
     }
 }
 
@@ -185,7 +227,11 @@ impl ToneMeter {
             *w = 0.5 - 0.5 * (std::f32::consts::TAU * n as f32 / BLOCK_SAMPLES as f32).cos();
         }
         let window_sum = window.iter().sum();
-        ToneMeter { blocks: VecDeque::with_capacity(HISTORY_BLOCKS), window, window_sum }
+        ToneMeter {
+            blocks: VecDeque::with_capacity(HISTORY_BLOCKS),
+            window,
+            window_sum,
+        }
     }
 
     pub fn push(&mut self, block: &[i16; BLOCK_SAMPLES]) {
@@ -213,7 +259,8 @@ impl ToneMeter {
 
     /// Level of a whole block (0 = newest), in dBm0.
     pub fn block_level_dbm0(&self, blocks_ago: usize) -> Option<f32> {
-        self.block(blocks_ago).map(|b| dbm0_for_mean_square(mean_square(b)))
+        self.block(blocks_ago)
+            .map(|b| dbm0_for_mean_square(mean_square(b)))
     }
 
     /// The component at `freq_hz` in a block (0 = newest).
@@ -235,7 +282,11 @@ impl ToneMeter {
         let peak = 2.0 * magnitude_sq.sqrt() / self.window_sum;
         let component_ms = peak * peak / 2.0;
         let block_ms = mean_square(block);
-        let share = if block_ms > 0.0 { (component_ms / block_ms).min(1.0) } else { 0.0 };
+        let share = if block_ms > 0.0 {
+            (component_ms / block_ms).min(1.0)
+        } else {
+            0.0
+        };
         ToneMeasurement {
             freq_hz,
             level_dbm0: dbm0_for_mean_square(component_ms),
@@ -302,7 +353,11 @@ fn mean_square(block: &[i16]) -> f32 {
     if block.is_empty() {
         return 0.0;
     }
-    block.iter().map(|&x| f32::from(x) * f32::from(x)).sum::<f32>() / block.len() as f32
+    block
+        .iter()
+        .map(|&x| f32::from(x) * f32::from(x))
+        .sum::<f32>()
+        / block.len() as f32
 }
 
 /// A DTMF digit an [`Ear`] detected.
@@ -328,7 +383,11 @@ impl Default for Ear {
 
 impl Ear {
     pub fn new() -> Ear {
-        Ear { meter: ToneMeter::new(), dtmf: Box::new(DtmfDetector::default()), digits: Vec::new() }
+        Ear {
+            meter: ToneMeter::new(),
+            dtmf: Box::new(DtmfDetector::default()),
+            digits: Vec::new(),
+        }
     }
 
     /// Decodes and analyses one received block of A-law; returns the linear samples.
@@ -344,7 +403,10 @@ impl Ear {
         self.meter.push(linear);
         self.dtmf.process(linear);
         while let Some(d) = self.dtmf.poll_digit() {
-            self.digits.push(ReceivedDigit { digit: d.digit, at_ms: now_ms });
+            self.digits.push(ReceivedDigit {
+                digit: d.digit,
+                at_ms: now_ms,
+            });
         }
     }
 
@@ -419,7 +481,13 @@ mod tests {
     #[test]
     fn tone_meter_measures_level_and_tells_close_tones_apart() {
         let mut mouth = Mouth::new();
-        mouth.push(PlayItem::Tone { freq_hz: 1004, level_dbm0: -13.0, duration_ms: 400 }).unwrap();
+        mouth
+            .push(PlayItem::Tone {
+                freq_hz: 1004,
+                level_dbm0: -13.0,
+                duration_ms: 400,
+            })
+            .unwrap();
         let mut meter = ToneMeter::new();
         feed(&mut meter, &mut mouth, 20);
         let m = meter.measure(1004.0, 0).unwrap();
@@ -428,8 +496,15 @@ mod tests {
         // 880 Hz is 124 Hz away: well outside the main lobe.
         let other = meter.measure(880.0, 0).unwrap();
         assert!(other.level_dbm0 < -40.0, "{other:?}");
-        assert_eq!(meter.tone_run_ms(1004.0, -20.0, DEFAULT_MIN_SHARE, 10_000), 400);
-        assert_eq!(meter.tone_run_ms(1004.0, -10.0, DEFAULT_MIN_SHARE, 10_000), 0, "too quiet for -10");
+        assert_eq!(
+            meter.tone_run_ms(1004.0, -20.0, DEFAULT_MIN_SHARE, 10_000),
+            400
+        );
+        assert_eq!(
+            meter.tone_run_ms(1004.0, -10.0, DEFAULT_MIN_SHARE, 10_000),
+            0,
+            "too quiet for -10"
+        );
         let dominant = meter.dominant(0).unwrap();
         assert!((dominant.freq_hz - 1004.0).abs() <= 5.0, "{dominant:?}");
     }
@@ -437,17 +512,35 @@ mod tests {
     #[test]
     fn silence_and_tone_runs_follow_the_queue() {
         let mut mouth = Mouth::new();
-        mouth.push(PlayItem::Tone { freq_hz: 425, level_dbm0: -13.0, duration_ms: 200 }).unwrap();
+        mouth
+            .push(PlayItem::Tone {
+                freq_hz: 425,
+                level_dbm0: -13.0,
+                duration_ms: 200,
+            })
+            .unwrap();
         mouth.push(PlayItem::Silence { duration_ms: 300 }).unwrap();
-        mouth.push(PlayItem::Tone { freq_hz: 660, level_dbm0: -13.0, duration_ms: 100 }).unwrap();
+        mouth
+            .push(PlayItem::Tone {
+                freq_hz: 660,
+                level_dbm0: -13.0,
+                duration_ms: 100,
+            })
+            .unwrap();
         let mut meter = ToneMeter::new();
         feed(&mut meter, &mut mouth, 10);
-        assert_eq!(meter.tone_run_ms(425.0, -20.0, DEFAULT_MIN_SHARE, 1000), 200);
+        assert_eq!(
+            meter.tone_run_ms(425.0, -20.0, DEFAULT_MIN_SHARE, 1000),
+            200
+        );
         feed(&mut meter, &mut mouth, 15);
         assert_eq!(meter.silence_run_ms(SILENCE_DBM0, 1000), 300);
         assert_eq!(meter.tone_run_ms(425.0, -20.0, DEFAULT_MIN_SHARE, 1000), 0);
         feed(&mut meter, &mut mouth, 5);
-        assert_eq!(meter.tone_run_ms(660.0, -20.0, DEFAULT_MIN_SHARE, 1000), 100);
+        assert_eq!(
+            meter.tone_run_ms(660.0, -20.0, DEFAULT_MIN_SHARE, 1000),
+            100
+        );
         assert!(mouth.is_idle());
         feed(&mut meter, &mut mouth, 5);
         assert_eq!(meter.silence_run_ms(SILENCE_DBM0, 1000), 100);

@@ -108,7 +108,10 @@ struct CallAudio {
 
 impl CallAudio {
     fn new() -> Box<CallAudio> {
-        Box::new(CallAudio { mouth: Mouth::new(), ear: Ear::new() })
+        Box::new(CallAudio {
+            mouth: Mouth::new(),
+            ear: Ear::new(),
+        })
     }
 }
 
@@ -240,7 +243,10 @@ impl Carrier {
     /// The call's mouth, while it is not released.
     pub fn mouth(&mut self, number: usize) -> Option<&mut Mouth> {
         let i = number.checked_sub(1)?;
-        self.calls.get_mut(i).and_then(|c| c.audio.as_mut()).map(|a| &mut a.mouth)
+        self.calls
+            .get_mut(i)
+            .and_then(|c| c.audio.as_mut())
+            .map(|a| &mut a.mouth)
     }
     /// D-channel counters: frames in and out, messages Q.921 refused, link-ups, bad frames.
     pub fn counters(&self) -> (isdn::pri::PriCounters, u64) {
@@ -281,7 +287,11 @@ impl Carrier {
             .iter()
             .filter(|&ch| q931.channel_status(ch) == isdn::q931::ChannelStatus::Idle)
             .count();
-        let queued = self.calls.iter().filter(|c| c.stage == CallStage::Queued).count();
+        let queued = self
+            .calls
+            .iter()
+            .filter(|c| c.stage == CallStage::Queued)
+            .count();
         let free = idle.saturating_sub(queued);
         if count > free {
             return Err(CarrierError::NoChannels { asked: count, free });
@@ -289,7 +299,13 @@ impl Carrier {
         let first = self.calls.len() + 1;
         for _ in 0..count {
             let index = self.calls.len();
-            self.calls.push(new_call(index, CallDirection::ToBox, from.map(str::to_owned), Some(to.to_owned()), now_ms));
+            self.calls.push(new_call(
+                index,
+                CallDirection::ToBox,
+                from.map(str::to_owned),
+                Some(to.to_owned()),
+                now_ms,
+            ));
             self.commands.push_back(Command::Place(index));
         }
         Ok(first..=self.calls.len())
@@ -300,7 +316,11 @@ impl Carrier {
         let call = self
             .calls
             .iter_mut()
-            .find(|c| c.direction == CallDirection::FromBox && c.stage == CallStage::Offered && !c.answering)
+            .find(|c| {
+                c.direction == CallDirection::FromBox
+                    && c.stage == CallStage::Offered
+                    && !c.answering
+            })
             .ok_or(CarrierError::NothingToAnswer)?;
         call.answering = true;
         let number = call.number;
@@ -311,7 +331,10 @@ impl Carrier {
     /// Hangs up call `number` with a Q.850 cause (DISCONNECT at the next block).
     pub fn hang_up(&mut self, now_ms: u64, number: usize, cause: u8) -> Result<(), CarrierError> {
         check_cause(cause)?;
-        let index = number.checked_sub(1).filter(|&i| i < self.calls.len()).ok_or(CarrierError::NoSuchCall(number))?;
+        let index = number
+            .checked_sub(1)
+            .filter(|&i| i < self.calls.len())
+            .ok_or(CarrierError::NoSuchCall(number))?;
         if self.calls[index].stage == CallStage::Released {
             return Err(CarrierError::Released(number));
         }
@@ -322,8 +345,13 @@ impl Carrier {
     /// Hangs up every call not yet released; returns how many.
     pub fn hang_up_all(&mut self, now_ms: u64, cause: u8) -> Result<usize, CarrierError> {
         check_cause(cause)?;
-        let open: Vec<usize> =
-            self.calls.iter().enumerate().filter(|(_, c)| c.stage != CallStage::Released).map(|(i, _)| i).collect();
+        let open: Vec<usize> = self
+            .calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.stage != CallStage::Released)
+            .map(|(i, _)| i)
+            .collect();
         for &index in &open {
             self.release_locally(now_ms, index, cause);
         }
@@ -367,8 +395,14 @@ impl Carrier {
         let digits = called.as_str();
         let split = overlap.digits_in_setup.clamp(1, digits.len());
         let (first, rest) = digits.split_at(split);
-        let first = PhoneNumber::parse(first).map_err(|_| isdn::q931::Q931Error::InvalidDigits(first.to_owned()))?;
-        let out = isdn::q931::OutgoingCall { calling, called: Some(first), channel: None, sending_complete: false };
+        let first = PhoneNumber::parse(first)
+            .map_err(|_| isdn::q931::Q931Error::InvalidDigits(first.to_owned()))?;
+        let out = isdn::q931::OutgoingCall {
+            calling,
+            called: Some(first),
+            channel: None,
+            sending_complete: false,
+        };
         let q931 = self.d.stack_mut().q931_mut();
         let handle = q931.call_out(now_ms, out)?;
         if !rest.is_empty() || overlap.sending_complete {
@@ -386,7 +420,9 @@ impl Carrier {
     /// Runs queued commands while Q.921 has room.
     fn run_commands(&mut self, now_ms: u64) {
         while self.d.stack().lapd().queued() < LAPD_BACKLOG_LIMIT {
-            let Some(command) = self.commands.pop_front() else { break };
+            let Some(command) = self.commands.pop_front() else {
+                break;
+            };
             self.run_command(now_ms, command);
             self.d.stack_mut().pump(now_ms);
             self.drain_events(now_ms);
@@ -396,21 +432,38 @@ impl Carrier {
     fn run_command(&mut self, now_ms: u64, command: Command) {
         match command {
             Command::Place(index) => {
-                let Some(call) = self.calls.get(index) else { return };
+                let Some(call) = self.calls.get(index) else {
+                    return;
+                };
                 if call.stage != CallStage::Queued {
                     return;
                 }
                 // Checked in `place_calls`; a failure here is reported as the call's cause.
-                let calling = call.calling.as_deref().and_then(|n| PhoneNumber::parse(n).ok());
-                let called = call.called.as_deref().and_then(|n| PhoneNumber::parse(n).ok());
+                let calling = call
+                    .calling
+                    .as_deref()
+                    .and_then(|n| PhoneNumber::parse(n).ok());
+                let called = call
+                    .called
+                    .as_deref()
+                    .and_then(|n| PhoneNumber::parse(n).ok());
                 let result = match (called, self.overlap) {
-                    (Some(called), None) => {
-                        self.d.stack_mut().q931_mut().handle_command(now_ms, None, LineCommand::CallOut { calling, called })
+                    (Some(called), None) => self.d.stack_mut().q931_mut().handle_command(
+                        now_ms,
+                        None,
+                        LineCommand::CallOut { calling, called },
+                    ),
+                    (Some(called), Some(overlap)) => {
+                        self.place_overlap(now_ms, calling, &called, overlap)
                     }
-                    (Some(called), Some(overlap)) => self.place_overlap(now_ms, calling, &called, overlap),
-                    (None, _) => Err(isdn::q931::Q931Error::InvalidDigits(call.called.clone().unwrap_or_default())),
+                    (None, _) => Err(isdn::q931::Q931Error::InvalidDigits(
+                        call.called.clone().unwrap_or_default(),
+                    )),
                 };
-                let channel = result.as_ref().ok().and_then(|&h| self.d.stack().q931().call_channel(h));
+                let channel = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|&h| self.d.stack().q931().call_channel(h));
                 let call = &mut self.calls[index];
                 match result {
                     Ok(handle) => {
@@ -430,23 +483,46 @@ impl Carrier {
                 }
             }
             Command::Alert(index) | Command::Answer(index) => {
-                let Some(call) = self.calls.get(index) else { return };
-                let (Some(handle), CallStage::Offered) = (call.handle, call.stage) else { return };
-                let line_command = if matches!(command, Command::Alert(_)) { LineCommand::Alert } else { LineCommand::Answer };
-                match self.d.stack_mut().q931_mut().handle_command(now_ms, Some(handle), line_command) {
+                let Some(call) = self.calls.get(index) else {
+                    return;
+                };
+                let (Some(handle), CallStage::Offered) = (call.handle, call.stage) else {
+                    return;
+                };
+                let line_command = if matches!(command, Command::Alert(_)) {
+                    LineCommand::Alert
+                } else {
+                    LineCommand::Answer
+                };
+                match self.d.stack_mut().q931_mut().handle_command(
+                    now_ms,
+                    Some(handle),
+                    line_command,
+                ) {
                     Ok(_) if matches!(command, Command::Answer(_)) => {
                         let call = &mut self.calls[index];
                         call.stage = CallStage::Answered;
                         call.answered_at_ms = Some(now_ms);
                     }
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(call = index + 1, error = %e, "carrier command refused"),
+                    Err(e) => {
+                        tracing::warn!(call = index + 1, error = %e, "carrier command refused")
+                    }
                 }
             }
             Command::HangUp(index, cause) => {
-                let Some(handle) = self.calls.get(index).and_then(|c| c.handle) else { return };
-                let hangup = LineCommand::Hangup { cause: Cause(cause) };
-                if let Err(e) = self.d.stack_mut().q931_mut().handle_command(now_ms, Some(handle), hangup) {
+                let Some(handle) = self.calls.get(index).and_then(|c| c.handle) else {
+                    return;
+                };
+                let hangup = LineCommand::Hangup {
+                    cause: Cause(cause),
+                };
+                if let Err(e) =
+                    self.d
+                        .stack_mut()
+                        .q931_mut()
+                        .handle_command(now_ms, Some(handle), hangup)
+                {
                     tracing::warn!(call = index + 1, error = %e, "carrier hang-up refused");
                 }
             }
@@ -459,7 +535,9 @@ impl Carrier {
             let index = match self.calls.iter().position(|c| c.handle == Some(handle)) {
                 Some(i) => i,
                 None => match &event {
-                    LineEvent::IncomingCall { calling, called, .. } => {
+                    LineEvent::IncomingCall {
+                        calling, called, ..
+                    } => {
                         let index = self.calls.len();
                         let mut call = new_call(
                             index,
@@ -490,8 +568,12 @@ impl Carrier {
                 call.channel = channel;
             }
             match event {
-                LineEvent::Progress if call.stage == CallStage::Calling => call.stage = CallStage::Proceeding,
-                LineEvent::Alerting if matches!(call.stage, CallStage::Calling | CallStage::Proceeding) => {
+                LineEvent::Progress if call.stage == CallStage::Calling => {
+                    call.stage = CallStage::Proceeding
+                }
+                LineEvent::Alerting
+                    if matches!(call.stage, CallStage::Calling | CallStage::Proceeding) =>
+                {
                     call.stage = CallStage::Alerting
                 }
                 LineEvent::Answered => {
@@ -509,7 +591,11 @@ impl Carrier {
             }
         }
         let q931 = self.d.stack().q931();
-        for call in self.calls.iter_mut().filter(|c| c.stage == CallStage::Released && !c.cleared) {
+        for call in self
+            .calls
+            .iter_mut()
+            .filter(|c| c.stage == CallStage::Released && !c.cleared)
+        {
             if call.handle.is_none_or(|h| q931.call_state(h).is_none()) {
                 call.cleared = true;
             }
@@ -541,7 +627,13 @@ impl Carrier {
     }
 }
 
-fn new_call(index: usize, direction: CallDirection, calling: Option<String>, called: Option<String>, now_ms: u64) -> SpanCall {
+fn new_call(
+    index: usize,
+    direction: CallDirection,
+    calling: Option<String>,
+    called: Option<String>,
+    now_ms: u64,
+) -> SpanCall {
     SpanCall {
         number: index + 1,
         direction,
@@ -562,7 +654,10 @@ fn new_call(index: usize, direction: CallDirection, calling: Option<String>, cal
 }
 
 fn parse_number(text: &str) -> Result<PhoneNumber, CarrierError> {
-    PhoneNumber::parse(text).map_err(|e| CarrierError::BadNumber { number: text.to_owned(), reason: e.to_string() })
+    PhoneNumber::parse(text).map_err(|e| CarrierError::BadNumber {
+        number: text.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 fn check_cause(cause: u8) -> Result<(), CarrierError> {
@@ -588,9 +683,13 @@ impl FarEndDevice for Carrier {
         // Mouths play on in rig time whatever the line does, so timing stays predictable.
         let mut samples = [0i16; BLOCK_SAMPLES];
         for call in self.calls.iter_mut() {
-            let Some(audio) = call.audio.as_mut() else { continue };
+            let Some(audio) = call.audio.as_mut() else {
+                continue;
+            };
             audio.mouth.fill(&mut samples);
-            let record = call.channel.and_then(|ch| out.channels.get_mut(usize::from(ch)));
+            let record = call
+                .channel
+                .and_then(|ch| out.channels.get_mut(usize::from(ch)));
             if let (Some(record), None) = (record, self.alarm) {
                 dsp::g711::alaw_encode_slice(&samples, &mut record.audio);
             }
@@ -614,7 +713,8 @@ impl FarEndDevice for Carrier {
     }
 
     fn consume(&mut self, now_ms: u64, inp: &Block) {
-        let lost = inp.conditions.contains(LineConditions::LOS) || inp.conditions.contains(LineConditions::AIS);
+        let lost = inp.conditions.contains(LineConditions::LOS)
+            || inp.conditions.contains(LineConditions::AIS);
         self.box_rai = inp.conditions.contains(LineConditions::RAI);
         self.rx_alarm = lost;
         self.update_layer1(now_ms);
@@ -627,8 +727,13 @@ impl FarEndDevice for Carrier {
         }
         let silence = [soft_hardware::ALAW_SILENCE; AUDIO_OCTETS];
         for call in self.calls.iter_mut() {
-            let Some(audio) = call.audio.as_mut() else { continue };
-            let heard = match call.channel.and_then(|ch| inp.channels.get(usize::from(ch))) {
+            let Some(audio) = call.audio.as_mut() else {
+                continue;
+            };
+            let heard = match call
+                .channel
+                .and_then(|ch| inp.channels.get(usize::from(ch)))
+            {
                 Some(record) if signal => &record.audio,
                 _ => &silence,
             };
@@ -657,14 +762,22 @@ impl FarEndDevice for Carrier {
                     None => causes.push((cause, 1)),
                 }
             }
-            causes.iter().map(|(k, n)| format!("{n}× cause {k}")).collect()
+            causes
+                .iter()
+                .map(|(k, n)| format!("{n}× cause {k}"))
+                .collect()
         };
         let mut live: Vec<String> = self
             .live_calls()
             .take(3)
             .map(|c| {
                 let ear = c.ear().map(|e| e.summary()).unwrap_or_default();
-                format!("call {} B{} {:?}: {ear}", c.number, c.channel.unwrap_or(0), c.stage)
+                format!(
+                    "call {} B{} {:?}: {ear}",
+                    c.number,
+                    c.channel.unwrap_or(0),
+                    c.stage
+                )
             })
             .collect();
         let more = self.live_calls().count().saturating_sub(3);

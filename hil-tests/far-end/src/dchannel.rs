@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use isdn::hdlc::{Frame, HdlcTx, HdlcRx, BLOCK_OCTETS};
+use isdn::hdlc::{Frame, HdlcRx, HdlcTx, BLOCK_OCTETS};
 use isdn::pri::PriStack;
 use isdn::q921::Timers as LinkTimers;
 use isdn::q931::{Config, Role};

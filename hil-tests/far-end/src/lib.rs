@@ -33,12 +33,14 @@ pub use audio::{
     SILENCE_DBM0,
 };
 pub use carrier::{
-    CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, OverlapSending, ReleasedBy, SpanCall, D_CHANNEL,
-    E1_TIMESLOTS, LAPD_BACKLOG_LIMIT,
+    CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, OverlapSending, ReleasedBy,
+    SpanCall, D_CHANNEL, E1_TIMESLOTS, LAPD_BACKLOG_LIMIT,
 };
 pub use phone::{DecodedCallerId, Phone, PhoneError, FLASH_MS};
 pub use rig::{AnyDevice, FarEndDevice, Rig, RigError, DEFAULT_RECV_TIMEOUT};
-pub use telco::{CallError, CidDelivery, TelcoLine, TelcoState, DISCONNECT_MS, RING_OFF_MS, RING_ON_MS};
+pub use telco::{
+    CallError, CidDelivery, TelcoLine, TelcoState, DISCONNECT_MS, RING_OFF_MS, RING_ON_MS,
+};
 
 /// Samples in one 20 ms block at 8 kHz.
 pub const BLOCK_SAMPLES: usize = soft_hardware::AUDIO_OCTETS;

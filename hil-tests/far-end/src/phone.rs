@@ -168,7 +168,9 @@ impl FarEndDevice for Phone {
     }
 
     fn consume(&mut self, now_ms: u64, inp: &Block) {
-        let Some(record) = inp.channels.first() else { return };
+        let Some(record) = inp.channels.first() else {
+            return;
+        };
         let ringing = signal::is_ringing(record.signal);
         if ringing && (!signal::is_ringing(self.line_signal) || !self.seen_block) {
             self.ring_bursts += 1;
@@ -212,7 +214,10 @@ impl FarEndDevice for Phone {
                 None => format!(
                     "last caller ID {} {}",
                     c.number.as_deref().or(c.number_absent).unwrap_or("-"),
-                    c.name.as_deref().map(|n| format!("{n:?}")).unwrap_or_default()
+                    c.name
+                        .as_deref()
+                        .map(|n| format!("{n:?}"))
+                        .unwrap_or_default()
                 ),
             },
             None => "no caller ID".to_string(),

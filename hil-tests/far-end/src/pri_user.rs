@@ -28,7 +28,9 @@ const FLAG: u8 = 0x7E;
 /// Back-to-back flags: every octet the same rotation of 0x7E (after a frame the flags
 /// need not start on an octet boundary).
 fn is_idle_flags(octets: &[u8]) -> bool {
-    let Some(&first) = octets.first() else { return false };
+    let Some(&first) = octets.first() else {
+        return false;
+    };
     (0..8).any(|r| FLAG.rotate_left(r) == first) && octets.iter().all(|&o| o == first)
 }
 
@@ -70,7 +72,11 @@ impl Default for UserSpan {
 impl UserSpan {
     pub fn new() -> UserSpan {
         UserSpan {
-            stack: PriStack::new(Role::User, Config::for_role(Role::User), LinkTimers::default()),
+            stack: PriStack::new(
+                Role::User,
+                Config::for_role(Role::User),
+                LinkTimers::default(),
+            ),
             tx: HdlcTx::new(),
             rx: HdlcRx::new(),
             backlog: VecDeque::new(),
@@ -186,8 +192,14 @@ impl UserSpan {
     fn drain_events(&mut self, now_ms: u64) {
         while let Some((call, channel, event)) = self.stack.poll_event() {
             if matches!(event, LineEvent::IncomingCall { .. }) && self.auto_answer {
-                if self.stack.q931_mut().handle_command(now_ms, Some(call), LineCommand::Answer).is_ok() {
-                    if let Some(mouth) = channel.and_then(|ch| self.mouths.get_mut(usize::from(ch))) {
+                if self
+                    .stack
+                    .q931_mut()
+                    .handle_command(now_ms, Some(call), LineCommand::Answer)
+                    .is_ok()
+                {
+                    if let Some(mouth) = channel.and_then(|ch| self.mouths.get_mut(usize::from(ch)))
+                    {
                         mouth.clear();
                         for item in &self.greeting {
                             // A bad DTMF digit in a test's greeting just plays nothing.
@@ -197,13 +209,22 @@ impl UserSpan {
                 }
                 self.stack.pump(now_ms);
             }
-            self.events.push(UserEvent { at_ms: now_ms, call, channel, event });
+            self.events.push(UserEvent {
+                at_ms: now_ms,
+                call,
+                channel,
+                event,
+            });
         }
     }
 
     fn produce(&mut self, now_ms: u64, from_carrier: &Block, out: &mut Block) {
         out.fill_idle(E1_TIMESLOTS);
-        out.conditions = if self.lost { LineConditions::RAI } else { LineConditions::NONE };
+        out.conditions = if self.lost {
+            LineConditions::RAI
+        } else {
+            LineConditions::NONE
+        };
         if self.layer1 {
             while let Some(frame) = self.stack.poll_frame() {
                 self.backlog.push_back(frame);
@@ -230,7 +251,10 @@ impl UserSpan {
         let silence = [soft_hardware::ALAW_SILENCE; AUDIO_OCTETS];
         let mut samples = [0i16; BLOCK_SAMPLES];
         for ts in (1..E1_TIMESLOTS).filter(|&ts| ts != D_CHANNEL) {
-            let (Some(mouth), Some(record)) = (self.mouths.get_mut(ts), out.channels.get_mut(ts)) else { continue };
+            let (Some(mouth), Some(record)) = (self.mouths.get_mut(ts), out.channels.get_mut(ts))
+            else {
+                continue;
+            };
             let echoing = self.echo && active.iter().any(|&ch| usize::from(ch) == ts);
             if !mouth.is_idle() {
                 mouth.fill(&mut samples);
@@ -265,7 +289,14 @@ pub struct PriUserSide {
 impl PriUserSide {
     pub fn new(span: &str, user: UserSpan) -> (PriUserSide, Arc<Mutex<UserSpan>>) {
         let user = Arc::new(Mutex::new(user));
-        (PriUserSide { span: span.to_owned(), index: None, user: Arc::clone(&user) }, user)
+        (
+            PriUserSide {
+                span: span.to_owned(),
+                index: None,
+                user: Arc::clone(&user),
+            },
+            user,
+        )
     }
 }
 

@@ -128,24 +128,46 @@ fn new_slots(devices: &[(&str, DeviceKind, u16)]) -> Result<Vec<Slot>, RigError>
 impl Rig {
     /// Connects one far end per `(name, kind, id)` to `<device_dir>/<kind><id>.sock`
     /// (waiting up to 10 s for each socket to appear) in the given clock mode.
-    pub fn connect(device_dir: &Path, devices: &[(&str, DeviceKind, u16)], clock: ClockMode) -> Result<Rig, RigError> {
+    pub fn connect(
+        device_dir: &Path,
+        devices: &[(&str, DeviceKind, u16)],
+        clock: ClockMode,
+    ) -> Result<Rig, RigError> {
         let slots = new_slots(devices)?;
         let mut links = Vec::with_capacity(slots.len());
         for slot in &slots {
             let path = socket_path(device_dir, slot.kind, slot.id);
-            let (far, _hello) = FarEnd::connect(&path, Some(slot.kind), Some(clock), CONNECT_TIMEOUT)
-                .map_err(|source| RigError::Device { name: slot.name.clone(), source })?;
+            let (far, _hello) =
+                FarEnd::connect(&path, Some(slot.kind), Some(clock), CONNECT_TIMEOUT).map_err(
+                    |source| RigError::Device {
+                        name: slot.name.clone(),
+                        source,
+                    },
+                )?;
             tracing::debug!(device = %slot.name, path = %path.display(), "far end connected");
             links.push(far);
         }
-        Ok(Rig { slots, link: Link::Sockets(links), clock, tick: 0, deadline: None, recv_timeout: DEFAULT_RECV_TIMEOUT })
+        Ok(Rig {
+            slots,
+            link: Link::Sockets(links),
+            clock,
+            tick: 0,
+            deadline: None,
+            recv_timeout: DEFAULT_RECV_TIMEOUT,
+        })
     }
 
     /// A rig whose devices talk to an in-process stand-in for the box (tests, demos).
     /// Always lock-step.
-    pub fn simulated(devices: &[(&str, DeviceKind, u16)], mut sim: Box<dyn SimulatedBox + Send>) -> Result<Rig, RigError> {
+    pub fn simulated(
+        devices: &[(&str, DeviceKind, u16)],
+        mut sim: Box<dyn SimulatedBox + Send>,
+    ) -> Result<Rig, RigError> {
         let slots = new_slots(devices)?;
-        let names: Vec<(String, DeviceKind, u16)> = slots.iter().map(|s| (s.name.clone(), s.kind, s.id)).collect();
+        let names: Vec<(String, DeviceKind, u16)> = slots
+            .iter()
+            .map(|s| (s.name.clone(), s.kind, s.id))
+            .collect();
         sim.attach(&names).map_err(RigError::Simulated)?;
         Ok(Rig {
             slots,
@@ -183,16 +205,27 @@ impl Rig {
         match &mut self.link {
             Link::Sockets(links) => {
                 for (slot, link) in self.slots.iter().zip(links.iter_mut()) {
-                    link.send_block(&slot.tx).map_err(|source| RigError::Device { name: slot.name.clone(), source })?;
+                    link.send_block(&slot.tx)
+                        .map_err(|source| RigError::Device {
+                            name: slot.name.clone(),
+                            source,
+                        })?;
                 }
                 for (slot, link) in self.slots.iter_mut().zip(links.iter_mut()) {
                     link.recv_block(&mut slot.rx, self.recv_timeout)
-                        .map_err(|source| RigError::Device { name: slot.name.clone(), source })?;
+                        .map_err(|source| RigError::Device {
+                            name: slot.name.clone(),
+                            source,
+                        })?;
                 }
             }
             Link::Simulated(sim) => {
                 let from: Vec<&Block> = self.slots.iter().map(|s| &s.tx).collect();
-                let mut to: Vec<Block> = self.slots.iter().map(|s| Block::idle(s.kind.channels())).collect();
+                let mut to: Vec<Block> = self
+                    .slots
+                    .iter()
+                    .map(|s| Block::idle(s.kind.channels()))
+                    .collect();
                 sim.tick(now, &from, &mut to);
                 for (slot, block) in self.slots.iter_mut().zip(to) {
                     slot.rx = block;
@@ -220,7 +253,10 @@ impl Rig {
         let deadline = match self.deadline {
             Some(d) if now.saturating_duration_since(d) <= MAX_LATENESS => d,
             Some(d) => {
-                tracing::warn!(late_ms = now.saturating_duration_since(d).as_millis() as u64, "rig fell behind real time");
+                tracing::warn!(
+                    late_ms = now.saturating_duration_since(d).as_millis() as u64,
+                    "rig fell behind real time"
+                );
                 now
             }
             None => now,
@@ -237,13 +273,22 @@ impl Rig {
     }
     /// `(name, kind, id)` of every device.
     pub fn devices(&self) -> Vec<(String, DeviceKind, u16)> {
-        self.slots.iter().map(|s| (s.name.clone(), s.kind, s.id)).collect()
+        self.slots
+            .iter()
+            .map(|s| (s.name.clone(), s.kind, s.id))
+            .collect()
     }
     pub fn device(&self, name: &str) -> Option<&AnyDevice> {
-        self.slots.iter().find(|s| s.name == name).map(|s| &s.device)
+        self.slots
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| &s.device)
     }
     pub fn device_mut(&mut self, name: &str) -> Option<&mut AnyDevice> {
-        self.slots.iter_mut().find(|s| s.name == name).map(|s| &mut s.device)
+        self.slots
+            .iter_mut()
+            .find(|s| s.name == name)
+            .map(|s| &mut s.device)
     }
     pub fn telco(&self, name: &str) -> Option<&TelcoLine> {
         match self.device(name) {
@@ -284,6 +329,10 @@ impl Rig {
 
     /// One line per device: `fxo1: telco line Answered; …`.
     pub fn state_summary(&self) -> String {
-        self.slots.iter().map(|s| format!("{}: {}", s.name, s.device.state_summary())).collect::<Vec<_>>().join("\n")
+        self.slots
+            .iter()
+            .map(|s| format!("{}: {}", s.name, s.device.state_summary()))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }

@@ -24,7 +24,13 @@ pub struct Patch {
 impl Patch {
     /// `pairs` of (telco device name, phone device name).
     pub fn new(pairs: &[(&str, &str)]) -> Patch {
-        Patch { pairs: pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(), resolved: Vec::new() }
+        Patch {
+            pairs: pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            resolved: Vec::new(),
+        }
     }
 }
 
@@ -38,7 +44,8 @@ impl SimulatedBox for Patch {
         };
         self.resolved.clear();
         for (line, phone) in &self.pairs {
-            self.resolved.push((find(line, DeviceKind::Fxo)?, find(phone, DeviceKind::Fxs)?));
+            self.resolved
+                .push((find(line, DeviceKind::Fxo)?, find(phone, DeviceKind::Fxs)?));
         }
         Ok(())
     }

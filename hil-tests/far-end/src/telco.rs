@@ -139,7 +139,12 @@ impl TelcoLine {
             CidDelivery::EtsiFskBeforeRing => None,
             _ => Some(now_ms),
         };
-        self.alerting = Some(Alerting { cid, started_ms: now_ms, fsk, ring_start_ms });
+        self.alerting = Some(Alerting {
+            cid,
+            started_ms: now_ms,
+            fsk,
+            ring_start_ms,
+        });
         self.state = TelcoState::Alerting;
         self.ring_bursts = 0;
         self.calls_placed += 1;
@@ -207,7 +212,9 @@ impl TelcoLine {
 
     /// Signal byte and audio for the block starting at `now_ms`.
     fn alerting_block(&mut self, now_ms: u64, audio: &mut [i16; BLOCK_SAMPLES]) -> u8 {
-        let Some(alerting) = self.alerting.as_mut() else { return signal::line(false, false, true) };
+        let Some(alerting) = self.alerting.as_mut() else {
+            return signal::line(false, false, true);
+        };
         let mut reversed = false;
         let mut fsk_done_at = None;
         if let Some((start, generator)) = alerting.fsk.as_mut() {
@@ -225,7 +232,9 @@ impl TelcoLine {
             }
         }
         let ringing = match alerting.ring_start_ms {
-            Some(start) if now_ms >= start => (now_ms - start) % (RING_ON_MS + RING_OFF_MS) < RING_ON_MS,
+            Some(start) if now_ms >= start => {
+                (now_ms - start) % (RING_ON_MS + RING_OFF_MS) < RING_ON_MS
+            }
             _ => false,
         };
         if ringing && !signal::is_ringing(self.last_signal) {
@@ -240,14 +249,16 @@ fn caller_id_message(from: Option<&str>, name: Option<&str>) -> Result<CallerIdM
     match from {
         Some(number) => {
             let mut s = heapless::String::new();
-            s.push_str(number).map_err(|_| CallError::NumberTooLong(number.to_owned()))?;
+            s.push_str(number)
+                .map_err(|_| CallError::NumberTooLong(number.to_owned()))?;
             message.number = Some(s);
         }
         None => message.number_absent = Some(AbsenceReason::Unavailable),
     }
     if let Some(name) = name {
         let mut s = heapless::String::new();
-        s.push_str(name).map_err(|_| CallError::NameTooLong(name.to_owned()))?;
+        s.push_str(name)
+            .map_err(|_| CallError::NameTooLong(name.to_owned()))?;
         message.name = Some(s);
     }
     Ok(message)
@@ -287,7 +298,9 @@ impl FarEndDevice for TelcoLine {
     }
 
     fn consume(&mut self, now_ms: u64, inp: &Block) {
-        let Some(record) = inp.channels.first() else { return };
+        let Some(record) = inp.channels.first() else {
+            return;
+        };
         let off_hook = signal::is_off_hook(record.signal);
         match self.state {
             TelcoState::Alerting if off_hook => {
@@ -312,14 +325,22 @@ impl FarEndDevice for TelcoLine {
                 a.started_ms as f64 / 1000.0,
                 a.cid,
                 self.ring_bursts,
-                if a.fsk.is_some() { ", caller ID pending" } else { "" }
+                if a.fsk.is_some() {
+                    ", caller ID pending"
+                } else {
+                    ""
+                }
             ),
             None => String::new(),
         };
         format!(
             "telco line {:?}{alerting}; box loop {}; battery {}{}; {}",
             self.state,
-            if self.box_off_hook { "closed (off hook)" } else { "open (on hook)" },
+            if self.box_off_hook {
+                "closed (off hook)"
+            } else {
+                "open (on hook)"
+            },
             if self.battery() { "on" } else { "off" },
             if self.reversed() { ", reversed" } else { "" },
             self.ear.summary()

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use far_end::sim::{lock_user_span as lock, UserSpan};
 use far_end::{
-    CallDirection, CallStage, CarrierAlarm, CarrierError, PlayItem, ReleasedBy, Rig, BLOCK_MS, DEFAULT_MIN_SHARE,
+    CallDirection, CallStage, CarrierAlarm, CarrierError, PlayItem, ReleasedBy, Rig, BLOCK_MS,
+    DEFAULT_MIN_SHARE,
 };
 use isdn::q931::CallState;
 use line_boundary::{Cause, LineCommand, LineEvent, PhoneNumber};
@@ -28,7 +29,8 @@ struct SoftBox {
 impl SoftBox {
     fn start(user: UserSpan) -> SoftBox {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut dev = SoftDevice::bind(dir.path(), DeviceKind::E1, 1, ClockMode::LockStep).expect("bind span1.sock");
+        let mut dev = SoftDevice::bind(dir.path(), DeviceKind::E1, 1, ClockMode::LockStep)
+            .expect("bind span1.sock");
         let user = Arc::new(Mutex::new(user));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -49,8 +51,19 @@ impl SoftBox {
                 }
             })
         };
-        let rig = Rig::connect(dir.path(), &[("span1", DeviceKind::E1, 1)], ClockMode::LockStep).expect("rig connects");
-        SoftBox { user, stop, thread: Some(thread), rig, _dir: dir }
+        let rig = Rig::connect(
+            dir.path(),
+            &[("span1", DeviceKind::E1, 1)],
+            ClockMode::LockStep,
+        )
+        .expect("rig connects");
+        SoftBox {
+            user,
+            stop,
+            thread: Some(thread),
+            rig,
+            _dir: dir,
+        }
     }
 
     fn carrier(&mut self) -> &mut far_end::Carrier {
@@ -79,9 +92,15 @@ impl SoftBox {
     fn answered_calls(&mut self, n: usize) {
         self.link_up();
         let now = self.rig.now_ms();
-        self.carrier().place_calls(now, n, Some("0201234"), "100").expect("calls placed");
+        self.carrier()
+            .place_calls(now, n, Some("0201234"), "100")
+            .expect("calls placed");
         let ok = self.step_until(10_000, |b| {
-            let active = lock(&b.user).calls().iter().filter(|c| c.state == CallState::Active).count();
+            let active = lock(&b.user)
+                .calls()
+                .iter()
+                .filter(|c| c.state == CallState::Active)
+                .count();
             b.carrier().answered_count() == n && active == n
         });
         assert!(ok, "not all answered: {}", self.rig.state_summary());
@@ -108,18 +127,34 @@ fn link_comes_up_through_hdlc_on_timeslot_16() {
     let mut b = SoftBox::start(UserSpan::new());
     assert!(!b.carrier().link_up());
     b.link_up();
-    assert!(b.rig.now_ms() <= 200, "SABME/UA takes a few blocks, took {}ms", b.rig.now_ms());
+    assert!(
+        b.rig.now_ms() <= 200,
+        "SABME/UA takes a few blocks, took {}ms",
+        b.rig.now_ms()
+    );
     b.rig.run_for(200).unwrap();
     let (counters, bad) = b.carrier().counters();
     let user = lock(&b.user);
-    assert!(counters.frames_in >= 1 && counters.frames_out >= 1, "{counters:?}");
+    assert!(
+        counters.frames_in >= 1 && counters.frames_out >= 1,
+        "{counters:?}"
+    );
     assert_eq!(counters.link_ups, 1);
     assert_eq!((bad, user.bad_frames()), (0, 0));
-    assert!(user.saw_idle_flags(), "an idle D-channel carries back-to-back HDLC flags");
+    assert!(
+        user.saw_idle_flags(),
+        "an idle D-channel carries back-to-back HDLC flags"
+    );
     assert!(!user.sees_alarm());
     drop(user);
     assert!(!b.carrier().box_rai());
-    assert!(b.rig.state_summary().starts_with("span1: E1 carrier (network side): link up"), "{}", b.rig.state_summary());
+    assert!(
+        b.rig
+            .state_summary()
+            .starts_with("span1: E1 carrier (network side): link up"),
+        "{}",
+        b.rig.state_summary()
+    );
 }
 
 #[test]
@@ -138,7 +173,9 @@ fn thirty_calls_are_placed_answered_and_released_with_a_cause() {
             .events()
             .iter()
             .filter_map(|e| match &e.event {
-                LineEvent::IncomingCall { calling, called, .. } => Some((calling.clone(), called.clone(), e.channel)),
+                LineEvent::IncomingCall {
+                    calling, called, ..
+                } => Some((calling.clone(), called.clone(), e.channel)),
                 _ => None,
             })
             .collect();
@@ -150,50 +187,121 @@ fn thirty_calls_are_placed_answered_and_released_with_a_cause() {
         let mut user_channels: Vec<u8> = offered.iter().filter_map(|o| o.2).collect();
         user_channels.sort_unstable();
         let expected: Vec<u8> = (1..=31).filter(|&c| c != 16).collect();
-        assert_eq!(user_channels, expected, "every B-channel once, never timeslot 16");
+        assert_eq!(
+            user_channels, expected,
+            "every B-channel once, never timeslot 16"
+        );
     }
     let carrier = b.carrier();
     for (i, call) in carrier.calls().iter().enumerate() {
-        assert_eq!((call.number, call.direction, call.stage), (i + 1, CallDirection::ToBox, CallStage::Answered));
+        assert_eq!(
+            (call.number, call.direction, call.stage),
+            (i + 1, CallDirection::ToBox, CallStage::Answered)
+        );
         assert!(call.channel.is_some_and(|c| c != 16 && c != 0));
     }
     assert_eq!(carrier.live_calls().count(), 30);
 
     let now = b.rig.now_ms();
     assert_eq!(b.carrier().hang_up_all(now, 16), Ok(30));
-    let cleared =
-        b.step_until(5000, |b| b.carrier().calls().iter().all(|c| c.cleared) && lock(&b.user).calls().is_empty());
+    let cleared = b.step_until(5000, |b| {
+        b.carrier().calls().iter().all(|c| c.cleared) && lock(&b.user).calls().is_empty()
+    });
     assert!(cleared, "{}", b.rig.state_summary());
     for call in b.carrier().calls() {
-        assert_eq!((call.stage, call.cause, call.released_by), (CallStage::Released, Some(16), Some(ReleasedBy::Carrier)));
+        assert_eq!(
+            (call.stage, call.cause, call.released_by),
+            (CallStage::Released, Some(16), Some(ReleasedBy::Carrier))
+        );
     }
     let user = lock(&b.user);
-    let hangups = user.events().iter().filter(|e| e.event == LineEvent::Hangup { cause: Cause(16) }).count();
+    let hangups = user
+        .events()
+        .iter()
+        .filter(|e| e.event == LineEvent::Hangup { cause: Cause(16) })
+        .count();
     assert_eq!(hangups, 30, "the box saw every DISCONNECT with cause 16");
-    assert!(user.calls().is_empty(), "the box's stack cleared every call");
+    assert!(
+        user.calls().is_empty(),
+        "the box's stack cleared every call"
+    );
     drop(user);
     let (counters, bad) = b.carrier().counters();
-    assert_eq!((counters.messages_refused, bad), (0, 0), "paced: Q.921 never refused a message");
+    assert_eq!(
+        (counters.messages_refused, bad),
+        (0, 0),
+        "paced: Q.921 never refused a message"
+    );
 }
 
 #[test]
 fn tone_passes_both_ways_on_a_b_channel_and_nowhere_else() {
     let mut b = SoftBox::start(auto_answering());
     b.answered_calls(2);
-    let ch2 = b.carrier().call(2).and_then(|c| c.channel).expect("call 2 has a channel");
-    let ch1 = b.carrier().call(1).and_then(|c| c.channel).expect("call 1 has a channel");
-    b.carrier().mouth(2).unwrap().push(PlayItem::Tone { freq_hz: 1004, level_dbm0: -13.0, duration_ms: 1000 }).unwrap();
-    lock(&b.user).mouth(ch2).unwrap().push(PlayItem::Tone { freq_hz: 660, level_dbm0: -13.0, duration_ms: 1000 }).unwrap();
+    let ch2 = b
+        .carrier()
+        .call(2)
+        .and_then(|c| c.channel)
+        .expect("call 2 has a channel");
+    let ch1 = b
+        .carrier()
+        .call(1)
+        .and_then(|c| c.channel)
+        .expect("call 1 has a channel");
+    b.carrier()
+        .mouth(2)
+        .unwrap()
+        .push(PlayItem::Tone {
+            freq_hz: 1004,
+            level_dbm0: -13.0,
+            duration_ms: 1000,
+        })
+        .unwrap();
+    lock(&b.user)
+        .mouth(ch2)
+        .unwrap()
+        .push(PlayItem::Tone {
+            freq_hz: 660,
+            level_dbm0: -13.0,
+            duration_ms: 1000,
+        })
+        .unwrap();
     b.rig.run_for(700).unwrap();
     let user = lock(&b.user);
-    let box_hears = user.ear(ch2).unwrap().meter().tone_run_ms(1004.0, -16.0, DEFAULT_MIN_SHARE, 500);
-    let box_hears_on_1 = user.ear(ch1).unwrap().meter().tone_run_ms(1004.0, -60.0, DEFAULT_MIN_SHARE, 100);
+    let box_hears =
+        user.ear(ch2)
+            .unwrap()
+            .meter()
+            .tone_run_ms(1004.0, -16.0, DEFAULT_MIN_SHARE, 500);
+    let box_hears_on_1 =
+        user.ear(ch1)
+            .unwrap()
+            .meter()
+            .tone_run_ms(1004.0, -60.0, DEFAULT_MIN_SHARE, 100);
     drop(user);
     let carrier = b.carrier();
-    let carrier_hears = carrier.ear(2).unwrap().meter().tone_run_ms(660.0, -16.0, DEFAULT_MIN_SHARE, 500);
-    let carrier_hears_on_1 = carrier.ear(1).unwrap().meter().tone_run_ms(660.0, -60.0, DEFAULT_MIN_SHARE, 100);
-    assert_eq!((box_hears, carrier_hears), (500, 500), "1004 Hz to the box, 660 Hz back, at about -13 dBm0");
-    assert_eq!((box_hears_on_1, carrier_hears_on_1), (0, 0), "no crosstalk onto call 1");
+    let carrier_hears =
+        carrier
+            .ear(2)
+            .unwrap()
+            .meter()
+            .tone_run_ms(660.0, -16.0, DEFAULT_MIN_SHARE, 500);
+    let carrier_hears_on_1 =
+        carrier
+            .ear(1)
+            .unwrap()
+            .meter()
+            .tone_run_ms(660.0, -60.0, DEFAULT_MIN_SHARE, 100);
+    assert_eq!(
+        (box_hears, carrier_hears),
+        (500, 500),
+        "1004 Hz to the box, 660 Hz back, at about -13 dBm0"
+    );
+    assert_eq!(
+        (box_hears_on_1, carrier_hears_on_1),
+        (0, 0),
+        "no crosstalk onto call 1"
+    );
 }
 
 #[test]
@@ -203,16 +311,31 @@ fn the_box_hangs_up_with_its_cause_and_calls_out_through_the_carrier() {
     // The box clears call 1 with "user busy".
     let handle = {
         let user = lock(&b.user);
-        let ch1 = b.rig.carrier("span1").and_then(|c| c.call(1)).and_then(|c| c.channel);
-        user.calls().iter().find(|c| c.channel == ch1).map(|c| c.handle).expect("the box knows call 1")
+        let ch1 = b
+            .rig
+            .carrier("span1")
+            .and_then(|c| c.call(1))
+            .and_then(|c| c.channel);
+        user.calls()
+            .iter()
+            .find(|c| c.channel == ch1)
+            .map(|c| c.handle)
+            .expect("the box knows call 1")
     };
     lock(&b.user).command(Some(handle), LineCommand::Hangup { cause: Cause(17) });
     let cleared = b.step_until(3000, |b| b.carrier().call(1).is_some_and(|c| c.cleared));
     assert!(cleared, "{}", b.rig.state_summary());
     let call = b.carrier().call(1).unwrap();
-    assert_eq!((call.stage, call.cause, call.released_by), (CallStage::Released, Some(17), Some(ReleasedBy::Box)));
+    assert_eq!(
+        (call.stage, call.cause, call.released_by),
+        (CallStage::Released, Some(17), Some(ReleasedBy::Box))
+    );
     assert!(call.ear().is_none(), "a released call hears nothing");
-    assert_eq!(b.carrier().call(2).unwrap().stage, CallStage::Answered, "the other call stays up");
+    assert_eq!(
+        b.carrier().call(2).unwrap().stage,
+        CallStage::Answered,
+        "the other call stays up"
+    );
 
     // The box calls 0201234 through the carrier, which alerts, then answers.
     let called = PhoneNumber::parse("0201234").unwrap();
@@ -222,19 +345,46 @@ fn the_box_hangs_up_with_its_cause_and_calls_out_through_the_carrier() {
     assert!(offered, "{}", b.rig.state_summary());
     let call = b.carrier().call(3).unwrap();
     assert_eq!(call.direction, CallDirection::FromBox);
-    assert_eq!((call.called.as_deref(), call.calling.as_deref()), (Some("0201234"), Some("201")));
+    assert_eq!(
+        (call.called.as_deref(), call.calling.as_deref()),
+        (Some("0201234"), Some("201"))
+    );
     assert_eq!(call.stage, CallStage::Offered);
     b.rig.run_for(200).unwrap();
-    assert!(lock(&b.user).events().iter().any(|e| e.event == LineEvent::Alerting), "the carrier alerts at once");
+    assert!(
+        lock(&b.user)
+            .events()
+            .iter()
+            .any(|e| e.event == LineEvent::Alerting),
+        "the carrier alerts at once"
+    );
     let now = b.rig.now_ms();
     assert_eq!(b.carrier().answer_next(now), Ok(3));
-    assert_eq!(b.carrier().answer_next(now), Err(CarrierError::NothingToAnswer), "one call, one answer");
-    let answered = b.step_until(1000, |b| lock(&b.user).events().iter().any(|e| e.event == LineEvent::Answered));
+    assert_eq!(
+        b.carrier().answer_next(now),
+        Err(CarrierError::NothingToAnswer),
+        "one call, one answer"
+    );
+    let answered = b.step_until(1000, |b| {
+        lock(&b.user)
+            .events()
+            .iter()
+            .any(|e| e.event == LineEvent::Answered)
+    });
     assert!(answered, "the box sees CONNECT: {}", b.rig.state_summary());
     assert_eq!(b.carrier().call(3).unwrap().stage, CallStage::Answered);
-    assert_eq!(b.carrier().hang_up(now, 9, 16), Err(CarrierError::NoSuchCall(9)));
-    assert_eq!(b.carrier().hang_up(now, 1, 16), Err(CarrierError::Released(1)));
-    assert_eq!(b.carrier().hang_up(now, 3, 0), Err(CarrierError::BadCause(0)));
+    assert_eq!(
+        b.carrier().hang_up(now, 9, 16),
+        Err(CarrierError::NoSuchCall(9))
+    );
+    assert_eq!(
+        b.carrier().hang_up(now, 1, 16),
+        Err(CarrierError::Released(1))
+    );
+    assert_eq!(
+        b.carrier().hang_up(now, 3, 0),
+        Err(CarrierError::BadCause(0))
+    );
 }
 
 #[test]
@@ -245,15 +395,28 @@ fn los_drops_the_link_and_it_recovers_after_clear() {
     b.carrier().set_alarm(now, Some(CarrierAlarm::Los));
     assert!(!b.carrier().link_up(), "our side drops at once");
     b.rig.step().unwrap();
-    assert!(lock(&b.user).sees_alarm(), "the box sees LOS in the next block");
+    assert!(
+        lock(&b.user).sees_alarm(),
+        "the box sees LOS in the next block"
+    );
     assert!(!lock(&b.user).link_up());
     b.rig.step().unwrap();
     assert!(b.carrier().box_rai(), "the box answers LOS with RAI");
-    assert!(b.rig.state_summary().contains("sending LOS; box sends RAI"), "{}", b.rig.state_summary());
+    assert!(
+        b.rig.state_summary().contains("sending LOS; box sends RAI"),
+        "{}",
+        b.rig.state_summary()
+    );
     b.rig.run_for(2000).unwrap();
-    assert!(!b.carrier().link_up() && !lock(&b.user).link_up(), "no link while the cable is out");
+    assert!(
+        !b.carrier().link_up() && !lock(&b.user).link_up(),
+        "no link while the cable is out"
+    );
     let now = b.rig.now_ms();
-    assert_eq!(b.carrier().place_calls(now, 1, None, "100"), Err(CarrierError::LinkDown));
+    assert_eq!(
+        b.carrier().place_calls(now, 1, None, "100"),
+        Err(CarrierError::LinkDown)
+    );
 
     let now = b.rig.now_ms();
     b.carrier().set_alarm(now, None);
@@ -263,9 +426,22 @@ fn los_drops_the_link_and_it_recovers_after_clear() {
     // Active calls survive a short layer-2 loss (T309) and carry audio again.
     assert_eq!(b.carrier().call(1).unwrap().stage, CallStage::Answered);
     let ch = b.carrier().call(1).and_then(|c| c.channel).unwrap();
-    b.carrier().mouth(1).unwrap().push(PlayItem::Tone { freq_hz: 1004, level_dbm0: -13.0, duration_ms: 600 }).unwrap();
+    b.carrier()
+        .mouth(1)
+        .unwrap()
+        .push(PlayItem::Tone {
+            freq_hz: 1004,
+            level_dbm0: -13.0,
+            duration_ms: 600,
+        })
+        .unwrap();
     b.rig.run_for(600).unwrap();
-    let heard = lock(&b.user).ear(ch).unwrap().meter().tone_run_ms(1004.0, -16.0, DEFAULT_MIN_SHARE, 400);
+    let heard =
+        lock(&b.user)
+            .ear(ch)
+            .unwrap()
+            .meter()
+            .tone_run_ms(1004.0, -16.0, DEFAULT_MIN_SHARE, 400);
     assert_eq!(heard, 400);
 
     // AIS takes the link down the same way.

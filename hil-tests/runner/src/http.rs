@@ -7,21 +7,33 @@ use std::time::Duration;
 
 /// GETs `path` from `base` (`http://host:port`) and returns the body of a 200 answer.
 pub fn get(base: &str, path: &str) -> anyhow::Result<String> {
-    let authority = base.strip_prefix("http://").with_context(|| format!("{base}: only http:// URLs are supported"))?;
+    let authority = base
+        .strip_prefix("http://")
+        .with_context(|| format!("{base}: only http:// URLs are supported"))?;
     let authority = authority.trim_end_matches('/');
-    let mut stream =
-        TcpStream::connect(authority).with_context(|| format!("cannot connect to the box's web port at {authority}"))?;
+    let mut stream = TcpStream::connect(authority)
+        .with_context(|| format!("cannot connect to the box's web port at {authority}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).with_context(|| format!("reading {path} from {authority}"))?;
+    stream
+        .read_to_end(&mut response)
+        .with_context(|| format!("reading {path} from {authority}"))?;
     let text = String::from_utf8(response).context("box answered with non-UTF-8")?;
-    let (head, body) = text.split_once("\r\n\r\n").context("box answered without HTTP headers")?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .context("box answered without HTTP headers")?;
     let status = head.lines().next().unwrap_or_default();
     if !status.contains(" 200 ") {
         bail!("GET {path}: {status}: {body}");
     }
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         return dechunk(body);
     }
     Ok(body.to_owned())

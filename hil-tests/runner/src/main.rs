@@ -16,7 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hil", version, about = "Hardware-in-the-loop scenario runner for the call-center appliance")]
+#[command(
+    name = "hil",
+    version,
+    about = "Hardware-in-the-loop scenario runner for the call-center appliance"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,7 +49,15 @@ enum Command {
 
 fn main() -> ExitCode {
     appliance::logging::init("HIL_LOG", "warn");
-    let Cli { command: Command::Run { box_dir, web, config, scenarios } } = Cli::parse();
+    let Cli {
+        command:
+            Command::Run {
+                box_dir,
+                web,
+                config,
+                scenarios,
+            },
+    } = Cli::parse();
     for path in &scenarios {
         let outcome = match &box_dir {
             Some(dir) => run_against_running_box(path, dir, &web),
@@ -79,7 +91,8 @@ struct CdrJson {
 impl CdrSource for WebCdrs {
     fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>> {
         let body = http::get(&self.base, &format!("/api/cdrs?limit={count}"))?;
-        let rows: Vec<CdrJson> = serde_json::from_str(&body).context("box's /api/cdrs is not a CDR list")?;
+        let rows: Vec<CdrJson> =
+            serde_json::from_str(&body).context("box's /api/cdrs is not a CDR list")?;
         Ok(rows
             .into_iter()
             .map(|row| CdrView {
@@ -101,7 +114,10 @@ fn load(path: &Path) -> anyhow::Result<Scenario> {
 
 /// The configuration a scenario names lives in `../configs/<name>` beside its folder.
 fn scenario_config(path: &Path, scenario: &Scenario) -> anyhow::Result<PathBuf> {
-    let name = scenario.config.as_deref().context("the scenario names no `config:`; pass --config")?;
+    let name = scenario
+        .config
+        .as_deref()
+        .context("the scenario names no `config:`; pass --config")?;
     let folder = path.parent().unwrap_or(Path::new("."));
     Ok(folder.join("..").join("configs").join(name))
 }
@@ -125,21 +141,34 @@ pub fn run_lockstep(path: &Path, config: Option<&Path>) -> anyhow::Result<()> {
 
 fn drive(scenario: &Scenario, running: &RunningBox, clock: ClockMode) -> anyhow::Result<()> {
     let mut rig = Rig::connect(running.device_dir(), &scenario.rig_devices(), clock)?;
-    let mut cdrs = WebCdrs { base: format!("http://{}", running.web_address()) };
+    let mut cdrs = WebCdrs {
+        base: format!("http://{}", running.web_address()),
+    };
     run_scenario(scenario, &mut rig, &mut cdrs)
 }
 
-fn run_scenario(scenario: &Scenario, rig: &mut Rig, cdrs: &mut dyn CdrSource) -> anyhow::Result<()> {
+fn run_scenario(
+    scenario: &Scenario,
+    rig: &mut Rig,
+    cdrs: &mut dyn CdrSource,
+) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout();
     println!("== {} ({})", scenario.name, scenario.file);
-    let report = hil_scenario::run(scenario, rig, cdrs, &mut stdout).map_err(|failure| anyhow!("{failure}"))?;
-    println!("== passed: {} steps, {:.1} s of line time", report.steps, report.rig_ms as f64 / 1000.0);
+    let report = hil_scenario::run(scenario, rig, cdrs, &mut stdout)
+        .map_err(|failure| anyhow!("{failure}"))?;
+    println!(
+        "== passed: {} steps, {:.1} s of line time",
+        report.steps,
+        report.rig_ms as f64 / 1000.0
+    );
     Ok(())
 }
 
 pub fn run_against_running_box(path: &Path, device_dir: &Path, web: &str) -> anyhow::Result<()> {
     let scenario = load(path)?;
     let mut rig = Rig::connect(device_dir, &scenario.rig_devices(), ClockMode::RealTime)?;
-    let mut cdrs = WebCdrs { base: web.trim_end_matches('/').to_owned() };
+    let mut cdrs = WebCdrs {
+        base: web.trim_end_matches('/').to_owned(),
+    };
     run_scenario(&scenario, &mut rig, &mut cdrs)
 }

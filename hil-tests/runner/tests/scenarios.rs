@@ -5,10 +5,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SCENARIOS: [&str; 4] =
-    ["inbound-caller-id.hil", "extension-to-extension.hil", "abandon-while-ringing.hil", "panic-isolation.hil"];
+const SCENARIOS: [&str; 4] = [
+    "inbound-caller-id.hil",
+    "extension-to-extension.hil",
+    "abandon-while-ringing.hil",
+    "panic-isolation.hil",
+];
 /// Scenarios on the `pri` configuration: the carrier simulator on a soft E1.
-const PRI_SCENARIOS: [&str; 3] = ["pri-30-inbound.hil", "pri-outbound.hil", "pri-alarm-recovery.hil"];
+const PRI_SCENARIOS: [&str; 3] = [
+    "pri-30-inbound.hil",
+    "pri-outbound.hil",
+    "pri-alarm-recovery.hil",
+];
 
 fn hil_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -19,14 +27,25 @@ fn scenario(name: &str) -> PathBuf {
 }
 
 fn report(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 fn run_lockstep(name: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_hil")).arg("run").arg(scenario(name)).output().expect("hil runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_hil"))
+        .arg("run")
+        .arg(scenario(name))
+        .output()
+        .expect("hil runs");
     let text = report(&output);
     println!("{text}");
-    assert!(output.status.success(), "{name} failed in lock-step:\n{text}");
+    assert!(
+        output.status.success(),
+        "{name} failed in lock-step:\n{text}"
+    );
     assert!(text.contains("1 scenario(s) passed"), "{text}");
 }
 
@@ -85,7 +104,10 @@ fn a_failed_expectation_fails_the_run_naming_it() {
         .expect("hil runs");
     let text = report(&output);
     assert!(!output.status.success(), "the run must fail:\n{text}");
-    assert!(text.contains("expect fxs4 ringing within 8s"), "names the failed step:\n{text}");
+    assert!(
+        text.contains("expect fxs4 ringing within 8s"),
+        "names the failed step:\n{text}"
+    );
     assert!(text.contains(":5"), "names its line:\n{text}");
 }
 
@@ -94,7 +116,11 @@ fn appliance_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test path");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let binary = dir.join("appliance");
-    assert!(binary.exists(), "{} missing: run `cargo build --workspace --bins` first", binary.display());
+    assert!(
+        binary.exists(),
+        "{} missing: run `cargo build --workspace --bins` first",
+        binary.display()
+    );
     binary
 }
 
@@ -138,9 +164,18 @@ fn run_real_time(config_name: &str, last_socket: &str, scenarios: &[&str]) {
     let system = std::fs::read_to_string(config.join("system.toml")).unwrap();
     let system = system
         .replace("clock = \"lockstep\"", "clock = \"realtime\"")
-        .replace("device_dir = \"run/devices\"", &format!("device_dir = {:?}", devices.display().to_string()))
-        .replace("web_listen = \"127.0.0.1:0\"", &format!("web_listen = \"127.0.0.1:{port}\""));
-    assert!(system.contains("realtime") && system.contains(&port.to_string()), "config rewritten:\n{system}");
+        .replace(
+            "device_dir = \"run/devices\"",
+            &format!("device_dir = {:?}", devices.display().to_string()),
+        )
+        .replace(
+            "web_listen = \"127.0.0.1:0\"",
+            &format!("web_listen = \"127.0.0.1:{port}\""),
+        );
+    assert!(
+        system.contains("realtime") && system.contains(&port.to_string()),
+        "config rewritten:\n{system}"
+    );
     std::fs::write(config.join("system.toml"), system).unwrap();
 
     let child = Command::new(appliance_binary())
@@ -155,7 +190,10 @@ fn run_real_time(config_name: &str, last_socket: &str, scenarios: &[&str]) {
     let _box = RunningAppliance(child);
     let ready = Instant::now() + Duration::from_secs(20);
     while !devices.join(last_socket).exists() {
-        assert!(Instant::now() < ready, "appliance run did not create its sockets");
+        assert!(
+            Instant::now() < ready,
+            "appliance run did not create its sockets"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     for name in scenarios {
@@ -170,6 +208,9 @@ fn run_real_time(config_name: &str, last_socket: &str, scenarios: &[&str]) {
             .expect("hil runs");
         let text = report(&output);
         println!("{text}");
-        assert!(output.status.success(), "{name} failed in real time:\n{text}");
+        assert!(
+            output.status.success(),
+            "{name} failed in real time:\n{text}"
+        );
     }
 }

@@ -28,7 +28,10 @@ pub struct Scenario {
 impl Scenario {
     /// The devices in the shape [`far_end::Rig::connect`] takes.
     pub fn rig_devices(&self) -> Vec<(&str, DeviceKind, u16)> {
-        self.devices.iter().map(|d| (d.name.as_str(), d.kind, d.id)).collect()
+        self.devices
+            .iter()
+            .map(|d| (d.name.as_str(), d.kind, d.id))
+            .collect()
     }
 }
 
@@ -52,7 +55,12 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// `fxo1 call [from N] [name "X"] [cid MODE]`
-    Call { device: String, from: Option<String>, name: Option<String>, cid: CidDelivery },
+    Call {
+        device: String,
+        from: Option<String>,
+        name: Option<String>,
+        cid: CidDelivery,
+    },
     /// `fxo1 hang-up` (open-loop disconnect) or `fxs3 hang-up` (= `on-hook`).
     HangUp { device: String },
     /// `fxs3 off-hook`
@@ -66,21 +74,42 @@ pub enum Action {
     /// `fxo1 send dtmf "*#*9"`
     SendDtmf { device: String, digits: String },
     /// `fxo1 play tone 1004 [at -13 dBm0] for 2s`
-    PlayTone { device: String, freq_hz: u16, level_dbm0: f32, duration_ms: u64 },
+    PlayTone {
+        device: String,
+        freq_hz: u16,
+        level_dbm0: f32,
+        duration_ms: u64,
+    },
     /// `fxo1 play silence for 1s`
     PlaySilence { device: String, duration_ms: u64 },
     /// `wait 500ms`
     Wait { duration_ms: u64 },
     /// `span1 call [N] [from X] to Y`: N simultaneous calls into the box.
-    SpanCall { device: String, count: u32, from: Option<String>, to: String },
+    SpanCall {
+        device: String,
+        count: u32,
+        from: Option<String>,
+        to: String,
+    },
     /// `span1 answer`: the oldest call from the box still waiting for an answer.
     SpanAnswer { device: String },
     /// `span1 hang-up [all | call N] [cause C]`
-    SpanHangUp { device: String, calls: CallSel, cause: u8 },
+    SpanHangUp {
+        device: String,
+        calls: CallSel,
+        cause: u8,
+    },
     /// `span1 alarm los|ais|clear`
-    SpanAlarm { device: String, alarm: Option<CarrierAlarm> },
+    SpanAlarm {
+        device: String,
+        alarm: Option<CarrierAlarm>,
+    },
     /// `span1 play tone …|silence … [on all calls | on call N]`, `span1 send dtmf D [on …]`
-    SpanPlay { device: String, calls: CallSel, sound: Sound },
+    SpanPlay {
+        device: String,
+        calls: CallSel,
+        sound: Sound,
+    },
     /// `expect …`
     Expect(Expectation),
 }
@@ -105,9 +134,15 @@ pub struct Expectation {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Subject {
-    Device { device: String, condition: Condition },
+    Device {
+        device: String,
+        condition: Condition,
+    },
     /// An E1 carrier (`span1`).
-    Span { device: String, condition: SpanCondition },
+    Span {
+        device: String,
+        condition: SpanCondition,
+    },
     Cdr(CdrMatch),
 }
 
@@ -123,8 +158,14 @@ pub enum CallSel {
 /// What a span plays into calls.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sound {
-    Tone { freq_hz: u16, level_dbm0: f32, duration_ms: u64 },
-    Silence { duration_ms: u64 },
+    Tone {
+        freq_hz: u16,
+        level_dbm0: f32,
+        duration_ms: u64,
+    },
+    Silence {
+        duration_ms: u64,
+    },
     Dtmf(String),
 }
 
@@ -138,9 +179,16 @@ pub enum SpanCondition {
     /// At least N calls on the span were answered (connected), counted since the start.
     Answered(u32),
     /// At least N calls ended and finished clearing, with this cause and ender if given.
-    Released { count: u32, cause: Option<u8>, by: Option<ReleasedBy> },
+    Released {
+        count: u32,
+        cause: Option<u8>,
+        by: Option<ReleasedBy>,
+    },
     /// A call from the box (to/from these numbers) not matched by an earlier step.
-    Incoming { to: Option<String>, from: Option<String> },
+    Incoming {
+        to: Option<String>,
+        from: Option<String>,
+    },
     /// A `hears …` condition on the selected calls (`HearsTone`, `HearsDtmf`,
     /// `HearsSilence`).
     Hears { calls: CallSel, hearing: Condition },
@@ -159,11 +207,18 @@ pub enum Condition {
     /// fxs: at least N ring bursts since the phone last changed hook state.
     Rings(u32),
     /// fxs: the latest decoded caller ID has this number (and name).
-    CallerId { number: String, name: Option<String> },
+    CallerId {
+        number: String,
+        name: Option<String>,
+    },
     /// fxs: battery (line feed) present.
     Battery,
     /// The tone has been present, above the level, for at least `min_ms` without a break.
-    HearsTone { freq_hz: u16, min_dbm0: f32, min_ms: u64 },
+    HearsTone {
+        freq_hz: u16,
+        min_dbm0: f32,
+        min_ms: u64,
+    },
     /// These DTMF digits were heard, in order, after those matched by earlier steps.
     HearsDtmf(String),
     /// Everything below −45 dBm0 for at least `min_ms`.
@@ -227,7 +282,12 @@ pub(crate) fn cid_name(cid: CidDelivery) -> &'static str {
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Action::Call { device, from, name, cid } => {
+            Action::Call {
+                device,
+                from,
+                name,
+                cid,
+            } => {
                 write!(f, "{device} call")?;
                 if let Some(from) = from {
                     write!(f, " from {}", quote(from))?;
@@ -242,15 +302,38 @@ impl fmt::Display for Action {
             Action::OnHook { device } => write!(f, "{device} on-hook"),
             Action::Flash { device } => write!(f, "{device} flash"),
             Action::Dial { device, digits } => write!(f, "{device} dial {}", quote(digits)),
-            Action::SendDtmf { device, digits } => write!(f, "{device} send dtmf {}", quote(digits)),
-            Action::PlayTone { device, freq_hz, level_dbm0, duration_ms } => {
-                write!(f, "{device} play tone {freq_hz} at {level_dbm0} dBm0 for {}", fmt_duration(*duration_ms))
+            Action::SendDtmf { device, digits } => {
+                write!(f, "{device} send dtmf {}", quote(digits))
             }
-            Action::PlaySilence { device, duration_ms } => {
-                write!(f, "{device} play silence for {}", fmt_duration(*duration_ms))
+            Action::PlayTone {
+                device,
+                freq_hz,
+                level_dbm0,
+                duration_ms,
+            } => {
+                write!(
+                    f,
+                    "{device} play tone {freq_hz} at {level_dbm0} dBm0 for {}",
+                    fmt_duration(*duration_ms)
+                )
+            }
+            Action::PlaySilence {
+                device,
+                duration_ms,
+            } => {
+                write!(
+                    f,
+                    "{device} play silence for {}",
+                    fmt_duration(*duration_ms)
+                )
             }
             Action::Wait { duration_ms } => write!(f, "wait {}", fmt_duration(*duration_ms)),
-            Action::SpanCall { device, count, from, to } => {
+            Action::SpanCall {
+                device,
+                count,
+                from,
+                to,
+            } => {
                 write!(f, "{device} call {count}")?;
                 if let Some(from) = from {
                     write!(f, " from {}", quote(from))?;
@@ -258,7 +341,11 @@ impl fmt::Display for Action {
                 write!(f, " to {}", quote(to))
             }
             Action::SpanAnswer { device } => write!(f, "{device} answer"),
-            Action::SpanHangUp { device, calls, cause } => {
+            Action::SpanHangUp {
+                device,
+                calls,
+                cause,
+            } => {
                 let which = match calls {
                     CallSel::All => "all".to_string(),
                     CallSel::Call(n) => format!("call {n}"),
@@ -273,14 +360,26 @@ impl fmt::Display for Action {
                 };
                 write!(f, "{device} alarm {what}")
             }
-            Action::SpanPlay { device, calls, sound } => match sound {
-                Sound::Tone { freq_hz, level_dbm0, duration_ms } => write!(
+            Action::SpanPlay {
+                device,
+                calls,
+                sound,
+            } => match sound {
+                Sound::Tone {
+                    freq_hz,
+                    level_dbm0,
+                    duration_ms,
+                } => write!(
                     f,
                     "{device} play tone {freq_hz} at {level_dbm0} dBm0 {calls} for {}",
                     fmt_duration(*duration_ms)
                 ),
                 Sound::Silence { duration_ms } => {
-                    write!(f, "{device} play silence {calls} for {}", fmt_duration(*duration_ms))
+                    write!(
+                        f,
+                        "{device} play silence {calls} for {}",
+                        fmt_duration(*duration_ms)
+                    )
                 }
                 Sound::Dtmf(digits) => write!(f, "{device} send dtmf {} {calls}", quote(digits)),
             },
@@ -333,11 +432,21 @@ impl fmt::Display for Condition {
                 Ok(())
             }
             Condition::Battery => f.write_str("battery"),
-            Condition::HearsTone { freq_hz, min_dbm0, min_ms } => {
-                write!(f, "hears tone {freq_hz} above {min_dbm0} dBm0 for {}", fmt_duration(*min_ms))
+            Condition::HearsTone {
+                freq_hz,
+                min_dbm0,
+                min_ms,
+            } => {
+                write!(
+                    f,
+                    "hears tone {freq_hz} above {min_dbm0} dBm0 for {}",
+                    fmt_duration(*min_ms)
+                )
             }
             Condition::HearsDtmf(digits) => write!(f, "hears dtmf {}", quote(digits)),
-            Condition::HearsSilence { min_ms } => write!(f, "hears silence for {}", fmt_duration(*min_ms)),
+            Condition::HearsSilence { min_ms } => {
+                write!(f, "hears silence for {}", fmt_duration(*min_ms))
+            }
         }
     }
 }

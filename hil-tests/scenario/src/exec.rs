@@ -90,7 +90,15 @@ pub struct StepFailure {
 
 impl fmt::Display for StepFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: `{}` failed at t={:.2}s: {}", self.file, self.line, self.step, secs(self.at_ms), self.message)?;
+        write!(
+            f,
+            "{}:{}: `{}` failed at t={:.2}s: {}",
+            self.file,
+            self.line,
+            self.step,
+            secs(self.at_ms),
+            self.message
+        )?;
         if !self.devices.is_empty() {
             f.write_str("\n  devices:")?;
             for line in self.devices.lines() {
@@ -127,14 +135,24 @@ pub fn run(
     };
     let _ = writeln!(out, "scenario: {} ({})", scenario.name, scenario.file);
     let first_cdr_step = scenario.steps.iter().find(|s| {
-        matches!(&s.action, Action::Expect(Expectation { subject: Subject::Cdr(_), .. }))
+        matches!(
+            &s.action,
+            Action::Expect(Expectation {
+                subject: Subject::Cdr(_),
+                ..
+            })
+        )
     });
     if let Some(step) = first_cdr_step {
         // CDRs already in the database belong to earlier runs.
         match exec.cdrs.latest(1) {
             Ok(list) => exec.cdr_baseline = list.iter().map(|c| c.id).max(),
             Err(e) => {
-                return Err(exec.failure(scenario, step, format!("cannot read CDRs at scenario start: {e:#}")));
+                return Err(exec.failure(
+                    scenario,
+                    step,
+                    format!("cannot read CDRs at scenario start: {e:#}"),
+                ));
             }
         }
     }
@@ -159,8 +177,18 @@ pub fn run(
         }
     }
     let rig_ms = exec.rig.now_ms() - started;
-    let _ = writeln!(out, "passed: {} ({} steps, {:.2}s of line time)", scenario.name, scenario.steps.len(), secs(rig_ms));
-    Ok(Report { name: scenario.name.clone(), steps: scenario.steps.len(), rig_ms })
+    let _ = writeln!(
+        out,
+        "passed: {} ({} steps, {:.2}s of line time)",
+        scenario.name,
+        scenario.steps.len(),
+        secs(rig_ms)
+    );
+    Ok(Report {
+        name: scenario.name.clone(),
+        steps: scenario.steps.len(),
+        rig_ms,
+    })
 }
 
 struct Exec<'a> {
@@ -212,16 +240,25 @@ impl Exec<'_> {
 
     fn not_in_rig(&self, device: &str, what: &str) -> String {
         let names: Vec<&str> = self.rig.names().collect();
-        format!("the rig has no {what} named {device} (it has: {})", names.join(", "))
+        format!(
+            "the rig has no {what} named {device} (it has: {})",
+            names.join(", ")
+        )
     }
 
     fn step(&mut self, action: &Action) -> Result<String, String> {
         let now = self.rig.now_ms();
         match action {
-            Action::Call { device, from, name, cid } => {
+            Action::Call {
+                device,
+                from,
+                name,
+                cid,
+            } => {
                 let missing = self.not_in_rig(device, "telco line");
                 let line = self.rig.telco_mut(device).ok_or(missing)?;
-                line.place_call(now, from.as_deref(), name.as_deref(), *cid).map_err(|e| e.to_string())?;
+                line.place_call(now, from.as_deref(), name.as_deref(), *cid)
+                    .map_err(|e| e.to_string())?;
             }
             Action::HangUp { device } => {
                 if let Some(line) = self.rig.telco_mut(device) {
@@ -234,10 +271,22 @@ impl Exec<'_> {
             }
             Action::OffHook { device } => self.phone(device)?.go_off_hook(now),
             Action::OnHook { device } => self.phone(device)?.hang_up(now),
-            Action::Flash { device } => self.phone(device)?.flash(now).map_err(|e| e.to_string())?,
-            Action::Dial { device, digits } => self.phone(device)?.dial(now, digits).map_err(|e| e.to_string())?,
-            Action::SendDtmf { device, digits } => self.play(device, PlayItem::Dtmf(digits.clone()))?,
-            Action::PlayTone { device, freq_hz, level_dbm0, duration_ms } => self.play(
+            Action::Flash { device } => {
+                self.phone(device)?.flash(now).map_err(|e| e.to_string())?
+            }
+            Action::Dial { device, digits } => self
+                .phone(device)?
+                .dial(now, digits)
+                .map_err(|e| e.to_string())?,
+            Action::SendDtmf { device, digits } => {
+                self.play(device, PlayItem::Dtmf(digits.clone()))?
+            }
+            Action::PlayTone {
+                device,
+                freq_hz,
+                level_dbm0,
+                duration_ms,
+            } => self.play(
                 device,
                 PlayItem::Tone {
                     freq_hz: *freq_hz,
@@ -245,11 +294,19 @@ impl Exec<'_> {
                     duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX),
                 },
             )?,
-            Action::PlaySilence { device, duration_ms } => self.play(
+            Action::PlaySilence {
                 device,
-                PlayItem::Silence { duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX) },
+                duration_ms,
+            } => self.play(
+                device,
+                PlayItem::Silence {
+                    duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX),
+                },
             )?,
-            Action::Wait { duration_ms } => self.rig.run_for(*duration_ms).map_err(|e| format!("rig: {e}"))?,
+            Action::Wait { duration_ms } => self
+                .rig
+                .run_for(*duration_ms)
+                .map_err(|e| format!("rig: {e}"))?,
             Action::SpanCall { .. }
             | Action::SpanAnswer { .. }
             | Action::SpanHangUp { .. }
@@ -301,10 +358,16 @@ impl Exec<'_> {
             match (e.negated, e.mode) {
                 (false, Mode::Within) if holds => return Ok(format!(" (after {elapsed:.2}s)")),
                 (false, Mode::Throughout) if !holds => {
-                    return Err(format!("stopped holding after {elapsed:.2}s: {}", self.seen(&e.subject, &poll)))
+                    return Err(format!(
+                        "stopped holding after {elapsed:.2}s: {}",
+                        self.seen(&e.subject, &poll)
+                    ))
                 }
                 (true, _) if holds => {
-                    return Err(format!("happened after {elapsed:.2}s: {}", self.seen(&e.subject, &poll)))
+                    return Err(format!(
+                        "happened after {elapsed:.2}s: {}",
+                        self.seen(&e.subject, &poll)
+                    ))
                 }
                 _ => {}
             }
@@ -314,7 +377,11 @@ impl Exec<'_> {
             self.rig.step().map_err(|err| format!("rig: {err}"))?;
         }
         if !e.negated && e.mode == Mode::Within {
-            Err(format!("not seen within {}: {}", fmt_duration(e.window_ms), self.seen(&e.subject, &poll)))
+            Err(format!(
+                "not seen within {}: {}",
+                fmt_duration(e.window_ms),
+                self.seen(&e.subject, &poll)
+            ))
         } else {
             Ok(format!(" (held for {:.2}s)", secs(e.window_ms)))
         }
@@ -322,16 +389,26 @@ impl Exec<'_> {
 
     /// Whether the condition holds now. `consume`: a satisfied `hears dtmf` or `cdr`
     /// marks what it matched as used.
-    fn evaluate(&mut self, subject: &Subject, consume: bool, poll: &mut Poll, last_tick: bool) -> Result<bool, String> {
+    fn evaluate(
+        &mut self,
+        subject: &Subject,
+        consume: bool,
+        poll: &mut Poll,
+        last_tick: bool,
+    ) -> Result<bool, String> {
         match subject {
             Subject::Cdr(m) => Ok(self.evaluate_cdr(m, consume, poll, last_tick)),
-            Subject::Span { device, condition } => self.evaluate_span(device, condition, consume, poll),
+            Subject::Span { device, condition } => {
+                self.evaluate_span(device, condition, consume, poll)
+            }
             Subject::Device { device, condition } => {
                 let now = self.rig.now_ms();
                 let missing = self.not_in_rig(device, "device");
                 let device_ref = self.rig.device(device).ok_or(missing)?;
                 Ok(match (condition, device_ref) {
-                    (Condition::Answered, far_end::AnyDevice::Telco(t)) => t.answered_at_ms().is_some(),
+                    (Condition::Answered, far_end::AnyDevice::Telco(t)) => {
+                        t.answered_at_ms().is_some()
+                    }
                     (Condition::OnHook, far_end::AnyDevice::Telco(t)) => !t.box_off_hook(),
                     (Condition::OffHook, far_end::AnyDevice::Telco(t)) => t.box_off_hook(),
                     (Condition::Ringing, far_end::AnyDevice::Phone(p)) => p.ringing(),
@@ -340,10 +417,17 @@ impl Exec<'_> {
                     (Condition::CallerId { number, name }, far_end::AnyDevice::Phone(p)) => {
                         p.last_caller_id().is_some_and(|c| {
                             c.number.as_deref() == Some(number.as_str())
-                                && name.as_ref().is_none_or(|n| c.name.as_deref() == Some(n.as_str()))
+                                && name
+                                    .as_ref()
+                                    .is_none_or(|n| c.name.as_deref() == Some(n.as_str()))
                         })
                     }
-                    (c @ (Condition::HearsTone { .. } | Condition::HearsSilence { .. } | Condition::HearsDtmf(_)), d) => {
+                    (
+                        c @ (Condition::HearsTone { .. }
+                        | Condition::HearsSilence { .. }
+                        | Condition::HearsDtmf(_)),
+                        d,
+                    ) => {
                         let e = ear(d).ok_or_else(|| format!("{device} has no ear"))?;
                         let cursor = self.dtmf_cursor.get(device).copied().unwrap_or(0);
                         let (holds, matched) = ear_hears(e, c, cursor);
@@ -352,26 +436,43 @@ impl Exec<'_> {
                         }
                         holds
                     }
-                    (c, _) => return Err(format!("`{c}` cannot be checked on {device} at {}ms", now)),
+                    (c, _) => {
+                        return Err(format!("`{c}` cannot be checked on {device} at {}ms", now))
+                    }
                 })
             }
         }
     }
 
-    fn evaluate_cdr(&mut self, m: &CdrMatch, consume: bool, poll: &mut Poll, last_tick: bool) -> bool {
+    fn evaluate_cdr(
+        &mut self,
+        m: &CdrMatch,
+        consume: bool,
+        poll: &mut Poll,
+        last_tick: bool,
+    ) -> bool {
         let now = self.rig.now_ms();
         if now < poll.next_ms && !last_tick {
             return false;
         }
         poll.next_ms = now + CDR_POLL_MS;
         let want = m.count.map_or(1, |n| n as usize);
-        let lookback = CDR_LOOKBACK.max(want.saturating_mul(2)).min(CDR_LOOKBACK_MAX);
+        let lookback = CDR_LOOKBACK
+            .max(want.saturating_mul(2))
+            .min(CDR_LOOKBACK_MAX);
         match self.cdrs.latest(lookback) {
             Ok(mut list) => {
                 poll.last_error = None;
-                list.retain(|c| self.cdr_baseline.is_none_or(|b| c.id > b) && !self.cdr_used.contains(&c.id));
+                list.retain(|c| {
+                    self.cdr_baseline.is_none_or(|b| c.id > b) && !self.cdr_used.contains(&c.id)
+                });
                 list.sort_by_key(|c| c.id);
-                let found: Vec<i64> = list.iter().filter(|c| cdr_matches(m, c)).map(|c| c.id).take(want).collect();
+                let found: Vec<i64> = list
+                    .iter()
+                    .filter(|c| cdr_matches(m, c))
+                    .map(|c| c.id)
+                    .take(want)
+                    .collect();
                 poll.last_seen = list;
                 poll.cdr_found = found.len();
                 if found.len() < want {
@@ -397,7 +498,12 @@ impl Exec<'_> {
                 let mut s = if poll.last_seen.is_empty() {
                     "no new CDR was written".to_string()
                 } else {
-                    let mut list: Vec<String> = poll.last_seen.iter().take(CDRS_SHOWN).map(|c| c.to_string()).collect();
+                    let mut list: Vec<String> = poll
+                        .last_seen
+                        .iter()
+                        .take(CDRS_SHOWN)
+                        .map(|c| c.to_string())
+                        .collect();
                     if poll.last_seen.len() > CDRS_SHOWN {
                         list.push(format!("… {} more", poll.last_seen.len() - CDRS_SHOWN));
                     }
@@ -412,7 +518,9 @@ impl Exec<'_> {
                 s
             }
             Subject::Device { device, condition } => {
-                let Some(d) = self.rig.device(device) else { return format!("no device {device}") };
+                let Some(d) = self.rig.device(device) else {
+                    return format!("no device {device}");
+                };
                 match (condition, d) {
                     (Condition::Answered, far_end::AnyDevice::Telco(t)) => format!(
                         "the line is {:?}, box loop {}, {} ring bursts sent",
@@ -421,9 +529,19 @@ impl Exec<'_> {
                         t.ring_bursts()
                     ),
                     (Condition::OnHook | Condition::OffHook, far_end::AnyDevice::Telco(t)) => {
-                        format!("the box's loop is {}", if t.box_off_hook() { "closed (off hook)" } else { "open (on hook)" })
+                        format!(
+                            "the box's loop is {}",
+                            if t.box_off_hook() {
+                                "closed (off hook)"
+                            } else {
+                                "open (on hook)"
+                            }
+                        )
                     }
-                    (Condition::Ringing | Condition::Rings(_) | Condition::Battery, far_end::AnyDevice::Phone(p)) => {
+                    (
+                        Condition::Ringing | Condition::Rings(_) | Condition::Battery,
+                        far_end::AnyDevice::Phone(p),
+                    ) => {
                         format!(
                             "ringing {}, battery {}, {} ring bursts since the phone last changed hook state",
                             if p.ringing() { "on" } else { "off" },
@@ -451,12 +569,17 @@ impl Exec<'_> {
                             format!("caller IDs received: {}", list.join("; "))
                         }
                     }
-                    (c @ (Condition::HearsTone { .. } | Condition::HearsSilence { .. } | Condition::HearsDtmf(_)), d) => {
-                        match ear(d) {
-                            Some(e) => ear_seen(e, c, self.dtmf_cursor.get(device).copied().unwrap_or(0)),
-                            None => String::new(),
+                    (
+                        c @ (Condition::HearsTone { .. }
+                        | Condition::HearsSilence { .. }
+                        | Condition::HearsDtmf(_)),
+                        d,
+                    ) => match ear(d) {
+                        Some(e) => {
+                            ear_seen(e, c, self.dtmf_cursor.get(device).copied().unwrap_or(0))
                         }
-                    }
+                        None => String::new(),
+                    },
                     _ => d_summary(d),
                 }
             }
@@ -483,10 +606,20 @@ fn ear(d: &far_end::AnyDevice) -> Option<&far_end::Ear> {
 /// the cursor just past it.
 fn ear_hears(ear: &Ear, condition: &Condition, cursor: usize) -> (bool, Option<usize>) {
     match condition {
-        Condition::HearsTone { freq_hz, min_dbm0, min_ms } => {
-            (ear.meter().tone_run_ms(f32::from(*freq_hz), *min_dbm0, DEFAULT_MIN_SHARE, *min_ms) >= *min_ms, None)
-        }
-        Condition::HearsSilence { min_ms } => (ear.meter().silence_run_ms(SILENCE_DBM0, *min_ms) >= *min_ms, None),
+        Condition::HearsTone {
+            freq_hz,
+            min_dbm0,
+            min_ms,
+        } => (
+            ear.meter()
+                .tone_run_ms(f32::from(*freq_hz), *min_dbm0, DEFAULT_MIN_SHARE, *min_ms)
+                >= *min_ms,
+            None,
+        ),
+        Condition::HearsSilence { min_ms } => (
+            ear.meter().silence_run_ms(SILENCE_DBM0, *min_ms) >= *min_ms,
+            None,
+        ),
         Condition::HearsDtmf(want) => {
             let heard = ear.digit_string();
             let from = cursor.min(heard.len());
@@ -504,15 +637,26 @@ fn ear_hears(ear: &Ear, condition: &Condition, cursor: usize) -> (bool, Option<u
 fn ear_met_within(ear: &Ear, condition: &Condition, lookback_ms: u64) -> bool {
     let meter = ear.meter();
     let (min_ms, present): (u64, Box<dyn Fn(usize) -> bool + '_>) = match condition {
-        Condition::HearsTone { freq_hz, min_dbm0, min_ms } => (
+        Condition::HearsTone {
+            freq_hz,
+            min_dbm0,
+            min_ms,
+        } => (
             *min_ms,
             Box::new(move |ago| {
-                meter.measure(f32::from(*freq_hz), ago).is_some_and(|m| m.is_present(*min_dbm0, DEFAULT_MIN_SHARE))
+                meter
+                    .measure(f32::from(*freq_hz), ago)
+                    .is_some_and(|m| m.is_present(*min_dbm0, DEFAULT_MIN_SHARE))
             }),
         ),
-        Condition::HearsSilence { min_ms } => {
-            (*min_ms, Box::new(move |ago| meter.block_level_dbm0(ago).is_some_and(|l| l < SILENCE_DBM0)))
-        }
+        Condition::HearsSilence { min_ms } => (
+            *min_ms,
+            Box::new(move |ago| {
+                meter
+                    .block_level_dbm0(ago)
+                    .is_some_and(|l| l < SILENCE_DBM0)
+            }),
+        ),
         _ => return false,
     };
     let oldest = (((lookback_ms + min_ms) / BLOCK_MS) as usize).min(meter.len().saturating_sub(1));
@@ -529,9 +673,9 @@ fn ear_met_within(ear: &Ear, condition: &Condition, lookback_ms: u64) -> bool {
 /// What an ear heard instead of a `hears …` condition, for failure messages.
 fn ear_seen(ear: &Ear, condition: &Condition, cursor: usize) -> String {
     match condition {
-        Condition::HearsTone { freq_hz, min_dbm0, .. } => {
-            describe_tone(ear.meter(), f32::from(*freq_hz), *min_dbm0, &ear.summary())
-        }
+        Condition::HearsTone {
+            freq_hz, min_dbm0, ..
+        } => describe_tone(ear.meter(), f32::from(*freq_hz), *min_dbm0, &ear.summary()),
         Condition::HearsSilence { .. } => format!(
             "longest silence in the last {:.0}s: {}ms; now {}",
             secs(far_end::HISTORY_MS),
@@ -541,7 +685,11 @@ fn ear_seen(ear: &Ear, condition: &Condition, cursor: usize) -> String {
         Condition::HearsDtmf(_) => {
             let heard = ear.digit_string();
             let from = cursor.min(heard.len());
-            format!("DTMF heard since the last match: {:?} (all: {:?})", heard.get(from..).unwrap_or_default(), heard)
+            format!(
+                "DTMF heard since the last match: {:?} (all: {:?})",
+                heard.get(from..).unwrap_or_default(),
+                heard
+            )
         }
         _ => ear.summary(),
     }
@@ -581,10 +729,16 @@ fn longest_silence(meter: &ToneMeter) -> u64 {
 }
 
 fn cdr_matches(m: &CdrMatch, c: &CdrView) -> bool {
-    m.disposition.as_ref().is_none_or(|d| d.eq_ignore_ascii_case(&c.disposition))
+    m.disposition
+        .as_ref()
+        .is_none_or(|d| d.eq_ignore_ascii_case(&c.disposition))
         && m.cause.is_none_or(|x| x == c.cause)
-        && m.from.as_ref().is_none_or(|f| f.as_deref() == c.caller.as_deref())
-        && m.to.as_ref().is_none_or(|t| t.as_deref() == c.callee.as_deref())
+        && m.from
+            .as_ref()
+            .is_none_or(|f| f.as_deref() == c.caller.as_deref())
+        && m.to
+            .as_ref()
+            .is_none_or(|t| t.as_deref() == c.callee.as_deref())
         && m.talk_min_ms.is_none_or(|x| c.talk_ms >= x)
         && m.talk_max_ms.is_none_or(|x| c.talk_ms <= x)
         && m.ring_min_ms.is_none_or(|x| c.ring_ms >= x)

@@ -12,8 +12,8 @@ mod exec;
 mod parse;
 
 pub use ast::{
-    Action, CallSel, CdrMatch, Condition, DeviceSpec, Expectation, Mode, Scenario, Sound, SpanCondition, Step, Subject,
-    DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
+    Action, CallSel, CdrMatch, Condition, DeviceSpec, Expectation, Mode, Scenario, Sound,
+    SpanCondition, Step, Subject, DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
 };
 pub use exec::{run, CdrSource, CdrView, NoCdrs, Report, StepFailure};
 pub use parse::{parse, parse_file, ParseError};

@@ -38,8 +38,11 @@ impl std::error::Error for ParseError {}
 /// Reads and parses a scenario file.
 pub fn parse_file(path: &Path) -> Result<Scenario, ParseError> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| ParseError { file: file.clone(), line: 0, message: format!("cannot read: {e}") })?;
+    let source = std::fs::read_to_string(path).map_err(|e| ParseError {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
     parse(&source, &file)
 }
 
@@ -51,7 +54,11 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
     let mut steps = Vec::new();
     for (index, raw) in source.lines().enumerate() {
         let line = index + 1;
-        let err = |message: String| ParseError { file: file.to_owned(), line, message };
+        let err = |message: String| ParseError {
+            file: file.to_owned(),
+            line,
+            message,
+        };
         let (tokens, text) = tokenize(raw).map_err(err)?;
         if tokens.is_empty() {
             continue;
@@ -96,35 +103,65 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
                             return Err(err(format!("device {word} listed twice")));
                         }
                         if list.iter().any(|d| d.id == spec.id) {
-                            return Err(err(format!("device id {} used twice (ids are unique across kinds)", spec.id)));
+                            return Err(err(format!(
+                                "device id {} used twice (ids are unique across kinds)",
+                                spec.id
+                            )));
                         }
                         list.push(spec);
                     }
                     if list.is_empty() {
-                        return Err(err("`devices:` needs at least one device (e.g. fxo1 fxs3)".into()));
+                        return Err(err(
+                            "`devices:` needs at least one device (e.g. fxo1 fxs3)".into()
+                        ));
                     }
                     devices = Some(list);
                 }
-                other => return Err(err(format!("unknown header `{other}:` (expected name:, config: or devices:)"))),
+                other => {
+                    return Err(err(format!(
+                        "unknown header `{other}:` (expected name:, config: or devices:)"
+                    )))
+                }
             }
             continue;
         }
         let declared = devices.as_deref().unwrap_or(&[]);
-        let mut cursor = Cursor { tokens: &tokens, at: 0, declared, devices_given: devices.is_some() };
+        let mut cursor = Cursor {
+            tokens: &tokens,
+            at: 0,
+            declared,
+            devices_given: devices.is_some(),
+        };
         let action = cursor.step().map_err(err)?;
-        steps.push(Step { line, text: text.trim().to_owned(), action });
+        steps.push(Step {
+            line,
+            text: text.trim().to_owned(),
+            action,
+        });
     }
-    let whole = |message: &str| ParseError { file: file.to_owned(), line: 0, message: message.to_owned() };
+    let whole = |message: &str| ParseError {
+        file: file.to_owned(),
+        line: 0,
+        message: message.to_owned(),
+    };
     let name = name.ok_or_else(|| whole("missing `name:` header"))?;
     let devices = devices.ok_or_else(|| whole("missing `devices:` header"))?;
     if steps.is_empty() {
         return Err(whole("no steps"));
     }
-    Ok(Scenario { file: file.to_owned(), name, config, devices, steps })
+    Ok(Scenario {
+        file: file.to_owned(),
+        name,
+        config,
+        devices,
+        steps,
+    })
 }
 
 fn valid_config_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -198,19 +235,29 @@ fn parse_device_name(word: &str) -> Result<DeviceSpec, String> {
     } else if let Some(d) = word.strip_prefix("span") {
         (DeviceKind::E1, d)
     } else {
-        return Err(format!("{word:?} is not a device (expected fxoN, fxsN or spanN, e.g. fxo1, fxs3, span1)"));
+        return Err(format!(
+            "{word:?} is not a device (expected fxoN, fxsN or spanN, e.g. fxo1, fxs3, span1)"
+        ));
     };
     let id: u16 = digits
         .parse()
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| format!("{word:?}: the device id must be a number from 1 to 65535"))?;
-    Ok(DeviceSpec { name: word.to_owned(), kind, id })
+    Ok(DeviceSpec {
+        name: word.to_owned(),
+        kind,
+        id,
+    })
 }
 
 /// `10s`, `500ms`, `1.5s`, `2min`.
 pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
-    let bad = || format!("bad duration {text:?}: expected a number with ms, s or min (e.g. 500ms, 10s, 1.5s)");
+    let bad = || {
+        format!(
+            "bad duration {text:?}: expected a number with ms, s or min (e.g. 500ms, 10s, 1.5s)"
+        )
+    };
     let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
         (n, 1.0)
     } else if let Some(n) = text.strip_suffix("min") {
@@ -235,8 +282,13 @@ fn check_digits(digits: &str) -> Result<(), String> {
     if digits.is_empty() {
         return Err("no digits given (quote digits that contain #, e.g. \"*#*9\")".into());
     }
-    if let Some(bad) = digits.chars().find(|c| !matches!(c, '0'..='9' | 'A'..='D' | 'a'..='d' | '*' | '#')) {
-        return Err(format!("{bad:?} in {digits:?} is not a DTMF digit (0-9, A-D, *, #)"));
+    if let Some(bad) = digits
+        .chars()
+        .find(|c| !matches!(c, '0'..='9' | 'A'..='D' | 'a'..='d' | '*' | '#'))
+    {
+        return Err(format!(
+            "{bad:?} in {digits:?} is not a DTMF digit (0-9, A-D, *, #)"
+        ));
     }
     Ok(())
 }
@@ -304,7 +356,9 @@ impl Cursor<'_> {
             .parse()
             .ok()
             .filter(|l: &f32| l.is_finite() && (-80.0..=3.0).contains(l))
-            .ok_or_else(|| format!("bad level {text:?}: expected dBm0 between -80 and 3, e.g. -13"))?;
+            .ok_or_else(|| {
+                format!("bad level {text:?}: expected dBm0 between -80 and 3, e.g. -13")
+            })?;
         if number.len() == lower.len() {
             // Optional unit as a separate word.
             if self.peek_word().map(str::to_ascii_lowercase).as_deref() == Some("dbm0") {
@@ -462,10 +516,22 @@ impl Cursor<'_> {
             let negated = self.eat("not");
             if dev.kind == DeviceKind::E1 {
                 let condition = self.span_condition(&dev)?;
-                (Subject::Span { device: dev.name, condition }, negated)
+                (
+                    Subject::Span {
+                        device: dev.name,
+                        condition,
+                    },
+                    negated,
+                )
             } else {
                 let condition = self.condition(&dev)?;
-                (Subject::Device { device: dev.name, condition }, negated)
+                (
+                    Subject::Device {
+                        device: dev.name,
+                        condition,
+                    },
+                    negated,
+                )
             }
         };
         let (mode, window_ms) = if self.eat("within") {
@@ -479,7 +545,12 @@ impl Cursor<'_> {
             return Err("`expect cdr` takes `within`, not `for`".into());
         }
         self.done("the expectation")?;
-        Ok(Expectation { subject, negated, mode, window_ms })
+        Ok(Expectation {
+            subject,
+            negated,
+            mode,
+            window_ms,
+        })
     }
 
     fn condition(&mut self, dev: &DeviceSpec) -> Result<Condition, String> {
@@ -559,7 +630,11 @@ impl Cursor<'_> {
                 }
                 let min_ms = min_ms.unwrap_or(DEFAULT_TONE_MIN_MS);
                 check_history(min_ms)?;
-                Condition::HearsTone { freq_hz, min_dbm0: min_dbm0.unwrap_or(DEFAULT_TONE_MIN_DBM0), min_ms }
+                Condition::HearsTone {
+                    freq_hz,
+                    min_dbm0: min_dbm0.unwrap_or(DEFAULT_TONE_MIN_DBM0),
+                    min_ms,
+                }
             }
             "dtmf" => {
                 let digits = self.next("DTMF digits")?;
@@ -637,7 +712,9 @@ impl Cursor<'_> {
             }
         }
         if !any {
-            return Err("`expect cdr` needs at least one field (e.g. disposition answered cause 16)".into());
+            return Err(
+                "`expect cdr` needs at least one field (e.g. disposition answered cause 16)".into(),
+            );
         }
         Ok(m)
     }
@@ -645,7 +722,10 @@ impl Cursor<'_> {
 
 fn check_history(ms: u64) -> Result<(), String> {
     if ms > HISTORY_MS {
-        Err(format!("at most {} of audio is kept; ask for a shorter duration", fmt_duration(HISTORY_MS)))
+        Err(format!(
+            "at most {} of audio is kept; ask for a shorter duration",
+            fmt_duration(HISTORY_MS)
+        ))
     } else {
         Ok(())
     }

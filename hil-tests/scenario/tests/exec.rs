@@ -82,18 +82,37 @@ expect cdr disposition answered cause 16 from 5550123 to 201 talk >= 2s within 5
 fn a_whole_call_passes_and_prints_one_line_per_step() {
     let scenario = parse(CALL, "call.hil").unwrap();
     let mut rig = patched_rig();
-    let mut cdrs = FakeCdrs { rows: vec![old_cdr()], reads: 0 };
+    let mut cdrs = FakeCdrs {
+        rows: vec![old_cdr()],
+        reads: 0,
+    };
     let mut out = Vec::new();
     let report = run(&scenario, &mut rig, &mut cdrs, &mut out).unwrap_or_else(|f| {
         panic!("{f}\n--- output ---\n{}", String::from_utf8_lossy(&out));
     });
     let out = String::from_utf8(out).unwrap();
     assert_eq!(report.steps, scenario.steps.len());
-    assert_eq!(out.lines().filter(|l| l.starts_with("[ok] ")).count(), scenario.steps.len(), "{out}");
-    assert!(out.contains("[ok] 6: expect fxs3 ringing within 10s (after "), "{out}");
-    assert!(out.contains("[ok] 10: expect fxo1 off-hook for 500ms (held for 0.50s)"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("[ok] ")).count(),
+        scenario.steps.len(),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] 6: expect fxs3 ringing within 10s (after "),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] 10: expect fxo1 off-hook for 500ms (held for 0.50s)"),
+        "{out}"
+    );
     assert!(out.contains("[ok] 8: fxs3 off-hook\n"), "{out}");
-    assert!(out.lines().last().unwrap().starts_with("passed: phone on a telco line"), "{out}");
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("passed: phone on a telco line"),
+        "{out}"
+    );
     // The pre-existing CDR #7 also matches all fields but talk; only #8 satisfies it.
     assert!(cdrs.reads >= 5);
 }
@@ -103,7 +122,8 @@ fn failing(body: &str) -> (hil_scenario::StepFailure, String) {
     let scenario = parse(&text, "fail.hil").unwrap();
     let mut rig = patched_rig();
     let mut out = Vec::new();
-    let failure = run(&scenario, &mut rig, &mut NoCdrs, &mut out).expect_err("the scenario must fail");
+    let failure =
+        run(&scenario, &mut rig, &mut NoCdrs, &mut out).expect_err("the scenario must fail");
     (failure, String::from_utf8(out).unwrap())
 }
 
@@ -114,32 +134,67 @@ fn a_tone_that_never_comes_fails_naming_step_line_and_what_was_heard() {
     );
     assert_eq!((f.file.as_str(), f.line), ("fail.hil", 7));
     assert_eq!(f.step, "expect fxs3 hears tone 700 within 1s");
-    assert!(f.message.starts_with("not seen within 1s: "), "{}", f.message);
-    assert!(f.message.contains("700 Hz was above -30 dBm0 for at most 0ms"), "{}", f.message);
-    assert!(f.message.contains("hears 1005 Hz") || f.message.contains("hears 1000 Hz"), "what was heard instead: {}", f.message);
+    assert!(
+        f.message.starts_with("not seen within 1s: "),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("700 Hz was above -30 dBm0 for at most 0ms"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("hears 1005 Hz") || f.message.contains("hears 1000 Hz"),
+        "what was heard instead: {}",
+        f.message
+    );
     let text = f.to_string();
-    assert!(text.starts_with("fail.hil:7: `expect fxs3 hears tone 700 within 1s` failed at t="), "{text}");
+    assert!(
+        text.starts_with("fail.hil:7: `expect fxs3 hears tone 700 within 1s` failed at t="),
+        "{text}"
+    );
     assert!(text.contains("fxo1: telco line Answered"), "{text}");
-    assert!(out.contains("[FAIL] 7: expect fxs3 hears tone 700 within 1s: not seen within 1s"), "{out}");
-    assert!(!out.contains("wait 1s"), "stops at the first failure: {out}");
+    assert!(
+        out.contains("[FAIL] 7: expect fxs3 hears tone 700 within 1s: not seen within 1s"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("wait 1s"),
+        "stops at the first failure: {out}"
+    );
 }
 
 #[test]
 fn a_negated_expectation_fails_when_the_thing_happens() {
     let (f, _) = failing("fxo1 call\nexpect fxs3 not ringing within 3s\n");
     assert_eq!(f.line, 4);
-    assert!(f.message.starts_with("happened after 0.02s: ringing on"), "{}", f.message);
+    assert!(
+        f.message.starts_with("happened after 0.02s: ringing on"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
 fn wrong_caller_id_and_missing_cdr_say_what_was_seen() {
-    let (f, _) = failing("fxo1 call from 123 cid etsi-before-ring\nexpect fxs3 caller-id 456 within 3s\n");
-    assert!(f.message.contains("caller IDs received: at "), "{}", f.message);
+    let (f, _) =
+        failing("fxo1 call from 123 cid etsi-before-ring\nexpect fxs3 caller-id 456 within 3s\n");
+    assert!(
+        f.message.contains("caller IDs received: at "),
+        "{}",
+        f.message
+    );
     assert!(f.message.contains("number 123"), "{}", f.message);
 
     let (f, _) = failing("fxs3 off-hook\nexpect cdr disposition answered within 1s\n");
     assert_eq!(f.line, 4);
-    assert!(f.message.contains("no new CDR was written"), "{}", f.message);
+    assert!(
+        f.message.contains("no new CDR was written"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]

@@ -44,10 +44,20 @@ fn parses_the_header_and_every_step_kind() {
     let s = parse(&format!("{HEADER}{EVERY_STEP}"), "every.hil").unwrap();
     assert_eq!(s.name, "every step");
     assert_eq!(s.config.as_deref(), Some("basic"));
-    assert_eq!(s.rig_devices(), vec![("fxo1", DeviceKind::Fxo, 1), ("fxs3", DeviceKind::Fxs, 3), ("fxs4", DeviceKind::Fxs, 4)]);
+    assert_eq!(
+        s.rig_devices(),
+        vec![
+            ("fxo1", DeviceKind::Fxo, 1),
+            ("fxs3", DeviceKind::Fxs, 3),
+            ("fxs4", DeviceKind::Fxs, 4)
+        ]
+    );
     assert_eq!(s.steps.len(), 33);
     assert_eq!(s.steps[0].line, 5);
-    assert_eq!(s.steps[0].text, r#"fxo1 call from 5550123 name "Alice Smith" cid etsi-before-ring"#);
+    assert_eq!(
+        s.steps[0].text,
+        r#"fxo1 call from 5550123 name "Alice Smith" cid etsi-before-ring"#
+    );
     assert_eq!(
         s.steps[0].action,
         Action::Call {
@@ -57,15 +67,29 @@ fn parses_the_header_and_every_step_kind() {
             cid: far_end::CidDelivery::EtsiFskBeforeRing
         }
     );
-    assert_eq!(s.steps[9].action, Action::SendDtmf { device: "fxo1".into(), digits: "*#*9".into() });
+    assert_eq!(
+        s.steps[9].action,
+        Action::SendDtmf {
+            device: "fxo1".into(),
+            digits: "*#*9".into()
+        }
+    );
     assert_eq!(
         s.steps[11].action,
-        Action::PlayTone { device: "fxs3".into(), freq_hz: 425, level_dbm0: -20.0, duration_ms: 1500 }
+        Action::PlayTone {
+            device: "fxs3".into(),
+            freq_hz: 425,
+            level_dbm0: -20.0,
+            duration_ms: 1500
+        }
     );
     assert_eq!(
         s.steps[19].action,
         Action::Expect(Expectation {
-            subject: Subject::Device { device: "fxs4".into(), condition: Condition::Ringing },
+            subject: Subject::Device {
+                device: "fxs4".into(),
+                condition: Condition::Ringing
+            },
             negated: true,
             mode: Mode::Within,
             window_ms: 2000
@@ -76,7 +100,11 @@ fn parses_the_header_and_every_step_kind() {
         Action::Expect(Expectation {
             subject: Subject::Device {
                 device: "fxs3".into(),
-                condition: Condition::HearsTone { freq_hz: 1004, min_dbm0: -20.0, min_ms: 500 }
+                condition: Condition::HearsTone {
+                    freq_hz: 1004,
+                    min_dbm0: -20.0,
+                    min_ms: 500
+                }
             },
             negated: false,
             mode: Mode::Within,
@@ -103,17 +131,27 @@ fn parses_the_header_and_every_step_kind() {
 #[test]
 fn every_step_round_trips_through_its_canonical_text() {
     let s = parse(&format!("{HEADER}{EVERY_STEP}"), "every.hil").unwrap();
-    let rendered: String = s.steps.iter().map(|st| format!("{}\n", st.action)).collect();
+    let rendered: String = s
+        .steps
+        .iter()
+        .map(|st| format!("{}\n", st.action))
+        .collect();
     let again = parse(&format!("{HEADER}{rendered}"), "rendered.hil")
         .unwrap_or_else(|e| panic!("canonical text does not parse: {e}\n{rendered}"));
     for (a, b) in s.steps.iter().zip(again.steps.iter()) {
-        assert_eq!(a.action, b.action, "line {} rendered as {:?}", a.line, b.text);
+        assert_eq!(
+            a.action, b.action,
+            "line {} rendered as {:?}",
+            a.line, b.text
+        );
     }
     assert_eq!(s.steps.len(), again.steps.len());
 }
 
 fn error_of(body: &str) -> String {
-    parse(&format!("{HEADER}{body}"), "bad.hil").unwrap_err().to_string()
+    parse(&format!("{HEADER}{body}"), "bad.hil")
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -122,21 +160,40 @@ fn errors_name_file_line_and_what_is_wrong() {
         error_of("wait 1s\nfxs3 call from 1\n"),
         "bad.hil:5: `call` is for fxo devices; fxs3 is an fxs"
     );
-    assert!(error_of("fxs9 off-hook\n").starts_with("bad.hil:4: device fxs9 is not listed in `devices:`"));
+    assert!(error_of("fxs9 off-hook\n")
+        .starts_with("bad.hil:4: device fxs9 is not listed in `devices:`"));
     assert!(error_of("\n\nwait 10\n").starts_with("bad.hil:6: bad duration \"10\""));
-    assert!(error_of("expect fxs3 answered\n").contains("bad.hil:4: `answered` can only be expected of fxo devices"));
-    assert!(error_of("fxo1 send dtmf #9\n").starts_with("bad.hil:4: missing DTMF digits (quote digits that contain #"));
-    let s = parse(&format!("{HEADER}fxo1 send dtmf *#*9 # a # inside a word is not a comment\n"), "ok.hil").unwrap();
-    assert_eq!(s.steps[0].action, Action::SendDtmf { device: "fxo1".into(), digits: "*#*9".into() });
-    assert!(error_of("fxs3 dial 12x\n").starts_with("bad.hil:4: 'x' in \"12x\" is not a DTMF digit"));
+    assert!(error_of("expect fxs3 answered\n")
+        .contains("bad.hil:4: `answered` can only be expected of fxo devices"));
+    assert!(error_of("fxo1 send dtmf #9\n")
+        .starts_with("bad.hil:4: missing DTMF digits (quote digits that contain #"));
+    let s = parse(
+        &format!("{HEADER}fxo1 send dtmf *#*9 # a # inside a word is not a comment\n"),
+        "ok.hil",
+    )
+    .unwrap();
+    assert_eq!(
+        s.steps[0].action,
+        Action::SendDtmf {
+            device: "fxo1".into(),
+            digits: "*#*9".into()
+        }
+    );
+    assert!(
+        error_of("fxs3 dial 12x\n").starts_with("bad.hil:4: 'x' in \"12x\" is not a DTMF digit")
+    );
     assert!(error_of("expect fxs3 hears tone 99999\n").starts_with("bad.hil:4: bad frequency"));
-    assert!(error_of("expect fxs3 hears tone 1004 within 1s extra\n").starts_with("bad.hil:4: unexpected \"extra\""));
-    assert!(error_of("expect cdr within 1s\n").starts_with("bad.hil:4: `expect cdr` needs at least one field"));
+    assert!(error_of("expect fxs3 hears tone 1004 within 1s extra\n")
+        .starts_with("bad.hil:4: unexpected \"extra\""));
+    assert!(error_of("expect cdr within 1s\n")
+        .starts_with("bad.hil:4: `expect cdr` needs at least one field"));
     assert!(error_of("expect cdr cause sixteen\n").starts_with("bad.hil:4: bad cause"));
-    assert!(error_of("fxo1 call name \"unterminated\n").starts_with("bad.hil:4: unterminated quoted string"));
+    assert!(error_of("fxo1 call name \"unterminated\n")
+        .starts_with("bad.hil:4: unterminated quoted string"));
     assert!(error_of("jump 3\n").starts_with("bad.hil:4: unknown step \"jump\""));
     assert!(error_of("fxs3 whistle\n").starts_with("bad.hil:4: unknown action \"whistle\""));
-    assert!(error_of("expect fxs3 hears silence for 11s\n").starts_with("bad.hil:4: at most 10s of audio"));
+    assert!(error_of("expect fxs3 hears silence for 11s\n")
+        .starts_with("bad.hil:4: at most 10s of audio"));
     assert!(error_of("fxo1 call cid telepathy\n").contains("unknown caller ID mode \"telepathy\""));
     assert!(error_of("fxs3 play tone 1004 at +9 dBm0 for 1s\n").starts_with("bad.hil:4: bad level"));
 }
@@ -146,17 +203,32 @@ fn header_errors() {
     let e = parse("devices: fxo1\nwait 1s\n", "x.hil").unwrap_err();
     assert_eq!(e.to_string(), "x.hil: missing `name:` header");
     let e = parse("name: a\nfxo1 hang-up\n", "x.hil").unwrap_err();
-    assert_eq!(e.to_string(), "x.hil:2: `devices:` must come before the first step");
+    assert_eq!(
+        e.to_string(),
+        "x.hil:2: `devices:` must come before the first step"
+    );
     let e = parse("name: a\ndevices: fxo1 fxs1\n", "x.hil").unwrap_err();
-    assert_eq!(e.to_string(), "x.hil:2: device id 1 used twice (ids are unique across kinds)");
+    assert_eq!(
+        e.to_string(),
+        "x.hil:2: device id 1 used twice (ids are unique across kinds)"
+    );
     let e = parse("name: a\ndevices: t1\n", "x.hil").unwrap_err();
-    assert!(e.to_string().starts_with("x.hil:2: \"t1\" is not a device (expected fxoN, fxsN or spanN"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("x.hil:2: \"t1\" is not a device (expected fxoN, fxsN or spanN"),
+        "{e}"
+    );
     let e = parse("name: a\ndevices: span1 fxo1\n", "x.hil").unwrap_err();
-    assert_eq!(e.to_string(), "x.hil:2: device id 1 used twice (ids are unique across kinds)");
+    assert_eq!(
+        e.to_string(),
+        "x.hil:2: device id 1 used twice (ids are unique across kinds)"
+    );
     let e = parse("name: a\nname: b\n", "x.hil").unwrap_err();
     assert_eq!(e.line, 2);
     let e = parse("name: a\nconfig: ../etc\n", "x.hil").unwrap_err();
-    assert!(e.message.contains("directory name under hil-tests/configs/"));
+    assert!(e
+        .message
+        .contains("directory name under hil-tests/configs/"));
     let e = parse("name: a\ndevices: fxo1\n", "x.hil").unwrap_err();
     assert_eq!(e.to_string(), "x.hil: no steps");
 }
@@ -169,8 +241,18 @@ fn shipped_scenarios_parse() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "hil") {
             let s = hil_scenario::parse_file(&path).unwrap_or_else(|e| panic!("{e}"));
-            let config = s.config.as_deref().unwrap_or_else(|| panic!("{} has no config", path.display()));
-            assert!(dir.join("../configs").join(config).join("system.toml").exists(), "{}: config {config} missing", path.display());
+            let config = s
+                .config
+                .as_deref()
+                .unwrap_or_else(|| panic!("{} has no config", path.display()));
+            assert!(
+                dir.join("../configs")
+                    .join(config)
+                    .join("system.toml")
+                    .exists(),
+                "{}: config {config} missing",
+                path.display()
+            );
             count += 1;
         }
     }
@@ -221,7 +303,10 @@ fn span_steps() -> hil_scenario::Scenario {
 fn parses_span_steps() {
     use hil_scenario::{CallSel, Sound, SpanCondition};
     let s = span_steps();
-    assert_eq!(s.rig_devices(), vec![("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)]);
+    assert_eq!(
+        s.rig_devices(),
+        vec![("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)]
+    );
     assert_eq!(s.steps.len(), 31);
     let action = |i: usize| s.steps[i].action.clone();
     let expect = |i: usize| match action(i) {
@@ -238,62 +323,165 @@ fn parses_span_steps() {
     assert_eq!(s.steps[0].line, 5);
     assert_eq!(
         action(0),
-        Action::SpanCall { device: "span1".into(), count: 30, from: Some("0201234".into()), to: "100".into() }
+        Action::SpanCall {
+            device: "span1".into(),
+            count: 30,
+            from: Some("0201234".into()),
+            to: "100".into()
+        }
     );
-    assert_eq!(action(1), Action::SpanCall { device: "span1".into(), count: 1, from: None, to: "+4930123".into() });
-    assert_eq!(action(2), Action::SpanAnswer { device: "span1".into() });
-    assert_eq!(action(3), Action::SpanHangUp { device: "span1".into(), calls: CallSel::All, cause: 16 });
-    assert_eq!(action(4), Action::SpanHangUp { device: "span1".into(), calls: CallSel::All, cause: 17 });
-    assert_eq!(action(5), Action::SpanHangUp { device: "span1".into(), calls: CallSel::Call(3), cause: 16 });
-    assert_eq!(action(6), Action::SpanAlarm { device: "span1".into(), alarm: Some(far_end::CarrierAlarm::Los) });
-    assert_eq!(action(8), Action::SpanAlarm { device: "span1".into(), alarm: None });
+    assert_eq!(
+        action(1),
+        Action::SpanCall {
+            device: "span1".into(),
+            count: 1,
+            from: None,
+            to: "+4930123".into()
+        }
+    );
+    assert_eq!(
+        action(2),
+        Action::SpanAnswer {
+            device: "span1".into()
+        }
+    );
+    assert_eq!(
+        action(3),
+        Action::SpanHangUp {
+            device: "span1".into(),
+            calls: CallSel::All,
+            cause: 16
+        }
+    );
+    assert_eq!(
+        action(4),
+        Action::SpanHangUp {
+            device: "span1".into(),
+            calls: CallSel::All,
+            cause: 17
+        }
+    );
+    assert_eq!(
+        action(5),
+        Action::SpanHangUp {
+            device: "span1".into(),
+            calls: CallSel::Call(3),
+            cause: 16
+        }
+    );
+    assert_eq!(
+        action(6),
+        Action::SpanAlarm {
+            device: "span1".into(),
+            alarm: Some(far_end::CarrierAlarm::Los)
+        }
+    );
+    assert_eq!(
+        action(8),
+        Action::SpanAlarm {
+            device: "span1".into(),
+            alarm: None
+        }
+    );
     assert_eq!(
         action(10),
         Action::SpanPlay {
             device: "span1".into(),
             calls: CallSel::Call(2),
-            sound: Sound::Tone { freq_hz: 660, level_dbm0: -20.0, duration_ms: 1000 }
+            sound: Sound::Tone {
+                freq_hz: 660,
+                level_dbm0: -20.0,
+                duration_ms: 1000
+            }
         }
     );
     assert_eq!(
         action(11),
-        Action::SpanPlay { device: "span1".into(), calls: CallSel::All, sound: Sound::Silence { duration_ms: 500 } }
+        Action::SpanPlay {
+            device: "span1".into(),
+            calls: CallSel::All,
+            sound: Sound::Silence { duration_ms: 500 }
+        }
     );
     assert_eq!(
         action(12),
-        Action::SpanPlay { device: "span1".into(), calls: CallSel::Call(4), sound: Sound::Dtmf("*#1".into()) }
+        Action::SpanPlay {
+            device: "span1".into(),
+            calls: CallSel::Call(4),
+            sound: Sound::Dtmf("*#1".into())
+        }
     );
     assert_eq!(span(13), SpanCondition::LinkUp);
     assert!(expect(14).negated && expect(14).mode == Mode::Throughout);
     assert_eq!(span(15), SpanCondition::RemoteAlarm);
-    assert_eq!((span(16), expect(16).window_ms), (SpanCondition::Answered(30), 10_000));
+    assert_eq!(
+        (span(16), expect(16).window_ms),
+        (SpanCondition::Answered(30), 10_000)
+    );
     assert_eq!(span(17), SpanCondition::Answered(1));
     assert_eq!(
         span(19),
-        SpanCondition::Released { count: 1, cause: Some(16), by: Some(far_end::ReleasedBy::Box) }
+        SpanCondition::Released {
+            count: 1,
+            cause: Some(16),
+            by: Some(far_end::ReleasedBy::Box)
+        }
     );
     assert_eq!(
         span(20),
-        SpanCondition::Released { count: 2, cause: Some(17), by: Some(far_end::ReleasedBy::Carrier) }
+        SpanCondition::Released {
+            count: 2,
+            cause: Some(17),
+            by: Some(far_end::ReleasedBy::Carrier)
+        }
     );
-    assert_eq!(span(21), SpanCondition::Incoming { to: Some("0201234".into()), from: None });
-    assert_eq!(span(22), SpanCondition::Incoming { to: Some("0201234".into()), from: Some("201".into()) });
+    assert_eq!(
+        span(21),
+        SpanCondition::Incoming {
+            to: Some("0201234".into()),
+            from: None
+        }
+    );
+    assert_eq!(
+        span(22),
+        SpanCondition::Incoming {
+            to: Some("0201234".into()),
+            from: Some("201".into())
+        }
+    );
     assert_eq!(
         span(25),
         SpanCondition::Hears {
             calls: CallSel::All,
-            hearing: Condition::HearsTone { freq_hz: 1004, min_dbm0: -25.0, min_ms: 500 }
+            hearing: Condition::HearsTone {
+                freq_hz: 1004,
+                min_dbm0: -25.0,
+                min_ms: 500
+            }
         }
     );
-    assert_eq!((expect(25).mode, expect(25).window_ms), (Mode::Within, 3000));
+    assert_eq!(
+        (expect(25).mode, expect(25).window_ms),
+        (Mode::Within, 3000)
+    );
     assert_eq!(
         span(26),
         SpanCondition::Hears {
             calls: CallSel::Call(3),
-            hearing: Condition::HearsTone { freq_hz: 1004, min_dbm0: -20.0, min_ms: 300 }
+            hearing: Condition::HearsTone {
+                freq_hz: 1004,
+                min_dbm0: -20.0,
+                min_ms: 300
+            }
         }
     );
-    assert_eq!(span(29), SpanCondition::Hears { calls: CallSel::Call(2), hearing: Condition::HearsDtmf("12".into()) });
+    assert_eq!(
+        span(29),
+        SpanCondition::Hears {
+            calls: CallSel::Call(2),
+            hearing: Condition::HearsDtmf("12".into())
+        }
+    );
     assert_eq!(
         expect(30).subject,
         Subject::Cdr(CdrMatch {
@@ -308,41 +496,90 @@ fn parses_span_steps() {
 #[test]
 fn span_steps_round_trip_through_their_canonical_text() {
     let s = span_steps();
-    let rendered: String = s.steps.iter().map(|st| format!("{}\n", st.action)).collect();
+    let rendered: String = s
+        .steps
+        .iter()
+        .map(|st| format!("{}\n", st.action))
+        .collect();
     let again = parse(&format!("{SPAN_HEADER}{rendered}"), "rendered.hil")
         .unwrap_or_else(|e| panic!("canonical text does not parse: {e}\n{rendered}"));
     assert_eq!(s.steps.len(), again.steps.len());
     for (a, b) in s.steps.iter().zip(again.steps.iter()) {
-        assert_eq!(a.action, b.action, "line {} rendered as {:?}", a.line, b.text);
+        assert_eq!(
+            a.action, b.action,
+            "line {} rendered as {:?}",
+            a.line, b.text
+        );
     }
-    assert!(rendered.contains("span1 call 30 from \"0201234\" to \"100\"\n"), "{rendered}");
-    assert!(rendered.contains("span1 play tone 1004 at -13 dBm0 on all calls for 2s\n"), "{rendered}");
-    assert!(rendered.contains("expect span1 hears tone 660 above -30 dBm0 for 100ms on all calls within 3s\n"), "{rendered}");
-    assert!(rendered.contains("expect cdr count 30 disposition answered cause 16 within 10s\n"), "{rendered}");
+    assert!(
+        rendered.contains("span1 call 30 from \"0201234\" to \"100\"\n"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("span1 play tone 1004 at -13 dBm0 on all calls for 2s\n"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(
+            "expect span1 hears tone 660 above -30 dBm0 for 100ms on all calls within 3s\n"
+        ),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("expect cdr count 30 disposition answered cause 16 within 10s\n"),
+        "{rendered}"
+    );
 }
 
 fn span_error(body: &str) -> String {
-    parse(&format!("{SPAN_HEADER}{body}"), "bad.hil").unwrap_err().to_string()
+    parse(&format!("{SPAN_HEADER}{body}"), "bad.hil")
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
 fn span_errors_name_file_line_and_what_is_wrong() {
-    assert_eq!(span_error("wait 1s\nspan1 call 30 from 0201234\n"), "bad.hil:5: `call` needs the called number: `to NUMBER`");
-    assert_eq!(span_error("span1 call 0 to 100\n"), "bad.hil:4: bad call count \"0\": expected 1 to 1000");
+    assert_eq!(
+        span_error("wait 1s\nspan1 call 30 from 0201234\n"),
+        "bad.hil:5: `call` needs the called number: `to NUMBER`"
+    );
+    assert_eq!(
+        span_error("span1 call 0 to 100\n"),
+        "bad.hil:4: bad call count \"0\": expected 1 to 1000"
+    );
     assert!(span_error("span1 call to 1x0\n").starts_with("bad.hil:4: bad number \"1x0\""));
-    assert!(span_error("span1 call to 100 name Bob\n").starts_with("bad.hil:4: unexpected \"name\" in `call`"));
-    assert!(span_error("span1 off-hook\n").starts_with("bad.hil:4: unknown action \"off-hook\" for span1 (call, answer"));
-    assert!(span_error("span1 alarm red\n").starts_with("bad.hil:4: unknown alarm \"red\" (los, ais, clear)"));
+    assert!(span_error("span1 call to 100 name Bob\n")
+        .starts_with("bad.hil:4: unexpected \"name\" in `call`"));
+    assert!(span_error("span1 off-hook\n")
+        .starts_with("bad.hil:4: unknown action \"off-hook\" for span1 (call, answer"));
+    assert!(span_error("span1 alarm red\n")
+        .starts_with("bad.hil:4: unknown alarm \"red\" (los, ais, clear)"));
     assert!(span_error("span1 hang-up cause 200\n").starts_with("bad.hil:4: bad cause \"200\""));
     assert!(span_error("span1 hang-up call 0\n").starts_with("bad.hil:4: bad call number \"0\""));
-    assert!(span_error("span1 play tone 1004 on some calls for 1s\n").starts_with("bad.hil:4: `on`: expected `all calls` or `call N`"));
-    assert!(span_error("span1 play tone 1004 on all calls\n").starts_with("bad.hil:4: `play` needs `for DURATION`"));
-    assert!(span_error("expect span1 ringing\n").starts_with("bad.hil:4: `ringing` cannot be expected of a span (link up"));
-    assert!(span_error("expect span1 link down\n").starts_with("bad.hil:4: link: expected `up`, found \"down\""));
-    assert!(span_error("expect span1 released 2 by phone\n").starts_with("bad.hil:4: `released by phone`"));
-    assert!(span_error("expect span1 hears tone 1004 on call 2 on call 3\n").starts_with("bad.hil:4: unexpected \"on\""));
-    assert!(span_error("expect span1 hears silence for 20s on all calls\n").starts_with("bad.hil:4: at most 10s of audio"));
-    assert!(span_error("expect cdr count 0 disposition answered\n").starts_with("bad.hil:4: bad CDR count \"0\""));
-    assert!(span_error("expect fxs2 hears tone 1004 on all calls\n").starts_with("bad.hil:4: unexpected \"on\""), "calls are a span thing");
+    assert!(span_error("span1 play tone 1004 on some calls for 1s\n")
+        .starts_with("bad.hil:4: `on`: expected `all calls` or `call N`"));
+    assert!(span_error("span1 play tone 1004 on all calls\n")
+        .starts_with("bad.hil:4: `play` needs `for DURATION`"));
+    assert!(span_error("expect span1 ringing\n")
+        .starts_with("bad.hil:4: `ringing` cannot be expected of a span (link up"));
+    assert!(span_error("expect span1 link down\n")
+        .starts_with("bad.hil:4: link: expected `up`, found \"down\""));
+    assert!(span_error("expect span1 released 2 by phone\n")
+        .starts_with("bad.hil:4: `released by phone`"));
+    assert!(
+        span_error("expect span1 hears tone 1004 on call 2 on call 3\n")
+            .starts_with("bad.hil:4: unexpected \"on\"")
+    );
+    assert!(
+        span_error("expect span1 hears silence for 20s on all calls\n")
+            .starts_with("bad.hil:4: at most 10s of audio")
+    );
+    assert!(span_error("expect cdr count 0 disposition answered\n")
+        .starts_with("bad.hil:4: bad CDR count \"0\""));
+    assert!(
+        span_error("expect fxs2 hears tone 1004 on all calls\n")
+            .starts_with("bad.hil:4: unexpected \"on\""),
+        "calls are a span thing"
+    );
     assert!(span_error("fxs2 call to 100\n").starts_with("bad.hil:4: `call` is for fxo devices"));
 }

@@ -13,13 +13,22 @@ use line_boundary::{LineCommand, LineEvent, PhoneNumber};
 /// is shorter than the spread of 30 answers, so no single block has every call hearing
 /// it: each call is judged in its own block.
 fn chime() -> Vec<PlayItem> {
-    [660, 880, 1100].map(|freq_hz| PlayItem::Tone { freq_hz, level_dbm0: -13.0, duration_ms: 300 }).to_vec()
+    [660, 880, 1100]
+        .map(|freq_hz| PlayItem::Tone {
+            freq_hz,
+            level_dbm0: -13.0,
+            duration_ms: 300,
+        })
+        .to_vec()
 }
 
 fn rig(user: UserSpan) -> (Rig, Arc<Mutex<UserSpan>>) {
     let s = parse("name: rig\ndevices: span1\nwait 0s\n", "rig.hil").unwrap();
     let (side, user) = PriUserSide::new("span1", user);
-    (Rig::simulated(&s.rig_devices(), Box::new(side)).unwrap(), user)
+    (
+        Rig::simulated(&s.rig_devices(), Box::new(side)).unwrap(),
+        user,
+    )
 }
 
 fn echo_box() -> UserSpan {
@@ -101,21 +110,51 @@ fn thirty_calls_greeted_echoed_released_with_thirty_cdrs() {
     let (mut rig, user) = rig(echo_box());
     let mut cdrs = UserSideCdrs(Arc::clone(&user));
     let out = passes(&mut rig, THIRTY_CALLS, &mut cdrs);
-    assert!(out.contains("[ok] 4: span1 call 30 from 0201234 to 100 (calls 1-30)\n"), "{out}");
-    assert!(out.contains("[ok] 7: span1 play tone 1004 on all calls for 2s (30 calls)\n"), "{out}");
-    assert!(out.contains("[ok] 10: span1 hang-up all cause 16 (30 calls)\n"), "{out}");
-    assert!(out.lines().last().unwrap().starts_with("passed: thirty calls into an echo box"), "{out}");
+    assert!(
+        out.contains("[ok] 4: span1 call 30 from 0201234 to 100 (calls 1-30)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] 7: span1 play tone 1004 on all calls for 2s (30 calls)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] 10: span1 hang-up all cause 16 (30 calls)\n"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("passed: thirty calls into an echo box"),
+        "{out}"
+    );
     let carrier = rig.carrier("span1").unwrap();
-    let answers: Vec<u64> = carrier.calls().iter().filter_map(|c| c.answered_at_ms).collect();
+    let answers: Vec<u64> = carrier
+        .calls()
+        .iter()
+        .filter_map(|c| c.answered_at_ms)
+        .collect();
     let spread = answers.iter().max().unwrap() - answers.iter().min().unwrap();
-    assert!(spread > 200, "answers spread over {spread}ms: the greeting check judged each call in its own block");
-    assert_eq!(lock(&user).events().iter().filter(|e| matches!(e.event, LineEvent::Hangup { .. })).count(), 30);
+    assert!(
+        spread > 200,
+        "answers spread over {spread}ms: the greeting check judged each call in its own block"
+    );
+    assert_eq!(
+        lock(&user)
+            .events()
+            .iter()
+            .filter(|e| matches!(e.event, LineEvent::Hangup { .. }))
+            .count(),
+        30
+    );
 }
 
 /// The shipped scenario, against a user side that behaves as the box's echo test should.
 #[test]
 fn the_shipped_30_call_scenario_passes_against_a_box_like_user_side() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/pri-30-inbound.hil");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/pri-30-inbound.hil");
     let scenario = hil_scenario::parse_file(&path).unwrap_or_else(|e| panic!("{e}"));
     let (mut rig, user) = rig(echo_box());
     let mut cdrs = UserSideCdrs(user);
@@ -135,26 +174,62 @@ fn failures_say_which_calls_and_what_they_heard() {
          span1 play tone 1004 on call 2 for 1s\nexpect span1 hears tone 1004 on all calls within 500ms\n",
     );
     assert_eq!(f.line, 7, "nobody echoes");
-    assert!(f.message.starts_with("not seen within 500ms: 3 of 3 calls up do not: call 1 (B"), "{}", f.message);
-    assert!(f.message.contains("1004 Hz was above -30 dBm0 for at most 0ms"), "{}", f.message);
-    assert!(f.devices.starts_with("span1: E1 carrier (network side): link up"), "{}", f.devices);
+    assert!(
+        f.message
+            .starts_with("not seen within 500ms: 3 of 3 calls up do not: call 1 (B"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .contains("1004 Hz was above -30 dBm0 for at most 0ms"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.devices
+            .starts_with("span1: E1 carrier (network side): link up"),
+        "{}",
+        f.devices
+    );
 
-    let f = fails(&mut rig, "name: g\ndevices: span1\nexpect span1 released 1 within 200ms\n");
-    assert!(f.message.contains("0 released calls match; 0 still clearing; "), "{}", f.message);
+    let f = fails(
+        &mut rig,
+        "name: g\ndevices: span1\nexpect span1 released 1 within 200ms\n",
+    );
+    assert!(
+        f.message
+            .contains("0 released calls match; 0 still clearing; "),
+        "{}",
+        f.message
+    );
 
     let f = fails(&mut rig, "name: h\ndevices: span1\nspan1 answer\n");
     assert_eq!(f.message, "no call from the box is waiting to be answered");
 
     let f = fails(&mut rig, "name: i\ndevices: span1\nspan1 call 28 to 100\n");
-    assert_eq!(f.message, "28 calls asked for but only 27 B-channels are free");
+    assert_eq!(
+        f.message,
+        "28 calls asked for but only 27 B-channels are free"
+    );
 }
 
 #[test]
 fn a_call_from_the_box_is_seen_answered_and_released_by_the_box() {
     let (mut rig, user) = rig(UserSpan::new());
-    passes(&mut rig, "name: up\ndevices: span1\nexpect span1 link up within 5s\n", &mut NoCdrs);
+    passes(
+        &mut rig,
+        "name: up\ndevices: span1\nexpect span1 link up within 5s\n",
+        &mut NoCdrs,
+    );
     let calling = Some(PhoneNumber::parse("201").unwrap());
-    lock(&user).command(None, LineCommand::CallOut { calling, called: PhoneNumber::parse("0201234").unwrap() });
+    lock(&user).command(
+        None,
+        LineCommand::CallOut {
+            calling,
+            called: PhoneNumber::parse("0201234").unwrap(),
+        },
+    );
     let out = passes(
         &mut rig,
         "name: out\ndevices: span1\n\
@@ -166,14 +241,36 @@ fn a_call_from_the_box_is_seen_answered_and_released_by_the_box() {
         &mut NoCdrs,
     );
     assert!(out.contains("[ok] 5: span1 answer (call 1)"), "{out}");
-    let ch = rig.carrier("span1").unwrap().call(1).and_then(|c| c.channel).unwrap();
-    let heard = lock(&user).ear(ch).unwrap().meter().tone_run_ms(1004.0, -16.0, far_end::DEFAULT_MIN_SHARE, 400);
+    let ch = rig
+        .carrier("span1")
+        .unwrap()
+        .call(1)
+        .and_then(|c| c.channel)
+        .unwrap();
+    let heard = lock(&user).ear(ch).unwrap().meter().tone_run_ms(
+        1004.0,
+        -16.0,
+        far_end::DEFAULT_MIN_SHARE,
+        400,
+    );
     assert_eq!(heard, 400, "the box hears the carrier's tone on its call");
-    assert!(lock(&user).events().iter().any(|e| e.event == LineEvent::Answered));
+    assert!(lock(&user)
+        .events()
+        .iter()
+        .any(|e| e.event == LineEvent::Answered));
 
     let handle = lock(&user).calls()[0].handle;
-    lock(&user).command(Some(handle), LineCommand::Hangup { cause: line_boundary::Cause(16) });
-    passes(&mut rig, "name: end\ndevices: span1\nexpect span1 released 1 cause 16 by box within 2s\n", &mut NoCdrs);
+    lock(&user).command(
+        Some(handle),
+        LineCommand::Hangup {
+            cause: line_boundary::Cause(16),
+        },
+    );
+    passes(
+        &mut rig,
+        "name: end\ndevices: span1\nexpect span1 released 1 cause 16 by box within 2s\n",
+        &mut NoCdrs,
+    );
 }
 
 #[test]

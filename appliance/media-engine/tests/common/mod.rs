@@ -9,10 +9,22 @@ use soft_hardware::{Block, ClockMode, DeviceKind, FarEnd};
 use std::time::Duration;
 
 pub const DEVICES: [DeviceSpec; 4] = [
-    DeviceSpec { id: 1, kind: DeviceKind::Fxs },
-    DeviceSpec { id: 2, kind: DeviceKind::Fxs },
-    DeviceSpec { id: 3, kind: DeviceKind::Fxo },
-    DeviceSpec { id: 4, kind: DeviceKind::E1 },
+    DeviceSpec {
+        id: 1,
+        kind: DeviceKind::Fxs,
+    },
+    DeviceSpec {
+        id: 2,
+        kind: DeviceKind::Fxs,
+    },
+    DeviceSpec {
+        id: 3,
+        kind: DeviceKind::Fxo,
+    },
+    DeviceSpec {
+        id: 4,
+        kind: DeviceKind::E1,
+    },
 ];
 
 pub struct Harness {
@@ -39,19 +51,39 @@ impl Harness {
         for spec in DEVICES {
             let path = soft_hardware::socket_path(dir.path(), spec.kind, spec.id);
             let connecting = std::thread::spawn(move || {
-                FarEnd::connect(&path, Some(spec.kind), Some(ClockMode::LockStep), Duration::from_secs(5))
+                FarEnd::connect(
+                    &path,
+                    Some(spec.kind),
+                    Some(ClockMode::LockStep),
+                    Duration::from_secs(5),
+                )
             });
             while !connecting.is_finished() {
                 engine.pump();
                 std::thread::sleep(Duration::from_millis(1));
             }
-            let (far_end, hello) = connecting.join().expect("connect thread").expect("far end connects");
+            let (far_end, hello) = connecting
+                .join()
+                .expect("connect thread")
+                .expect("far end connects");
             assert_eq!(hello.device_id, spec.id);
             far.push(far_end);
         }
-        let outgoing = DEVICES.iter().map(|d| Block::idle(d.kind.channels())).collect();
-        let incoming = DEVICES.iter().map(|d| Block::idle(d.kind.channels())).collect();
-        Harness { engine, far, outgoing, incoming, _dir: dir }
+        let outgoing = DEVICES
+            .iter()
+            .map(|d| Block::idle(d.kind.channels()))
+            .collect();
+        let incoming = DEVICES
+            .iter()
+            .map(|d| Block::idle(d.kind.channels()))
+            .collect();
+        Harness {
+            engine,
+            far,
+            outgoing,
+            incoming,
+            _dir: dir,
+        }
     }
 
     /// One lock-step exchange: every far end sends `outgoing`, the engine ticks, every far
@@ -60,10 +92,14 @@ impl Harness {
         for (far, block) in self.far.iter_mut().zip(&self.outgoing) {
             far.send_block(block).expect("far end sends");
         }
-        assert!(self.engine.wait_blocks(Duration::from_secs(5)), "engine got every block");
+        assert!(
+            self.engine.wait_blocks(Duration::from_secs(5)),
+            "engine got every block"
+        );
         self.engine.tick();
         for (far, block) in self.far.iter_mut().zip(self.incoming.iter_mut()) {
-            far.recv_block(block, Duration::from_secs(5)).expect("far end receives");
+            far.recv_block(block, Duration::from_secs(5))
+                .expect("far end receives");
         }
     }
 
@@ -75,7 +111,11 @@ impl Harness {
     }
 
     pub fn received(&self, device: usize, record: usize) -> Vec<i16> {
-        self.incoming[device].channels[record].audio.iter().map(|o| alaw_decode(*o)).collect()
+        self.incoming[device].channels[record]
+            .audio
+            .iter()
+            .map(|o| alaw_decode(*o))
+            .collect()
     }
 }
 
@@ -102,6 +142,8 @@ pub fn tone_share(samples: &[i16], frequency: f64) -> f64 {
 
 pub fn sine(frequency: f64, amplitude: f64, start: usize, count: usize) -> Vec<i16> {
     (start..start + count)
-        .map(|n| (amplitude * (2.0 * std::f64::consts::PI * frequency * n as f64 / 8000.0).sin()) as i16)
+        .map(|n| {
+            (amplitude * (2.0 * std::f64::consts::PI * frequency * n as f64 / 8000.0).sin()) as i16
+        })
         .collect()
 }

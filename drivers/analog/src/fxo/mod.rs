@@ -5,9 +5,9 @@ mod ring;
 
 pub use config::{AnswerSupervision, DisconnectSupervision, FxoConfig};
 
-use crate::Clocked as _;
 use crate::cadence::{CallerIdInfo, CallerIdMode};
 use crate::error::{command_name, AnalogError};
+use crate::Clocked as _;
 use line_boundary::{CallerCategory, Cause, Hook, LineCommand, LineEvent, PhoneNumber};
 use ring::{RingDetector, RingEdge};
 use std::collections::VecDeque;
@@ -321,7 +321,6 @@ impl FxoLine {
             }
         }
     }
-
 
     /// Fires the first due timer; false when none is due.
     fn expire_one(&mut self, now: u64) -> bool {

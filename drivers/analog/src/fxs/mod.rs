@@ -5,9 +5,9 @@ mod hook;
 
 pub use config::FxsConfig;
 
-use crate::Clocked as _;
 use crate::cadence::CidStandard;
 use crate::error::{command_name, AnalogError};
+use crate::Clocked as _;
 use hook::HookDebouncer;
 use line_boundary::{CallerCategory, Cause, Hook, LineCommand, LineEvent, PhoneNumber, Tone};
 use std::collections::VecDeque;
@@ -261,7 +261,6 @@ impl FxsPort {
             }),
         }
     }
-
 
     /// Fires the first due timer; false when none is due.
     fn expire_one(&mut self, now: u64) -> bool {

@@ -53,7 +53,12 @@ pub fn sine_power(dbm0: f64) -> f64 {
 }
 
 /// A dual tone written into `out` (added), with arbitrary start phases.
-pub fn add_dual_tone(out: &mut [i16], freqs: (f64, f64), levels_dbm0: (f64, f64), phases: (f64, f64)) {
+pub fn add_dual_tone(
+    out: &mut [i16],
+    freqs: (f64, f64),
+    levels_dbm0: (f64, f64),
+    phases: (f64, f64),
+) {
     let a = f64::from(sine_peak_for_dbm0(levels_dbm0.0 as f32));
     let b = f64::from(sine_peak_for_dbm0(levels_dbm0.1 as f32));
     for (n, x) in out.iter_mut().enumerate() {
@@ -135,7 +140,12 @@ pub fn write_comparison_section(name: &str, body: &str) {
     let section = format!("{begin}\n{body}\n{end}");
     let updated = match (current.find(&begin), current.find(&end)) {
         (Some(start), Some(stop)) if stop > start => {
-            format!("{}{}{}", &current[..start], section, &current[stop + end.len()..])
+            format!(
+                "{}{}{}",
+                &current[..start],
+                section,
+                &current[stop + end.len()..]
+            )
         }
         _ => format!("{}\n{}\n", current.trim_end(), section),
     };

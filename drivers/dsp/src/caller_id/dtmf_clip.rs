@@ -86,7 +86,9 @@ pub fn decode_dtmf_clip(digits: &str) -> Result<CallerIdMessage, CallerIdError> 
     };
     let bytes = digits.as_bytes();
     let (&start, rest) = bytes.split_first().ok_or(invalid("empty DTMF caller ID"))?;
-    let (&end, body) = rest.split_last().ok_or(invalid("DTMF caller ID has no end digit"))?;
+    let (&end, body) = rest
+        .split_last()
+        .ok_or(invalid("DTMF caller ID has no end digit"))?;
     if !matches!(end, b'C' | b'#') {
         return Err(invalid("DTMF caller ID does not end in C or #"));
     }
@@ -96,7 +98,11 @@ pub fn decode_dtmf_clip(digits: &str) -> Result<CallerIdMessage, CallerIdError> 
     let mut count = 0;
     let mut field_start = 0;
     let mut letter = start;
-    for (i, &b) in body.iter().enumerate().chain(core::iter::once((body.len(), &b'C'))) {
+    for (i, &b) in body
+        .iter()
+        .enumerate()
+        .chain(core::iter::once((body.len(), &b'C')))
+    {
         if b.is_ascii_digit() && i < body.len() {
             continue;
         }
@@ -128,7 +134,9 @@ pub fn decode_dtmf_clip(digits: &str) -> Result<CallerIdMessage, CallerIdError> 
         }
     }
     if message.number.is_none() && message.number_absent.is_none() {
-        return Err(invalid("DTMF caller ID holds neither a number nor a reason"));
+        return Err(invalid(
+            "DTMF caller ID holds neither a number nor a reason",
+        ));
     }
     Ok(message)
 }
@@ -227,10 +235,11 @@ impl DtmfClipGenerator {
             low_group_dbm0: -7.0,
             high_group_dbm0: -5.0,
         };
-        let mut generator = DtmfGenerator::new(config).map_err(|_| CallerIdError::InvalidParameter {
-            parameter: PARAM_NUMBER,
-            reason: "DTMF generator refused its configuration",
-        })?;
+        let mut generator =
+            DtmfGenerator::new(config).map_err(|_| CallerIdError::InvalidParameter {
+                parameter: PARAM_NUMBER,
+                reason: "DTMF generator refused its configuration",
+            })?;
         generator
             .push_digits(&digits)
             .map_err(|_| CallerIdError::InvalidParameter {
@@ -273,8 +282,18 @@ mod tests {
             number_absent: Some(AbsenceReason::Private),
             ..Default::default()
         };
-        assert_eq!(encode_dtmf_clip(&private, DtmfClipFormat::AC).expect("ok").as_str(), "B10C");
-        assert_eq!(encode_dtmf_clip(&private, DtmfClipFormat::AHash).expect("ok").as_str(), "D1#");
+        assert_eq!(
+            encode_dtmf_clip(&private, DtmfClipFormat::AC)
+                .expect("ok")
+                .as_str(),
+            "B10C"
+        );
+        assert_eq!(
+            encode_dtmf_clip(&private, DtmfClipFormat::AHash)
+                .expect("ok")
+                .as_str(),
+            "D1#"
+        );
         assert_eq!(decode_dtmf_clip("B10C"), Ok(private.clone()));
         assert_eq!(decode_dtmf_clip("D1#"), Ok(private));
         assert_eq!(

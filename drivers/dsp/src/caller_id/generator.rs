@@ -73,12 +73,11 @@ impl FskCallerIdGenerator {
             let bit_index = (self.samples_sent * 3 / THIRDS_PER_BIT) as usize;
             *sample = match self.bit(bit_index) {
                 Some(bit) => {
-                    self.oscillator
-                        .set_frequency(if bit {
-                            self.modulation.mark_hz()
-                        } else {
-                            self.modulation.space_hz()
-                        });
+                    self.oscillator.set_frequency(if bit {
+                        self.modulation.mark_hz()
+                    } else {
+                        self.modulation.space_hz()
+                    });
                     self.samples_sent += 1;
                     to_i16(self.oscillator.next_sample() * self.peak)
                 }

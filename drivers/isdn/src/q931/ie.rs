@@ -403,8 +403,7 @@ impl ChannelId {
             (InterfaceType::Primary, 1) => {
                 let (&o32, r) = rest.split_first().ok_or(IeErrorKind::TooShort)?;
                 // Octet 3.2: ITU coding, channel number (not map), B-channel units.
-                if !ext(o32) || (o32 >> 5) & 0x03 != 0 || o32 & 0x10 != 0 || o32 & 0x0F != 0x03
-                {
+                if !ext(o32) || (o32 >> 5) & 0x03 != 0 || o32 & 0x10 != 0 || o32 & 0x0F != 0x03 {
                     return Err(IeErrorKind::BadValue);
                 }
                 let (&o33, r) = r.split_first().ok_or(IeErrorKind::TooShort)?;
@@ -434,7 +433,9 @@ impl ChannelId {
             (_, ChannelSelection::Any) => 3,
             (InterfaceType::Basic, ChannelSelection::Channel(n @ 1..=2)) => n,
             (InterfaceType::Basic, ChannelSelection::Channel(_)) => {
-                return Err(EncodeError::InvalidField("basic-rate channel must be 1 or 2"))
+                return Err(EncodeError::InvalidField(
+                    "basic-rate channel must be 1 or 2",
+                ))
             }
             (InterfaceType::Primary, ChannelSelection::Channel(n)) if n & 0x80 == 0 => 1,
             (InterfaceType::Primary, ChannelSelection::Channel(_)) => {
@@ -497,7 +498,9 @@ fn decode_digits(c: &[u8]) -> Result<Digits, IeErrorKind> {
 }
 
 fn check_digits(d: &str) -> Result<(), EncodeError> {
-    if d.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') {
+    if d.chars()
+        .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    {
         Ok(())
     } else {
         Err(EncodeError::InvalidField("number digit outside 0-9 * #"))

@@ -7,8 +7,8 @@
 //! malformed call reference).
 
 use super::ie::{
-    id, BearerCapability, CallStateIe, CalledNumber, CallingNumber, CauseIe, ChannelId,
-    Display, IeErrorKind, ProgressIndicator, RedirectingNumber, RestartClass,
+    id, BearerCapability, CallStateIe, CalledNumber, CallingNumber, CauseIe, ChannelId, Display,
+    IeErrorKind, ProgressIndicator, RedirectingNumber, RestartClass,
 };
 use thiserror::Error;
 
@@ -287,8 +287,9 @@ impl<'a> Writer<'a> {
 
     /// A variable-length element: identifier, length, contents.
     pub fn ie(&mut self, id: u8, contents: &[u8]) -> Result<(), EncodeError> {
-        let len = u8::try_from(contents.len())
-            .map_err(|_| EncodeError::IeTooLong { len: contents.len() })?;
+        let len = u8::try_from(contents.len()).map_err(|_| EncodeError::IeTooLong {
+            len: contents.len(),
+        })?;
         self.put(&[id, len])?;
         self.put(contents)
     }
@@ -406,7 +407,11 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             } else if codeset == 0 && first == id::SENDING_COMPLETE {
                 decoded.message.ies.sending_complete = true;
             } else {
-                let id = if first & 0xF0 == 0xA0 { first } else { first & 0xF0 };
+                let id = if first & 0xF0 == 0xA0 {
+                    first
+                } else {
+                    first & 0xF0
+                };
                 let _ = decoded.unknown.push(UnknownIe {
                     codeset,
                     id,

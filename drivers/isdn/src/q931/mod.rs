@@ -26,8 +26,8 @@ mod stack;
 
 pub use call::{CallHandle, CallState, RestartState, Role, StateDesignation, TimerKind};
 pub use message::{
-    decode, encode, encode_to_vec, CallRef, DecodeError, Decoded, EncodeError, IeError,
-    Message, MessageBuf, MessageType, UnknownIe, MAX_MESSAGE, PROTOCOL_DISCRIMINATOR,
+    decode, encode, encode_to_vec, CallRef, DecodeError, Decoded, EncodeError, IeError, Message,
+    MessageBuf, MessageType, UnknownIe, MAX_MESSAGE, PROTOCOL_DISCRIMINATOR,
 };
 pub use numbering::Numbering;
 pub use stack::{

@@ -33,7 +33,11 @@ impl Numbering {
     }
 
     /// A received calling number as a user would dial it back.
-    pub fn calling_from_wire(&self, type_of_number: TypeOfNumber, digits: &str) -> Option<PhoneNumber> {
+    pub fn calling_from_wire(
+        &self,
+        type_of_number: TypeOfNumber,
+        digits: &str,
+    ) -> Option<PhoneNumber> {
         if digits.is_empty() {
             return None;
         }
@@ -48,7 +52,11 @@ impl Numbering {
 
     /// A received called number (the DDI routes match on): digits as sent, `+` before an
     /// international one.
-    pub fn called_from_wire(&self, type_of_number: TypeOfNumber, digits: &str) -> Option<PhoneNumber> {
+    pub fn called_from_wire(
+        &self,
+        type_of_number: TypeOfNumber,
+        digits: &str,
+    ) -> Option<PhoneNumber> {
         if digits.is_empty() {
             return None;
         }
@@ -77,23 +85,63 @@ mod tests {
     #[test]
     fn without_prefixes_numbers_go_as_dialled() {
         let plain = Numbering::default();
-        assert_eq!(plain.to_wire(&number("0201234")), (TypeOfNumber::Unknown, "0201234"));
-        assert_eq!(plain.to_wire(&number("+442071234567")), (TypeOfNumber::International, "442071234567"));
-        assert_eq!(plain.calling_from_wire(TypeOfNumber::National, "201234"), Some(number("201234")));
-        assert_eq!(plain.calling_from_wire(TypeOfNumber::International, "4420"), Some(number("+4420")));
+        assert_eq!(
+            plain.to_wire(&number("0201234")),
+            (TypeOfNumber::Unknown, "0201234")
+        );
+        assert_eq!(
+            plain.to_wire(&number("+442071234567")),
+            (TypeOfNumber::International, "442071234567")
+        );
+        assert_eq!(
+            plain.calling_from_wire(TypeOfNumber::National, "201234"),
+            Some(number("201234"))
+        );
+        assert_eq!(
+            plain.calling_from_wire(TypeOfNumber::International, "4420"),
+            Some(number("+4420"))
+        );
     }
 
     #[test]
     fn prefixes_set_the_type_of_number_both_ways() {
-        let europe = Numbering { national_prefix: "0".into(), international_prefix: "00".into() };
-        assert_eq!(europe.to_wire(&number("00442071234567")), (TypeOfNumber::International, "442071234567"));
-        assert_eq!(europe.to_wire(&number("0201234")), (TypeOfNumber::National, "201234"));
-        assert_eq!(europe.to_wire(&number("5550123")), (TypeOfNumber::Unknown, "5550123"));
-        assert_eq!(europe.to_wire(&number("0")), (TypeOfNumber::Unknown, "0"), "a bare prefix is no number");
-        assert_eq!(europe.calling_from_wire(TypeOfNumber::National, "201234"), Some(number("0201234")));
-        assert_eq!(europe.calling_from_wire(TypeOfNumber::International, "4420"), Some(number("004420")));
-        assert_eq!(europe.calling_from_wire(TypeOfNumber::Subscriber, "1234"), Some(number("1234")));
-        assert_eq!(europe.called_from_wire(TypeOfNumber::National, "201234"), Some(number("201234")));
+        let europe = Numbering {
+            national_prefix: "0".into(),
+            international_prefix: "00".into(),
+        };
+        assert_eq!(
+            europe.to_wire(&number("00442071234567")),
+            (TypeOfNumber::International, "442071234567")
+        );
+        assert_eq!(
+            europe.to_wire(&number("0201234")),
+            (TypeOfNumber::National, "201234")
+        );
+        assert_eq!(
+            europe.to_wire(&number("5550123")),
+            (TypeOfNumber::Unknown, "5550123")
+        );
+        assert_eq!(
+            europe.to_wire(&number("0")),
+            (TypeOfNumber::Unknown, "0"),
+            "a bare prefix is no number"
+        );
+        assert_eq!(
+            europe.calling_from_wire(TypeOfNumber::National, "201234"),
+            Some(number("0201234"))
+        );
+        assert_eq!(
+            europe.calling_from_wire(TypeOfNumber::International, "4420"),
+            Some(number("004420"))
+        );
+        assert_eq!(
+            europe.calling_from_wire(TypeOfNumber::Subscriber, "1234"),
+            Some(number("1234"))
+        );
+        assert_eq!(
+            europe.called_from_wire(TypeOfNumber::National, "201234"),
+            Some(number("201234"))
+        );
         assert_eq!(europe.calling_from_wire(TypeOfNumber::National, ""), None);
     }
 }

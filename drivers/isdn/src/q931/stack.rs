@@ -8,13 +8,11 @@ use super::ie::{
     ChannelSelection, Digits, InterfaceType, Location, NumberingPlan, Presentation,
     PresentationIndicator, RestartClass, Screening, TypeOfNumber,
 };
-use super::message::{
-    decode, encode_to_vec, CallRef, Decoded, Message, MessageBuf, MessageType,
-};
+use super::message::{decode, encode_to_vec, CallRef, Decoded, Message, MessageBuf, MessageType};
+use super::numbering::Numbering;
 use line_boundary::{CallerCategory, Cause, LineCommand, LineEvent, PhoneNumber};
 use std::collections::VecDeque;
 use thiserror::Error;
-use super::numbering::Numbering;
 
 /// Q.850 causes this module uses beyond those `line_boundary::Cause` names.
 pub mod causes {
@@ -368,7 +366,10 @@ impl Q931 {
 
     /// The earliest engine time at which `handle_timeout` has work.
     pub fn poll_timeout(&self) -> Option<u64> {
-        let calls = self.calls.iter().filter_map(|c| c.timer.map(|t| t.deadline_ms));
+        let calls = self
+            .calls
+            .iter()
+            .filter_map(|c| c.timer.map(|t| t.deadline_ms));
         let restart = self.restart.as_ref().map(|r| r.deadline_ms);
         calls.chain(restart).min()
     }
@@ -691,7 +692,9 @@ impl Q931 {
 
     fn hangup(&mut self, h: CallHandle, cause: Cause) {
         // Hanging up a call that is already gone is done.
-        let Some(idx) = self.find_handle(h) else { return };
+        let Some(idx) = self.find_handle(h) else {
+            return;
+        };
         let cause = if (1..=127).contains(&cause.0) {
             cause
         } else {
@@ -797,13 +800,16 @@ impl Q931 {
             if hidden {
                 None
             } else {
-                self.config.numbering.calling_from_wire(n.type_of_number, &n.digits)
+                self.config
+                    .numbering
+                    .calling_from_wire(n.type_of_number, &n.digits)
             }
         });
-        let called = ies
-            .called
-            .as_ref()
-            .and_then(|n| self.config.numbering.called_from_wire(n.type_of_number, &n.digits));
+        let called = ies.called.as_ref().and_then(|n| {
+            self.config
+                .numbering
+                .called_from_wire(n.type_of_number, &n.digits)
+        });
         let name = ies
             .display
             .as_ref()
@@ -829,7 +835,14 @@ impl Q931 {
         let mut resp = self.call_message(idx, kind);
         resp.ies.channel_id = Some(ChannelId::pri(channel, true));
         self.send(&resp);
-        self.enter(idx, if overlap { Phase::Overlap } else { Phase::Proceeding });
+        self.enter(
+            idx,
+            if overlap {
+                Phase::Overlap
+            } else {
+                Phase::Proceeding
+            },
+        );
         self.report_optional(idx, d, &[id::BEARER_CAPABILITY, id::CHANNEL_IDENTIFICATION]);
     }
 
@@ -854,7 +867,11 @@ impl Q931 {
             MessageType::Setup => {}
             MessageType::Release => self.on_release(idx, d),
             MessageType::ReleaseComplete => {
-                let cause = msg.ies.cause.as_ref().map_or(Cause::NORMAL_UNSPECIFIED, |c| c.value);
+                let cause = msg
+                    .ies
+                    .cause
+                    .as_ref()
+                    .map_or(Cause::NORMAL_UNSPECIFIED, |c| c.value);
                 self.end_upward(idx, cause);
                 self.release_call(idx);
             }
@@ -992,10 +1009,14 @@ impl Q931 {
                 // §5.8.6.1/2: no or bad cause: act as cause 31, tell the peer in RELEASE.
                 let (cause, mut report) = match &ies.cause {
                     Some(c) => (c.value, None),
-                    None if d.has_error(id::CAUSE) => {
-                        (Cause::NORMAL_UNSPECIFIED, Some((INVALID_IE_CONTENTS, id::CAUSE)))
-                    }
-                    None => (Cause::NORMAL_UNSPECIFIED, Some((MANDATORY_IE_MISSING, id::CAUSE))),
+                    None if d.has_error(id::CAUSE) => (
+                        Cause::NORMAL_UNSPECIFIED,
+                        Some((INVALID_IE_CONTENTS, id::CAUSE)),
+                    ),
+                    None => (
+                        Cause::NORMAL_UNSPECIFIED,
+                        Some((MANDATORY_IE_MISSING, id::CAUSE)),
+                    ),
                 };
                 if report.is_none() {
                     report = clearing_report(d, &[id::CAUSE]);
@@ -1014,7 +1035,10 @@ impl Q931 {
     fn on_release(&mut self, idx: usize, d: &Decoded) {
         let phase = self.calls[idx].phase(self.role);
         let ies = &d.message.ies;
-        let cause = ies.cause.as_ref().map_or(Cause::NORMAL_UNSPECIFIED, |c| c.value);
+        let cause = ies
+            .cause
+            .as_ref()
+            .map_or(Cause::NORMAL_UNSPECIFIED, |c| c.value);
         if phase == Phase::ReleaseRequest {
             // Clear collision: both sent RELEASE.
             self.end_upward(idx, cause);
@@ -1041,7 +1065,9 @@ impl Q931 {
 
     fn on_status(&mut self, idx: usize, d: &Decoded) {
         // A STATUS without its mandatory elements is not answered (no STATUS loops).
-        let Some(CallStateIe(theirs)) = d.message.ies.call_state else { return };
+        let Some(CallStateIe(theirs)) = d.message.ies.call_state else {
+            return;
+        };
         if d.message.ies.cause.is_none() {
             return;
         }
@@ -1106,22 +1132,24 @@ impl Q931 {
             }
         };
         let channel = match class {
-            RestartClass::Indicated => match msg.ies.channel_id.as_ref().and_then(|c| c.channel()) {
-                Some(ch) if self.config.channels.contains(ch) => Some(ch),
-                Some(_) => {
-                    self.send_status(reply, rest, CHANNEL_DOES_NOT_EXIST, &[]);
-                    return;
+            RestartClass::Indicated => {
+                match msg.ies.channel_id.as_ref().and_then(|c| c.channel()) {
+                    Some(ch) if self.config.channels.contains(ch) => Some(ch),
+                    Some(_) => {
+                        self.send_status(reply, rest, CHANNEL_DOES_NOT_EXIST, &[]);
+                        return;
+                    }
+                    None => {
+                        let cause = if d.has_error(id::CHANNEL_IDENTIFICATION) {
+                            INVALID_IE_CONTENTS
+                        } else {
+                            MANDATORY_IE_MISSING
+                        };
+                        self.send_status(reply, rest, cause, &[id::CHANNEL_IDENTIFICATION]);
+                        return;
+                    }
                 }
-                None => {
-                    let cause = if d.has_error(id::CHANNEL_IDENTIFICATION) {
-                        INVALID_IE_CONTENTS
-                    } else {
-                        MANDATORY_IE_MISSING
-                    };
-                    self.send_status(reply, rest, cause, &[id::CHANNEL_IDENTIFICATION]);
-                    return;
-                }
-            },
+            }
             RestartClass::SingleInterface | RestartClass::AllInterfaces => None,
         };
         self.clear_for_restart(channel);
@@ -1156,7 +1184,9 @@ impl Q931 {
     }
 
     fn fire(&mut self, idx: usize) {
-        let Some(timer) = self.calls[idx].timer.take() else { return };
+        let Some(timer) = self.calls[idx].timer.take() else {
+            return;
+        };
         let user = self.role == Role::User;
         match timer.kind {
             TimerKind::T303 if timer.expiries == 0 => {
@@ -1224,7 +1254,9 @@ impl Q931 {
     }
 
     fn fire_t316(&mut self) {
-        let Some(mut r) = self.restart.take() else { return };
+        let Some(mut r) = self.restart.take() else {
+            return;
+        };
         if r.sent >= RESTART_ATTEMPTS {
             // Give up: the channels go back to service rather than stay blocked forever.
             for ch in self.config.channels.iter() {
@@ -1566,9 +1598,7 @@ fn compatible(origin: Origin, phase: Phase, kind: MessageType) -> bool {
         MessageType::Connect => {
             local && matches!(phase, Initiated | Overlap | Proceeding | Delivered)
         }
-        MessageType::ConnectAcknowledge => {
-            (!local && phase == ConnectRequest) || phase == Active
-        }
+        MessageType::ConnectAcknowledge => (!local && phase == ConnectRequest) || phase == Active,
         MessageType::Progress => matches!(phase, Initiated | Overlap | Proceeding | Delivered),
         MessageType::Information => matches!(
             phase,
@@ -1587,7 +1617,9 @@ fn states_compatible(ours: CallState, theirs: u8) -> bool {
     let clearing = |s: CallState| {
         matches!(
             s,
-            CallState::DisconnectRequest | CallState::DisconnectIndication | CallState::ReleaseRequest
+            CallState::DisconnectRequest
+                | CallState::DisconnectIndication
+                | CallState::ReleaseRequest
         )
     };
     let user_est = |s: CallState| (1..=4).contains(&s.value());

@@ -38,7 +38,10 @@ pub fn number(s: &str) -> PhoneNumber {
 
 impl Pair {
     pub fn new() -> Pair {
-        Pair::with(Config::for_role(Role::User), Config::for_role(Role::Network))
+        Pair::with(
+            Config::for_role(Role::User),
+            Config::for_role(Role::Network),
+        )
     }
 
     pub fn with(user: Config, net: Config) -> Pair {
@@ -91,7 +94,10 @@ impl Pair {
 
     fn record(&mut self, from: Side, bytes: &[u8]) {
         let d = decode(bytes).expect("our stack sent an undecodable message");
-        assert!(d.errors.is_empty() && d.unknown.is_empty(), "malformed: {d:?}");
+        assert!(
+            d.errors.is_empty() && d.unknown.is_empty(),
+            "malformed: {d:?}"
+        );
         self.log.push(Sent {
             from,
             at: self.now,
@@ -229,7 +235,10 @@ pub fn drain(stack: &mut Q931) -> Vec<Message> {
     let mut out = Vec::new();
     while let Some(bytes) = stack.poll_transmit() {
         let d = decode(&bytes).expect("our stack sent an undecodable message");
-        assert!(d.errors.is_empty() && d.unknown.is_empty(), "malformed: {d:?}");
+        assert!(
+            d.errors.is_empty() && d.unknown.is_empty(),
+            "malformed: {d:?}"
+        );
         out.push(d.message);
     }
     out

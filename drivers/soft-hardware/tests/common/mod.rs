@@ -54,7 +54,10 @@ pub fn pump_until(dev: &mut SoftDevice, what: &str, mut done: impl FnMut(&SoftDe
 }
 
 /// Runs `f` on a thread while pumping the box; returns its result.
-pub fn with_pumping<R: Send + 'static>(dev: &mut SoftDevice, f: impl FnOnce() -> R + Send + 'static) -> R {
+pub fn with_pumping<R: Send + 'static>(
+    dev: &mut SoftDevice,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
     let h = thread::spawn(f);
     let deadline = Instant::now() + T + T;
     while !h.is_finished() {

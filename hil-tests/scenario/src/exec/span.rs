@@ -23,7 +23,12 @@ impl Exec<'_> {
     /// A span action; `Ok` carries a note for the output line, e.g. " (calls 1-30)".
     pub(super) fn span_action(&mut self, now: u64, action: &Action) -> Result<String, String> {
         match action {
-            Action::SpanCall { device, count, from, to } => {
+            Action::SpanCall {
+                device,
+                count,
+                from,
+                to,
+            } => {
                 let numbers = self
                     .carrier_mut(device)?
                     .place_calls(now, *count as usize, from.as_deref(), to)
@@ -35,33 +40,54 @@ impl Exec<'_> {
                 })
             }
             Action::SpanAnswer { device } => {
-                let n = self.carrier_mut(device)?.answer_next(now).map_err(|e| e.to_string())?;
+                let n = self
+                    .carrier_mut(device)?
+                    .answer_next(now)
+                    .map_err(|e| e.to_string())?;
                 Ok(format!(" (call {n})"))
             }
-            Action::SpanHangUp { device, calls, cause } => {
+            Action::SpanHangUp {
+                device,
+                calls,
+                cause,
+            } => {
                 let carrier = self.carrier_mut(device)?;
                 match calls {
-                    CallSel::All => match carrier.hang_up_all(now, *cause).map_err(|e| e.to_string())? {
+                    CallSel::All => match carrier
+                        .hang_up_all(now, *cause)
+                        .map_err(|e| e.to_string())?
+                    {
                         0 => Err(format!("no call is up on {device}")),
                         n => Ok(format!(" ({n} calls)")),
                     },
-                    CallSel::Call(n) => carrier.hang_up(now, *n, *cause).map(|()| String::new()).map_err(|e| e.to_string()),
+                    CallSel::Call(n) => carrier
+                        .hang_up(now, *n, *cause)
+                        .map(|()| String::new())
+                        .map_err(|e| e.to_string()),
                 }
             }
             Action::SpanAlarm { device, alarm } => {
                 self.carrier_mut(device)?.set_alarm(now, *alarm);
                 Ok(String::new())
             }
-            Action::SpanPlay { device, calls, sound } => {
+            Action::SpanPlay {
+                device,
+                calls,
+                sound,
+            } => {
                 let item = match sound {
-                    Sound::Tone { freq_hz, level_dbm0, duration_ms } => PlayItem::Tone {
+                    Sound::Tone {
+                        freq_hz,
+                        level_dbm0,
+                        duration_ms,
+                    } => PlayItem::Tone {
                         freq_hz: *freq_hz,
                         level_dbm0: *level_dbm0,
                         duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX),
                     },
-                    Sound::Silence { duration_ms } => {
-                        PlayItem::Silence { duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX) }
-                    }
+                    Sound::Silence { duration_ms } => PlayItem::Silence {
+                        duration_ms: u32::try_from(*duration_ms).unwrap_or(u32::MAX),
+                    },
                     Sound::Dtmf(digits) => PlayItem::Dtmf(digits.clone()),
                 };
                 let carrier = self.carrier_mut(device)?;
@@ -77,7 +103,11 @@ impl Exec<'_> {
                         mouth.push(item.clone()).map_err(|e| e.to_string())?;
                     }
                 }
-                Ok(if targets.len() > 1 { format!(" ({} calls)", targets.len()) } else { String::new() })
+                Ok(if targets.len() > 1 {
+                    format!(" ({} calls)", targets.len())
+                } else {
+                    String::new()
+                })
             }
             _ => Err(format!("`{action}` is not a span action")),
         }
@@ -107,8 +137,12 @@ impl Exec<'_> {
                     .find(|c| {
                         c.direction == CallDirection::FromBox
                             && !self.incoming_used.contains(&(device.to_owned(), c.number))
-                            && to.as_ref().is_none_or(|t| c.called.as_deref() == Some(t.as_str()))
-                            && from.as_ref().is_none_or(|f| c.calling.as_deref() == Some(f.as_str()))
+                            && to
+                                .as_ref()
+                                .is_none_or(|t| c.called.as_deref() == Some(t.as_str()))
+                            && from
+                                .as_ref()
+                                .is_none_or(|f| c.calling.as_deref() == Some(f.as_str()))
                     })
                     .map(|c| c.number);
                 match found {
@@ -125,9 +159,11 @@ impl Exec<'_> {
                 let targets = listening(carrier, *calls);
                 if poll.accumulate && !poll.looked_back {
                     poll.looked_back = true;
-                    let earlier = targets
-                        .iter()
-                        .filter(|&&n| carrier.ear(n).is_some_and(|e| ear_met_within(e, hearing, poll.lookback_ms)));
+                    let earlier = targets.iter().filter(|&&n| {
+                        carrier
+                            .ear(n)
+                            .is_some_and(|e| ear_met_within(e, hearing, poll.lookback_ms))
+                    });
                     poll.met.extend(earlier);
                 }
                 let mut meets = Vec::with_capacity(targets.len());
@@ -157,17 +193,27 @@ impl Exec<'_> {
 
     /// What was seen instead, for failure messages.
     pub(super) fn seen_span(&self, device: &str, condition: &SpanCondition, poll: &Poll) -> String {
-        let Ok(carrier) = self.carrier(device) else { return format!("no E1 carrier {device}") };
+        let Ok(carrier) = self.carrier(device) else {
+            return format!("no E1 carrier {device}");
+        };
         use far_end::FarEndDevice;
         let summary = carrier.state_summary();
         match condition {
             SpanCondition::LinkUp | SpanCondition::RemoteAlarm => summary,
             SpanCondition::Answered(_) => {
-                format!("{} of {} calls answered; {summary}", carrier.answered_count(), carrier.calls().len())
+                format!(
+                    "{} of {} calls answered; {summary}",
+                    carrier.answered_count(),
+                    carrier.calls().len()
+                )
             }
             SpanCondition::Released { cause, by, .. } => {
                 let matching = released(carrier, *cause, *by).count();
-                let pending = carrier.calls().iter().filter(|c| c.stage == CallStage::Released && !c.cleared).count();
+                let pending = carrier
+                    .calls()
+                    .iter()
+                    .filter(|c| c.stage == CallStage::Released && !c.cleared)
+                    .count();
                 format!("{matching} released calls match; {pending} still clearing; {summary}")
             }
             SpanCondition::Incoming { .. } => {
@@ -200,13 +246,28 @@ impl Exec<'_> {
                         CallSel::Call(n) => format!("call {n} is not up; {summary}"),
                     };
                 }
-                let cursor = |n: usize| self.dtmf_cursor.get(&cursor_key(device, n)).copied().unwrap_or(0);
-                let hears_now = |n: usize| carrier.ear(n).is_some_and(|e| ear_hears(e, hearing, cursor(n)).0);
+                let cursor = |n: usize| {
+                    self.dtmf_cursor
+                        .get(&cursor_key(device, n))
+                        .copied()
+                        .unwrap_or(0)
+                };
+                let hears_now = |n: usize| {
+                    carrier
+                        .ear(n)
+                        .is_some_and(|e| ear_hears(e, hearing, cursor(n)).0)
+                };
                 // `not`: the calls that hear it; otherwise those that have not (yet).
                 let offending: Vec<&SpanCall> = targets
                     .iter()
                     .copied()
-                    .filter(|&n| if poll.any { hears_now(n) } else { !poll.met.contains(&n) && !hears_now(n) })
+                    .filter(|&n| {
+                        if poll.any {
+                            hears_now(n)
+                        } else {
+                            !poll.met.contains(&n) && !hears_now(n)
+                        }
+                    })
                     .filter_map(|n| carrier.call(n))
                     .collect();
                 let shown: Vec<String> = offending
@@ -227,7 +288,11 @@ impl Exec<'_> {
                     targets.len(),
                     if poll.any { "hear it" } else { "do not" },
                     shown.join("; "),
-                    if more > 0 { format!("; … {more} more") } else { String::new() }
+                    if more > 0 {
+                        format!("; … {more} more")
+                    } else {
+                        String::new()
+                    }
                 )
             }
         }
@@ -238,8 +303,18 @@ impl Exec<'_> {
 /// hear nothing yet, so they hold a `within` back until they are up), or call N.
 fn listening(carrier: &Carrier, calls: CallSel) -> Vec<usize> {
     match calls {
-        CallSel::All => carrier.calls().iter().filter(|c| c.stage != CallStage::Released).map(|c| c.number).collect(),
-        CallSel::Call(n) => carrier.call(n).filter(|c| c.is_live()).map(|c| c.number).into_iter().collect(),
+        CallSel::All => carrier
+            .calls()
+            .iter()
+            .filter(|c| c.stage != CallStage::Released)
+            .map(|c| c.number)
+            .collect(),
+        CallSel::Call(n) => carrier
+            .call(n)
+            .filter(|c| c.is_live())
+            .map(|c| c.number)
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -248,7 +323,12 @@ fn listening(carrier: &Carrier, calls: CallSel) -> Vec<usize> {
 fn selected(carrier: &Carrier, calls: CallSel) -> Vec<usize> {
     match calls {
         CallSel::All => carrier.live_calls().map(|c| c.number).collect(),
-        CallSel::Call(n) => carrier.call(n).filter(|c| c.is_live()).map(|c| c.number).into_iter().collect(),
+        CallSel::Call(n) => carrier
+            .call(n)
+            .filter(|c| c.is_live())
+            .map(|c| c.number)
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -32,7 +32,11 @@ impl Cursor<'_> {
                     CallSel::All
                 };
                 let cause = if self.eat("cause") { self.cause()? } else { 16 };
-                Action::SpanHangUp { device, calls, cause }
+                Action::SpanHangUp {
+                    device,
+                    calls,
+                    cause,
+                }
             }
             "alarm" => {
                 let what = self.next("los, ais or clear after `alarm`")?;
@@ -47,12 +51,25 @@ impl Cursor<'_> {
             "play" => self.span_play(device)?,
             "send" => {
                 self.expect_word("dtmf", "send")?;
-                let digits = self.next("DTMF digits (quote digits that contain #, e.g. \"*#*9\")")?;
+                let digits =
+                    self.next("DTMF digits (quote digits that contain #, e.g. \"*#*9\")")?;
                 check_digits(&digits)?;
-                let calls = if self.eat("on") { self.call_sel()? } else { CallSel::All };
-                Action::SpanPlay { device, calls, sound: Sound::Dtmf(digits) }
+                let calls = if self.eat("on") {
+                    self.call_sel()?
+                } else {
+                    CallSel::All
+                };
+                Action::SpanPlay {
+                    device,
+                    calls,
+                    sound: Sound::Dtmf(digits),
+                }
             }
-            other => return Err(format!("unknown action {other:?} for {device} ({SPAN_ACTIONS})")),
+            other => {
+                return Err(format!(
+                    "unknown action {other:?} for {device} ({SPAN_ACTIONS})"
+                ))
+            }
         };
         self.done(&verb)?;
         Ok(action)
@@ -61,7 +78,10 @@ impl Cursor<'_> {
     /// `call [N] [from X] to Y`
     fn span_call(&mut self, device: String) -> Result<Action, String> {
         let mut count = 1;
-        if let Some(word) = self.peek_word().filter(|w| w.starts_with(|c: char| c.is_ascii_digit())) {
+        if let Some(word) = self
+            .peek_word()
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        {
             count = word
                 .parse()
                 .ok()
@@ -79,7 +99,12 @@ impl Cursor<'_> {
             }
         }
         let to = to.ok_or("`call` needs the called number: `to NUMBER`")?;
-        Ok(Action::SpanCall { device, count, from, to })
+        Ok(Action::SpanCall {
+            device,
+            count,
+            from,
+            to,
+        })
     }
 
     /// `play tone F [at L] [on …] for D` / `play silence [on …] for D`
@@ -105,15 +130,26 @@ impl Cursor<'_> {
         let duration_ms = duration.ok_or("`play` needs `for DURATION`")?;
         let calls = calls.unwrap_or(CallSel::All);
         let sound = match tone {
-            Some(freq_hz) => Sound::Tone { freq_hz, level_dbm0: level.unwrap_or(-13.0), duration_ms },
+            Some(freq_hz) => Sound::Tone {
+                freq_hz,
+                level_dbm0: level.unwrap_or(-13.0),
+                duration_ms,
+            },
             None => Sound::Silence { duration_ms },
         };
-        Ok(Action::SpanPlay { device, calls, sound })
+        Ok(Action::SpanPlay {
+            device,
+            calls,
+            sound,
+        })
     }
 
     /// What follows `expect spanN [not]`.
     pub(super) fn span_condition(&mut self, dev: &DeviceSpec) -> Result<SpanCondition, String> {
-        let word = self.next(&format!("what to expect of {} ({SPAN_CONDITIONS})", dev.name))?;
+        let word = self.next(&format!(
+            "what to expect of {} ({SPAN_CONDITIONS})",
+            dev.name
+        ))?;
         Ok(match word.as_str() {
             "link" => {
                 self.expect_word("up", "link")?;
@@ -132,7 +168,11 @@ impl Cursor<'_> {
                         by = Some(match who.as_str() {
                             "box" => ReleasedBy::Box,
                             "carrier" => ReleasedBy::Carrier,
-                            other => return Err(format!("`released by {other}`: expected box or carrier")),
+                            other => {
+                                return Err(format!(
+                                    "`released by {other}`: expected box or carrier"
+                                ))
+                            }
                         });
                     } else {
                         break;
@@ -156,9 +196,16 @@ impl Cursor<'_> {
             }
             "hears" => {
                 let (hearing, calls) = self.hearing(true)?;
-                SpanCondition::Hears { calls: calls.unwrap_or(CallSel::All), hearing }
+                SpanCondition::Hears {
+                    calls: calls.unwrap_or(CallSel::All),
+                    hearing,
+                }
             }
-            other => return Err(format!("`{other}` cannot be expected of a span ({SPAN_CONDITIONS})")),
+            other => {
+                return Err(format!(
+                    "`{other}` cannot be expected of a span ({SPAN_CONDITIONS})"
+                ))
+            }
         })
     }
 
@@ -179,15 +226,25 @@ impl Cursor<'_> {
 
     fn call_number(&mut self) -> Result<usize, String> {
         let n = self.next("call number")?;
-        n.parse().ok().filter(|&n| n >= 1).ok_or_else(|| format!("bad call number {n:?}: calls are numbered from 1"))
+        n.parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| format!("bad call number {n:?}: calls are numbered from 1"))
     }
 
     /// A count right after the keyword, or 1.
     fn optional_count(&mut self) -> Result<u32, String> {
-        match self.peek_word().filter(|w| w.starts_with(|c: char| c.is_ascii_digit())).map(str::to_owned) {
+        match self
+            .peek_word()
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+            .map(str::to_owned)
+        {
             Some(word) => {
                 self.at += 1;
-                word.parse().ok().filter(|&n| n >= 1).ok_or_else(|| format!("bad count {word:?}: expected 1 or more"))
+                word.parse()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| format!("bad count {word:?}: expected 1 or more"))
             }
             None => Ok(1),
         }
@@ -195,18 +252,25 @@ impl Cursor<'_> {
 
     fn cause(&mut self) -> Result<u8, String> {
         let c = self.next("cause")?;
-        c.parse().ok().filter(|c| (1..=127).contains(c)).ok_or_else(|| format!("bad cause {c:?}: expected a Q.850 cause 1-127"))
+        c.parse()
+            .ok()
+            .filter(|c| (1..=127).contains(c))
+            .ok_or_else(|| format!("bad cause {c:?}: expected a Q.850 cause 1-127"))
     }
 
     fn number(&mut self, what: &str) -> Result<String, String> {
         let n = self.next(what)?;
         let ok = !n.is_empty()
             && n.len() <= 32
-            && n.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == '*' || c == '#' || (c == '+' && i == 0));
+            && n.chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || c == '*' || c == '#' || (c == '+' && i == 0));
         if ok {
             Ok(n)
         } else {
-            Err(format!("bad number {n:?}: 1 to 32 of 0-9, *, # and a leading +"))
+            Err(format!(
+                "bad number {n:?}: 1 to 32 of 0-9, *, # and a leading +"
+            ))
         }
     }
 }
