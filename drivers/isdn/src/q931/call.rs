@@ -261,6 +261,35 @@ pub(crate) struct Call {
 }
 
 impl Call {
+    /// A call just set up by a SETUP (ours: `Origin::Local`, or the peer's), in the
+    /// initiated state of its originator's side.
+    pub fn initiated(
+        handle: CallHandle,
+        cr: u16,
+        origin: Origin,
+        role: Role,
+        exclusive: bool,
+    ) -> Call {
+        let mut call = Call {
+            handle,
+            cr,
+            origin,
+            state: CallState::Null,
+            channel: None,
+            // The peer's SETUP names the channel we then confirm; ours waits for a reply.
+            channel_confirmed: origin == Origin::Remote,
+            exclusive,
+            timer: None,
+            setup: None,
+            clearing_cause: Cause::NORMAL_CLEARING,
+            ended_upward: false,
+            pending_digits: heapless::String::new(),
+            pending_complete: false,
+        };
+        call.state = call.state_for(role, Phase::Initiated);
+        call
+    }
+
     /// Whether the user side originated this call (states 1-4) or the network (6-9, 25).
     pub fn user_originated(&self, role: Role) -> bool {
         (self.origin == Origin::Local) == (role == Role::User)

@@ -514,23 +514,13 @@ impl Q931 {
         let cr = self.alloc_cr().ok_or(Q931Error::NoChannelAvailable)?;
         let handle = self.alloc_handle();
         let exclusive = self.config.exclusive;
-        let mut call = Call {
+        self.calls.push(Call::initiated(
             handle,
             cr,
-            origin: Origin::Local,
-            state: CallState::Null,
-            channel: None,
-            channel_confirmed: false,
+            Origin::Local,
+            self.role,
             exclusive,
-            timer: None,
-            setup: None,
-            clearing_cause: Cause::NORMAL_CLEARING,
-            ended_upward: false,
-            pending_digits: heapless::String::new(),
-            pending_complete: false,
-        };
-        call.state = call.state_for(self.role, Phase::Initiated);
-        self.calls.push(call);
+        ));
         let idx = self.calls.len() - 1;
         self.assign_channel(idx, channel);
 
@@ -772,23 +762,13 @@ impl Q931 {
             self.calls[other].channel = None;
         }
         let handle = self.alloc_handle();
-        let mut call = Call {
+        self.calls.push(Call::initiated(
             handle,
-            cr: msg.call_ref.value,
-            origin: Origin::Remote,
-            state: CallState::Null,
-            channel: None,
-            channel_confirmed: true,
-            exclusive: true,
-            timer: None,
-            setup: None,
-            clearing_cause: Cause::NORMAL_CLEARING,
-            ended_upward: false,
-            pending_digits: heapless::String::new(),
-            pending_complete: false,
-        };
-        call.state = call.state_for(self.role, Phase::Initiated);
-        self.calls.push(call);
+            msg.call_ref.value,
+            Origin::Remote,
+            self.role,
+            true,
+        ));
         let idx = self.calls.len() - 1;
         self.assign_channel(idx, channel);
 
