@@ -589,24 +589,25 @@ impl Engine {
             if let Some(record) = device.rx.channels.get(DCHANNEL_TIMESLOT) {
                 dchannel.rx.process(&record.audio);
             }
-            while let Some(result) = dchannel.rx.poll_frame() {
-                match result {
-                    Ok(frame) => {
+            loop {
+                // Re-borrowed per frame so `emit` can take `&self` in between.
+                let polled = self.devices[index]
+                    .dchannel
+                    .as_mut()
+                    .and_then(|d| d.rx.poll_frame());
+                match polled {
+                    None => break,
+                    Some(Ok(frame)) => {
                         self.stats
                             .dchannel_frames_in
                             .fetch_add(1, Ordering::Relaxed);
-                        let token = self.gauge.token();
-                        let event = EngineEvent::DChannelFrame {
+                        self.emit(EngineEvent::DChannelFrame {
                             device: id,
                             frame,
                             at_ms: now_ms,
-                        };
-                        if self.events.enqueue((event, token)).is_err() {
-                            self.stats.events_dropped.fetch_add(1, Ordering::Relaxed);
-                        }
-                        self.events_waiting.set(true);
+                        });
                     }
-                    Err(_) => {
+                    Some(Err(_)) => {
                         self.stats.dchannel_errors.fetch_add(1, Ordering::Relaxed);
                     }
                 }
