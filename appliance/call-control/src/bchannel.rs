@@ -17,6 +17,11 @@ pub struct BChannelLine {
     pub stamp: Stamp,
 }
 
+/// The span's actor was replaced (after a failure): talk to this one from now on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetSpan(pub Addr<SpanActor>);
+
 pub struct BChannelActor {
     channel: ChannelId,
     slot: Slot,
@@ -178,5 +183,12 @@ impl Handler<BChannelLine> for BChannelActor {
     type Result = ();
     fn handle(&mut self, line: BChannelLine, _ctx: &mut Context<Self>) {
         self.on_line(line.event, line.stamp);
+    }
+}
+
+impl Handler<SetSpan> for BChannelActor {
+    type Result = ();
+    fn handle(&mut self, message: SetSpan, _ctx: &mut Context<Self>) {
+        self.span = message.0;
     }
 }

@@ -4,6 +4,8 @@
 //! delivered through that B-channel's actor.
 
 use crate::bchannel::{BChannelActor, BChannelLine};
+use crate::contained_handler;
+use crate::containment::{ActorFailed, Contained};
 use crate::messages::Stamp;
 use crate::pcap_tap::DChannelCapture;
 use crate::switchboard::{SpanState, Switchboard};
@@ -15,6 +17,7 @@ use media_engine::{CommandSender, EngineCommand, EngineEvent, WorkToken};
 use soft_hardware::LineConditions;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
@@ -66,10 +69,38 @@ struct PendingOffer {
     deadline_ms: u64,
 }
 
+/// Dialling this number out of a span with fault injection on makes the span's actor
+/// panic: proves a failed span is restarted (its calls cleared with cause 41, the
+/// interface restarted) and nothing else is hit.
+pub const SPAN_FAULT_NUMBER: &str = "*997";
+
+/// Everything a span actor starts from.
+pub struct SpanSetup {
+    pub device: u16,
+    pub switchboard: Addr<Switchboard>,
+    pub engine: CommandSender,
+    pub pri: Option<PriStack>,
+    pub overlap_numbers: OverlapNumbers,
+    pub fault_injection: bool,
+    /// The line as last reported (far end connected, LOS/AIS/RAI bits): a restarted span
+    /// is not told again what the engine already reported to its predecessor.
+    pub connected: bool,
+    pub conditions: u8,
+    /// Engine time now, for a restarted span's first steps.
+    pub now_ms: u64,
+    /// Replaces a failed span: RESTART the whole interface once the link is up, so the
+    /// far end drops the calls this new stack knows nothing about.
+    pub restarted: bool,
+}
+
 pub struct SpanActor {
     pub device: u16,
     pub switchboard: Addr<Switchboard>,
     engine: CommandSender,
+    name: Arc<str>,
+    fault_injection: bool,
+    restart_interface: bool,
+    started_at_ms: u64,
     pri: Option<PriStack>,
     bchannels: BTreeMap<u8, Addr<BChannelActor>>,
     /// Which call each busy B-channel carries, both ways.
@@ -87,31 +118,31 @@ pub struct SpanActor {
 }
 
 impl SpanActor {
-    pub fn new(
-        device: u16,
-        switchboard: Addr<Switchboard>,
-        engine: CommandSender,
-        pri: Option<PriStack>,
-        overlap_numbers: OverlapNumbers,
-    ) -> SpanActor {
-        SpanActor {
-            device,
-            switchboard,
-            engine,
-            pri,
+    pub fn new(setup: SpanSetup) -> SpanActor {
+        let mut span = SpanActor {
+            device: setup.device,
+            switchboard: setup.switchboard,
+            engine: setup.engine,
+            name: format!("span {}", setup.device).into(),
+            fault_injection: setup.fault_injection,
+            restart_interface: setup.restarted,
+            started_at_ms: setup.now_ms,
+            pri: setup.pri,
             bchannels: BTreeMap::new(),
             calls: BTreeMap::new(),
             timeslots: BTreeMap::new(),
-            connected: false,
-            conditions: 0,
+            connected: setup.connected,
+            conditions: setup.conditions,
             link_up: false,
             wake_at: None,
             capture: None,
-            // A span starts without its far end: LOS until it connects, not worth a warning.
-            logged_alarms: vec!["los"],
-            overlap_numbers,
+            logged_alarms: Vec::new(),
+            overlap_numbers: setup.overlap_numbers,
             pending: BTreeMap::new(),
-        }
+        };
+        // A span starts without its far end: LOS until it connects, not worth a warning.
+        span.logged_alarms = span.alarms();
+        span
     }
 
     fn alarms(&self) -> Vec<&'static str> {
@@ -151,10 +182,29 @@ impl SpanActor {
         self.switchboard.do_send(SpanState {
             device: self.device,
             connected: self.connected,
+            conditions: self.conditions,
             alarms,
             link_up: self.link_up,
             stamp: stamp.clone(),
         });
+    }
+
+    fn on_input(&mut self, input: SpanInput, _ctx: &mut Context<Self>) {
+        self.on_engine(input.event, input.token);
+    }
+
+    fn on_command_input(&mut self, command: SpanCommand, _ctx: &mut Context<Self>) {
+        if self.fault_injection {
+            if let LineCommand::CallOut { called, .. } = &command.command {
+                if called.as_str() == SPAN_FAULT_NUMBER {
+                    panic!(
+                        "fault injected by a call to {SPAN_FAULT_NUMBER} on span {}",
+                        self.device
+                    );
+                }
+            }
+        }
+        self.on_command(command);
     }
 
     fn on_engine(&mut self, event: EngineEvent, token: WorkToken) {
@@ -285,6 +335,17 @@ impl SpanActor {
     /// Moves the stack's output to the engine (frames, wake-up) and to the B-channels.
     fn drain(&mut self, stamp: &Stamp) {
         let Some(pri) = self.pri.as_mut() else { return };
+        if self.restart_interface && pri.is_link_up() {
+            self.restart_interface = false;
+            tracing::warn!(
+                span = self.device,
+                "restarting the interface after a span failure"
+            );
+            if let Err(error) = pri.q931_mut().restart(stamp.at_ms, None) {
+                tracing::warn!(span = self.device, %error, "RESTART not sent");
+            }
+            pri.pump(stamp.at_ms);
+        }
         let mut frames = Vec::new();
         while let Some(frame) = pri.poll_frame() {
             frames.push(frame);
@@ -469,21 +530,33 @@ impl SpanActor {
 
 impl Actor for SpanActor {
     type Context = Context<Self>;
-}
 
-impl Handler<SpanInput> for SpanActor {
-    type Result = ();
-    fn handle(&mut self, input: SpanInput, _ctx: &mut Context<Self>) {
-        self.on_engine(input.event, input.token);
+    fn started(&mut self, _ctx: &mut Context<Self>) {
+        // A restarted span may find its line already up: start the D-channel now.
+        if self.layer1_up() {
+            if let Some(pri) = self.pri.as_mut() {
+                pri.physical_up(self.started_at_ms);
+            }
+            let stamp = Stamp {
+                at_ms: self.started_at_ms,
+                token: WorkToken::untracked(),
+            };
+            self.drain(&stamp);
+        }
     }
 }
 
-impl Handler<SpanCommand> for SpanActor {
-    type Result = ();
-    fn handle(&mut self, command: SpanCommand, _ctx: &mut Context<Self>) {
-        self.on_command(command);
+impl Contained for SpanActor {
+    fn actor_name(&self) -> Arc<str> {
+        Arc::clone(&self.name)
+    }
+    fn supervisor(&self) -> Recipient<ActorFailed> {
+        self.switchboard.clone().recipient()
     }
 }
+
+contained_handler!(SpanActor, SpanInput, on_input);
+contained_handler!(SpanActor, SpanCommand, on_command_input);
 
 impl Handler<SetBChannels> for SpanActor {
     type Result = ();

@@ -34,6 +34,8 @@ pub struct SpanView {
     /// B-channels in service and how many carry a call now.
     pub b_channels: usize,
     pub b_channels_busy: usize,
+    /// Times the span's actor failed and was replaced.
+    pub restarts: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]

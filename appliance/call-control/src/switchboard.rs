@@ -2,7 +2,7 @@
 //! ports, and supervises ports and calls: when one panics it clears only what that actor
 //! owned (its legs get cause 41, its CDR is written) and restarts failed ports.
 
-use crate::bchannel::BChannelActor;
+use crate::bchannel::{BChannelActor, BChannelLine, SetSpan};
 use crate::call::{CallActor, CallSetup, Destination, Leg};
 use crate::cdr_writer::WriteCdr;
 use crate::containment::ActorFailed;
@@ -10,7 +10,7 @@ use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::plan::{PortPlan, SpanPlan, StackConfig, SwitchboardPlan, ECHO_DESTINATION};
 use crate::port::{AnalogStack, DialPlan, PortActor};
 use crate::router::{EventRouter, SetRoute, SetSpanRoute};
-use crate::span::{CaptureDChannel, OverlapNumbers, SetBChannels, SpanActor};
+use crate::span::{CaptureDChannel, OverlapNumbers, SetBChannels, SpanActor, SpanSetup};
 use crate::status::{BoxStatus, CallView, PortView, SpanView, Totals};
 use actix::prelude::*;
 use analog_signalling::{FxoLine, FxsPort};
@@ -62,6 +62,8 @@ pub struct CallEnded {
 pub struct SpanState {
     pub device: u16,
     pub connected: bool,
+    /// LOS/AIS/RAI bits as received.
+    pub conditions: u8,
     pub alarms: Vec<&'static str>,
     /// The D-channel's data link is up (PRI spans).
     pub link_up: bool,
@@ -114,6 +116,10 @@ pub struct Switchboard {
     ports: BTreeMap<ChannelId, PortEntry>,
     spans: BTreeMap<u16, SpanView>,
     span_actors: BTreeMap<u16, Addr<SpanActor>>,
+    /// Each span's B-channel actors by timeslot: they outlive a span actor's restart.
+    span_bchannels: BTreeMap<u16, BTreeMap<u8, Addr<BChannelActor>>>,
+    /// Each span's line as last reported (connected, LOS/AIS/RAI bits).
+    span_lines: BTreeMap<u16, (bool, u8)>,
     calls: BTreeMap<CallId, CallEntry>,
     next_call: u64,
     now_ms: u64,
@@ -148,6 +154,7 @@ impl Switchboard {
                     d_channel_up: s.pri.as_ref().map(|_| false),
                     b_channels: s.bchannels.len(),
                     b_channels_busy: 0,
+                    restarts: 0,
                 };
                 (s.device, view)
             })
@@ -161,6 +168,8 @@ impl Switchboard {
             ports: BTreeMap::new(),
             spans,
             span_actors: BTreeMap::new(),
+            span_bchannels: BTreeMap::new(),
+            span_lines: BTreeMap::new(),
             calls: BTreeMap::new(),
             next_call: 1,
             now_ms: 0,
@@ -192,9 +201,14 @@ impl Switchboard {
         Some(port)
     }
 
-    /// Starts a span's actor (with its PRI stack) and one actor per B-channel in service.
-    fn start_span(&mut self, plan: &SpanPlan, me: Addr<Switchboard>) {
-        let stack = plan.pri.as_ref().map(|pri| {
+    /// Starts a span's actor with a fresh PRI stack (`restarted`: it replaces a failed one).
+    fn start_span_actor(
+        &self,
+        plan: &SpanPlan,
+        me: Addr<Switchboard>,
+        restarted: bool,
+    ) -> Addr<SpanActor> {
+        let pri = plan.pri.as_ref().map(|pri| {
             isdn::pri::PriStack::new(pri.role, pri.config.clone(), isdn::q921::Timers::default())
         });
         // Numbers an inbound route names for this span: an overlap-received number that
@@ -206,18 +220,34 @@ impl Switchboard {
             .filter(|route| route.lines.contains(&plan.device))
             .filter_map(|route| route.called.clone())
             .collect();
-        let span = SpanActor::new(
-            plan.device,
-            me.clone(),
-            self.engine.clone(),
-            stack,
-            OverlapNumbers(numbers),
-        )
+        let (connected, conditions) = self
+            .span_lines
+            .get(&plan.device)
+            .copied()
+            .unwrap_or((false, 0));
+        let span = SpanActor::new(SpanSetup {
+            device: plan.device,
+            switchboard: me,
+            engine: self.engine.clone(),
+            pri,
+            overlap_numbers: OverlapNumbers(numbers),
+            fault_injection: self.plan.fault_injection,
+            connected,
+            conditions,
+            now_ms: self.now_ms,
+            restarted,
+        })
         .start();
         self.router.do_send(SetSpanRoute {
             device: plan.device,
             to: span.clone(),
         });
+        span
+    }
+
+    /// Starts a span's actor and one actor per B-channel in service.
+    fn start_span(&mut self, plan: &SpanPlan, me: Addr<Switchboard>) {
+        let span = self.start_span_actor(plan, me.clone(), false);
         let mut bchannels = BTreeMap::new();
         for bchannel in &plan.bchannels {
             let channel = ChannelId {
@@ -245,20 +275,64 @@ impl Switchboard {
                 extension: None,
                 stack: StackConfig::BChannel,
             };
-            self.ports.insert(
-                channel,
-                PortEntry {
-                    plan: port_plan,
-                    addr: recipient,
-                    state: "idle",
-                    call: None,
-                    restarts: 0,
-                },
-            );
+            let entry = PortEntry {
+                plan: port_plan,
+                addr: recipient,
+                state: "idle",
+                call: None,
+                restarts: 0,
+            };
+            self.ports.insert(channel, entry);
             bchannels.insert(bchannel.timeslot, actor);
         }
-        span.do_send(SetBChannels(bchannels));
+        span.do_send(SetBChannels(bchannels.clone()));
+        self.span_bchannels.insert(plan.device, bchannels);
         self.span_actors.insert(plan.device, span);
+    }
+
+    /// A span actor panicked: its stack's calls are gone, so each B-channel is told its
+    /// call ended (cause 41, which ends the call and writes its CDR as a line hang-up
+    /// would); a new actor with a fresh stack takes over the same B-channel actors and
+    /// restarts the interface, so the far end drops its side of those calls too.
+    fn restart_failed_span(&mut self, name: &str, ctx: &mut Context<Self>) {
+        let Some(plan) = self
+            .plan
+            .spans
+            .iter()
+            .find(|s| format!("span {}", s.device) == name)
+            .cloned()
+        else {
+            return;
+        };
+        let stamp = Stamp {
+            at_ms: self.now_ms,
+            token: WorkToken::untracked(),
+        };
+        let bchannels = self
+            .span_bchannels
+            .get(&plan.device)
+            .cloned()
+            .unwrap_or_default();
+        for bchannel in bchannels.values() {
+            bchannel.do_send(BChannelLine {
+                event: line_boundary::LineEvent::Hangup {
+                    cause: Cause::TEMPORARY_FAILURE,
+                },
+                stamp: stamp.clone(),
+            });
+        }
+        let span = self.start_span_actor(&plan, ctx.address(), true);
+        span.do_send(SetBChannels(bchannels.clone()));
+        for bchannel in bchannels.values() {
+            bchannel.do_send(SetSpan(span.clone()));
+        }
+        self.span_actors.insert(plan.device, span);
+        if let Some(view) = self.spans.get_mut(&plan.device) {
+            view.restarts += 1;
+            if view.d_channel_up.is_some() {
+                view.d_channel_up = Some(false);
+            }
+        }
     }
 
     /// A free channel on one of `lines` to place an outbound call on: an idle FXO port,
@@ -666,6 +740,9 @@ impl Handler<ActorFailed> for Switchboard {
             let call: CallId = call.into();
             tracing::warn!(%call, reason = %failed.reason, "clearing a failed call with cause 41");
             self.clear_failed_call(call);
+        } else if name.starts_with("span ") {
+            tracing::warn!(span = %name, reason = %failed.reason, "restarting a failed span");
+            self.restart_failed_span(&name, ctx);
         } else if name.starts_with("port ") {
             tracing::warn!(port = %name, reason = %failed.reason, "restarting a failed port");
             self.restart_failed_port(&name, ctx);
@@ -679,6 +756,8 @@ impl Handler<SpanState> for Switchboard {
         self.now_ms = self.now_ms.max(state.stamp.at_ms);
         if let Some(span) = self.spans.get_mut(&state.device) {
             span.connected = state.connected;
+            self.span_lines
+                .insert(state.device, (state.connected, state.conditions));
             span.alarms = state.alarms;
             if span.d_channel_up.is_some() {
                 span.d_channel_up = Some(state.link_up);

@@ -346,3 +346,103 @@ fn an_overlap_number_that_matches_no_route_is_decided_after_the_digit_timeout() 
         "refused once no digit came for {timeout} ms: {ms} ms"
     );
 }
+
+#[test]
+fn a_failed_span_actor_is_replaced_its_calls_cleared_and_the_span_works_again() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
+    for file in ["lines.toml", "routes.toml"] {
+        std::fs::copy(source.join(file), config.join(file)).unwrap();
+    }
+    let system = std::fs::read_to_string(source.join("system.toml")).unwrap();
+    std::fs::write(
+        config.join("system.toml"),
+        format!("{system}fault_injection = true\n"),
+    )
+    .unwrap();
+    let mut options = BoxOptions::new(config, work.path().join("data"));
+    options.device_dir = Some(work.path().join("devices"));
+    let mut running = start_box(options).unwrap();
+    let devices = [("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)];
+    let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
+    assert!(
+        step_until(&mut rig, 3000, |r| r
+            .carrier("span1")
+            .is_some_and(|c| c.link_up())),
+        "link up"
+    );
+
+    // A call up into the echo test when the span's actor fails.
+    let now = rig.now_ms();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .place_calls(now, 1, Some("0201234"), "100")
+        .unwrap();
+    assert!(
+        step_until(&mut rig, 3000, |r| r
+            .carrier("span1")
+            .unwrap()
+            .answered_count()
+            == 1),
+        "call 1 answered"
+    );
+    rig.run_for(3000).unwrap();
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").unwrap().go_off_hook(now);
+    rig.run_for(500).unwrap();
+    let now = rig.now_ms();
+    let digits = format!("9{}", call_control::span::SPAN_FAULT_NUMBER);
+    rig.phone_mut("fxs2").unwrap().dial(now, &digits).unwrap();
+
+    let restarted = step_until(&mut rig, 10_000, |_| {
+        running.status().is_ok_and(|s| s.spans[0].restarts == 1)
+    });
+    assert!(
+        restarted,
+        "span restarted: {:?}",
+        running.status().map(|s| s.spans)
+    );
+    // The new stack restarts the interface: the carrier drops the call it still had.
+    let dropped = step_until(&mut rig, 5000, |r| {
+        r.carrier("span1")
+            .unwrap()
+            .call(1)
+            .is_some_and(|c| c.cleared)
+    });
+    assert!(
+        dropped,
+        "call 1 cleared at the carrier: {}",
+        rig.state_summary()
+    );
+    let cdrs = json(running.web_address(), "GET", "/api/cdrs");
+    let first = cdrs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["caller"] == "0201234")
+        .expect("CDR of call 1");
+    assert_eq!(first["cause"], 41, "{cdrs:#}");
+
+    // The span works again.
+    assert!(
+        step_until(&mut rig, 5000, |r| r.carrier("span1").unwrap().link_up()),
+        "link back up"
+    );
+    let now = rig.now_ms();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .place_calls(now, 1, Some("0201235"), "100")
+        .unwrap();
+    assert!(
+        step_until(&mut rig, 5000, |r| r
+            .carrier("span1")
+            .unwrap()
+            .answered_count()
+            == 2),
+        "a new call is answered"
+    );
+    assert_eq!(running.status().unwrap().spans[0].d_channel_up, Some(true));
+    running.stop();
+}
