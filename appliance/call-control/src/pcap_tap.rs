@@ -1,13 +1,20 @@
 //! Writes one span's D-channel to a pcap file (LINKTYPE_LINUX_LAPD), for tshark or
-//! Wireshark. Flushed after every frame: a capture is a diagnostic, and a technician
-//! reads it while the box keeps running.
+//! Wireshark. The file is written on a thread of its own: a slow or full disk must never
+//! hold up the span actor (and with it the control plane). Each frame is flushed, since a
+//! technician reads the capture while the box keeps running.
 
 use isdn::pcap::{Direction, PcapError, PcapWriter};
 use isdn::q931::Role;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Frames waiting for the writer thread; beyond this they are dropped (and counted).
+const BACKLOG: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
@@ -19,10 +26,36 @@ pub enum CaptureError {
     },
     #[error(transparent)]
     Write(#[from] PcapError),
+    #[error("cannot start the capture writer thread: {0}")]
+    Thread(#[source] std::io::Error),
+    #[error("the capture writer stopped after an error")]
+    WriterStopped,
 }
 
+struct Record {
+    at: Duration,
+    direction: Direction,
+    frame: Vec<u8>,
+}
+
+/// The span actor's end of a capture; dropping it ends the file.
 pub struct DChannelCapture {
-    writer: PcapWriter<BufWriter<File>>,
+    records: SyncSender<Record>,
+    failed: Arc<AtomicBool>,
+    dropped: u64,
+    writer: std::thread::JoinHandle<()>,
+}
+
+/// A stopped capture whose writer may still be catching up; [`CaptureDone::wait`] blocks
+/// until the file is complete, so call it off the actor threads.
+#[derive(Debug)]
+pub struct CaptureDone(std::thread::JoinHandle<()>);
+
+impl CaptureDone {
+    pub fn wait(self) {
+        // A writer that panicked has already logged; the file is as complete as it gets.
+        let _ = self.0.join();
+    }
 }
 
 impl DChannelCapture {
@@ -32,14 +65,47 @@ impl DChannelCapture {
             path: path.display().to_string(),
             source,
         })?;
+        let mut writer = PcapWriter::new(BufWriter::new(file), role)?;
+        writer.flush()?;
+        let (records, incoming) = sync_channel::<Record>(BACKLOG);
+        let failed = Arc::new(AtomicBool::new(false));
+        let thread_failed = Arc::clone(&failed);
+        let shown = path.display().to_string();
+        let writer = std::thread::Builder::new()
+            .name("d-channel-capture".into())
+            .spawn(move || {
+                for record in incoming {
+                    let written = writer
+                        .write_frame(record.at, record.direction, &record.frame)
+                        .and_then(|()| writer.flush());
+                    if let Err(error) = written {
+                        tracing::error!(file = %shown, %error, "D-channel capture failed; stopped");
+                        thread_failed.store(true, Ordering::Release);
+                        return;
+                    }
+                }
+            })
+            .map_err(CaptureError::Thread)?;
         Ok(DChannelCapture {
-            writer: PcapWriter::new(BufWriter::new(file), role)?,
+            records,
+            failed,
+            dropped: 0,
+            writer,
         })
     }
 
-    /// Records one frame; `sent` is true for frames the box transmitted.
+    /// Ends the capture: no more frames; the writer finishes what is queued.
+    pub fn finish(self) -> CaptureDone {
+        drop(self.records);
+        CaptureDone(self.writer)
+    }
+
+    /// Queues one frame; `sent` is true for frames the box transmitted. Never blocks.
     pub fn write(&mut self, sent: bool, frame: &[u8]) -> Result<(), CaptureError> {
-        let now = SystemTime::now()
+        if self.failed.load(Ordering::Acquire) {
+            return Err(CaptureError::WriterStopped);
+        }
+        let at = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let direction = if sent {
@@ -47,12 +113,24 @@ impl DChannelCapture {
         } else {
             Direction::Received
         };
-        self.writer.write_frame(now, direction, frame)?;
-        self.writer.flush()?;
-        Ok(())
-    }
-
-    pub fn frames(&self) -> u64 {
-        self.writer.frames()
+        match self.records.try_send(Record {
+            at,
+            direction,
+            frame: frame.to_vec(),
+        }) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => {
+                // The disk is behind: lose this frame from the capture, not the call.
+                self.dropped += 1;
+                if self.dropped.is_power_of_two() {
+                    tracing::warn!(
+                        dropped = self.dropped,
+                        "D-channel capture is behind; frames left out"
+                    );
+                }
+                Ok(())
+            }
+            Err(TrySendError::Disconnected(_)) => Err(CaptureError::WriterStopped),
+        }
     }
 }

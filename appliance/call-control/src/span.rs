@@ -7,7 +7,7 @@ use crate::bchannel::{BChannelActor, BChannelLine};
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
 use crate::messages::Stamp;
-use crate::pcap_tap::DChannelCapture;
+use crate::pcap_tap::{CaptureDone, DChannelCapture};
 use crate::switchboard::{SpanState, Switchboard};
 use actix::prelude::*;
 use isdn::pri::PriStack;
@@ -42,7 +42,7 @@ pub struct SetBChannels(pub BTreeMap<u8, Addr<BChannelActor>>);
 
 /// Start (`Some(path)`) or stop (`None`) writing this span's D-channel to a pcap file.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<(), String>")]
+#[rtype(result = "Result<Option<CaptureDone>, String>")]
 pub struct CaptureDChannel(pub Option<PathBuf>);
 
 /// How long the box waits for the next digit of an overlap-received number before it
@@ -523,7 +523,8 @@ impl SpanActor {
         };
         if let Err(error) = capture.write(sent, frame) {
             tracing::error!(span = self.device, %error, "D-channel capture failed; stopped");
-            self.capture = None;
+            // The writer thread has already ended; nothing to wait for.
+            drop(self.capture.take().map(DChannelCapture::finish));
         }
     }
 }
@@ -566,21 +567,24 @@ impl Handler<SetBChannels> for SpanActor {
 }
 
 impl Handler<CaptureDChannel> for SpanActor {
-    type Result = Result<(), String>;
+    type Result = Result<Option<CaptureDone>, String>;
+    /// Starting a capture replaces (and ends) any running one; the ended one comes back
+    /// so the caller can wait for its file off this thread.
     fn handle(&mut self, message: CaptureDChannel, _ctx: &mut Context<Self>) -> Self::Result {
         let Some(pri) = self.pri.as_ref() else {
             return Err(format!("span {} has no D-channel", self.device));
         };
         let role = pri.q931().role();
-        self.capture = match message.0 {
+        let new = match message.0 {
             None => None,
             Some(path) => Some(DChannelCapture::create(&path, role).map_err(|e| e.to_string())?),
         };
+        let ended = std::mem::replace(&mut self.capture, new).map(DChannelCapture::finish);
         tracing::info!(
             span = self.device,
             capturing = self.capture.is_some(),
             "D-channel capture changed"
         );
-        Ok(())
+        Ok(ended)
     }
 }

@@ -7,6 +7,7 @@ use crate::call::{CallActor, CallSetup, Destination, Leg};
 use crate::cdr_writer::WriteCdr;
 use crate::containment::ActorFailed;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
+use crate::pcap_tap::CaptureDone;
 use crate::plan::{PortPlan, SpanPlan, StackConfig, SwitchboardPlan, ECHO_DESTINATION};
 use crate::port::{AnalogStack, DialPlan, PortActor};
 use crate::router::{EventRouter, SetRoute, SetSpanRoute};
@@ -83,7 +84,7 @@ pub struct GetStatus;
 
 /// Start (`Some(file)`) or stop (`None`) the pcap capture of span `device`'s D-channel.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<(), String>")]
+#[rtype(result = "Result<Option<CaptureDone>, String>")]
 pub struct CaptureSpan {
     pub device: u16,
     pub path: Option<std::path::PathBuf>,
@@ -835,7 +836,7 @@ impl Handler<GetStatus> for Switchboard {
 }
 
 impl Handler<CaptureSpan> for Switchboard {
-    type Result = ResponseFuture<Result<(), String>>;
+    type Result = ResponseFuture<Result<Option<CaptureDone>, String>>;
     fn handle(&mut self, capture: CaptureSpan, _ctx: &mut Context<Self>) -> Self::Result {
         let span = self.span_actors.get(&capture.device).cloned();
         Box::pin(async move {

@@ -116,7 +116,13 @@ async fn capture_reply(state: &WebState, span: u16, file: Option<PathBuf>) -> Ht
         })
         .await
     {
-        Ok(Ok(())) => HttpResponse::Ok().json(CaptureJson { span, file: shown }),
+        Ok(Ok(ended)) => {
+            // Answer once an ended capture's file is complete, so it can be read at once.
+            if let Some(ended) = ended {
+                let _ = web::block(move || ended.wait()).await;
+            }
+            HttpResponse::Ok().json(CaptureJson { span, file: shown })
+        }
         Ok(Err(reason)) => HttpResponse::BadRequest().body(reason),
         Err(error) => {
             HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}"))
