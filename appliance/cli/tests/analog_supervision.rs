@@ -2,43 +2,28 @@
 //! busy tone after the caller hung up ends the call (the engine's call-progress receiver
 //! runs on every analog trunk, the port's stack clears on its report).
 
-use appliance::boot::{start_box, BoxOptions};
+mod common;
+
+use common::{start_edited, step_until};
 use far_end::{CidDelivery, PlayItem, Rig, TelcoState};
 use soft_hardware::{ClockMode, DeviceKind};
-use std::path::Path;
-
-fn step_until(rig: &mut Rig, ms: u64, mut done: impl FnMut(&Rig) -> bool) -> bool {
-    let end = rig.now_ms() + ms;
-    while rig.now_ms() < end {
-        if done(rig) {
-            return true;
-        }
-        rig.step().expect("rig steps");
-    }
-    done(rig)
-}
 
 #[test]
 fn busy_tone_on_an_fxo_line_clears_the_call() {
     let work = tempfile::tempdir().unwrap();
-    let config = work.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let basic = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/basic");
-    for file in ["system.toml", "routes.toml"] {
-        std::fs::copy(basic.join(file), config.join(file)).unwrap();
-    }
     // Trunk 1 gives no battery drop on hang-up: only the busy tone can tell.
-    let lines = std::fs::read_to_string(basic.join("lines.toml")).unwrap();
-    let lines = lines.replacen(
-        "disconnect = { battery = true, polarity = false, busy_tone = false }",
-        "disconnect = { battery = false, polarity = false, busy_tone = true }",
-        1,
-    );
-    assert!(lines.contains("busy_tone = true"));
-    std::fs::write(config.join("lines.toml"), lines).unwrap();
-    let mut options = BoxOptions::new(config, work.path().join("data"));
-    options.device_dir = Some(work.path().join("devices"));
-    let mut running = start_box(options).unwrap();
+    let mut running = start_edited(work.path(), "basic", |file, text| {
+        if file != "lines.toml" {
+            return text;
+        }
+        let lines = text.replacen(
+            "disconnect = { battery = true, polarity = false, busy_tone = false }",
+            "disconnect = { battery = false, polarity = false, busy_tone = true }",
+            1,
+        );
+        assert!(lines.contains("busy_tone = true"));
+        lines
+    });
     let devices = [("fxo1", DeviceKind::Fxo, 1), ("fxs3", DeviceKind::Fxs, 3)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
 

@@ -1,10 +1,11 @@
 //! A port actor that panics is restarted with a fresh stack by the switchboard; the
 //! other ports carry on, and the restarted port works like new once its phone re-hooks.
 
-use appliance::boot::{start_box, BoxOptions};
+mod common;
+
+use common::{start, step_until};
 use far_end::{Rig, DEFAULT_MIN_SHARE};
 use soft_hardware::{ClockMode, DeviceKind};
-use std::path::Path;
 
 /// ETSI dial tone.
 const DIAL_TONE_HZ: f32 = 425.0;
@@ -12,17 +13,6 @@ const DIAL_TONE_HZ: f32 = 425.0;
 fn hears_dial_tone(rig: &Rig, phone: &str) -> bool {
     let meter = rig.phone(phone).expect("phone").ear().meter();
     meter.tone_run_ms(DIAL_TONE_HZ, -30.0, DEFAULT_MIN_SHARE, 300) >= 300
-}
-
-fn step_until(rig: &mut Rig, ms: u64, mut done: impl FnMut(&Rig) -> bool) -> bool {
-    let end = rig.now_ms() + ms;
-    while rig.now_ms() < end {
-        if done(rig) {
-            return true;
-        }
-        rig.step().expect("rig steps");
-    }
-    done(rig)
 }
 
 fn port<'a>(
@@ -40,10 +30,7 @@ fn port<'a>(
 fn a_panicking_port_is_restarted_fresh_and_the_others_carry_on() {
     let work = tempfile::tempdir().unwrap();
     // hil-tests/configs/basic has fault injection on and a lock-step clock.
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/basic");
-    let mut options = BoxOptions::new(config, work.path().join("data"));
-    options.device_dir = Some(work.path().join("devices"));
-    let mut running = start_box(options).unwrap();
+    let mut running = start(work.path(), "basic");
     let devices = [
         ("fxs3", DeviceKind::Fxs, 3),
         ("fxs4", DeviceKind::Fxs, 4),

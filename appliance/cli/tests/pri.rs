@@ -2,58 +2,21 @@
 //! (network side) brings up the D-channel over HDLC on timeslot 16, calls into the echo
 //! test, and the box's own pcap capture of the D-channel is decoded by tshark.
 
-use appliance::boot::{start_box, BoxOptions, RunningBox};
+mod common;
+
+use appliance::boot::RunningBox;
+use common::{http, json, start, start_edited, step_until};
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
-use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
 
-fn http(address: std::net::SocketAddr, method: &str, path: &str) -> (String, String) {
-    let mut stream = std::net::TcpStream::connect(address).expect("web port");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or_default().to_owned(),
-        body.to_owned(),
-    )
-}
-
-fn json(address: std::net::SocketAddr, method: &str, path: &str) -> serde_json::Value {
-    let (status, body) = http(address, method, path);
-    assert!(status.contains("200"), "{method} {path}: {status}: {body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
-fn start(work: &Path) -> RunningBox {
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
-    let mut options = BoxOptions::new(config, work.join("data"));
-    options.device_dir = Some(work.join("devices"));
-    start_box(options).expect("box starts")
-}
-
-/// Steps the rig until `done` holds or `ms` of engine time pass.
-fn step_until(rig: &mut Rig, ms: u64, mut done: impl FnMut(&Rig) -> bool) -> bool {
-    let end = rig.now_ms() + ms;
-    while rig.now_ms() < end {
-        if done(rig) {
-            return true;
-        }
-        rig.step().expect("rig steps");
-    }
-    done(rig)
-}
+const ONLY_100: &str = "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n";
 
 #[test]
 fn calls_over_pri_reach_the_echo_test_and_the_capture_decodes_in_tshark() {
     let work = tempfile::tempdir().unwrap();
-    let mut running = start(work.path());
+    let mut running = start(work.path(), "pri");
     let web = running.web_address();
     let mut rig = Rig::connect(
         running.device_dir(),
@@ -188,21 +151,14 @@ fn tshark_messages(path: &Path) -> Vec<String> {
 #[test]
 fn a_pri_call_without_a_route_is_refused_unanswered_with_its_cause() {
     let work = tempfile::tempdir().unwrap();
-    let config = work.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
-    for file in ["system.toml", "lines.toml"] {
-        std::fs::copy(source.join(file), config.join(file)).unwrap();
-    }
     // Only calls to 100 have somewhere to go.
-    std::fs::write(
-        config.join("routes.toml"),
-        "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n",
-    )
-    .unwrap();
-    let mut options = BoxOptions::new(config, work.path().join("data"));
-    options.device_dir = Some(work.path().join("devices"));
-    let mut running = start_box(options).unwrap();
+    let mut running = start_edited(work.path(), "pri", |file, text| {
+        if file == "routes.toml" {
+            ONLY_100.to_owned()
+        } else {
+            text
+        }
+    });
     let mut rig = Rig::connect(
         running.device_dir(),
         &[("span1", DeviceKind::E1, 1)],
@@ -240,25 +196,18 @@ fn a_pri_call_without_a_route_is_refused_unanswered_with_its_cause() {
 
 /// A box whose span receives in overlap; only calls to 100 have a route.
 fn overlap_box(work: &Path) -> RunningBox {
-    let config = work.join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
-    std::fs::copy(source.join("system.toml"), config.join("system.toml")).unwrap();
-    let lines = std::fs::read_to_string(source.join("lines.toml")).unwrap();
-    let lines = lines.replace(
-        "channels = \"1-15,17-31\"",
-        "channels = \"1-15,17-31\"\noverlap = true",
-    );
-    assert!(lines.contains("overlap = true"));
-    std::fs::write(config.join("lines.toml"), lines).unwrap();
-    std::fs::write(
-        config.join("routes.toml"),
-        "[[inbound]]\nlines = [1]\ncalled = \"100\"\ndestination = \"echo\"\n",
-    )
-    .unwrap();
-    let mut options = BoxOptions::new(config, work.join("data"));
-    options.device_dir = Some(work.join("devices"));
-    start_box(options).unwrap()
+    start_edited(work, "pri", |file, text| match file {
+        "lines.toml" => {
+            let lines = text.replace(
+                "channels = \"1-15,17-31\"",
+                "channels = \"1-15,17-31\"\noverlap = true",
+            );
+            assert!(lines.contains("overlap = true"));
+            lines
+        }
+        "routes.toml" => ONLY_100.to_owned(),
+        _ => text,
+    })
 }
 
 /// Places one call to 100 with only its first digit in the SETUP; returns (answered,
@@ -350,21 +299,13 @@ fn an_overlap_number_that_matches_no_route_is_decided_after_the_digit_timeout() 
 #[test]
 fn a_failed_span_actor_is_replaced_its_calls_cleared_and_the_span_works_again() {
     let work = tempfile::tempdir().unwrap();
-    let config = work.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/pri");
-    for file in ["lines.toml", "routes.toml"] {
-        std::fs::copy(source.join(file), config.join(file)).unwrap();
-    }
-    let system = std::fs::read_to_string(source.join("system.toml")).unwrap();
-    std::fs::write(
-        config.join("system.toml"),
-        format!("{system}fault_injection = true\n"),
-    )
-    .unwrap();
-    let mut options = BoxOptions::new(config, work.path().join("data"));
-    options.device_dir = Some(work.path().join("devices"));
-    let mut running = start_box(options).unwrap();
+    let mut running = start_edited(work.path(), "pri", |file, text| {
+        if file == "system.toml" {
+            format!("{text}fault_injection = true\n")
+        } else {
+            text
+        }
+    });
     let devices = [("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     assert!(

@@ -1,0 +1,66 @@
+//! What the whole-box tests share: a box started from an HIL configuration (optionally
+//! edited), stepping the rig until something holds, and the web API.
+#![allow(dead_code)]
+
+use appliance::boot::{start_box, BoxOptions, RunningBox};
+use far_end::Rig;
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Starts a box (in `work`) from a copy of `hil-tests/configs/NAME`, each file's text
+/// passed through `edit(file name, text)` first.
+pub fn start_edited(work: &Path, name: &str, edit: impl Fn(&str, String) -> String) -> RunningBox {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../hil-tests/configs")
+        .join(name);
+    let config = work.join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    for file in ["system.toml", "lines.toml", "routes.toml"] {
+        let text = std::fs::read_to_string(source.join(file)).expect("HIL config file");
+        std::fs::write(config.join(file), edit(file, text)).expect("write config file");
+    }
+    let mut options = BoxOptions::new(config, work.join("data"));
+    options.device_dir = Some(work.join("devices"));
+    start_box(options).expect("box starts")
+}
+
+/// Starts a box from `hil-tests/configs/NAME` as it is.
+pub fn start(work: &Path, name: &str) -> RunningBox {
+    start_edited(work, name, |_, text| text)
+}
+
+/// Steps the rig until `done` holds or `ms` of engine time pass; whether it held.
+pub fn step_until(rig: &mut Rig, ms: u64, mut done: impl FnMut(&Rig) -> bool) -> bool {
+    let end = rig.now_ms() + ms;
+    while rig.now_ms() < end {
+        if done(rig) {
+            return true;
+        }
+        rig.step().expect("rig steps");
+    }
+    done(rig)
+}
+
+/// One HTTP request; the status line and the body.
+pub fn http(address: std::net::SocketAddr, method: &str, path: &str) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(address).expect("web port");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+/// A request that must answer 200 with JSON.
+pub fn json(address: std::net::SocketAddr, method: &str, path: &str) -> serde_json::Value {
+    let (status, body) = http(address, method, path);
+    assert!(status.contains("200"), "{method} {path}: {status}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
