@@ -1,5 +1,12 @@
 //! The carrier on a box E1 span: the ISDN PRI *network* side (the box is the user side,
-//! `signalling = "pri-cpe"`).
+//! `signalling = "pri-cpe"`), or, built with [`Carrier::with_role`]`(Role::User)`, the
+//! *user* side facing a box that plays the network (`signalling = "pri-net"`: a PBX on
+//! the box's span). Q.921 and Q.931 take their role-dependent behaviour from the `isdn`
+//! stack: the command/response bits, who may hunt which B-channel (the network names its
+//! channels exclusively and hunts upward; the user side only prefers a channel and hunts
+//! from the top, and takes whichever channel the network gives in CALL PROCEEDING), the
+//! answer (the network side is connected at once, the user side when CONNECT ACKNOWLEDGE
+//! arrives). Everything else here is the same for both roles.
 //!
 //! It places calls into the box (many at once), offers and answers calls the box places
 //! toward it, hangs up with a cause, and keeps per call what happened (answered,
@@ -192,9 +199,16 @@ impl Default for Carrier {
 }
 
 impl Carrier {
+    /// The network side (the usual carrier facing a `pri-cpe` box).
     pub fn new() -> Carrier {
+        Carrier::with_role(Role::Network)
+    }
+
+    /// A carrier playing `role` on the D-channel: [`Role::Network`] (as [`Carrier::new`])
+    /// or [`Role::User`] (facing a `pri-net` box). Swap it in before the rig's first step.
+    pub fn with_role(role: Role) -> Carrier {
         Carrier {
-            d: DChannel::new(Role::Network),
+            d: DChannel::new(role),
             overlap: None,
             calls: Vec::new(),
             commands: VecDeque::new(),
@@ -205,6 +219,11 @@ impl Carrier {
     }
 
     // ---- what it sees -----------------------------------------------------------------
+
+    /// Which side of the PRI this carrier plays.
+    pub fn role(&self) -> Role {
+        self.d.stack().q931().role()
+    }
 
     /// The Q.921 data link is established.
     pub fn link_up(&self) -> bool {
@@ -228,6 +247,13 @@ impl Carrier {
     }
     pub fn call(&self, number: usize) -> Option<&SpanCall> {
         number.checked_sub(1).and_then(|i| self.calls.get(i))
+    }
+    /// Calls not yet over: every call but those released *and* cleared (queued calls
+    /// included).
+    pub fn open_calls(&self) -> impl Iterator<Item = &SpanCall> {
+        self.calls
+            .iter()
+            .filter(|c| !(c.stage == CallStage::Released && c.cleared))
     }
     /// Calls up now (see [`SpanCall::is_live`]).
     pub fn live_calls(&self) -> impl Iterator<Item = &SpanCall> {
@@ -591,13 +617,16 @@ impl Carrier {
             }
         }
         let q931 = self.d.stack().q931();
-        for call in self
-            .calls
-            .iter_mut()
-            .filter(|c| c.stage == CallStage::Released && !c.cleared)
-        {
-            if call.handle.is_none_or(|h| q931.call_state(h).is_none()) {
-                call.cleared = true;
+        for call in self.calls.iter_mut() {
+            let known = call.handle.filter(|&h| q931.call_state(h).is_some());
+            if call.stage == CallStage::Released {
+                if !call.cleared && known.is_none() {
+                    call.cleared = true;
+                }
+            } else if let Some(h) = known {
+                // The stack's channel is the truth: on the user side the network may give
+                // another channel than the one we preferred, or take ours in a collision.
+                call.channel = q931.call_channel(h);
             }
         }
     }
@@ -785,7 +814,8 @@ impl FarEndDevice for Carrier {
             live.push(format!("{more} more"));
         }
         format!(
-            "E1 carrier (network side): link {}, {alarm}{from_box}; calls: {}{}; D-channel {} frames in, {} out, {} bad, {} messages refused{}",
+            "E1 carrier ({} side): link {}, {alarm}{from_box}; calls: {}{}; D-channel {} frames in, {} out, {} bad, {} messages refused{}",
+            match self.role() { Role::Network => "network", Role::User => "user" },
             if self.link_up() { "up" } else { "down" },
             self.summary_of_stages(),
             if released.is_empty() { String::new() } else { format!(" (released: {})", released.join(", ")) },

@@ -5,8 +5,9 @@
 //!   hangs up itself with an open-loop disconnect.
 //! * [`Phone`]: the phone on a box FXS port. It sees ringing and counts ring bursts,
 //!   decodes FSK caller ID, goes off hook, dials DTMF, flashes and hangs up.
-//! * [`Carrier`]: the carrier on a box E1 span, ISDN PRI network side (HDLC on
-//!   timeslot 16, Q.921, Q.931 from the `isdn` crate). It places many calls at once,
+//! * [`Carrier`]: the carrier on a box E1 span, ISDN PRI network side, or user side
+//!   facing a `pri-net` box ([`Carrier::with_role`]) (HDLC on timeslot 16, Q.921,
+//!   Q.931 from the `isdn` crate). It places many calls at once,
 //!   answers the box's calls, hangs up with a cause, sends LOS/AIS and sees RAI; every
 //!   call has its own mouth and ear on its B-channel.
 //! * They all speak through a [`Mouth`] (a queue of tones, DTMF and silence) and listen with
@@ -14,7 +15,8 @@
 //! * [`Rig`] holds named devices with their connections to the box and steps them one
 //!   20 ms block at a time, in lock-step or in real time. [`sim::Patch`] stands in for
 //!   the box when simulators are tested against each other; [`sim::UserSpan`] is a
-//!   box-like PRI user side for the carrier.
+//!   box-like PRI side for the carrier (user side, or network with
+//!   [`sim::UserSpan::with_role`]); [`sim::Crossover`] cables two carriers back to back.
 //!
 //! Everything is driven by `now_ms` (rig time); nothing here reads a clock except the
 //! real-time pacing inside [`Rig::step`].
@@ -36,6 +38,8 @@ pub use carrier::{
     CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, OverlapSending, ReleasedBy,
     SpanCall, D_CHANNEL, E1_TIMESLOTS, LAPD_BACKLOG_LIMIT,
 };
+/// The side of a PRI a [`Carrier`] plays (`isdn::q931::Role`).
+pub use isdn::q931::Role as PriRole;
 pub use phone::{DecodedCallerId, Phone, PhoneError, FLASH_MS};
 pub use rig::{AnyDevice, FarEndDevice, Rig, RigError, DEFAULT_RECV_TIMEOUT};
 pub use telco::{

@@ -1,6 +1,7 @@
-//! A stand-in for the box's side of a PRI span (the *user* side), so the [`Carrier`]
-//! can be tested without a box: over a real soft E1 (drive [`UserSpan::tick`] from a
-//! `SoftDevice`) or in-process behind [`crate::Rig::simulated`] ([`PriUserSide`]).
+//! A stand-in for the box's side of a PRI span (the *user* side, or the network side
+//! for a `pri-net` box with [`UserSpan::with_role`]), so the [`Carrier`] can be tested
+//! without a box: over a real soft E1 (drive [`UserSpan::tick`] from a `SoftDevice`) or
+//! in-process behind [`crate::Rig::simulated`] ([`PriUserSide`]).
 //!
 //! It is written straight on the `isdn` crate (HDLC + `PriStack`), not on the carrier's
 //! own D-channel plumbing, so a carrier bug is not mirrored on this side.
@@ -43,7 +44,8 @@ pub struct UserEvent {
     pub event: LineEvent,
 }
 
-/// The user side of a PRI span, one 20 ms block at a time.
+/// The box's side of a PRI span, one 20 ms block at a time: the user side, or the
+/// network side ([`UserSpan::with_role`]).
 pub struct UserSpan {
     stack: PriStack,
     tx: HdlcTx,
@@ -70,13 +72,16 @@ impl Default for UserSpan {
 }
 
 impl UserSpan {
+    /// The user side (a `pri-cpe` box).
     pub fn new() -> UserSpan {
+        UserSpan::with_role(Role::User)
+    }
+
+    /// The box's side playing `role`: [`Role::Network`] stands in for a `pri-net` box
+    /// (it names B-channels exclusively and hunts upward, per `Config::for_role`).
+    pub fn with_role(role: Role) -> UserSpan {
         UserSpan {
-            stack: PriStack::new(
-                Role::User,
-                Config::for_role(Role::User),
-                LinkTimers::default(),
-            ),
+            stack: PriStack::new(role, Config::for_role(role), LinkTimers::default()),
             tx: HdlcTx::new(),
             rx: HdlcRx::new(),
             backlog: VecDeque::new(),

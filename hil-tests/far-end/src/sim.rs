@@ -63,3 +63,57 @@ impl SimulatedBox for Patch {
         }
     }
 }
+
+/// Cables E1 far ends back to back in pairs, as a crossover cable would: what one sends
+/// (alarms, the D-channel, every B-channel) is what the other receives. Two
+/// [`crate::Carrier`]s, one with [`crate::PriRole::User`], then talk PRI to each other
+/// without a box. Devices in no pair receive idle blocks.
+pub struct Crossover {
+    pairs: Vec<(String, String)>,
+    resolved: Vec<(usize, usize)>,
+}
+
+impl Crossover {
+    /// `pairs` of E1 device names.
+    pub fn new(pairs: &[(&str, &str)]) -> Crossover {
+        Crossover {
+            pairs: pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            resolved: Vec::new(),
+        }
+    }
+}
+
+impl SimulatedBox for Crossover {
+    fn attach(&mut self, devices: &[(String, DeviceKind, u16)]) -> Result<(), String> {
+        let find = |name: &str| {
+            devices
+                .iter()
+                .position(|(n, k, _)| n == name && *k == DeviceKind::E1)
+                .ok_or_else(|| format!("crossover needs an E1 named {name:?}"))
+        };
+        self.resolved.clear();
+        for (a, b) in &self.pairs {
+            if a == b {
+                return Err(format!("crossover: {a} cannot be cabled to itself"));
+            }
+            self.resolved.push((find(a)?, find(b)?));
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self, _now_ms: u64, from: &[&Block], to: &mut [Block]) {
+        for &(a, b) in &self.resolved {
+            if let (Some(from_a), Some(from_b)) = (from.get(a), from.get(b)) {
+                if let Some(t) = to.get_mut(b) {
+                    t.copy_from(from_a);
+                }
+                if let Some(t) = to.get_mut(a) {
+                    t.copy_from(from_b);
+                }
+            }
+        }
+    }
+}

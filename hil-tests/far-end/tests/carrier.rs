@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use far_end::sim::{lock_user_span as lock, UserSpan};
+use far_end::sim::{lock_user_span as lock, Crossover, UserSpan};
 use far_end::{
-    CallDirection, CallStage, CarrierAlarm, CarrierError, PlayItem, ReleasedBy, Rig, BLOCK_MS,
-    DEFAULT_MIN_SHARE,
+    CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, PlayItem, PriRole, ReleasedBy,
+    Rig, BLOCK_MS, DEFAULT_MIN_SHARE,
 };
 use isdn::q931::CallState;
 use line_boundary::{Cause, LineCommand, LineEvent, PhoneNumber};
@@ -452,4 +452,323 @@ fn los_drops_the_link_and_it_recovers_after_clear() {
     let now = b.rig.now_ms();
     b.carrier().set_alarm(now, None);
     b.link_up();
+}
+
+/// Facing a box that plays the network (`signalling = "pri-net"`), the carrier is the
+/// user side: it hunts B-channels from the top and prefers (the network confirms), and
+/// takes the box's calls on the channels the box names.
+#[test]
+fn a_user_side_carrier_calls_a_network_side_box_and_takes_its_calls() {
+    let mut network_box = UserSpan::with_role(PriRole::Network);
+    network_box.set_auto_answer(true);
+    let mut b = SoftBox::start(network_box);
+    // Before the rig's first step, so no block was exchanged with the old carrier.
+    *b.carrier() = Carrier::with_role(PriRole::User);
+    assert_eq!(b.carrier().role(), PriRole::User);
+    b.answered_calls(2);
+    assert!(
+        b.rig
+            .state_summary()
+            .starts_with("span1: E1 carrier (user side): link up"),
+        "{}",
+        b.rig.state_summary()
+    );
+    let channels: Vec<Option<u8>> = b.carrier().calls().iter().map(|c| c.channel).collect();
+    assert_eq!(
+        channels,
+        vec![Some(31), Some(30)],
+        "the user side hunts from the top"
+    );
+    {
+        let user = lock(&b.user);
+        let offered: Vec<Option<u8>> = user
+            .events()
+            .iter()
+            .filter(|e| matches!(e.event, LineEvent::IncomingCall { .. }))
+            .map(|e| e.channel)
+            .collect();
+        assert_eq!(
+            offered,
+            vec![Some(31), Some(30)],
+            "the network granted them"
+        );
+    }
+
+    // Audio both ways on call 1 (B31).
+    b.carrier()
+        .mouth(1)
+        .unwrap()
+        .push(PlayItem::Tone {
+            freq_hz: 1004,
+            level_dbm0: -13.0,
+            duration_ms: 1000,
+        })
+        .unwrap();
+    lock(&b.user)
+        .mouth(31)
+        .unwrap()
+        .push(PlayItem::Tone {
+            freq_hz: 660,
+            level_dbm0: -13.0,
+            duration_ms: 1000,
+        })
+        .unwrap();
+    b.rig.run_for(700).unwrap();
+    let box_hears =
+        lock(&b.user)
+            .ear(31)
+            .unwrap()
+            .meter()
+            .tone_run_ms(1004.0, -16.0, DEFAULT_MIN_SHARE, 500);
+    let carrier_hears =
+        b.carrier()
+            .ear(1)
+            .unwrap()
+            .meter()
+            .tone_run_ms(660.0, -16.0, DEFAULT_MIN_SHARE, 500);
+    assert_eq!((box_hears, carrier_hears), (500, 500));
+
+    // The box (network) calls out to the carrier: it names B1 exclusively.
+    let called = PhoneNumber::parse("0201234").unwrap();
+    let calling = Some(PhoneNumber::parse("201").unwrap());
+    lock(&b.user).command(None, LineCommand::CallOut { calling, called });
+    let offered = b.step_until(2000, |b| {
+        b.carrier()
+            .call(3)
+            .is_some_and(|c| c.stage == CallStage::Offered)
+    });
+    assert!(offered, "{}", b.rig.state_summary());
+    let call = b.carrier().call(3).unwrap();
+    assert_eq!(
+        (
+            call.direction,
+            call.channel,
+            call.called.as_deref(),
+            call.calling.as_deref()
+        ),
+        (
+            CallDirection::FromBox,
+            Some(1),
+            Some("0201234"),
+            Some("201")
+        )
+    );
+    let alerted = b.step_until(1000, |b| {
+        lock(&b.user)
+            .events()
+            .iter()
+            .any(|e| e.event == LineEvent::Alerting)
+    });
+    assert!(
+        alerted,
+        "CALL PROCEEDING and ALERTING: {}",
+        b.rig.state_summary()
+    );
+    let now = b.rig.now_ms();
+    assert_eq!(b.carrier().answer_next(now), Ok(3));
+    let answered = b.step_until(1000, |b| {
+        lock(&b.user)
+            .events()
+            .iter()
+            .any(|e| e.event == LineEvent::Answered)
+    });
+    assert!(answered, "the box sees CONNECT: {}", b.rig.state_summary());
+    // The user side's answer is done once CONNECT ACKNOWLEDGE came back.
+    let active = b.step_until(1000, |b| {
+        lock(&b.user)
+            .calls()
+            .iter()
+            .filter(|c| c.state == CallState::Active)
+            .count()
+            == 3
+    });
+    assert!(active, "{}", b.rig.state_summary());
+    assert_eq!(b.carrier().open_calls().count(), 3);
+
+    let now = b.rig.now_ms();
+    assert_eq!(b.carrier().hang_up_all(now, 16), Ok(3));
+    let cleared = b.step_until(5000, |b| {
+        b.carrier().open_calls().next().is_none() && lock(&b.user).calls().is_empty()
+    });
+    assert!(cleared, "{}", b.rig.state_summary());
+    for call in b.carrier().calls() {
+        assert_eq!(
+            (call.cause, call.released_by),
+            (Some(16), Some(ReleasedBy::Carrier))
+        );
+    }
+    let (counters, bad) = b.carrier().counters();
+    assert_eq!((counters.messages_refused, bad), (0, 0));
+}
+
+/// Two carriers cabled back to back, one on each side of the PRI: the link comes up and
+/// calls complete both ways, each side seeing the other's numbers, answer and cause.
+#[test]
+fn two_carriers_back_to_back_network_and_user_call_each_other() {
+    let mut rig = Rig::simulated(
+        &[("net", DeviceKind::E1, 1), ("user", DeviceKind::E1, 2)],
+        Box::new(Crossover::new(&[("net", "user")])),
+    )
+    .unwrap();
+    *rig.carrier_mut("user").unwrap() = Carrier::with_role(PriRole::User);
+    let step_until = |rig: &mut Rig, ms: u64, done: &dyn Fn(&Rig) -> bool| -> bool {
+        let end = rig.now_ms() + ms;
+        while rig.now_ms() < end {
+            if done(rig) {
+                return true;
+            }
+            rig.step().unwrap();
+        }
+        done(rig)
+    };
+    let up = step_until(&mut rig, 3000, &|r| {
+        r.carrier("net").unwrap().link_up() && r.carrier("user").unwrap().link_up()
+    });
+    assert!(up, "{}", rig.state_summary());
+    assert!(
+        rig.state_summary()
+            .contains("user: E1 carrier (user side): link up"),
+        "{}",
+        rig.state_summary()
+    );
+
+    // Network → user: 3 calls on B1, B2, B3 (exclusive, upward).
+    let now = rig.now_ms();
+    rig.carrier_mut("net")
+        .unwrap()
+        .place_calls(now, 3, Some("0201234"), "100")
+        .unwrap();
+    let offered = step_until(&mut rig, 2000, &|r| {
+        r.carrier("user")
+            .unwrap()
+            .calls()
+            .iter()
+            .filter(|c| c.stage == CallStage::Offered)
+            .count()
+            == 3
+    });
+    assert!(offered, "{}", rig.state_summary());
+    let user = rig.carrier("user").unwrap();
+    let at_user: Vec<_> = user
+        .calls()
+        .iter()
+        .map(|c| {
+            (
+                c.direction,
+                c.channel,
+                c.calling.as_deref(),
+                c.called.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at_user,
+        (1..=3)
+            .map(|ch| (
+                CallDirection::FromBox,
+                Some(ch),
+                Some("0201234"),
+                Some("100")
+            ))
+            .collect::<Vec<_>>()
+    );
+    let alerting = step_until(&mut rig, 1000, &|r| {
+        r.carrier("net")
+            .unwrap()
+            .calls()
+            .iter()
+            .all(|c| c.stage == CallStage::Alerting)
+    });
+    assert!(alerting, "{}", rig.state_summary());
+    let now = rig.now_ms();
+    for n in 1..=3 {
+        assert_eq!(rig.carrier_mut("user").unwrap().answer_next(now), Ok(n));
+    }
+    let answered = step_until(&mut rig, 2000, &|r| {
+        r.carrier("net").unwrap().answered_count() == 3
+            && r.carrier("user").unwrap().answered_count() == 3
+    });
+    assert!(answered, "{}", rig.state_summary());
+
+    // User → network: from the top (B31), preferred; the network grants it.
+    let now = rig.now_ms();
+    rig.carrier_mut("user")
+        .unwrap()
+        .place_calls(now, 1, Some("201"), "0301234")
+        .unwrap();
+    let offered = step_until(&mut rig, 2000, &|r| {
+        r.carrier("net")
+            .unwrap()
+            .call(4)
+            .is_some_and(|c| c.stage == CallStage::Offered)
+    });
+    assert!(offered, "{}", rig.state_summary());
+    let at_net = rig.carrier("net").unwrap().call(4).unwrap();
+    assert_eq!(
+        (
+            at_net.direction,
+            at_net.channel,
+            at_net.calling.as_deref(),
+            at_net.called.as_deref()
+        ),
+        (
+            CallDirection::FromBox,
+            Some(31),
+            Some("201"),
+            Some("0301234")
+        )
+    );
+    let now = rig.now_ms();
+    assert_eq!(rig.carrier_mut("net").unwrap().answer_next(now), Ok(4));
+    let answered = step_until(&mut rig, 2000, &|r| {
+        r.carrier("user")
+            .unwrap()
+            .call(4)
+            .is_some_and(|c| c.stage == CallStage::Answered && c.channel == Some(31))
+    });
+    assert!(answered, "{}", rig.state_summary());
+
+    // Audio on the user's call, both ways.
+    let tone = |freq_hz| PlayItem::Tone {
+        freq_hz,
+        level_dbm0: -13.0,
+        duration_ms: 800,
+    };
+    rig.carrier_mut("user")
+        .unwrap()
+        .mouth(4)
+        .unwrap()
+        .push(tone(1004))
+        .unwrap();
+    rig.carrier_mut("net")
+        .unwrap()
+        .mouth(4)
+        .unwrap()
+        .push(tone(660))
+        .unwrap();
+    rig.run_for(600).unwrap();
+    let heard = |name: &str, freq: f32| {
+        rig.carrier(name)
+            .unwrap()
+            .ear(4)
+            .unwrap()
+            .meter()
+            .tone_run_ms(freq, -16.0, DEFAULT_MIN_SHARE, 400)
+    };
+    assert_eq!((heard("net", 1004.0), heard("user", 660.0)), (400, 400));
+
+    // The user side clears everything with cause 17; the network sees it from the far end.
+    let now = rig.now_ms();
+    assert_eq!(rig.carrier_mut("user").unwrap().hang_up_all(now, 17), Ok(4));
+    let cleared = step_until(&mut rig, 5000, &|r| {
+        r.carrier("net").unwrap().open_calls().next().is_none()
+            && r.carrier("user").unwrap().open_calls().next().is_none()
+    });
+    assert!(cleared, "{}", rig.state_summary());
+    for call in rig.carrier("net").unwrap().calls() {
+        assert_eq!(
+            (call.cause, call.released_by),
+            (Some(17), Some(ReleasedBy::Box))
+        );
+    }
 }
