@@ -1,10 +1,12 @@
 //! One actor per PRI B-channel: the leg a call talks to. It forwards the call's line
 //! commands to its span's stack and the span's line events for this timeslot to the call,
 //! and offers new calls to the switchboard, just as a port actor does for an analog line.
+//! Whether the B-channel is free is the span's to say (its stack knows): see
+//! `SpanActor::report_channels`.
 
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::span::{SpanActor, SpanCommand};
-use crate::switchboard::{Incoming, PortStatus, Switchboard};
+use crate::switchboard::{Incoming, Switchboard};
 use actix::prelude::*;
 use line_boundary::{ChannelId, LineCommand, LineEvent};
 use media_engine::{CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
@@ -14,6 +16,16 @@ use media_engine::{CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
 #[rtype(result = "()")]
 pub struct BChannelLine {
     pub event: LineEvent,
+    pub stamp: Stamp,
+}
+
+/// The span's stack refused to place the call this B-channel was asked to place (the
+/// channel was taken by the far end's SETUP, the link is down): only the call that asked
+/// hears of it, whichever call is attached by now.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallOutRefused {
+    pub cause: line_boundary::Cause,
     pub stamp: Stamp,
 }
 
@@ -29,8 +41,8 @@ pub struct BChannelActor {
     switchboard: Addr<Switchboard>,
     engine: CommandSender,
     call: Option<(CallId, Recipient<CallInput>)>,
-    /// The stack has a call on this timeslot (offered or placed, not yet cleared).
-    busy: bool,
+    /// The call that last asked this channel to place a call out.
+    placing: Option<(CallId, Recipient<CallInput>)>,
 }
 
 impl BChannelActor {
@@ -48,7 +60,7 @@ impl BChannelActor {
             switchboard,
             engine,
             call: None,
-            busy: false,
+            placing: None,
         }
     }
 
@@ -57,25 +69,12 @@ impl BChannelActor {
         u8::try_from(self.channel.channel).unwrap_or(0)
     }
 
-    fn report(&self, stamp: &Stamp) {
-        let state = if self.busy || self.call.is_some() {
-            "busy"
-        } else {
-            "idle"
-        };
-        self.switchboard.do_send(PortStatus {
-            channel: self.channel,
-            state,
-            stamp: stamp.clone(),
-        });
-    }
-
     fn on_input(&mut self, input: PortInput) {
         match input {
             PortInput::Engine { event, token } => self.on_engine(event, token),
             PortInput::Command { command, stamp } => {
                 if matches!(command, LineCommand::CallOut { .. }) {
-                    self.busy = true;
+                    self.placing = self.call.clone();
                 }
                 self.span.do_send(SpanCommand {
                     timeslot: self.timeslot(),
@@ -83,15 +82,13 @@ impl BChannelActor {
                     stamp,
                 });
             }
-            PortInput::Attach { call, to, stamp } => {
+            PortInput::Attach { call, to, .. } => {
                 self.call = Some((call, to));
-                self.report(&stamp);
             }
-            PortInput::Detach { call, stamp } => {
+            PortInput::Detach { call, .. } => {
                 if self.call.as_ref().is_some_and(|(id, _)| *id == call) {
                     self.call = None;
                 }
-                self.report(&stamp);
             }
         }
     }
@@ -124,8 +121,6 @@ impl BChannelActor {
                 category,
                 name,
             } => {
-                self.busy = true;
-                self.report(&stamp);
                 self.switchboard.do_send(Incoming {
                     channel: self.channel,
                     calling,
@@ -149,12 +144,10 @@ impl BChannelActor {
                     }
                 }
                 if ended {
-                    self.busy = false;
                     // Nothing plays on a cleared channel.
                     let _ = self
                         .engine
                         .send(EngineCommand::StopPlayback { slot: self.slot });
-                    self.report(&stamp);
                 }
             }
         }
@@ -163,13 +156,6 @@ impl BChannelActor {
 
 impl Actor for BChannelActor {
     type Context = Context<Self>;
-
-    fn started(&mut self, _ctx: &mut Context<Self>) {
-        self.report(&Stamp {
-            at_ms: 0,
-            token: WorkToken::untracked(),
-        });
-    }
 }
 
 impl Handler<PortInput> for BChannelActor {
@@ -183,6 +169,29 @@ impl Handler<BChannelLine> for BChannelActor {
     type Result = ();
     fn handle(&mut self, line: BChannelLine, _ctx: &mut Context<Self>) {
         self.on_line(line.event, line.stamp);
+    }
+}
+
+impl Handler<CallOutRefused> for BChannelActor {
+    type Result = ();
+    fn handle(&mut self, refused: CallOutRefused, _ctx: &mut Context<Self>) {
+        let Some((id, call)) = self.placing.take() else {
+            return;
+        };
+        call.do_send(CallInput::Line {
+            channel: self.channel,
+            event: LineEvent::Hangup {
+                cause: refused.cause,
+            },
+            stamp: refused.stamp,
+        });
+        if self
+            .call
+            .as_ref()
+            .is_some_and(|(attached, _)| *attached == id)
+        {
+            self.call = None;
+        }
     }
 }
 

@@ -62,11 +62,45 @@ enum CallState {
     Ended,
 }
 
+/// A call's times for its CDR, in engine ms. Ring time counts only while a destination
+/// is asked to answer (rung or dialled), never the greeting before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallTimes {
+    /// The box answered the caller's line (a trunk call, for the greeting or the echo).
+    pub line_answered_ms: Option<u64>,
+    /// A destination answered (an extension, an outside number, the echo test).
+    pub answered_ms: Option<u64>,
+    /// Time a destination has rung so far, and since when it rings now.
+    pub ringing_ms: u64,
+    ringing_since: Option<u64>,
+}
+
+impl CallTimes {
+    /// Times known only from the outside: when (if) a destination answered.
+    pub fn answered_at(answered_ms: Option<u64>) -> CallTimes {
+        CallTimes {
+            answered_ms,
+            ..CallTimes::default()
+        }
+    }
+
+    fn start_ringing(&mut self, now_ms: u64) {
+        self.ringing_since.get_or_insert(now_ms);
+    }
+
+    fn stop_ringing(&mut self, now_ms: u64) {
+        if let Some(since) = self.ringing_since.take() {
+            self.ringing_ms += now_ms.saturating_sub(since);
+        }
+    }
+}
+
 pub struct CallActor {
     setup: CallSetup,
     state: CallState,
     digits: String,
     name: Arc<str>,
+    times: CallTimes,
 }
 
 impl CallActor {
@@ -77,6 +111,7 @@ impl CallActor {
             state: CallState::Greeting,
             digits: String::new(),
             name,
+            times: CallTimes::default(),
         }
     }
 
@@ -127,17 +162,13 @@ impl CallActor {
             // caller's network plays the cause, and nobody is billed for a failed call.
             LineKind::E1 if matches!(self.setup.destination, Destination::Reject(_)) => {
                 if let Destination::Reject(cause) = self.setup.destination {
-                    let disposition = if cause == Cause::USER_BUSY {
-                        Disposition::Busy
-                    } else {
-                        Disposition::Failed
-                    };
-                    self.end(disposition, cause, None, stamp);
+                    self.end(Disposition::unanswered(cause), cause, None, stamp);
                 }
             }
             // A trunk call is answered by the box, which greets the caller first.
             LineKind::Fxo | LineKind::E1 => {
                 self.tell(&origin, LineCommand::Answer, stamp);
+                self.times.line_answered_ms = Some(stamp.at_ms);
                 match self.setup.greeting {
                     Some(prompt) => {
                         self.state = CallState::Greeting;
@@ -169,6 +200,7 @@ impl CallActor {
                 self.state = CallState::Ringing {
                     since_ms: stamp.at_ms,
                 };
+                self.times.start_ringing(stamp.at_ms);
             }
             Destination::Dial { leg, called } => {
                 // Ringback starts when the far end says it is alerting.
@@ -180,17 +212,14 @@ impl CallActor {
                 self.state = CallState::Ringing {
                     since_ms: stamp.at_ms,
                 };
+                self.times.start_ringing(stamp.at_ms);
             }
             Destination::Echo => {
                 self.engine(EngineCommand::Bridge {
                     a: origin_slot,
                     b: origin_slot,
                 });
-                self.state = CallState::Connected;
-                self.setup.switchboard.do_send(CallAnswered {
-                    call: self.setup.id.clone(),
-                    stamp: stamp.clone(),
-                });
+                self.answered(stamp);
             }
             Destination::Reject(cause) => {
                 let tone = if cause == Cause::USER_BUSY {
@@ -223,11 +252,7 @@ impl CallActor {
                         a: origin,
                         b: leg.slot,
                     });
-                    self.state = CallState::Connected;
-                    self.setup.switchboard.do_send(CallAnswered {
-                        call: self.setup.id.clone(),
-                        stamp: stamp.clone(),
-                    });
+                    self.answered(stamp);
                 }
             }
             LineEvent::Alerting | LineEvent::Progress if !from_origin => {
@@ -240,14 +265,13 @@ impl CallActor {
                 }
             }
             LineEvent::Hangup { cause } => {
+                // A destination that clears before answering (a busy carrier, a phone that
+                // refused to ring) ends the call as its cause says, wherever it came from.
                 let disposition = match self.state {
                     CallState::Connected => Disposition::Answered,
-                    CallState::Rejecting { cause, .. } if cause == Cause::USER_BUSY => {
-                        Disposition::Busy
-                    }
-                    CallState::Rejecting { .. } => Disposition::Failed,
+                    CallState::Rejecting { cause, .. } => Disposition::unanswered(cause),
                     _ if from_origin => Disposition::Abandoned,
-                    _ => Disposition::Failed,
+                    _ => Disposition::unanswered(cause),
                 };
                 self.end(disposition, cause, Some(channel), stamp);
             }
@@ -275,15 +299,21 @@ impl CallActor {
                 self.end(Disposition::NoAnswer, Cause::NO_ANSWER, None, stamp);
             }
             CallState::Rejecting { until_ms, cause } if stamp.at_ms >= until_ms => {
-                let disposition = if cause == Cause::USER_BUSY {
-                    Disposition::Busy
-                } else {
-                    Disposition::Failed
-                };
-                self.end(disposition, cause, None, stamp);
+                self.end(Disposition::unanswered(cause), cause, None, stamp);
             }
             _ => {}
         }
+    }
+
+    /// A destination answered: the call is connected from now on.
+    fn answered(&mut self, stamp: &Stamp) {
+        self.times.stop_ringing(stamp.at_ms);
+        self.times.answered_ms = Some(stamp.at_ms);
+        self.state = CallState::Connected;
+        self.setup.switchboard.do_send(CallAnswered {
+            call: self.setup.id.clone(),
+            stamp: stamp.clone(),
+        });
     }
 
     /// Clears every leg but the one that hung up, undoes media, reports the end.
@@ -308,10 +338,12 @@ impl CallActor {
             });
         }
         self.state = CallState::Ended;
+        self.times.stop_ringing(stamp.at_ms);
         self.setup.switchboard.do_send(CallEnded {
             call: self.setup.id.clone(),
             disposition,
             cause,
+            times: self.times,
             stamp: stamp.clone(),
         });
     }

@@ -9,7 +9,7 @@ use actix::prelude::*;
 use analog_signalling::{CidStandard, FxoAction, FxoLine, FxsAction, FxsPort, LineFromTelco};
 use dsp::call_progress::ProgressTone;
 use dsp::caller_id::CallerIdMessage;
-use line_boundary::{ChannelId, Hook, LineCommand, LineEvent, LineKind, PhoneNumber};
+use line_boundary::{Cause, ChannelId, Hook, LineCommand, LineEvent, LineKind, PhoneNumber};
 use media_engine::{CallerIdFormat, CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
 use soft_hardware::signal;
 use std::sync::Arc;
@@ -116,6 +116,7 @@ impl PortActor {
                 };
                 if let Err(error) = result {
                     tracing::warn!(port = %self.channel, ?command, %error, "port refused a command");
+                    self.refused(&command, &stamp);
                 }
                 stamp
             }
@@ -131,6 +132,24 @@ impl PortActor {
             }
         };
         self.drain(&stamp);
+    }
+
+    /// A call asked this port to ring its phone or dial out and the line is not free (the
+    /// phone was just lifted, the trunk just rang in): the offer ends here, at once, as
+    /// busy; the call hears of it as this leg hanging up, and the port is its own again.
+    fn refused(&mut self, command: &LineCommand, stamp: &Stamp) {
+        let cause = match command {
+            LineCommand::Ring { .. } => Cause::USER_BUSY,
+            LineCommand::CallOut { .. } => Cause::NO_CIRCUIT_AVAILABLE,
+            _ => return,
+        };
+        if let Some((_, call)) = self.call.take() {
+            call.do_send(CallInput::Line {
+                channel: self.channel,
+                event: LineEvent::Hangup { cause },
+                stamp: stamp.clone(),
+            });
+        }
     }
 
     fn on_engine_event(&mut self, event: EngineEvent) {

@@ -3,16 +3,16 @@
 //! line events on B-channels (`ChannelId { device: span, channel: timeslot }`), each
 //! delivered through that B-channel's actor.
 
-use crate::bchannel::{BChannelActor, BChannelLine};
+use crate::bchannel::{BChannelActor, BChannelLine, CallOutRefused};
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
 use crate::messages::Stamp;
 use crate::pcap_tap::{CaptureDone, DChannelCapture};
-use crate::switchboard::{SpanState, Switchboard};
+use crate::switchboard::{PortStatus, SpanState, Switchboard};
 use actix::prelude::*;
 use isdn::pri::PriStack;
-use isdn::q931::{CallHandle, CallState, OutgoingCall};
-use line_boundary::{CallerCategory, Cause, LineCommand, LineEvent, PhoneNumber};
+use isdn::q931::{CallHandle, CallState, ChannelStatus, OutgoingCall};
+use line_boundary::{CallerCategory, Cause, ChannelId, LineCommand, LineEvent, PhoneNumber};
 use media_engine::{CommandSender, EngineCommand, EngineEvent, WorkToken};
 use soft_hardware::LineConditions;
 use std::collections::BTreeMap;
@@ -115,6 +115,10 @@ pub struct SpanActor {
     logged_alarms: Vec<&'static str>,
     overlap_numbers: OverlapNumbers,
     pending: BTreeMap<CallHandle, PendingOffer>,
+    /// Each B-channel's line state as last reported to the switchboard. The stack is the
+    /// one judge of whether a B-channel is free (a call the box clears itself holds its
+    /// channel until RELEASE COMPLETE; a RESTART frees it), so the span reports it.
+    reported_busy: BTreeMap<u8, bool>,
 }
 
 impl SpanActor {
@@ -139,6 +143,7 @@ impl SpanActor {
             logged_alarms: Vec::new(),
             overlap_numbers: setup.overlap_numbers,
             pending: BTreeMap::new(),
+            reported_busy: BTreeMap::new(),
         };
         // A span starts without its far end: LOS until it connects, not worth a warning.
         span.logged_alarms = span.alarms();
@@ -280,6 +285,7 @@ impl SpanActor {
             return;
         };
         let at_ms = stamp.at_ms;
+        let placing = matches!(command, LineCommand::CallOut { .. });
         let result = match command {
             LineCommand::CallOut { calling, called } => {
                 let sending_complete = !pri.q931().config().overlap;
@@ -309,10 +315,21 @@ impl SpanActor {
         if let Err(error) = result {
             tracing::warn!(span = self.device, timeslot, %error, "PRI refused a command");
             let cause = error.cause();
-            if let Some(handle) = self.timeslots.remove(&timeslot) {
-                self.calls.remove(&handle);
+            if placing {
+                // Nothing was placed: the timeslot may carry another call now (the far
+                // end's SETUP won a glare), which is not the one to clear.
+                if let Some(bchannel) = self.bchannels.get(&timeslot) {
+                    bchannel.do_send(CallOutRefused {
+                        cause,
+                        stamp: stamp.clone(),
+                    });
+                }
+            } else {
+                if let Some(handle) = self.timeslots.remove(&timeslot) {
+                    self.calls.remove(&handle);
+                }
+                self.tell_bchannel(timeslot, LineEvent::Hangup { cause }, &stamp);
             }
-            self.tell_bchannel(timeslot, LineEvent::Hangup { cause }, &stamp);
         }
         self.drain(&stamp);
     }
@@ -381,10 +398,39 @@ impl SpanActor {
             self.offer(handle, stamp);
         }
         self.request_wake();
+        self.report_channels(stamp);
         if link_up != self.link_up {
             self.link_up = link_up;
             tracing::info!(span = self.device, link_up, "D-channel data link changed");
             self.report_state(stamp);
+        }
+    }
+
+    /// Tells the switchboard each B-channel whose line state changed: busy while the stack
+    /// holds a call on it (from SETUP to RELEASE COMPLETE) or waits for a RESTART's
+    /// acknowledgement; idle otherwise.
+    fn report_channels(&mut self, stamp: &Stamp) {
+        let timeslots: Vec<u8> = self.bchannels.keys().copied().collect();
+        for timeslot in timeslots {
+            let busy = match self.pri.as_ref() {
+                Some(pri) => !matches!(
+                    pri.q931().channel_status(timeslot),
+                    ChannelStatus::Idle | ChannelStatus::NotConfigured
+                ),
+                None => false,
+            };
+            if self.reported_busy.get(&timeslot) == Some(&busy) {
+                continue;
+            }
+            self.reported_busy.insert(timeslot, busy);
+            self.switchboard.do_send(PortStatus {
+                channel: ChannelId {
+                    device: self.device,
+                    channel: u16::from(timeslot),
+                },
+                state: if busy { "busy" } else { "idle" },
+                stamp: stamp.clone(),
+            });
         }
     }
 
@@ -533,17 +579,18 @@ impl Actor for SpanActor {
     type Context = Context<Self>;
 
     fn started(&mut self, _ctx: &mut Context<Self>) {
+        let stamp = Stamp {
+            at_ms: self.started_at_ms,
+            token: WorkToken::untracked(),
+        };
         // A restarted span may find its line already up: start the D-channel now.
         if self.layer1_up() {
             if let Some(pri) = self.pri.as_mut() {
                 pri.physical_up(self.started_at_ms);
             }
-            let stamp = Stamp {
-                at_ms: self.started_at_ms,
-                token: WorkToken::untracked(),
-            };
             self.drain(&stamp);
         }
+        self.report_channels(&stamp);
     }
 }
 
@@ -563,6 +610,13 @@ impl Handler<SetBChannels> for SpanActor {
     type Result = ();
     fn handle(&mut self, message: SetBChannels, _ctx: &mut Context<Self>) {
         self.bchannels = message.0;
+        // A new (or restarted) span reports every B-channel once: a fresh stack holds none.
+        self.reported_busy.clear();
+        let stamp = Stamp {
+            at_ms: self.started_at_ms,
+            token: WorkToken::untracked(),
+        };
+        self.report_channels(&stamp);
     }
 }
 

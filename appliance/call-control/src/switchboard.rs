@@ -3,7 +3,7 @@
 //! owned (its legs get cause 41, its CDR is written) and restarts failed ports.
 
 use crate::bchannel::{BChannelActor, BChannelLine, SetSpan};
-use crate::call::{CallActor, CallSetup, Destination, Leg};
+use crate::call::{CallActor, CallSetup, CallTimes, Destination, Leg};
 use crate::cdr_writer::WriteCdr;
 use crate::containment::ActorFailed;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
@@ -54,6 +54,7 @@ pub struct CallEnded {
     pub call: CallId,
     pub disposition: Disposition,
     pub cause: Cause,
+    pub times: CallTimes,
     pub stamp: Stamp,
 }
 
@@ -104,6 +105,8 @@ struct CallEntry {
     destination: Option<ChannelId>,
     calling: Option<PhoneNumber>,
     called: Option<PhoneNumber>,
+    /// What the caller dialled (an extension's keyed digits, a trunk's called number).
+    dialled: Option<PhoneNumber>,
     started_ms: u64,
     answered_ms: Option<u64>,
 }
@@ -373,12 +376,18 @@ impl Switchboard {
     }
 
     /// Where a number dialled on an extension goes: another extension, or out of a trunk.
-    fn dialled_destination(&self, dialled: Option<&str>, origin: ChannelId) -> Destination {
+    /// Also the number a route would send on the trunk (its prefix stripped), even when
+    /// no channel is free, so the CDR names it the same way whether the call got out or not.
+    fn dialled_destination(
+        &self,
+        dialled: Option<&str>,
+        origin: ChannelId,
+    ) -> (Destination, Option<PhoneNumber>) {
         let Some(dialled) = dialled else {
-            return Destination::Reject(Cause::UNALLOCATED_NUMBER);
+            return (Destination::Reject(Cause::UNALLOCATED_NUMBER), None);
         };
         if let Some(channel) = self.extension_channel(dialled) {
-            return self.ring_extension(channel, origin);
+            return (self.ring_extension(channel, origin), None);
         }
         for route in &self.plan.outbound {
             let Some(number) = route.number_for(dialled) else {
@@ -387,15 +396,19 @@ impl Switchboard {
             let Ok(called) = PhoneNumber::parse(&number) else {
                 continue;
             };
-            return match self
+            let destination = match self
                 .free_trunk_channel(&route.lines)
                 .and_then(|c| self.leg(c))
             {
-                Some(leg) => Destination::Dial { leg, called },
+                Some(leg) => Destination::Dial {
+                    leg,
+                    called: called.clone(),
+                },
                 None => Destination::Reject(Cause::NO_CIRCUIT_AVAILABLE),
             };
+            return (destination, Some(called));
         }
-        Destination::Reject(Cause::UNALLOCATED_NUMBER)
+        (Destination::Reject(Cause::UNALLOCATED_NUMBER), None)
     }
 
     fn ring_extension(&self, channel: ChannelId, origin: ChannelId) -> Destination {
@@ -438,23 +451,25 @@ impl Switchboard {
         entry: &CallEntry,
         disposition: Disposition,
         cause: Cause,
+        times: &CallTimes,
         stamp: &Stamp,
     ) {
-        let ring_end = entry.answered_ms.unwrap_or(stamp.at_ms);
         let cdr = Cdr {
             seq: 0,
             id: call.to_string(),
             start_unix_ms: self.unix_ms(entry.started_ms),
-            answer_unix_ms: entry.answered_ms.map(|ms| self.unix_ms(ms)),
+            line_answer_unix_ms: times.line_answered_ms.map(|ms| self.unix_ms(ms)),
+            answer_unix_ms: times.answered_ms.map(|ms| self.unix_ms(ms)),
             end_unix_ms: self.unix_ms(stamp.at_ms),
             caller: entry.calling.as_ref().map(|n| n.to_string()),
             callee: entry.called.as_ref().map(|n| n.to_string()),
+            dialled: entry.dialled.as_ref().map(|n| n.to_string()),
             inbound_channel: entry.origin.to_string(),
             outbound_channel: entry.destination.map(|c| c.to_string()),
             disposition,
             cause: cause.0 as i64,
-            ring_ms: ring_end.saturating_sub(entry.started_ms) as i64,
-            talk_ms: entry
+            ring_ms: times.ringing_ms as i64,
+            talk_ms: times
                 .answered_ms
                 .map_or(0, |answered| stamp.at_ms.saturating_sub(answered))
                 as i64,
@@ -479,11 +494,12 @@ impl Switchboard {
             tracing::warn!(channel = %incoming.channel, "incoming call on a port the switchboard does not know");
             return;
         };
-        if let Some(entry) = self.ports.get(&incoming.channel) {
-            if entry.call.is_some() {
-                tracing::warn!(channel = %incoming.channel, "second call offered on a busy port; ignored");
-                return;
-            }
+        if let Some(reserved) = self
+            .ports
+            .get(&incoming.channel)
+            .and_then(|entry| entry.call.clone())
+        {
+            self.give_way(&reserved, incoming.channel, &incoming.stamp);
         }
         let id: CallId = format!("c{}-{}", self.plan.epoch_unix_ms, self.next_call).into();
         self.next_call += 1;
@@ -495,12 +511,12 @@ impl Switchboard {
                 .destination_for(incoming.channel.device, called_text.as_deref())
                 .map(str::to_owned),
         };
-        let destination = match (origin.kind, wanted.as_deref()) {
+        let (destination, trunk_number) = match (origin.kind, wanted.as_deref()) {
             (LineKind::Fxs, dialled) => self.dialled_destination(dialled, incoming.channel),
-            (_, Some(ECHO_DESTINATION)) => Destination::Echo,
+            (_, Some(ECHO_DESTINATION)) => (Destination::Echo, None),
             (_, wanted) => match wanted.and_then(|ext| self.extension_channel(ext)) {
-                None => Destination::Reject(Cause::UNALLOCATED_NUMBER),
-                Some(channel) => self.ring_extension(channel, incoming.channel),
+                None => (Destination::Reject(Cause::UNALLOCATED_NUMBER), None),
+                Some(channel) => (self.ring_extension(channel, incoming.channel), None),
             },
         };
         let destination_channel = match &destination {
@@ -516,12 +532,11 @@ impl Switchboard {
                 .and_then(|extension| PhoneNumber::parse(extension).ok()),
             (_, calling) => calling,
         };
-        let called = match (&destination, origin.kind) {
-            // The number the trunk was asked for (access prefix stripped): what the
-            // carrier bills, so what the CDR shows.
-            (Destination::Dial { called, .. }, _) => Some(called.clone()),
-            (_, LineKind::Fxs) => incoming.called.clone(),
-            (_, _) => wanted
+        let called = match origin.kind {
+            // The number the trunk is asked for (access prefix stripped): what the carrier
+            // bills, so what the CDR shows, whether or not the call got out.
+            LineKind::Fxs => trunk_number.or(incoming.called.clone()),
+            LineKind::Fxo | LineKind::E1 => wanted
                 .as_deref()
                 .and_then(|w| PhoneNumber::parse(w).ok())
                 .or(incoming.called.clone()),
@@ -569,10 +584,31 @@ impl Switchboard {
                 destination: destination_channel,
                 calling,
                 called,
+                dialled: incoming.called.clone(),
                 started_ms: incoming.stamp.at_ms,
                 answered_ms: None,
             },
         );
+    }
+
+    /// A port reserved for `reserved` started a call of its own (a phone lifted as it was
+    /// about to ring, a trunk seized as the box chose it to dial out): the line is taken,
+    /// so the reserved call hears that leg is busy and ends as busy, and the port is freed
+    /// for the new call (its `Detach` for the old call no longer matches).
+    fn give_way(&mut self, reserved: &CallId, channel: ChannelId, stamp: &Stamp) {
+        tracing::warn!(%channel, call = %reserved, "a port reserved for a call started one of its own; the reserved call gets busy");
+        if let Some(entry) = self.calls.get(reserved) {
+            entry.addr.do_send(CallInput::Line {
+                channel,
+                event: line_boundary::LineEvent::Hangup {
+                    cause: Cause::USER_BUSY,
+                },
+                stamp: stamp.clone(),
+            });
+        }
+        if let Some(entry) = self.ports.get_mut(&channel) {
+            entry.call = None;
+        }
     }
 
     /// A call actor panicked: hang up its legs with cause 41 and write its CDR.
@@ -607,11 +643,14 @@ impl Switchboard {
         self.release_ports(&call);
         self.totals.calls_failed += 1;
         self.totals.calls_ended += 1;
+        // The call's own times died with its actor: keep what the switchboard saw.
+        let times = CallTimes::answered_at(entry.answered_ms);
         self.write_cdr(
             &call,
             &entry,
             Disposition::Failed,
             Cause::TEMPORARY_FAILURE,
+            &times,
             &stamp,
         );
     }
@@ -728,6 +767,7 @@ impl Handler<CallEnded> for Switchboard {
             &entry,
             ended.disposition,
             ended.cause,
+            &ended.times,
             &ended.stamp,
         );
     }

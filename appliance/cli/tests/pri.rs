@@ -189,7 +189,7 @@ fn a_pri_call_without_a_route_is_refused_unanswered_with_its_cause() {
     assert_eq!(call.released_by, Some(far_end::ReleasedBy::Box));
     rig.run_for(200).unwrap();
     let cdrs = json(running.web_address(), "GET", "/api/cdrs");
-    assert_eq!(cdrs[0]["disposition"], "failed", "{cdrs}");
+    assert_eq!(cdrs[0]["disposition"], "invalid_number", "{cdrs}");
     assert_eq!(cdrs[0]["cause"], 1, "{cdrs}");
     running.stop();
 }

@@ -1,6 +1,7 @@
 //! Call detail records: one row per call, written when the call ends.
 
 use crate::{Storage, StorageError};
+use line_boundary::Cause;
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
@@ -16,7 +17,9 @@ pub enum Disposition {
     Busy,
     /// Nobody answered before the ring timeout.
     NoAnswer,
-    /// The box could not complete the call (no route, a fault).
+    /// The number dialled does not exist (unallocated, no route for it, malformed).
+    InvalidNumber,
+    /// The box or the network could not complete the call (no circuit, a fault).
     Failed,
 }
 
@@ -27,7 +30,20 @@ impl Disposition {
             Disposition::Abandoned => "abandoned",
             Disposition::Busy => "busy",
             Disposition::NoAnswer => "no_answer",
+            Disposition::InvalidNumber => "invalid_number",
             Disposition::Failed => "failed",
+        }
+    }
+
+    /// How a call that never reached an answered destination ended, from the Q.850 cause
+    /// that cleared it: the same cause means the same disposition wherever it came from
+    /// (a busy extension or a busy carrier, a ring timeout or the network's no-answer).
+    pub fn unanswered(cause: Cause) -> Disposition {
+        match cause.0 {
+            17 => Disposition::Busy,
+            18..=20 => Disposition::NoAnswer,
+            1 | 3 | 22 | 28 => Disposition::InvalidNumber,
+            _ => Disposition::Failed,
         }
     }
 
@@ -37,6 +53,7 @@ impl Disposition {
             Disposition::Abandoned,
             Disposition::Busy,
             Disposition::NoAnswer,
+            Disposition::InvalidNumber,
             Disposition::Failed,
         ]
         .into_iter()
@@ -50,29 +67,39 @@ pub struct Cdr {
     pub seq: i64,
     pub id: String,
     pub start_unix_ms: i64,
+    /// When the box answered the caller's line (what the carrier bills): a trunk call
+    /// answered for the greeting or the echo test. `None` for calls from extensions.
+    pub line_answer_unix_ms: Option<i64>,
+    /// When a destination (an extension, an outside number, the echo test) answered.
     pub answer_unix_ms: Option<i64>,
     pub end_unix_ms: i64,
     pub caller: Option<String>,
+    /// Who the call was for: the extension rung, or the number sent out on a trunk (the
+    /// route's prefix stripped), answered or not.
     pub callee: Option<String>,
+    /// What the caller dialled: an extension's digits as keyed (route prefix included) or
+    /// the called number a trunk delivered.
+    pub dialled: Option<String>,
     pub inbound_channel: String,
     pub outbound_channel: Option<String>,
     pub disposition: Disposition,
     /// Q.850 cause value.
     pub cause: i64,
+    /// Time a destination was ringing (not the greeting before it).
     pub ring_ms: i64,
     pub talk_ms: i64,
 }
 
 const COLUMNS: &str =
     "seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel, \
-                       outbound_channel, disposition, cause, ring_ms, talk_ms";
+                       outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled";
 
 impl Storage {
     pub fn insert_cdr(&self, cdr: &Cdr) -> Result<(), StorageError> {
         let result = self.connection().execute(
             "INSERT INTO cdr (id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel,
-                              outbound_channel, disposition, cause, ring_ms, talk_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                              outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 cdr.id,
                 cdr.start_unix_ms,
@@ -85,7 +112,9 @@ impl Storage {
                 cdr.disposition.as_str(),
                 cdr.cause,
                 cdr.ring_ms,
-                cdr.talk_ms
+                cdr.talk_ms,
+                cdr.line_answer_unix_ms,
+                cdr.dialled
             ],
         );
         match result {
@@ -153,10 +182,12 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<(Cdr, String)> {
             seq: row.get(0)?,
             id: row.get(1)?,
             start_unix_ms: row.get(2)?,
+            line_answer_unix_ms: row.get(13)?,
             answer_unix_ms: row.get(3)?,
             end_unix_ms: row.get(4)?,
             caller: row.get(5)?,
             callee: row.get(6)?,
+            dialled: row.get(14)?,
             inbound_channel: row.get(7)?,
             outbound_channel: row.get(8)?,
             disposition: Disposition::Failed,
@@ -177,10 +208,12 @@ mod tests {
             seq: 0,
             id: id.to_owned(),
             start_unix_ms: 1_700_000_000_000,
+            line_answer_unix_ms: Some(1_700_000_000_040),
             answer_unix_ms: Some(1_700_000_004_000),
             end_unix_ms: 1_700_000_034_000,
             caller: Some("5550123".into()),
             callee: Some("201".into()),
+            dialled: Some("0301234".into()),
             inbound_channel: "1/1".into(),
             outbound_channel: Some("3/1".into()),
             disposition,
@@ -220,6 +253,47 @@ mod tests {
         );
         assert_eq!(storage.cdr("nope").unwrap(), None);
         assert_eq!(storage.recent_cdrs(1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn every_disposition_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let all = [
+            Disposition::Answered,
+            Disposition::Abandoned,
+            Disposition::Busy,
+            Disposition::NoAnswer,
+            Disposition::InvalidNumber,
+            Disposition::Failed,
+        ];
+        for (i, disposition) in all.into_iter().enumerate() {
+            storage
+                .insert_cdr(&sample(&format!("c{i}"), disposition))
+                .unwrap();
+            assert_eq!(
+                storage.cdr(&format!("c{i}")).unwrap().unwrap().disposition,
+                disposition
+            );
+        }
+    }
+
+    #[test]
+    fn a_cause_means_one_disposition_wherever_it_came_from() {
+        let cases = [
+            (17, Disposition::Busy),
+            (18, Disposition::NoAnswer),
+            (19, Disposition::NoAnswer),
+            (1, Disposition::InvalidNumber),
+            (28, Disposition::InvalidNumber),
+            (34, Disposition::Failed),
+            (38, Disposition::Failed),
+            (41, Disposition::Failed),
+            (42, Disposition::Failed),
+        ];
+        for (cause, want) in cases {
+            assert_eq!(Disposition::unanswered(Cause(cause)), want, "cause {cause}");
+        }
     }
 
     #[test]

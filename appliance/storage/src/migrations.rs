@@ -22,6 +22,33 @@ pub const MIGRATIONS: &[&str] = &[
         talk_ms INTEGER NOT NULL
     );
     CREATE INDEX cdr_start ON cdr(start_unix_ms);",
+    // 2: both answer times (the caller's line, the destination), what was dialled beside
+    // who was called, and the invalid_number disposition. SQLite cannot alter a CHECK, so
+    // the table is rebuilt with its rows (and their seq) kept.
+    "CREATE TABLE cdr_v2 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        start_unix_ms INTEGER NOT NULL,
+        answer_unix_ms INTEGER,
+        end_unix_ms INTEGER NOT NULL,
+        caller TEXT,
+        callee TEXT,
+        inbound_channel TEXT NOT NULL,
+        outbound_channel TEXT,
+        disposition TEXT NOT NULL CHECK (disposition IN ('answered','abandoned','busy','no_answer','invalid_number','failed')),
+        cause INTEGER NOT NULL CHECK (cause BETWEEN 0 AND 127),
+        ring_ms INTEGER NOT NULL,
+        talk_ms INTEGER NOT NULL,
+        line_answer_unix_ms INTEGER,
+        dialled TEXT
+    );
+    INSERT INTO cdr_v2 (seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee,
+                        inbound_channel, outbound_channel, disposition, cause, ring_ms, talk_ms)
+        SELECT seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee,
+               inbound_channel, outbound_channel, disposition, cause, ring_ms, talk_ms FROM cdr;
+    DROP TABLE cdr;
+    ALTER TABLE cdr_v2 RENAME TO cdr;
+    CREATE INDEX cdr_start ON cdr(start_unix_ms);",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -112,6 +139,42 @@ mod tests {
             .query_row("SELECT text FROM notes", [], |r| r.get(0))
             .expect("notes survive");
         assert_eq!(kept, "kept");
+    }
+
+    #[test]
+    fn version_one_cdrs_survive_the_move_to_version_two() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        {
+            let mut connection =
+                Connection::open(dir.path().join(DATABASE_FILE)).expect("create v1");
+            apply(&mut connection, dir.path(), &MIGRATIONS[..1]).expect("v1");
+            connection
+                .execute_batch(
+                    "INSERT INTO cdr (seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller,
+                        callee, inbound_channel, outbound_channel, disposition, cause, ring_ms, talk_ms)
+                     VALUES (41, 'old', 1000, 2000, 9000, '5550123', '201', '1/1', '3/1',
+                        'answered', 16, 1000, 7000);",
+                )
+                .expect("a v1 row");
+        }
+        let storage = Storage::open(dir.path()).expect("migrates");
+        assert_eq!(storage.schema_version().expect("version"), LATEST);
+        let old = storage.cdr("old").expect("reads").expect("kept");
+        assert_eq!(
+            (old.seq, old.talk_ms, old.callee.as_deref()),
+            (41, 7000, Some("201"))
+        );
+        assert_eq!(
+            (old.line_answer_unix_ms, old.dialled.as_deref()),
+            (None, None)
+        );
+        let mut new = old.clone();
+        new.id = "new".into();
+        new.disposition = crate::Disposition::InvalidNumber;
+        storage
+            .insert_cdr(&new)
+            .expect("the new disposition is accepted");
+        assert!(storage.cdr("new").expect("reads").expect("stored").seq > 41);
     }
 
     #[test]
