@@ -8,11 +8,15 @@
 //! ```text
 //!   handle_frame ──► Lapd ──DL-DATA ind──► Q931 ──► poll_event (line events)
 //!   poll_frame   ◄── Lapd ◄──DL-DATA req── Q931 ◄── q931_mut() commands
+//!                     │                      └────► poll_protocol_error (Q.931 §5.8)
+//!                     └─────MDL-ERROR ind─────────► poll_link_error (Q.921)
 //! ```
 
 use crate::hdlc::Frame;
-use crate::q921::{Lapd, LapdError, LapdEvent, Role as LinkRole, Timers as LinkTimers};
-use crate::q931::{CallEvent, Config, MessageBuf, Role, Q931};
+use crate::q921::{Lapd, LapdError, LapdEvent, MdlError, Role as LinkRole, Timers as LinkTimers};
+use crate::q931::{
+    CallEvent, Config, MessageBuf, ProtocolError, Role, MAX_QUEUED_PROTOCOL_ERRORS, Q931,
+};
 use std::collections::VecDeque;
 
 /// Layer-3 messages held while Q.921's I queue is full: a burst of 30 calls answered at
@@ -30,6 +34,11 @@ pub struct PriCounters {
     pub backlog_peak: u64,
     /// Times the data link came up.
     pub link_ups: u64,
+    /// Malformed or unexpected Q.931 messages received (answered or ignored per §5.8),
+    /// drained or not: [`Q931::protocol_errors`].
+    pub protocol_errors: u64,
+    /// Q.921 MDL-ERROR indications (peer misbehaviour or link trouble), drained or not.
+    pub link_errors: u64,
 }
 
 /// Q.921 + Q.931 for one D-channel.
@@ -38,6 +47,8 @@ pub struct PriStack {
     q931: Q931,
     backlog: VecDeque<MessageBuf>,
     counters: PriCounters,
+    /// MDL-ERROR indications not yet drained, at most [`MAX_QUEUED_PROTOCOL_ERRORS`].
+    link_errors: VecDeque<MdlError>,
 }
 
 impl PriStack {
@@ -53,6 +64,7 @@ impl PriStack {
             q931: Q931::new(role, config),
             backlog: VecDeque::new(),
             counters: PriCounters::default(),
+            link_errors: VecDeque::new(),
         }
     }
 
@@ -71,7 +83,10 @@ impl PriStack {
     }
 
     pub fn counters(&self) -> PriCounters {
-        self.counters
+        PriCounters {
+            protocol_errors: self.q931.protocol_errors(),
+            ..self.counters
+        }
     }
 
     pub fn is_link_up(&self) -> bool {
@@ -127,6 +142,24 @@ impl PriStack {
         self.q931.poll_event()
     }
 
+    /// The next malformed or unexpected Q.931 message and what was done about it; see
+    /// [`Q931::poll_protocol_error`].
+    pub fn poll_protocol_error(&mut self) -> Option<ProtocolError> {
+        self.q931.poll_protocol_error()
+    }
+
+    /// Q.931 protocol errors since the stack was created, drained or not.
+    pub fn protocol_errors(&self) -> u64 {
+        self.q931.protocol_errors()
+    }
+
+    /// The next Q.921 MDL-ERROR indication (layer 2 recovers by itself; this is for the
+    /// log). At most [`MAX_QUEUED_PROTOCOL_ERRORS`] wait; more are only counted in
+    /// [`PriCounters::link_errors`].
+    pub fn poll_link_error(&mut self) -> Option<MdlError> {
+        self.link_errors.pop_front()
+    }
+
     /// Hands backlogged messages to Q.921, in order, while its I queue has room.
     fn feed_layer2(&mut self, now_ms: u64) -> bool {
         let mut fed = false;
@@ -162,7 +195,12 @@ impl PriStack {
                     LapdEvent::Released => self.q931.handle_link(now_ms, false),
                     LapdEvent::Data(info) => self.q931.handle_message(now_ms, &info),
                     // Management information only: layer 2 recovers by itself.
-                    LapdEvent::Error(_) => {}
+                    LapdEvent::Error(error) => {
+                        self.counters.link_errors += 1;
+                        if self.link_errors.len() < MAX_QUEUED_PROTOCOL_ERRORS {
+                            self.link_errors.push_back(error);
+                        }
+                    }
                 }
             }
             while let Some(message) = self.q931.poll_transmit() {
@@ -255,6 +293,59 @@ mod tests {
         assert!(user.is_link_up());
         assert_eq!(user.q931().calls().count(), 1);
         assert!(user.counters().link_ups >= 2);
+        // A correct exchange: no protocol error either side.
+        assert_eq!(user.protocol_errors() + network.protocol_errors(), 0);
+        assert_eq!(user.poll_protocol_error(), None);
+        assert_eq!(network.poll_protocol_error(), None);
+    }
+
+    #[test]
+    fn protocol_errors_and_link_errors_are_reported_and_counted() {
+        use crate::q931::MessageType;
+        let (mut user, mut network) = pair();
+        user.physical_up(0);
+        network.physical_up(0);
+        exchange(&mut user, &mut network, 0);
+        assert_eq!(user.poll_protocol_error(), None);
+        assert_eq!(user.counters().protocol_errors, 0);
+
+        // ALERTING for a call the user does not have, straight from the far end's layer 2.
+        network
+            .lapd
+            .send(10, &[0x08, 0x02, 0x80, 0x09, 0x01])
+            .expect("room in the I queue");
+        exchange(&mut user, &mut network, 10);
+        let e = user.poll_protocol_error().expect("reported");
+        assert_eq!(
+            (e.call_ref, e.message, e.reply, e.cause),
+            (
+                Some(9),
+                Some(MessageType::Alerting),
+                Some(MessageType::ReleaseComplete),
+                Some(line_boundary::Cause(81))
+            )
+        );
+        assert_eq!(user.poll_protocol_error(), None);
+        assert_eq!(user.protocol_errors(), 1);
+        // Counted in the status counters, drained or not.
+        assert_eq!(user.counters().protocol_errors, 1);
+        // The network got our RELEASE COMPLETE for a call it does not know: ignored and
+        // reported there too.
+        assert_eq!(network.counters().protocol_errors, 1);
+        let e = network.poll_protocol_error().expect("reported");
+        assert_eq!(
+            (e.call_ref, e.message, e.reply),
+            (Some(9), Some(MessageType::ReleaseComplete), None)
+        );
+        assert_eq!(user.counters().link_errors, 0);
+
+        // An undefined control field: MDL-ERROR L, the link re-establishes.
+        user.handle_frame(20, &[0x02, 0x01, 0x0D, 0x00]);
+        assert_eq!(user.poll_link_error(), Some(MdlError::UndefinedControl));
+        assert_eq!(user.poll_link_error(), None);
+        assert_eq!(user.counters().link_errors, 1);
+        exchange(&mut user, &mut network, 20);
+        assert!(user.is_link_up());
     }
 
     #[test]
@@ -298,5 +389,10 @@ mod tests {
             .count();
         assert_eq!(answered, 30);
         assert_eq!(user.counters().messages_refused, 0);
+        assert_eq!(user.protocol_errors() + network.protocol_errors(), 0);
+        assert_eq!(
+            user.counters().link_errors + network.counters().link_errors,
+            0
+        );
     }
 }

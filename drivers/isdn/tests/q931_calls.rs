@@ -59,6 +59,7 @@ fn user_calls_network_en_bloc() {
     assert_eq!(p.sent(Side::Net), vec![CallProceeding, Alerting, Connect]);
     // Events carry the B-channel.
     assert!(p.user_events.iter().all(|(_, ch, _)| *ch == Some(31)));
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -100,6 +101,7 @@ fn network_calls_user_and_user_answers() {
         format!("{}", p.user.call_state(b).unwrap().designation(Role::User)),
         "U10 active"
     );
+    p.assert_no_protocol_errors();
 }
 
 /// How far a call gets before someone hangs up.
@@ -214,6 +216,7 @@ fn release_from_either_side_in_every_state() {
                     "{what}"
                 );
                 assert_eq!(clearing(far), vec![Release], "{what}");
+                p.assert_no_protocol_errors();
             }
         }
     }
@@ -249,6 +252,7 @@ fn clear_collision_both_send_disconnect() {
     assert_eq!(p.sent(Side::User), vec![Disconnect, Release]);
     assert_eq!(p.sent(Side::Net), vec![Disconnect, Release]);
     assert!(p.hangups(Side::User, a).is_empty() && p.hangups(Side::Net, b).is_empty());
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -303,6 +307,7 @@ fn thirty_calls_fill_the_span_and_the_31st_gets_cause_34() {
     let out = drain(&mut p.net);
     assert_eq!(cause_of(&out[0]), Some((44, vec![])));
     assert_eq!(p.net.calls().count(), 30);
+    p.assert_no_protocol_errors();
 }
 
 fn glare_configs(channels: &[u8], user_exclusive: bool) -> (Config, Config) {
@@ -350,6 +355,7 @@ fn glare_network_wins_and_user_call_moves_to_another_channel() {
     p.shuttle();
     assert_eq!(p.user.call_state(ua), Some(CallState::Active));
     assert_eq!(p.user.call_state(ub), Some(CallState::Active));
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -368,6 +374,7 @@ fn glare_on_the_last_channel_rejects_the_user_call() {
     assert_eq!(p.hangups(Side::User, ua), vec![Cause::NO_CIRCUIT_AVAILABLE]);
     assert_eq!(p.user.call_state(ua), None);
     assert_eq!(p.user.channel_status(1), ChannelStatus::Busy(ub));
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -381,6 +388,7 @@ fn glare_with_exclusive_user_request_is_rejected_with_cause_44() {
     let ub = p.incoming(Side::User);
     assert_eq!(p.user.call_channel(ub), Some(1));
     assert_eq!(p.user.channel_status(2), ChannelStatus::Idle);
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -440,6 +448,7 @@ fn overlap_receiving_and_sending() {
     assert!(net_msgs[3].message.ies.sending_complete);
     // Information after the number is complete is refused.
     assert!(p.net.information(p.now, a, "6", false).is_err());
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -450,6 +459,7 @@ fn overlap_receiving_with_sending_complete_in_setup_proceeds_at_once() {
     let a = p.call_out(Side::Net, "1000"); // sending complete
     p.shuttle();
     assert_eq!(p.net.call_state(a), Some(CallState::IncomingCallProceeding));
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -475,6 +485,7 @@ fn restart_of_a_channel_with_a_call_clears_the_call() {
     assert_eq!(p.net.call_state(c), Some(CallState::Active));
     assert_eq!(p.user.call_state(d), Some(CallState::Active));
     assert_eq!(p.net.poll_timeout(), None);
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -509,6 +520,7 @@ fn restart_of_the_interface_clears_every_call_and_repeats_on_t316() {
         p.user.call_state(e),
         Some(CallState::OutgoingCallProceeding)
     );
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -588,4 +600,5 @@ fn commands_in_wrong_states_are_refused_not_sent() {
         )
         .unwrap();
     assert_eq!(p.sent(Side::User), vec![Setup, Disconnect, ReleaseComplete]);
+    p.assert_no_protocol_errors();
 }

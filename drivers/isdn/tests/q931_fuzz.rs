@@ -1,9 +1,13 @@
 //! Random input into `handle_message`: never a panic, never a malformed message out,
-//! and the stack's bookkeeping stays consistent.
+//! the stack's bookkeeping stays consistent, and every protocol error it answers is
+//! reported.
 
 mod q931_support;
 
-use isdn::q931::{decode, encode_to_vec, ChannelStatus, Config, Role, Q931};
+use isdn::q931::{
+    decode, encode_to_vec, ChannelStatus, Config, MessageType, Role, MAX_QUEUED_PROTOCOL_ERRORS,
+    Q931,
+};
 use line_boundary::LineCommand;
 use proptest::prelude::*;
 use q931_support::*;
@@ -27,6 +31,55 @@ fn check_output(stack: &mut Q931) -> Result<(), TestCaseError> {
     for ch in 0..32u8 {
         if let ChannelStatus::Busy(h) = stack.channel_status(ch) {
             prop_assert_eq!(stack.call_channel(h), Some(ch));
+        }
+    }
+    Ok(())
+}
+
+/// Causes of the Q.850 classes "invalid message" (81-95) and "protocol error" (96-111),
+/// but recovery on timer expiry (102): only answers to a bad message carry them.
+fn is_protocol_error_cause(cause: u8) -> bool {
+    (81..=111).contains(&cause) && cause != 102
+}
+
+/// Feeds one message and checks the protocol errors it reported against what the stack
+/// sent: every answer carrying a protocol-error cause is reported, every reported answer
+/// was sent, and a message that does not decode is reported as unreadable.
+fn handle_and_check(stack: &mut Q931, now: u64, bytes: &[u8]) -> Result<(), TestCaseError> {
+    let before = stack.protocol_errors();
+    stack.handle_message(now, bytes);
+    let mut sent: Vec<(MessageType, Option<u8>)> = Vec::new();
+    while let Some(out) = stack.poll_transmit() {
+        let d = decode(&out).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        sent.push((d.message.kind, d.message.ies.cause.map(|c| c.value.0)));
+    }
+    let reported = drain_errors(stack);
+    prop_assert!(reported.len() <= MAX_QUEUED_PROTOCOL_ERRORS);
+    prop_assert_eq!(stack.protocol_errors() - before, reported.len() as u64);
+    if decode(bytes).is_err() {
+        prop_assert_eq!(reported.len(), 1);
+        prop_assert_eq!(reported[0].reply, None);
+        prop_assert!(sent.is_empty());
+    }
+    let mut answers: Vec<(MessageType, Option<u8>)> = reported
+        .iter()
+        .filter_map(|e| e.reply.map(|r| (r, e.cause.map(|c| c.0))))
+        .collect();
+    for answer in &answers {
+        prop_assert!(
+            sent.contains(answer),
+            "reported {:?} but sent {:?}",
+            answer,
+            sent
+        );
+    }
+    for out in sent {
+        if out.1.is_some_and(is_protocol_error_cause) {
+            let at = answers.iter().position(|a| *a == out);
+            prop_assert!(at.is_some(), "sent {:?} unreported: {:?}", out, reported);
+            if let Some(at) = at {
+                answers.remove(at);
+            }
         }
     }
     Ok(())
@@ -95,7 +148,7 @@ proptest! {
         let mut now = 0u64;
         for (bytes, action) in inputs {
             now += 500;
-            stack.handle_message(now, &bytes);
+            handle_and_check(&mut stack, now, &bytes)?;
             // Interleave our own actions and time so that calls are in many states.
             let first = stack.calls().next().map(|c| c.handle);
             match (action, first) {

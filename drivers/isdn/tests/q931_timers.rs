@@ -28,6 +28,7 @@ fn t303_repeats_setup_once_then_gives_up() {
     );
     assert_eq!(p.user.call_state(a), None);
     assert_eq!(p.user.poll_timeout(), None);
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -44,6 +45,7 @@ fn t303_retransmission_reaches_the_far_end() {
     );
     // T310 now runs from 4 s.
     assert_eq!(p.user.poll_timeout(), Some(34_000));
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -54,6 +56,7 @@ fn network_side_t303_reports_no_user_responding() {
     p.shuttle();
     p.run_until(8_000);
     assert_eq!(p.hangups(Side::Net, a), vec![Cause::NO_USER_RESPONDING]);
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -77,6 +80,7 @@ fn t310_clears_a_call_stuck_in_proceeding() {
         vec![Cause::RECOVERY_ON_TIMER_EXPIRY]
     );
     assert!(p.user.calls().next().is_none() && p.net.calls().next().is_none());
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -96,6 +100,7 @@ fn t301_clears_an_unanswered_call_after_three_minutes() {
     p.run_until(190_000);
     assert_eq!(p.hangups(Side::User, a), vec![Cause::NO_ANSWER]);
     assert!(p.user.calls().next().is_none());
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -130,6 +135,7 @@ fn t305_then_t308_twice_when_the_far_end_is_silent() {
     assert_eq!(p.user.poll_timeout(), None);
     // The appliance hung up itself: it hears nothing.
     assert!(p.hangups(Side::User, a).is_empty());
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -157,6 +163,7 @@ fn t313_clears_when_connect_acknowledge_never_comes() {
         (disc.kind, cause_of(disc)),
         (Disconnect, Some((102, vec![])))
     );
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -177,6 +184,7 @@ fn link_failure_clears_calls_being_set_up_and_t309_clears_active_ones() {
     p.run_until(91_000);
     assert_eq!(p.hangups(Side::User, a), vec![Cause(27)]);
     assert_eq!(p.user.call_state(a), None);
+    p.assert_no_protocol_errors();
 }
 
 #[test]
@@ -193,4 +201,5 @@ fn link_back_before_t309_reports_status_31() {
     assert_eq!(p.user.call_state(a), Some(CallState::Active));
     assert_eq!(p.net.call_state(b), Some(CallState::Active));
     assert!(p.net.poll_transmit().is_none());
+    p.assert_no_protocol_errors();
 }

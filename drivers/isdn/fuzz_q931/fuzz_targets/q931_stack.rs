@@ -1,10 +1,11 @@
-//! Call control takes any sequence of messages, commands and time without panicking, and
-//! everything it sends is a well-formed Q.931 message.
+//! Call control takes any sequence of messages, commands and time without panicking,
+//! everything it sends is a well-formed Q.931 message, and what it reports about bad input
+//! prints.
 //!
 //! Input: octet 0 picks role and overlap; then records of [op, len, len octets...].
 #![no_main]
 
-use isdn::q931::{decode, encode_to_vec, Config, Role, Q931};
+use isdn::q931::{decode, encode_to_vec, Config, Role, MAX_QUEUED_PROTOCOL_ERRORS, Q931};
 use libfuzzer_sys::fuzz_target;
 use line_boundary::{Cause, LineCommand, PhoneNumber};
 
@@ -16,6 +17,13 @@ fn drain(stack: &mut Q931) {
         assert_eq!(again.as_slice(), bytes.as_slice());
     }
     while stack.poll_event().is_some() {}
+    // Every protocol error prints as one log line; the queue stays bounded.
+    let mut kept = 0;
+    while let Some(e) = stack.poll_protocol_error() {
+        kept += 1;
+        assert!(!e.to_string().contains('\n'), "{e:?}");
+    }
+    assert!(kept <= MAX_QUEUED_PROTOCOL_ERRORS);
 }
 
 fuzz_target!(|data: &[u8]| {

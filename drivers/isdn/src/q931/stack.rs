@@ -10,6 +10,7 @@ use super::ie::{
 };
 use super::message::{decode, encode_to_vec, CallRef, Decoded, Message, MessageBuf, MessageType};
 use super::numbering::Numbering;
+use super::protocol_error::{ProtocolError, ProtocolErrors};
 use line_boundary::{CallerCategory, Cause, LineCommand, LineEvent, PhoneNumber};
 use std::collections::VecDeque;
 use thiserror::Error;
@@ -267,7 +268,8 @@ struct PendingRestart {
 const RESTART_ATTEMPTS: u8 = 3;
 
 /// Q.931 call control for one D-channel. Feed it messages from Q.921 (`handle_message`),
-/// link changes, commands and time; drain `poll_transmit`, `poll_event`, `poll_timeout`.
+/// link changes, commands and time; drain `poll_transmit`, `poll_event`, `poll_timeout`
+/// and `poll_protocol_error`.
 #[derive(Debug, Clone)]
 pub struct Q931 {
     role: Role,
@@ -281,6 +283,7 @@ pub struct Q931 {
     restart: Option<PendingRestart>,
     transmit: VecDeque<MessageBuf>,
     events: VecDeque<CallEvent>,
+    errors: ProtocolErrors,
 }
 
 impl Q931 {
@@ -301,6 +304,7 @@ impl Q931 {
             restart: None,
             transmit: VecDeque::new(),
             events: VecDeque::new(),
+            errors: ProtocolErrors::default(),
         }
     }
 
@@ -364,6 +368,26 @@ impl Q931 {
         self.events.pop_front()
     }
 
+    /// The next malformed or unexpected message received, with what was done about it
+    /// (Q.931 §5.8), oldest first. At most [`MAX_QUEUED_PROTOCOL_ERRORS`] wait here; more
+    /// are only counted, in [`Q931::protocol_errors`] and
+    /// [`Q931::protocol_errors_dropped`].
+    ///
+    /// [`MAX_QUEUED_PROTOCOL_ERRORS`]: super::MAX_QUEUED_PROTOCOL_ERRORS
+    pub fn poll_protocol_error(&mut self) -> Option<ProtocolError> {
+        self.errors.pop()
+    }
+
+    /// Protocol errors reported since the stack was created, drained or not.
+    pub fn protocol_errors(&self) -> u64 {
+        self.errors.total()
+    }
+
+    /// Protocol errors counted but not kept because the queue was full.
+    pub fn protocol_errors_dropped(&self) -> u64 {
+        self.errors.dropped()
+    }
+
     /// The earliest engine time at which `handle_timeout` has work.
     pub fn poll_timeout(&self) -> Option<u64> {
         let calls = self
@@ -377,11 +401,17 @@ impl Q931 {
     // ---- inputs ------------------------------------------------------------------------
 
     /// A message from Q.921 (DL-DATA indication). Malformed input is answered per Q.931
-    /// §5.8 or ignored; it never panics.
+    /// §5.8 or ignored, and reported in [`Q931::poll_protocol_error`]; it never panics.
     pub fn handle_message(&mut self, now_ms: u64, bytes: &[u8]) {
         self.advance(now_ms);
         // §5.8.1-§5.8.3.1: wrong discriminator, too short, bad call reference: ignore.
-        let Ok(d) = decode(bytes) else { return };
+        let d = match decode(bytes) {
+            Ok(d) => d,
+            Err(error) => {
+                self.errors.push(ProtocolError::unreadable(bytes, error));
+                return;
+            }
+        };
         if d.message.call_ref.is_global() {
             self.on_global(&d);
             return;
@@ -707,21 +737,44 @@ impl Q931 {
         let reply = msg.call_ref.reply();
         match msg.kind {
             // §5.8.3.2 e): SETUP with the flag set is ignored.
-            MessageType::Setup if msg.call_ref.to_originator => {}
+            MessageType::Setup if msg.call_ref.to_originator => {
+                self.ignored(msg, None, "SETUP with the call reference flag set")
+            }
             MessageType::Setup => self.on_setup(d),
             // §5.8.3.2 c).
-            MessageType::ReleaseComplete => {}
+            MessageType::ReleaseComplete => self.ignored(msg, None, "unknown call reference"),
             // §5.8.10: we have no call: state 0.
             MessageType::StatusEnquiry => {
                 self.send_status(reply, 0, RESPONSE_TO_STATUS_ENQUIRY, &[])
             }
             // §5.8.11: the peer thinks a call exists that we do not know.
             MessageType::Status => match msg.ies.call_state {
-                Some(CallStateIe(0)) | None => {}
-                Some(_) => self.send_release_complete(reply, Some(MESSAGE_NOT_COMPATIBLE), &[]),
+                Some(CallStateIe(0)) => {}
+                None => self.ignored(msg, None, "STATUS without a valid call state"),
+                Some(_) => {
+                    self.send_release_complete(reply, Some(MESSAGE_NOT_COMPATIBLE), &[]);
+                    self.answered(
+                        msg,
+                        None,
+                        MessageType::ReleaseComplete,
+                        MESSAGE_NOT_COMPATIBLE,
+                        &[],
+                        "far end reports a call we do not have",
+                    );
+                }
             },
             // §5.8.3.2 a), b): anything else for a call we do not know.
-            _ => self.send_release_complete(reply, Some(INVALID_CALL_REFERENCE), &[]),
+            _ => {
+                self.send_release_complete(reply, Some(INVALID_CALL_REFERENCE), &[]);
+                self.answered(
+                    msg,
+                    None,
+                    MessageType::ReleaseComplete,
+                    INVALID_CALL_REFERENCE,
+                    &[],
+                    "unknown call reference",
+                );
+            }
         }
     }
 
@@ -729,20 +782,27 @@ impl Q931 {
         let msg = &d.message;
         let ies = &msg.ies;
         let reply = msg.call_ref.reply();
+        let refuse = |stack: &mut Self, cause: Cause, ie: &[u8], detail: &'static str| {
+            stack.send_release_complete(reply, Some(cause), ie);
+            stack.answered(msg, None, MessageType::ReleaseComplete, cause, ie, detail);
+        };
         // §5.8.6.2: mandatory element content errors (bearer, channel on a PRI).
         for ie in [id::BEARER_CAPABILITY, id::CHANNEL_IDENTIFICATION] {
             if d.has_error(ie) {
-                self.send_release_complete(reply, Some(INVALID_IE_CONTENTS), &[ie]);
+                let detail = "invalid mandatory information element";
+                refuse(self, INVALID_IE_CONTENTS, &[ie], detail);
                 return;
             }
         }
         // §5.8.6.1 and §5.8.7.1 (unknown comprehension-required element).
         let Some(bearer) = ies.bearer_capability else {
-            self.send_release_complete(reply, Some(MANDATORY_IE_MISSING), &[id::BEARER_CAPABILITY]);
+            let detail = "mandatory information element missing";
+            refuse(self, MANDATORY_IE_MISSING, &[id::BEARER_CAPABILITY], detail);
             return;
         };
         if let Some(ie) = d.comprehension_required_unknown() {
-            self.send_release_complete(reply, Some(MANDATORY_IE_MISSING), &[ie]);
+            let detail = "unrecognized comprehension-required information element";
+            refuse(self, MANDATORY_IE_MISSING, &[ie], detail);
             return;
         }
         if !bearer.is_voice() {
@@ -751,6 +811,17 @@ impl Q931 {
         }
         let (channel, steal_from) = match self.select_incoming_channel(ies.channel_id.as_ref()) {
             Ok(pick) => pick,
+            // A channel of this span that is busy, or no free channel, is congestion,
+            // not an error of the far end's.
+            Err(cause) if cause == CHANNEL_DOES_NOT_EXIST => {
+                refuse(
+                    self,
+                    cause,
+                    &[],
+                    "channel identification names no channel of ours",
+                );
+                return;
+            }
             Err(cause) => {
                 self.send_release_complete(reply, Some(cause), &[]);
                 return;
@@ -844,7 +915,10 @@ impl Q931 {
         }
         match msg.kind {
             // §5.8.3.2 d): SETUP for a call that exists is ignored.
-            MessageType::Setup => {}
+            MessageType::Setup => {
+                let state = Some(self.calls[idx].state);
+                self.ignored(msg, state, "SETUP for an existing call reference");
+            }
             MessageType::Release => self.on_release(idx, d),
             MessageType::ReleaseComplete => {
                 let cause = msg
@@ -865,17 +939,15 @@ impl Q931 {
             MessageType::Facility | MessageType::Notify => {}
             MessageType::Other(t) => {
                 // §5.8.4: unrecognized message type.
-                let cr = self.call_ref(idx);
-                let state = self.calls[idx].state.value();
-                self.send_status(cr, state, MESSAGE_TYPE_NOT_IMPLEMENTED, &[t]);
+                let detail = "unrecognized message type";
+                self.status_error(idx, msg, MESSAGE_TYPE_NOT_IMPLEMENTED, &[t], detail);
             }
             kind => {
                 let c = &self.calls[idx];
                 if !compatible(c.origin, phase, kind) {
                     // §5.8.4: known message, wrong state.
-                    let cr = self.call_ref(idx);
-                    let state = c.state.value();
-                    self.send_status(cr, state, MESSAGE_NOT_COMPATIBLE, &[kind.octet()]);
+                    let detail = "message not expected in this call state";
+                    self.status_error(idx, msg, MESSAGE_NOT_COMPATIBLE, &[kind.octet()], detail);
                     return;
                 }
                 let mandatory: &[u8] = match kind {
@@ -883,15 +955,19 @@ impl Q931 {
                     _ => &[],
                 };
                 if let Some(&ie) = mandatory.iter().find(|&&ie| d.has_error(ie)) {
-                    self.status_for(idx, INVALID_IE_CONTENTS, &[ie]);
+                    let detail = "invalid mandatory information element";
+                    self.status_error(idx, msg, INVALID_IE_CONTENTS, &[ie], detail);
                     return;
                 }
                 if kind == MessageType::Progress && msg.ies.progress.is_empty() {
-                    self.status_for(idx, MANDATORY_IE_MISSING, &[id::PROGRESS_INDICATOR]);
+                    let ie = [id::PROGRESS_INDICATOR];
+                    let detail = "mandatory information element missing";
+                    self.status_error(idx, msg, MANDATORY_IE_MISSING, &ie, detail);
                     return;
                 }
                 if let Some(ie) = d.comprehension_required_unknown() {
-                    self.status_for(idx, MANDATORY_IE_MISSING, &[ie]);
+                    let detail = "unrecognized comprehension-required information element";
+                    self.status_error(idx, msg, MANDATORY_IE_MISSING, &[ie], detail);
                     return;
                 }
                 let handle = self.calls[idx].handle;
@@ -907,7 +983,7 @@ impl Q931 {
         let ies = &d.message.ies;
         match d.message.kind {
             MessageType::SetupAcknowledge => {
-                if !self.accept_channel(idx, ies.channel_id.as_ref()) {
+                if !self.accept_channel(idx, &d.message) {
                     return;
                 }
                 self.calls[idx].timer = None;
@@ -920,7 +996,7 @@ impl Q931 {
                 }
             }
             MessageType::CallProceeding => {
-                if !self.accept_channel(idx, ies.channel_id.as_ref()) {
+                if !self.accept_channel(idx, &d.message) {
                     return;
                 }
                 self.enter(idx, Phase::Proceeding);
@@ -928,7 +1004,7 @@ impl Q931 {
                 self.emit(idx, LineEvent::Progress);
             }
             MessageType::Alerting => {
-                if !self.accept_channel(idx, ies.channel_id.as_ref()) {
+                if !self.accept_channel(idx, &d.message) {
                     return;
                 }
                 self.enter(idx, Phase::Delivered);
@@ -936,7 +1012,7 @@ impl Q931 {
                 self.emit(idx, LineEvent::Alerting);
             }
             MessageType::Connect => {
-                if !self.accept_channel(idx, ies.channel_id.as_ref()) {
+                if !self.accept_channel(idx, &d.message) {
                     return;
                 }
                 self.calls[idx].timer = None;
@@ -991,21 +1067,33 @@ impl Q931 {
                     Some(c) => (c.value, None),
                     None if d.has_error(id::CAUSE) => (
                         Cause::NORMAL_UNSPECIFIED,
-                        Some((INVALID_IE_CONTENTS, id::CAUSE)),
+                        Some((
+                            INVALID_IE_CONTENTS,
+                            id::CAUSE,
+                            "invalid mandatory information element",
+                        )),
                     ),
                     None => (
                         Cause::NORMAL_UNSPECIFIED,
-                        Some((MANDATORY_IE_MISSING, id::CAUSE)),
+                        Some((
+                            MANDATORY_IE_MISSING,
+                            id::CAUSE,
+                            "mandatory information element missing",
+                        )),
                     ),
                 };
                 if report.is_none() {
                     report = clearing_report(d, &[id::CAUSE]);
                 }
+                let state = Some(self.calls[idx].state);
                 self.calls[idx].timer = None;
                 self.end_upward(idx, cause);
                 self.enter(idx, Phase::DisconnectReceived);
                 match report {
-                    Some((c, ie)) => self.release(idx, Some(c), &[ie]),
+                    Some((c, ie, detail)) => {
+                        self.release(idx, Some(c), &[ie]);
+                        self.answered(&d.message, state, MessageType::Release, c, &[ie], detail);
+                    }
                     None => self.release(idx, None, &[]),
                 }
             }
@@ -1028,15 +1116,26 @@ impl Q931 {
         // The cause is mandatory when RELEASE is the first clearing message.
         let first_clearing = !matches!(phase, Phase::DisconnectSent | Phase::DisconnectReceived);
         let report = match &ies.cause {
-            None if first_clearing && d.has_error(id::CAUSE) => {
-                Some((INVALID_IE_CONTENTS, id::CAUSE))
-            }
-            None if first_clearing => Some((MANDATORY_IE_MISSING, id::CAUSE)),
+            None if first_clearing && d.has_error(id::CAUSE) => Some((
+                INVALID_IE_CONTENTS,
+                id::CAUSE,
+                "invalid mandatory information element",
+            )),
+            None if first_clearing => Some((
+                MANDATORY_IE_MISSING,
+                id::CAUSE,
+                "mandatory information element missing",
+            )),
             _ => clearing_report(d, &[id::CAUSE]),
         };
         let cr = self.call_ref(idx);
         match report {
-            Some((c, ie)) => self.send_release_complete(cr, Some(c), &[ie]),
+            Some((c, ie, detail)) => {
+                self.send_release_complete(cr, Some(c), &[ie]);
+                let state = Some(self.calls[idx].state);
+                let kind = MessageType::ReleaseComplete;
+                self.answered(&d.message, state, kind, c, &[ie], detail);
+            }
             None => self.send_release_complete(cr, None, &[]),
         }
         self.end_upward(idx, cause);
@@ -1044,17 +1143,22 @@ impl Q931 {
     }
 
     fn on_status(&mut self, idx: usize, d: &Decoded) {
+        let msg = &d.message;
+        let state = Some(self.calls[idx].state);
         // A STATUS without its mandatory elements is not answered (no STATUS loops).
-        let Some(CallStateIe(theirs)) = d.message.ies.call_state else {
+        let Some(CallStateIe(theirs)) = msg.ies.call_state else {
+            self.ignored(msg, state, "STATUS without a valid call state");
             return;
         };
-        if d.message.ies.cause.is_none() {
+        if msg.ies.cause.is_none() {
+            self.ignored(msg, state, "STATUS without a valid cause");
             return;
         }
         if theirs == 0 {
             // §5.8.11: the peer has no call: release ours.
             self.end_upward(idx, Cause::TEMPORARY_FAILURE);
             self.release_call(idx);
+            self.ignored(msg, state, "far end has no such call: cleared it here");
             return;
         }
         let c = &self.calls[idx];
@@ -1065,6 +1169,15 @@ impl Q931 {
             self.calls[idx].timer = None;
             self.end_upward(idx, MESSAGE_NOT_COMPATIBLE);
             self.release(idx, Some(MESSAGE_NOT_COMPATIBLE), &[]);
+            let detail = "far end's call state is incompatible with ours";
+            self.answered(
+                msg,
+                state,
+                MessageType::Release,
+                MESSAGE_NOT_COMPATIBLE,
+                &[],
+                detail,
+            );
         }
     }
 
@@ -1074,6 +1187,9 @@ impl Q931 {
         match msg.kind {
             MessageType::Restart => self.on_restart(d),
             MessageType::RestartAcknowledge => {
+                if self.restart.is_none() {
+                    self.ignored(msg, None, "no RESTART of ours is waiting for it");
+                }
                 if let Some(r) = self.restart.take() {
                     let targets: Vec<u8> = match r.channel {
                         Some(ch) => vec![ch],
@@ -1086,11 +1202,20 @@ impl Q931 {
                     }
                 }
             }
-            MessageType::Status => {}
+            // Not answered (no STATUS loops), but the far end is telling us something.
+            MessageType::Status => self.ignored(msg, None, "STATUS on the global call reference"),
             // §5.8.3.2 f): other messages on the global call reference.
             _ => {
                 let state = self.restart_state().value();
                 self.send_status(reply, state, INVALID_CALL_REFERENCE, &[]);
+                self.answered(
+                    msg,
+                    None,
+                    MessageType::Status,
+                    INVALID_CALL_REFERENCE,
+                    &[],
+                    "message not allowed on the global call reference",
+                );
             }
         }
     }
@@ -1099,15 +1224,26 @@ impl Q931 {
         let msg = &d.message;
         let reply = msg.call_ref.reply();
         let rest = self.restart_state().value();
+        let refuse = |stack: &mut Self, cause: Cause, ie: &[u8], detail: &'static str| {
+            stack.send_status(reply, rest, cause, ie);
+            stack.answered(msg, None, MessageType::Status, cause, ie, detail);
+        };
+        // A missing element (cause 96) or one whose contents we refused (cause 100).
+        let missing = |ie: u8| {
+            if d.has_error(ie) {
+                (INVALID_IE_CONTENTS, "invalid mandatory information element")
+            } else {
+                (
+                    MANDATORY_IE_MISSING,
+                    "mandatory information element missing",
+                )
+            }
+        };
         let class = match msg.ies.restart_indicator {
             Some(c) => c,
             None => {
-                let cause = if d.has_error(id::RESTART_INDICATOR) {
-                    INVALID_IE_CONTENTS
-                } else {
-                    MANDATORY_IE_MISSING
-                };
-                self.send_status(reply, rest, cause, &[id::RESTART_INDICATOR]);
+                let (cause, detail) = missing(id::RESTART_INDICATOR);
+                refuse(self, cause, &[id::RESTART_INDICATOR], detail);
                 return;
             }
         };
@@ -1116,16 +1252,13 @@ impl Q931 {
                 match msg.ies.channel_id.as_ref().and_then(|c| c.channel()) {
                     Some(ch) if self.config.channels.contains(ch) => Some(ch),
                     Some(_) => {
-                        self.send_status(reply, rest, CHANNEL_DOES_NOT_EXIST, &[]);
+                        let detail = "RESTART names a channel that is not one of ours";
+                        refuse(self, CHANNEL_DOES_NOT_EXIST, &[], detail);
                         return;
                     }
                     None => {
-                        let cause = if d.has_error(id::CHANNEL_IDENTIFICATION) {
-                            INVALID_IE_CONTENTS
-                        } else {
-                            MANDATORY_IE_MISSING
-                        };
-                        self.send_status(reply, rest, cause, &[id::CHANNEL_IDENTIFICATION]);
+                        let (cause, detail) = missing(id::CHANNEL_IDENTIFICATION);
+                        refuse(self, cause, &[id::CHANNEL_IDENTIFICATION], detail);
                         return;
                     }
                 }
@@ -1269,22 +1402,30 @@ impl Q931 {
         }
     }
 
-    /// Takes the channel named in the peer's first response to our SETUP. Returns false
-    /// if the call was cleared because the channel is unacceptable.
-    fn accept_channel(&mut self, idx: usize, chan: Option<&ChannelId>) -> bool {
+    /// Takes the channel named in `response`, the peer's first response to our SETUP.
+    /// Returns false if the call was cleared because the channel is unacceptable.
+    fn accept_channel(&mut self, idx: usize, response: &Message) -> bool {
         let c = &self.calls[idx];
         if c.channel_confirmed {
             return true;
         }
-        let named = chan.and_then(|c| c.channel());
+        let named = response.ies.channel_id.as_ref().and_then(|c| c.channel());
         let verdict = match named {
             None if c.channel.is_some() => Ok(None),
-            None => Err(REQUESTED_CHANNEL_NOT_AVAILABLE),
+            None => Err((
+                REQUESTED_CHANNEL_NOT_AVAILABLE,
+                "no channel named for our call",
+            )),
             Some(ch) if c.channel == Some(ch) => Ok(None),
-            Some(ch) if !self.config.channels.contains(ch) => Err(CHANNEL_DOES_NOT_EXIST),
-            Some(_) if c.exclusive && c.channel.is_some() => Err(CHANNEL_UNACCEPTABLE),
+            Some(ch) if !self.config.channels.contains(ch) => {
+                Err((CHANNEL_DOES_NOT_EXIST, "named channel is not one of ours"))
+            }
+            Some(_) if c.exclusive && c.channel.is_some() => Err((
+                CHANNEL_UNACCEPTABLE,
+                "named another channel than the exclusive one we asked for",
+            )),
             Some(ch) if self.channel_status(ch) == ChannelStatus::Idle => Ok(Some(ch)),
-            Some(_) => Err(REQUESTED_CHANNEL_NOT_AVAILABLE),
+            Some(_) => Err((REQUESTED_CHANNEL_NOT_AVAILABLE, "named channel is busy")),
         };
         self.calls[idx].channel_confirmed = true;
         match verdict {
@@ -1294,9 +1435,11 @@ impl Q931 {
                 true
             }
             Ok(None) => true,
-            Err(cause) => {
+            Err((cause, detail)) => {
+                let state = Some(self.calls[idx].state);
                 self.calls[idx].timer = None;
                 self.disconnect(idx, cause, Some(cause));
+                self.answered(response, state, MessageType::Disconnect, cause, &[], detail);
                 false
             }
         }
@@ -1503,6 +1646,59 @@ impl Q931 {
         self.send_status(cr, state, cause, diagnostics);
     }
 
+    /// Answers `received`, which was wrong for call `idx`, with STATUS and reports it.
+    fn status_error(
+        &mut self,
+        idx: usize,
+        received: &Message,
+        cause: Cause,
+        diagnostics: &[u8],
+        detail: &'static str,
+    ) {
+        let state = Some(self.calls[idx].state);
+        self.status_for(idx, cause, diagnostics);
+        self.answered(
+            received,
+            state,
+            MessageType::Status,
+            cause,
+            diagnostics,
+            detail,
+        );
+    }
+
+    /// Reports a protocol error answered with `reply` carrying `cause`.
+    fn answered(
+        &mut self,
+        received: &Message,
+        state: Option<CallState>,
+        reply: MessageType,
+        cause: Cause,
+        diagnostics: &[u8],
+        detail: &'static str,
+    ) {
+        self.errors.push(ProtocolError::about(
+            received,
+            state,
+            Some(reply),
+            Some(cause),
+            diagnostics,
+            detail,
+        ));
+    }
+
+    /// Reports a protocol error that got no answer.
+    fn ignored(&mut self, received: &Message, state: Option<CallState>, detail: &'static str) {
+        self.errors.push(ProtocolError::about(
+            received,
+            state,
+            None,
+            None,
+            &[],
+            detail,
+        ));
+    }
+
     fn send_release_complete(&mut self, cr: CallRef, cause: Option<Cause>, diagnostics: &[u8]) {
         let mut msg = Message::new(cr, MessageType::ReleaseComplete);
         msg.ies.cause = cause.map(|c| self.cause_ie(c, diagnostics));
@@ -1534,7 +1730,8 @@ impl Q931 {
             .map(|u| u.id)
             .collect();
         if !unknown.is_empty() {
-            self.status_for(idx, IE_NOT_IMPLEMENTED, &unknown);
+            let detail = "unrecognized information element";
+            self.status_error(idx, &d.message, IE_NOT_IMPLEMENTED, &unknown, detail);
             return;
         }
         let broken: heapless::Vec<u8, 8> = d
@@ -1544,26 +1741,36 @@ impl Q931 {
             .map(|e| e.id)
             .collect();
         if !broken.is_empty() {
-            self.status_for(idx, INVALID_IE_CONTENTS, &broken);
+            let detail = "invalid optional information element";
+            self.status_error(idx, &d.message, INVALID_IE_CONTENTS, &broken, detail);
         }
     }
 }
 
-/// The cause to carry in our answer to a clearing message with unknown or broken
-/// optional elements (§5.8.7.1 a, b).
-fn clearing_report(d: &Decoded, mandatory: &[u8]) -> Option<(Cause, u8)> {
+/// The cause (with its diagnostic and what was wrong) to carry in our answer to a
+/// clearing message with unknown or broken optional elements (§5.8.7.1 a, b).
+fn clearing_report(d: &Decoded, mandatory: &[u8]) -> Option<(Cause, u8, &'static str)> {
     if let Some(u) = d.unknown.iter().find(|u| u.codeset == 0) {
-        let cause = if u.comprehension_required {
-            MANDATORY_IE_MISSING
+        return Some(if u.comprehension_required {
+            (
+                MANDATORY_IE_MISSING,
+                u.id,
+                "unrecognized comprehension-required information element",
+            )
         } else {
-            IE_NOT_IMPLEMENTED
-        };
-        return Some((cause, u.id));
+            (IE_NOT_IMPLEMENTED, u.id, "unrecognized information element")
+        });
     }
     d.errors
         .iter()
         .find(|e| !mandatory.contains(&e.id))
-        .map(|e| (INVALID_IE_CONTENTS, e.id))
+        .map(|e| {
+            (
+                INVALID_IE_CONTENTS,
+                e.id,
+                "invalid optional information element",
+            )
+        })
 }
 
 /// Whether a message may arrive in a phase (Q.931 §5 and Annex A), for messages other

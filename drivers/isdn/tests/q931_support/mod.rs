@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use isdn::q931::{
-    decode, CallEvent, CallHandle, Config, Message, MessageType, OutgoingCall, Role, Q931,
+    decode, CallEvent, CallHandle, Config, Message, MessageType, OutgoingCall, ProtocolError, Role,
+    Q931,
 };
 use line_boundary::{Cause, LineEvent, PhoneNumber};
 
@@ -200,6 +201,24 @@ impl Pair {
         self.log.clear();
     }
 
+    /// Every protocol error either side reported since last asked.
+    pub fn protocol_errors(&mut self) -> Vec<(Side, ProtocolError)> {
+        let user = drain_errors(&mut self.user).into_iter();
+        let net = drain_errors(&mut self.net).into_iter();
+        user.map(|e| (Side::User, e))
+            .chain(net.map(|e| (Side::Net, e)))
+            .collect()
+    }
+
+    /// A correct exchange: neither side saw a protocol error, ever.
+    pub fn assert_no_protocol_errors(&mut self) {
+        assert_eq!(self.protocol_errors(), vec![]);
+        assert_eq!(
+            (self.user.protocol_errors(), self.net.protocol_errors()),
+            (0, 0)
+        );
+    }
+
     /// Sets up a call from `from` and takes it to the active state.
     pub fn active_call(&mut self, from: Side) -> (CallHandle, CallHandle) {
         let a = self.call_out(from, "5551000");
@@ -270,4 +289,42 @@ pub fn setup_ies(ch: u8, sending_complete: bool) -> Vec<u8> {
     v.extend_from_slice(&[0x18, 0x03, 0xA9, 0x83, 0x80 | ch]);
     v.extend_from_slice(&[0x70, 0x05, 0x81, b'1', b'0', b'0', b'0']);
     v
+}
+
+/// A protocol error as tests compare it: call reference, received message type, our reply,
+/// our cause value and its diagnostics.
+pub type Report = (
+    Option<u16>,
+    Option<MessageType>,
+    Option<MessageType>,
+    Option<u8>,
+    Vec<u8>,
+);
+
+pub fn report_of(e: &ProtocolError) -> Report {
+    (
+        e.call_ref,
+        e.message,
+        e.reply,
+        e.cause.map(|c| c.0),
+        e.diagnostics.to_vec(),
+    )
+}
+
+/// Every protocol error a stack has queued. Each says what was wrong and prints as one
+/// log line.
+pub fn drain_errors(stack: &mut Q931) -> Vec<ProtocolError> {
+    let mut out = Vec::new();
+    while let Some(e) = stack.poll_protocol_error() {
+        assert!(!e.detail.is_empty(), "no detail: {e:?}");
+        let line = e.to_string();
+        assert!(!line.contains('\n') && line.contains(e.detail), "{line}");
+        out.push(e);
+    }
+    out
+}
+
+/// [`drain_errors`], as [`Report`]s.
+pub fn reports(stack: &mut Q931) -> Vec<Report> {
+    drain_errors(stack).iter().map(report_of).collect()
 }
