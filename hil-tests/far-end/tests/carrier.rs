@@ -638,6 +638,11 @@ fn two_carriers_back_to_back_network_and_user_call_each_other() {
         .unwrap()
         .place_calls(now, 3, Some("0201234"), "100")
         .unwrap();
+    let net = rig.carrier("net").unwrap();
+    assert!(
+        net.open_calls().all(|c| c.stage == CallStage::Queued) && net.open_calls().count() == 3,
+        "queued calls are open"
+    );
     let offered = step_until(&mut rig, 2000, &|r| {
         r.carrier("user")
             .unwrap()
