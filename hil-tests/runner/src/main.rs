@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context};
 use appliance::boot::{start_box, BoxOptions, RunningBox};
 use clap::{Parser, Subcommand};
 use far_end::Rig;
-use hil_scenario::{CdrSource, CdrView, Scenario};
+use hil_scenario::{BoxView, CdrView, Scenario};
 use soft_hardware::ClockMode;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,7 +34,7 @@ enum Command {
         /// (real time) instead of starting one in lock-step.
         #[arg(long = "box", value_name = "DEVICE_DIR")]
         box_dir: Option<PathBuf>,
-        /// The running box's web address, for its CDRs (with --box).
+        /// The running box's web address, for its CDRs and status (with --box).
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         web: String,
         /// Use this configuration directory instead of the one the scenario names
@@ -72,8 +72,8 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// CDRs read from the box's web API; the API's `seq` orders them.
-pub struct WebCdrs {
+/// CDRs and status read from the box's web API; the API's `seq` orders the CDRs.
+pub struct WebBox {
     pub base: String,
 }
 
@@ -88,7 +88,40 @@ struct CdrJson {
     ring_ms: i64,
 }
 
-impl CdrSource for WebCdrs {
+/// The part of `/api/status` a scenario reads.
+#[derive(serde::Deserialize)]
+struct StatusJson {
+    spans: Vec<SpanJson>,
+}
+
+#[derive(serde::Deserialize)]
+struct SpanJson {
+    device: u16,
+    b_channels_busy: usize,
+}
+
+impl BoxView for WebBox {
+    fn span_busy_channels(&mut self, device: u16) -> anyhow::Result<usize> {
+        let body = http::get(&self.base, "/api/status")?;
+        let status: StatusJson = serde_json::from_str(&body)
+            .context("box's /api/status has no spans list with device and b_channels_busy")?;
+        match status.spans.iter().find(|s| s.device == device) {
+            Some(span) => Ok(span.b_channels_busy),
+            None => {
+                let known: Vec<String> =
+                    status.spans.iter().map(|s| s.device.to_string()).collect();
+                anyhow::bail!(
+                    "the box's /api/status lists no span {device} (spans: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            }
+        }
+    }
+
     fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>> {
         let body = http::get(&self.base, &format!("/api/cdrs?limit={count}"))?;
         let rows: Vec<CdrJson> =
@@ -141,20 +174,16 @@ pub fn run_lockstep(path: &Path, config: Option<&Path>) -> anyhow::Result<()> {
 
 fn drive(scenario: &Scenario, running: &RunningBox, clock: ClockMode) -> anyhow::Result<()> {
     let mut rig = Rig::connect(running.device_dir(), &scenario.rig_devices(), clock)?;
-    let mut cdrs = WebCdrs {
+    let mut view = WebBox {
         base: format!("http://{}", running.web_address()),
     };
-    run_scenario(scenario, &mut rig, &mut cdrs)
+    run_scenario(scenario, &mut rig, &mut view)
 }
 
-fn run_scenario(
-    scenario: &Scenario,
-    rig: &mut Rig,
-    cdrs: &mut dyn CdrSource,
-) -> anyhow::Result<()> {
+fn run_scenario(scenario: &Scenario, rig: &mut Rig, view: &mut dyn BoxView) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout();
     println!("== {} ({})", scenario.name, scenario.file);
-    let report = hil_scenario::run(scenario, rig, cdrs, &mut stdout)
+    let report = hil_scenario::run(scenario, rig, view, &mut stdout)
         .map_err(|failure| anyhow!("{failure}"))?;
     println!(
         "== passed: {} steps, {:.1} s of line time",
@@ -167,8 +196,8 @@ fn run_scenario(
 pub fn run_against_running_box(path: &Path, device_dir: &Path, web: &str) -> anyhow::Result<()> {
     let scenario = load(path)?;
     let mut rig = Rig::connect(device_dir, &scenario.rig_devices(), ClockMode::RealTime)?;
-    let mut cdrs = WebCdrs {
+    let mut view = WebBox {
         base: web.trim_end_matches('/').to_owned(),
     };
-    run_scenario(&scenario, &mut rig, &mut cdrs)
+    run_scenario(&scenario, &mut rig, &mut view)
 }

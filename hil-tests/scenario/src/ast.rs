@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use far_end::{CarrierAlarm, CidDelivery, ReleasedBy};
+use far_end::{CarrierAlarm, CidDelivery, PriRole, ReleasedBy};
 use soft_hardware::DeviceKind;
 
 /// Window of an `expect` without `within`/`for`.
@@ -35,12 +35,15 @@ impl Scenario {
     }
 }
 
-/// A far end to plug in: `fxo1`, `fxs3`, `span1`.
+/// A far end to plug in: `fxo1`, `fxs3`, `span1`, `span2:user`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceSpec {
     pub name: String,
     pub kind: DeviceKind,
     pub id: u16,
+    /// Spans: the side of the PRI the rig's carrier plays (`spanN:user` or
+    /// `spanN:network`, the default); `None` for analog devices.
+    pub pri_role: Option<PriRole>,
 }
 
 /// One step: its 1-based line in the file, the line's text (without comment) and what it
@@ -192,6 +195,9 @@ pub enum SpanCondition {
     /// A `hears …` condition on the selected calls (`HearsTone`, `HearsDtmf`,
     /// `HearsSilence`).
     Hears { calls: CallSel, hearing: Condition },
+    /// No call on the span: the carrier holds none that is not released and cleared,
+    /// and the box's status says none of the span's B-channels is busy.
+    Idle,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -489,6 +495,7 @@ impl fmt::Display for SpanCondition {
                 Ok(())
             }
             SpanCondition::Hears { calls, hearing } => write!(f, "{hearing} {calls}"),
+            SpanCondition::Idle => f.write_str("idle"),
         }
     }
 }

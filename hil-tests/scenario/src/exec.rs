@@ -11,7 +11,8 @@ use crate::ast::*;
 
 mod span;
 
-/// CDRs are read at most this often while an `expect cdr` waits (rig time).
+/// CDRs (and the box's status, for `idle`) are read at most this often while an
+/// expectation waits (rig time).
 const CDR_POLL_MS: u64 = 200;
 /// How many of the newest CDRs an `expect cdr` looks at (more for `count N`).
 const CDR_LOOKBACK: usize = 50;
@@ -49,16 +50,27 @@ impl fmt::Display for CdrView {
     }
 }
 
-/// Where CDRs come from (the box's database, its web API…); the `hil` binary implements it.
-pub trait CdrSource {
+/// What a scenario reads from the box itself rather than from its lines: its CDRs and
+/// its status. The `hil` binary implements it over the box's web API (`/api/cdrs`,
+/// `/api/status`).
+pub trait BoxView {
     /// The `count` newest CDRs, any order.
     fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>>;
+
+    /// How many B-channels of E1 span `device` (the N of `spanN`) carry a call by the
+    /// box's own account (`b_channels_busy` of the span in `/api/status`). Without an
+    /// implementation the box's status is not available, and `idle` cannot hold.
+    fn span_busy_channels(&mut self, device: u16) -> anyhow::Result<usize> {
+        anyhow::bail!(
+            "the box's status is not available (nothing reads its /api/status for span {device})"
+        )
+    }
 }
 
-/// A source with no CDRs (scenarios without `expect cdr`).
+/// A box with no CDRs and no status (scenarios without `expect cdr` or `idle`).
 pub struct NoCdrs;
 
-impl CdrSource for NoCdrs {
+impl BoxView for NoCdrs {
     fn latest(&mut self, _count: usize) -> anyhow::Result<Vec<CdrView>> {
         Ok(Vec::new())
     }
@@ -115,18 +127,29 @@ fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// Runs `scenario` on `rig` (already connected to the box), reading CDRs from `cdrs`
-/// and printing one line per step to `out`.
+/// Runs `scenario` on `rig` (already connected to the box), reading CDRs and the box's
+/// status from `view` and printing one line per step to `out`.
+///
+/// A span the scenario lists as `spanN:user` gets a user-side carrier
+/// ([`far_end::Carrier::with_role`]) before the first step, unless the rig's already is.
 pub fn run(
     scenario: &Scenario,
     rig: &mut Rig,
-    cdrs: &mut dyn CdrSource,
+    view: &mut dyn BoxView,
     out: &mut dyn Write,
 ) -> Result<Report, StepFailure> {
     let started = rig.now_ms();
+    let span_ids = scenario
+        .devices
+        .iter()
+        .filter(|d| d.pri_role.is_some())
+        .map(|d| (d.name.clone(), d.id))
+        .collect();
+    let roles = set_span_roles(scenario, rig);
     let mut exec = Exec {
         rig,
-        cdrs,
+        view,
+        span_ids,
         dtmf_cursor: HashMap::new(),
         cdr_baseline: None,
         cdr_used: HashSet::new(),
@@ -134,6 +157,10 @@ pub fn run(
         prev_step_ms: started,
     };
     let _ = writeln!(out, "scenario: {} ({})", scenario.name, scenario.file);
+    if let (Err(message), Some(step)) = (roles, scenario.steps.first()) {
+        let _ = writeln!(out, "[FAIL] {}: {}: {}", step.line, step.text, message);
+        return Err(exec.failure(scenario, step, message));
+    }
     let first_cdr_step = scenario.steps.iter().find(|s| {
         matches!(
             &s.action,
@@ -145,7 +172,7 @@ pub fn run(
     });
     if let Some(step) = first_cdr_step {
         // CDRs already in the database belong to earlier runs.
-        match exec.cdrs.latest(1) {
+        match exec.view.latest(1) {
             Ok(list) => exec.cdr_baseline = list.iter().map(|c| c.id).max(),
             Err(e) => {
                 return Err(exec.failure(
@@ -191,9 +218,46 @@ pub fn run(
     })
 }
 
+/// Gives every span listed `spanN:user` (or `:network`) a carrier playing that side,
+/// replacing the rig's default one; only before the rig's first step.
+fn set_span_roles(scenario: &Scenario, rig: &mut Rig) -> Result<(), String> {
+    let fresh = rig.now_ms() == 0;
+    for device in &scenario.devices {
+        let Some(role) = device.pri_role else {
+            continue;
+        };
+        // A missing carrier is reported by the first step that uses it.
+        let Some(carrier) = rig.carrier_mut(&device.name) else {
+            continue;
+        };
+        if carrier.role() == role {
+            continue;
+        }
+        if !fresh {
+            return Err(format!(
+                "{} should play the {} side of the PRI, but the rig's carrier plays the {} side and has already run (swap it with Carrier::with_role before the rig's first step)",
+                device.name,
+                side_name(role),
+                side_name(carrier.role())
+            ));
+        }
+        *carrier = far_end::Carrier::with_role(role);
+    }
+    Ok(())
+}
+
+fn side_name(role: far_end::PriRole) -> &'static str {
+    match role {
+        far_end::PriRole::Network => "network",
+        far_end::PriRole::User => "user",
+    }
+}
+
 struct Exec<'a> {
     rig: &'a mut Rig,
-    cdrs: &'a mut dyn CdrSource,
+    view: &'a mut dyn BoxView,
+    /// E1 device name → its id (the span number in the box's status).
+    span_ids: HashMap<String, u16>,
     /// Per device (per call on a span: `span1#3`): how many received DTMF digits earlier
     /// `hears dtmf` steps matched.
     dtmf_cursor: HashMap<String, usize>,
@@ -224,6 +288,9 @@ struct Poll {
     /// CDRs found for a `count N` at the last read.
     cdr_found: usize,
     last_error: Option<String>,
+    /// `idle`: the box's busy B-channels at the last read of its status, or why the
+    /// read failed.
+    box_busy: Option<Result<usize, String>>,
 }
 
 impl Exec<'_> {
@@ -399,7 +466,7 @@ impl Exec<'_> {
         match subject {
             Subject::Cdr(m) => Ok(self.evaluate_cdr(m, consume, poll, last_tick)),
             Subject::Span { device, condition } => {
-                self.evaluate_span(device, condition, consume, poll)
+                self.evaluate_span(device, condition, consume, poll, last_tick)
             }
             Subject::Device { device, condition } => {
                 let now = self.rig.now_ms();
@@ -460,7 +527,7 @@ impl Exec<'_> {
         let lookback = CDR_LOOKBACK
             .max(want.saturating_mul(2))
             .min(CDR_LOOKBACK_MAX);
-        match self.cdrs.latest(lookback) {
+        match self.view.latest(lookback) {
             Ok(mut list) => {
                 poll.last_error = None;
                 list.retain(|c| {

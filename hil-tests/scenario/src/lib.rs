@@ -4,7 +4,7 @@
 //! ```text
 //! let scenario = hil_scenario::parse_file(path)?;             // errors name file:line
 //! let mut rig = far_end::Rig::connect(dir, &scenario.rig_devices(), clock)?;
-//! let report = hil_scenario::run(&scenario, &mut rig, &mut cdrs, &mut std::io::stdout())?;
+//! let report = hil_scenario::run(&scenario, &mut rig, &mut box_view, &mut std::io::stdout())?;
 //! ```
 
 mod ast;
@@ -15,5 +15,7 @@ pub use ast::{
     Action, CallSel, CdrMatch, Condition, DeviceSpec, Expectation, Mode, Scenario, Sound,
     SpanCondition, Step, Subject, DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
 };
-pub use exec::{run, CdrSource, CdrView, NoCdrs, Report, StepFailure};
-pub use parse::{parse, parse_file, ParseError};
+/// The former name of [`BoxView`].
+pub use exec::BoxView as CdrSource;
+pub use exec::{run, BoxView, CdrView, NoCdrs, Report, StepFailure};
+pub use parse::{parse, parse_file, ParseError, MAX_STEPS};

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::Path;
 
-use far_end::{CidDelivery, HISTORY_MS};
+use far_end::{CidDelivery, PriRole, HISTORY_MS};
 use soft_hardware::DeviceKind;
 
 use crate::ast::*;
@@ -12,6 +12,10 @@ mod span;
 
 /// Longest window or duration a step may ask for.
 const MAX_DURATION_MS: u64 = 3_600_000;
+/// Most rounds of one `repeat` block.
+const MAX_REPEAT: u32 = 1000;
+/// Most steps a scenario may have once its `repeat` blocks are unrolled.
+pub const MAX_STEPS: usize = 100_000;
 /// Default `for` of `hears silence`.
 const DEFAULT_SILENCE_MS: u64 = 500;
 
@@ -46,12 +50,29 @@ pub fn parse_file(path: &Path) -> Result<Scenario, ParseError> {
     parse(&source, &file)
 }
 
+/// A step and the rounds of the `repeat` blocks it was unrolled from, innermost first.
+struct Unrolled {
+    step: Step,
+    rounds: Vec<(u32, u32)>,
+}
+
+/// A `repeat N` block being read: its line, N and its steps so far (inner blocks
+/// already unrolled).
+struct RepeatBlock {
+    line: usize,
+    count: u32,
+    steps: Vec<Unrolled>,
+}
+
 /// Parses scenario text; `file` is only used in messages.
 pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
     let mut name: Option<String> = None;
     let mut config: Option<String> = None;
     let mut devices: Option<Vec<DeviceSpec>> = None;
-    let mut steps = Vec::new();
+    let mut steps: Vec<Unrolled> = Vec::new();
+    // `repeat` blocks not yet closed, outermost first.
+    let mut open: Vec<RepeatBlock> = Vec::new();
+    let mut seen_step = false;
     for (index, raw) in source.lines().enumerate() {
         let line = index + 1;
         let err = |message: String| ParseError {
@@ -63,11 +84,48 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
         if tokens.is_empty() {
             continue;
         }
+        match tokens[0] {
+            Tok::Word(ref w) if w == "repeat" => {
+                let count = repeat_count(&tokens[1..]).map_err(err)?;
+                seen_step = true;
+                open.push(RepeatBlock {
+                    line,
+                    count,
+                    steps: Vec::new(),
+                });
+                continue;
+            }
+            Tok::Word(ref w) if w == "end" => {
+                if let Some(extra) = tokens.get(1) {
+                    return Err(err(format!("unexpected {:?} after `end`", extra.text())));
+                }
+                let block = open
+                    .pop()
+                    .ok_or_else(|| err("`end` without a `repeat` to close".into()))?;
+                let into = match open.last_mut() {
+                    Some(outer) => &mut outer.steps,
+                    None => &mut steps,
+                };
+                unroll(block, line, into).map_err(|(line, message)| ParseError {
+                    file: file.to_owned(),
+                    line,
+                    message,
+                })?;
+                continue;
+            }
+            _ => {}
+        }
         let header = match &tokens[0] {
             Tok::Word(w) if w.ends_with(':') => Some(w.trim_end_matches(':').to_owned()),
             _ => None,
         };
         if let Some(key) = header {
+            if let Some(block) = open.last() {
+                return Err(err(format!(
+                    "`{key}:` inside the `repeat` block of line {}: headers go outside `repeat … end`",
+                    block.line
+                )));
+            }
             let rest: Vec<&str> = tokens[1..].iter().map(Tok::text).collect();
             match key.as_str() {
                 "name" => {
@@ -93,12 +151,12 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
                     if devices.is_some() {
                         return Err(err("`devices:` given twice".into()));
                     }
-                    if !steps.is_empty() {
+                    if seen_step {
                         return Err(err("`devices:` must come before the first step".into()));
                     }
                     let mut list: Vec<DeviceSpec> = Vec::new();
                     for word in rest {
-                        let spec = parse_device_name(word).map_err(err)?;
+                        let spec = parse_device_spec(word).map_err(err)?;
                         if list.iter().any(|d| d.name == spec.name) {
                             return Err(err(format!("device {word} listed twice")));
                         }
@@ -133,10 +191,33 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
             devices_given: devices.is_some(),
         };
         let action = cursor.step().map_err(err)?;
-        steps.push(Step {
-            line,
-            text: text.trim().to_owned(),
-            action,
+        seen_step = true;
+        let into = match open.last_mut() {
+            Some(block) => &mut block.steps,
+            None => &mut steps,
+        };
+        if into.len() >= MAX_STEPS {
+            return Err(err(format!(
+                "more than {MAX_STEPS} steps (once `repeat` blocks are unrolled)"
+            )));
+        }
+        into.push(Unrolled {
+            step: Step {
+                line,
+                text: text.trim().to_owned(),
+                action,
+            },
+            rounds: Vec::new(),
+        });
+    }
+    if let Some(block) = open.last() {
+        return Err(ParseError {
+            file: file.to_owned(),
+            line: block.line,
+            message: format!(
+                "`repeat {}` is not closed: add a line `end` after its steps",
+                block.count
+            ),
         });
     }
     let whole = |message: &str| ParseError {
@@ -149,6 +230,7 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
     if steps.is_empty() {
         return Err(whole("no steps"));
     }
+    let steps = steps.into_iter().map(Unrolled::into_step).collect();
     Ok(Scenario {
         file: file.to_owned(),
         name,
@@ -156,6 +238,86 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
         devices,
         steps,
     })
+}
+
+/// The N of `repeat N` (the words after `repeat`).
+fn repeat_count(rest: &[Tok]) -> Result<u32, String> {
+    let word = match rest {
+        [] => return Err(format!("`repeat` needs a count: `repeat N` (1 to {MAX_REPEAT}), then the steps, then `end`")),
+        [word] => word.text(),
+        [_, extra, ..] => {
+            return Err(format!(
+                "unexpected {:?} after `repeat {}` (the steps to repeat go on the lines below, closed by `end`)",
+                extra.text(),
+                rest[0].text()
+            ))
+        }
+    };
+    word.parse()
+        .ok()
+        .filter(|n| (1..=MAX_REPEAT).contains(n))
+        .ok_or_else(|| format!("bad repeat count {word:?}: expected 1 to {MAX_REPEAT}"))
+}
+
+/// Appends `block`'s steps `block.count` times to `into`, each marked with its round.
+/// `end_line` is the line of its `end`. An error names the line of the `repeat`.
+fn unroll(
+    block: RepeatBlock,
+    end_line: usize,
+    into: &mut Vec<Unrolled>,
+) -> Result<(), (usize, String)> {
+    let RepeatBlock { line, count, steps } = block;
+    if steps.is_empty() {
+        return Err((
+            line,
+            format!(
+                "`repeat {count}` has no steps before its `end` (line {end_line}): put the steps to repeat between them"
+            ),
+        ));
+    }
+    let total = steps
+        .len()
+        .saturating_mul(count as usize)
+        .saturating_add(into.len());
+    if total > MAX_STEPS {
+        return Err((
+            line,
+            format!(
+                "`repeat {count}` of {} steps makes {total} steps; at most {MAX_STEPS} once `repeat` blocks are unrolled",
+                steps.len()
+            ),
+        ));
+    }
+    into.reserve(steps.len() * count as usize);
+    for round in 1..=count {
+        for s in &steps {
+            let mut rounds = s.rounds.clone();
+            rounds.push((round, count));
+            into.push(Unrolled {
+                step: s.step.clone(),
+                rounds,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Unrolled {
+    /// The step, its text marked with its rounds, outermost first:
+    /// `fxs2 off-hook (repeat 3/31)`, `wait 1s (repeat 2/5, 1/3)`.
+    fn into_step(self) -> Step {
+        let mut step = self.step;
+        if !self.rounds.is_empty() {
+            let rounds: Vec<String> = self
+                .rounds
+                .iter()
+                .rev()
+                .map(|(round, count)| format!("{round}/{count}"))
+                .collect();
+            step.text = format!("{} (repeat {})", step.text, rounds.join(", "));
+        }
+        step
+    }
 }
 
 fn valid_config_name(s: &str) -> bool {
@@ -227,6 +389,30 @@ fn tokenize(line: &str) -> Result<(Vec<Tok>, &str), String> {
     Ok((tokens, &line[..end]))
 }
 
+/// A word of `devices:`: a device name, for a span optionally with the rig's side of
+/// the PRI: `span1:user`, `span1:network` (the default).
+fn parse_device_spec(word: &str) -> Result<DeviceSpec, String> {
+    let Some((name, side)) = word.split_once(':') else {
+        return parse_device_name(word);
+    };
+    let mut spec = parse_device_name(name)?;
+    if spec.kind != DeviceKind::E1 {
+        return Err(format!(
+            "{word:?}: only a span takes a side (e.g. span1:user or span1:network)"
+        ));
+    }
+    spec.pri_role = Some(match side {
+        "network" => PriRole::Network,
+        "user" => PriRole::User,
+        other => {
+            return Err(format!(
+                "{word:?}: the rig's side of a span is `user` or `network`, not {other:?}"
+            ))
+        }
+    });
+    Ok(spec)
+}
+
 fn parse_device_name(word: &str) -> Result<DeviceSpec, String> {
     let (kind, digits) = if let Some(d) = word.strip_prefix("fxo") {
         (DeviceKind::Fxo, d)
@@ -248,6 +434,7 @@ fn parse_device_name(word: &str) -> Result<DeviceSpec, String> {
         name: word.to_owned(),
         kind,
         id,
+        pri_role: (kind == DeviceKind::E1).then_some(PriRole::Network),
     })
 }
 

@@ -206,3 +206,67 @@ fn an_action_the_device_refuses_fails_the_step() {
     assert_eq!(f.line, 4);
     assert!(f.message.contains("not idle"), "{}", f.message);
 }
+
+const REPEATED: &str = r#"name: repeated digits
+devices: fxo1 fxs3
+fxo1 call cid none
+expect fxs3 ringing within 2s
+fxs3 off-hook
+expect fxo1 answered within 1s
+repeat 3
+  fxo1 send dtmf 1
+  expect fxs3 hears dtmf 1 within 1s
+  repeat 2
+    fxs3 dial 5
+    expect fxo1 hears dtmf 5 within 1s
+  end
+end
+"#;
+
+#[test]
+fn a_repeat_block_runs_its_steps_n_times_naming_each_round() {
+    let scenario = parse(REPEATED, "rep.hil").unwrap();
+    assert_eq!(scenario.steps.len(), 4 + 3 * (2 + 2 * 2));
+    let mut rig = patched_rig();
+    let mut out = Vec::new();
+    let report = run(&scenario, &mut rig, &mut NoCdrs, &mut out).unwrap_or_else(|f| {
+        panic!("{f}\n--- output ---\n{}", String::from_utf8_lossy(&out));
+    });
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(report.steps, 22);
+    assert_eq!(out.lines().filter(|l| l.starts_with("[ok] ")).count(), 22);
+    assert!(
+        out.contains("[ok] 8: fxo1 send dtmf 1 (repeat 3/3)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] 11: fxs3 dial 5 (repeat 2/3, 2/2)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] 12: expect fxo1 hears dtmf 5 within 1s (repeat 3/3, 1/2) (after "),
+        "{out}"
+    );
+    let dialled = rig.telco("fxo1").unwrap().ear().digit_string();
+    assert_eq!(dialled, "555555", "six rounds of the inner block");
+}
+
+#[test]
+fn a_failure_in_a_repeat_names_the_round() {
+    let (f, out) = failing(
+        "fxo1 call cid none\nfxs3 off-hook\nexpect fxo1 answered within 1s\nfxo1 send dtmf 1\n\
+         repeat 3\nexpect fxs3 hears dtmf 1 within 500ms\nend\n",
+    );
+    // The one "1" is matched in round 1; round 2 has nothing left to match.
+    assert_eq!(f.line, 8);
+    assert_eq!(f.step, "expect fxs3 hears dtmf 1 within 500ms (repeat 2/3)");
+    assert!(
+        out.contains("[ok] 8: expect fxs3 hears dtmf 1 within 500ms (repeat 1/3) (after "),
+        "{out}"
+    );
+    assert!(
+        f.to_string()
+            .starts_with("fail.hil:8: `expect fxs3 hears dtmf 1 within 500ms (repeat 2/3)` failed"),
+        "{f}"
+    );
+}

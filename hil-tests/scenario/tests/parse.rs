@@ -583,3 +583,259 @@ fn span_errors_name_file_line_and_what_is_wrong() {
     );
     assert!(span_error("fxs2 call to 100\n").starts_with("bad.hil:4: `call` is for fxo devices"));
 }
+
+fn steps_of(body: &str) -> Vec<hil_scenario::Step> {
+    parse(&format!("{HEADER}{body}"), "rep.hil")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .steps
+}
+
+#[test]
+fn repeat_blocks_unroll_in_order_with_their_round_in_the_text() {
+    let steps = steps_of(
+        "fxs3 off-hook\n\
+         repeat 3          # three rounds\n\
+         \x20 fxo1 send dtmf 1\n\
+         \x20 wait 1s\n\
+         end\n\
+         fxs3 on-hook\n",
+    );
+    let shown: Vec<(usize, &str)> = steps.iter().map(|s| (s.line, s.text.as_str())).collect();
+    assert_eq!(
+        shown,
+        vec![
+            (4, "fxs3 off-hook"),
+            (6, "fxo1 send dtmf 1 (repeat 1/3)"),
+            (7, "wait 1s (repeat 1/3)"),
+            (6, "fxo1 send dtmf 1 (repeat 2/3)"),
+            (7, "wait 1s (repeat 2/3)"),
+            (6, "fxo1 send dtmf 1 (repeat 3/3)"),
+            (7, "wait 1s (repeat 3/3)"),
+            (9, "fxs3 on-hook"),
+        ]
+    );
+    assert_eq!(steps[1].action, steps[5].action);
+    assert_eq!(steps[2].action, Action::Wait { duration_ms: 1000 });
+}
+
+#[test]
+fn repeat_blocks_nest_outer_round_first() {
+    let steps = steps_of(
+        "repeat 2\nwait 1s\nrepeat 3\nfxs3 flash\nend\nexpect fxs3 battery\nend\nrepeat 1\nwait 2s\nend\n",
+    );
+    let texts: Vec<&str> = steps.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        vec![
+            "wait 1s (repeat 1/2)",
+            "fxs3 flash (repeat 1/2, 1/3)",
+            "fxs3 flash (repeat 1/2, 2/3)",
+            "fxs3 flash (repeat 1/2, 3/3)",
+            "expect fxs3 battery (repeat 1/2)",
+            "wait 1s (repeat 2/2)",
+            "fxs3 flash (repeat 2/2, 1/3)",
+            "fxs3 flash (repeat 2/2, 2/3)",
+            "fxs3 flash (repeat 2/2, 3/3)",
+            "expect fxs3 battery (repeat 2/2)",
+            "wait 2s (repeat 1/1)",
+        ]
+    );
+    let lines: Vec<usize> = steps.iter().map(|s| s.line).collect();
+    assert_eq!(lines, vec![5, 7, 7, 7, 9, 5, 7, 7, 7, 9, 12]);
+}
+
+#[test]
+fn repeat_errors_name_file_line_and_what_is_wrong() {
+    assert_eq!(
+        error_of("wait 1s\nrepeat 3\nwait 1s\n"),
+        "bad.hil:5: `repeat 3` is not closed: add a line `end` after its steps"
+    );
+    assert_eq!(
+        error_of("repeat 2\nrepeat 3\nwait 1s\nend\n"),
+        "bad.hil:4: `repeat 2` is not closed: add a line `end` after its steps",
+        "the block still open"
+    );
+    assert_eq!(
+        error_of("wait 1s\nend\n"),
+        "bad.hil:5: `end` without a `repeat` to close"
+    );
+    assert_eq!(
+        error_of("repeat 2\nwait 1s\nend\nend\n"),
+        "bad.hil:7: `end` without a `repeat` to close"
+    );
+    assert_eq!(
+        error_of("repeat 0\nwait 1s\nend\n"),
+        "bad.hil:4: bad repeat count \"0\": expected 1 to 1000"
+    );
+    assert_eq!(
+        error_of("repeat 1001\nwait 1s\nend\n"),
+        "bad.hil:4: bad repeat count \"1001\": expected 1 to 1000"
+    );
+    assert!(error_of("repeat three\nwait 1s\nend\n")
+        .starts_with("bad.hil:4: bad repeat count \"three\""));
+    assert!(error_of("repeat\nwait 1s\nend\n")
+        .starts_with("bad.hil:4: `repeat` needs a count: `repeat N` (1 to 1000)"));
+    assert!(error_of("repeat 3 wait 1s\nend\n")
+        .starts_with("bad.hil:4: unexpected \"wait\" after `repeat 3`"));
+    assert_eq!(
+        error_of("repeat 2\nwait 1s\nend now\n"),
+        "bad.hil:6: unexpected \"now\" after `end`"
+    );
+    assert_eq!(
+        error_of("wait 1s\nrepeat 5\n# nothing yet\n\nend\n"),
+        "bad.hil:5: `repeat 5` has no steps before its `end` (line 8): put the steps to repeat between them"
+    );
+    assert_eq!(
+        error_of("repeat 2\nrepeat 2\nend\nwait 1s\nend\n"),
+        "bad.hil:5: `repeat 2` has no steps before its `end` (line 6): put the steps to repeat between them"
+    );
+    assert_eq!(
+        error_of("repeat 2\nname: again\nend\n"),
+        "bad.hil:5: `name:` inside the `repeat` block of line 4: headers go outside `repeat … end`"
+    );
+    assert!(
+        error_of("repeat 2\nfxs9 flash\nend\n")
+            .starts_with("bad.hil:5: device fxs9 is not listed in `devices:`"),
+        "a bad step in a block names its own line"
+    );
+    let e = parse("name: a\nrepeat 2\ndevices: fxo1\nend\n", "x.hil").unwrap_err();
+    assert_eq!(e.line, 3);
+}
+
+#[test]
+fn unrolled_steps_are_capped() {
+    // 1000 × 100 = 100 000 steps is the most.
+    let most = "repeat 1000\nrepeat 100\nwait 20ms\nend\nend\n";
+    assert_eq!(steps_of(most).len(), hil_scenario::MAX_STEPS);
+    let e = error_of(&format!("wait 1s\n{most}"));
+    assert_eq!(
+        e,
+        "bad.hil:5: `repeat 1000` of 100 steps makes 100001 steps; at most 100000 once `repeat` blocks are unrolled"
+    );
+    // Nesting is caught before anything is unrolled 1000 × 1000 × 1000 times.
+    let e = error_of("repeat 1000\nrepeat 1000\nrepeat 1000\nwait 20ms\nend\nend\nend\n");
+    assert_eq!(
+        e,
+        "bad.hil:5: `repeat 1000` of 1000 steps makes 1000000 steps; at most 100000 once `repeat` blocks are unrolled"
+    );
+}
+
+#[test]
+fn a_span_lists_the_side_the_rig_plays() {
+    use far_end::PriRole;
+    let s = parse(
+        "name: sides\ndevices: span1:user span2:network span3 fxs4\nexpect span1 link up\n",
+        "sides.hil",
+    )
+    .unwrap();
+    let sides: Vec<(&str, Option<PriRole>)> = s
+        .devices
+        .iter()
+        .map(|d| (d.name.as_str(), d.pri_role))
+        .collect();
+    assert_eq!(
+        sides,
+        vec![
+            ("span1", Some(PriRole::User)),
+            ("span2", Some(PriRole::Network)),
+            ("span3", Some(PriRole::Network)),
+            ("fxs4", None)
+        ]
+    );
+    assert_eq!(
+        s.rig_devices(),
+        vec![
+            ("span1", DeviceKind::E1, 1),
+            ("span2", DeviceKind::E1, 2),
+            ("span3", DeviceKind::E1, 3),
+            ("fxs4", DeviceKind::Fxs, 4)
+        ]
+    );
+    let err = |devices: &str| {
+        parse(&format!("name: e\ndevices: {devices}\nwait 1s\n"), "e.hil")
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err("fxo1:user"),
+        "e.hil:2: \"fxo1:user\": only a span takes a side (e.g. span1:user or span1:network)"
+    );
+    assert_eq!(
+        err("span1:cpe"),
+        "e.hil:2: \"span1:cpe\": the rig's side of a span is `user` or `network`, not \"cpe\""
+    );
+    assert_eq!(
+        err("span1:user span1"),
+        "e.hil:2: device span1 listed twice"
+    );
+    assert!(err("span0:user").starts_with("e.hil:2: \"span0\": the device id must be"));
+    // The name in steps is the bare `span1`.
+    let e = parse("name: e\ndevices: span1:user\nspan1:user answer\n", "e.hil").unwrap_err();
+    assert_eq!(e.line, 3);
+}
+
+#[test]
+fn idle_parses_with_not_and_windows_and_round_trips() {
+    use hil_scenario::SpanCondition;
+    let s = parse(
+        "name: idle\ndevices: span1:user\nexpect span1 idle\nexpect span1 not idle for 2s\nexpect span1 idle within 10s\n",
+        "idle.hil",
+    )
+    .unwrap();
+    let expectations: Vec<Expectation> = s
+        .steps
+        .iter()
+        .map(|st| match &st.action {
+            Action::Expect(e) => e.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let idle = Subject::Span {
+        device: "span1".into(),
+        condition: SpanCondition::Idle,
+    };
+    assert_eq!(
+        expectations,
+        vec![
+            Expectation {
+                subject: idle.clone(),
+                negated: false,
+                mode: Mode::Within,
+                window_ms: hil_scenario::DEFAULT_WINDOW_MS
+            },
+            Expectation {
+                subject: idle.clone(),
+                negated: true,
+                mode: Mode::Throughout,
+                window_ms: 2000
+            },
+            Expectation {
+                subject: idle,
+                negated: false,
+                mode: Mode::Within,
+                window_ms: 10_000
+            },
+        ]
+    );
+    let rendered: Vec<String> = s.steps.iter().map(|st| st.action.to_string()).collect();
+    assert_eq!(
+        rendered,
+        vec![
+            "expect span1 idle within 5s",
+            "expect span1 not idle for 2s",
+            "expect span1 idle within 10s"
+        ]
+    );
+    let again = parse(
+        &format!("name: idle\ndevices: span1\n{}\n", rendered.join("\n")),
+        "again.hil",
+    )
+    .unwrap();
+    for (a, b) in s.steps.iter().zip(again.steps.iter()) {
+        assert_eq!(a.action, b.action);
+    }
+    assert!(span_error("expect span1 idle now\n").starts_with("bad.hil:4: unexpected \"now\""));
+    assert!(span_error("expect fxs2 idle\n").starts_with("bad.hil:4: "));
+    assert!(span_error("expect span1 busy\n")
+        .ends_with("`busy` cannot be expected of a span (link up, remote-alarm, answered, released, incoming call, hears, idle)"));
+}

@@ -4,9 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use far_end::sim::{lock_user_span as lock, PriUserSide, UserSpan};
-use far_end::{PlayItem, Rig};
-use hil_scenario::{parse, run, CdrSource, CdrView, NoCdrs, StepFailure};
+use far_end::sim::{lock_user_span as lock, Crossover, PriUserSide, UserSpan};
+use far_end::{PlayItem, PriRole, Rig};
+use hil_scenario::{parse, run, BoxView, CdrView, NoCdrs, StepFailure};
 use line_boundary::{LineCommand, LineEvent, PhoneNumber};
 
 /// The box's built-in greeting: a 660/880/1100 Hz chime, 300 ms a note. Its first note
@@ -39,10 +39,20 @@ fn echo_box() -> UserSpan {
     user
 }
 
-/// One CDR per call the user side saw end: answered, with the cause it got.
+/// One CDR per call the user side saw end: answered, with the cause it got. Its status
+/// (span 1 only): the B-channels its stack holds a call on.
 struct UserSideCdrs(Arc<Mutex<UserSpan>>);
 
-impl CdrSource for UserSideCdrs {
+impl BoxView for UserSideCdrs {
+    fn span_busy_channels(&mut self, device: u16) -> anyhow::Result<usize> {
+        anyhow::ensure!(device == 1, "no span {device} in the box's status");
+        Ok(lock(&self.0)
+            .calls()
+            .iter()
+            .filter(|c| c.channel.is_some())
+            .count())
+    }
+
     fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>> {
         let user = lock(&self.0);
         let mut rows: Vec<CdrView> = user
@@ -70,14 +80,14 @@ impl CdrSource for UserSideCdrs {
 }
 
 /// Runs scenario text; the failure (if any) and the output.
-fn run_text(rig: &mut Rig, text: &str, cdrs: &mut dyn CdrSource) -> (Option<StepFailure>, String) {
+fn run_text(rig: &mut Rig, text: &str, cdrs: &mut dyn BoxView) -> (Option<StepFailure>, String) {
     let scenario = parse(text, "span.hil").unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
     let result = run(&scenario, rig, cdrs, &mut out);
     (result.err(), String::from_utf8(out).unwrap())
 }
 
-fn passes(rig: &mut Rig, text: &str, cdrs: &mut dyn CdrSource) -> String {
+fn passes(rig: &mut Rig, text: &str, cdrs: &mut dyn BoxView) -> String {
     match run_text(rig, text, cdrs) {
         (None, out) => out,
         (Some(f), out) => panic!("{f}\n--- output ---\n{out}"),
@@ -284,4 +294,275 @@ fn los_and_rai_through_scenario_steps() {
         &mut NoCdrs,
     );
     assert!(out.contains("passed: los"), "{out}");
+}
+
+/// A box whose status says a B-channel of span 1 stays busy (a call it never cleared).
+struct StuckBox;
+
+impl BoxView for StuckBox {
+    fn latest(&mut self, _count: usize) -> anyhow::Result<Vec<CdrView>> {
+        Ok(Vec::new())
+    }
+    fn span_busy_channels(&mut self, _device: u16) -> anyhow::Result<usize> {
+        Ok(1)
+    }
+}
+
+/// Counts status reads, always idle.
+struct CountingBox(usize);
+
+impl BoxView for CountingBox {
+    fn latest(&mut self, _count: usize) -> anyhow::Result<Vec<CdrView>> {
+        Ok(Vec::new())
+    }
+    fn span_busy_channels(&mut self, _device: u16) -> anyhow::Result<usize> {
+        self.0 += 1;
+        Ok(0)
+    }
+}
+
+#[test]
+fn idle_holds_when_the_carrier_and_the_box_both_hold_no_call() {
+    let (mut rig, user) = rig(echo_box());
+    let mut view = UserSideCdrs(Arc::clone(&user));
+    let out = passes(
+        &mut rig,
+        "name: idle\ndevices: span1\n\
+         expect span1 link up within 5s\n\
+         expect span1 idle\n\
+         span1 call 2 from 0201234 to 100\n\
+         expect span1 not idle for 1s\n\
+         expect span1 answered 2 within 5s\n\
+         span1 hang-up all\n\
+         expect span1 idle within 5s\n\
+         expect span1 idle for 1s\n",
+        &mut view,
+    );
+    assert!(
+        out.contains("[ok] 4: expect span1 idle (after 0.00s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] 10: expect span1 idle for 1s (held for 1.00s)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn idle_reads_the_box_status_every_200ms_of_rig_time() {
+    let (mut rig, _user) = rig(echo_box());
+    let mut view = CountingBox(0);
+    passes(
+        &mut rig,
+        "name: reads\ndevices: span1\nexpect span1 idle for 2s\n",
+        &mut view,
+    );
+    // At 20 ms (the first look), then every 200 ms up to 2 s, and at the last look.
+    assert!((10..=12).contains(&view.0), "{} reads", view.0);
+}
+
+#[test]
+fn idle_failures_say_what_the_carrier_and_the_box_hold() {
+    // The carrier's calls are not over: their stage is listed.
+    let (mut rig, user) = rig(UserSpan::new());
+    let mut view = UserSideCdrs(Arc::clone(&user));
+    let (f, _) = run_text(
+        &mut rig,
+        "name: busy\ndevices: span1\nexpect span1 link up within 5s\nspan1 call 2 to 100\n\
+         expect span1 idle within 500ms\n",
+        &mut view,
+    );
+    let f = f.expect("calls nobody answers are not idle");
+    assert_eq!(f.line, 5);
+    assert!(
+        f.message.starts_with(
+            "not seen within 500ms: the carrier holds 2 calls not released and cleared: call 1 Proceeding on B1, call 2 Proceeding on B2; the box says b_channels_busy 2"
+        ),
+        "{}",
+        f.message
+    );
+
+    // The carrier is idle but the box still counts a busy B-channel.
+    let (mut rig, _user) = self::rig(echo_box());
+    let (f, _) = run_text(
+        &mut rig,
+        "name: stuck\ndevices: span1\nexpect span1 link up within 5s\nexpect span1 idle within 1s\n",
+        &mut StuckBox,
+    );
+    let f = f.expect("the box says busy");
+    assert_eq!(
+        f.message,
+        "not seen within 1s: the carrier holds no call; the box says b_channels_busy 1"
+    );
+
+    // `not idle` that does not hold names both sides too.
+    let (f, _) = run_text(
+        &mut rig,
+        "name: quiet\ndevices: span1\nexpect span1 not idle for 1s\n",
+        &mut CountingBox(0),
+    );
+    assert_eq!(
+        f.expect("idle").message,
+        "happened after 0.02s: the carrier holds no call; the box says b_channels_busy 0"
+    );
+
+    // Without the box's status, `idle` cannot hold and `not idle` cannot be judged.
+    let f = fails(
+        &mut rig,
+        "name: blind\ndevices: span1\nexpect span1 idle within 300ms\n",
+    );
+    assert_eq!(
+        f.message,
+        "not seen within 300ms: the carrier holds no call; the box's status is not available (nothing reads its /api/status for span 1)"
+    );
+    let f = fails(
+        &mut rig,
+        "name: blind\ndevices: span1\nexpect span1 not idle for 300ms\n",
+    );
+    assert_eq!(
+        f.message,
+        "cannot tell whether span1 is idle: the carrier holds no call, but the box's status is not available (nothing reads its /api/status for span 1)"
+    );
+    // …but a carrier with a call is not idle whatever the box says.
+    passes(
+        &mut rig,
+        "name: busy\ndevices: span1\nspan1 call to 100\nexpect span1 not idle for 300ms\n",
+        &mut NoCdrs,
+    );
+}
+
+/// A box configured `signalling = "pri-net"`: the rig plays the user side.
+#[test]
+fn span_user_runs_the_carrier_as_the_user_side_of_a_network_box() {
+    let mut network_box = UserSpan::with_role(PriRole::Network);
+    network_box.set_auto_answer(true);
+    network_box.set_echo(true);
+    let (mut rig, user) = rig(network_box);
+    let mut view = UserSideCdrs(Arc::clone(&user));
+    let out = passes(
+        &mut rig,
+        "name: pri-net box\ndevices: span1:user\n\
+         expect span1 link up within 5s\n\
+         span1 call 2 from 201 to 0201234\n\
+         expect span1 answered 2 within 5s\n\
+         span1 play tone 1004 on call 1 for 1s\n\
+         expect span1 hears tone 1004 above -20 dBm0 for 300ms on call 1 within 2s\n\
+         span1 hang-up all\n\
+         expect span1 released 2 cause 16 by carrier within 5s\n\
+         expect span1 idle within 2s\n",
+        &mut view,
+    );
+    assert!(out.contains("passed: pri-net box"), "{out}");
+    let carrier = rig.carrier("span1").unwrap();
+    assert_eq!(carrier.role(), PriRole::User);
+    let channels: Vec<Option<u8>> = carrier.calls().iter().map(|c| c.channel).collect();
+    assert_eq!(
+        channels,
+        vec![Some(31), Some(30)],
+        "the user side hunted from the top"
+    );
+    assert!(
+        rig.state_summary()
+            .starts_with("span1: E1 carrier (user side): link up"),
+        "{}",
+        rig.state_summary()
+    );
+
+    // The box (network) calls out to the carrier; the same rig, a later scenario.
+    let calling = Some(PhoneNumber::parse("201").unwrap());
+    lock(&user).command(
+        None,
+        LineCommand::CallOut {
+            calling,
+            called: PhoneNumber::parse("0201234").unwrap(),
+        },
+    );
+    passes(
+        &mut rig,
+        "name: from the box\ndevices: span1:user\n\
+         expect span1 incoming call to 0201234 from 201 within 2s\n\
+         span1 answer\n\
+         expect span1 answered 3 within 2s\n\
+         expect span1 not idle for 200ms\n",
+        &mut view,
+    );
+    assert_eq!(
+        rig.carrier("span1")
+            .unwrap()
+            .call(3)
+            .and_then(|c| c.channel),
+        Some(1),
+        "the network names B1, exclusively"
+    );
+    assert!(lock(&user)
+        .events()
+        .iter()
+        .any(|e| e.event == LineEvent::Answered));
+
+    // A rig that already ran a network-side carrier cannot switch sides.
+    let (mut rig, _user) = self::rig(echo_box());
+    passes(
+        &mut rig,
+        "name: up\ndevices: span1\nexpect span1 link up within 5s\n",
+        &mut NoCdrs,
+    );
+    let f = fails(
+        &mut rig,
+        "name: switch\ndevices: span1:user\nexpect span1 link up\n",
+    );
+    assert_eq!(f.line, 3);
+    assert!(
+        f.message.starts_with(
+            "span1 should play the user side of the PRI, but the rig's carrier plays the network side and has already run"
+        ),
+        "{}",
+        f.message
+    );
+}
+
+/// Two spans cabled back to back: the scenario drives both sides of one PRI.
+#[test]
+fn a_scenario_drives_both_sides_of_a_crossover() {
+    let s = parse("name: rig\ndevices: span1 span2\nwait 0s\n", "rig.hil").unwrap();
+    let mut rig = Rig::simulated(
+        &s.rig_devices(),
+        Box::new(Crossover::new(&[("span1", "span2")])),
+    )
+    .unwrap();
+    let out = passes(
+        &mut rig,
+        "name: back to back\ndevices: span1 span2:user\n\
+         expect span1 link up within 5s\n\
+         expect span2 link up within 1s\n\
+         repeat 2\n\
+         span1 call from 0201234 to 100\n\
+         expect span2 incoming call to 100 from 0201234 within 2s\n\
+         span2 answer\n\
+         expect span1 hears silence within 2s\n\
+         span1 play tone 1004 for 1s\n\
+         expect span2 hears tone 1004 above -20 dBm0 for 300ms within 2s\n\
+         span2 hang-up cause 17\n\
+         wait 200ms\n\
+         end\n\
+         expect span1 released 2 cause 17 by box within 2s\n\
+         expect span2 released 2 by carrier within 2s\n\
+         span2 call to 555\n\
+         expect span1 incoming call to 555 within 2s\n\
+         span1 answer\n\
+         expect span2 answered 3 within 2s\n",
+        &mut NoCdrs,
+    );
+    assert!(
+        out.contains("[ok] 8: span2 answer (repeat 2/2) (call 2)\n"),
+        "{out}"
+    );
+    assert_eq!(rig.carrier("span2").unwrap().role(), PriRole::User, "{out}");
+    assert_eq!(
+        rig.carrier("span2")
+            .unwrap()
+            .call(3)
+            .and_then(|c| c.channel),
+        Some(31),
+        "the user side hunts from the top"
+    );
 }

@@ -3,7 +3,7 @@
 
 use far_end::{CallDirection, CallStage, Carrier, PlayItem, SpanCall};
 
-use super::{ear_hears, ear_met_within, ear_seen, Exec, Poll};
+use super::{ear_hears, ear_met_within, ear_seen, Exec, Poll, CDR_POLL_MS};
 use crate::ast::*;
 
 /// Calls described one by one in a failure message.
@@ -58,6 +58,7 @@ impl Exec<'_> {
                         .map_err(|e| e.to_string())?
                     {
                         0 => Err(format!("no call is up on {device}")),
+                        1 => Ok(" (1 call)".to_string()),
                         n => Ok(format!(" ({n} calls)")),
                     },
                     CallSel::Call(n) => carrier
@@ -119,11 +120,42 @@ impl Exec<'_> {
         condition: &SpanCondition,
         consume: bool,
         poll: &mut Poll,
+        last_tick: bool,
     ) -> Result<bool, String> {
         // Borrow only the rig, so cursors and matches can be updated alongside.
         let missing = self.not_in_rig(device, "E1 carrier");
         let carrier = self.rig.carrier(device).ok_or(missing)?;
         Ok(match condition {
+            SpanCondition::Idle => {
+                let now = self.rig.now_ms();
+                if now >= poll.next_ms || last_tick || poll.box_busy.is_none() {
+                    poll.next_ms = now + CDR_POLL_MS;
+                    let id = self
+                        .span_ids
+                        .get(device)
+                        .copied()
+                        .ok_or_else(|| format!("{device} is not a span of the scenario"))?;
+                    poll.box_busy = Some(
+                        self.view
+                            .span_busy_channels(id)
+                            .map_err(|e| format!("{e:#}")),
+                    );
+                }
+                if carrier.open_calls().next().is_some() {
+                    false
+                } else {
+                    match &poll.box_busy {
+                        Some(Ok(busy)) => *busy == 0,
+                        // Not knowing the box's side, `not idle` cannot be judged.
+                        Some(Err(e)) if poll.any => {
+                            return Err(format!(
+                                "cannot tell whether {device} is idle: the carrier holds no call, but {e}"
+                            ))
+                        }
+                        _ => false,
+                    }
+                }
+            }
             SpanCondition::LinkUp => carrier.link_up(),
             SpanCondition::RemoteAlarm => carrier.box_rai(),
             SpanCondition::Answered(n) => carrier.answered_count() >= *n as usize,
@@ -199,6 +231,43 @@ impl Exec<'_> {
         use far_end::FarEndDevice;
         let summary = carrier.state_summary();
         match condition {
+            SpanCondition::Idle => {
+                let open: Vec<&SpanCall> = carrier.open_calls().collect();
+                let far = if open.is_empty() {
+                    "the carrier holds no call".to_string()
+                } else {
+                    let shown: Vec<String> = open
+                        .iter()
+                        .take(CALLS_SHOWN)
+                        .map(|c| {
+                            let stage = match (c.stage, c.channel) {
+                                (CallStage::Released, _) => "Released, still clearing".to_string(),
+                                (stage, Some(ch)) => format!("{stage:?} on B{ch}"),
+                                (stage, None) => format!("{stage:?}"),
+                            };
+                            format!("call {} {stage}", c.number)
+                        })
+                        .collect();
+                    let more = open.len().saturating_sub(CALLS_SHOWN);
+                    format!(
+                        "the carrier holds {} call{} not released and cleared: {}{}",
+                        open.len(),
+                        if open.len() == 1 { "" } else { "s" },
+                        shown.join(", "),
+                        if more > 0 {
+                            format!(", … {more} more")
+                        } else {
+                            String::new()
+                        }
+                    )
+                };
+                let boxed = match &poll.box_busy {
+                    Some(Ok(busy)) => format!("the box says b_channels_busy {busy}"),
+                    Some(Err(e)) => e.clone(),
+                    None => "the box's status was not read".to_string(),
+                };
+                format!("{far}; {boxed}")
+            }
             SpanCondition::LinkUp | SpanCondition::RemoteAlarm => summary,
             SpanCondition::Answered(_) => {
                 format!(

@@ -12,7 +12,8 @@ use crate::ast::*;
 const MAX_CALLS: u32 = 1000;
 
 const SPAN_ACTIONS: &str = "call, answer, hang-up, alarm, play, send dtmf";
-const SPAN_CONDITIONS: &str = "link up, remote-alarm, answered, released, incoming call, hears";
+const SPAN_CONDITIONS: &str =
+    "link up, remote-alarm, answered, released, incoming call, hears, idle";
 
 impl Cursor<'_> {
     /// A step on an E1 carrier; the device name has been read.
@@ -156,6 +157,7 @@ impl Cursor<'_> {
                 SpanCondition::LinkUp
             }
             "remote-alarm" => SpanCondition::RemoteAlarm,
+            "idle" => SpanCondition::Idle,
             "answered" => SpanCondition::Answered(self.optional_count()?),
             "released" => {
                 let count = self.optional_count()?;
