@@ -19,7 +19,7 @@ MSG_HELLO, MSG_BLOCK, MSG_ERROR = 0x01, 0x02, 0x03
 MAX_LENGTH = 8192
 KIND_FXS = 3
 CLOCK_REAL_TIME, CLOCK_LOCK_STEP, CLOCK_ANY = 0, 1, 255
-ERROR_NAMES = {1: "HELLO mismatch", 2: "malformed message", 3: "device busy", 4: "sequence gap"}
+ERROR_NAMES = {1: "HELLO mismatch", 2: "malformed message", 3: "device busy", 4: "sequence gap", 5: "no HELLO in time"}
 
 # Signalling byte, box -> phone: bit 0 ringing, bit 1 polarity reversed, bit 2 battery.
 RINGING, REVERSED, BATTERY = 0x01, 0x02, 0x04

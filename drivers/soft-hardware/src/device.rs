@@ -10,6 +10,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::sys::socket::{send, MsgFlags};
@@ -30,6 +31,9 @@ const TX_SLACK: usize = 256;
 const READ_CHUNK: usize = 8192;
 /// Bound on bytes read by one `receive`, so a flooding far end cannot stall a tick.
 const MAX_READ_PER_CALL: usize = 8 * READ_CHUNK;
+/// How long a far end may stay connected without completing HELLO before it is dropped:
+/// one that never says HELLO would otherwise hold the device (everyone else is "busy").
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Counters for the box's status page.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -46,6 +50,8 @@ pub struct DeviceStats {
     pub connects: u64,
     /// Connections closed for a protocol violation (ours or reported by the far end).
     pub protocol_errors: u64,
+    /// Connections dropped for sending no HELLO within the HELLO timeout.
+    pub hello_timeouts: u64,
 }
 
 /// Fixed ring of received blocks; overrun drops the oldest.
@@ -155,6 +161,8 @@ struct Conn {
     rx_seq: u32,
     /// Sequence number of our next BLOCK.
     tx_seq: u32,
+    /// When [`SoftDevice::drop_silent`] first saw this connection (HELLO timeout start).
+    seen_at: Option<Instant>,
 }
 
 /// Why a connection must end after processing input. The text is inline on purpose:
@@ -193,6 +201,7 @@ pub struct SoftDevice {
     last_signal: [u8; MAX_CHANNELS],
     last_conditions: LineConditions,
     stats: DeviceStats,
+    hello_timeout: Duration,
 }
 
 impl SoftDevice {
@@ -254,6 +263,7 @@ impl SoftDevice {
             last_signal: [0; MAX_CHANNELS],
             last_conditions: LineConditions::NONE,
             stats: DeviceStats::default(),
+            hello_timeout: HELLO_TIMEOUT,
         };
         dev.unplug_state();
         Ok(dev)
@@ -280,6 +290,14 @@ impl SoftDevice {
     }
     pub fn stats(&self) -> DeviceStats {
         self.stats
+    }
+
+    /// How long a far end may take to complete HELLO ([`HELLO_TIMEOUT`] unless set).
+    pub fn hello_timeout(&self) -> Duration {
+        self.hello_timeout
+    }
+    pub fn set_hello_timeout(&mut self, timeout: Duration) {
+        self.hello_timeout = timeout;
     }
 
     /// A far end completed HELLO.
@@ -348,6 +366,7 @@ impl SoftDevice {
                 ready: false,
                 rx_seq: 0,
                 tx_seq: 0,
+                seen_at: None,
             });
             accepted = true;
         }
@@ -366,6 +385,41 @@ impl SoftDevice {
             );
         }
         tracing::info!(device = %self.name, "second far end rejected: busy");
+    }
+
+    /// Drops a far end that has not completed HELLO within the HELLO timeout: it gets
+    /// ERROR 5 and the device is free for the next one. `now` is the caller's clock (this
+    /// crate reads none but [`RealTimeClock`](crate::RealTimeClock)); the timeout runs
+    /// from the first call that sees the connection, so call this right after
+    /// [`poll_accept`](Self::poll_accept), and at least every few hundred milliseconds.
+    /// Returns whether a connection was dropped.
+    pub fn drop_silent(&mut self, now: Instant) -> bool {
+        let timeout = self.hello_timeout;
+        let Some(conn) = self.conn.as_mut().filter(|c| !c.ready) else {
+            return false;
+        };
+        let since = *conn.seen_at.get_or_insert(now);
+        let waited = now.saturating_duration_since(since);
+        if waited < timeout {
+            return false;
+        }
+        self.stats.hello_timeouts += 1;
+        let mut text = heapless::String::<96>::new();
+        let _ = write!(
+            text,
+            "{}: no HELLO within {} ms of connecting",
+            self.name,
+            timeout.as_millis()
+        );
+        tracing::warn!(device = %self.name, waited_ms = waited.as_millis() as u64, "far end sent no HELLO in time; dropped");
+        if let Some(out) = self.bufs.tx.reserve(5 + text.len()) {
+            if let Ok(n) = codec::encode_error(ErrorCode::HelloTimeout, &text, out) {
+                self.bufs.tx.commit(n);
+            }
+        }
+        self.flush();
+        self.disconnect(format_args!("no HELLO in time"));
+        true
     }
 
     /// Sends what is left in the transmit buffer. Done by `receive` and `send_block` too.

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     Malformed,
     Busy,
     SequenceGap,
+    /// The far end connected and sent no HELLO within the box's HELLO timeout.
+    HelloTimeout,
     /// A code this version does not know; kept so it can be reported.
     Other(u16),
 }
@@ -39,6 +41,7 @@ impl ErrorCode {
             ErrorCode::Malformed => 2,
             ErrorCode::Busy => 3,
             ErrorCode::SequenceGap => 4,
+            ErrorCode::HelloTimeout => 5,
             ErrorCode::Other(c) => c,
         }
     }
@@ -48,6 +51,7 @@ impl ErrorCode {
             2 => ErrorCode::Malformed,
             3 => ErrorCode::Busy,
             4 => ErrorCode::SequenceGap,
+            5 => ErrorCode::HelloTimeout,
             c => ErrorCode::Other(c),
         }
     }
@@ -60,6 +64,7 @@ impl fmt::Display for ErrorCode {
             ErrorCode::Malformed => f.write_str("2 (malformed message)"),
             ErrorCode::Busy => f.write_str("3 (device busy)"),
             ErrorCode::SequenceGap => f.write_str("4 (sequence gap)"),
+            ErrorCode::HelloTimeout => f.write_str("5 (no HELLO in time)"),
             ErrorCode::Other(c) => write!(f, "{c} (unknown)"),
         }
     }

@@ -16,7 +16,7 @@ pub mod signal;
 mod types;
 
 pub use clock::{wait_readable, RealTimeClock, MAX_POLL_DEVICES};
-pub use device::{DeviceStats, SoftDevice, RX_QUEUE_BLOCKS, TX_QUEUE_BLOCKS};
+pub use device::{DeviceStats, SoftDevice, HELLO_TIMEOUT, RX_QUEUE_BLOCKS, TX_QUEUE_BLOCKS};
 pub use error::{DeviceName, ErrorCode, SoftHwError};
 pub use far_end::FarEnd;
 pub use types::{

@@ -12,7 +12,8 @@ use soft_hardware::codec::{self, FrameDecoder, Message};
 use soft_hardware::signal::{self, Abcd};
 use soft_hardware::{
     socket_path, wait_readable, Block, ClockMode, DeviceKind, ErrorCode, FarEnd, Hello,
-    LineConditions, RealTimeClock, SoftDevice, SoftHwError, ALAW_SILENCE, RX_QUEUE_BLOCKS,
+    LineConditions, RealTimeClock, SoftDevice, SoftHwError, ALAW_SILENCE, HELLO_TIMEOUT,
+    RX_QUEUE_BLOCKS,
 };
 
 fn remote_code(r: Result<impl Sized, SoftHwError>) -> ErrorCode {
@@ -186,6 +187,47 @@ fn a_far_end_that_never_says_hello_blocks_others_until_it_leaves() {
         d.poll_fds().1.is_none()
     });
     connect(&mut dev, None, None).unwrap();
+}
+
+#[test]
+fn a_far_end_that_never_says_hello_is_dropped_after_the_hello_timeout() {
+    let dir = TempDir::new("hellotimeout");
+    let mut dev = SoftDevice::bind(dir.path(), DeviceKind::Fxs, 2, ClockMode::LockStep).unwrap();
+    assert_eq!(dev.hello_timeout(), HELLO_TIMEOUT);
+    assert_eq!(HELLO_TIMEOUT, Duration::from_secs(5));
+    dev.set_hello_timeout(Duration::from_millis(300));
+    let mut silent = UnixStream::connect(dev.path()).unwrap();
+    pump_until(&mut dev, "silent far end accepted", |d| {
+        d.poll_fds().1.is_some()
+    });
+
+    // The clock is the caller's: the timeout runs from the first call that sees it.
+    let t0 = Instant::now();
+    assert!(!dev.drop_silent(t0));
+    assert!(!dev.drop_silent(t0 + Duration::from_millis(299)));
+    assert_eq!(remote_code(connect(&mut dev, None, None)), ErrorCode::Busy);
+    assert!(dev.drop_silent(t0 + Duration::from_millis(300)));
+    assert!(dev.poll_fds().1.is_none(), "connection closed");
+    let (code, text) = read_error(&mut silent);
+    assert_eq!((code, code.wire()), (ErrorCode::HelloTimeout, 5));
+    assert!(text.contains("no HELLO within 300 ms"), "{text}");
+    let mut rest = Vec::new();
+    silent.read_to_end(&mut rest).unwrap();
+    assert!(
+        rest.is_empty(),
+        "nothing after the ERROR, then end of stream"
+    );
+    assert_eq!(
+        (dev.stats().hello_timeouts, dev.stats().protocol_errors),
+        (1, 0)
+    );
+
+    // The next far end is served, and HELLO done, time no longer matters.
+    let (_far, hello) = connect(&mut dev, None, None).unwrap();
+    assert_eq!(hello.device_id, 2);
+    assert!(!dev.drop_silent(t0 + Duration::from_secs(60)));
+    assert!(dev.is_connected());
+    assert_eq!(dev.stats().hello_timeouts, 1);
 }
 
 #[test]
