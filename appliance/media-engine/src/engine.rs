@@ -37,12 +37,17 @@ pub(crate) struct Device {
     pub wake_at: Option<u64>,
     /// `rx` holds a block received this tick (not the previous one, kept on underrun).
     pub rx_fresh: bool,
+    /// The device's connection count when links were last looked at: a change with
+    /// `connected` unchanged is a new far end behind an unseen gap.
+    pub connects: u64,
 }
 
 /// The D-channel of an E1: HDLC framing of timeslot 16, both directions.
 pub(crate) struct DChannel {
     pub tx: HdlcTx,
     pub rx: HdlcRx,
+    /// Timeslot 16 was being received (far end connected, no LOS or AIS) last tick.
+    pub line_up: bool,
 }
 
 impl DChannel {
@@ -50,7 +55,22 @@ impl DChannel {
         DChannel {
             tx: HdlcTx::new(),
             rx: HdlcRx::new(),
+            line_up: false,
         }
+    }
+
+    /// A far end came or went: the bits of a half-received frame would make a bad frame
+    /// with the next connection's. In place, no allocation.
+    fn reset_rx(&mut self) {
+        self.rx.reset();
+        while self.rx.poll_frame().is_some() {}
+    }
+
+    /// The far end went away: what is queued or half sent was for it, not for the next
+    /// one. (Frames queued by the time a far end connects are for that far end: they
+    /// stay, even if pushed in the tick that sees it arrive.)
+    fn reset_tx(&mut self) {
+        self.tx = HdlcTx::new();
     }
 }
 
@@ -240,16 +260,36 @@ impl Engine {
     fn report_links(&mut self) {
         let now_ms = self.now_ms();
         for index in 0..self.devices.len() {
-            let connected = self.devices[index].soft.is_connected();
-            if connected != self.devices[index].connected {
-                self.devices[index].connected = connected;
-                let device = self.devices[index].soft.id();
+            let device = &mut self.devices[index];
+            let connected = device.soft.is_connected();
+            let connects = device.soft.stats().connects;
+            let was_connected = device.connected;
+            // A far end that left and one that arrived since we last looked.
+            let replaced = connected && was_connected && connects != device.connects;
+            if connected == was_connected && !replaced {
+                continue;
+            }
+            device.connected = connected;
+            device.connects = connects;
+            if let Some(dchannel) = device.dchannel.as_mut() {
+                dchannel.reset_rx();
+                if !connected || replaced {
+                    dchannel.reset_tx();
+                }
+            }
+            let id = device.soft.id();
+            if replaced {
                 self.emit(EngineEvent::DeviceLink {
-                    device,
-                    connected,
+                    device: id,
+                    connected: false,
                     at_ms: now_ms,
                 });
             }
+            self.emit(EngineEvent::DeviceLink {
+                device: id,
+                connected,
+                at_ms: now_ms,
+            });
         }
     }
 
@@ -572,13 +612,18 @@ impl Engine {
         for index in 0..self.devices.len() {
             let device = &mut self.devices[index];
             let id = device.soft.id();
+            let line_up = device.connected && device.conditions & alarm_bits == 0;
             // A stale block fed twice would duplicate D-channel bits: skip it (the bits
             // are lost, as on a real line slip; Q.921 retransmits).
-            let receiving =
-                device.rx_fresh && device.connected && device.conditions & alarm_bits == 0;
+            let receiving = device.rx_fresh && line_up;
             let Some(dchannel) = device.dchannel.as_mut() else {
                 continue;
             };
+            if line_up != dchannel.line_up {
+                // Bits before LOS or AIS do not continue after it: start at a flag.
+                dchannel.line_up = line_up;
+                dchannel.rx.reset();
+            }
             if let Some(record) = device.tx.channels.get_mut(DCHANNEL_TIMESLOT) {
                 record.signal = 0;
                 dchannel.tx.fill(&mut record.audio);

@@ -105,6 +105,7 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
             dchannel: (spec.kind == DeviceKind::E1).then(DChannel::new),
             wake_at: None,
             rx_fresh: false,
+            connects: 0,
         });
     }
     let ids: Vec<u16> = setup.devices.iter().map(|d| d.id).collect();

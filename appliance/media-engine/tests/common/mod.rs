@@ -86,6 +86,11 @@ impl Harness {
         }
     }
 
+    /// Where the devices' sockets are.
+    pub fn device_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// One lock-step exchange: every far end sends `outgoing`, the engine ticks, every far
     /// end reads the box's answer into `incoming`.
     pub fn step(&mut self) {
