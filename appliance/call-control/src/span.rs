@@ -6,6 +6,7 @@
 use crate::bchannel::{BChannelActor, BChannelLine, CallOutRefused};
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
+use crate::log_limit::{LogLimit, Verdict};
 use crate::messages::Stamp;
 use crate::pcap_tap::{CaptureDone, DChannelCapture};
 use crate::switchboard::{PortStatus, SpanState, Switchboard};
@@ -119,6 +120,24 @@ pub struct SpanActor {
     /// one judge of whether a B-channel is free (a call the box clears itself holds its
     /// channel until RELEASE COMPLETE; a RESTART frees it), so the span reports it.
     reported_busy: BTreeMap<u8, bool>,
+    error_log: ErrorLog,
+    /// Protocol and link error counts as last reported to the switchboard.
+    reported_errors: (u64, u64),
+}
+
+/// The span's rate limit on far-end protocol errors in the log.
+#[derive(Debug, Default)]
+struct ErrorLog(LogLimit);
+
+impl ErrorLog {
+    /// `Some(held back before this one)` if this error is to be logged.
+    fn allow(&mut self, now_ms: u64) -> Option<u64> {
+        match self.0.check(now_ms) {
+            Verdict::Log => Some(0),
+            Verdict::LogAfterSuppressing(held) => Some(held),
+            Verdict::Suppress => None,
+        }
+    }
 }
 
 impl SpanActor {
@@ -144,6 +163,8 @@ impl SpanActor {
             overlap_numbers: setup.overlap_numbers,
             pending: BTreeMap::new(),
             reported_busy: BTreeMap::new(),
+            error_log: ErrorLog::default(),
+            reported_errors: (0, 0),
         };
         // A span starts without its far end: LOS until it connects, not worth a warning.
         span.logged_alarms = span.alarms();
@@ -190,8 +211,39 @@ impl SpanActor {
             conditions: self.conditions,
             alarms,
             link_up: self.link_up,
+            protocol_errors: self.reported_errors.0,
+            link_errors: self.reported_errors.1,
             stamp: stamp.clone(),
         });
+    }
+
+    /// Logs the far end's protocol errors the stack reported (rate-limited: a carrier
+    /// sending garbage must not flood the log) and reports new counts in the span's state.
+    fn log_protocol_errors(&mut self, stamp: &Stamp) {
+        let Some(pri) = self.pri.as_mut() else { return };
+        while let Some(error) = pri.poll_protocol_error() {
+            if let Some(held) = self.error_log.allow(stamp.at_ms) {
+                tracing::warn!(
+                    span = self.device,
+                    call_ref = ?error.call_ref,
+                    message = %error.message.map_or("unreadable", |m| m.name()),
+                    cause = ?error.cause.map(|c| c.0),
+                    held_back = held,
+                    "Q.931 protocol error: {error}"
+                );
+            }
+        }
+        while let Some(error) = pri.poll_link_error() {
+            if let Some(held) = self.error_log.allow(stamp.at_ms) {
+                tracing::warn!(span = self.device, held_back = held, "Q.921 error: {error}");
+            }
+        }
+        let counters = pri.counters();
+        let counts = (counters.protocol_errors, counters.link_errors);
+        if counts != self.reported_errors {
+            self.reported_errors = counts;
+            self.report_state(stamp);
+        }
     }
 
     fn on_input(&mut self, input: SpanInput, _ctx: &mut Context<Self>) {
@@ -399,6 +451,7 @@ impl SpanActor {
         }
         self.request_wake();
         self.report_channels(stamp);
+        self.log_protocol_errors(stamp);
         if link_up != self.link_up {
             self.link_up = link_up;
             tracing::info!(span = self.device, link_up, "D-channel data link changed");

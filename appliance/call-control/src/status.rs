@@ -36,6 +36,10 @@ pub struct SpanView {
     pub b_channels_busy: usize,
     /// Times the span's actor failed and was replaced.
     pub restarts: u32,
+    /// Malformed or unexpected Q.931 messages from the far end (each answered per Q.931
+    /// §5.8 and logged at warn), and Q.921 MDL errors, since the box started.
+    pub protocol_errors: u64,
+    pub link_errors: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

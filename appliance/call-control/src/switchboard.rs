@@ -69,6 +69,9 @@ pub struct SpanState {
     pub alarms: Vec<&'static str>,
     /// The D-channel's data link is up (PRI spans).
     pub link_up: bool,
+    /// Q.931 protocol errors and Q.921 MDL errors the span's stack saw since it started.
+    pub protocol_errors: u64,
+    pub link_errors: u64,
     pub stamp: Stamp,
 }
 
@@ -124,6 +127,8 @@ pub struct Switchboard {
     span_bchannels: BTreeMap<u16, BTreeMap<u8, Addr<BChannelActor>>>,
     /// Each span's line as last reported (connected, LOS/AIS/RAI bits).
     span_lines: BTreeMap<u16, (bool, u8)>,
+    /// Protocol and link errors counted by a span's failed actors before the current one.
+    span_error_base: BTreeMap<u16, (u64, u64)>,
     calls: BTreeMap<CallId, CallEntry>,
     next_call: u64,
     now_ms: u64,
@@ -159,6 +164,8 @@ impl Switchboard {
                     b_channels: s.bchannels.len(),
                     b_channels_busy: 0,
                     restarts: 0,
+                    protocol_errors: 0,
+                    link_errors: 0,
                 };
                 (s.device, view)
             })
@@ -174,6 +181,7 @@ impl Switchboard {
             span_actors: BTreeMap::new(),
             span_bchannels: BTreeMap::new(),
             span_lines: BTreeMap::new(),
+            span_error_base: BTreeMap::new(),
             calls: BTreeMap::new(),
             next_call: 1,
             now_ms: 0,
@@ -332,6 +340,8 @@ impl Switchboard {
         }
         self.span_actors.insert(plan.device, span);
         if let Some(view) = self.spans.get_mut(&plan.device) {
+            self.span_error_base
+                .insert(plan.device, (view.protocol_errors, view.link_errors));
             view.restarts += 1;
             if view.d_channel_up.is_some() {
                 view.d_channel_up = Some(false);
@@ -803,6 +813,14 @@ impl Handler<SpanState> for Switchboard {
             if span.d_channel_up.is_some() {
                 span.d_channel_up = Some(state.link_up);
             }
+            // A restarted span's stack counts from zero: keep what its predecessors saw.
+            let (protocol_base, link_base) = self
+                .span_error_base
+                .get(&state.device)
+                .copied()
+                .unwrap_or_default();
+            span.protocol_errors = protocol_base + state.protocol_errors;
+            span.link_errors = link_base + state.link_errors;
         }
     }
 }

@@ -82,6 +82,12 @@ impl PriStack {
         &self.lapd
     }
 
+    /// Sends `message` as one layer-3 message, as it is, bypassing Q.931: for test far
+    /// ends that probe how a peer answers malformed or unexpected messages.
+    pub fn send_raw_message(&mut self, now_ms: u64, message: &[u8]) -> Result<(), LapdError> {
+        self.lapd.send(now_ms, message)
+    }
+
     pub fn counters(&self) -> PriCounters {
         PriCounters {
             protocol_errors: self.q931.protocol_errors(),

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SCENARIOS: [&str; 4] = [
+const SCENARIOS: [&str; 5] = [
     "inbound-caller-id.hil",
     "extension-to-extension.hil",
     "abandon-while-ringing.hil",
     "panic-isolation.hil",
+    "offer-races-off-hook.hil",
 ];
 /// Scenarios on the `pri` configuration: the carrier simulator on a soft E1.
 const PRI_SCENARIOS: [&str; 3] = [
@@ -67,6 +68,29 @@ fn abandon_while_ringing_lockstep() {
 #[test]
 fn panic_isolation_lockstep() {
     run_lockstep("panic-isolation.hil");
+}
+
+#[test]
+fn a_call_offered_to_a_phone_just_lifted_ends_at_once_as_busy_lockstep() {
+    run_lockstep("offer-races-off-hook.hil");
+}
+
+/// Every scenario file is in one of the lists above, so none is silently left out.
+#[test]
+fn every_scenario_file_is_run() {
+    let listed: Vec<&str> = SCENARIOS
+        .iter()
+        .chain(PRI_SCENARIOS.iter())
+        .copied()
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(hil_root().join("scenarios")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".hil") && !listed.contains(&name.as_str()) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "scenarios no test runs: {missing:?}");
 }
 
 #[test]
