@@ -3,7 +3,7 @@
 use actix::Addr;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use call_control::switchboard::{CaptureSpan, GetStatus, Switchboard};
-use media_engine::EngineStatsSnapshot;
+use media_engine::{DeviceCounts, EngineStatsSnapshot};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -25,23 +25,79 @@ pub struct DeviceView {
     pub socket: String,
 }
 
+/// A device as configured, with what the engine counts for it.
+#[derive(Serialize)]
+struct DeviceJson {
+    #[serde(flatten)]
+    view: DeviceView,
+    connected: bool,
+    #[serde(flatten)]
+    counters: DeviceCounts,
+}
+
 #[derive(Serialize)]
 struct StatusJson {
+    /// The engine's own clock: 20 ms per tick it has run.
+    engine_time_ms: u64,
+    /// Engine time of the newest event the control plane has handled, and how far that
+    /// is behind (it hears of quiet ticks only through the once-a-second event).
+    control_plane_time_ms: u64,
+    control_plane_lag_ms: u64,
+    /// The control plane's status less its `engine_time_ms` (shown above under its name).
     #[serde(flatten)]
-    control: call_control::status::BoxStatus,
-    devices: Vec<DeviceView>,
+    control: serde_json::Map<String, serde_json::Value>,
+    devices: Vec<DeviceJson>,
     media_engine: EngineStatsSnapshot,
 }
 
+fn status_json(
+    control: call_control::status::BoxStatus,
+    views: Vec<DeviceView>,
+    engine: EngineStatsSnapshot,
+) -> Result<StatusJson, serde_json::Error> {
+    let control_plane_time_ms = control.engine_time_ms;
+    let mut control = match serde_json::to_value(control)? {
+        serde_json::Value::Object(map) => map,
+        other => {
+            return Err(serde::ser::Error::custom(format_args!(
+                "control-plane status is not an object: {other}"
+            )))
+        }
+    };
+    control.remove("engine_time_ms");
+    let devices = views
+        .into_iter()
+        .map(|view| {
+            let counted = engine.devices.iter().find(|d| d.id == view.id);
+            DeviceJson {
+                connected: counted.is_some_and(|d| d.connected),
+                counters: counted.map(|d| d.counters).unwrap_or_default(),
+                view,
+            }
+        })
+        .collect();
+    Ok(StatusJson {
+        engine_time_ms: engine.engine_time_ms,
+        control_plane_time_ms,
+        control_plane_lag_ms: engine.engine_time_ms.saturating_sub(control_plane_time_ms),
+        control,
+        devices,
+        media_engine: engine,
+    })
+}
+
 async fn status(state: web::Data<WebState>) -> HttpResponse {
-    match state.switchboard.send(GetStatus).await {
-        Ok(control) => HttpResponse::Ok().json(StatusJson {
-            control,
-            devices: (state.devices)(),
-            media_engine: (state.engine_stats)(),
-        }),
+    let control = match state.switchboard.send(GetStatus).await {
+        Ok(control) => control,
         Err(error) => {
-            HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}"))
+            return HttpResponse::ServiceUnavailable()
+                .body(format!("switchboard not answering: {error}"))
+        }
+    };
+    match status_json(control, (state.devices)(), (state.engine_stats)()) {
+        Ok(json) => HttpResponse::Ok().json(json),
+        Err(error) => {
+            HttpResponse::InternalServerError().body(format!("cannot build the status: {error}"))
         }
     }
 }

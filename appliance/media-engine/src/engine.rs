@@ -214,11 +214,24 @@ impl Engine {
         self.doorbell.close();
     }
 
+    /// Accepts far ends, drops those silent past the HELLO timeout (a wall-clock limit:
+    /// engine time stands still in lock-step while nobody is connected) and publishes
+    /// the devices' counters. Outside the tick.
     pub(crate) fn accept_far_ends(&mut self) {
+        let now = Instant::now();
         for device in &mut self.devices {
             if let Err(error) = device.soft.poll_accept() {
                 tracing::warn!(device = device.soft.id(), %error, "soft device accept failed");
             }
+            device.soft.drop_silent(now);
+        }
+        self.publish_devices();
+    }
+
+    /// Copies each device's counters where the status page reads them (no allocation).
+    fn publish_devices(&self) {
+        for (device, counters) in self.devices.iter().zip(self.stats.devices.iter()) {
+            counters.publish(&device.soft.stats(), device.soft.is_connected());
         }
     }
 
@@ -228,6 +241,8 @@ impl Engine {
                 tracing::warn!(device = device.soft.id(), %error, "soft device receive failed");
             }
         }
+        // Connects, overruns and protocol errors happen here, between ticks too.
+        self.publish_devices();
     }
 
     /// Lock-step: returns true once every connected far end has sent its next block.
@@ -306,6 +321,11 @@ impl Engine {
             let at_ms = self.now_ms();
             self.emit(EngineEvent::Second { at_ms });
         }
+        // Published before the blocks go out, so a far end that has the box's answer
+        // finds engine time already past this tick.
+        self.stats
+            .engine_time_ms
+            .store((self.tick_index + 1) * FRAME_MS as u64, Ordering::Relaxed);
         // Last: it also wakes the dispatcher for every event this tick queued.
         self.send_devices();
         self.tick_index += 1;
@@ -456,11 +476,8 @@ impl Engine {
         let now_ms = self.now_ms();
         for index in 0..self.devices.len() {
             let device = &mut self.devices[index];
-            let fresh = device.soft.take_block(&mut device.rx);
-            device.rx_fresh = fresh;
-            if !fresh && device.connected {
-                self.stats.frames_underrun.fetch_add(1, Ordering::Relaxed);
-            }
+            // Underruns are the device's own count (published with its other counters).
+            device.rx_fresh = device.soft.take_block(&mut device.rx);
             let conditions = device.rx.conditions.0;
             if conditions != device.conditions {
                 device.conditions = conditions;
@@ -690,6 +707,7 @@ impl Engine {
                 }
             }
         }
+        self.publish_devices();
         if self.events_waiting.replace(false) {
             self.doorbell.ring();
         }

@@ -120,7 +120,7 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
         commands: Arc::new(CommandQueue::new()),
         events: Arc::new(EventQueue::new()),
         doorbell: Arc::new(Doorbell::new().map_err(EngineError::Doorbell)?),
-        stats: Arc::new(EngineStats::default()),
+        stats: Arc::new(EngineStats::new(setup.devices.iter().map(|d| d.id))),
         slots: Arc::new(slots),
         prompts: Arc::new(setup.prompts),
         stop: Arc::new(AtomicBool::new(false)),

@@ -20,5 +20,5 @@ pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, 
 pub use messages::{CallerIdFormat, EngineCommand, EngineEvent, PromptId, Slot, MAX_DIAL_DIGITS};
 pub use prompts::PromptStore;
 pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};
-pub use stats::{EngineStatsSnapshot, LatenessSummary};
+pub use stats::{DeviceCounts, DeviceStatsSnapshot, EngineStatsSnapshot, LatenessSummary};
 pub use work::{WorkGauge, WorkToken};

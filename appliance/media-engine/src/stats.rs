@@ -2,7 +2,7 @@
 //! read by anyone (the status endpoint) at any time.
 
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Buckets are log-linear: 4 per power of two of microseconds, so a percentile read from
 /// them is within about 19% of the true value, from 1 µs up to over a minute.
@@ -88,8 +88,103 @@ pub struct LatenessSummary {
     pub max_us: u64,
 }
 
+/// One soft device's counters (its `DeviceStats`), copied here by the engine thread,
+/// which owns the device, so anyone can read them without a lock.
+#[derive(Debug)]
+pub struct DeviceCounters {
+    pub id: u16,
+    pub connected: AtomicBool,
+    pub blocks_rx: AtomicU64,
+    pub blocks_tx: AtomicU64,
+    pub underruns: AtomicU64,
+    pub overruns: AtomicU64,
+    pub tx_dropped: AtomicU64,
+    pub connects: AtomicU64,
+    pub protocol_errors: AtomicU64,
+    pub hello_timeouts: AtomicU64,
+}
+
+impl DeviceCounters {
+    pub fn new(id: u16) -> DeviceCounters {
+        DeviceCounters {
+            id,
+            connected: AtomicBool::new(false),
+            blocks_rx: AtomicU64::new(0),
+            blocks_tx: AtomicU64::new(0),
+            underruns: AtomicU64::new(0),
+            overruns: AtomicU64::new(0),
+            tx_dropped: AtomicU64::new(0),
+            connects: AtomicU64::new(0),
+            protocol_errors: AtomicU64::new(0),
+            hello_timeouts: AtomicU64::new(0),
+        }
+    }
+
+    /// Engine thread only: a few relaxed stores, no allocation.
+    pub(crate) fn publish(&self, stats: &soft_hardware::DeviceStats, connected: bool) {
+        let store = |counter: &AtomicU64, value: u64| counter.store(value, Ordering::Relaxed);
+        self.connected.store(connected, Ordering::Relaxed);
+        store(&self.blocks_rx, stats.blocks_rx);
+        store(&self.blocks_tx, stats.blocks_tx);
+        store(&self.underruns, stats.underruns);
+        store(&self.overruns, stats.overruns);
+        store(&self.tx_dropped, stats.tx_dropped);
+        store(&self.connects, stats.connects);
+        store(&self.protocol_errors, stats.protocol_errors);
+        store(&self.hello_timeouts, stats.hello_timeouts);
+    }
+
+    pub fn snapshot(&self) -> DeviceStatsSnapshot {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        DeviceStatsSnapshot {
+            id: self.id,
+            connected: self.connected.load(Ordering::Relaxed),
+            counters: DeviceCounts {
+                blocks_rx: load(&self.blocks_rx),
+                blocks_tx: load(&self.blocks_tx),
+                underruns: load(&self.underruns),
+                overruns: load(&self.overruns),
+                tx_dropped: load(&self.tx_dropped),
+                connects: load(&self.connects),
+                protocol_errors: load(&self.protocol_errors),
+                hello_timeouts: load(&self.hello_timeouts),
+            },
+        }
+    }
+}
+
+/// What WIRE-FORMAT.md promises is counted per device.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct DeviceCounts {
+    /// Blocks received from the far end.
+    pub blocks_rx: u64,
+    /// Blocks sent to the far end.
+    pub blocks_tx: u64,
+    /// Ticks with no received block waiting while connected (silence played).
+    pub underruns: u64,
+    /// Received blocks dropped because 4 were already waiting.
+    pub overruns: u64,
+    /// Blocks not sent because the far end did not read.
+    pub tx_dropped: u64,
+    /// Far ends that completed HELLO.
+    pub connects: u64,
+    /// Connections closed for a protocol violation.
+    pub protocol_errors: u64,
+    /// Connections dropped for sending no HELLO in time.
+    pub hello_timeouts: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeviceStatsSnapshot {
+    pub id: u16,
+    /// A far end has completed HELLO.
+    pub connected: bool,
+    #[serde(flatten)]
+    pub counters: DeviceCounts,
+}
+
 /// Everything the engine counts, shared read-only with the rest of the box.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EngineStats {
     /// How late each tick started against its schedule (real-time clock only).
     pub tick_lateness: LatenessHistogram,
@@ -100,11 +195,10 @@ pub struct EngineStats {
     pub missed_ticks: AtomicU64,
     /// Events dropped because the control plane did not drain the queue.
     pub events_dropped: AtomicU64,
-    /// Received frames that never came (far end underrun) and that overflowed.
-    pub frames_underrun: AtomicU64,
-    pub frames_overrun: AtomicU64,
-    /// Frames we could not send because the far end did not read.
-    pub frames_tx_dropped: AtomicU64,
+    /// Engine time reached: 20 ms per tick run (and per tick skipped in real time).
+    pub engine_time_ms: AtomicU64,
+    /// Per soft device, in the engine's device order; the frame totals are their sums.
+    pub devices: Box<[DeviceCounters]>,
     /// Lock-step ticks after which the control plane did not go quiet in time.
     pub quiescence_timeouts: AtomicU64,
     /// D-channel frames received good, sent, refused (HDLC queue full), and received bad.
@@ -116,11 +210,13 @@ pub struct EngineStats {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineStatsSnapshot {
+    pub engine_time_ms: u64,
     pub ticks: u64,
     pub tick_lateness: LatenessSummary,
     pub tick_duration: LatenessSummary,
     pub missed_ticks: u64,
     pub events_dropped: u64,
+    /// Sums of the devices' underruns, overruns and tx_dropped.
     pub frames_underrun: u64,
     pub frames_overrun: u64,
     pub frames_tx_dropped: u64,
@@ -129,25 +225,53 @@ pub struct EngineStatsSnapshot {
     pub dchannel_frames_out: u64,
     pub dchannel_tx_dropped: u64,
     pub dchannel_errors: u64,
+    /// Per device (the web status shows them with each device, not here).
+    #[serde(skip)]
+    pub devices: Vec<DeviceStatsSnapshot>,
 }
 
 impl EngineStats {
+    /// Counters for the devices with these ids, in the engine's device order.
+    pub fn new(device_ids: impl IntoIterator<Item = u16>) -> EngineStats {
+        EngineStats {
+            tick_lateness: LatenessHistogram::default(),
+            tick_duration: LatenessHistogram::default(),
+            ticks: AtomicU64::new(0),
+            missed_ticks: AtomicU64::new(0),
+            events_dropped: AtomicU64::new(0),
+            engine_time_ms: AtomicU64::new(0),
+            devices: device_ids.into_iter().map(DeviceCounters::new).collect(),
+            quiescence_timeouts: AtomicU64::new(0),
+            dchannel_frames_in: AtomicU64::new(0),
+            dchannel_frames_out: AtomicU64::new(0),
+            dchannel_tx_dropped: AtomicU64::new(0),
+            dchannel_errors: AtomicU64::new(0),
+        }
+    }
+
     pub fn snapshot(&self) -> EngineStatsSnapshot {
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let devices: Vec<DeviceStatsSnapshot> =
+            self.devices.iter().map(DeviceCounters::snapshot).collect();
+        let sum = |counter: fn(&DeviceCounts) -> u64| -> u64 {
+            devices.iter().map(|d| counter(&d.counters)).sum()
+        };
         EngineStatsSnapshot {
+            engine_time_ms: load(&self.engine_time_ms),
             ticks: load(&self.ticks),
             tick_lateness: self.tick_lateness.summary(),
             tick_duration: self.tick_duration.summary(),
             missed_ticks: load(&self.missed_ticks),
             events_dropped: load(&self.events_dropped),
-            frames_underrun: load(&self.frames_underrun),
-            frames_overrun: load(&self.frames_overrun),
-            frames_tx_dropped: load(&self.frames_tx_dropped),
+            frames_underrun: sum(|c| c.underruns),
+            frames_overrun: sum(|c| c.overruns),
+            frames_tx_dropped: sum(|c| c.tx_dropped),
             quiescence_timeouts: load(&self.quiescence_timeouts),
             dchannel_frames_in: load(&self.dchannel_frames_in),
             dchannel_frames_out: load(&self.dchannel_frames_out),
             dchannel_tx_dropped: load(&self.dchannel_tx_dropped),
             dchannel_errors: load(&self.dchannel_errors),
+            devices,
         }
     }
 }

@@ -35,7 +35,15 @@ impl ManualEngine {
         self.slots.get(&channel).copied()
     }
 
-    /// Accepts far ends and reads what they sent, without ticking.
+    /// Sets every device's HELLO timeout (the engine checks it on the wall clock).
+    pub fn set_hello_timeout(&mut self, timeout: Duration) {
+        for device in &mut self.engine.devices {
+            device.soft.set_hello_timeout(timeout);
+        }
+    }
+
+    /// Accepts far ends (dropping those silent past the HELLO timeout) and reads what
+    /// they sent, without ticking.
     pub fn pump(&mut self) {
         self.engine.accept_far_ends();
         self.engine.receive_all();

@@ -9,29 +9,35 @@ use line_boundary::{ChannelId, Tone};
 use media_engine::{EngineCommand, PromptStore};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 struct CountingAllocator;
 
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+// Per thread, so tests running side by side do not see each other's allocations.
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    if COUNTING.with(|c| c.get()) {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+    }
+}
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(|a| a.get())
 }
 
 unsafe impl GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        count_one();
         System.alloc(layout)
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         System.dealloc(ptr, layout)
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.with(|c| c.get()) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
+        count_one();
         System.realloc(ptr, layout, new_size)
     }
 }
@@ -167,14 +173,104 @@ fn ticks_do_not_allocate() {
         stats.dchannel_frames_in >= 59 && stats.dchannel_frames_out == 60,
         "{stats:?}"
     );
-    assert_eq!(
-        ALLOCATIONS.load(Ordering::Relaxed),
-        0,
-        "allocations made inside ticks"
-    );
+    assert_eq!(allocations(), 0, "allocations made inside ticks");
     // The counter itself works: an allocation inside the region is seen.
     counted(|| drop(std::hint::black_box(vec![1u8; 64])));
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 1);
+    assert_eq!(allocations(), 1);
+}
+
+/// One lock-step exchange with the far ends plugged in, only the tick counted.
+fn counted_step(rig: &mut Harness) {
+    for (far, block) in rig.far.iter_mut().zip(&rig.outgoing) {
+        far.send_block(block).unwrap();
+    }
+    assert!(rig.engine.wait_blocks(std::time::Duration::from_secs(5)));
+    counted(|| rig.engine.tick());
+    for (far, block) in rig.far.iter_mut().zip(rig.incoming.iter_mut()) {
+        far.recv_block(block, std::time::Duration::from_secs(5))
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_span_far_end_leaving_and_coming_back_costs_the_tick_no_allocation() {
+    use soft_hardware::{ClockMode, DeviceKind, FarEnd};
+    let mut rig = Harness::new(PromptStore::default());
+    let span = 3; // E1 span 4, last, so the analog far ends step on without it
+                  // Frames half sent both ways when the cable is pulled: the resets have work to do.
+    let mut long = isdn::hdlc::Frame::new();
+    while long.push(0x55).is_ok() {}
+    rig.engine
+        .commands()
+        .send(EngineCommand::SendDChannelFrame {
+            device: 4,
+            frame: long.clone(),
+        })
+        .unwrap();
+    let mut far_hdlc = isdn::hdlc::HdlcTx::new();
+    far_hdlc.push_frame(&long).unwrap();
+    far_hdlc.fill(&mut rig.outgoing[span].channels[16].audio);
+    counted_step(&mut rig);
+    let _ = rig.engine.drain_events();
+
+    drop(rig.far.remove(span));
+    let mut links = Vec::new();
+    for _ in 0..50 {
+        counted_step(&mut rig);
+        links.extend(
+            rig.engine
+                .drain_events()
+                .into_iter()
+                .filter_map(|e| match e {
+                    media_engine::EngineEvent::DeviceLink {
+                        device: 4,
+                        connected,
+                        ..
+                    } => Some(connected),
+                    _ => None,
+                }),
+        );
+        if !links.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        links,
+        vec![false],
+        "the engine saw the span's far end leave"
+    );
+
+    let path = soft_hardware::socket_path(rig.device_dir(), DeviceKind::E1, 4);
+    let connecting = std::thread::spawn(move || {
+        FarEnd::connect(
+            &path,
+            Some(DeviceKind::E1),
+            Some(ClockMode::LockStep),
+            std::time::Duration::from_secs(5),
+        )
+    });
+    while !connecting.is_finished() {
+        rig.engine.pump();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    rig.far.push(connecting.join().unwrap().unwrap().0);
+    for _ in 0..3 {
+        counted_step(&mut rig);
+    }
+    let came_back = rig.engine.drain_events().into_iter().any(|e| {
+        matches!(
+            e,
+            media_engine::EngineEvent::DeviceLink {
+                device: 4,
+                connected: true,
+                ..
+            }
+        )
+    });
+    assert!(came_back, "the engine saw the new far end");
+    let stats = rig.engine.stats();
+    assert_eq!(stats.devices[span].counters.connects, 2, "{stats:?}");
+    assert_eq!(allocations(), 0, "allocations made inside ticks");
 }
 
 fn rig_slot(rig: &Harness, device: u16, channel: u16) -> media_engine::Slot {
