@@ -105,6 +105,8 @@ pub enum CarrierError {
     NothingToAnswer,
     #[error("cause {0} is not a Q.850 cause (1-127)")]
     BadCause(u8),
+    #[error("the stack refused: {0}")]
+    Refused(String),
 }
 
 /// Per-call audio: what we play into the B-channel and what we hear from it.
@@ -389,6 +391,35 @@ impl Carrier {
     pub fn set_alarm(&mut self, now_ms: u64, alarm: Option<CarrierAlarm>) {
         self.alarm = alarm;
         self.update_layer1(now_ms);
+    }
+
+    /// Sends RESTART for one B-channel (`Some(timeslot)`) or the whole interface: our
+    /// calls on it end at once (cause 41), the box must idle the channels and clear its
+    /// calls there (Q.931 §5.5). Fails if the link is down or a RESTART is still pending.
+    pub fn restart(&mut self, now_ms: u64, channel: Option<u8>) -> Result<(), CarrierError> {
+        if !self.link_up() {
+            return Err(CarrierError::LinkDown);
+        }
+        let stack = self.d.stack_mut();
+        stack
+            .q931_mut()
+            .restart(now_ms, channel)
+            .map_err(|e| CarrierError::Refused(e.to_string()))?;
+        stack.pump(now_ms);
+        self.drain_events(now_ms);
+        Ok(())
+    }
+
+    /// Sends `message` as a layer-3 message exactly as given (no Q.931 checks): to see how
+    /// the box answers malformed or unexpected messages.
+    pub fn send_raw_message(&mut self, now_ms: u64, message: &[u8]) -> Result<(), CarrierError> {
+        if !self.link_up() {
+            return Err(CarrierError::LinkDown);
+        }
+        self.d
+            .stack_mut()
+            .send_raw_message(now_ms, message)
+            .map_err(|e| CarrierError::Refused(e.to_string()))
     }
 
     // ---- internals --------------------------------------------------------------------

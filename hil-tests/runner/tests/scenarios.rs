@@ -13,11 +13,14 @@ const SCENARIOS: [&str; 5] = [
     "offer-races-off-hook.hil",
 ];
 /// Scenarios on the `pri` configuration: the carrier simulator on a soft E1.
-const PRI_SCENARIOS: [&str; 3] = [
+const PRI_SCENARIOS: [&str; 4] = [
     "pri-30-inbound.hil",
     "pri-outbound.hil",
     "pri-alarm-recovery.hil",
+    "pri-box-clears.hil",
 ];
+/// Scenarios on the `pri-net` configuration: the box on the network side of the span.
+const PRI_NET_SCENARIOS: [&str; 1] = ["pri-net-box-clears.hil"];
 
 fn hil_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -109,6 +112,16 @@ fn pri_alarm_and_recovery_lockstep() {
 }
 
 #[test]
+fn b_channels_are_freed_when_the_box_clears_user_side_lockstep() {
+    run_lockstep("pri-box-clears.hil");
+}
+
+#[test]
+fn b_channels_are_freed_when_the_box_clears_network_side_lockstep() {
+    run_lockstep("pri-net-box-clears.hil");
+}
+
+#[test]
 fn a_failed_expectation_fails_the_run_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wrong.hil");
@@ -170,6 +183,11 @@ fn scenarios_in_real_time_against_appliance_run() {
 #[test]
 fn pri_scenarios_in_real_time_against_appliance_run() {
     run_real_time("pri", "span1.sock", &PRI_SCENARIOS);
+}
+
+#[test]
+fn pri_net_scenarios_in_real_time_against_appliance_run() {
+    run_real_time("pri-net", "span1.sock", &PRI_NET_SCENARIOS);
 }
 
 /// Starts `appliance run` on a real-time copy of configuration `config_name` and runs
