@@ -82,7 +82,11 @@ def main():
     sock.settimeout(5.0)
     sock.connect(args.socket)
     # HELLO: version 1, kind FXS, 1 channel, any clock, device id 0 (far ends send 0)
-    send_msg(sock, MSG_HELLO, struct.pack("<BBBBH", 1, KIND_FXS, 1, CLOCK_ANY, 0))
+    try:
+        send_msg(sock, MSG_HELLO, struct.pack("<BBBBH", 1, KIND_FXS, 1, CLOCK_ANY, 0))
+    except (BrokenPipeError, ConnectionResetError):
+        # A busy box answers ERROR 3 and closes before reading our HELLO: read it.
+        pass
     msg_type, body = recv_msg(sock)
     if msg_type != MSG_HELLO or len(body) != 6:
         raise BoxError(f"expected HELLO, got type {msg_type}")

@@ -89,7 +89,18 @@ impl FarEnd {
         };
         let ours = far.hello;
         let n = codec::encode_hello(&ours, &mut far.out).map_err(SoftHwError::Encode)?;
-        far.write_out(n, "sending HELLO")?;
+        if let Err(error) = far.write_out(n, "sending HELLO") {
+            // A busy box sends ERROR 3 and closes without waiting for our HELLO: the
+            // write fails, and the reason is waiting to be read.
+            return match far.next_message(deadline, timeout, "reading why the box closed") {
+                Ok(Incoming::Error { code, text }) => Err(SoftHwError::Remote {
+                    path: far.path,
+                    code,
+                    text,
+                }),
+                _ => Err(error),
+            };
+        }
         let theirs = match far.next_message(deadline, timeout, "waiting for the box's HELLO")? {
             Incoming::Hello(h) => h,
             Incoming::Block => {
