@@ -145,7 +145,8 @@ impl Engine {
 
     fn emit(&self, event: EngineEvent) {
         let token = self.gauge.token();
-        if self.events.enqueue((event, token)).is_err() {
+        // A full queue gives the event back (its token drops with it): count it and go on.
+        if self.events.push((event, token)).is_err() {
             self.stats.events_dropped.fetch_add(1, Ordering::Relaxed);
         }
         self.events_waiting.set(true);
@@ -333,7 +334,7 @@ impl Engine {
 
     fn apply_commands(&mut self) {
         for _ in 0..COMMANDS_PER_TICK {
-            let Some(command) = self.commands.dequeue() else {
+            let Some(command) = self.commands.pop() else {
                 break;
             };
             self.apply(command);

@@ -4,7 +4,9 @@
 use crate::engine::{DChannel, Device, Engine};
 use crate::messages::{EngineEvent, Slot};
 use crate::prompts::PromptStore;
-use crate::queues::{CommandQueue, CommandSender, Doorbell, EventQueue};
+use crate::queues::{
+    command_queue, event_queue, CommandQueue, CommandSender, Doorbell, EventQueue,
+};
 use crate::stats::{EngineStats, EngineStatsSnapshot};
 use crate::work::{WorkGauge, WorkToken};
 use dsp::tone_plan::TonePlan;
@@ -117,8 +119,8 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
         .map(|(index, c)| (c.id, Slot(index as u16)))
         .collect();
     let parts = EngineParts {
-        commands: Arc::new(CommandQueue::new()),
-        events: Arc::new(EventQueue::new()),
+        commands: Arc::new(command_queue()),
+        events: Arc::new(event_queue()),
         doorbell: Arc::new(Doorbell::new().map_err(EngineError::Doorbell)?),
         stats: Arc::new(EngineStats::new(setup.devices.iter().map(|d| d.id))),
         slots: Arc::new(slots),
@@ -163,14 +165,17 @@ impl EngineHandle {
             .name("engine-events".into())
             .spawn(move || {
                 while doorbell.wait() {
-                    while let Some((event, token)) = events.dequeue() {
+                    while let Some((event, token)) = events.pop() {
                         sink(event, token);
                     }
                 }
             })
             .map_err(|e| EngineError::Thread("engine event dispatcher", e))?;
         Ok(EngineHandle {
-            commands: CommandSender { queue: commands },
+            commands: CommandSender {
+                queue: commands,
+                stats: Arc::clone(&stats),
+            },
             stats,
             slots,
             prompts,

@@ -1,9 +1,16 @@
 //! The bounded lock-free queues between the engine thread and the control plane, and the
 //! eventfd that wakes the event dispatcher without the engine ever blocking.
+//!
+//! Both queues are `crossbeam_queue::ArrayQueue`s: allocated once, a push onto a full
+//! queue fails at once. (heapless 0.8's `MpMcQueue` with `mpmc_large`, used before, spins
+//! forever when a queue of more than 128 slots is full: rust-embedded/heapless#461.)
+//! Like every array queue of that design, a pop can briefly wait for a push that has
+//! claimed its slot but not yet published it (a few instructions on the other side).
 
 use crate::messages::{EngineCommand, EngineEvent};
+use crate::stats::EngineStats;
 use crate::work::WorkToken;
-use heapless::mpmc::MpMcQueue;
+use crossbeam_queue::ArrayQueue;
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -11,8 +18,16 @@ use std::sync::Arc;
 pub const COMMAND_CAPACITY: usize = 1024;
 pub const EVENT_CAPACITY: usize = 1024;
 
-pub(crate) type CommandQueue = MpMcQueue<EngineCommand, COMMAND_CAPACITY>;
-pub(crate) type EventQueue = MpMcQueue<(EngineEvent, WorkToken), EVENT_CAPACITY>;
+pub(crate) type CommandQueue = ArrayQueue<EngineCommand>;
+pub(crate) type EventQueue = ArrayQueue<(EngineEvent, WorkToken)>;
+
+pub(crate) fn command_queue() -> CommandQueue {
+    ArrayQueue::new(COMMAND_CAPACITY)
+}
+
+pub(crate) fn event_queue() -> EventQueue {
+    ArrayQueue::new(EVENT_CAPACITY)
+}
 
 /// The command queue is full: the engine is not keeping up (or not running).
 #[derive(Debug, thiserror::Error)]
@@ -21,16 +36,21 @@ pub struct QueueFull {
     pub command: &'static str,
 }
 
-/// Clonable handle actors use to command the engine.
+/// Clonable handle actors use to command the engine. Never blocks.
 #[derive(Clone)]
 pub struct CommandSender {
     pub(crate) queue: Arc<CommandQueue>,
+    pub(crate) stats: Arc<EngineStats>,
 }
 
 impl CommandSender {
+    /// Queues `command` for the next tick, or gives it back as `QueueFull` at once.
     pub fn send(&self, command: EngineCommand) -> Result<(), QueueFull> {
-        self.queue.enqueue(command).map_err(|dropped| QueueFull {
-            command: dropped.name(),
+        self.queue.push(command).map_err(|dropped| {
+            self.stats.commands_refused.fetch_add(1, Ordering::Relaxed);
+            QueueFull {
+                command: dropped.name(),
+            }
         })
     }
 }
@@ -63,5 +83,41 @@ impl Doorbell {
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.ring();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::Slot;
+
+    fn wake(slot: u16) -> EngineCommand {
+        EngineCommand::WakeAt {
+            slot: Slot(slot),
+            at_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_full_command_queue_says_so_and_takes_commands_again_once_drained() {
+        let sender = CommandSender {
+            queue: Arc::new(command_queue()),
+            stats: Arc::new(EngineStats::new([])),
+        };
+        for n in 0..COMMAND_CAPACITY {
+            sender
+                .send(wake(n as u16))
+                .expect("room for the first 1024");
+        }
+        let full = sender.send(wake(0)).expect_err("the 1025th is refused");
+        assert_eq!(full.command, "wake-at");
+        assert!(full.to_string().contains("1024 commands waiting"), "{full}");
+        assert_eq!(sender.stats.snapshot().commands_refused, 1);
+        // First in, first out, and room again after one is taken.
+        assert!(matches!(
+            sender.queue.pop(),
+            Some(EngineCommand::WakeAt { slot: Slot(0), .. })
+        ));
+        sender.send(wake(7)).expect("room again");
     }
 }

@@ -195,6 +195,8 @@ pub struct EngineStats {
     pub missed_ticks: AtomicU64,
     /// Events dropped because the control plane did not drain the queue.
     pub events_dropped: AtomicU64,
+    /// Commands refused (`QueueFull`) because the engine did not drain its queue.
+    pub commands_refused: AtomicU64,
     /// Engine time reached: 20 ms per tick run (and per tick skipped in real time).
     pub engine_time_ms: AtomicU64,
     /// Per soft device, in the engine's device order; the frame totals are their sums.
@@ -216,6 +218,7 @@ pub struct EngineStatsSnapshot {
     pub tick_duration: LatenessSummary,
     pub missed_ticks: u64,
     pub events_dropped: u64,
+    pub commands_refused: u64,
     /// Sums of the devices' underruns, overruns and tx_dropped.
     pub frames_underrun: u64,
     pub frames_overrun: u64,
@@ -239,6 +242,7 @@ impl EngineStats {
             ticks: AtomicU64::new(0),
             missed_ticks: AtomicU64::new(0),
             events_dropped: AtomicU64::new(0),
+            commands_refused: AtomicU64::new(0),
             engine_time_ms: AtomicU64::new(0),
             devices: device_ids.into_iter().map(DeviceCounters::new).collect(),
             quiescence_timeouts: AtomicU64::new(0),
@@ -263,6 +267,7 @@ impl EngineStats {
             tick_duration: self.tick_duration.summary(),
             missed_ticks: load(&self.missed_ticks),
             events_dropped: load(&self.events_dropped),
+            commands_refused: load(&self.commands_refused),
             frames_underrun: sum(|c| c.underruns),
             frames_overrun: sum(|c| c.overruns),
             frames_tx_dropped: sum(|c| c.tx_dropped),

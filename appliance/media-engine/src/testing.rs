@@ -22,6 +22,7 @@ impl ManualEngine {
             engine,
             commands: CommandSender {
                 queue: parts.commands,
+                stats: parts.stats,
             },
             slots: parts.slots,
         })
@@ -72,7 +73,7 @@ impl ManualEngine {
     /// Takes every event the engine queued so far.
     pub fn drain_events(&mut self) -> Vec<EngineEvent> {
         let mut events = Vec::new();
-        while let Some((event, _token)) = self.engine.events.dequeue() {
+        while let Some((event, _token)) = self.engine.events.pop() {
             events.push(event);
         }
         events

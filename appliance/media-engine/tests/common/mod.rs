@@ -152,3 +152,33 @@ pub fn sine(frequency: f64, amplitude: f64, start: usize, count: usize) -> Vec<i
         })
         .collect()
 }
+
+/// Runs `f` on its own thread and fails the test if it has not finished within `limit`:
+/// a hang (a queue that spins when full) becomes a failure instead of a stuck test run.
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = std::thread::Builder::new()
+        .name(what.to_owned())
+        .spawn(move || {
+            let _ = done.send(f());
+        })
+        .expect("spawn the guarded thread");
+    match finished.recv_timeout(limit) {
+        Ok(value) => {
+            let _ = worker.join();
+            value
+        }
+        // The sender went away without a value: `f` panicked; show its panic.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => panic!("{what}: finished without a result"),
+        },
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: did not finish within {limit:?} (hung)")
+        }
+    }
+}
