@@ -45,6 +45,7 @@ pub struct RunningBox {
     thread: Option<std::thread::JoinHandle<()>>,
     engine: Option<EngineHandle>,
     switchboard: Addr<Switchboard>,
+    events: events::EventsHandle,
     web_address: SocketAddr,
     device_dir: PathBuf,
     data_dir: PathBuf,
@@ -55,6 +56,7 @@ struct Started {
     system: actix::System,
     engine: EngineHandle,
     switchboard: Addr<Switchboard>,
+    events: events::EventsHandle,
     web_address: SocketAddr,
 }
 
@@ -100,6 +102,8 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         .spawn(move || {
             let system = actix::System::new();
             let outcome = system.block_on(async move {
+                // First, so that everything started after it can be handed the bus.
+                let events = events::EventBus::start_default();
                 let router = EventRouter::default().start();
                 let sink_router = router.clone();
                 let engine = EngineHandle::start(
@@ -153,6 +157,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     devices: Arc::new(move || device_views.clone()),
                     data_dir: data_dir.clone(),
                     storage: Arc::new(Mutex::new(None)),
+                    events: events.clone(),
                 };
                 let (server, web_address) = web::serve(state, &web_listen)?;
                 actix::spawn(async move {
@@ -164,6 +169,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     system: actix::System::current(),
                     engine,
                     switchboard,
+                    events,
                     web_address,
                 })
             });
@@ -183,6 +189,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         thread: Some(thread),
         engine: Some(started.engine),
         switchboard: started.switchboard,
+        events: started.events,
         web_address: started.web_address,
         device_dir,
         data_dir: options.data_dir,
@@ -255,6 +262,11 @@ impl RunningBox {
 
     pub fn switchboard(&self) -> Addr<Switchboard> {
         self.switchboard.clone()
+    }
+
+    /// The event bus: publish with `events().publish(event, at_ms)` from any thread.
+    pub fn events(&self) -> events::EventsHandle {
+        self.events.clone()
     }
 
     /// The control plane's status, asked from outside the actor system.

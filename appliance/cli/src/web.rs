@@ -1,12 +1,15 @@
 //! The web port: for now the status JSON and the CDR list (the full UI is its own work).
 
 use actix::Addr;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use call_control::switchboard::{CaptureSpan, GetStatus, Switchboard};
+use events::{Envelope, EventsHandle, PageRequest};
 use media_engine::{DeviceCounts, EngineStatsSnapshot};
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// What the web handlers can reach. All of it is Send: handlers run on the web worker.
 #[derive(Clone)]
@@ -16,6 +19,8 @@ pub struct WebState {
     pub devices: Arc<dyn Fn() -> Vec<DeviceView> + Send + Sync>,
     pub data_dir: PathBuf,
     pub storage: Arc<Mutex<Option<storage::Storage>>>,
+    /// The event bus: `/api/events` pages through its history, the stream follows it live.
+    pub events: EventsHandle,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -186,12 +191,229 @@ async fn capture_reply(state: &WebState, span: u16, file: Option<PathBuf>) -> Ht
     }
 }
 
+/// A query string's parameters, each at most once and each one of `allowed`; a message
+/// for the client otherwise.
+fn query_params(
+    query: &str,
+    allowed: &[&str],
+) -> Result<std::collections::HashMap<String, String>, String> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+        .map_err(|error| format!("malformed query string: {error}"))?
+        .into_inner();
+    let mut params = std::collections::HashMap::new();
+    for (name, value) in pairs {
+        if !allowed.contains(&name.as_str()) {
+            return Err(format!(
+                "unknown parameter {name:?}; this takes {}",
+                allowed.join(", ")
+            ));
+        }
+        if params.contains_key(&name) {
+            return Err(format!("{name} given more than once"));
+        }
+        params.insert(name, value);
+    }
+    Ok(params)
+}
+
+/// An event `seq` a client sent (`after`, `Last-Event-ID`).
+fn parse_seq(what: &str, text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| {
+        format!("{what} must be an event seq (a whole number, 0 for the start), not {text:?}")
+    })
+}
+
+/// `after` and `limit` of `/api/events`, checked.
+fn page_request(query: &str) -> Result<PageRequest, String> {
+    let params = query_params(query, &["after", "limit"])?;
+    let after = match params.get("after") {
+        Some(text) => parse_seq("after", text)?,
+        None => 0,
+    };
+    let limit = match params.get("limit") {
+        Some(text) => text.trim().parse::<usize>().map_err(|_| {
+            format!(
+                "limit must be a whole number from 1 to {}, not {text:?}",
+                events::log::MAX_PAGE
+            )
+        })?,
+        None => events::log::DEFAULT_PAGE,
+    };
+    PageRequest::new(after, limit).map_err(|error| error.to_string())
+}
+
+/// `GET /api/events?after=N&limit=M`: the envelopes after seq N (oldest first), where to
+/// ask next, and whether some the client asked for are no longer held (`missed`).
+async fn events_page(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    let page_request = match page_request(request.query_string()) {
+        Ok(page_request) => page_request,
+        Err(message) => return HttpResponse::BadRequest().body(message),
+    };
+    match state.events.after(page_request).await {
+        Ok(page) => HttpResponse::Ok().json(page),
+        Err(error) => HttpResponse::ServiceUnavailable().body(error.to_string()),
+    }
+}
+
+/// How often an idle event stream sends a comment, so proxies and clients see it alive
+/// and a client that left is noticed.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// `GET /api/events/stream`: server-sent events, one per envelope (`id:` its seq,
+/// `event:` its type, `data:` the envelope's JSON). With `Last-Event-ID` (what a browser
+/// sends on reconnecting) or `?after=N` it first replays the history after that seq;
+/// without, it starts with what is published next.
+async fn events_stream(state: web::Data<WebState>, request: HttpRequest) -> HttpResponse {
+    let params = match query_params(request.query_string(), &["after"]) {
+        Ok(params) => params,
+        Err(message) => return HttpResponse::BadRequest().body(message),
+    };
+    let resume_from = match request.headers().get("last-event-id") {
+        Some(header) => match header.to_str() {
+            Ok(text) => parse_seq("Last-Event-ID", text).map(Some),
+            Err(_) => Err("Last-Event-ID must be an event seq, not binary".to_owned()),
+        },
+        None => params
+            .get("after")
+            .map(|text| parse_seq("after", text))
+            .transpose(),
+    };
+    let resume_from = match resume_from {
+        Ok(resume_from) => resume_from,
+        Err(message) => return HttpResponse::BadRequest().body(message),
+    };
+    // Subscribed before the history is read, so nothing falls between the two.
+    let live = state.events.live();
+    let (cursor, catch_up) = match resume_from {
+        Some(after) => (after, true),
+        None => match state.events.last_seq().await {
+            Ok(last_seq) => (last_seq, false),
+            Err(error) => return HttpResponse::ServiceUnavailable().body(error.to_string()),
+        },
+    };
+    let feed = EventFeed::new(state.events.clone(), live, cursor, catch_up, KEEP_ALIVE);
+    let body = futures_util::stream::unfold(feed, |mut feed| async move {
+        let chunk = feed.next_chunk().await?;
+        Some((Ok::<_, std::convert::Infallible>(chunk), feed))
+    });
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .streaming(body)
+}
+
+/// One SSE client's position: it has (or was told it missed) everything up to `cursor`.
+struct EventFeed {
+    events: EventsHandle,
+    live: tokio::sync::broadcast::Receiver<Arc<Envelope>>,
+    cursor: u64,
+    /// Read the history after `cursor` before following the live feed again.
+    catch_up: bool,
+    /// History read but not yet sent, all at or below `cursor`.
+    pending: VecDeque<Arc<Envelope>>,
+    notice: Option<web::Bytes>,
+    keep_alive: tokio::time::Interval,
+}
+
+impl EventFeed {
+    fn new(
+        events: EventsHandle,
+        live: tokio::sync::broadcast::Receiver<Arc<Envelope>>,
+        cursor: u64,
+        catch_up: bool,
+        keep_alive: Duration,
+    ) -> EventFeed {
+        let mut keep_alive =
+            tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
+        keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        EventFeed {
+            events,
+            live,
+            cursor,
+            catch_up,
+            pending: VecDeque::new(),
+            // Sent at once: the client knows the stream is open and where it stands.
+            notice: Some(web::Bytes::from(format!(": events after {cursor}\n\n"))),
+            keep_alive,
+        }
+    }
+
+    /// The next chunk of the stream; `None` ends it (the bus has stopped).
+    async fn next_chunk(&mut self) -> Option<web::Bytes> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(notice) = self.notice.take() {
+                return Some(notice);
+            }
+            if let Some(envelope) = self.pending.pop_front() {
+                return Some(sse_event(&envelope));
+            }
+            if self.catch_up {
+                let page = self
+                    .events
+                    .after(PageRequest::largest(self.cursor))
+                    .await
+                    .ok()?;
+                if page.missed {
+                    self.notice = Some(missed_notice(self.cursor, &page));
+                }
+                self.cursor = page.next;
+                self.catch_up = !page.is_last();
+                self.pending.extend(page.events);
+                continue;
+            }
+            tokio::select! {
+                received = self.live.recv() => match received {
+                    Ok(envelope) if envelope.seq <= self.cursor => continue,
+                    Ok(envelope) if envelope.seq == self.cursor + 1 => {
+                        self.cursor = envelope.seq;
+                        return Some(sse_event(&envelope));
+                    }
+                    // A gap, or this client fell behind the live buffer: the history has
+                    // what it lacks, and the bus never waited for it.
+                    Ok(_) | Err(RecvError::Lagged(_)) => self.catch_up = true,
+                    Err(RecvError::Closed) => return None,
+                },
+                _ = self.keep_alive.tick() => return Some(web::Bytes::from_static(b": keep-alive\n\n")),
+            }
+        }
+    }
+}
+
+fn sse_event(envelope: &Envelope) -> web::Bytes {
+    match serde_json::to_string(envelope) {
+        Ok(json) => web::Bytes::from(format!(
+            "id: {}\nevent: {}\ndata: {json}\n\n",
+            envelope.seq,
+            envelope.event.kind()
+        )),
+        // Not reachable with the event types as they are; say so rather than skip silently.
+        Err(error) => web::Bytes::from(format!(
+            ": event {} could not be encoded: {error}\n\n",
+            envelope.seq
+        )),
+    }
+}
+
+/// Tells a client that events after `after` up to the oldest held are lost to it (it
+/// has no id, so the client's Last-Event-ID stays where it was).
+fn missed_notice(after: u64, page: &events::Page) -> web::Bytes {
+    let json = serde_json::json!({
+        "after": after,
+        "oldest_seq": page.oldest_seq,
+        "last_seq": page.last_seq,
+    });
+    web::Bytes::from(format!("event: missed\ndata: {json}\n\n"))
+}
+
 async fn index() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body("call-center appliance\n\nGET /api/status  box status (JSON)\nGET /api/cdrs?limit=N  recent call records (JSON)\n\
                POST /api/spans/ID/capture  start a pcap of span ID's D-channel (LAPD)\n\
-               DELETE /api/spans/ID/capture  stop it\n")
+               DELETE /api/spans/ID/capture  stop it\n\
+               GET /api/events?after=SEQ&limit=N  events after SEQ (JSON; limit 1..=1000, default 100)\n\
+               GET /api/events/stream  the same live as server-sent events (resumes from Last-Event-ID or ?after=SEQ)\n")
 }
 
 /// Binds the web port and returns the server to spawn, and the address it got.
@@ -207,6 +429,8 @@ pub fn serve(
             .route("/api/cdrs", web::get().to(cdrs))
             .route("/api/spans/{span}/capture", web::post().to(start_capture))
             .route("/api/spans/{span}/capture", web::delete().to(stop_capture))
+            .route("/api/events", web::get().to(events_page))
+            .route("/api/events/stream", web::get().to(events_stream))
     })
     .workers(1)
     .disable_signals()
@@ -218,4 +442,46 @@ pub fn serve(
         .copied()
         .ok_or_else(|| anyhow::anyhow!("web server bound no address"))?;
     Ok((server.run(), address))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix::test]
+    async fn an_idle_event_stream_sends_keep_alive_comments_between_events() {
+        let events = events::EventBus::start_default();
+        let live = events.live();
+        let mut feed = EventFeed::new(events.clone(), live, 0, false, Duration::from_millis(30));
+        assert_eq!(
+            feed.next_chunk().await.expect("the feed goes on"),
+            ": events after 0\n\n"
+        );
+        assert_eq!(
+            feed.next_chunk().await.expect("the feed goes on"),
+            ": keep-alive\n\n"
+        );
+        assert_eq!(
+            feed.next_chunk().await.expect("the feed goes on"),
+            ": keep-alive\n\n"
+        );
+        events.publish(
+            events::Event::CdrWritten {
+                call: "c1-1".into(),
+                cdr_seq: 4,
+            },
+            60,
+        );
+        // A keep-alive may still come first on a loaded machine.
+        let mut chunk = feed.next_chunk().await.expect("the feed goes on");
+        while chunk == ": keep-alive\n\n" {
+            chunk = feed.next_chunk().await.expect("the feed goes on");
+        }
+        let text = std::str::from_utf8(&chunk).expect("UTF-8");
+        assert!(
+            text.starts_with("id: 1\nevent: cdr_written\ndata: {\"seq\":1,\"at_ms\":60,"),
+            "{text}"
+        );
+        assert!(text.ends_with("}\n\n"), "{text}");
+    }
 }

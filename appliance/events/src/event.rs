@@ -1,0 +1,203 @@
+//! The event vocabulary: what happened, in terms a web page or a report can use as is.
+
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A call's id as the switchboard names it (`c<epoch>-<n>`); the same `Arc<str>` type as
+/// call-control's, so publishing one costs no copy.
+pub type CallId = Arc<str>;
+
+/// What a leg is to its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegRole {
+    /// The leg the call came in on.
+    Origin,
+    /// The leg the call was put through to (an extension rung, a trunk dialled out).
+    Destination,
+    /// Anyone else (a consulted party, a supervisor listening in).
+    Other,
+}
+
+/// What kind of line a channel is on (the same names as the line boundary's `LineKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    Fxo,
+    Fxs,
+    E1,
+}
+
+/// One change in the box. Channels are `"device/channel"` (an analog port is
+/// `"<id>/1"`, a B-channel `"<span>/<timeslot>"`), as in `/api/status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A call came in on `origin` (a line seized, a PRI SETUP accepted).
+    CallStarted {
+        call: CallId,
+        /// Calling number, when the line delivered one.
+        from: Option<String>,
+        /// Who the call is for (the extension or the number sent out), once known.
+        to: Option<String>,
+        /// What the caller dialled (keyed digits or the called number a trunk delivered).
+        dialled: Option<String>,
+        origin: String,
+    },
+    /// A channel became one of the call's legs.
+    LegJoined {
+        call: CallId,
+        channel: String,
+        role: LegRole,
+    },
+    /// A channel stopped being one of the call's legs.
+    LegLeft {
+        call: CallId,
+        channel: String,
+        role: LegRole,
+    },
+    /// A destination answered on `channel`.
+    CallAnswered { call: CallId, channel: String },
+    /// The call is over. `disposition` is the CDR's (`answered`, `busy`, `no_answer`…).
+    CallEnded {
+        call: CallId,
+        disposition: String,
+        /// Q.850 cause the call was cleared with.
+        cause: Option<u8>,
+    },
+    /// A port or B-channel changed state (the states `/api/status` shows).
+    LineStateChanged {
+        channel: String,
+        kind: LineKind,
+        state: String,
+    },
+    /// An E1 span's layer 1 or D-channel changed.
+    SpanStateChanged {
+        device: u16,
+        connected: bool,
+        alarms: Vec<String>,
+        /// PRI spans only: the D-channel's data link is up.
+        d_channel_up: Option<bool>,
+    },
+    /// The call's CDR is in the database as row `cdr_seq`.
+    CdrWritten { call: CallId, cdr_seq: u64 },
+}
+
+impl Event {
+    /// The event's type name: its `"type"` in JSON and its `event:` in the SSE stream.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::CallStarted { .. } => "call_started",
+            Event::LegJoined { .. } => "leg_joined",
+            Event::LegLeft { .. } => "leg_left",
+            Event::CallAnswered { .. } => "call_answered",
+            Event::CallEnded { .. } => "call_ended",
+            Event::LineStateChanged { .. } => "line_state_changed",
+            Event::SpanStateChanged { .. } => "span_state_changed",
+            Event::CdrWritten { .. } => "cdr_written",
+        }
+    }
+
+    /// The call the event is about, if any.
+    pub fn call(&self) -> Option<&CallId> {
+        match self {
+            Event::CallStarted { call, .. }
+            | Event::LegJoined { call, .. }
+            | Event::LegLeft { call, .. }
+            | Event::CallAnswered { call, .. }
+            | Event::CallEnded { call, .. }
+            | Event::CdrWritten { call, .. } => Some(call),
+            Event::LineStateChanged { .. } | Event::SpanStateChanged { .. } => None,
+        }
+    }
+}
+
+/// A published event with its place in the box's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// 1, 2, 3… in publishing order, without gaps, from the box's start.
+    pub seq: u64,
+    /// Engine time when it happened (the publisher's clock: lock-step tests are exact).
+    pub at_ms: u64,
+    /// Wall clock when the bus numbered it.
+    pub unix_ms: u64,
+    pub event: Event,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_kind() -> Vec<Event> {
+        let call: CallId = Arc::from("c1-1");
+        vec![
+            Event::CallStarted {
+                call: call.clone(),
+                from: Some("100".into()),
+                to: None,
+                dialled: Some("201".into()),
+                origin: "1/1".into(),
+            },
+            Event::LegJoined {
+                call: call.clone(),
+                channel: "2/1".into(),
+                role: LegRole::Destination,
+            },
+            Event::LegLeft {
+                call: call.clone(),
+                channel: "2/1".into(),
+                role: LegRole::Other,
+            },
+            Event::CallAnswered {
+                call: call.clone(),
+                channel: "2/1".into(),
+            },
+            Event::CallEnded {
+                call: call.clone(),
+                disposition: "answered".into(),
+                cause: Some(16),
+            },
+            Event::LineStateChanged {
+                channel: "9/3".into(),
+                kind: LineKind::E1,
+                state: "busy".into(),
+            },
+            Event::SpanStateChanged {
+                device: 9,
+                connected: true,
+                alarms: vec!["los".into()],
+                d_channel_up: Some(false),
+            },
+            Event::CdrWritten { call, cdr_seq: 7 },
+        ]
+    }
+
+    #[test]
+    fn the_json_type_is_the_kind_and_events_read_back() {
+        for event in every_kind() {
+            let json = serde_json::to_value(&event).expect("serialises");
+            assert_eq!(json["type"], event.kind(), "{json}");
+            let back: Event = serde_json::from_value(json).expect("reads back");
+            assert_eq!(back, event);
+        }
+    }
+
+    #[test]
+    fn an_envelope_nests_its_event() {
+        let envelope = Envelope {
+            seq: 3,
+            at_ms: 40,
+            unix_ms: 1_700_000_000_000,
+            event: Event::LineStateChanged {
+                channel: "1/1".into(),
+                kind: LineKind::Fxo,
+                state: "ringing".into(),
+            },
+        };
+        let json = serde_json::to_value(&envelope).expect("serialises");
+        assert_eq!(json["seq"], 3);
+        assert_eq!(json["event"]["type"], "line_state_changed");
+        assert_eq!(json["event"]["kind"], "fxo");
+        assert_eq!(json["event"]["channel"], "1/1");
+    }
+}
