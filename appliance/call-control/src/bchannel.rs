@@ -106,8 +106,8 @@ impl BChannelActor {
                 event: LineEvent::Digit { digit },
                 stamp,
             }),
-            EngineEvent::PlaybackDone { slot, .. } => {
-                call.do_send(CallInput::PlaybackDone { slot, stamp })
+            EngineEvent::PlaybackDone { slot, id, .. } => {
+                call.do_send(CallInput::PlaybackDone { slot, id, stamp })
             }
             _ => {}
         }

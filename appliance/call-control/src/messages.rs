@@ -3,7 +3,7 @@
 
 use actix::prelude::*;
 use line_boundary::{ChannelId, LineCommand, LineEvent};
-use media_engine::{EngineEvent, Slot, WorkToken};
+use media_engine::{EngineEvent, PlaybackId, Slot, WorkToken};
 use std::sync::Arc;
 
 /// Engine time (ms) plus the work token of whatever caused this message.
@@ -49,7 +49,11 @@ pub enum CallInput {
         stamp: Stamp,
     },
     /// A prompt, tone burst or digits finished playing on a leg.
-    PlaybackDone { slot: Slot, stamp: Stamp },
+    PlaybackDone {
+        slot: Slot,
+        id: PlaybackId,
+        stamp: Stamp,
+    },
     /// Once a second of engine time, for the call's timers.
     Second { stamp: Stamp },
 }

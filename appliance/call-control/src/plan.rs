@@ -29,8 +29,16 @@ pub struct InboundRoute {
     pub lines: Vec<u16>,
     /// Only calls to this number, when set.
     pub called: Option<String>,
-    /// The extension to ring, or [`ECHO_DESTINATION`].
-    pub destination: String,
+    pub destination: InboundTarget,
+}
+
+/// Where an inbound route sends its calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboundTarget {
+    /// Ring the FXS port with this extension.
+    Extension(String),
+    /// The built-in echo test.
+    Echo,
 }
 
 /// A B-channel in service on a span: its timeslot and its engine slot.
@@ -78,9 +86,6 @@ impl OutboundRoute {
     }
 }
 
-/// The built-in echo test destination of inbound routes.
-pub const ECHO_DESTINATION: &str = "echo";
-
 #[derive(Debug, Clone)]
 pub struct SwitchboardPlan {
     pub ports: Vec<PortPlan>,
@@ -95,7 +100,7 @@ pub struct SwitchboardPlan {
 }
 
 impl SwitchboardPlan {
-    pub fn destination_for(&self, line: u16, called: Option<&str>) -> Option<&str> {
+    pub fn destination_for(&self, line: u16, called: Option<&str>) -> Option<&InboundTarget> {
         self.inbound
             .iter()
             .find(|route| {
@@ -105,7 +110,19 @@ impl SwitchboardPlan {
                         .as_deref()
                         .is_none_or(|want| Some(want) == called)
             })
-            .map(|route| route.destination.as_str())
+            .map(|route| &route.destination)
+    }
+
+    /// Whether calls placed on span `device` hunt B-channels from the top (the user side,
+    /// so both ends rarely pick the same channel at once).
+    pub fn hunts_downward(&self, device: u16) -> bool {
+        self.spans.iter().any(|span| {
+            span.device == device
+                && span
+                    .pri
+                    .as_ref()
+                    .is_some_and(|p| p.role == isdn::q931::Role::User)
+        })
     }
 }
 

@@ -3,14 +3,24 @@
 
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
+use crate::leg_pool::LineState;
 use crate::messages::{CallId, CallInput, PortInput, Stamp};
 use crate::switchboard::{Incoming, PortStatus, Switchboard};
 use actix::prelude::*;
-use analog_signalling::{CidStandard, FxoAction, FxoLine, FxsAction, FxsPort, LineFromTelco};
+use analog_signalling::{
+    CidStandard, FxoAction, FxoLine, FxoState, FxsAction, FxsPort, FxsState, LineFromTelco,
+};
 use dsp::call_progress::ProgressTone;
 use dsp::caller_id::CallerIdMessage;
 use line_boundary::{Cause, ChannelId, Hook, LineCommand, LineEvent, LineKind, PhoneNumber};
-use media_engine::{CallerIdFormat, CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
+use media_engine::{
+    CallerIdFormat, CommandSender, EngineCommand, EngineEvent, PlaybackId, Slot, WorkToken,
+};
+
+/// The id of a port's own playbacks (dial tone, caller ID, dialled digits): a call's
+/// session numbers its playbacks from 1, so a completion of these is never taken for one
+/// of the call's.
+const PORT_PLAYBACK: PlaybackId = PlaybackId(u32::MAX);
 use soft_hardware::signal;
 use std::sync::Arc;
 
@@ -203,10 +213,11 @@ impl PortActor {
                     });
                 }
             }
-            (_, EngineEvent::PlaybackDone { slot, at_ms }) => {
+            (_, EngineEvent::PlaybackDone { slot, id, at_ms }) => {
                 if let Some((_, call)) = &self.call {
                     call.do_send(CallInput::PlaybackDone {
                         slot,
+                        id,
                         stamp: Stamp {
                             at_ms,
                             token: WorkToken::untracked(),
@@ -245,15 +256,20 @@ impl PortActor {
                 at_ms: deadline,
             });
         }
-        let state = match &self.stack {
-            AnalogStack::Fxo(line) => line.state().name(),
-            AnalogStack::Fxs(port) => port.state().name(),
+        let (state, idle) = match &self.stack {
+            AnalogStack::Fxo(line) => (line.state().name(), line.state() == FxoState::Idle),
+            AnalogStack::Fxs(port) => (port.state().name(), port.state() == FxsState::Idle),
         };
         if state != self.reported_state {
             self.reported_state = state;
             self.switchboard.do_send(PortStatus {
                 channel: self.channel,
-                state,
+                line: if idle {
+                    LineState::Idle
+                } else {
+                    LineState::InUse
+                },
+                detail: state,
                 stamp: stamp.clone(),
             });
         }
@@ -297,7 +313,11 @@ impl PortActor {
             PortAction::Fxo(FxoAction::Dial(number)) => {
                 let mut digits = heapless::String::new();
                 let _ = digits.push_str(number.as_str());
-                self.command_engine(EngineCommand::SendDtmf { slot, digits });
+                self.command_engine(EngineCommand::SendDtmf {
+                    slot,
+                    digits,
+                    id: PORT_PLAYBACK,
+                });
             }
             PortAction::Fxs(FxsAction::SetRinging(on)) => self.set_signal_bit(signal::RINGING, on),
             PortAction::Fxs(FxsAction::SetPolarity(reversed)) => {
@@ -305,7 +325,11 @@ impl PortActor {
             }
             PortAction::Fxs(FxsAction::SetBattery(on)) => self.set_signal_bit(signal::BATTERY, on),
             PortAction::Fxs(FxsAction::PlayTone(tone)) => {
-                self.command_engine(EngineCommand::PlayTone { slot, tone })
+                self.command_engine(EngineCommand::PlayTone {
+                    slot,
+                    tone,
+                    id: PORT_PLAYBACK,
+                })
             }
             PortAction::Fxs(FxsAction::StopTone) => {
                 self.command_engine(EngineCommand::StopPlayback { slot })
@@ -326,6 +350,7 @@ impl PortActor {
                     slot,
                     message,
                     format,
+                    id: PORT_PLAYBACK,
                 });
             }
         }

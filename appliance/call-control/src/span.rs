@@ -6,6 +6,7 @@
 use crate::bchannel::{BChannelActor, BChannelLine, CallOutRefused};
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
+use crate::leg_pool::LineState;
 use crate::log_limit::{LogLimit, Verdict};
 use crate::messages::Stamp;
 use crate::pcap_tap::{CaptureDone, DChannelCapture};
@@ -13,7 +14,7 @@ use crate::switchboard::{PortStatus, SpanState, Switchboard};
 use actix::prelude::*;
 use isdn::pri::PriStack;
 use isdn::q931::{CallHandle, CallState, ChannelStatus, OutgoingCall};
-use line_boundary::{CallerCategory, Cause, ChannelId, LineCommand, LineEvent, PhoneNumber};
+use line_boundary::{Alarm, CallerCategory, Cause, ChannelId, LineCommand, LineEvent, PhoneNumber};
 use media_engine::{CommandSender, EngineCommand, EngineEvent, WorkToken};
 use soft_hardware::LineConditions;
 use std::collections::BTreeMap;
@@ -113,7 +114,7 @@ pub struct SpanActor {
     wake_at: Option<u64>,
     capture: Option<DChannelCapture>,
     /// The alarms last logged, so each change is logged once.
-    logged_alarms: Vec<&'static str>,
+    logged_alarms: Vec<Alarm>,
     overlap_numbers: OverlapNumbers,
     pending: BTreeMap<CallHandle, PendingOffer>,
     /// Each B-channel's line state as last reported to the switchboard. The stack is the
@@ -171,20 +172,20 @@ impl SpanActor {
         span
     }
 
-    fn alarms(&self) -> Vec<&'static str> {
+    fn alarms(&self) -> Vec<Alarm> {
         if !self.connected {
-            return vec!["los"];
+            return vec![Alarm::Los];
         }
         let mut alarms = Vec::new();
         let bits = self.conditions;
         if bits & LineConditions::LOS.0 != 0 {
-            alarms.push("los");
+            alarms.push(Alarm::Los);
         }
         if bits & LineConditions::AIS.0 != 0 {
-            alarms.push("ais");
+            alarms.push(Alarm::Ais);
         }
         if bits & LineConditions::RAI.0 != 0 {
-            alarms.push("rai");
+            alarms.push(Alarm::Rai);
         }
         alarms
     }
@@ -481,7 +482,12 @@ impl SpanActor {
                     device: self.device,
                     channel: u16::from(timeslot),
                 },
-                state: if busy { "busy" } else { "idle" },
+                line: if busy {
+                    LineState::InUse
+                } else {
+                    LineState::Idle
+                },
+                detail: if busy { "busy" } else { "idle" },
                 stamp: stamp.clone(),
             });
         }

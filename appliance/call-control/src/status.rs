@@ -1,6 +1,7 @@
 //! The control plane's part of the box status (the web layer adds the engine's figures).
 
-use line_boundary::LineKind;
+use crate::leg_pool::LineState;
+use line_boundary::{Alarm, LineKind};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -18,7 +19,10 @@ pub struct PortView {
     pub name: String,
     pub kind: LineKind,
     pub extension: Option<String>,
+    /// The port's stack state (`idle`, `dial_tone`, `ringing`, …).
     pub state: &'static str,
+    /// What the leg pool makes of it: idle, in use, out of service.
+    pub line: Option<LineState>,
     pub call: Option<String>,
     pub restarts: u32,
 }
@@ -28,7 +32,7 @@ pub struct SpanView {
     pub device: u16,
     pub name: String,
     pub connected: bool,
-    pub alarms: Vec<&'static str>,
+    pub alarms: Vec<Alarm>,
     /// PRI spans: the D-channel's data link is up (multiple-frame established).
     pub d_channel_up: Option<bool>,
     /// B-channels in service and how many carry a call now.
@@ -40,6 +44,24 @@ pub struct SpanView {
     /// §5.8 and logged at warn), and Q.921 MDL errors, since the box started.
     pub protocol_errors: u64,
     pub link_errors: u64,
+}
+
+impl SpanView {
+    /// A span before its far end connects: loss of signal.
+    pub fn new(device: u16, name: &str, pri: bool, b_channels: usize) -> SpanView {
+        SpanView {
+            device,
+            name: name.to_owned(),
+            connected: false,
+            alarms: vec![],
+            d_channel_up: pri.then_some(false),
+            b_channels,
+            b_channels_busy: 0,
+            restarts: 0,
+            protocol_errors: 0,
+            link_errors: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

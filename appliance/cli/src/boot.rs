@@ -138,6 +138,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     router.clone(),
                     cdr_writer.recipient(),
                 )
+                .with_events(events.publisher())
                 .start();
                 router.do_send(SetSwitchboard(switchboard.clone()));
                 let stats_source = engine.stats_source();

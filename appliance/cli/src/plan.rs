@@ -6,8 +6,8 @@ use analog_signalling::{
 };
 use anyhow::anyhow;
 use call_control::plan::{
-    BChannelPlan, InboundRoute, OutboundRoute, PortPlan, PriPlan, SpanPlan, StackConfig,
-    SwitchboardPlan,
+    BChannelPlan, InboundRoute, InboundTarget, OutboundRoute, PortPlan, PriPlan, SpanPlan,
+    StackConfig, SwitchboardPlan,
 };
 use line_boundary::{ChannelId, LineKind};
 use media_engine::EngineHandle;
@@ -106,7 +106,12 @@ pub fn switchboard_plan(
         .map(|route| InboundRoute {
             lines: route.lines.clone(),
             called: route.called.as_ref().map(|n| n.to_string()),
-            destination: route.destination.as_str().to_owned(),
+            destination: match &route.destination {
+                box_config::RouteDestination::Extension(number) => {
+                    InboundTarget::Extension(number.to_string())
+                }
+                box_config::RouteDestination::Echo => InboundTarget::Echo,
+            },
         })
         .collect();
     let prompts = engine.prompts();

@@ -9,6 +9,16 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+/// A box with no lines: nothing but the test publishes on its bus, so sequence numbers
+/// are the test's own.
+fn start_quiet_box(work: &std::path::Path) -> appliance::boot::RunningBox {
+    common::start_edited(work, "basic", |file, text| match file {
+        "lines.toml" => String::new(),
+        "routes.toml" => "ring_timeout_s = 60\n".to_owned(),
+        _ => text,
+    })
+}
+
 fn call_started(n: u64) -> Event {
     Event::CallStarted {
         call: format!("c1-{n}").into(),
@@ -39,7 +49,7 @@ fn seqs(page: &Value) -> Vec<u64> {
 #[test]
 fn published_events_page_through_the_api() {
     let work = tempfile::tempdir().expect("tempdir");
-    let running = common::start(work.path(), "basic");
+    let running = start_quiet_box(work.path());
     let web = running.web_address();
     let bus = running.events();
 
@@ -118,7 +128,7 @@ fn published_events_page_through_the_api() {
 #[test]
 fn a_reader_behind_the_history_is_told_it_missed_events() {
     let work = tempfile::tempdir().expect("tempdir");
-    let running = common::start(work.path(), "basic");
+    let running = start_quiet_box(work.path());
     let bus = running.events();
     let history = events::log::DEFAULT_HISTORY as u64;
     for n in 1..=history + 5 {
@@ -144,7 +154,7 @@ fn a_reader_behind_the_history_is_told_it_missed_events() {
 #[test]
 fn bad_queries_are_refused_with_a_reason() {
     let work = tempfile::tempdir().expect("tempdir");
-    let running = common::start(work.path(), "basic");
+    let running = start_quiet_box(work.path());
     let web = running.web_address();
     for (path, reason) in [
         ("/api/events?after=abc", "after must be an event seq"),
@@ -178,7 +188,7 @@ fn bad_queries_are_refused_with_a_reason() {
 #[test]
 fn the_stream_replays_after_last_event_id_then_follows_live() {
     let work = tempfile::tempdir().expect("tempdir");
-    let running = common::start(work.path(), "basic");
+    let running = start_quiet_box(work.path());
     let web = running.web_address();
     let bus = running.events();
     for n in 1..=3 {
@@ -223,7 +233,7 @@ fn the_stream_replays_after_last_event_id_then_follows_live() {
 #[test]
 fn the_stream_without_a_position_starts_with_what_comes_next() {
     let work = tempfile::tempdir().expect("tempdir");
-    let running = common::start(work.path(), "basic");
+    let running = start_quiet_box(work.path());
     let web = running.web_address();
     let bus = running.events();
     bus.publish(call_started(1), 20);
@@ -242,7 +252,7 @@ fn the_stream_without_a_position_starts_with_what_comes_next() {
 #[test]
 fn a_stream_reader_that_falls_behind_gets_every_event_once_in_order() {
     let work = tempfile::tempdir().expect("tempdir");
-    let running = common::start(work.path(), "basic");
+    let running = start_quiet_box(work.path());
     let web = running.web_address();
     let bus = running.events();
     let mut stream = Sse::open(web, "/api/events/stream", &[]);
@@ -262,7 +272,7 @@ fn a_stream_reader_that_falls_behind_gets_every_event_once_in_order() {
 #[test]
 fn a_stream_reader_behind_the_history_is_told_what_it_missed() {
     let work = tempfile::tempdir().expect("tempdir");
-    let running = common::start(work.path(), "basic");
+    let running = start_quiet_box(work.path());
     let bus = running.events();
     let history = events::log::DEFAULT_HISTORY as u64;
     for n in 1..=history + 10 {
@@ -437,4 +447,89 @@ fn parse_block(block: &str) -> SseBlock {
         }
     }
     parsed
+}
+
+/// The box itself publishes what happens to a call: its start, its legs, its answer, its
+/// end, and the lines and spans it used.
+#[test]
+fn a_call_through_the_box_is_told_on_the_bus() {
+    use far_end::Rig;
+    use soft_hardware::{ClockMode, DeviceKind};
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut running = common::start(work.path(), "pri");
+    let mut rig = Rig::connect(
+        running.device_dir(),
+        &[("span1", DeviceKind::E1, 1)],
+        ClockMode::LockStep,
+    )
+    .expect("rig");
+    assert!(common::step_until(&mut rig, 3000, |r| r
+        .carrier("span1")
+        .is_some_and(|c| c.link_up())));
+    let now = rig.now_ms();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .place_calls(now, 1, Some("0201234"), "100")
+        .unwrap();
+    assert!(common::step_until(&mut rig, 3000, |r| r
+        .carrier("span1")
+        .unwrap()
+        .answered_count()
+        == 1));
+    rig.run_for(2000).unwrap();
+    let now = rig.now_ms();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .hang_up_all(now, 16)
+        .unwrap();
+    rig.run_for(500).unwrap();
+
+    let page = common::json(running.web_address(), "GET", "/api/events?limit=1000");
+    let events = page["events"].as_array().expect("events");
+    let of_type = |kind: &str| -> Vec<&Value> {
+        events
+            .iter()
+            .map(|e| &e["event"])
+            .filter(|e| e["type"] == kind)
+            .collect()
+    };
+    let started = of_type("call_started");
+    assert_eq!(started.len(), 1, "{page:#}");
+    assert_eq!(started[0]["from"], "0201234");
+    assert_eq!(started[0]["dialled"], "100");
+    let call = started[0]["call"].clone();
+    let joined = of_type("leg_joined");
+    assert_eq!(joined.len(), 1, "the echo test has one leg: {page:#}");
+    assert_eq!(joined[0]["role"], "origin");
+    let answered = of_type("call_answered");
+    assert_eq!(answered.len(), 1);
+    assert_eq!(answered[0]["call"], call);
+    let ended = of_type("call_ended");
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0]["disposition"], "answered");
+    assert_eq!(ended[0]["cause"], 16);
+    assert_eq!(of_type("leg_left").len(), 1);
+    // The B-channel went busy and back to idle; the span came up.
+    let b_channel = joined[0]["channel"].as_str().unwrap().to_owned();
+    let states: Vec<&str> = of_type("line_state_changed")
+        .into_iter()
+        .filter(|e| e["channel"] == b_channel.as_str())
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.first(), Some(&"idle"), "{states:?}");
+    assert!(states.contains(&"busy"), "{states:?}");
+    assert_eq!(states.last(), Some(&"idle"), "{states:?}");
+    assert!(of_type("span_state_changed")
+        .iter()
+        .any(|e| e["d_channel_up"] == true));
+    // In order, without gaps.
+    let seqs = seqs(&page);
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    let order: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"]["type"].as_str().unwrap())
+        .filter(|t| t.starts_with("call_"))
+        .collect();
+    assert_eq!(order, ["call_started", "call_answered", "call_ended"]);
+    running.stop();
 }

@@ -4,11 +4,13 @@
 //! line: the appliance sees [`LineEvent`]s, sends [`LineCommand`]s and moves
 //! [`AudioFrame`]s of 20 ms at 8 kHz.
 
+mod alarm;
 mod audio;
 mod cause;
 mod ids;
 mod number;
 
+pub use alarm::Alarm;
 pub use audio::{AudioFrame, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ};
 pub use cause::Cause;
 pub use ids::{ChannelId, LineKind};
@@ -26,18 +28,6 @@ pub enum CallerCategory {
     Payphone,
     Operator,
     Data,
-}
-
-/// A line alarm on a span or port (ITU-T G.775 / G.732 naming).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Alarm {
-    /// Loss of signal: nothing is received (red alarm).
-    LossOfSignal,
-    /// Alarm indication signal: the far end sends all ones (blue alarm).
-    AlarmIndication,
-    /// Remote alarm indication: the far end reports it has lost our signal (yellow alarm).
-    RemoteAlarm,
 }
 
 /// Hook state of an analog terminal, as seen by the port that serves it.

@@ -1,0 +1,65 @@
+//! The applications a call runs, one at a time, each handing the call to the next: a new
+//! one (IVR, queue, voicemail) is a new module behind [`Application`].
+
+mod connect;
+mod echo;
+mod greeting;
+mod reject;
+mod talk;
+
+pub use connect::Connect;
+pub use echo::EchoTest;
+pub use greeting::Greeting;
+pub use reject::Reject;
+pub use talk::Talk;
+
+use super::{Call, LegId, PlaybackId};
+use line_boundary::{Cause, LineEvent, PhoneNumber};
+use media_engine::PromptId;
+
+/// What a call does for a while. Each input comes with the call; time is `call.now_ms()`.
+pub trait Application: Send {
+    /// For logs and status.
+    fn name(&self) -> &'static str;
+    /// The call was handed to this application.
+    fn start(&mut self, call: &mut Call<'_>);
+    /// A line event from a leg (a `Hangup` leg is already out of the call).
+    fn on_line(&mut self, call: &mut Call<'_>, leg: LegId, event: &LineEvent);
+    /// A playback finished on a leg (`None`: the engine gave no id).
+    fn on_playback_done(&mut self, _call: &mut Call<'_>, _leg: LegId, _id: Option<PlaybackId>) {}
+    /// Time passed (about once a second).
+    fn on_timeout(&mut self, _call: &mut Call<'_>) {}
+}
+
+/// Where the router sent the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Ring this extension's leg (already in the call).
+    Ring { leg: LegId },
+    /// Place a call to `called` out of this trunk leg (already in the call).
+    Dial { leg: LegId, called: PhoneNumber },
+    /// The echo test: the caller hears their own audio.
+    Echo,
+    /// Refuse the call with this cause (busy, unknown number, no circuit).
+    Reject(Cause),
+}
+
+/// The applications a new call runs: a trunk call is answered and greeted (if a greeting
+/// is set) before its route; a refused digital trunk call is not answered at all.
+pub fn plan_applications(
+    origin_is_trunk: bool,
+    route: Route,
+    greeting: Option<PromptId>,
+) -> Box<dyn Application> {
+    let routed: Box<dyn Application> = match route {
+        Route::Ring { leg } => Box::new(Connect::ring(leg)),
+        Route::Dial { leg, called } => Box::new(Connect::dial(leg, called)),
+        Route::Echo => Box::new(EchoTest),
+        Route::Reject(cause) => return Box::new(Reject::new(cause, greeting)),
+    };
+    if origin_is_trunk {
+        Box::new(Greeting::new(greeting, routed))
+    } else {
+        routed
+    }
+}

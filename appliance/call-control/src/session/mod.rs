@@ -1,0 +1,434 @@
+//! A call as a sans-IO session: fed line events from its legs, playback completions and
+//! time; drained for line commands, media commands and call events. No actors, no clock,
+//! no I/O: a test is a script of inputs and times (`tests.rs`), and the call actor is a
+//! thin wrapper that moves the outputs to ports, the engine and the switchboard.
+//!
+//! A session holds any number of legs that join and leave, and runs one [`Application`] at
+//! a time (greeting, ringing a destination, talking, the echo test, a refusal); an
+//! application ends by handing the call to the next one. The session owns the call's whole
+//! record: numbers, legs, times, disposition and cause.
+
+mod apps;
+mod legs;
+mod record;
+#[cfg(test)]
+mod tests;
+
+pub use apps::{plan_applications, Application, Connect, EchoTest, Greeting, Reject, Route, Talk};
+pub use legs::{Leg, LegId, LegRole, LegState};
+pub use record::{CallRecord, CallTimes};
+
+use line_boundary::{Cause, ChannelId, LineCommand, LineEvent, PhoneNumber, Tone};
+use media_engine::PromptId;
+use std::collections::VecDeque;
+use storage::Disposition;
+
+/// DTMF sequence that makes a call panic, when fault injection is on: lets the HIL rig
+/// prove that one call's failure leaves the others alone.
+pub const FAULT_INJECTION_DIGITS: &str = "*#*9";
+
+/// Identifies one playback the session asked for, so a completion is matched to it: the
+/// engine hands it back in `PlaybackDone`/`PlaybackStopped`.
+pub use media_engine::PlaybackId;
+
+/// What the session wants done to the media of its legs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaCommand {
+    /// Play a prompt once toward the leg's far end; `PlaybackDone` with `id` follows.
+    Prompt {
+        leg: LegId,
+        prompt: PromptId,
+        id: PlaybackId,
+    },
+    /// Play a tone of the box's tone plan toward the leg until stopped or replaced.
+    Tone {
+        leg: LegId,
+        tone: Tone,
+        id: PlaybackId,
+    },
+    /// Stop whatever plays toward the leg.
+    Stop { leg: LegId },
+    /// Let two legs hear each other.
+    Bridge { a: LegId, b: LegId },
+    /// Let a leg hear its own audio (the echo test).
+    Loop { leg: LegId },
+    /// Undo whatever connects this leg to others.
+    Isolate { leg: LegId },
+}
+
+/// What the session wants done; drained with [`CallSession::poll_output`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Tell a leg's line to do something.
+    Line { leg: LegId, command: LineCommand },
+    /// Change a leg's media.
+    Media(MediaCommand),
+    /// The leg is no longer part of the call (its line goes back to the pool).
+    Detach { leg: LegId },
+    /// A destination answered (`None`: the box itself, e.g. the echo test): the call is
+    /// connected.
+    Answered { leg: Option<LegId> },
+    /// The call is over; its record is final. Nothing follows.
+    Ended(CallRecord),
+}
+
+/// Who is calling whom, known when the call starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallNumbers {
+    pub calling: Option<PhoneNumber>,
+    /// The caller's name (caller ID), passed on when ringing a phone.
+    pub name: Option<String>,
+    /// Who the call is for: the extension, or the number sent out on a trunk.
+    pub callee: Option<PhoneNumber>,
+    /// What the caller dialled, as dialled.
+    pub dialled: Option<PhoneNumber>,
+}
+
+/// Settings a session starts with.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub ring_timeout_ms: u64,
+    pub fault_injection: bool,
+}
+
+/// One call. See the module docs.
+pub struct CallSession {
+    numbers: CallNumbers,
+    config: SessionConfig,
+    legs: Vec<Leg>,
+    app: Option<Box<dyn Application>>,
+    outputs: VecDeque<Output>,
+    times: CallTimes,
+    now_ms: u64,
+    next_playback: u32,
+    digits: String,
+    ended: bool,
+}
+
+impl CallSession {
+    /// A call from `origin`; add its other legs, then [`CallSession::start`] it.
+    pub fn new(
+        origin: Leg,
+        numbers: CallNumbers,
+        config: SessionConfig,
+        now_ms: u64,
+    ) -> CallSession {
+        CallSession {
+            numbers,
+            config,
+            legs: vec![Leg {
+                role: LegRole::Origin,
+                ..origin
+            }],
+            app: None,
+            outputs: VecDeque::new(),
+            times: CallTimes::started_at(now_ms),
+            now_ms,
+            next_playback: 1,
+            digits: String::new(),
+            ended: false,
+        }
+    }
+
+    /// The caller's leg.
+    pub const ORIGIN: LegId = LegId(0);
+
+    /// Adds a leg (already reserved for this call by the leg pool) and returns its id.
+    pub fn add_leg(&mut self, leg: Leg) -> LegId {
+        self.legs.push(leg);
+        LegId(self.legs.len() - 1)
+    }
+
+    pub fn leg(&self, id: LegId) -> Option<&Leg> {
+        self.legs.get(id.0)
+    }
+
+    /// The leg on `channel` that is still part of the call.
+    pub fn leg_on(&self, channel: ChannelId) -> Option<LegId> {
+        self.legs
+            .iter()
+            .position(|l| l.channel == channel && l.state != LegState::Gone)
+            .map(LegId)
+    }
+
+    pub fn legs(&self) -> impl Iterator<Item = (LegId, &Leg)> {
+        self.legs.iter().enumerate().map(|(i, l)| (LegId(i), l))
+    }
+
+    pub fn numbers(&self) -> &CallNumbers {
+        &self.numbers
+    }
+
+    pub fn times(&self) -> &CallTimes {
+        &self.times
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The application running now (for logs and status).
+    pub fn application(&self) -> &'static str {
+        self.app.as_ref().map_or("none", |a| a.name())
+    }
+
+    // ---- inputs ------------------------------------------------------------------------
+
+    /// Runs the call's first application.
+    pub fn start(&mut self, app: Box<dyn Application>, now_ms: u64) {
+        self.advance(now_ms);
+        self.app = Some(app);
+        self.with_app(|app, call| app.start(call));
+    }
+
+    /// A line event from the leg on `channel`.
+    pub fn handle_line(&mut self, now_ms: u64, channel: ChannelId, event: LineEvent) {
+        self.advance(now_ms);
+        let Some(leg) = self.leg_on(channel) else {
+            return;
+        };
+        if let LineEvent::Digit { digit } = event {
+            self.note_digit(digit);
+        }
+        let gone = matches!(event, LineEvent::Hangup { .. });
+        if gone {
+            // The line is cleared already: it is not told to hang up again, and its media
+            // is undone now, whatever the application does next.
+            self.legs[leg.0].state = LegState::Gone;
+            self.outputs
+                .push_back(Output::Media(MediaCommand::Stop { leg }));
+            self.outputs
+                .push_back(Output::Media(MediaCommand::Isolate { leg }));
+            self.outputs.push_back(Output::Detach { leg });
+        }
+        self.with_app(|app, call| app.on_line(call, leg, &event));
+    }
+
+    /// A playback the session asked for finished on the leg on `channel`.
+    pub fn handle_playback_done(
+        &mut self,
+        now_ms: u64,
+        channel: ChannelId,
+        id: Option<PlaybackId>,
+    ) {
+        self.advance(now_ms);
+        let Some(leg) = self.leg_on(channel) else {
+            return;
+        };
+        self.with_app(|app, call| app.on_playback_done(call, leg, id));
+    }
+
+    /// Time passed (the call actor calls this every second of engine time).
+    pub fn handle_timeout(&mut self, now_ms: u64) {
+        self.advance(now_ms);
+        self.with_app(|app, call| app.on_timeout(call));
+    }
+
+    /// The next thing to do, in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    // ---- internals ---------------------------------------------------------------------
+
+    fn advance(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+    }
+
+    fn note_digit(&mut self, digit: char) {
+        self.digits.push(digit);
+        if self.digits.len() > 16 {
+            self.digits.drain(..self.digits.len() - 16);
+        }
+        if self.config.fault_injection && self.digits.ends_with(FAULT_INJECTION_DIGITS) {
+            panic!("fault injected by DTMF {FAULT_INJECTION_DIGITS}");
+        }
+    }
+
+    /// Runs the application with a handle on the call, then starts each application it
+    /// handed the call to (one may hand over again at once, e.g. a greeting with nothing
+    /// to play).
+    fn with_app(&mut self, f: impl FnOnce(&mut dyn Application, &mut Call<'_>)) {
+        if self.ended {
+            return;
+        }
+        let Some(mut current) = self.app.take() else {
+            return;
+        };
+        let mut next = None;
+        f(
+            current.as_mut(),
+            &mut Call {
+                session: self,
+                next: &mut next,
+            },
+        );
+        // A chain of hand-overs longer than this is a bug in an application, not a call.
+        for _ in 0..MAX_HAND_OVERS {
+            let Some(mut app) = next.take() else { break };
+            if self.ended {
+                return;
+            }
+            app.start(&mut Call {
+                session: self,
+                next: &mut next,
+            });
+            current = app;
+        }
+        if !self.ended {
+            self.app = Some(current);
+        }
+    }
+}
+
+/// Hand-overs followed at once within one input.
+const MAX_HAND_OVERS: usize = 8;
+
+/// What an application sees of its call: the legs, the time, and the things it may do.
+pub struct Call<'a> {
+    session: &'a mut CallSession,
+    next: &'a mut Option<Box<dyn Application>>,
+}
+
+impl Call<'_> {
+    pub fn now_ms(&self) -> u64 {
+        self.session.now_ms
+    }
+
+    pub fn numbers(&self) -> &CallNumbers {
+        &self.session.numbers
+    }
+
+    pub fn config(&self) -> &SessionConfig {
+        &self.session.config
+    }
+
+    pub fn leg(&self, id: LegId) -> Option<&Leg> {
+        self.session.leg(id)
+    }
+
+    /// The first leg with this role still in the call.
+    pub fn leg_with_role(&self, role: LegRole) -> Option<LegId> {
+        self.session
+            .legs
+            .iter()
+            .position(|l| l.role == role && l.state != LegState::Gone)
+            .map(LegId)
+    }
+
+    pub fn line(&mut self, leg: LegId, command: LineCommand) {
+        if self
+            .session
+            .leg(leg)
+            .is_some_and(|l| l.state != LegState::Gone)
+        {
+            self.session
+                .outputs
+                .push_back(Output::Line { leg, command });
+        }
+    }
+
+    pub fn media(&mut self, command: MediaCommand) {
+        self.session.outputs.push_back(Output::Media(command));
+    }
+
+    /// Plays a prompt to a leg; its completion comes back with the returned id.
+    pub fn play_prompt(&mut self, leg: LegId, prompt: PromptId) -> PlaybackId {
+        let id = self.playback_id();
+        self.media(MediaCommand::Prompt { leg, prompt, id });
+        id
+    }
+
+    pub fn play_tone(&mut self, leg: LegId, tone: Tone) -> PlaybackId {
+        let id = self.playback_id();
+        self.media(MediaCommand::Tone { leg, tone, id });
+        id
+    }
+
+    fn playback_id(&mut self) -> PlaybackId {
+        let id = PlaybackId(self.session.next_playback);
+        self.session.next_playback = self.session.next_playback.wrapping_add(1);
+        id
+    }
+
+    /// The box answered the caller's line.
+    pub fn answer_line(&mut self, leg: LegId) {
+        self.line(leg, LineCommand::Answer);
+        if leg == CallSession::ORIGIN {
+            self.session.times.line_answered(self.session.now_ms);
+        }
+        self.set_state(leg, LegState::Up);
+    }
+
+    /// A destination is being asked to answer (rung or dialled): ring time runs.
+    pub fn destination_asked(&mut self, leg: LegId) {
+        self.set_state(leg, LegState::Alerting);
+        self.session.times.start_ringing(self.session.now_ms);
+    }
+
+    /// A destination answered (`None`: the box itself, e.g. the echo test): the call is
+    /// connected from now on.
+    pub fn destination_answered(&mut self, leg: Option<LegId>) {
+        if let Some(leg) = leg {
+            self.set_state(leg, LegState::Up);
+        }
+        self.session.times.answered(self.session.now_ms);
+        self.session.outputs.push_back(Output::Answered { leg });
+    }
+
+    fn set_state(&mut self, leg: LegId, state: LegState) {
+        if let Some(l) = self.session.legs.get_mut(leg.0) {
+            if l.state != LegState::Gone {
+                l.state = state;
+            }
+        }
+    }
+
+    /// Hands the call to `next` once the running application returns.
+    pub fn hand_over(&mut self, next: Box<dyn Application>) {
+        *self.next = Some(next);
+    }
+
+    /// Ends the call: every leg still in it is cleared with `cause` and detached, media
+    /// undone, the record finished with `disposition`.
+    pub fn end(&mut self, disposition: Disposition, cause: Cause) {
+        if self.session.ended {
+            return;
+        }
+        let now = self.session.now_ms;
+        for index in 0..self.session.legs.len() {
+            let leg = LegId(index);
+            if self.session.legs[index].state == LegState::Gone {
+                continue;
+            }
+            self.session
+                .outputs
+                .push_back(Output::Media(MediaCommand::Stop { leg }));
+            self.session
+                .outputs
+                .push_back(Output::Media(MediaCommand::Isolate { leg }));
+            self.session.outputs.push_back(Output::Line {
+                leg,
+                command: LineCommand::Hangup { cause },
+            });
+            self.session.outputs.push_back(Output::Detach { leg });
+            self.session.legs[index].state = LegState::Gone;
+        }
+        self.session.times.ended(now);
+        let record = CallRecord {
+            numbers: self.session.numbers.clone(),
+            origin: self.session.legs[0].channel,
+            destination: self
+                .session
+                .legs
+                .iter()
+                .find(|l| l.role == LegRole::Destination)
+                .map(|l| l.channel),
+            disposition,
+            cause,
+            times: self.session.times,
+        };
+        self.session.outputs.push_back(Output::Ended(record));
+        self.session.ended = true;
+    }
+}

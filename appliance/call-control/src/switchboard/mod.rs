@@ -1,0 +1,561 @@
+//! The switchboard: the box's one actor that knows every line and every call. It starts
+//! the line actors (`lines.rs`), routes each new call (`crate::routing`, pure) onto
+//! channels the leg pool (`crate::leg_pool`, the one owner of "is this channel free")
+//! reserves, starts a call actor for it, writes its CDR when it ends, supervises failed
+//! actors (`supervision.rs`), publishes every change on the event bus and answers the
+//! status view (`view.rs`).
+
+mod lines;
+mod supervision;
+mod view;
+
+use crate::bchannel::BChannelActor;
+use crate::call::{CallActor, CallSetup, LegLine};
+use crate::cdr_writer::WriteCdr;
+use crate::leg_pool::{LegPool, LineState};
+use crate::messages::{CallId, CallInput, PortInput, Stamp};
+use crate::pcap_tap::CaptureDone;
+use crate::plan::SwitchboardPlan;
+use crate::port::DialPlan;
+use crate::router::EventRouter;
+use crate::routing::{route, Target};
+use crate::session::{
+    plan_applications, CallNumbers, CallRecord, CallSession, Leg, LegRole, Route, SessionConfig,
+};
+use crate::span::{CaptureDChannel, SpanActor};
+use crate::status::{BoxStatus, SpanView, Totals};
+use actix::prelude::*;
+use events::{Event, Publish};
+use line_boundary::{Alarm, CallerCategory, Cause, ChannelId, LineKind, PhoneNumber};
+use media_engine::CommandSender;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use storage::Cdr;
+
+/// A port's stack reported a new call (a ringing trunk, or a phone that dialled).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Incoming {
+    pub channel: ChannelId,
+    pub calling: Option<PhoneNumber>,
+    pub called: Option<PhoneNumber>,
+    pub category: CallerCategory,
+    pub name: Option<String>,
+    pub stamp: Stamp,
+}
+
+/// A line (analog port or B-channel) reports its state.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PortStatus {
+    pub channel: ChannelId,
+    pub line: LineState,
+    /// The line's own word for it (its stack's state name), for the status view.
+    pub detail: &'static str,
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallAnswered {
+    pub call: CallId,
+    /// The destination that answered (`None`: the box itself, e.g. the echo test).
+    pub channel: Option<ChannelId>,
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallEnded {
+    pub call: CallId,
+    pub record: CallRecord,
+    pub stamp: Stamp,
+}
+
+/// A span's link or alarm state changed.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SpanState {
+    pub device: u16,
+    pub connected: bool,
+    /// LOS/AIS/RAI bits as received.
+    pub conditions: u8,
+    pub alarms: Vec<Alarm>,
+    /// The D-channel's data link is up (PRI spans).
+    pub link_up: bool,
+    /// Q.931 protocol errors and Q.921 MDL errors the span's stack saw since it started.
+    pub protocol_errors: u64,
+    pub link_errors: u64,
+    pub stamp: Stamp,
+}
+
+/// Another second of engine time.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Second {
+    pub stamp: Stamp,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "BoxStatus")]
+pub struct GetStatus;
+
+/// Start (`Some(file)`) or stop (`None`) the pcap capture of span `device`'s D-channel.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Option<CaptureDone>, String>")]
+pub struct CaptureSpan {
+    pub device: u16,
+    pub path: Option<std::path::PathBuf>,
+}
+
+/// A line's actor and what the switchboard keeps about it.
+struct LineEntry {
+    plan: crate::plan::PortPlan,
+    addr: Recipient<PortInput>,
+    restarts: u32,
+}
+
+/// A live call, for supervision and the status view (its own record is in its session).
+struct CallEntry {
+    addr: Addr<CallActor>,
+    origin: ChannelId,
+    destination: Option<ChannelId>,
+    numbers: CallNumbers,
+    started_ms: u64,
+    answered_ms: Option<u64>,
+}
+
+pub struct Switchboard {
+    plan: Arc<SwitchboardPlan>,
+    engine: CommandSender,
+    router: Addr<EventRouter>,
+    cdr: Recipient<WriteCdr>,
+    events: Option<Recipient<Publish>>,
+    dial_plan: Arc<DialPlan>,
+    lines: BTreeMap<ChannelId, LineEntry>,
+    pool: LegPool,
+    spans: BTreeMap<u16, SpanView>,
+    span_actors: BTreeMap<u16, Addr<SpanActor>>,
+    /// Each span's B-channel actors by timeslot: they outlive a span actor's restart.
+    span_bchannels: BTreeMap<u16, BTreeMap<u8, Addr<BChannelActor>>>,
+    /// Each span's line as last reported (connected, LOS/AIS/RAI bits).
+    span_lines: BTreeMap<u16, (bool, u8)>,
+    /// Protocol and link errors counted by a span's failed actors before the current one.
+    span_error_base: BTreeMap<u16, (u64, u64)>,
+    calls: BTreeMap<CallId, CallEntry>,
+    next_call: u64,
+    now_ms: u64,
+    totals: Totals,
+}
+
+impl Switchboard {
+    pub fn new(
+        plan: SwitchboardPlan,
+        engine: CommandSender,
+        router: Addr<EventRouter>,
+        cdr: Recipient<WriteCdr>,
+    ) -> Switchboard {
+        let dial_plan = Arc::new(DialPlan {
+            extensions: plan
+                .ports
+                .iter()
+                .filter_map(|p| p.extension.clone())
+                .collect(),
+            outbound_prefixes: Vec::new(),
+            fault_injection: plan.fault_injection,
+        });
+        let spans = plan
+            .spans
+            .iter()
+            .map(|s| {
+                (
+                    s.device,
+                    SpanView::new(s.device, &s.name, s.pri.is_some(), s.bchannels.len()),
+                )
+            })
+            .collect();
+        Switchboard {
+            plan: Arc::new(plan),
+            engine,
+            router,
+            cdr,
+            events: None,
+            dial_plan,
+            lines: BTreeMap::new(),
+            pool: LegPool::default(),
+            spans,
+            span_actors: BTreeMap::new(),
+            span_bchannels: BTreeMap::new(),
+            span_lines: BTreeMap::new(),
+            span_error_base: BTreeMap::new(),
+            calls: BTreeMap::new(),
+            next_call: 1,
+            now_ms: 0,
+            totals: Totals::default(),
+        }
+    }
+
+    /// Publishes every call, leg, line and span change on this bus.
+    pub fn with_events(mut self, events: Recipient<Publish>) -> Switchboard {
+        self.events = Some(events);
+        self
+    }
+
+    fn publish(&self, event: Event) {
+        if let Some(events) = &self.events {
+            events.do_send(Publish::new(event, self.now_ms));
+        }
+    }
+
+    fn line(&self, channel: ChannelId) -> Option<LegLine> {
+        self.lines.get(&channel).map(|entry| LegLine {
+            channel,
+            slot: entry.plan.slot,
+            port: entry.addr.clone(),
+        })
+    }
+
+    fn kind(&self, channel: ChannelId) -> LineKind {
+        self.lines
+            .get(&channel)
+            .map_or(LineKind::Fxs, |entry| entry.plan.kind)
+    }
+
+    fn span_ready(&self, device: u16) -> bool {
+        match self.spans.get(&device) {
+            // A span places calls once its D-channel is up; an analog trunk always may.
+            Some(span) => span.d_channel_up == Some(true),
+            None => true,
+        }
+    }
+
+    fn unix_ms(&self, engine_ms: u64) -> i64 {
+        (self.plan.epoch_unix_ms + engine_ms) as i64
+    }
+
+    fn write_cdr(&mut self, call: &CallId, record: &CallRecord, stamp: &Stamp) {
+        let times = &record.times;
+        let end_ms = times.ended_ms.unwrap_or(stamp.at_ms);
+        let text = |n: &Option<PhoneNumber>| n.as_ref().map(|n| n.to_string());
+        let cdr = Cdr {
+            seq: 0,
+            id: call.to_string(),
+            start_unix_ms: self.unix_ms(times.started_ms),
+            line_answer_unix_ms: times.line_answered_ms.map(|ms| self.unix_ms(ms)),
+            answer_unix_ms: times.answered_ms.map(|ms| self.unix_ms(ms)),
+            end_unix_ms: self.unix_ms(end_ms),
+            caller: text(&record.numbers.calling),
+            callee: text(&record.numbers.callee),
+            dialled: text(&record.numbers.dialled),
+            inbound_channel: record.origin.to_string(),
+            outbound_channel: record.destination.map(|c| c.to_string()),
+            disposition: record.disposition,
+            cause: i64::from(record.cause.0),
+            ring_ms: times.ringing_ms as i64,
+            talk_ms: times.talk_ms() as i64,
+        };
+        self.publish(Event::CallEnded {
+            call: call.clone(),
+            disposition: record.disposition.as_str().to_owned(),
+            cause: Some(record.cause.0),
+        });
+        self.cdr.do_send(WriteCdr {
+            cdr,
+            token: stamp.token.clone(),
+        });
+    }
+
+    /// A call is over for the switchboard: its channels go back to the pool, its CDR is
+    /// written.
+    fn finish_call(&mut self, call: &CallId, record: &CallRecord, stamp: &Stamp) {
+        if let Some(entry) = self.calls.remove(call) {
+            for (channel, role) in [
+                (Some(entry.origin), events::LegRole::Origin),
+                (entry.destination, events::LegRole::Destination),
+            ] {
+                if let Some(channel) = channel {
+                    self.publish(Event::LegLeft {
+                        call: call.clone(),
+                        channel: channel.to_string(),
+                        role,
+                    });
+                }
+            }
+        }
+        self.pool.release_call(call);
+        self.totals.calls_ended += 1;
+        self.write_cdr(call, record, stamp);
+    }
+
+    fn on_incoming(&mut self, incoming: Incoming, ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(incoming.stamp.at_ms);
+        let Some(origin) = self.line(incoming.channel) else {
+            tracing::warn!(channel = %incoming.channel, "incoming call on a line the switchboard does not know");
+            return;
+        };
+        let id: CallId = format!("c{}-{}", self.plan.epoch_unix_ms, self.next_call).into();
+        self.next_call += 1;
+        if let Some(reserved) = self.pool.seize(incoming.channel, &id) {
+            self.give_way(&reserved, incoming.channel, &incoming.stamp);
+        }
+        let kind = self.kind(incoming.channel);
+        let plan = Arc::clone(&self.plan);
+        let routing = route(
+            &plan,
+            &self.pool,
+            &|device| self.span_ready(device),
+            incoming.channel,
+            kind,
+            incoming.called.as_ref(),
+        );
+        // The router only names free channels; reserving is what makes them this call's.
+        let target = match routing.target {
+            Target::Ring(channel) | Target::Dial { channel, .. }
+                if self.pool.reserve(channel, &id).is_err() =>
+            {
+                Target::Reject(Cause::USER_BUSY)
+            }
+            target => target,
+        };
+        // A phone presents its own extension as the calling number.
+        let calling = match (kind, incoming.calling.clone()) {
+            (LineKind::Fxs, None) => self
+                .pool
+                .get(incoming.channel)
+                .and_then(|entry| entry.extension.as_deref())
+                .and_then(|extension| PhoneNumber::parse(extension).ok()),
+            (_, calling) => calling,
+        };
+        let numbers = CallNumbers {
+            calling,
+            name: incoming.name.clone(),
+            callee: routing.callee,
+            dialled: incoming.called.clone(),
+        };
+        let destination = match &target {
+            Target::Ring(channel) | Target::Dial { channel, .. } => Some(*channel),
+            Target::Echo | Target::Reject(_) => None,
+        };
+        tracing::info!(
+            call = %id, from = ?numbers.calling.as_ref().map(|n| n.to_string()), to = ?numbers.callee.as_ref().map(|n| n.to_string()),
+            origin = %incoming.channel, destination = ?destination.map(|c| c.to_string()), "new call"
+        );
+        self.publish(Event::CallStarted {
+            call: id.clone(),
+            from: numbers.calling.as_ref().map(|n| n.to_string()),
+            to: numbers.callee.as_ref().map(|n| n.to_string()),
+            dialled: numbers.dialled.as_ref().map(|n| n.to_string()),
+            origin: incoming.channel.to_string(),
+        });
+        let (session, app, lines) =
+            self.new_session(origin, target, numbers.clone(), incoming.stamp.at_ms);
+        let call = CallActor::new(CallSetup {
+            id: id.clone(),
+            session,
+            lines: lines.clone(),
+            app,
+            engine: self.engine.clone(),
+            switchboard: ctx.address(),
+        })
+        .start();
+        for (index, line) in lines.iter().enumerate() {
+            let role = if index == 0 {
+                events::LegRole::Origin
+            } else {
+                events::LegRole::Destination
+            };
+            self.publish(Event::LegJoined {
+                call: id.clone(),
+                channel: line.channel.to_string(),
+                role,
+            });
+            line.port.do_send(PortInput::Attach {
+                call: id.clone(),
+                to: call.clone().recipient(),
+                stamp: incoming.stamp.clone(),
+            });
+        }
+        call.do_send(CallInput::Start {
+            stamp: incoming.stamp.clone(),
+        });
+        self.totals.calls_started += 1;
+        self.calls.insert(
+            id,
+            CallEntry {
+                addr: call,
+                origin: incoming.channel,
+                destination,
+                numbers,
+                started_ms: incoming.stamp.at_ms,
+                answered_ms: None,
+            },
+        );
+    }
+
+    /// The call's session with its legs, the application it starts with, and the line
+    /// actor of each leg (`lines[i]` runs `LegId(i)`).
+    fn new_session(
+        &self,
+        origin: LegLine,
+        target: Target,
+        numbers: CallNumbers,
+        now_ms: u64,
+    ) -> (
+        CallSession,
+        Box<dyn crate::session::Application>,
+        Vec<LegLine>,
+    ) {
+        let origin_leg = Leg::new(
+            origin.channel,
+            origin.slot,
+            self.kind(origin.channel),
+            LegRole::Origin,
+        );
+        let trunk = origin_leg.is_trunk();
+        let config = SessionConfig {
+            ring_timeout_ms: self.plan.ring_timeout_ms,
+            fault_injection: self.plan.fault_injection,
+        };
+        let mut session = CallSession::new(origin_leg, numbers, config, now_ms);
+        let mut lines = vec![origin];
+        let mut join = |session: &mut CallSession, channel: ChannelId| {
+            let line = self.line(channel)?;
+            let leg = Leg::new(channel, line.slot, self.kind(channel), LegRole::Destination);
+            lines.push(line);
+            Some(session.add_leg(leg))
+        };
+        let route = match target {
+            Target::Ring(channel) => match join(&mut session, channel) {
+                Some(leg) => Route::Ring { leg },
+                None => Route::Reject(Cause::TEMPORARY_FAILURE),
+            },
+            Target::Dial { channel, called } => match join(&mut session, channel) {
+                Some(leg) => Route::Dial { leg, called },
+                None => Route::Reject(Cause::TEMPORARY_FAILURE),
+            },
+            Target::Echo => Route::Echo,
+            Target::Reject(cause) => Route::Reject(cause),
+        };
+        let app = plan_applications(trunk, route, self.plan.greeting);
+        (session, app, lines)
+    }
+}
+
+impl Actor for Switchboard {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.start_lines(ctx.address());
+    }
+}
+
+impl Handler<Incoming> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, incoming: Incoming, ctx: &mut Context<Self>) {
+        self.on_incoming(incoming, ctx);
+    }
+}
+
+impl Handler<PortStatus> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, status: PortStatus, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(status.stamp.at_ms);
+        let kind = self.kind(status.channel);
+        self.pool
+            .line_changed(status.channel, status.line, status.detail);
+        self.publish(Event::LineStateChanged {
+            channel: status.channel.to_string(),
+            kind: match kind {
+                LineKind::Fxo => events::LineKind::Fxo,
+                LineKind::Fxs => events::LineKind::Fxs,
+                LineKind::E1 => events::LineKind::E1,
+            },
+            state: status.detail.to_owned(),
+        });
+    }
+}
+
+impl Handler<CallAnswered> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, answered: CallAnswered, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(answered.stamp.at_ms);
+        if let Some(entry) = self.calls.get_mut(&answered.call) {
+            entry.answered_ms = Some(answered.stamp.at_ms);
+        }
+        self.publish(Event::CallAnswered {
+            call: answered.call,
+            channel: answered
+                .channel
+                .map_or_else(|| "box".to_owned(), |c| c.to_string()),
+        });
+    }
+}
+
+impl Handler<CallEnded> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, ended: CallEnded, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(ended.stamp.at_ms);
+        if !self.calls.contains_key(&ended.call) {
+            return;
+        }
+        tracing::info!(call = %ended.call, disposition = ?ended.record.disposition, cause = %ended.record.cause, "call ended");
+        self.finish_call(&ended.call, &ended.record, &ended.stamp);
+    }
+}
+
+impl Handler<SpanState> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, state: SpanState, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(state.stamp.at_ms);
+        let Some(span) = self.spans.get_mut(&state.device) else {
+            return;
+        };
+        span.connected = state.connected;
+        self.span_lines
+            .insert(state.device, (state.connected, state.conditions));
+        span.alarms = state.alarms;
+        if span.d_channel_up.is_some() {
+            span.d_channel_up = Some(state.link_up);
+        }
+        // A restarted span's stack counts from zero: keep what its predecessors saw.
+        let (protocol_base, link_base) = self
+            .span_error_base
+            .get(&state.device)
+            .copied()
+            .unwrap_or_default();
+        span.protocol_errors = protocol_base + state.protocol_errors;
+        span.link_errors = link_base + state.link_errors;
+        let event = Event::SpanStateChanged {
+            device: state.device,
+            connected: span.connected,
+            alarms: span.alarms.iter().map(|a| a.as_str().to_owned()).collect(),
+            d_channel_up: span.d_channel_up,
+        };
+        self.publish(event);
+    }
+}
+
+impl Handler<Second> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, second: Second, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(second.stamp.at_ms);
+        for entry in self.calls.values() {
+            entry.addr.do_send(CallInput::Second {
+                stamp: second.stamp.clone(),
+            });
+        }
+    }
+}
+
+impl Handler<CaptureSpan> for Switchboard {
+    type Result = ResponseFuture<Result<Option<CaptureDone>, String>>;
+    fn handle(&mut self, capture: CaptureSpan, _ctx: &mut Context<Self>) -> Self::Result {
+        let span = self.span_actors.get(&capture.device).cloned();
+        Box::pin(async move {
+            let span = span.ok_or_else(|| format!("no span {}", capture.device))?;
+            span.send(CaptureDChannel(capture.path))
+                .await
+                .map_err(|e| format!("span actor not answering: {e}"))?
+        })
+    }
+}
