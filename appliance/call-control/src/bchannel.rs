@@ -1,15 +1,18 @@
 //! One actor per PRI B-channel: the leg a call talks to. It forwards the call's line
 //! commands to its span's stack and the span's line events for this timeslot to the call,
-//! and offers new calls to the switchboard, just as a port actor does for an analog line.
-//! Whether the B-channel is free is the span's to say (its stack knows): see
-//! `SpanActor::report_channels`.
+//! and offers new calls to the switchboard, as a port actor does for an analog line (both
+//! through [`LegLink`]). Whether the B-channel is free is the span's to say (its stack
+//! knows): see `SpanActor::report_channels`.
 
-use crate::messages::{CallId, CallInput, PortInput, Stamp};
+use crate::contained_handler;
+use crate::containment::{ActorFailed, Contained};
+use crate::leg::LegLink;
+use crate::messages::{CallId, CallInput, PortInput, Stamp, SwitchboardLink};
 use crate::span::{SpanActor, SpanCommand};
-use crate::switchboard::{Incoming, Switchboard};
 use actix::prelude::*;
 use line_boundary::{ChannelId, LineCommand, LineEvent};
-use media_engine::{CommandSender, EngineCommand, EngineEvent, Slot, WorkToken};
+use media_engine::{CommandSender, EngineCommand, Slot};
+use std::sync::Arc;
 
 /// A line event of this B-channel's call, from the span's stack.
 #[derive(Debug, Message)]
@@ -38,11 +41,11 @@ pub struct BChannelActor {
     channel: ChannelId,
     slot: Slot,
     span: Addr<SpanActor>,
-    switchboard: Addr<Switchboard>,
     engine: CommandSender,
-    call: Option<(CallId, Recipient<CallInput>)>,
+    leg: LegLink,
     /// The call that last asked this channel to place a call out.
     placing: Option<(CallId, Recipient<CallInput>)>,
+    name: Arc<str>,
 }
 
 impl BChannelActor {
@@ -50,17 +53,17 @@ impl BChannelActor {
         channel: ChannelId,
         slot: Slot,
         span: Addr<SpanActor>,
-        switchboard: Addr<Switchboard>,
+        switchboard: SwitchboardLink,
         engine: CommandSender,
     ) -> BChannelActor {
         BChannelActor {
             channel,
             slot,
             span,
-            switchboard,
             engine,
-            call: None,
+            leg: LegLink::new(channel, switchboard),
             placing: None,
+            name: format!("bchannel {channel}").into(),
         }
     }
 
@@ -69,12 +72,18 @@ impl BChannelActor {
         u8::try_from(self.channel.channel).unwrap_or(0)
     }
 
-    fn on_input(&mut self, input: PortInput) {
+    fn on_input(&mut self, input: PortInput, _ctx: &mut Context<Self>) {
         match input {
-            PortInput::Engine { event, token } => self.on_engine(event, token),
+            PortInput::Engine { event, token } => {
+                let stamp = Stamp {
+                    at_ms: event.at_ms(),
+                    token,
+                };
+                self.leg.forward_engine(&event, &stamp);
+            }
             PortInput::Command { command, stamp } => {
                 if matches!(command, LineCommand::CallOut { .. }) {
-                    self.placing = self.call.clone();
+                    self.placing = self.leg.attached().cloned();
                 }
                 self.span.do_send(SpanCommand {
                     timeslot: self.timeslot(),
@@ -82,75 +91,40 @@ impl BChannelActor {
                     stamp,
                 });
             }
-            PortInput::Attach { call, to, .. } => {
-                self.call = Some((call, to));
-            }
-            PortInput::Detach { call, .. } => {
-                if self.call.as_ref().is_some_and(|(id, _)| *id == call) {
-                    self.call = None;
-                }
-            }
+            PortInput::Attach { call, to, .. } => self.leg.attach(call, to),
+            PortInput::Detach { call, .. } => self.leg.detach(&call),
         }
     }
 
-    fn on_engine(&mut self, event: EngineEvent, token: WorkToken) {
-        let Some((_, call)) = &self.call else { return };
-        let stamp = Stamp {
-            at_ms: event.at_ms(),
-            token,
-        };
-        match event {
-            // In-band digits from the caller (IVR, fault injection) go straight to the call.
-            EngineEvent::Digit { digit, .. } => call.do_send(CallInput::Line {
-                channel: self.channel,
-                event: LineEvent::Digit { digit },
-                stamp,
-            }),
-            EngineEvent::PlaybackDone { slot, id, .. } => {
-                call.do_send(CallInput::PlaybackDone { slot, id, stamp })
-            }
-            _ => {}
+    fn on_line(&mut self, line: BChannelLine, _ctx: &mut Context<Self>) {
+        let BChannelLine { event, stamp } = line;
+        if let LineEvent::IncomingCall { .. } = event {
+            self.leg.offer(event, &stamp);
+            return;
+        }
+        let ended = matches!(event, LineEvent::Hangup { .. });
+        if !self.leg.forward(event.clone(), &stamp) && !ended {
+            tracing::debug!(channel = %self.channel, ?event, "line event with no call attached");
+        }
+        if ended {
+            // Nothing plays on a cleared channel.
+            let _ = self
+                .engine
+                .send(EngineCommand::StopPlayback { slot: self.slot });
         }
     }
 
-    fn on_line(&mut self, event: LineEvent, stamp: Stamp) {
-        match event {
-            LineEvent::IncomingCall {
-                calling,
-                called,
-                category,
-                name,
-            } => {
-                self.switchboard.do_send(Incoming {
-                    channel: self.channel,
-                    calling,
-                    called,
-                    category,
-                    name,
-                    stamp,
-                });
-            }
-            event => {
-                let ended = matches!(event, LineEvent::Hangup { .. });
-                match &self.call {
-                    Some((_, call)) => call.do_send(CallInput::Line {
-                        channel: self.channel,
-                        event,
-                        stamp: stamp.clone(),
-                    }),
-                    None if ended => {}
-                    None => {
-                        tracing::debug!(channel = %self.channel, ?event, "line event with no call attached")
-                    }
-                }
-                if ended {
-                    // Nothing plays on a cleared channel.
-                    let _ = self
-                        .engine
-                        .send(EngineCommand::StopPlayback { slot: self.slot });
-                }
-            }
+    fn on_refused(&mut self, refused: CallOutRefused, _ctx: &mut Context<Self>) {
+        if let Some(placing) = self.placing.take() {
+            let event = LineEvent::Hangup {
+                cause: refused.cause,
+            };
+            self.leg.tell(placing, event, &refused.stamp);
         }
+    }
+
+    fn on_set_span(&mut self, message: SetSpan, _ctx: &mut Context<Self>) {
+        self.span = message.0;
     }
 }
 
@@ -158,46 +132,16 @@ impl Actor for BChannelActor {
     type Context = Context<Self>;
 }
 
-impl Handler<PortInput> for BChannelActor {
-    type Result = ();
-    fn handle(&mut self, input: PortInput, _ctx: &mut Context<Self>) {
-        self.on_input(input);
+impl Contained for BChannelActor {
+    fn actor_name(&self) -> Arc<str> {
+        Arc::clone(&self.name)
+    }
+    fn supervisor(&self) -> Recipient<ActorFailed> {
+        self.leg.switchboard().failed.clone()
     }
 }
 
-impl Handler<BChannelLine> for BChannelActor {
-    type Result = ();
-    fn handle(&mut self, line: BChannelLine, _ctx: &mut Context<Self>) {
-        self.on_line(line.event, line.stamp);
-    }
-}
-
-impl Handler<CallOutRefused> for BChannelActor {
-    type Result = ();
-    fn handle(&mut self, refused: CallOutRefused, _ctx: &mut Context<Self>) {
-        let Some((id, call)) = self.placing.take() else {
-            return;
-        };
-        call.do_send(CallInput::Line {
-            channel: self.channel,
-            event: LineEvent::Hangup {
-                cause: refused.cause,
-            },
-            stamp: refused.stamp,
-        });
-        if self
-            .call
-            .as_ref()
-            .is_some_and(|(attached, _)| *attached == id)
-        {
-            self.call = None;
-        }
-    }
-}
-
-impl Handler<SetSpan> for BChannelActor {
-    type Result = ();
-    fn handle(&mut self, message: SetSpan, _ctx: &mut Context<Self>) {
-        self.span = message.0;
-    }
-}
+contained_handler!(BChannelActor, PortInput, on_input);
+contained_handler!(BChannelActor, BChannelLine, on_line);
+contained_handler!(BChannelActor, CallOutRefused, on_refused);
+contained_handler!(BChannelActor, SetSpan, on_set_span);

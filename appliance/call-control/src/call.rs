@@ -5,9 +5,11 @@
 
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
-use crate::messages::{CallId, CallInput, PortInput, Stamp};
+use crate::messages::{
+    CallAnswered, CallEnded, CallId, CallInput, PortInput, Stamp, SwitchboardLink,
+};
 use crate::session::{Application, CallRecord, CallSession, LegId, MediaCommand, Output};
-use crate::switchboard::{CallAnswered, CallEnded, Switchboard};
+
 use actix::prelude::*;
 use line_boundary::ChannelId;
 use media_engine::{CommandSender, EngineCommand, Slot};
@@ -31,7 +33,7 @@ pub struct CallSetup {
     /// What the call runs first.
     pub app: Box<dyn Application>,
     pub engine: CommandSender,
-    pub switchboard: Addr<Switchboard>,
+    pub switchboard: SwitchboardLink,
 }
 
 pub struct CallActor {
@@ -40,7 +42,7 @@ pub struct CallActor {
     lines: Vec<LegLine>,
     first_app: Option<Box<dyn Application>>,
     engine: CommandSender,
-    switchboard: Addr<Switchboard>,
+    switchboard: SwitchboardLink,
     name: Arc<str>,
 }
 
@@ -111,7 +113,7 @@ impl CallActor {
                         });
                     }
                 }
-                Output::Answered { leg } => self.switchboard.do_send(CallAnswered {
+                Output::Answered { leg } => self.switchboard.answered.do_send(CallAnswered {
                     call: self.id.clone(),
                     channel: leg.and_then(|leg| self.line(leg)).map(|l| l.channel),
                     stamp: stamp.clone(),
@@ -122,7 +124,7 @@ impl CallActor {
     }
 
     fn ended(&self, record: CallRecord, stamp: &Stamp) {
-        self.switchboard.do_send(CallEnded {
+        self.switchboard.ended.do_send(CallEnded {
             call: self.id.clone(),
             record,
             stamp: stamp.clone(),
@@ -176,7 +178,7 @@ impl Contained for CallActor {
         Arc::clone(&self.name)
     }
     fn supervisor(&self) -> Recipient<ActorFailed> {
-        self.switchboard.clone().recipient()
+        self.switchboard.failed.clone()
     }
 }
 

@@ -14,6 +14,7 @@ pub mod bchannel;
 pub mod call;
 pub mod cdr_writer;
 pub mod containment;
+pub mod leg;
 pub mod leg_pool;
 pub mod log_limit;
 pub mod messages;

@@ -1,8 +1,10 @@
 //! Messages between control-plane actors. Each carries the engine time it refers to and a
 //! [`WorkToken`], so that lock-step clocking knows when the control plane is quiet.
 
+use crate::containment::ActorFailed;
+use crate::session::CallRecord;
 use actix::prelude::*;
-use line_boundary::{ChannelId, LineCommand, LineEvent};
+use line_boundary::{Alarm, CallerCategory, ChannelId, LineCommand, LineEvent, PhoneNumber};
 use media_engine::{EngineEvent, PlaybackId, Slot, WorkToken};
 use std::sync::Arc;
 
@@ -56,4 +58,105 @@ pub enum CallInput {
     },
     /// Once a second of engine time, for the call's timers.
     Second { stamp: Stamp },
+}
+
+/// A line's stack reported a new call (a ringing trunk, a phone that dialled, a SETUP).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Incoming {
+    pub channel: ChannelId,
+    pub calling: Option<PhoneNumber>,
+    pub called: Option<PhoneNumber>,
+    pub category: CallerCategory,
+    pub name: Option<String>,
+    pub stamp: Stamp,
+}
+
+/// A line (analog port or B-channel) reports its state.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PortStatus {
+    pub channel: ChannelId,
+    pub line: crate::leg_pool::LineState,
+    /// The line's own word for it (its stack's state name), for the status view.
+    pub detail: &'static str,
+    pub stamp: Stamp,
+}
+
+/// A call's destination answered.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallAnswered {
+    pub call: CallId,
+    /// The destination that answered (`None`: the box itself, e.g. the echo test).
+    pub channel: Option<ChannelId>,
+    pub stamp: Stamp,
+}
+
+/// A call is over; its record is final.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallEnded {
+    pub call: CallId,
+    pub record: CallRecord,
+    pub stamp: Stamp,
+}
+
+/// A span's link or alarm state changed.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SpanState {
+    pub device: u16,
+    pub connected: bool,
+    /// LOS/AIS/RAI bits as received.
+    pub conditions: u8,
+    pub alarms: Vec<Alarm>,
+    /// The D-channel's data link is up (PRI spans).
+    pub link_up: bool,
+    /// Q.931 protocol errors and Q.921 MDL errors the span's stack saw since it started.
+    pub protocol_errors: u64,
+    pub link_errors: u64,
+    pub stamp: Stamp,
+}
+
+/// Another second of engine time.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Second {
+    pub stamp: Stamp,
+}
+
+/// How line, span and call actors reach the switchboard without knowing its type (so no
+/// module imports the switchboard but the ones that start it).
+#[derive(Clone)]
+pub struct SwitchboardLink {
+    pub incoming: Recipient<Incoming>,
+    pub line_status: Recipient<PortStatus>,
+    pub span_state: Recipient<SpanState>,
+    pub answered: Recipient<CallAnswered>,
+    pub ended: Recipient<CallEnded>,
+    /// Told when a contained actor panics.
+    pub failed: Recipient<ActorFailed>,
+}
+
+impl SwitchboardLink {
+    pub fn to<A>(addr: &Addr<A>) -> SwitchboardLink
+    where
+        A: Actor<Context = Context<A>>
+            + Handler<Incoming>
+            + Handler<PortStatus>
+            + Handler<SpanState>
+            + Handler<CallAnswered>
+            + Handler<CallEnded>
+            + Handler<ActorFailed>,
+    {
+        SwitchboardLink {
+            incoming: addr.clone().recipient(),
+            line_status: addr.clone().recipient(),
+            span_state: addr.clone().recipient(),
+            answered: addr.clone().recipient(),
+            ended: addr.clone().recipient(),
+            failed: addr.clone().recipient(),
+        }
+    }
 }

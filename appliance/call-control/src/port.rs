@@ -3,16 +3,17 @@
 
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
+use crate::leg::LegLink;
 use crate::leg_pool::LineState;
-use crate::messages::{CallId, CallInput, PortInput, Stamp};
-use crate::switchboard::{Incoming, PortStatus, Switchboard};
+use crate::messages::{PortInput, PortStatus, Stamp, SwitchboardLink};
 use actix::prelude::*;
 use analog_signalling::{
     CidStandard, FxoAction, FxoLine, FxoState, FxsAction, FxsPort, FxsState, LineFromTelco,
 };
 use dsp::call_progress::ProgressTone;
 use dsp::caller_id::CallerIdMessage;
-use line_boundary::{Cause, ChannelId, Hook, LineCommand, LineEvent, LineKind, PhoneNumber};
+use line_boundary::signal;
+use line_boundary::{ChannelId, Hook, LineCommand, LineEvent, LineKind, PhoneNumber};
 use media_engine::{
     CallerIdFormat, CommandSender, EngineCommand, EngineEvent, PlaybackId, Slot, WorkToken,
 };
@@ -21,7 +22,6 @@ use media_engine::{
 /// session numbers its playbacks from 1, so a completion of these is never taken for one
 /// of the call's.
 const PORT_PLAYBACK: PlaybackId = PlaybackId(u32::MAX);
-use soft_hardware::signal;
 use std::sync::Arc;
 
 /// The signalling stack a port runs, by the side of the loop the box is on.
@@ -56,9 +56,8 @@ pub struct PortActor {
     pub slot: Slot,
     pub stack: AnalogStack,
     pub engine: CommandSender,
-    pub switchboard: Addr<Switchboard>,
     pub dial_plan: Arc<DialPlan>,
-    call: Option<(CallId, Recipient<CallInput>)>,
+    leg: LegLink,
     dialled: String,
     signal_out: u8,
     deadline: Option<u64>,
@@ -72,7 +71,7 @@ impl PortActor {
         slot: Slot,
         stack: AnalogStack,
         engine: CommandSender,
-        switchboard: Addr<Switchboard>,
+        switchboard: SwitchboardLink,
         dial_plan: Arc<DialPlan>,
     ) -> PortActor {
         // An FXS port feeds its phone battery from the start.
@@ -85,9 +84,8 @@ impl PortActor {
             slot,
             stack,
             engine,
-            switchboard,
             dial_plan,
-            call: None,
+            leg: LegLink::new(channel, switchboard),
             dialled: String::new(),
             signal_out,
             deadline: None,
@@ -112,9 +110,12 @@ impl PortActor {
     fn on_input(&mut self, input: PortInput, _ctx: &mut Context<Self>) {
         let stamp = match input {
             PortInput::Engine { event, token } => {
-                let at_ms = event.at_ms();
-                self.on_engine_event(event);
-                Stamp { at_ms, token }
+                let stamp = Stamp {
+                    at_ms: event.at_ms(),
+                    token,
+                };
+                self.on_engine_event(event, &stamp);
+                stamp
             }
             PortInput::Command { command, stamp } => {
                 if let LineCommand::Hangup { .. } = command {
@@ -126,43 +127,23 @@ impl PortActor {
                 };
                 if let Err(error) = result {
                     tracing::warn!(port = %self.channel, ?command, %error, "port refused a command");
-                    self.refused(&command, &stamp);
+                    self.leg.refused(&command, None, &stamp);
                 }
                 stamp
             }
             PortInput::Attach { call, to, stamp } => {
-                self.call = Some((call, to));
+                self.leg.attach(call, to);
                 stamp
             }
             PortInput::Detach { call, stamp } => {
-                if self.call.as_ref().is_some_and(|(id, _)| *id == call) {
-                    self.call = None;
-                }
+                self.leg.detach(&call);
                 stamp
             }
         };
         self.drain(&stamp);
     }
 
-    /// A call asked this port to ring its phone or dial out and the line is not free (the
-    /// phone was just lifted, the trunk just rang in): the offer ends here, at once, as
-    /// busy; the call hears of it as this leg hanging up, and the port is its own again.
-    fn refused(&mut self, command: &LineCommand, stamp: &Stamp) {
-        let cause = match command {
-            LineCommand::Ring { .. } => Cause::USER_BUSY,
-            LineCommand::CallOut { .. } => Cause::NO_CIRCUIT_AVAILABLE,
-            _ => return,
-        };
-        if let Some((_, call)) = self.call.take() {
-            call.do_send(CallInput::Line {
-                channel: self.channel,
-                event: LineEvent::Hangup { cause },
-                stamp: stamp.clone(),
-            });
-        }
-    }
-
-    fn on_engine_event(&mut self, event: EngineEvent) {
+    fn on_engine_event(&mut self, event: EngineEvent, stamp: &Stamp) {
         match (&mut self.stack, event) {
             (AnalogStack::Fxo(line), EngineEvent::Signal { bits, at_ms, .. }) => line.handle_line(
                 at_ms,
@@ -180,7 +161,7 @@ impl PortActor {
             }
             (AnalogStack::Fxs(port), EngineEvent::Digit { digit, at_ms, .. }) => {
                 port.handle_digit(at_ms, digit);
-                if self.call.is_none() {
+                if !self.leg.is_attached() {
                     self.dialled.push(digit);
                     if self.dial_plan.fault_injection && self.dialled.ends_with(PORT_FAULT_DIGITS) {
                         panic!(
@@ -200,30 +181,10 @@ impl PortActor {
             }
             (AnalogStack::Fxo(line), EngineEvent::Wake { at_ms, .. }) => line.handle_timeout(at_ms),
             (AnalogStack::Fxs(port), EngineEvent::Wake { at_ms, .. }) => port.handle_timeout(at_ms),
-            (_, EngineEvent::Digit { digit, at_ms, .. }) => {
-                // Digits from a trunk caller (IVR, fault injection) go straight to the call.
-                if let Some((_, call)) = &self.call {
-                    call.do_send(CallInput::Line {
-                        channel: self.channel,
-                        event: LineEvent::Digit { digit },
-                        stamp: Stamp {
-                            at_ms,
-                            token: WorkToken::untracked(),
-                        },
-                    });
-                }
-            }
-            (_, EngineEvent::PlaybackDone { slot, id, at_ms }) => {
-                if let Some((_, call)) = &self.call {
-                    call.do_send(CallInput::PlaybackDone {
-                        slot,
-                        id,
-                        stamp: Stamp {
-                            at_ms,
-                            token: WorkToken::untracked(),
-                        },
-                    });
-                }
+            // Digits from a trunk caller (IVR, fault injection) and playback completions go
+            // straight to the call, with the work token of the tick that saw them.
+            (_, event @ (EngineEvent::Digit { .. } | EngineEvent::PlaybackDone { .. })) => {
+                self.leg.forward_engine(&event, stamp)
             }
             _ => {}
         }
@@ -262,7 +223,7 @@ impl PortActor {
         };
         if state != self.reported_state {
             self.reported_state = state;
-            self.switchboard.do_send(PortStatus {
+            self.leg.switchboard().line_status.do_send(PortStatus {
                 channel: self.channel,
                 line: if idle {
                     LineState::Idle
@@ -358,30 +319,13 @@ impl PortActor {
 
     fn deliver(&mut self, event: LineEvent, stamp: &Stamp) {
         match event {
-            LineEvent::IncomingCall {
-                calling,
-                called,
-                category,
-                name,
-            } => {
+            LineEvent::IncomingCall { .. } => {
                 self.dialled.clear();
-                self.switchboard.do_send(Incoming {
-                    channel: self.channel,
-                    calling,
-                    called,
-                    category,
-                    name,
-                    stamp: stamp.clone(),
-                });
+                self.leg.offer(event, stamp);
             }
             event => {
-                if let Some((_, call)) = &self.call {
-                    call.do_send(CallInput::Line {
-                        channel: self.channel,
-                        event,
-                        stamp: stamp.clone(),
-                    });
-                } else if let LineEvent::Hangup { .. } = event {
+                let hangup = matches!(event, LineEvent::Hangup { .. });
+                if !self.leg.forward(event, stamp) && hangup {
                     self.dialled.clear();
                 }
             }
@@ -451,7 +395,7 @@ impl Contained for PortActor {
         Arc::clone(&self.name)
     }
     fn supervisor(&self) -> Recipient<ActorFailed> {
-        self.switchboard.clone().recipient()
+        self.leg.switchboard().failed.clone()
     }
 }
 

@@ -1,9 +1,9 @@
 //! Routes each engine event to the actor that owns its channel or device.
 //! The routing table lives here, in one actor, so restarting a port is one message.
 
+use crate::messages::Second;
 use crate::messages::{PortInput, Stamp};
 use crate::span::{SpanActor, SpanInput};
-use crate::switchboard::{Second, Switchboard};
 use actix::prelude::*;
 use media_engine::{EngineEvent, Slot, WorkToken};
 use std::collections::BTreeMap;
@@ -31,13 +31,13 @@ pub struct SetSpanRoute {
 
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
-pub struct SetSwitchboard(pub Addr<Switchboard>);
+pub struct SetSwitchboard(pub Recipient<Second>);
 
 #[derive(Default)]
 pub struct EventRouter {
     ports: BTreeMap<Slot, Recipient<PortInput>>,
     spans: BTreeMap<u16, Addr<SpanActor>>,
-    switchboard: Option<Addr<Switchboard>>,
+    switchboard: Option<Recipient<Second>>,
 }
 
 impl Actor for EventRouter {

@@ -9,14 +9,14 @@ use crate::containment::{ActorFailed, Contained};
 use crate::leg_pool::LineState;
 use crate::log_limit::{LogLimit, Verdict};
 use crate::messages::Stamp;
+use crate::messages::{PortStatus, SpanState, SwitchboardLink};
 use crate::pcap_tap::{CaptureDone, DChannelCapture};
-use crate::switchboard::{PortStatus, SpanState, Switchboard};
 use actix::prelude::*;
 use isdn::pri::PriStack;
 use isdn::q931::{CallHandle, CallState, ChannelStatus, OutgoingCall};
+use line_boundary::LineConditions;
 use line_boundary::{Alarm, CallerCategory, Cause, ChannelId, LineCommand, LineEvent, PhoneNumber};
 use media_engine::{CommandSender, EngineCommand, EngineEvent, WorkToken};
-use soft_hardware::LineConditions;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -79,7 +79,7 @@ pub const SPAN_FAULT_NUMBER: &str = "*997";
 /// Everything a span actor starts from.
 pub struct SpanSetup {
     pub device: u16,
-    pub switchboard: Addr<Switchboard>,
+    pub switchboard: SwitchboardLink,
     pub engine: CommandSender,
     pub pri: Option<PriStack>,
     pub overlap_numbers: OverlapNumbers,
@@ -97,7 +97,7 @@ pub struct SpanSetup {
 
 pub struct SpanActor {
     pub device: u16,
-    pub switchboard: Addr<Switchboard>,
+    pub switchboard: SwitchboardLink,
     engine: CommandSender,
     name: Arc<str>,
     fault_injection: bool,
@@ -206,7 +206,7 @@ impl SpanActor {
             }
             self.logged_alarms = alarms.clone();
         }
-        self.switchboard.do_send(SpanState {
+        self.switchboard.span_state.do_send(SpanState {
             device: self.device,
             connected: self.connected,
             conditions: self.conditions,
@@ -477,7 +477,7 @@ impl SpanActor {
                 continue;
             }
             self.reported_busy.insert(timeslot, busy);
-            self.switchboard.do_send(PortStatus {
+            self.switchboard.line_status.do_send(PortStatus {
                 channel: ChannelId {
                     device: self.device,
                     channel: u16::from(timeslot),
@@ -658,7 +658,7 @@ impl Contained for SpanActor {
         Arc::clone(&self.name)
     }
     fn supervisor(&self) -> Recipient<ActorFailed> {
-        self.switchboard.clone().recipient()
+        self.switchboard.failed.clone()
     }
 }
 

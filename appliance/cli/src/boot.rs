@@ -140,7 +140,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 )
                 .with_events(events.publisher())
                 .start();
-                router.do_send(SetSwitchboard(switchboard.clone()));
+                router.do_send(SetSwitchboard(switchboard.clone().recipient()));
                 let stats_source = engine.stats_source();
                 let device_views: Vec<DeviceView> = devices
                     .iter()

@@ -3,7 +3,7 @@
 
 use super::{LineEntry, Switchboard};
 use crate::bchannel::BChannelActor;
-use crate::messages::PortInput;
+use crate::messages::{PortInput, SwitchboardLink};
 use crate::plan::{PortPlan, SpanPlan, StackConfig};
 use crate::port::{AnalogStack, PortActor};
 use crate::router::{SetRoute, SetSpanRoute};
@@ -55,7 +55,7 @@ impl Switchboard {
             plan.slot,
             stack,
             self.engine.clone(),
-            me,
+            SwitchboardLink::to(&me),
             Arc::clone(&self.dial_plan),
         )
         .start()
@@ -93,7 +93,7 @@ impl Switchboard {
             .unwrap_or((false, 0));
         let span = SpanActor::new(SpanSetup {
             device: plan.device,
-            switchboard: me,
+            switchboard: SwitchboardLink::to(&me),
             engine: self.engine.clone(),
             pri,
             overlap_numbers: OverlapNumbers(numbers),
@@ -124,7 +124,7 @@ impl Switchboard {
                 channel,
                 bchannel.slot,
                 span.clone(),
-                me.clone(),
+                SwitchboardLink::to(&me),
                 self.engine.clone(),
             )
             .start();

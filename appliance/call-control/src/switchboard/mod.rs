@@ -12,8 +12,9 @@ mod view;
 use crate::bchannel::BChannelActor;
 use crate::call::{CallActor, CallSetup, LegLine};
 use crate::cdr_writer::WriteCdr;
-use crate::leg_pool::{LegPool, LineState};
-use crate::messages::{CallId, CallInput, PortInput, Stamp};
+use crate::leg_pool::LegPool;
+pub use crate::messages::{CallAnswered, CallEnded, Incoming, PortStatus, Second, SpanState};
+use crate::messages::{CallId, CallInput, PortInput, Stamp, SwitchboardLink};
 use crate::pcap_tap::CaptureDone;
 use crate::plan::SwitchboardPlan;
 use crate::port::DialPlan;
@@ -26,75 +27,11 @@ use crate::span::{CaptureDChannel, SpanActor};
 use crate::status::{BoxStatus, SpanView, Totals};
 use actix::prelude::*;
 use events::{Event, Publish};
-use line_boundary::{Alarm, CallerCategory, Cause, ChannelId, LineKind, PhoneNumber};
+use line_boundary::{Cause, ChannelId, LineKind, PhoneNumber};
 use media_engine::CommandSender;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use storage::Cdr;
-
-/// A port's stack reported a new call (a ringing trunk, or a phone that dialled).
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct Incoming {
-    pub channel: ChannelId,
-    pub calling: Option<PhoneNumber>,
-    pub called: Option<PhoneNumber>,
-    pub category: CallerCategory,
-    pub name: Option<String>,
-    pub stamp: Stamp,
-}
-
-/// A line (analog port or B-channel) reports its state.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct PortStatus {
-    pub channel: ChannelId,
-    pub line: LineState,
-    /// The line's own word for it (its stack's state name), for the status view.
-    pub detail: &'static str,
-    pub stamp: Stamp,
-}
-
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct CallAnswered {
-    pub call: CallId,
-    /// The destination that answered (`None`: the box itself, e.g. the echo test).
-    pub channel: Option<ChannelId>,
-    pub stamp: Stamp,
-}
-
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct CallEnded {
-    pub call: CallId,
-    pub record: CallRecord,
-    pub stamp: Stamp,
-}
-
-/// A span's link or alarm state changed.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct SpanState {
-    pub device: u16,
-    pub connected: bool,
-    /// LOS/AIS/RAI bits as received.
-    pub conditions: u8,
-    pub alarms: Vec<Alarm>,
-    /// The D-channel's data link is up (PRI spans).
-    pub link_up: bool,
-    /// Q.931 protocol errors and Q.921 MDL errors the span's stack saw since it started.
-    pub protocol_errors: u64,
-    pub link_errors: u64,
-    pub stamp: Stamp,
-}
-
-/// Another second of engine time.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct Second {
-    pub stamp: Stamp,
-}
 
 #[derive(Debug, Message)]
 #[rtype(result = "BoxStatus")]
@@ -355,7 +292,7 @@ impl Switchboard {
             lines: lines.clone(),
             app,
             engine: self.engine.clone(),
-            switchboard: ctx.address(),
+            switchboard: SwitchboardLink::to(&ctx.address()),
         })
         .start();
         for (index, line) in lines.iter().enumerate() {
