@@ -2,17 +2,22 @@
 //!
 //! Whether a call arrived over ISDN PRI, MFC/R2 or an analog line is invisible above this
 //! line: the appliance sees [`LineEvent`]s, sends [`LineCommand`]s and moves
-//! [`AudioFrame`]s of 20 ms at 8 kHz.
+//! [`AudioFrame`]s of 20 ms at 8 kHz. Below the line events sit the raw line states a
+//! device reports every block: the per-channel signalling byte ([`signal`]) and the
+//! span's [`LineConditions`] (LOS, AIS, RAI).
 
 mod alarm;
 mod audio;
 mod cause;
+mod conditions;
 mod ids;
 mod number;
+pub mod signal;
 
 pub use alarm::Alarm;
 pub use audio::{AudioFrame, FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ};
 pub use cause::Cause;
+pub use conditions::LineConditions;
 pub use ids::{ChannelId, LineKind};
 pub use number::{NumberError, PhoneNumber};
 

@@ -1,4 +1,7 @@
-//! Named bits of the per-channel signalling byte (see the table in WIRE-FORMAT.md).
+//! Named bits of the per-channel signalling byte: what a channel's signalling says, one
+//! byte per channel per 20 ms block. The soft-hardware wire format carries this byte as
+//! is (the table in `drivers/soft-hardware/WIRE-FORMAT.md`); port and span actors read and
+//! write it through these names.
 //!
 //! Ports: the *line* side (telco line or box feeding a phone) sends [`RINGING`],
 //! [`REVERSED`], [`BATTERY`]; the *loop* side (box on an FXO, phone on an FXS) sends

@@ -12,8 +12,11 @@ pub mod codec;
 mod device;
 mod error;
 mod far_end;
-pub mod signal;
 mod types;
+
+/// The signalling byte's named bits, defined in `line-boundary` (the box's port and span
+/// actors read them from there); the wire carries the byte as is.
+pub use line_boundary::signal;
 
 pub use clock::{wait_readable, RealTimeClock, MAX_POLL_DEVICES};
 pub use device::{DeviceStats, SoftDevice, HELLO_TIMEOUT, RX_QUEUE_BLOCKS, TX_QUEUE_BLOCKS};

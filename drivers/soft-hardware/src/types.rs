@@ -27,32 +27,9 @@ impl ChannelRecord {
     };
 }
 
-/// Line condition bits of a BLOCK: what the *receiver* of the block sees on its line.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
-pub struct LineConditions(pub u8);
-
-impl LineConditions {
-    pub const NONE: LineConditions = LineConditions(0);
-    /// Loss of signal: ignore audio and signalling of this block.
-    pub const LOS: LineConditions = LineConditions(1 << 0);
-    /// Alarm indication signal: the sender transmits all ones.
-    pub const AIS: LineConditions = LineConditions(1 << 1);
-    /// Remote alarm indication: the sender is itself in alarm.
-    pub const RAI: LineConditions = LineConditions(1 << 2);
-
-    pub const fn contains(self, other: LineConditions) -> bool {
-        self.0 & other.0 == other.0
-    }
-    pub fn insert(&mut self, other: LineConditions) {
-        self.0 |= other.0;
-    }
-    pub fn remove(&mut self, other: LineConditions) {
-        self.0 &= !other.0;
-    }
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
+/// Line condition bits of a BLOCK (defined in `line-boundary`, which the box reads them
+/// through; the wire carries the byte as is).
+pub use line_boundary::LineConditions;
 
 /// One 20 ms block of a line in one direction.
 #[derive(Clone, PartialEq, Eq, Debug)]
