@@ -1,14 +1,15 @@
-//! One channel's media state: what it hears, what it plays, what it is bridged to.
+//! One channel's media state: what it hears, what it plays, whether it is tapped.
 
-use crate::messages::{PromptId, Slot};
+use crate::messages::{Gain, PlaybackId, PromptId, Slot, TapId, MAX_SOURCES};
+use crate::tap::TapRing;
 use dsp::caller_id::{DtmfClipGenerator, FskCallerIdDecoder, FskCallerIdGenerator};
 use dsp::dtmf::{DtmfDetector, DtmfGenerator};
 use dsp::tone::ToneGenerator;
 use line_boundary::{AudioFrame, ChannelId, FRAME_SAMPLES};
+use std::sync::Arc;
 
-/// What a channel plays toward its far end, besides a bridge.
-pub(crate) enum Source {
-    Silence,
+/// What a channel plays toward its far end, mixed with what it hears.
+pub(crate) enum Playback {
     Tone(ToneGenerator),
     Prompt { id: PromptId, position: usize },
     Dtmf(DtmfGenerator),
@@ -16,10 +17,24 @@ pub(crate) enum Source {
     DtmfClip(DtmfClipGenerator),
 }
 
-impl Source {
-    pub(crate) fn is_silent(&self) -> bool {
-        matches!(self, Source::Silence)
-    }
+/// The playback under way and the caller's id for it.
+pub(crate) struct Playing {
+    pub id: PlaybackId,
+    pub what: Playback,
+}
+
+/// One channel this channel hears, at a gain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Input {
+    pub slot: Slot,
+    pub gain: Gain,
+}
+
+/// A tap under way: its id and the sequence number of its next frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ActiveTap {
+    pub id: TapId,
+    pub next_seq: u32,
 }
 
 pub(crate) struct Channel {
@@ -32,8 +47,9 @@ pub(crate) struct Channel {
     pub rx: AudioFrame,
     pub signal_in: u8,
     pub signal_out: u8,
-    pub source: Source,
-    pub bridge: Option<Slot>,
+    pub playing: Option<Playing>,
+    /// The channels this one hears (fixed capacity: no allocation when they change).
+    pub inputs: heapless::Vec<Input, MAX_SOURCES>,
     pub dtmf: DtmfDetector,
     pub caller_id: FskCallerIdDecoder,
     pub caller_id_on: bool,
@@ -41,6 +57,10 @@ pub(crate) struct Channel {
     /// Call-progress tone receiver (analog trunks); boxed: it is large and most
     /// channels have none.
     pub progress: Option<Box<dsp::call_progress::CallProgressDetector>>,
+    /// Allocated when the engine is built, whether tapped or not, so that starting a tap
+    /// in a tick allocates nothing. The engine thread is its only writer.
+    pub tap_ring: Arc<TapRing>,
+    pub tap: Option<ActiveTap>,
 }
 
 impl Channel {
@@ -52,13 +72,15 @@ impl Channel {
             rx: [0; FRAME_SAMPLES],
             signal_in: 0,
             signal_out: 0,
-            source: Source::Silence,
-            bridge: None,
+            playing: None,
+            inputs: heapless::Vec::new(),
             dtmf: DtmfDetector::default(),
             caller_id: FskCallerIdDecoder::new(),
             caller_id_on: false,
             wake_at: None,
             progress: None,
+            tap_ring: Arc::new(TapRing::new()),
+            tap: None,
         }
     }
 }

@@ -1,15 +1,17 @@
-//! The tick: read every device's block, run detectors, cross-connect, play, send.
+//! The tick: read every device's block, run detectors, mix, play, tap, send.
 
-use crate::channel::{Channel, Source};
-use crate::messages::{CallerIdFormat, EngineCommand, EngineEvent, Slot};
+use crate::channel::{ActiveTap, Channel, Input, Playback, Playing};
+use crate::messages::{CallerIdFormat, EngineCommand, EngineEvent, Gain, PlaybackId, Slot, TapId};
 use crate::prompts::PromptStore;
 use crate::queues::{CommandQueue, Doorbell, EventQueue};
 use crate::stats::EngineStats;
+use crate::tap::TapFrame;
 use crate::work::WorkGauge;
 use dsp::call_progress::CallProgressDetector;
 use dsp::caller_id::{DtmfClipFormat, DtmfClipGenerator, FskCallerIdGenerator};
 use dsp::dtmf::{DtmfGenerator, DtmfGeneratorConfig};
 use dsp::g711::{alaw_decode, alaw_encode};
+use dsp::mix::MixBus;
 use dsp::tone::ToneGenerator;
 use dsp::tone_plan::TonePlan;
 use isdn::hdlc::{HdlcRx, HdlcTx};
@@ -92,6 +94,8 @@ pub(crate) struct Engine {
     pub tick_index: u64,
     /// Events were queued since the dispatcher was last woken.
     pub events_waiting: std::cell::Cell<bool>,
+    /// Scratch sum for mixing a channel's inputs (one, reused: no allocation per tick).
+    pub bus: MixBus<FRAME_SAMPLES>,
 }
 
 /// Which timeslots of a device carry calls (and so get detectors and a slot).
@@ -347,67 +351,72 @@ impl Engine {
 
     fn apply(&mut self, command: EngineCommand) {
         match command {
-            EngineCommand::PlayTone { slot, tone } => {
+            EngineCommand::PlayTone { slot, tone, id } => {
                 let spec = self.plan.spec(tone);
-                if let Some(channel) = self.channel_mut(slot) {
-                    channel.source = Source::Tone(ToneGenerator::new(&spec));
-                }
+                self.start_playback(slot, id, Some(Playback::Tone(ToneGenerator::new(&spec))));
             }
-            EngineCommand::PlayPrompt { slot, prompt } => {
-                let known = self.prompts.samples(prompt).is_some();
-                if let Some(channel) = self.channel_mut(slot) {
-                    channel.source = if known {
-                        Source::Prompt {
-                            id: prompt,
-                            position: 0,
-                        }
-                    } else {
-                        Source::Silence
-                    };
-                }
-                if !known {
-                    let at_ms = self.now_ms();
-                    self.emit(EngineEvent::PlaybackDone { slot, at_ms });
-                }
+            EngineCommand::PlayPrompt { slot, prompt, id } => {
+                let playback = self.prompts.samples(prompt).map(|_| Playback::Prompt {
+                    id: prompt,
+                    position: 0,
+                });
+                self.start_playback(slot, id, playback);
             }
-            EngineCommand::SendDtmf { slot, digits } => {
+            EngineCommand::SendDtmf { slot, digits, id } => {
                 let generator = DtmfGenerator::new(DtmfGeneratorConfig::default())
                     .and_then(|mut generator| generator.push_digits(&digits).map(|()| generator));
-                self.start_source(slot, generator.ok().map(Source::Dtmf));
+                self.start_playback(slot, id, generator.ok().map(Playback::Dtmf));
             }
             EngineCommand::SendCallerId {
                 slot,
                 message,
                 format,
+                id,
             } => {
-                let source = match format {
+                let playback = match format {
                     CallerIdFormat::EtsiFsk => FskCallerIdGenerator::new(&message)
                         .ok()
-                        .map(Source::CallerId),
+                        .map(Playback::CallerId),
                     CallerIdFormat::Bell202 => FskCallerIdGenerator::bell202(&message)
                         .ok()
-                        .map(Source::CallerId),
+                        .map(Playback::CallerId),
                     CallerIdFormat::Dtmf => DtmfClipGenerator::new(&message, DtmfClipFormat::AC)
                         .ok()
-                        .map(Source::DtmfClip),
+                        .map(Playback::DtmfClip),
                 };
-                self.start_source(slot, source);
+                self.start_playback(slot, id, playback);
             }
-            EngineCommand::StopPlayback { slot } => {
-                if let Some(channel) = self.channel_mut(slot) {
-                    channel.source = Source::Silence;
-                }
-            }
+            EngineCommand::StopPlayback { slot } => self.stop_playback(slot),
             EngineCommand::Bridge { a, b } => {
                 // `a == b` is a loopback: the channel hears itself (the echo test).
-                if (a.0 as usize) < self.channels.len() && (b.0 as usize) < self.channels.len() {
-                    self.unbridge(a);
-                    self.unbridge(b);
-                    self.channels[a.0 as usize].bridge = Some(b);
-                    self.channels[b.0 as usize].bridge = Some(a);
+                if self.has_slot(a) && self.has_slot(b) {
+                    self.isolate(a);
+                    self.isolate(b);
+                    self.connect(a, b, Gain::UNITY);
+                    if a != b {
+                        self.connect(b, a, Gain::UNITY);
+                    }
                 }
             }
-            EngineCommand::Unbridge { slot } => self.unbridge(slot),
+            EngineCommand::Unbridge { slot } | EngineCommand::Isolate { slot } => {
+                self.isolate(slot)
+            }
+            EngineCommand::Connect {
+                listener,
+                source,
+                gain,
+            } => {
+                if self.has_slot(listener) && self.has_slot(source) {
+                    self.connect(listener, source, gain);
+                }
+            }
+            EngineCommand::Disconnect { listener, source } => {
+                if let Some(channel) = self.channel_mut(listener) {
+                    channel.inputs.retain(|input| input.slot != source);
+                }
+            }
+            EngineCommand::StartTap { slot, tap } => self.start_tap(slot, tap),
+            EngineCommand::StopTap { slot } => self.stop_tap(slot),
             EngineCommand::SetSignal { slot, bits } => {
                 if let Some(channel) = self.channel_mut(slot) {
                     channel.signal_out = bits;
@@ -449,27 +458,90 @@ impl Engine {
         }
     }
 
-    /// Starts playing `source`; one that could not be built (bad digits, a caller ID
-    /// too long to encode) ends at once, so the actor waiting for it is not left hanging.
-    fn start_source(&mut self, slot: Slot, source: Option<Source>) {
-        let built = source.is_some();
-        if let Some(channel) = self.channel_mut(slot) {
-            channel.source = source.unwrap_or(Source::Silence);
+    fn has_slot(&self, slot: Slot) -> bool {
+        (slot.0 as usize) < self.channels.len()
+    }
+
+    /// Starts `playback` (None: it could not be built), replacing what plays; the
+    /// replaced one is reported stopped, and one that could not be built done at once,
+    /// so the actor waiting for it is not left hanging.
+    fn start_playback(&mut self, slot: Slot, id: PlaybackId, playback: Option<Playback>) {
+        if !self.has_slot(slot) {
+            return;
         }
-        if !built {
-            let at_ms = self.now_ms();
-            self.emit(EngineEvent::PlaybackDone { slot, at_ms });
+        self.stop_playback(slot);
+        match playback {
+            Some(what) => {
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.playing = Some(Playing { id, what });
+                }
+            }
+            None => {
+                let at_ms = self.now_ms();
+                self.emit(EngineEvent::PlaybackDone { slot, id, at_ms });
+            }
         }
     }
 
-    fn unbridge(&mut self, slot: Slot) {
-        let Some(peer) = self.channel_mut(slot).and_then(|c| c.bridge.take()) else {
+    fn stop_playback(&mut self, slot: Slot) {
+        let stopped = self.channel_mut(slot).and_then(|c| c.playing.take());
+        if let Some(Playing { id, .. }) = stopped {
+            let at_ms = self.now_ms();
+            self.emit(EngineEvent::PlaybackStopped { slot, id, at_ms });
+        }
+    }
+
+    /// `listener` hears `source` at `gain` (both known to exist).
+    fn connect(&mut self, listener: Slot, source: Slot, gain: Gain) {
+        let inputs = &mut self.channels[listener.0 as usize].inputs;
+        if let Some(input) = inputs.iter_mut().find(|input| input.slot == source) {
+            input.gain = gain;
             return;
-        };
-        if let Some(peer_channel) = self.channel_mut(peer) {
-            if peer_channel.bridge == Some(slot) {
-                peer_channel.bridge = None;
-            }
+        }
+        if inputs.push(Input { slot: source, gain }).is_err() {
+            self.stats.connects_refused.fetch_add(1, Ordering::Relaxed);
+            let at_ms = self.now_ms();
+            self.emit(EngineEvent::ConnectRefused {
+                listener,
+                source,
+                at_ms,
+            });
+        }
+    }
+
+    /// Nobody hears `slot` and it hears nobody. A scan of every channel's few inputs:
+    /// bounded, no allocation.
+    fn isolate(&mut self, slot: Slot) {
+        if !self.has_slot(slot) {
+            return;
+        }
+        for channel in &mut self.channels {
+            channel.inputs.retain(|input| input.slot != slot);
+        }
+        self.channels[slot.0 as usize].inputs.clear();
+    }
+
+    fn start_tap(&mut self, slot: Slot, tap: TapId) {
+        if !self.has_slot(slot) {
+            return;
+        }
+        self.stop_tap(slot);
+        self.channels[slot.0 as usize].tap = Some(ActiveTap {
+            id: tap,
+            next_seq: 0,
+        });
+    }
+
+    fn stop_tap(&mut self, slot: Slot) {
+        let stopped = self.channel_mut(slot).and_then(|c| c.tap.take());
+        if let Some(tap) = stopped {
+            let at_ms = self.now_ms();
+            self.emit(EngineEvent::TapStopped {
+                slot,
+                tap: tap.id,
+                frames: tap.next_seq,
+                at_ms,
+            });
         }
     }
 
@@ -559,46 +631,32 @@ impl Engine {
         }
     }
 
+    /// What each channel sends: its inputs mixed with its playback, then taps and A-law.
     fn produce_output(&mut self) {
         let now_ms = self.now_ms();
         for slot in 0..self.channels.len() {
-            let mut out = [0i16; FRAME_SAMPLES];
-            let peer_rx = self.channels[slot]
-                .bridge
-                .and_then(|peer| self.channels.get(peer.0 as usize))
-                .map(|p| p.rx);
+            let (out, finished) = self.mix_channel(slot);
             let channel = &mut self.channels[slot];
-            let finished = match &mut channel.source {
-                Source::Silence => false,
-                Source::Tone(generator) => {
-                    generator.fill(&mut out);
-                    false
-                }
-                Source::Prompt { id, position } => match self.prompts.samples(*id) {
-                    Some(samples) => {
-                        let rest = &samples[(*position).min(samples.len())..];
-                        let take = rest.len().min(FRAME_SAMPLES);
-                        out[..take].copy_from_slice(&rest[..take]);
-                        *position += take;
-                        *position >= samples.len()
-                    }
-                    None => true,
-                },
-                Source::Dtmf(generator) => !generator.fill(&mut out),
-                Source::CallerId(generator) => !generator.fill(&mut out),
-                Source::DtmfClip(generator) => !generator.fill(&mut out),
+            let finished = if finished {
+                channel.playing.take().map(|playing| playing.id)
+            } else {
+                None
             };
-            if channel.source.is_silent() {
-                if let Some(peer_rx) = peer_rx {
-                    out = peer_rx;
-                }
-            }
-            if finished {
-                channel.source = Source::Silence;
-            }
             let woke = matches!(channel.wake_at, Some(at) if at <= now_ms);
             if woke {
                 channel.wake_at = None;
+            }
+            let mut tap_dropped = false;
+            if let Some(tap) = channel.tap.as_mut() {
+                let frame = TapFrame {
+                    tap: tap.id,
+                    seq: tap.next_seq,
+                    at_ms: now_ms,
+                    rx: channel.rx,
+                    tx: out,
+                };
+                tap.next_seq = tap.next_seq.wrapping_add(1);
+                tap_dropped = !channel.tap_ring.push(&frame);
             }
             let (device, record, signal) = (channel.device, channel.record, channel.signal_out);
             if let Some(tx) = self.devices[device].tx.channels.get_mut(record) {
@@ -607,10 +665,16 @@ impl Engine {
                     *octet = alaw_encode(*sample);
                 }
             }
+            if tap_dropped {
+                self.stats
+                    .tap_frames_dropped
+                    .fetch_add(1, Ordering::Relaxed);
+            }
             let slot = Slot(slot as u16);
-            if finished {
+            if let Some(id) = finished {
                 self.emit(EngineEvent::PlaybackDone {
                     slot,
+                    id,
                     at_ms: now_ms,
                 });
             }
@@ -619,6 +683,37 @@ impl Engine {
                     slot,
                     at_ms: now_ms,
                 });
+            }
+        }
+    }
+
+    /// One channel's output for this tick, and whether its playback ran out.
+    fn mix_channel(&mut self, slot: usize) -> ([i16; FRAME_SAMPLES], bool) {
+        let mut played = [0i16; FRAME_SAMPLES];
+        let (playing, finished) = match self.channels[slot].playing.as_mut() {
+            None => (false, false),
+            Some(playing) => (true, play(&mut playing.what, &self.prompts, &mut played)),
+        };
+        let inputs = &self.channels[slot].inputs;
+        match (inputs.as_slice(), playing) {
+            // Nothing heard, or only the playback: no sum to form.
+            ([], _) => (played, finished),
+            // The two-party bridge: a copy, as cheap as before mixing existed.
+            ([only], false) if only.gain == Gain::UNITY => {
+                (self.channels[only.slot.0 as usize].rx, finished)
+            }
+            (inputs, _) => {
+                self.bus.clear(FRAME_SAMPLES);
+                for input in inputs {
+                    self.bus
+                        .add(&self.channels[input.slot.0 as usize].rx, input.gain);
+                }
+                if playing {
+                    self.bus.add(&played, Gain::UNITY);
+                }
+                let mut out = [0i16; FRAME_SAMPLES];
+                self.bus.read(&mut out);
+                (out, finished)
             }
         }
     }
@@ -712,5 +807,28 @@ impl Engine {
         if self.events_waiting.replace(false) {
             self.doorbell.ring();
         }
+    }
+}
+
+/// Plays the next 20 ms of `playback` into `out`; true once it has run out.
+fn play(playback: &mut Playback, prompts: &PromptStore, out: &mut [i16; FRAME_SAMPLES]) -> bool {
+    match playback {
+        Playback::Tone(generator) => {
+            generator.fill(out);
+            false
+        }
+        Playback::Prompt { id, position } => match prompts.samples(*id) {
+            Some(samples) => {
+                let rest = &samples[(*position).min(samples.len())..];
+                let take = rest.len().min(FRAME_SAMPLES);
+                out[..take].copy_from_slice(&rest[..take]);
+                *position += take;
+                *position >= samples.len()
+            }
+            None => true,
+        },
+        Playback::Dtmf(generator) => !generator.fill(out),
+        Playback::CallerId(generator) => !generator.fill(out),
+        Playback::DtmfClip(generator) => !generator.fill(out),
     }
 }

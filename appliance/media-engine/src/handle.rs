@@ -8,6 +8,7 @@ use crate::queues::{
     command_queue, event_queue, CommandQueue, CommandSender, Doorbell, EventQueue,
 };
 use crate::stats::{EngineStats, EngineStatsSnapshot};
+use crate::tap::{TapError, TapReader, TapRing};
 use crate::work::{WorkGauge, WorkToken};
 use dsp::tone_plan::TonePlan;
 use line_boundary::ChannelId;
@@ -66,10 +67,25 @@ pub struct EngineHandle {
     commands: CommandSender,
     stats: Arc<EngineStats>,
     slots: Arc<BTreeMap<ChannelId, Slot>>,
+    taps: TapRings,
     prompts: Arc<PromptStore>,
     stop: Arc<AtomicBool>,
     engine_thread: Option<JoinHandle<()>>,
     dispatcher_thread: Option<JoinHandle<()>>,
+}
+
+/// Every channel's tap ring, in slot order: where readers are had.
+#[derive(Clone)]
+pub(crate) struct TapRings(Arc<[Arc<TapRing>]>);
+
+impl TapRings {
+    pub(crate) fn reader(&self, slot: Slot) -> Result<TapReader, TapError> {
+        let ring = self
+            .0
+            .get(slot.0 as usize)
+            .ok_or(TapError::NoSuchSlot(slot))?;
+        TapReader::claim(slot, ring)
+    }
 }
 
 /// The shared ends of an engine that is built but not yet running.
@@ -79,6 +95,7 @@ pub(crate) struct EngineParts {
     pub doorbell: Arc<Doorbell>,
     pub stats: Arc<EngineStats>,
     pub slots: Arc<BTreeMap<ChannelId, Slot>>,
+    pub taps: TapRings,
     pub prompts: Arc<PromptStore>,
     pub stop: Arc<AtomicBool>,
 }
@@ -118,12 +135,14 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
         .enumerate()
         .map(|(index, c)| (c.id, Slot(index as u16)))
         .collect();
+    let taps = TapRings(channels.iter().map(|c| Arc::clone(&c.tap_ring)).collect());
     let parts = EngineParts {
         commands: Arc::new(command_queue()),
         events: Arc::new(event_queue()),
         doorbell: Arc::new(Doorbell::new().map_err(EngineError::Doorbell)?),
         stats: Arc::new(EngineStats::new(setup.devices.iter().map(|d| d.id))),
         slots: Arc::new(slots),
+        taps,
         prompts: Arc::new(setup.prompts),
         stop: Arc::new(AtomicBool::new(false)),
     };
@@ -141,6 +160,7 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
         stop: Arc::clone(&parts.stop),
         tick_index: 0,
         events_waiting: std::cell::Cell::new(false),
+        bus: dsp::mix::MixBus::new(),
     };
     Ok((engine, parts))
 }
@@ -154,6 +174,7 @@ impl EngineHandle {
             doorbell,
             stats,
             slots,
+            taps,
             prompts,
             stop,
         } = parts;
@@ -178,6 +199,7 @@ impl EngineHandle {
             },
             stats,
             slots,
+            taps,
             prompts,
             stop,
             engine_thread: Some(engine_thread),
@@ -196,6 +218,12 @@ impl EngineHandle {
     /// Every channel the engine serves, in slot order.
     pub fn channels(&self) -> Arc<BTreeMap<ChannelId, Slot>> {
         Arc::clone(&self.slots)
+    }
+
+    /// The reader of this channel's tap ring (one at a time per channel): frames arrive
+    /// while a `StartTap` runs on the channel. Poll it from any thread; it never blocks.
+    pub fn tap_reader(&self, slot: Slot) -> Result<TapReader, TapError> {
+        self.taps.reader(slot)
     }
 
     pub fn prompts(&self) -> Arc<PromptStore> {

@@ -1,8 +1,9 @@
 //! The media plane: one real-time thread driven by the span clock.
 //!
 //! Each tick (20 ms of audio) it reads every soft device's block, runs each channel's
-//! detectors (DTMF, FSK caller ID), applies cross-connects, plays tones, prompts and
-//! digits, and sends every device its block. It never allocates, locks or blocks inside a
+//! detectors (DTMF, FSK caller ID), mixes what each channel hears (bridges, listen,
+//! whisper, barge, conferences) with what it plays (tones, prompts, digits), hands tapped
+//! channels' audio to their tap rings, and sends every device its block. It never allocates, locks or blocks inside a
 //! tick but for the device I/O; actors command it and hear from it through bounded
 //! lock-free queues ([`CommandSender`], [`EventSink`]).
 
@@ -10,15 +11,21 @@ mod channel;
 mod engine;
 mod handle;
 mod messages;
+pub mod modes;
 mod prompts;
 mod queues;
 mod stats;
+mod tap;
 pub mod testing;
 mod work;
 
 pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource};
-pub use messages::{CallerIdFormat, EngineCommand, EngineEvent, PromptId, Slot, MAX_DIAL_DIGITS};
+pub use messages::{
+    CallerIdFormat, EngineCommand, EngineEvent, Gain, PlaybackId, PromptId, Slot, TapId,
+    MAX_DIAL_DIGITS, MAX_SOURCES,
+};
 pub use prompts::PromptStore;
 pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};
 pub use stats::{DeviceCounts, DeviceStatsSnapshot, EngineStatsSnapshot, LatenessSummary};
+pub use tap::{TapError, TapFrame, TapReader, TAP_RING_FRAMES};
 pub use work::{WorkGauge, WorkToken};

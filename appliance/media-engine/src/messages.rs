@@ -1,6 +1,7 @@
 //! What actors tell the engine, and what the engine tells actors.
 
 use dsp::caller_id::CallerIdMessage;
+pub use dsp::mix::Gain;
 use line_boundary::Tone;
 use serde::Serialize;
 
@@ -12,7 +13,20 @@ pub struct Slot(pub u16);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct PromptId(pub u16);
 
+/// The caller's name for one playback (tone, prompt, digits, caller ID): the engine never
+/// reads it, only hands it back in `PlaybackDone` / `PlaybackStopped`, so a completion is
+/// matched to what was asked and a late one for a replaced playback is told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct PlaybackId(pub u32);
+
+/// The caller's name for one tap session on a channel; every [`crate::TapFrame`] carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TapId(pub u32);
+
 pub const MAX_DIAL_DIGITS: usize = 32;
+
+/// How many channels one channel can hear at once (a conference of `MAX_SOURCES + 1`).
+pub const MAX_SOURCES: usize = 8;
 
 /// How caller ID is sent to a phone: the standard its country uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,30 +40,73 @@ pub enum CallerIdFormat {
 }
 
 /// A request from the control plane. Fixed size: it crosses a lock-free queue.
+///
+/// **Playback.** A channel plays at most one thing at a time (tone, prompt, digits,
+/// caller ID) toward its far end, mixed with what it hears from other channels. Starting
+/// one replaces the one playing, which ends with `PlaybackStopped`; one that runs out ends
+/// with `PlaybackDone` (a tone never runs out).
+///
+/// **Mixing.** Each channel hears up to [`MAX_SOURCES`] other channels, each at a gain
+/// (`Connect`/`Disconnect`/`Isolate`), summed with its playback and saturated to 16 bits.
+/// A connection is one way: `Connect { listener: a, source: b }` lets `a` hear `b`.
+/// The modes in [`crate::modes`] are made of these: listen (supervisor hears both
+/// parties, heard by none), whisper (heard by the agent only), barge (three-way),
+/// conference of N.
 #[derive(Debug, Clone)]
 pub enum EngineCommand {
-    /// Play a tone of the box's tone plan toward the far end, replacing what plays now.
-    PlayTone { slot: Slot, tone: Tone },
-    /// Play a prompt once toward the far end; `PlaybackDone` follows.
-    PlayPrompt { slot: Slot, prompt: PromptId },
-    /// Send DTMF digits toward the far end; `PlaybackDone` follows.
+    /// Play a tone of the box's tone plan toward the far end until stopped or replaced.
+    PlayTone {
+        slot: Slot,
+        tone: Tone,
+        id: PlaybackId,
+    },
+    /// Play a prompt once toward the far end; `PlaybackDone` follows (at once for a
+    /// prompt the store does not have).
+    PlayPrompt {
+        slot: Slot,
+        prompt: PromptId,
+        id: PlaybackId,
+    },
+    /// Send DTMF digits toward the far end; `PlaybackDone` follows (at once for digits
+    /// that cannot be sent).
     SendDtmf {
         slot: Slot,
         digits: heapless::String<MAX_DIAL_DIGITS>,
+        id: PlaybackId,
     },
     /// Send caller ID toward the far end in `format`; `PlaybackDone` follows.
     SendCallerId {
         slot: Slot,
         message: CallerIdMessage,
         format: CallerIdFormat,
+        id: PlaybackId,
     },
-    /// Stop whatever tone, prompt or digits play toward the far end.
+    /// Stop whatever plays toward the far end (`PlaybackStopped` if something did).
     StopPlayback { slot: Slot },
-    /// Cross-connect two channels both ways (a bridge is a copy between timeslots);
-    /// `a == b` loops a channel's audio back to its far end.
+    /// The two-party case: `a` and `b` hear exactly each other at unity gain, and every
+    /// other connection of either ends first (as `Isolate` of both). While neither plays
+    /// anything this costs what a copy costs. `a == b` loops a channel's audio back to
+    /// its far end (the echo test).
     Bridge { a: Slot, b: Slot },
-    /// Undo the cross-connect this channel is part of.
+    /// Ends every connection of this channel, both ways (the same as `Isolate`).
     Unbridge { slot: Slot },
+    /// `listener` hears `source` at `gain` from the next tick (a new gain if it already
+    /// did). `ConnectRefused` if `listener` already hears `MAX_SOURCES` channels.
+    Connect {
+        listener: Slot,
+        source: Slot,
+        gain: Gain,
+    },
+    /// `listener` stops hearing `source`.
+    Disconnect { listener: Slot, source: Slot },
+    /// This channel hears no one and no one hears it.
+    Isolate { slot: Slot },
+    /// Start handing this channel's audio, both ways, to its tap ring (see
+    /// `EngineHandle::tap_reader`), one `TapFrame` per tick tagged `tap`. Replaces a tap
+    /// running on the channel (which ends with `TapStopped`).
+    StartTap { slot: Slot, tap: TapId },
+    /// Stop the channel's tap; `TapStopped` says how many frames it produced.
+    StopTap { slot: Slot },
     /// Set the signalling byte sent on this channel (analog line bits or E1 CAS ABCD).
     SetSignal { slot: Slot, bits: u8 },
     /// Turn the FSK caller ID receiver of this channel on or off.
@@ -76,6 +133,11 @@ impl EngineCommand {
             EngineCommand::StopPlayback { .. } => "stop-playback",
             EngineCommand::Bridge { .. } => "bridge",
             EngineCommand::Unbridge { .. } => "unbridge",
+            EngineCommand::Connect { .. } => "connect",
+            EngineCommand::Disconnect { .. } => "disconnect",
+            EngineCommand::Isolate { .. } => "isolate",
+            EngineCommand::StartTap { .. } => "start-tap",
+            EngineCommand::StopTap { .. } => "stop-tap",
             EngineCommand::SetSignal { .. } => "set-signal",
             EngineCommand::ListenCallerId { .. } => "listen-caller-id",
             EngineCommand::WakeAt { .. } => "wake-at",
@@ -110,9 +172,30 @@ pub enum EngineEvent {
         tone: dsp::call_progress::ProgressTone,
         at_ms: u64,
     },
-    /// A tone, prompt, DTMF or caller ID burst finished playing.
+    /// A prompt, DTMF or caller ID burst finished playing (or could not start).
     PlaybackDone {
         slot: Slot,
+        id: PlaybackId,
+        at_ms: u64,
+    },
+    /// A playback was stopped (`StopPlayback`) or replaced by a newer one before it ended.
+    PlaybackStopped {
+        slot: Slot,
+        id: PlaybackId,
+        at_ms: u64,
+    },
+    /// `Connect` found `listener` already hearing `MAX_SOURCES` channels: not connected.
+    ConnectRefused {
+        listener: Slot,
+        source: Slot,
+        at_ms: u64,
+    },
+    /// A tap ended (`StopTap`, or replaced by `StartTap`) after handing out `frames`
+    /// frames (sequence numbers `0..frames`, dropped ones included).
+    TapStopped {
+        slot: Slot,
+        tap: TapId,
+        frames: u32,
         at_ms: u64,
     },
     /// A deadline set with `WakeAt` passed.
@@ -169,6 +252,9 @@ impl EngineEvent {
             | EngineEvent::CallerId { at_ms, .. }
             | EngineEvent::ProgressTone { at_ms, .. }
             | EngineEvent::PlaybackDone { at_ms, .. }
+            | EngineEvent::PlaybackStopped { at_ms, .. }
+            | EngineEvent::ConnectRefused { at_ms, .. }
+            | EngineEvent::TapStopped { at_ms, .. }
             | EngineEvent::Wake { at_ms, .. }
             | EngineEvent::DeviceLink { at_ms, .. }
             | EngineEvent::LineConditions { at_ms, .. }
@@ -186,7 +272,10 @@ impl EngineEvent {
             | EngineEvent::CallerId { slot, .. }
             | EngineEvent::ProgressTone { slot, .. }
             | EngineEvent::PlaybackDone { slot, .. }
+            | EngineEvent::PlaybackStopped { slot, .. }
+            | EngineEvent::TapStopped { slot, .. }
             | EngineEvent::Wake { slot, .. } => Some(*slot),
+            EngineEvent::ConnectRefused { listener, .. } => Some(*listener),
             EngineEvent::DeviceLink { .. }
             | EngineEvent::LineConditions { .. }
             | EngineEvent::DChannelFrame { .. }

@@ -197,6 +197,10 @@ pub struct EngineStats {
     pub events_dropped: AtomicU64,
     /// Commands refused (`QueueFull`) because the engine did not drain its queue.
     pub commands_refused: AtomicU64,
+    /// `Connect`s refused because the listener already heard `MAX_SOURCES` channels.
+    pub connects_refused: AtomicU64,
+    /// Tap frames dropped because a tap's reader fell behind (all channels).
+    pub tap_frames_dropped: AtomicU64,
     /// Engine time reached: 20 ms per tick run (and per tick skipped in real time).
     pub engine_time_ms: AtomicU64,
     /// Per soft device, in the engine's device order; the frame totals are their sums.
@@ -219,6 +223,8 @@ pub struct EngineStatsSnapshot {
     pub missed_ticks: u64,
     pub events_dropped: u64,
     pub commands_refused: u64,
+    pub connects_refused: u64,
+    pub tap_frames_dropped: u64,
     /// Sums of the devices' underruns, overruns and tx_dropped.
     pub frames_underrun: u64,
     pub frames_overrun: u64,
@@ -243,6 +249,8 @@ impl EngineStats {
             missed_ticks: AtomicU64::new(0),
             events_dropped: AtomicU64::new(0),
             commands_refused: AtomicU64::new(0),
+            connects_refused: AtomicU64::new(0),
+            tap_frames_dropped: AtomicU64::new(0),
             engine_time_ms: AtomicU64::new(0),
             devices: device_ids.into_iter().map(DeviceCounters::new).collect(),
             quiescence_timeouts: AtomicU64::new(0),
@@ -268,6 +276,8 @@ impl EngineStats {
             missed_ticks: load(&self.missed_ticks),
             events_dropped: load(&self.events_dropped),
             commands_refused: load(&self.commands_refused),
+            connects_refused: load(&self.connects_refused),
+            tap_frames_dropped: load(&self.tap_frames_dropped),
             frames_underrun: sum(|c| c.underruns),
             frames_overrun: sum(|c| c.overruns),
             frames_tx_dropped: sum(|c| c.tx_dropped),

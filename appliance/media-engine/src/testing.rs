@@ -2,10 +2,11 @@
 //! must observe the tick itself (allocation counting) and for benchmarks.
 
 use crate::engine::Engine;
-use crate::handle::{build, EngineError, EngineSetup};
+use crate::handle::{build, EngineError, EngineSetup, TapRings};
 use crate::messages::{EngineEvent, Slot};
 use crate::queues::CommandSender;
 use crate::stats::EngineStatsSnapshot;
+use crate::tap::{TapError, TapReader};
 use line_boundary::ChannelId;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ pub struct ManualEngine {
     engine: Engine,
     commands: CommandSender,
     slots: std::sync::Arc<std::collections::BTreeMap<ChannelId, Slot>>,
+    taps: TapRings,
 }
 
 impl ManualEngine {
@@ -25,6 +27,7 @@ impl ManualEngine {
                 stats: parts.stats,
             },
             slots: parts.slots,
+            taps: parts.taps,
         })
     }
 
@@ -34,6 +37,11 @@ impl ManualEngine {
 
     pub fn slot(&self, channel: ChannelId) -> Option<Slot> {
         self.slots.get(&channel).copied()
+    }
+
+    /// The reader of this channel's tap ring (see `EngineHandle::tap_reader`).
+    pub fn tap_reader(&self, slot: Slot) -> Result<TapReader, TapError> {
+        self.taps.reader(slot)
     }
 
     /// Sets every device's HELLO timeout (the engine checks it on the wall clock).

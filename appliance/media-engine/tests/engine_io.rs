@@ -4,7 +4,7 @@ mod common;
 
 use common::{sine, tone_share, Harness};
 use line_boundary::{ChannelId, Tone};
-use media_engine::{EngineCommand, EngineEvent, PromptStore};
+use media_engine::{EngineCommand, EngineEvent, PlaybackId, PromptStore};
 
 fn channel(device: u16, channel: u16) -> ChannelId {
     ChannelId { device, channel }
@@ -19,6 +19,7 @@ fn a_tone_plays_only_on_its_channel() {
         .send(EngineCommand::PlayTone {
             slot,
             tone: Tone::Test1004Hz,
+            id: PlaybackId(1),
         })
         .unwrap();
     for _ in 0..3 {
@@ -177,6 +178,7 @@ fn e1_timeslots_are_independent_and_prompts_report_done() {
         .send(EngineCommand::PlayPrompt {
             slot: ts5,
             prompt: chime,
+            id: PlaybackId(5),
         })
         .unwrap();
     rig.step();
@@ -187,17 +189,17 @@ fn e1_timeslots_are_independent_and_prompts_report_done() {
     );
     rig.step();
     rig.step();
-    let done: Vec<u64> = rig
+    let done: Vec<(PlaybackId, u64)> = rig
         .engine
         .drain_events()
         .into_iter()
         .filter_map(|e| match e {
-            EngineEvent::PlaybackDone { slot, at_ms } if slot == ts5 => Some(at_ms),
+            EngineEvent::PlaybackDone { slot, id, at_ms } if slot == ts5 => Some((id, at_ms)),
             _ => None,
         })
         .collect();
     // 400 samples = 2.5 frames: the prompt ends during the third tick (engine time 40 ms).
-    assert_eq!(done, vec![40]);
+    assert_eq!(done, vec![(PlaybackId(5), 40)]);
 }
 
 #[test]
@@ -345,6 +347,7 @@ fn caller_id_goes_out_in_each_standard_and_decodes() {
                 slot,
                 message: message.clone(),
                 format,
+                id: PlaybackId(7),
             })
             .unwrap();
         let mut heard = Vec::new();
@@ -352,11 +355,15 @@ fn caller_id_goes_out_in_each_standard_and_decodes() {
         for _ in 0..150 {
             rig.step();
             heard.extend(rig.received(0, 0));
-            done |= rig
-                .engine
-                .drain_events()
-                .iter()
-                .any(|e| matches!(e, EngineEvent::PlaybackDone { .. }));
+            done |= rig.engine.drain_events().iter().any(|e| {
+                matches!(
+                    e,
+                    EngineEvent::PlaybackDone {
+                        id: PlaybackId(7),
+                        ..
+                    }
+                )
+            });
         }
         assert!(done, "{format:?}: PlaybackDone reported");
         let number = match format {

@@ -1,12 +1,13 @@
 //! Proves the claim that a tick never allocates: a counting allocator counts allocations
 //! made on this thread while it ticks a busy engine (tones, bridges, DTMF, caller ID,
-//! prompts, detectors on every channel, far ends on real sockets).
+//! prompts, detectors on every channel, far ends on real sockets; mixing modes, a
+//! conference, taps, and their teardown).
 
 mod common;
 
 use common::{sine, Harness};
 use line_boundary::{ChannelId, Tone};
-use media_engine::{EngineCommand, PromptStore};
+use media_engine::{EngineCommand, PlaybackId, PromptStore};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -71,6 +72,7 @@ fn ticks_do_not_allocate() {
         .send(EngineCommand::PlayTone {
             slot: fxs2,
             tone: Tone::Dial,
+            id: PlaybackId(1),
         })
         .unwrap();
     commands
@@ -84,8 +86,13 @@ fn ticks_do_not_allocate() {
             0 => EngineCommand::PlayTone {
                 slot: *ts,
                 tone: Tone::Ringback,
+                id: PlaybackId(n as u32),
             },
-            1 => EngineCommand::PlayPrompt { slot: *ts, prompt },
+            1 => EngineCommand::PlayPrompt {
+                slot: *ts,
+                prompt,
+                id: PlaybackId(n as u32),
+            },
             _ => EngineCommand::Bridge {
                 a: *ts,
                 b: e1[(n + 1) % e1.len()],
@@ -109,7 +116,11 @@ fn ticks_do_not_allocate() {
             let mut digits = heapless::String::new();
             digits.push_str("5551234").unwrap();
             commands
-                .send(EngineCommand::SendDtmf { slot: fxs2, digits })
+                .send(EngineCommand::SendDtmf {
+                    slot: fxs2,
+                    digits,
+                    id: PlaybackId(round as u32),
+                })
                 .unwrap();
             commands
                 .send(EngineCommand::WakeAt {
@@ -145,6 +156,7 @@ fn ticks_do_not_allocate() {
                 .send(EngineCommand::PlayTone {
                     slot: fxs2,
                     tone: Tone::Busy,
+                    id: PlaybackId(round as u32),
                 })
                 .unwrap();
             commands
@@ -177,6 +189,126 @@ fn ticks_do_not_allocate() {
     // The counter itself works: an allocation inside the region is seen.
     counted(|| drop(std::hint::black_box(vec![1u8; 64])));
     assert_eq!(allocations(), 1);
+}
+
+#[test]
+fn mixing_taps_and_teardown_do_not_allocate() {
+    use media_engine::{modes, Gain, TapId};
+    let mut prompts = PromptStore::default();
+    let prompt = prompts.add("long", sine(700.0, 5000.0, 0, 8000 * 30));
+    let mut rig = Harness::new(prompts);
+    let slot = |device, channel| rig_slot(&rig, device, channel);
+    let (agent, supervisor, caller) = (slot(1, 1), slot(2, 1), slot(3, 1));
+    let e1: Vec<_> = (1..32u16)
+        .filter(|ts| *ts != 16)
+        .map(|ts| slot(4, ts))
+        .collect();
+    let commands = rig.engine.commands();
+    let mut readers: Vec<_> = [agent, caller, e1[0], e1[7]]
+        .iter()
+        .map(|s| rig.engine.tap_reader(*s).unwrap())
+        .collect();
+    let mut tap = 0u32;
+    let mut id = 0u32;
+    // Everything below is applied inside counted ticks: commands are only queued here.
+    let mut setup = |round: usize| -> Vec<EngineCommand> {
+        id += 1;
+        tap += 1;
+        let mut list = vec![EngineCommand::Bridge {
+            a: agent,
+            b: caller,
+        }];
+        match round % 4 {
+            0 => list.extend(modes::listen(supervisor, [agent, caller])),
+            1 => list.extend(modes::whisper(supervisor, agent, caller)),
+            _ => list.extend(modes::barge(supervisor, [agent, caller])),
+        }
+        // A conference of 9 (each hears 8: full), then one more that is refused.
+        list.extend(modes::conference(&e1[0..9]));
+        list.push(EngineCommand::Connect {
+            listener: e1[0],
+            source: e1[9],
+            gain: Gain::from_db(-3.0),
+        });
+        // Two-party bridges, some with a prompt or tone mixed under them.
+        for pair in e1[10..].chunks(2) {
+            if let [a, b] = pair {
+                list.push(EngineCommand::Bridge { a: *a, b: *b });
+            }
+        }
+        list.push(EngineCommand::PlayPrompt {
+            slot: e1[12],
+            prompt,
+            id: PlaybackId(id),
+        });
+        list.push(EngineCommand::PlayTone {
+            slot: e1[2],
+            tone: Tone::Ringback,
+            id: PlaybackId(id),
+        });
+        list.push(EngineCommand::PlayTone {
+            slot: agent,
+            tone: Tone::CallWaiting,
+            id: PlaybackId(id),
+        });
+        for s in [agent, caller, e1[0], e1[7]] {
+            list.push(EngineCommand::StartTap {
+                slot: s,
+                tap: TapId(tap),
+            });
+        }
+        list
+    };
+    let teardown = |round: usize| -> Vec<EngineCommand> {
+        let mut list = vec![
+            EngineCommand::Isolate { slot: supervisor },
+            EngineCommand::Unbridge { slot: agent },
+            EngineCommand::Disconnect {
+                listener: e1[1],
+                source: e1[0],
+            },
+            EngineCommand::StopPlayback { slot: e1[12] },
+            EngineCommand::StopPlayback { slot: agent },
+            EngineCommand::StopTap { slot: e1[7] },
+        ];
+        if round.is_multiple_of(2) {
+            list.extend(e1[0..9].iter().map(|s| EngineCommand::Isolate { slot: *s }));
+            list.push(EngineCommand::StopTap { slot: agent });
+        }
+        list
+    };
+    for round in 0..200usize {
+        let batch = match round % 20 {
+            0 => setup(round / 20),
+            10 => teardown(round / 20),
+            _ => Vec::new(),
+        };
+        for command in batch {
+            commands.send(command).unwrap();
+        }
+        rig.set_audio(0, 0, &sine(1100.0, 4000.0, round * 160, 160));
+        rig.set_audio(1, 0, &sine(1900.0, 4000.0, round * 160, 160));
+        rig.set_audio(2, 0, &sine(500.0, 4000.0, round * 160, 160));
+        for (n, ts) in (1..32usize).filter(|ts| *ts != 16).enumerate() {
+            let tone = 300.0 + 100.0 * n as f64;
+            rig.set_audio(3, ts, &sine(tone, 3000.0, round * 160, 160));
+        }
+        counted_step(&mut rig);
+        // The tap reader runs outside the counted tick, as the recorder thread would;
+        // one reader lags to keep its ring full (drops counted in the tick).
+        for reader in readers.iter_mut().skip(1) {
+            while reader.read().is_some() {}
+        }
+        let _ = rig.engine.drain_events();
+    }
+    let stats = rig.engine.stats();
+    assert!(stats.connects_refused >= 10, "{stats:?}");
+    assert!(
+        stats.tap_frames_dropped > 0,
+        "a full tap ring was exercised"
+    );
+    assert_eq!(readers[0].dropped(), stats.tap_frames_dropped);
+    assert_eq!(allocations(), 0, "allocations made inside ticks");
 }
 
 /// One lock-step exchange with the far ends plugged in, only the tick counted.

@@ -5,7 +5,9 @@ mod common;
 
 use common::{within, Harness};
 use line_boundary::ChannelId;
-use media_engine::{EngineCommand, EngineEvent, PromptId, PromptStore, COMMAND_CAPACITY};
+use media_engine::{
+    EngineCommand, EngineEvent, PlaybackId, PromptId, PromptStore, COMMAND_CAPACITY,
+};
 use media_engine::{Slot, EVENT_CAPACITY};
 use std::time::{Duration, Instant};
 
@@ -63,6 +65,7 @@ fn a_full_event_queue_drops_and_counts_and_the_engine_keeps_ticking() {
                     .send(EngineCommand::PlayPrompt {
                         slot,
                         prompt: PromptId(999),
+                        id: PlaybackId(1),
                     })
                     .expect("room for the burst");
             }

@@ -11,7 +11,8 @@ use dsp_conformance::spandsp_fsk::{AdsiStandard, SpandspAdsiTx};
 use line_boundary::Tone;
 use std::path::Path;
 use support::{
-    dir, fails_with, have_sox, ok_stdout, p, sox_synth, timed_lines, write_pcm_wav, write_wav, MS,
+    dir, fails_with, ok_stdout, p, require_sox, sox_synth, timed_lines, write_pcm_wav, write_wav,
+    MS,
 };
 
 #[test]
@@ -46,9 +47,7 @@ fn dtmf_gen_then_detect_in_each_encoding() {
 
 #[test]
 fn dtmf_detect_reads_g711_files_made_by_sox() {
-    if !have_sox() {
-        return;
-    }
+    require_sox();
     let dir = dir("dtmf-sox");
     // 1 (697+1209), 5 (770+1336), 9 (852+1477), # (941+1477), D (941+1633): 70 ms on,
     // 80 ms off, after 200 ms of silence.
@@ -487,9 +486,7 @@ fn tones_detect_recognises_special_information_tone() {
 
 #[test]
 fn tones_detect_recognises_busy_tones_made_by_sox() {
-    if !have_sox() {
-        return;
-    }
+    require_sox();
     let dir = dir("tones-sox");
     // (plan, tone synthesis, on/off seconds, file format): cadence by sox's pad + repeat,
     // 300 ms of silence first.
@@ -558,9 +555,7 @@ fn check_refused_everywhere(file: &Path, expected: &[&str]) {
 
 #[test]
 fn wav_files_sox_writes_in_other_formats_are_refused() {
-    if !have_sox() {
-        return;
-    }
+    require_sox();
     let dir = dir("bad-files-sox");
     let cases: [(&str, &[&str], &[&str]); 5] = [
         (

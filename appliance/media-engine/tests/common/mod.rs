@@ -182,3 +182,18 @@ pub fn within<T: Send + 'static>(
         }
     }
 }
+
+/// Amplitude of the `frequency` component of `samples` (a sine of amplitude A reads
+/// about A), by Goertzel: what a listener hears of one party, whoever else is mixed in.
+pub fn level(samples: &[i16], frequency: f64) -> f64 {
+    let omega = 2.0 * std::f64::consts::PI * frequency / 8000.0;
+    let coeff = 2.0 * omega.cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for sample in samples {
+        let s0 = *sample as f64 + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = (s1 * s1 + s2 * s2 - coeff * s1 * s2).max(0.0);
+    2.0 * power.sqrt() / samples.len() as f64
+}
