@@ -32,6 +32,11 @@ pub struct CallOutRefused {
     pub stamp: Stamp,
 }
 
+/// Dialling this number out of a span with fault injection on makes the B-channel's actor
+/// panic: proves a failed B-channel is restarted (its call cleared with cause 41) while
+/// the span and its other calls carry on.
+pub const BCHANNEL_FAULT_NUMBER: &str = "*996";
+
 /// The span's actor was replaced (after a failure): talk to this one from now on.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -45,6 +50,7 @@ pub struct BChannelActor {
     leg: LegLink,
     /// The call that last asked this channel to place a call out.
     placing: Option<(CallId, Recipient<CallInput>)>,
+    fault_injection: bool,
     name: Arc<str>,
 }
 
@@ -55,6 +61,7 @@ impl BChannelActor {
         span: Addr<SpanActor>,
         switchboard: SwitchboardLink,
         engine: CommandSender,
+        fault_injection: bool,
     ) -> BChannelActor {
         BChannelActor {
             channel,
@@ -63,6 +70,7 @@ impl BChannelActor {
             engine,
             leg: LegLink::new(channel, switchboard),
             placing: None,
+            fault_injection,
             name: format!("bchannel {channel}").into(),
         }
     }
@@ -82,6 +90,14 @@ impl BChannelActor {
                 self.leg.forward_engine(&event, &stamp);
             }
             PortInput::Command { command, stamp } => {
+                if let LineCommand::CallOut { called, .. } = &command {
+                    if self.fault_injection && called.as_str() == BCHANNEL_FAULT_NUMBER {
+                        panic!(
+                            "fault injected by a call to {BCHANNEL_FAULT_NUMBER} on {}",
+                            self.channel
+                        );
+                    }
+                }
                 if matches!(command, LineCommand::CallOut { .. }) {
                     self.placing = self.leg.attached().cloned();
                 }

@@ -21,6 +21,7 @@ pub mod messages;
 pub mod pcap_tap;
 pub mod plan;
 pub mod port;
+pub mod restart_policy;
 pub mod router;
 pub mod routing;
 pub mod session;

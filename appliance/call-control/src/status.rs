@@ -40,6 +40,8 @@ pub struct SpanView {
     pub b_channels_busy: usize,
     /// Times the span's actor failed and was replaced.
     pub restarts: u32,
+    /// The span's actor failed too often and is not restarted any more (an alarm).
+    pub out_of_service: bool,
     /// Malformed or unexpected Q.931 messages from the far end (each answered per Q.931
     /// §5.8 and logged at warn), and Q.921 MDL errors, since the box started.
     pub protocol_errors: u64,
@@ -58,6 +60,7 @@ impl SpanView {
             b_channels,
             b_channels_busy: 0,
             restarts: 0,
+            out_of_service: false,
             protocol_errors: 0,
             link_errors: 0,
         }

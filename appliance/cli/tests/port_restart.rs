@@ -116,3 +116,71 @@ fn a_panicking_port_is_restarted_fresh_and_the_others_carry_on() {
     );
     running.stop();
 }
+
+/// A port that fails again and again is restarted with growing pauses, then left out of
+/// service (visible in status) instead of being restarted forever; the others carry on.
+#[test]
+fn a_port_that_keeps_failing_is_put_out_of_service() {
+    let work = tempfile::tempdir().unwrap();
+    let mut running = start(work.path(), "basic");
+    let devices = [("fxs3", DeviceKind::Fxs, 3), ("fxs4", DeviceKind::Fxs, 4)];
+    let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
+    rig.run_for(200).unwrap();
+    let max = call_control::restart_policy::MAX_RESTARTS;
+    for failure in 1..=max + 1 {
+        // Wait for the fresh actor (a fresh stack starts on hook: lift only once it runs),
+        // lift, wait for dial tone, dial the fault digits.
+        let restarted = failure as u32 - 1;
+        assert!(
+            step_until(&mut rig, 8000, |_| running.status().is_ok_and(|s| port(
+                &s, "3/1"
+            )
+            .restarts
+                == restarted)),
+            "restart {restarted} comes after its pause"
+        );
+        rig.run_for(100).unwrap();
+        let now = rig.now_ms();
+        rig.phone_mut("fxs3").unwrap().go_off_hook(now);
+        assert!(
+            step_until(&mut rig, 8000, |r| hears_dial_tone(r, "fxs3")),
+            "fxs3 dial tone before failure {failure}: {:?}",
+            running.status().map(|s| port(&s, "3/1").clone())
+        );
+        let now = rig.now_ms();
+        rig.phone_mut("fxs3")
+            .unwrap()
+            .dial(now, call_control::port::PORT_FAULT_DIGITS)
+            .unwrap();
+        rig.run_for(1000).unwrap();
+        let now = rig.now_ms();
+        rig.phone_mut("fxs3").unwrap().hang_up(now);
+        rig.run_for(1000).unwrap();
+    }
+    // Long past every backoff: no further restart.
+    rig.run_for(10_000).unwrap();
+    let status = running.status().unwrap();
+    let failed = port(&status, "3/1");
+    assert_eq!(failed.restarts as usize, max, "{failed:?}");
+    assert_eq!(
+        failed.line,
+        Some(call_control::leg_pool::LineState::OutOfService),
+        "{failed:?}"
+    );
+    assert_eq!(failed.state, "out_of_service");
+    let now = rig.now_ms();
+    rig.phone_mut("fxs3").unwrap().go_off_hook(now);
+    rig.run_for(1000).unwrap();
+    assert!(
+        !hears_dial_tone(&rig, "fxs3"),
+        "no actor serves fxs3 any more"
+    );
+    // The others carry on.
+    let now = rig.now_ms();
+    rig.phone_mut("fxs4").unwrap().go_off_hook(now);
+    assert!(
+        step_until(&mut rig, 2000, |r| hears_dial_tone(r, "fxs4")),
+        "fxs4 still works"
+    );
+    running.stop();
+}

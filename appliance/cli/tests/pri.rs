@@ -387,3 +387,76 @@ fn a_failed_span_actor_is_replaced_its_calls_cleared_and_the_span_works_again() 
     assert_eq!(running.status().unwrap().spans[0].d_channel_up, Some(true));
     running.stop();
 }
+
+#[test]
+fn a_failed_b_channel_actor_is_replaced_its_call_cleared_and_the_channel_works_again() {
+    let work = tempfile::tempdir().unwrap();
+    let mut running = start_edited(work.path(), "pri", |file, text| {
+        if file == "system.toml" {
+            format!("{text}fault_injection = true\n")
+        } else {
+            text
+        }
+    });
+    let devices = [("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)];
+    let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
+    assert!(
+        step_until(&mut rig, 3000, |r| r
+            .carrier("span1")
+            .is_some_and(|c| c.link_up())),
+        "link up"
+    );
+    // A call into the echo test stays up on B1 throughout.
+    let now = rig.now_ms();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .place_calls(now, 1, Some("0201234"), "100")
+        .unwrap();
+    assert!(step_until(&mut rig, 3000, |r| r
+        .carrier("span1")
+        .unwrap()
+        .answered_count()
+        == 1));
+
+    let dial = |rig: &mut Rig, digits: &str| {
+        let now = rig.now_ms();
+        rig.phone_mut("fxs2").unwrap().go_off_hook(now);
+        rig.run_for(500).unwrap();
+        let now = rig.now_ms();
+        rig.phone_mut("fxs2").unwrap().dial(now, digits).unwrap();
+    };
+    let digits = format!("9{}#", call_control::bchannel::BCHANNEL_FAULT_NUMBER);
+    dial(&mut rig, &digits);
+    let failed = step_until(&mut rig, 5000, |_| {
+        json(running.web_address(), "GET", "/api/cdrs")
+            .as_array()
+            .is_some_and(|cdrs| cdrs.iter().any(|c| c["cause"] == 41))
+    });
+    assert!(
+        failed,
+        "the call on the failed B-channel ended with cause 41"
+    );
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").unwrap().hang_up(now);
+    rig.run_for(1500).unwrap();
+
+    // The replaced B-channel (the user side hunts from the top: B31) carries a call again.
+    dial(&mut rig, "90201234#");
+    let offered = step_until(&mut rig, 5000, |r| {
+        r.carrier("span1")
+            .unwrap()
+            .calls()
+            .iter()
+            .any(|c| c.direction == far_end::CallDirection::FromBox && c.channel == Some(31))
+    });
+    assert!(offered, "B31 works again: {}", rig.state_summary());
+    let status = running.status().unwrap();
+    assert_eq!(status.spans[0].restarts, 0, "the span itself carried on");
+    assert_eq!(
+        status.calls.len(),
+        2,
+        "the echo call is still up: {:?}",
+        status.calls
+    );
+    running.stop();
+}

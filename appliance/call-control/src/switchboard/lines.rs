@@ -126,6 +126,7 @@ impl Switchboard {
                 span.clone(),
                 SwitchboardLink::to(&me),
                 self.engine.clone(),
+                self.plan.fault_injection,
             )
             .start();
             let recipient: Recipient<PortInput> = actor.clone().recipient();

@@ -18,6 +18,7 @@ use crate::messages::{CallId, CallInput, PortInput, Stamp, SwitchboardLink};
 use crate::pcap_tap::CaptureDone;
 use crate::plan::SwitchboardPlan;
 use crate::port::DialPlan;
+use crate::restart_policy::RestartHistory;
 use crate::router::EventRouter;
 use crate::routing::{route, Target};
 use crate::session::{
@@ -80,6 +81,9 @@ pub struct Switchboard {
     /// Protocol and link errors counted by a span's failed actors before the current one.
     span_error_base: BTreeMap<u16, (u64, u64)>,
     calls: BTreeMap<CallId, CallEntry>,
+    /// Each line's and span's recent failures, and the restarts waiting for their time.
+    restarts: BTreeMap<supervision::Failed, RestartHistory>,
+    pending_restarts: Vec<(u64, supervision::Failed)>,
     next_call: u64,
     now_ms: u64,
     totals: Totals,
@@ -126,6 +130,8 @@ impl Switchboard {
             span_lines: BTreeMap::new(),
             span_error_base: BTreeMap::new(),
             calls: BTreeMap::new(),
+            restarts: BTreeMap::new(),
+            pending_restarts: Vec::new(),
             next_call: 1,
             now_ms: 0,
             totals: Totals::default(),
@@ -474,8 +480,9 @@ impl Handler<SpanState> for Switchboard {
 
 impl Handler<Second> for Switchboard {
     type Result = ();
-    fn handle(&mut self, second: Second, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, second: Second, ctx: &mut Context<Self>) {
         self.now_ms = self.now_ms.max(second.stamp.at_ms);
+        self.run_due_restarts(ctx);
         for entry in self.calls.values() {
             entry.addr.do_send(CallInput::Second {
                 stamp: second.stamp.clone(),
