@@ -47,6 +47,17 @@ impl Actor for EventRouter {
 impl Handler<RoutedEvent> for EventRouter {
     type Result = ();
     fn handle(&mut self, routed: RoutedEvent, _ctx: &mut Context<Self>) {
+        // The router holds nothing but its tables: a panic while routing one event loses
+        // that event, never the router (every engine event goes through it).
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.route(routed)));
+        if outcome.is_err() {
+            tracing::error!("routing an engine event panicked; the event was dropped");
+        }
+    }
+}
+
+impl EventRouter {
+    fn route(&mut self, routed: RoutedEvent) {
         let RoutedEvent { event, token } = routed;
         tracing::debug!(?event, "engine event");
         match event {

@@ -665,9 +665,10 @@ impl Contained for SpanActor {
 contained_handler!(SpanActor, SpanInput, on_input);
 contained_handler!(SpanActor, SpanCommand, on_command_input);
 
-impl Handler<SetBChannels> for SpanActor {
-    type Result = ();
-    fn handle(&mut self, message: SetBChannels, _ctx: &mut Context<Self>) {
+contained_handler!(SpanActor, SetBChannels, on_set_bchannels);
+
+impl SpanActor {
+    fn on_set_bchannels(&mut self, message: SetBChannels, _ctx: &mut Context<Self>) {
         self.bchannels = message.0;
         // A new (or restarted) span reports every B-channel once: a fresh stack holds none.
         self.reported_busy.clear();
@@ -681,9 +682,17 @@ impl Handler<SetBChannels> for SpanActor {
 
 impl Handler<CaptureDChannel> for SpanActor {
     type Result = Result<Option<CaptureDone>, String>;
+    fn handle(&mut self, message: CaptureDChannel, ctx: &mut Context<Self>) -> Self::Result {
+        let device = self.device;
+        crate::containment::run_contained(self, ctx, |span, _ctx| span.capture_changed(message))
+            .unwrap_or_else(|| Err(format!("span {device} failed while changing its capture")))
+    }
+}
+
+impl SpanActor {
     /// Starting a capture replaces (and ends) any running one; the ended one comes back
     /// so the caller can wait for its file off this thread.
-    fn handle(&mut self, message: CaptureDChannel, _ctx: &mut Context<Self>) -> Self::Result {
+    fn capture_changed(&mut self, message: CaptureDChannel) -> Result<Option<CaptureDone>, String> {
         let Some(pri) = self.pri.as_ref() else {
             return Err(format!("span {} has no D-channel", self.device));
         };

@@ -125,12 +125,14 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     epoch_unix_ms,
                 )?;
                 let storage_slot = Mutex::new(Some(storage));
-                let cdr_writer = SyncArbiter::start(1, move || CdrWriter {
-                    storage: match storage_slot.lock().ok().and_then(|mut s| s.take()) {
+                let cdr_events = events.publisher();
+                let cdr_writer = SyncArbiter::start(1, move || {
+                    let storage = match storage_slot.lock().ok().and_then(|mut s| s.take()) {
                         Some(storage) => storage,
                         // Only one writer thread is ever started, so this cannot be reached twice.
                         None => unreachable!("the CDR writer is started once"),
-                    },
+                    };
+                    CdrWriter::new(storage).with_events(cdr_events.clone())
                 });
                 let switchboard = Switchboard::new(
                     plan.clone(),

@@ -509,6 +509,10 @@ fn a_call_through_the_box_is_told_on_the_bus() {
     assert_eq!(ended[0]["disposition"], "answered");
     assert_eq!(ended[0]["cause"], 16);
     assert_eq!(of_type("leg_left").len(), 1);
+    let written = of_type("cdr_written");
+    assert_eq!(written.len(), 1, "{page:#}");
+    assert_eq!(written[0]["call"], call);
+    assert!(written[0]["cdr_seq"].as_u64().is_some_and(|seq| seq >= 1));
     // The B-channel went busy and back to idle; the span came up.
     let b_channel = joined[0]["channel"].as_str().unwrap().to_owned();
     let states: Vec<&str> = of_type("line_state_changed")
@@ -531,5 +535,10 @@ fn a_call_through_the_box_is_told_on_the_bus() {
         .filter(|t| t.starts_with("call_"))
         .collect();
     assert_eq!(order, ["call_started", "call_answered", "call_ended"]);
+    let position = |kind: &str| events.iter().position(|e| e["event"]["type"] == kind);
+    assert!(
+        position("call_ended") < position("cdr_written"),
+        "the CDR follows the end"
+    );
     running.stop();
 }

@@ -95,7 +95,8 @@ const COLUMNS: &str =
                        outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled";
 
 impl Storage {
-    pub fn insert_cdr(&self, cdr: &Cdr) -> Result<(), StorageError> {
+    /// Stores a CDR; returns its `seq` (order of writing).
+    pub fn insert_cdr(&self, cdr: &Cdr) -> Result<i64, StorageError> {
         let result = self.connection().execute(
             "INSERT INTO cdr (id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel,
                               outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled)
@@ -118,7 +119,7 @@ impl Storage {
             ],
         );
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(self.connection().last_insert_rowid()),
             Err(rusqlite::Error::SqliteFailure(error, _))
                 if error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
             {
