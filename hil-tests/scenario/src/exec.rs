@@ -464,7 +464,7 @@ impl Exec<'_> {
         last_tick: bool,
     ) -> Result<bool, String> {
         match subject {
-            Subject::Cdr(m) => Ok(self.evaluate_cdr(m, consume, poll, last_tick)),
+            Subject::Cdr(m) => self.evaluate_cdr(m, consume, poll, last_tick),
             Subject::Span { device, condition } => {
                 self.evaluate_span(device, condition, consume, poll, last_tick)
             }
@@ -511,49 +511,78 @@ impl Exec<'_> {
         }
     }
 
+    /// `expect cdr`: exactly N (default 1) of the CDRs written since the scenario started,
+    /// and not matched by an earlier `expect cdr`, match. Fewer: not yet. More: the step
+    /// fails at once (CDRs are only ever added, so it could not come right).
     fn evaluate_cdr(
         &mut self,
         m: &CdrMatch,
         consume: bool,
         poll: &mut Poll,
         last_tick: bool,
-    ) -> bool {
+    ) -> Result<bool, String> {
         let now = self.rig.now_ms();
         if now < poll.next_ms && !last_tick {
-            return false;
+            return Ok(false);
         }
         poll.next_ms = now + CDR_POLL_MS;
         let want = m.count.map_or(1, |n| n as usize);
-        let lookback = CDR_LOOKBACK
-            .max(want.saturating_mul(2))
-            .min(CDR_LOOKBACK_MAX);
-        match self.view.latest(lookback) {
-            Ok(mut list) => {
-                poll.last_error = None;
-                list.retain(|c| {
-                    self.cdr_baseline.is_none_or(|b| c.id > b) && !self.cdr_used.contains(&c.id)
-                });
-                list.sort_by_key(|c| c.id);
-                let found: Vec<i64> = list
-                    .iter()
-                    .filter(|c| cdr_matches(m, c))
-                    .map(|c| c.id)
-                    .take(want)
-                    .collect();
-                poll.last_seen = list;
-                poll.cdr_found = found.len();
-                if found.len() < want {
-                    return false;
-                }
-                if consume {
-                    self.cdr_used.extend(found);
-                }
-                true
-            }
+        let list = match self.new_cdrs(want) {
+            Ok(list) => list,
             Err(e) => {
                 poll.last_error = Some(format!("{e:#}"));
-                false
+                return Ok(false);
             }
+        };
+        poll.last_error = None;
+        let found: Vec<i64> = list
+            .iter()
+            .filter(|c| cdr_matches(m, c))
+            .map(|c| c.id)
+            .collect();
+        poll.last_seen = list;
+        poll.cdr_found = found.len();
+        if found.len() > want {
+            let ids: Vec<String> = found.iter().map(|id| format!("#{id}")).collect();
+            return Err(format!(
+                "{} matching CDRs found, expected exactly {want} ({}); {}",
+                found.len(),
+                ids.join(", "),
+                new_cdrs_text(&poll.last_seen)
+            ));
+        }
+        if found.len() < want {
+            return Ok(false);
+        }
+        if consume {
+            self.cdr_used.extend(found);
+        }
+        Ok(true)
+    }
+
+    /// Every CDR written since the scenario started and not matched by an earlier step,
+    /// oldest first. Reads the newest `max(50, 2 × want)` CDRs, or, when they may not
+    /// reach back to the scenario's start, the newest 1000 (the box's limit).
+    fn new_cdrs(&mut self, want: usize) -> anyhow::Result<Vec<CdrView>> {
+        let mut lookback = CDR_LOOKBACK
+            .max(want.saturating_mul(2))
+            .min(CDR_LOOKBACK_MAX);
+        loop {
+            let mut list = self.view.latest(lookback)?;
+            let baseline = self.cdr_baseline;
+            let reaches_start =
+                list.len() < lookback || list.iter().any(|c| baseline.is_some_and(|b| c.id <= b));
+            if !reaches_start {
+                anyhow::ensure!(
+                    lookback < CDR_LOOKBACK_MAX,
+                    "more than {CDR_LOOKBACK_MAX} CDRs were written since the scenario started: they cannot all be read to count the matching ones"
+                );
+                lookback = CDR_LOOKBACK_MAX;
+                continue;
+            }
+            list.retain(|c| baseline.is_none_or(|b| c.id > b) && !self.cdr_used.contains(&c.id));
+            list.sort_by_key(|c| c.id);
+            return Ok(list);
         }
     }
 
@@ -562,23 +591,12 @@ impl Exec<'_> {
         match subject {
             Subject::Span { device, condition } => self.seen_span(device, condition, poll),
             Subject::Cdr(m) => {
-                let mut s = if poll.last_seen.is_empty() {
-                    "no new CDR was written".to_string()
-                } else {
-                    let mut list: Vec<String> = poll
-                        .last_seen
-                        .iter()
-                        .take(CDRS_SHOWN)
-                        .map(|c| c.to_string())
-                        .collect();
-                    if poll.last_seen.len() > CDRS_SHOWN {
-                        list.push(format!("… {} more", poll.last_seen.len() - CDRS_SHOWN));
-                    }
-                    format!("new CDRs: {}", list.join("; "))
-                };
-                if let Some(n) = m.count {
-                    s = format!("{} of {n} matching CDRs found; {s}", poll.cdr_found);
-                }
+                let want = m.count.unwrap_or(1);
+                let mut s = format!(
+                    "{} of {want} matching CDRs found; {}",
+                    poll.cdr_found,
+                    new_cdrs_text(&poll.last_seen)
+                );
                 if let Some(e) = &poll.last_error {
                     s.push_str(&format!(" (reading CDRs failed: {e})"));
                 }
@@ -793,6 +811,22 @@ fn longest_silence(meter: &ToneMeter) -> u64 {
         }
     }
     longest
+}
+
+/// The new CDRs (written since the start, not matched earlier), for failure messages.
+fn new_cdrs_text(list: &[CdrView]) -> String {
+    if list.is_empty() {
+        return "no new CDR was written".to_string();
+    }
+    let mut shown: Vec<String> = list
+        .iter()
+        .take(CDRS_SHOWN)
+        .map(|c| c.to_string())
+        .collect();
+    if list.len() > CDRS_SHOWN {
+        shown.push(format!("… {} more", list.len() - CDRS_SHOWN));
+    }
+    format!("new CDRs: {}", shown.join("; "))
 }
 
 fn cdr_matches(m: &CdrMatch, c: &CdrView) -> bool {

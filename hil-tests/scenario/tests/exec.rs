@@ -3,7 +3,7 @@
 
 use far_end::sim::Patch;
 use far_end::Rig;
-use hil_scenario::{parse, run, CdrSource, CdrView, NoCdrs};
+use hil_scenario::{parse, run, BoxView, CdrSource, CdrView, NoCdrs};
 
 fn patched_rig() -> Rig {
     let s = parse("name: rig\ndevices: fxo1 fxs3\nwait 0s\n", "rig.hil").unwrap();
@@ -268,5 +268,214 @@ fn a_failure_in_a_repeat_names_the_round() {
         f.to_string()
             .starts_with("fail.hil:8: `expect fxs3 hears dtmf 1 within 500ms (repeat 2/3)` failed"),
         "{f}"
+    );
+}
+
+/// A box whose CDRs appear at given reads: `(read, cdr)` is visible from that read on
+/// (read 1 is the executor's baseline read at the scenario's start).
+struct ScriptedCdrs {
+    rows: Vec<(usize, CdrView)>,
+    reads: usize,
+    /// The `count` of every read, to see how far back the executor looked.
+    asked: Vec<usize>,
+}
+
+impl ScriptedCdrs {
+    fn new(rows: Vec<(usize, CdrView)>) -> ScriptedCdrs {
+        ScriptedCdrs {
+            rows,
+            reads: 0,
+            asked: Vec::new(),
+        }
+    }
+}
+
+impl BoxView for ScriptedCdrs {
+    fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>> {
+        self.reads += 1;
+        self.asked.push(count);
+        let mut rows: Vec<CdrView> = self
+            .rows
+            .iter()
+            .filter(|(from, _)| *from <= self.reads)
+            .map(|(_, c)| c.clone())
+            .collect();
+        rows.sort_by_key(|c| std::cmp::Reverse(c.id));
+        rows.truncate(count);
+        Ok(rows)
+    }
+}
+
+fn cdr(id: i64, disposition: &str, cause: i64, from: &str) -> CdrView {
+    CdrView {
+        id,
+        caller: Some(from.into()),
+        callee: Some("201".into()),
+        disposition: disposition.into(),
+        cause,
+        talk_ms: 1000,
+        ring_ms: 1000,
+    }
+}
+
+/// Runs `body` (steps) against `cdrs`; the failure, if any, and the output.
+fn run_cdrs(body: &str, cdrs: &mut ScriptedCdrs) -> (Option<hil_scenario::StepFailure>, String) {
+    let text = format!("name: cdrs\ndevices: fxo1 fxs3\n{body}");
+    let scenario = parse(&text, "cdr.hil").unwrap();
+    let mut rig = patched_rig();
+    let mut out = Vec::new();
+    let result = run(&scenario, &mut rig, cdrs, &mut out);
+    (result.err(), String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn cdr_count_wants_exactly_that_many_new_matching_cdrs() {
+    // #7 predates the scenario; #8 does not match; #9 and #10 arrive while it waits.
+    let mut cdrs = ScriptedCdrs::new(vec![
+        (0, cdr(7, "answered", 16, "5550123")),
+        (2, cdr(8, "busy", 17, "5550123")),
+        (3, cdr(9, "answered", 16, "5550123")),
+        (4, cdr(10, "answered", 16, "5550124")),
+    ]);
+    let (failure, out) = run_cdrs(
+        "expect cdr count 2 disposition answered cause 16 within 2s\n",
+        &mut cdrs,
+    );
+    assert!(failure.is_none(), "{failure:?}\n{out}");
+    assert!(
+        out.contains(
+            "[ok] 3: expect cdr count 2 disposition answered cause 16 within 2s (after 0.40s)"
+        ),
+        "passes at the read that brings the second one: {out}"
+    );
+}
+
+#[test]
+fn more_matching_cdrs_than_the_count_fail_at_once_saying_how_many() {
+    let mut cdrs = ScriptedCdrs::new(vec![
+        (0, cdr(7, "answered", 16, "5550123")),
+        (2, cdr(8, "answered", 16, "5550123")),
+        (2, cdr(9, "answered", 16, "5550123")),
+        (2, cdr(10, "answered", 16, "5550124")),
+        (2, cdr(11, "busy", 17, "5550124")),
+    ]);
+    let (failure, out) = run_cdrs(
+        "expect cdr count 2 disposition answered within 10s\nwait 1s\n",
+        &mut cdrs,
+    );
+    let f = failure.unwrap_or_else(|| panic!("three answered CDRs are not two:\n{out}"));
+    assert_eq!(f.line, 3);
+    assert!(
+        f.message
+            .starts_with("3 matching CDRs found, expected exactly 2 (#8, #9, #10); new CDRs: #8 "),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("#11 5550124 → 201 busy"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.at_ms < 1000,
+        "fails at the read that shows the third, not at the window's end: {}",
+        f.at_ms
+    );
+    assert!(!out.contains("wait 1s"), "{out}");
+}
+
+#[test]
+fn without_a_count_a_cdr_step_wants_exactly_one() {
+    let mut cdrs = ScriptedCdrs::new(vec![
+        (2, cdr(8, "answered", 16, "5550123")),
+        (2, cdr(9, "answered", 16, "5550123")),
+    ]);
+    let (failure, _) = run_cdrs(
+        "expect cdr disposition answered from 5550123 within 2s\n",
+        &mut cdrs,
+    );
+    let f = failure.expect("a second CDR for the one call is a failure");
+    assert!(
+        f.message
+            .starts_with("2 matching CDRs found, expected exactly 1 (#8, #9)"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn cdrs_matched_by_an_earlier_step_are_not_counted_again() {
+    let mut cdrs = ScriptedCdrs::new(vec![
+        (2, cdr(8, "answered", 16, "5550123")),
+        (2, cdr(9, "answered", 16, "201")),
+        (2, cdr(10, "failed", 41, "5550123")),
+        (2, cdr(11, "answered", 16, "202")),
+    ]);
+    let (failure, out) = run_cdrs(
+        "expect cdr disposition answered from 5550123 within 2s\n\
+         expect cdr count 2 cause 16 within 2s\n\
+         expect cdr cause 41 within 2s\n\
+         expect cdr count 1 disposition answered within 1s\n",
+        &mut cdrs,
+    );
+    // #8 went to the first step, #9 and #11 to the second, #10 to the third: none left.
+    let f = failure.unwrap_or_else(|| panic!("every CDR was matched before:\n{out}"));
+    assert_eq!(f.line, 6, "{out}");
+    assert!(
+        f.message
+            .starts_with("not seen within 1s: 0 of 1 matching CDRs found; no new CDR was written"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn too_few_matching_cdrs_say_how_many_were_found() {
+    let mut cdrs = ScriptedCdrs::new(vec![
+        (2, cdr(8, "answered", 16, "5550123")),
+        (2, cdr(9, "busy", 17, "5550123")),
+    ]);
+    let (failure, _) = run_cdrs(
+        "expect cdr count 2 disposition answered within 1s\n",
+        &mut cdrs,
+    );
+    let f = failure.expect("one is not two");
+    assert!(
+        f.message.starts_with(
+            "not seen within 1s: 1 of 2 matching CDRs found; new CDRs: #8 5550123 → 201 answered cause 16"
+        ),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn a_count_looks_back_to_the_scenario_start_past_the_newest_fifty() {
+    // 60 CDRs since the start; the 3 matching ones are the oldest of them, beyond the
+    // newest 50 (and a fourth matching one predates the scenario).
+    let mut rows = vec![(0, cdr(100, "busy", 17, "5550123"))];
+    for id in 101..=160 {
+        let disposition = if id <= 103 { "busy" } else { "answered" };
+        rows.push((2, cdr(id, disposition, 17, "5550123")));
+    }
+    let mut cdrs = ScriptedCdrs::new(rows);
+    let (failure, out) = run_cdrs("expect cdr count 3 disposition busy within 1s\n", &mut cdrs);
+    assert!(failure.is_none(), "{failure:?}\n{out}");
+    assert!(cdrs.asked.contains(&1000), "{:?}", cdrs.asked);
+
+    // With 4 of them the count is wrong, even beyond the newest 50.
+    let mut rows = vec![(0, cdr(100, "answered", 16, "5550123"))];
+    for id in 101..=160 {
+        let disposition = if id <= 104 { "busy" } else { "answered" };
+        rows.push((2, cdr(id, disposition, 17, "5550123")));
+    }
+    let mut cdrs = ScriptedCdrs::new(rows);
+    let (failure, _) = run_cdrs("expect cdr count 3 disposition busy within 1s\n", &mut cdrs);
+    let f = failure.expect("four busy CDRs are not three");
+    assert!(
+        f.message
+            .starts_with("4 matching CDRs found, expected exactly 3 (#101, #102, #103, #104)"),
+        "{}",
+        f.message
     );
 }
