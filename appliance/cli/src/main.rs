@@ -40,6 +40,7 @@ enum Command {
     },
     /// Run the box with a traffic generator: simulated callers ring the FXO lines and
     /// simulated phones on the FXS ports answer, talk and hang up, so calls flow.
+    #[cfg(feature = "demo")]
     Demo {
         #[arg(long, default_value = "config/demo")]
         config: PathBuf,
@@ -52,6 +53,14 @@ enum Command {
         #[arg(long)]
         seconds: Option<u64>,
     },
+    /// Built without the `demo` feature, the binary has no traffic generator (it would
+    /// link the HIL rig's simulators); this only says where the demo is.
+    #[cfg(not(feature = "demo"))]
+    #[command(hide = true, disable_help_flag = true)]
+    Demo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        _args: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::CheckConfig { dir } => return check_config(&dir),
         Command::Run { config, data } => run(config, data),
+        #[cfg(feature = "demo")]
         Command::Demo {
             config,
             data,
@@ -68,6 +78,12 @@ fn main() -> ExitCode {
             init_logs("info");
             appliance::demo::run_demo(&config, &data, call_interval, seconds)
         }
+        #[cfg(not(feature = "demo"))]
+        Command::Demo { .. } => Err(anyhow::anyhow!(
+            "this appliance is built without the demo (its traffic generator is not part of \
+             the shipped binary): run `bash xtask/demo.sh`, or build with \
+             `cargo build -p appliance --features demo`"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
