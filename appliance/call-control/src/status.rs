@@ -82,5 +82,7 @@ pub struct CallView {
 pub struct Totals {
     pub calls_started: u64,
     pub calls_ended: u64,
+    /// Calls that ended with disposition `failed` (the box or the network could not
+    /// complete them, or a call's actor failed).
     pub calls_failed: u64,
 }

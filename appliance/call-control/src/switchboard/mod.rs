@@ -227,6 +227,9 @@ impl Switchboard {
         }
         self.pool.release_call(call);
         self.totals.calls_ended += 1;
+        if record.disposition == storage::Disposition::Failed {
+            self.totals.calls_failed += 1;
+        }
         self.write_cdr(call, record, stamp);
     }
 

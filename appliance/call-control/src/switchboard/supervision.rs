@@ -83,7 +83,6 @@ impl Switchboard {
                 stamp: stamp.clone(),
             });
         }
-        self.totals.calls_failed += 1;
         self.finish_call(&call, &record, &stamp);
     }
 
