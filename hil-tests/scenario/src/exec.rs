@@ -497,7 +497,7 @@ impl Exec<'_> {
                     ) => {
                         let e = ear(d).ok_or_else(|| format!("{device} has no ear"))?;
                         let cursor = self.dtmf_cursor.get(device).copied().unwrap_or(0);
-                        let (holds, matched) = ear_hears(e, c, cursor);
+                        let (holds, matched) = ear_hears(e, c, cursor, tone_share(poll));
                         if let (true, Some(next)) = (consume, matched) {
                             self.dtmf_cursor.insert(device.clone(), next);
                         }
@@ -661,7 +661,8 @@ impl Exec<'_> {
                         d,
                     ) => match ear(d) {
                         Some(e) => {
-                            ear_seen(e, c, self.dtmf_cursor.get(device).copied().unwrap_or(0))
+                            let cursor = self.dtmf_cursor.get(device).copied().unwrap_or(0);
+                            ear_seen(e, c, cursor, tone_share(poll))
                         }
                         None => String::new(),
                     },
@@ -686,10 +687,29 @@ fn ear(d: &far_end::AnyDevice) -> Option<&far_end::Ear> {
     }
 }
 
-/// Whether `ear` meets a `hears …` condition now (false for other conditions). For
-/// `hears dtmf`, `cursor` counts the digits earlier steps matched; a match also returns
-/// the cursor just past it.
-fn ear_hears(ear: &Ear, condition: &Condition, cursor: usize) -> (bool, Option<usize>) {
+/// The share of a block's power a tone must carry to be heard.
+///
+/// `hears tone F` wants F to carry at least half of what the ear receives, so a trace of
+/// F in other audio is not "hearing" it. `not hears tone F` fails on any trace of F at
+/// the level, whatever else is heard: a caller's own tone mixed back into the other
+/// side's fails `not hears` even at half the power.
+fn tone_share(poll: &Poll) -> f32 {
+    if poll.any {
+        0.0
+    } else {
+        DEFAULT_MIN_SHARE
+    }
+}
+
+/// Whether `ear` meets a `hears …` condition now (false for other conditions); a tone
+/// must carry `min_share` of the block's power. For `hears dtmf`, `cursor` counts the
+/// digits earlier steps matched; a match also returns the cursor just past it.
+fn ear_hears(
+    ear: &Ear,
+    condition: &Condition,
+    cursor: usize,
+    min_share: f32,
+) -> (bool, Option<usize>) {
     match condition {
         Condition::HearsTone {
             freq_hz,
@@ -697,7 +717,7 @@ fn ear_hears(ear: &Ear, condition: &Condition, cursor: usize) -> (bool, Option<u
             min_ms,
         } => (
             ear.meter()
-                .tone_run_ms(f32::from(*freq_hz), *min_dbm0, DEFAULT_MIN_SHARE, *min_ms)
+                .tone_run_ms(f32::from(*freq_hz), *min_dbm0, min_share, *min_ms)
                 >= *min_ms,
             None,
         ),
@@ -756,11 +776,17 @@ fn ear_met_within(ear: &Ear, condition: &Condition, lookback_ms: u64) -> bool {
 }
 
 /// What an ear heard instead of a `hears …` condition, for failure messages.
-fn ear_seen(ear: &Ear, condition: &Condition, cursor: usize) -> String {
+fn ear_seen(ear: &Ear, condition: &Condition, cursor: usize, min_share: f32) -> String {
     match condition {
         Condition::HearsTone {
             freq_hz, min_dbm0, ..
-        } => describe_tone(ear.meter(), f32::from(*freq_hz), *min_dbm0, &ear.summary()),
+        } => describe_tone(
+            ear.meter(),
+            f32::from(*freq_hz),
+            *min_dbm0,
+            min_share,
+            &ear.summary(),
+        ),
         Condition::HearsSilence { .. } => format!(
             "longest silence in the last {:.0}s: {}ms; now {}",
             secs(far_end::HISTORY_MS),
@@ -780,12 +806,12 @@ fn ear_seen(ear: &Ear, condition: &Condition, cursor: usize) -> String {
     }
 }
 
-fn describe_tone(meter: &ToneMeter, freq: f32, min_dbm0: f32, now: &str) -> String {
+fn describe_tone(meter: &ToneMeter, freq: f32, min_dbm0: f32, min_share: f32, now: &str) -> String {
     let (mut longest, mut run, mut loudest) = (0u64, 0u64, f32::NEG_INFINITY);
     for ago in (0..meter.len()).rev() {
         if let Some(m) = meter.measure(freq, ago) {
             loudest = loudest.max(m.level_dbm0);
-            if m.is_present(min_dbm0, DEFAULT_MIN_SHARE) {
+            if m.is_present(min_dbm0, min_share) {
                 run += BLOCK_MS;
                 longest = longest.max(run);
             } else {

@@ -1,9 +1,11 @@
 //! The executor against far ends patched to each other (no box): a phone plugged
 //! straight into a telco line.
 
-use far_end::sim::Patch;
+use dsp::g711;
+use far_end::sim::{Patch, SimulatedBox};
 use far_end::Rig;
 use hil_scenario::{parse, run, BoxView, CdrSource, CdrView, NoCdrs};
+use soft_hardware::{Block, DeviceKind};
 
 fn patched_rig() -> Rig {
     let s = parse("name: rig\ndevices: fxo1 fxs3\nwait 0s\n", "rig.hil").unwrap();
@@ -478,4 +480,94 @@ fn a_count_looks_back_to_the_scenario_start_past_the_newest_fifty() {
         "{}",
         f.message
     );
+}
+
+/// A patch cord that also mixes what each end sends back into what it receives, at the
+/// same level: a bridge that forgets to leave a party's own voice out of its mix.
+struct MixingPatch {
+    patch: Patch,
+    ends: (usize, usize),
+}
+
+impl SimulatedBox for MixingPatch {
+    fn attach(&mut self, devices: &[(String, DeviceKind, u16)]) -> Result<(), String> {
+        let find = |name: &str| {
+            devices
+                .iter()
+                .position(|(n, _, _)| n == name)
+                .ok_or_else(|| format!("no {name}"))
+        };
+        self.ends = (find("fxo1")?, find("fxs3")?);
+        self.patch.attach(devices)
+    }
+
+    fn tick(&mut self, now_ms: u64, from: &[&Block], to: &mut [Block]) {
+        self.patch.tick(now_ms, from, to);
+        let (a, b) = self.ends;
+        for (own, other) in [(a, b), (b, a)] {
+            let mix: Vec<u8> = from[own].channels[0]
+                .audio
+                .iter()
+                .zip(from[other].channels[0].audio.iter())
+                .map(|(&x, &y)| {
+                    let sum = i32::from(g711::alaw_decode(x)) + i32::from(g711::alaw_decode(y));
+                    g711::alaw_encode(sum.clamp(-32768, 32767) as i16)
+                })
+                .collect();
+            to[own].channels[0].audio.copy_from_slice(&mix);
+        }
+    }
+}
+
+/// fxo1 and fxs3 each play their own tone while the "box" mixes each one's tone back in.
+fn mixed_back(expectation: &str) -> (Option<hil_scenario::StepFailure>, String) {
+    let text = format!(
+        "name: own tone mixed back\ndevices: fxo1 fxs3\nfxo1 call cid none\nfxs3 off-hook\n\
+         expect fxo1 answered within 1s\nfxo1 play tone 1004 for 3s\nfxs3 play tone 1400 for 3s\n\
+         wait 600ms\n{expectation}\n"
+    );
+    let scenario = parse(&text, "mix.hil").unwrap();
+    let devices = scenario.rig_devices();
+    let mixing = MixingPatch {
+        patch: Patch::new(&[("fxo1", "fxs3")]),
+        ends: (0, 0),
+    };
+    let mut rig = Rig::simulated(&devices, Box::new(mixing)).unwrap();
+    let mut out = Vec::new();
+    let result = run(&scenario, &mut rig, &mut NoCdrs, &mut out);
+    (result.err(), String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn not_hears_tone_fails_on_an_own_tone_mixed_into_the_other_sides() {
+    // 1400 Hz carries about half the power fxs3 hears, so `hears tone 1400` may or may
+    // not hold in a block; `not hears` fails on it, whatever else is heard.
+    let (f, out) = mixed_back("expect fxs3 not hears tone 1400 above -40 dBm0 for 100ms within 1s");
+    let f = f.unwrap_or_else(|| panic!("fxs3's own tone comes back:\n{out}"));
+    assert_eq!(f.line, 9, "{out}");
+    assert!(
+        f.message.starts_with(
+            "happened after 0.02s: in the last 10s 1400 Hz was above -40 dBm0 for at most "
+        ),
+        "{}",
+        f.message
+    );
+    let (f, out) = mixed_back("expect fxo1 not hears tone 1004 above -40 dBm0 for 100ms within 1s");
+    assert!(f.is_some(), "fxo1's own tone comes back too:\n{out}");
+
+    // Without the mix, the same steps pass.
+    let text = "fxo1 call cid none\nfxs3 off-hook\nexpect fxo1 answered within 1s\n\
+                fxo1 play tone 1004 for 3s\nfxs3 play tone 1400 for 3s\n\
+                expect fxs3 hears tone 1004 for 500ms within 1s\n\
+                expect fxs3 not hears tone 1400 above -40 dBm0 for 100ms within 1s\n\
+                expect fxo1 not hears tone 1004 above -40 dBm0 for 100ms within 1s\n";
+    let scenario = parse(
+        &format!("name: clean\ndevices: fxo1 fxs3\n{text}"),
+        "clean.hil",
+    )
+    .unwrap();
+    let mut rig = patched_rig();
+    let mut out = Vec::new();
+    let result = run(&scenario, &mut rig, &mut NoCdrs, &mut out);
+    assert!(result.is_ok(), "{}", String::from_utf8_lossy(&out));
 }

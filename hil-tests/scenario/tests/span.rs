@@ -4,10 +4,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use far_end::sim::{lock_user_span as lock, Crossover, PriUserSide, UserSpan};
-use far_end::{PlayItem, PriRole, Rig};
-use hil_scenario::{parse, run, BoxView, CdrView, NoCdrs, StepFailure};
+use dsp::g711;
+use far_end::sim::{lock_user_span as lock, Crossover, PriUserSide, SimulatedBox, UserSpan};
+use far_end::{Mouth, PlayItem, PriRole, Rig, ToneMeter, BLOCK_SAMPLES};
+use hil_scenario::{parse, run, Action, BoxView, CallSel, CdrView, NoCdrs, Sound, StepFailure};
 use line_boundary::{LineCommand, LineEvent, PhoneNumber};
+use soft_hardware::{Block, DeviceKind};
 
 /// The box's built-in greeting: a 660/880/1100 Hz chime, 300 ms a note. Its first note
 /// is shorter than the spread of 30 answers, so no single block has every call hearing
@@ -163,14 +165,163 @@ fn thirty_calls_greeted_echoed_released_with_thirty_cdrs() {
 /// The shipped scenario, against a user side that behaves as the box's echo test should.
 #[test]
 fn the_shipped_30_call_scenario_passes_against_a_box_like_user_side() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/pri-30-inbound.hil");
-    let scenario = hil_scenario::parse_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = shipped_30_calls();
     let (mut rig, user) = rig(echo_box());
     let mut cdrs = UserSideCdrs(user);
     let mut out = Vec::new();
     let result = run(&scenario, &mut rig, &mut cdrs, &mut out);
     assert!(result.is_ok(), "{}", String::from_utf8_lossy(&out));
+}
+
+fn shipped_30_calls() -> hil_scenario::Scenario {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/pri-30-inbound.hil");
+    hil_scenario::parse_file(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The box-like user side, but what it sends on B-channels 1 and 2 goes out wrong:
+/// swapped (`mix: false`: each call is echoed on the other's channel), or channel 2's
+/// added to channel 1's (`mix: true`: call 1 hears its neighbour along with itself).
+struct Miswired {
+    user: PriUserSide,
+    mix: bool,
+}
+
+impl SimulatedBox for Miswired {
+    fn attach(&mut self, devices: &[(String, DeviceKind, u16)]) -> Result<(), String> {
+        self.user.attach(devices)
+    }
+
+    fn tick(&mut self, now_ms: u64, from: &[&Block], to: &mut [Block]) {
+        self.user.tick(now_ms, from, to);
+        let Some(block) = to.first_mut() else { return };
+        let (one, two) = (block.channels[1].audio, block.channels[2].audio);
+        if self.mix {
+            for (out, (&a, &b)) in block.channels[1]
+                .audio
+                .iter_mut()
+                .zip(one.iter().zip(two.iter()))
+            {
+                let sum = i32::from(g711::alaw_decode(a)) + i32::from(g711::alaw_decode(b));
+                *out = g711::alaw_encode(sum.clamp(-32768, 32767) as i16);
+            }
+        } else {
+            block.channels[1].audio = two;
+            block.channels[2].audio = one;
+        }
+    }
+}
+
+fn shipped_30_calls_against_miswired(mix: bool) -> (StepFailure, String) {
+    let scenario = shipped_30_calls();
+    let (side, user) = PriUserSide::new("span1", echo_box());
+    let mut rig = Rig::simulated(
+        &scenario.rig_devices(),
+        Box::new(Miswired { user: side, mix }),
+    )
+    .unwrap();
+    let mut cdrs = UserSideCdrs(user);
+    let mut out = Vec::new();
+    let result = run(&scenario, &mut rig, &mut cdrs, &mut out);
+    let out = String::from_utf8(out).unwrap();
+    match result {
+        Err(f) => (f, out),
+        Ok(_) => panic!("the scenario must fail:\n{out}"),
+    }
+}
+
+/// Each call plays its own tone, so calls echoed on each other's B-channels fail.
+#[test]
+fn the_shipped_30_call_scenario_fails_when_two_calls_are_crossed() {
+    let (f, out) = shipped_30_calls_against_miswired(false);
+    assert_eq!(
+        f.step, "expect span1 hears tone 350 above -25 dBm0 for 500ms on call 1 within 3s",
+        "{out}"
+    );
+    assert!(
+        f.message.contains("call 1 (B1): in the last 10s 350 Hz"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("hears 450 Hz"), "{}", f.message);
+}
+
+/// ... and a call that hears its neighbour along with itself fails too.
+#[test]
+fn the_shipped_30_call_scenario_fails_when_a_call_hears_its_neighbour() {
+    let (f, out) = shipped_30_calls_against_miswired(true);
+    assert!(
+        f.step == "expect span1 hears tone 350 above -25 dBm0 for 500ms on call 1 within 3s"
+            || f.step
+                == "expect span1 not hears tone 450 above -40 dBm0 for 100ms on call 1 within 100ms",
+        "{}\n{out}",
+        f.step
+    );
+}
+
+/// The 30 tones the shipped scenario plays, one per call, are told apart by the rig's
+/// tone meter through A-law: each is measured at its level, and none shows at any other
+/// call's frequency (so `not hears` of a neighbour's tone has a wide margin).
+#[test]
+fn the_30_call_tones_are_told_apart_by_the_tone_meter() {
+    let mut tones: Vec<(usize, u16)> = shipped_30_calls()
+        .steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Action::SpanPlay {
+                calls: CallSel::Call(n),
+                sound: Sound::Tone { freq_hz, .. },
+                ..
+            } => Some((*n, *freq_hz)),
+            _ => None,
+        })
+        .collect();
+    tones.sort();
+    assert_eq!(
+        tones.iter().map(|t| t.0).collect::<Vec<_>>(),
+        (1..=30).collect::<Vec<_>>(),
+        "one tone per call: {tones:?}"
+    );
+    let mut worst = (f32::NEG_INFINITY, 0, 0);
+    for &(_, freq) in &tones {
+        let mut mouth = Mouth::new();
+        mouth
+            .push(PlayItem::Tone {
+                freq_hz: freq,
+                level_dbm0: -13.0,
+                duration_ms: 1000,
+            })
+            .unwrap();
+        let mut meter = ToneMeter::new();
+        for _ in 0..50 {
+            let mut block = [0i16; BLOCK_SAMPLES];
+            mouth.fill(&mut block);
+            let mut alaw = [0u8; BLOCK_SAMPLES];
+            g711::alaw_encode_slice(&block, &mut alaw);
+            g711::alaw_decode_slice(&alaw, &mut block);
+            meter.push(&block);
+        }
+        let own = meter.measure(f32::from(freq), 0).unwrap();
+        assert!(
+            (own.level_dbm0 + 13.0).abs() < 1.0 && own.share > 0.9,
+            "{freq} Hz: {own:?}"
+        );
+        for &(_, other) in tones.iter().filter(|t| t.1 != freq) {
+            for ago in 0..meter.len() {
+                let m = meter.measure(f32::from(other), ago).unwrap();
+                if m.level_dbm0 > worst.0 {
+                    worst = (m.level_dbm0, freq, other);
+                }
+            }
+        }
+    }
+    assert!(
+        worst.0 < -50.0,
+        "{} Hz shows at {} Hz at {:.1} dBm0",
+        worst.1,
+        worst.2,
+        worst.0
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use far_end::{CallDirection, CallStage, Carrier, PlayItem, SpanCall};
 
-use super::{ear_hears, ear_met_within, ear_seen, Exec, Poll, CDR_POLL_MS};
+use super::{ear_hears, ear_met_within, ear_seen, tone_share, Exec, Poll, CDR_POLL_MS};
 use crate::ast::*;
 
 /// Calls described one by one in a failure message.
@@ -203,7 +203,7 @@ impl Exec<'_> {
                     let key = cursor_key(device, n);
                     let cursor = self.dtmf_cursor.get(&key).copied().unwrap_or(0);
                     let (holds, matched) = match carrier.ear(n) {
-                        Some(ear) => ear_hears(ear, hearing, cursor),
+                        Some(ear) => ear_hears(ear, hearing, cursor, tone_share(poll)),
                         None => (false, None),
                     };
                     if let (true, Some(next)) = (consume, matched) {
@@ -324,7 +324,7 @@ impl Exec<'_> {
                 let hears_now = |n: usize| {
                     carrier
                         .ear(n)
-                        .is_some_and(|e| ear_hears(e, hearing, cursor(n)).0)
+                        .is_some_and(|e| ear_hears(e, hearing, cursor(n), tone_share(poll)).0)
                 };
                 // `not`: the calls that hear it; otherwise those that have not (yet).
                 let offending: Vec<&SpanCall> = targets
@@ -344,7 +344,7 @@ impl Exec<'_> {
                     .take(CALLS_SHOWN)
                     .map(|c| {
                         let heard = match c.ear() {
-                            Some(e) => ear_seen(e, hearing, cursor(c.number)),
+                            Some(e) => ear_seen(e, hearing, cursor(c.number), tone_share(poll)),
                             None => format!("{:?}, not on a B-channel yet", c.stage),
                         };
                         format!("call {} (B{}): {heard}", c.number, c.channel.unwrap_or(0))
