@@ -9,6 +9,7 @@ use crate::queues::{
 };
 use crate::stats::{EngineStats, EngineStatsSnapshot};
 use crate::tap::{TapError, TapReader, TapRing};
+use crate::watchdog;
 use crate::work::{WorkGauge, WorkToken};
 use dsp::tone_plan::TonePlan;
 use line_boundary::ChannelId;
@@ -72,6 +73,16 @@ pub struct EngineHandle {
     stop: Arc<AtomicBool>,
     engine_thread: Option<JoinHandle<()>>,
     dispatcher_thread: Option<JoinHandle<()>>,
+    watchdog_thread: Option<JoinHandle<()>>,
+}
+
+/// Clears its flag when the thread that holds it ends, by return or by panic.
+struct AliveGuard(Arc<AtomicBool>);
+
+impl Drop for AliveGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 /// Every channel's tap ring, in slot order: where readers are had.
@@ -178,20 +189,46 @@ impl EngineHandle {
             prompts,
             stop,
         } = parts;
+        let real_time = engine.clock == ClockMode::RealTime;
+        let engine_alive = Arc::new(AtomicBool::new(true));
+        let guard = AliveGuard(Arc::clone(&engine_alive));
         let engine_thread = std::thread::Builder::new()
             .name("media-engine".into())
-            .spawn(move || engine.run())
+            .spawn(move || {
+                let _alive = guard;
+                engine.run()
+            })
             .map_err(|e| EngineError::Thread("media engine", e))?;
+        let dispatcher_alive = Arc::new(AtomicBool::new(true));
+        let guard = AliveGuard(Arc::clone(&dispatcher_alive));
+        let dispatch_stats = Arc::clone(&stats);
+        let dispatch_events = Arc::clone(&events);
         let dispatcher_thread = std::thread::Builder::new()
             .name("engine-events".into())
             .spawn(move || {
+                let _alive = guard;
                 while doorbell.wait() {
-                    while let Some((event, token)) = events.pop() {
+                    while let Some((event, token)) = dispatch_events.pop() {
                         sink(event, token);
+                        dispatch_stats
+                            .events_dispatched
+                            .fetch_add(1, Ordering::Relaxed);
                     }
                 }
             })
             .map_err(|e| EngineError::Thread("engine event dispatcher", e))?;
+        let watched = Watched {
+            stats: Arc::clone(&stats),
+            events,
+            stop: Arc::clone(&stop),
+            engine_alive,
+            dispatcher_alive,
+            real_time,
+        };
+        let watchdog_thread = std::thread::Builder::new()
+            .name("engine-watchdog".into())
+            .spawn(move || watched.run())
+            .map_err(|e| EngineError::Thread("engine watchdog", e))?;
         Ok(EngineHandle {
             commands: CommandSender {
                 queue: commands,
@@ -204,6 +241,7 @@ impl EngineHandle {
             stop,
             engine_thread: Some(engine_thread),
             dispatcher_thread: Some(dispatcher_thread),
+            watchdog_thread: Some(watchdog_thread),
         })
     }
 
@@ -247,6 +285,42 @@ impl EngineHandle {
         }
         if let Some(thread) = self.dispatcher_thread.take() {
             let _ = thread.join();
+        }
+        if let Some(thread) = self.watchdog_thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What the watchdog thread samples.
+struct Watched {
+    stats: Arc<EngineStats>,
+    events: Arc<EventQueue>,
+    stop: Arc<AtomicBool>,
+    engine_alive: Arc<AtomicBool>,
+    dispatcher_alive: Arc<AtomicBool>,
+    real_time: bool,
+}
+
+impl Watched {
+    fn run(self) {
+        let started = std::time::Instant::now();
+        let mut dog = watchdog::Watchdog::default();
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(watchdog::SAMPLE_MS));
+            if self.stop.load(Ordering::Acquire) {
+                return;
+            }
+            let sample = watchdog::Sample {
+                now_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                engine_alive: self.engine_alive.load(Ordering::Acquire),
+                engine_time_ms: self.stats.engine_time_ms.load(Ordering::Relaxed),
+                real_time: self.real_time,
+                dispatcher_alive: self.dispatcher_alive.load(Ordering::Acquire),
+                dispatched: self.stats.events_dispatched.load(Ordering::Relaxed),
+                events_waiting: self.events.len(),
+            };
+            watchdog::record(&self.stats.health, dog.observe(sample));
         }
     }
 }

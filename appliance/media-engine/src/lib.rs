@@ -17,6 +17,7 @@ mod queues;
 mod stats;
 mod tap;
 pub mod testing;
+pub mod watchdog;
 mod work;
 
 pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource};

@@ -212,6 +212,10 @@ pub struct EngineStats {
     pub dchannel_frames_out: AtomicU64,
     pub dchannel_tx_dropped: AtomicU64,
     pub dchannel_errors: AtomicU64,
+    /// Engine events the dispatcher handed to the control plane.
+    pub events_dispatched: AtomicU64,
+    /// What the watchdog last judged of the engine and dispatcher threads.
+    pub health: crate::watchdog::HealthCell,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -234,6 +238,11 @@ pub struct EngineStatsSnapshot {
     pub dchannel_frames_out: u64,
     pub dchannel_tx_dropped: u64,
     pub dchannel_errors: u64,
+    pub events_dispatched: u64,
+    /// The engine thread: running, stalled (real time, engine time not moving) or dead.
+    pub engine_health: crate::watchdog::Health,
+    /// The thread that hands engine events to the control plane.
+    pub dispatcher_health: crate::watchdog::Health,
     /// Per device (the web status shows them with each device, not here).
     #[serde(skip)]
     pub devices: Vec<DeviceStatsSnapshot>,
@@ -258,6 +267,8 @@ impl EngineStats {
             dchannel_frames_out: AtomicU64::new(0),
             dchannel_tx_dropped: AtomicU64::new(0),
             dchannel_errors: AtomicU64::new(0),
+            events_dispatched: AtomicU64::new(0),
+            health: crate::watchdog::HealthCell::default(),
         }
     }
 
@@ -286,6 +297,9 @@ impl EngineStats {
             dchannel_frames_out: load(&self.dchannel_frames_out),
             dchannel_tx_dropped: load(&self.dchannel_tx_dropped),
             dchannel_errors: load(&self.dchannel_errors),
+            events_dispatched: load(&self.events_dispatched),
+            engine_health: self.health.engine(),
+            dispatcher_health: self.health.dispatcher(),
             devices,
         }
     }
