@@ -161,3 +161,21 @@ contained_handler!(BChannelActor, PortInput, on_input);
 contained_handler!(BChannelActor, BChannelLine, on_line);
 contained_handler!(BChannelActor, CallOutRefused, on_refused);
 contained_handler!(BChannelActor, SetSpan, on_set_span);
+
+impl crate::containment::Traced for BChannelLine {
+    fn work_token(&self) -> media_engine::WorkToken {
+        self.stamp.token.clone()
+    }
+}
+
+impl crate::containment::Traced for CallOutRefused {
+    fn work_token(&self) -> media_engine::WorkToken {
+        self.stamp.token.clone()
+    }
+}
+
+impl crate::containment::Traced for SetSpan {
+    fn work_token(&self) -> media_engine::WorkToken {
+        media_engine::WorkToken::untracked()
+    }
+}

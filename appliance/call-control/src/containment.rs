@@ -7,6 +7,7 @@
 //! only, and tells its supervisor, which cleans up what the actor owned.
 
 use actix::prelude::*;
+use media_engine::WorkToken;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -16,6 +17,14 @@ use std::sync::Arc;
 pub struct ActorFailed {
     pub actor: Arc<str>,
     pub reason: String,
+    /// The work token of the message being handled when it failed: held until the
+    /// supervisor has cleaned up, so a lock-step tick never runs half way through a failure.
+    pub token: WorkToken,
+}
+
+/// A message that carries the work token of what caused it (see `messages::Stamp`).
+pub trait Traced {
+    fn work_token(&self) -> WorkToken;
 }
 
 /// An actor whose handlers run inside [`run_contained`].
@@ -35,6 +44,19 @@ pub fn run_contained<A, R>(
 where
     A: Contained,
 {
+    run_contained_traced(actor, ctx, WorkToken::untracked(), body)
+}
+
+/// [`run_contained`] for a message with a work token, handed on to the supervisor.
+pub fn run_contained_traced<A, R>(
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    token: WorkToken,
+    body: impl FnOnce(&mut A, &mut Context<A>) -> R,
+) -> Option<R>
+where
+    A: Contained,
+{
     // Taken before the body runs: after a panic the actor's state is not to be trusted.
     let name = actor.actor_name();
     let supervisor = actor.supervisor();
@@ -47,6 +69,7 @@ where
             supervisor.do_send(ActorFailed {
                 actor: name,
                 reason,
+                token,
             });
             None
         }
@@ -70,7 +93,8 @@ macro_rules! contained_handler {
         impl actix::Handler<$message> for $actor {
             type Result = ();
             fn handle(&mut self, message: $message, ctx: &mut actix::Context<Self>) {
-                $crate::containment::run_contained(self, ctx, |actor, ctx| {
+                let token = $crate::containment::Traced::work_token(&message);
+                $crate::containment::run_contained_traced(self, ctx, token, |actor, ctx| {
                     actor.$method(message, ctx)
                 });
             }
@@ -102,6 +126,11 @@ mod tests {
     #[rtype(result = "()")]
     struct Poke {
         explode: bool,
+    }
+    impl Traced for Poke {
+        fn work_token(&self) -> WorkToken {
+            WorkToken::untracked()
+        }
     }
     impl Fragile {
         fn on_poke(&mut self, poke: Poke, _ctx: &mut Context<Self>) {

@@ -160,3 +160,25 @@ impl SwitchboardLink {
         }
     }
 }
+
+impl crate::containment::Traced for PortInput {
+    fn work_token(&self) -> WorkToken {
+        match self {
+            PortInput::Engine { token, .. } => token.clone(),
+            PortInput::Command { stamp, .. }
+            | PortInput::Attach { stamp, .. }
+            | PortInput::Detach { stamp, .. } => stamp.token.clone(),
+        }
+    }
+}
+
+impl crate::containment::Traced for CallInput {
+    fn work_token(&self) -> WorkToken {
+        match self {
+            CallInput::Start { stamp }
+            | CallInput::Line { stamp, .. }
+            | CallInput::PlaybackDone { stamp, .. }
+            | CallInput::Second { stamp } => stamp.token.clone(),
+        }
+    }
+}

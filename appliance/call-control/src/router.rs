@@ -33,11 +33,22 @@ pub struct SetSpanRoute {
 #[rtype(result = "()")]
 pub struct SetSwitchboard(pub Recipient<Second>);
 
+/// Answered once every message sent to the router before it is handled (boot waits for
+/// it, so the routes the switchboard set at its start are in place).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RouterReady;
+
 #[derive(Default)]
 pub struct EventRouter {
     ports: BTreeMap<Slot, Recipient<PortInput>>,
     spans: BTreeMap<u16, Addr<SpanActor>>,
     switchboard: Option<Recipient<Second>>,
+    /// The latest state-type event (a far end connecting, line conditions, signal bits)
+    /// for a device or slot that had no route yet: handed over when its route is set, so
+    /// a line that came up during start-up is not missed. Only the latest of each kind.
+    unrouted_devices: BTreeMap<(u16, bool), (EngineEvent, WorkToken)>,
+    unrouted_slots: BTreeMap<Slot, (EngineEvent, WorkToken)>,
 }
 
 impl Actor for EventRouter {
@@ -69,13 +80,34 @@ impl EventRouter {
                 }
             }
             event if event.device().is_some() => {
-                if let Some(span) = event.device().and_then(|device| self.spans.get(&device)) {
-                    span.do_send(SpanInput { event, token });
+                let Some(device) = event.device() else { return };
+                match self.spans.get(&device) {
+                    Some(span) => span.do_send(SpanInput { event, token }),
+                    None => {
+                        let kind = match event {
+                            EngineEvent::DeviceLink { .. } => Some(true),
+                            EngineEvent::LineConditions { .. } => Some(false),
+                            _ => None,
+                        };
+                        if let Some(kind) = kind {
+                            // Held untracked: a tick must not wait for a route that may
+                            // never come.
+                            self.unrouted_devices
+                                .insert((device, kind), (event, WorkToken::untracked()));
+                        }
+                    }
                 }
             }
             event => {
-                if let Some(port) = event.slot().and_then(|slot| self.ports.get(&slot)) {
-                    port.do_send(PortInput::Engine { event, token });
+                let Some(slot) = event.slot() else { return };
+                match self.ports.get(&slot) {
+                    Some(port) => port.do_send(PortInput::Engine { event, token }),
+                    None => {
+                        if let EngineEvent::Signal { .. } = event {
+                            self.unrouted_slots
+                                .insert(slot, (event, WorkToken::untracked()));
+                        }
+                    }
                 }
             }
         }
@@ -85,6 +117,9 @@ impl EventRouter {
 impl Handler<SetRoute> for EventRouter {
     type Result = ();
     fn handle(&mut self, route: SetRoute, _ctx: &mut Context<Self>) {
+        if let Some((event, token)) = self.unrouted_slots.remove(&route.slot) {
+            route.to.do_send(PortInput::Engine { event, token });
+        }
         self.ports.insert(route.slot, route.to);
     }
 }
@@ -92,8 +127,19 @@ impl Handler<SetRoute> for EventRouter {
 impl Handler<SetSpanRoute> for EventRouter {
     type Result = ();
     fn handle(&mut self, route: SetSpanRoute, _ctx: &mut Context<Self>) {
+        // The link first, then the conditions seen on it.
+        for kind in [true, false] {
+            if let Some((event, token)) = self.unrouted_devices.remove(&(route.device, kind)) {
+                route.to.do_send(SpanInput { event, token });
+            }
+        }
         self.spans.insert(route.device, route.to);
     }
+}
+
+impl Handler<RouterReady> for EventRouter {
+    type Result = ();
+    fn handle(&mut self, _: RouterReady, _ctx: &mut Context<Self>) {}
 }
 
 impl Handler<SetSwitchboard> for EventRouter {

@@ -710,3 +710,21 @@ impl SpanActor {
         Ok(ended)
     }
 }
+
+impl crate::containment::Traced for SpanInput {
+    fn work_token(&self) -> WorkToken {
+        self.token.clone()
+    }
+}
+
+impl crate::containment::Traced for SpanCommand {
+    fn work_token(&self) -> WorkToken {
+        self.stamp.token.clone()
+    }
+}
+
+impl crate::containment::Traced for SetBChannels {
+    fn work_token(&self) -> WorkToken {
+        WorkToken::untracked()
+    }
+}

@@ -6,7 +6,7 @@ use crate::web::{self, DeviceView, WebState};
 use actix::prelude::*;
 use anyhow::{anyhow, Context};
 use call_control::cdr_writer::CdrWriter;
-use call_control::router::{EventRouter, RoutedEvent, SetSwitchboard};
+use call_control::router::{EventRouter, RoutedEvent, RouterReady, SetSwitchboard};
 use call_control::switchboard::{GetStatus, Switchboard};
 use media_engine::{DeviceSpec, EngineHandle, EngineSetup, PromptStore, WorkGauge};
 use soft_hardware::{ClockMode, DeviceKind};
@@ -143,6 +143,16 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 .with_events(events.publisher())
                 .start();
                 router.do_send(SetSwitchboard(switchboard.clone().recipient()));
+                // The box is up once the switchboard has started every line and the router
+                // knows their routes (each answer comes after what was sent before it).
+                switchboard
+                    .send(GetStatus)
+                    .await
+                    .context("the switchboard did not start")?;
+                router
+                    .send(RouterReady)
+                    .await
+                    .context("the event router did not start")?;
                 let stats_source = engine.stats_source();
                 let device_views: Vec<DeviceView> = devices
                     .iter()

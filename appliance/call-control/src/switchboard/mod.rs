@@ -84,6 +84,8 @@ pub struct Switchboard {
     /// Each line's and span's recent failures, and the restarts waiting for their time.
     restarts: BTreeMap<supervision::Failed, RestartHistory>,
     pending_restarts: Vec<(u64, supervision::Failed)>,
+    /// While a failure is being cleaned up: its work token, for everything sent on.
+    cleanup_token: Option<media_engine::WorkToken>,
     next_call: u64,
     now_ms: u64,
     totals: Totals,
@@ -132,6 +134,7 @@ impl Switchboard {
             calls: BTreeMap::new(),
             restarts: BTreeMap::new(),
             pending_restarts: Vec::new(),
+            cleanup_token: None,
             next_call: 1,
             now_ms: 0,
             totals: Totals::default(),

@@ -18,10 +18,15 @@ use media_engine::{EngineCommand, WorkToken};
 use storage::Disposition;
 
 impl Switchboard {
+    /// A stamp for what the switchboard does on its own: it carries the token of the
+    /// failure being cleaned up, if any, so a lock-step tick waits for the clean-up.
     fn untracked_stamp(&self) -> Stamp {
         Stamp {
             at_ms: self.now_ms,
-            token: WorkToken::untracked(),
+            token: self
+                .cleanup_token
+                .clone()
+                .unwrap_or_else(WorkToken::untracked),
         }
     }
 
@@ -293,17 +298,25 @@ impl Handler<ActorFailed> for Switchboard {
     type Result = ();
     fn handle(&mut self, failed: ActorFailed, ctx: &mut Context<Self>) {
         let name = failed.actor.to_string();
+        self.cleanup_token = Some(failed.token.clone());
+        self.on_failed(&name, &failed.reason, ctx);
+        self.cleanup_token = None;
+    }
+}
+
+impl Switchboard {
+    fn on_failed(&mut self, name: &str, reason: &str, ctx: &mut Context<Self>) {
         if let Some(call) = name.strip_prefix("call ") {
             let call: CallId = call.into();
-            tracing::warn!(%call, reason = %failed.reason, "clearing a failed call with cause 41");
+            tracing::warn!(%call, %reason, "clearing a failed call with cause 41");
             self.clear_failed_call(call);
             return;
         }
-        let Some(what) = self.failed_by_name(&name) else {
-            tracing::error!(actor = %name, reason = %failed.reason, "an actor the switchboard does not know failed");
+        let Some(what) = self.failed_by_name(name) else {
+            tracing::error!(actor = %name, %reason, "an actor the switchboard does not know failed");
             return;
         };
-        tracing::warn!(actor = %name, reason = %failed.reason, "restarting a failed actor");
+        tracing::warn!(actor = %name, %reason, "restarting a failed actor");
         match what {
             Failed::Port(channel) | Failed::BChannel(channel) => self.line_failed(channel),
             Failed::Span(device) => self.span_failed(device),
