@@ -68,10 +68,11 @@ pub fn run_demo(
     let mut options = BoxOptions::new(config.to_owned(), data.to_owned());
     options.clock = Some(ClockMode::RealTime);
     let running = start_box(options).context("demo box did not start")?;
-    println!(
-        "demo box running; status: http://{}/api/status  (Ctrl-C stops)",
-        running.web_address()
-    );
+    let web = running.web_address();
+    println!("demo box running (Ctrl-C stops)");
+    println!("  status:       http://{web}/api/status");
+    println!("  call records: http://{web}/api/cdrs");
+    println!("  live events:  http://{web}/api/events/stream  (or /api/events?after=N)");
     let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
     if let Some(stats) = running.engine_stats() {
         println!(
