@@ -145,14 +145,25 @@ fn load(path: &Path) -> anyhow::Result<Scenario> {
     hil_scenario::parse_file(path).map_err(|error| anyhow!("{error}"))
 }
 
-/// The configuration a scenario names lives in `../configs/<name>` beside its folder.
+/// The configuration a scenario names lives in `configs/<name>` beside its folder
+/// (`hil-tests/configs/` for `hil-tests/scenarios/*.hil`), or beside a folder further up
+/// (for scenarios in subfolders).
 fn scenario_config(path: &Path, scenario: &Scenario) -> anyhow::Result<PathBuf> {
     let name = scenario
         .config
         .as_deref()
         .context("the scenario names no `config:`; pass --config")?;
     let folder = path.parent().unwrap_or(Path::new("."));
-    Ok(folder.join("..").join("configs").join(name))
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let found = folder
+        .ancestors()
+        .map(|dir| dir.join("configs").join(name))
+        .find(|dir| dir.is_dir());
+    Ok(found.unwrap_or_else(|| folder.join("..").join("configs").join(name)))
 }
 
 pub fn run_lockstep(path: &Path, config: Option<&Path>) -> anyhow::Result<()> {

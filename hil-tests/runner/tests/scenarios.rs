@@ -1,33 +1,45 @@
-//! Every scenario in hil-tests/scenarios/, run by the real `hil` binary: in lock-step
-//! against a box it starts itself, and in real time against `appliance run`.
+//! Every scenario in hil-tests/scenarios/, found by itself (no list to keep), run by the
+//! real `hil` binary: in lock-step, each against a box it starts itself, and in real
+//! time, one `appliance run` per configuration the scenarios name (`config:`), each
+//! group's scenarios one after the other against it. Every failure is reported, not just
+//! the first.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-const SCENARIOS: [&str; 5] = [
-    "inbound-caller-id.hil",
-    "extension-to-extension.hil",
-    "abandon-while-ringing.hil",
-    "panic-isolation.hil",
-    "offer-races-off-hook.hil",
-];
-/// Scenarios on the `pri` configuration: the carrier simulator on a soft E1.
-const PRI_SCENARIOS: [&str; 4] = [
-    "pri-30-inbound.hil",
-    "pri-outbound.hil",
-    "pri-alarm-recovery.hil",
-    "pri-box-clears.hil",
-];
-/// Scenarios on the `pri-net` configuration: the box on the network side of the span.
-const PRI_NET_SCENARIOS: [&str; 1] = ["pri-net-box-clears.hil"];
 
 fn hil_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn scenario(name: &str) -> PathBuf {
-    hil_root().join("scenarios").join(name)
+/// Every `*.hil` file under hil-tests/scenarios/ (subfolders too), sorted.
+fn scenario_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|x| x == "hil") {
+                found.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&hil_root().join("scenarios"), &mut found);
+    found.sort();
+    assert!(!found.is_empty(), "no scenario file found");
+    found
+}
+
+/// The file's name under hil-tests/scenarios/, for messages.
+fn short(path: &Path) -> String {
+    path.strip_prefix(hil_root().join("scenarios"))
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn report(output: &Output) -> String {
@@ -38,87 +50,51 @@ fn report(output: &Output) -> String {
     )
 }
 
-fn run_lockstep(name: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_hil"))
-        .arg("run")
-        .arg(scenario(name))
-        .output()
-        .expect("hil runs");
-    let text = report(&output);
-    println!("{text}");
-    assert!(
-        output.status.success(),
-        "{name} failed in lock-step:\n{text}"
+/// Panics listing every failure, each with the run's output.
+fn assert_none_failed(how: &str, ran: usize, failures: &[(String, String)]) {
+    if failures.is_empty() {
+        return;
+    }
+    let mut text = format!(
+        "{} of {ran} scenario(s) failed {how}: {}\n",
+        failures.len(),
+        failures
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    assert!(text.contains("1 scenario(s) passed"), "{text}");
+    for (name, output) in failures {
+        text.push_str(&format!("\n===== {name} =====\n{output}\n"));
+    }
+    panic!("{text}");
 }
 
+/// Each scenario in lock-step, against a box `hil run` starts from its `config:`.
 #[test]
-fn inbound_call_with_caller_id_lockstep() {
-    run_lockstep("inbound-caller-id.hil");
-}
-
-#[test]
-fn extension_to_extension_lockstep() {
-    run_lockstep("extension-to-extension.hil");
-}
-
-#[test]
-fn abandon_while_ringing_lockstep() {
-    run_lockstep("abandon-while-ringing.hil");
-}
-
-#[test]
-fn panic_isolation_lockstep() {
-    run_lockstep("panic-isolation.hil");
-}
-
-#[test]
-fn a_call_offered_to_a_phone_just_lifted_ends_at_once_as_busy_lockstep() {
-    run_lockstep("offer-races-off-hook.hil");
-}
-
-/// Every scenario file is in one of the lists above, so none is silently left out.
-#[test]
-fn every_scenario_file_is_run() {
-    let listed: Vec<&str> = SCENARIOS
-        .iter()
-        .chain(PRI_SCENARIOS.iter())
-        .copied()
-        .collect();
-    let mut missing = Vec::new();
-    for entry in std::fs::read_dir(hil_root().join("scenarios")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if name.ends_with(".hil") && !listed.contains(&name.as_str()) {
-            missing.push(name);
+fn every_scenario_passes_in_lock_step() {
+    let files = scenario_files();
+    let mut failures = Vec::new();
+    for path in &files {
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_hil"))
+            .arg("run")
+            .arg(path)
+            .output()
+            .expect("hil runs");
+        let text = report(&output);
+        let ok = output.status.success() && text.contains("1 scenario(s) passed");
+        println!(
+            "{} {} in lock-step ({:.1} s)",
+            if ok { "passed" } else { "FAILED" },
+            short(path),
+            started.elapsed().as_secs_f64()
+        );
+        if !ok {
+            failures.push((short(path), text));
         }
     }
-    assert!(missing.is_empty(), "scenarios no test runs: {missing:?}");
-}
-
-#[test]
-fn thirty_pri_calls_into_the_echo_test_lockstep() {
-    run_lockstep("pri-30-inbound.hil");
-}
-
-#[test]
-fn extension_calls_out_over_pri_lockstep() {
-    run_lockstep("pri-outbound.hil");
-}
-
-#[test]
-fn pri_alarm_and_recovery_lockstep() {
-    run_lockstep("pri-alarm-recovery.hil");
-}
-
-#[test]
-fn b_channels_are_freed_when_the_box_clears_user_side_lockstep() {
-    run_lockstep("pri-box-clears.hil");
-}
-
-#[test]
-fn b_channels_are_freed_when_the_box_clears_network_side_lockstep() {
-    run_lockstep("pri-net-box-clears.hil");
+    assert_none_failed("in lock-step", files.len(), &failures);
 }
 
 #[test]
@@ -175,35 +151,85 @@ fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-#[test]
-fn scenarios_in_real_time_against_appliance_run() {
-    run_real_time("basic", "fxs3.sock", &SCENARIOS);
+/// A scenario to run in real time: its file and the sockets its devices plug into.
+struct RealTimeRun {
+    path: PathBuf,
+    sockets: Vec<PathBuf>,
 }
 
+/// Each configuration the scenarios name gets one `appliance run` (in real time), and
+/// its scenarios run against it one after the other; the configurations run side by
+/// side. A scenario that cannot be read or names no configuration fails here too.
 #[test]
-fn pri_scenarios_in_real_time_against_appliance_run() {
-    run_real_time("pri", "span1.sock", &PRI_SCENARIOS);
+fn every_scenario_passes_in_real_time_against_appliance_run() {
+    let files = scenario_files();
+    let mut groups: BTreeMap<String, Vec<RealTimeRun>> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for path in &files {
+        let scenario = match hil_scenario::parse_file(path) {
+            Ok(scenario) => scenario,
+            Err(e) => {
+                failures.push((short(path), format!("cannot be read: {e}")));
+                continue;
+            }
+        };
+        let Some(config) = scenario.config.clone() else {
+            failures.push((
+                short(path),
+                "names no `config:`, so no box runs it".to_string(),
+            ));
+            continue;
+        };
+        let sockets = scenario
+            .devices
+            .iter()
+            .map(|d| soft_hardware::socket_path(Path::new(""), d.kind, d.id))
+            .collect();
+        groups.entry(config).or_default().push(RealTimeRun {
+            path: path.clone(),
+            sockets,
+        });
+    }
+    let ran = files.len();
+    let group_failures: Vec<(String, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .iter()
+            .map(|(config, runs)| scope.spawn(move || run_real_time(config, runs)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a real-time group panicked"))
+            .collect()
+    });
+    failures.extend(group_failures);
+    assert_none_failed("in real time", ran, &failures);
 }
 
-#[test]
-fn pri_net_scenarios_in_real_time_against_appliance_run() {
-    run_real_time("pri-net", "span1.sock", &PRI_NET_SCENARIOS);
+/// A real-time box: `appliance run` on a copy of an HIL configuration.
+struct RealTimeBox {
+    _process: RunningAppliance,
+    devices: PathBuf,
+    web: String,
+    _work: tempfile::TempDir,
 }
 
-/// Starts `appliance run` on a real-time copy of configuration `config_name` and runs
-/// `scenarios` against it, one after the other, with `hil run --box`.
-fn run_real_time(config_name: &str, last_socket: &str, scenarios: &[&str]) {
+/// Starts `appliance run` on a real-time copy of configuration `config_name` and waits
+/// for `sockets` (relative to its device folder).
+fn start_real_time_box(config_name: &str, sockets: &[PathBuf]) -> Result<RealTimeBox, String> {
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("config");
     std::fs::create_dir_all(&config).unwrap();
     let source = hil_root().join("configs").join(config_name);
-    for entry in std::fs::read_dir(&source).unwrap() {
+    let entries = std::fs::read_dir(&source)
+        .map_err(|e| format!("configuration {}: {e}", source.display()))?;
+    for entry in entries {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
     }
     let port = free_port();
     let devices = work.path().join("devices");
-    let system = std::fs::read_to_string(config.join("system.toml")).unwrap();
+    let system = std::fs::read_to_string(config.join("system.toml"))
+        .map_err(|e| format!("configuration {config_name}: system.toml: {e}"))?;
     let system = system
         .replace("clock = \"lockstep\"", "clock = \"realtime\"")
         .replace(
@@ -214,10 +240,11 @@ fn run_real_time(config_name: &str, last_socket: &str, scenarios: &[&str]) {
             "web_listen = \"127.0.0.1:0\"",
             &format!("web_listen = \"127.0.0.1:{port}\""),
         );
-    assert!(
-        system.contains("realtime") && system.contains(&port.to_string()),
-        "config rewritten:\n{system}"
-    );
+    if !(system.contains("realtime") && system.contains(&port.to_string())) {
+        return Err(format!(
+            "configuration {config_name}: system.toml could not be made real-time:\n{system}"
+        ));
+    }
     std::fs::write(config.join("system.toml"), system).unwrap();
 
     let child = Command::new(appliance_binary())
@@ -229,30 +256,68 @@ fn run_real_time(config_name: &str, last_socket: &str, scenarios: &[&str]) {
         .stderr(Stdio::null())
         .spawn()
         .expect("appliance starts");
-    let _box = RunningAppliance(child);
+    let process = RunningAppliance(child);
     let ready = Instant::now() + Duration::from_secs(20);
-    while !devices.join(last_socket).exists() {
-        assert!(
-            Instant::now() < ready,
-            "appliance run did not create its sockets"
-        );
+    while let Some(missing) = sockets.iter().find(|s| !devices.join(s).exists()) {
+        if Instant::now() > ready {
+            return Err(format!(
+                "appliance run ({config_name}) did not create {} within 20 s",
+                missing.display()
+            ));
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
-    for name in scenarios {
+    Ok(RealTimeBox {
+        _process: process,
+        devices,
+        web: format!("http://127.0.0.1:{port}"),
+        _work: work,
+    })
+}
+
+/// Runs `runs` one after the other with `hil run --box` against one real-time box on
+/// configuration `config_name`; the failures. A failed scenario may leave calls up, so
+/// the box is started afresh after one, and every failure is the scenario's own.
+fn run_real_time(config_name: &str, runs: &[RealTimeRun]) -> Vec<(String, String)> {
+    let mut sockets: Vec<PathBuf> = runs.iter().flat_map(|r| r.sockets.clone()).collect();
+    sockets.sort();
+    sockets.dedup();
+    let mut failures = Vec::new();
+    let mut running: Option<RealTimeBox> = None;
+    for run in runs {
+        let name = format!("{} (config {config_name})", short(&run.path));
+        if running.is_none() {
+            match start_real_time_box(config_name, &sockets) {
+                Ok(started) => running = Some(started),
+                Err(e) => {
+                    failures.push((name, e));
+                    continue;
+                }
+            }
+        }
+        let Some(the_box) = &running else { continue };
+        let started = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_hil"))
             .arg("run")
             .arg("--box")
-            .arg(&devices)
+            .arg(&the_box.devices)
             .arg("--web")
-            .arg(format!("http://127.0.0.1:{port}"))
-            .arg(scenario(name))
+            .arg(&the_box.web)
+            .arg(&run.path)
             .output()
             .expect("hil runs");
         let text = report(&output);
-        println!("{text}");
-        assert!(
-            output.status.success(),
-            "{name} failed in real time:\n{text}"
+        let ok = output.status.success();
+        println!(
+            "{} {} in real time on {config_name} ({:.1} s)",
+            if ok { "passed" } else { "FAILED" },
+            short(&run.path),
+            started.elapsed().as_secs_f64()
         );
+        if !ok {
+            failures.push((name, text));
+            running = None;
+        }
     }
+    failures
 }
