@@ -725,6 +725,13 @@ impl Cursor<'_> {
             (Mode::Within, self.duration("duration after `within`")?)
         } else if self.eat("for") {
             (Mode::Throughout, self.duration("duration after `for`")?)
+        } else if negated && hears_a_sound(&subject) {
+            // `not hears tone F for 100ms` reads like a 100 ms window but is a 100 ms
+            // tone judged over the default 5 s: have the window written out.
+            return Err(
+                "`not hears tone`/`not hears silence` needs its window written out: the `for D` in `hears tone F for D` is how long the sound lasts, not the window (e.g. `expect fxs3 not hears tone 1004 for 100ms within 2s`)"
+                    .into(),
+            );
         } else {
             (Mode::Within, DEFAULT_WINDOW_MS)
         };
@@ -904,6 +911,24 @@ impl Cursor<'_> {
             );
         }
         Ok(m)
+    }
+}
+
+/// A `hears tone` or `hears silence` condition (whose `for` is the sound's duration).
+fn hears_a_sound(subject: &Subject) -> bool {
+    let sound = |c: &Condition| {
+        matches!(
+            c,
+            Condition::HearsTone { .. } | Condition::HearsSilence { .. }
+        )
+    };
+    match subject {
+        Subject::Device { condition, .. } => sound(condition),
+        Subject::Span {
+            condition: SpanCondition::Hears { hearing, .. },
+            ..
+        } => sound(hearing),
+        _ => false,
     }
 }
 

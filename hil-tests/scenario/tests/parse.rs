@@ -34,7 +34,7 @@ expect fxs3 hears tone 1004 above -20 dBm0 for 500ms within 1s
 expect fxs3 hears dtmf 5
 expect fxs3 hears dtmf "*#" within 2s
 expect fxs3 hears silence for 1s
-expect fxs3 not hears tone 1004 for 2s
+expect fxs3 not hears tone 1004 for 2s within 3s
 expect cdr disposition answered cause 16 from 5550123 to 201
 expect cdr disposition failed cause 41 from none talk >= 1s talk <= 1min ring >= 0s ring <= 30s within 10s
 "#;
@@ -198,6 +198,85 @@ fn errors_name_file_line_and_what_is_wrong() {
     assert!(error_of("fxs3 play tone 1004 at +9 dBm0 for 1s\n").starts_with("bad.hil:4: bad level"));
 }
 
+/// `not hears tone F for D` reads like a D window but is a D-long tone judged over the
+/// default 5 s: a negated `hears tone`/`hears silence` must write its window out.
+#[test]
+fn a_negated_sound_needs_its_window_written_out() {
+    for body in [
+        "expect fxs3 not hears tone 1004 for 100ms\n",
+        "expect fxs3 not hears tone 1004\n",
+        "expect fxs3 not hears tone 1004 for 2s\n",
+        "expect fxs3 not hears silence for 1s\n",
+    ] {
+        let e = error_of(body);
+        assert!(
+            e.starts_with("bad.hil:4: `not hears tone`/`not hears silence` needs its window written out: the `for D` in `hears tone F for D` is how long the sound lasts"),
+            "{body}: {e}"
+        );
+    }
+    let e = parse(
+        &format!(
+            "{SPAN_HEADER}expect span1 not hears tone 1004 above -40 dBm0 for 100ms on call 1\n"
+        ),
+        "bad.hil",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("needs its window written out"), "{e}");
+    // Written out, with `within` or `for`, before or after `on call N`: fine, and the
+    // window is what it says.
+    for (body, mode, window_ms, min_ms) in [
+        (
+            "expect fxs3 not hears tone 1004 for 100ms within 2s\n",
+            Mode::Within,
+            2000,
+            100,
+        ),
+        (
+            "expect fxs3 not hears tone 1004 within 2s\n",
+            Mode::Within,
+            2000,
+            100,
+        ),
+        (
+            "expect fxs3 not hears tone 1004 for 300ms for 2s\n",
+            Mode::Throughout,
+            2000,
+            300,
+        ),
+    ] {
+        let s = parse(&format!("{HEADER}{body}"), "ok.hil").unwrap_or_else(|e| panic!("{e}"));
+        let Action::Expect(e) = &s.steps[0].action else {
+            panic!("{body}: not an expectation")
+        };
+        assert!(e.negated, "{body}");
+        assert_eq!((e.mode, e.window_ms), (mode, window_ms), "{body}");
+        let Subject::Device {
+            condition: Condition::HearsTone { min_ms: got, .. },
+            ..
+        } = &e.subject
+        else {
+            panic!("{body}: {:?}", e.subject)
+        };
+        assert_eq!(*got, min_ms, "{body}");
+    }
+    let s = parse(
+        &format!("{SPAN_HEADER}expect span1 not hears tone 1004 above -40 dBm0 for 100ms on call 1 within 500ms\n"),
+        "ok.hil",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let Action::Expect(e) = &s.steps[0].action else {
+        panic!("not an expectation")
+    };
+    assert_eq!((e.mode, e.window_ms), (Mode::Within, 500));
+    // Other negated conditions keep the default window.
+    assert!(parse(
+        &format!("{HEADER}expect fxs3 not ringing\nexpect fxs3 not hears dtmf 5\n"),
+        "ok.hil"
+    )
+    .is_ok());
+}
+
 #[test]
 fn header_errors() {
     let e = parse("devices: fxo1\nwait 1s\n", "x.hil").unwrap_err();
@@ -289,7 +368,7 @@ expect span1 incoming call
 expect span1 hears tone 660 on all calls within 3s
 expect span1 hears tone 1004 above -25 dBm0 for 500ms on all calls within 3s
 expect span1 hears tone 1004 on call 3 above -20 for 300ms
-expect span1 not hears tone 1004 on call 1 for 1s
+expect span1 not hears tone 1004 on call 1 for 100ms for 1s
 expect span1 hears silence for 1s on all calls
 expect span1 hears dtmf 12 on call 2 within 2s
 expect cdr count 30 disposition answered cause 16 within 10s

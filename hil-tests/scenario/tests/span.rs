@@ -111,7 +111,7 @@ expect span1 answered 30 within 10s
 expect span1 hears tone 660 on all calls within 3s
 span1 play tone 1004 on all calls for 2s
 expect span1 hears tone 1004 above -25 dBm0 for 500ms on all calls within 3s
-expect span1 not hears tone 660 on all calls for 500ms
+expect span1 not hears tone 660 on all calls for 100ms within 500ms
 span1 hang-up all cause 16
 expect span1 released 30 cause 16 by carrier within 5s
 expect cdr count 30 disposition answered cause 16 within 10s
