@@ -194,17 +194,42 @@ mod tests {
         assert_eq!(foreign_keys, 1);
     }
 
-    /// Root ignores permission bits, so under root these tests can only skip: say so.
+    /// Makes `path` read-only; true if that binds this user. Root ignores permission bits:
+    /// then the caller runs its test again as an unprivileged user (see `as_nobody`).
     fn read_only_dir(path: &Path) -> bool {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o555)).unwrap();
         let probe = path.join("probe");
         if std::fs::write(&probe, b"").is_ok() {
             let _ = std::fs::remove_file(&probe);
-            eprintln!("skipped: permission bits do not bind this user (root?)");
             return false;
         }
         true
+    }
+
+    /// Runs test `name` again in a child process as user `nobody`, where permission bits
+    /// bind; fails if it fails. Used when this process is root (CI runs as root).
+    fn as_nobody(name: &str) {
+        use std::os::unix::process::CommandExt;
+        assert!(
+            std::env::var_os("STORAGE_TEST_AS_NOBODY").is_none(),
+            "permission bits do not bind even as nobody"
+        );
+        let exe = std::env::current_exe().unwrap();
+        let output = std::process::Command::new(exe)
+            .args([name, "--exact", "--test-threads=1"])
+            .env("STORAGE_TEST_AS_NOBODY", "1")
+            .env("TMPDIR", "/tmp")
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .expect("the test binary runs as nobody");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && text.contains("1 passed"),
+            "{name} as nobody: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 
     fn make_writable(path: &Path) {
@@ -217,16 +242,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir(&data).unwrap();
-        if read_only_dir(&data) {
-            let error = Storage::open(&data).err().expect("refused");
+        if !read_only_dir(&data) {
             make_writable(&data);
-            let text = error.to_string();
-            assert!(matches!(error, StorageError::Open { .. }), "{text}");
-            assert!(
-                text.contains(&data.join(DATABASE_FILE).display().to_string()),
-                "{text}"
-            );
+            return as_nobody("tests::a_read_only_data_directory_is_a_clear_error");
         }
+        let error = Storage::open(&data).err().expect("refused");
+        make_writable(&data);
+        let text = error.to_string();
+        assert!(matches!(error, StorageError::Open { .. }), "{text}");
+        assert!(
+            text.contains(&data.join(DATABASE_FILE).display().to_string()),
+            "{text}"
+        );
     }
 
     #[test]
@@ -235,11 +262,15 @@ mod tests {
         let data = dir.path().join("data");
         // Closed cleanly, so the -wal and -shm files are gone and must be created again.
         drop(Storage::open(&data).unwrap());
-        if read_only_dir(&data) {
-            let error = Storage::open(&data).err().expect("refused");
+        if !read_only_dir(&data) {
             make_writable(&data);
-            assert!(error.to_string().contains(DATABASE_FILE), "{error}");
+            return as_nobody(
+                "tests::an_existing_database_in_a_read_only_directory_is_a_clear_error",
+            );
         }
+        let error = Storage::open(&data).err().expect("refused");
+        make_writable(&data);
+        assert!(error.to_string().contains(DATABASE_FILE), "{error}");
     }
 
     #[test]
