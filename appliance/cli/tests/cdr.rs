@@ -5,19 +5,9 @@
 
 mod common;
 
-use common::{json, start, step_until};
+use common::{dial, json, start, step_until, wait_link_up};
 use far_end::{CallDirection, CallStage, Rig};
 use soft_hardware::{ClockMode, DeviceKind};
-
-fn link_up(rig: &mut Rig) {
-    assert!(
-        step_until(rig, 3000, |r| r
-            .carrier("span1")
-            .is_some_and(|c| c.link_up())),
-        "link up: {}",
-        rig.state_summary()
-    );
-}
 
 fn cdrs(running: &appliance::boot::RunningBox) -> Vec<serde_json::Value> {
     json(running.web_address(), "GET", "/api/cdrs")
@@ -26,23 +16,14 @@ fn cdrs(running: &appliance::boot::RunningBox) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
-/// Extension 201 (fxs2) lifts its handset and dials `digits`.
-fn dial(rig: &mut Rig, digits: &str) {
-    let now = rig.now_ms();
-    rig.phone_mut("fxs2").unwrap().go_off_hook(now);
-    rig.run_for(500).unwrap();
-    let now = rig.now_ms();
-    rig.phone_mut("fxs2").unwrap().dial(now, digits).unwrap();
-}
-
 #[test]
 fn a_busy_carrier_is_a_busy_call_with_both_numbers() {
     let work = tempfile::tempdir().unwrap();
     let mut running = start(work.path(), "pri");
     let devices = [("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
-    link_up(&mut rig);
-    dial(&mut rig, "90201234");
+    wait_link_up(&mut rig, "span1");
+    dial(&mut rig, "fxs2", "90201234");
     let offered = step_until(&mut rig, 10_000, |r| {
         r.carrier("span1")
             .unwrap()
@@ -77,7 +58,7 @@ fn an_outbound_call_with_no_circuit_names_its_numbers_as_an_answered_one_does() 
     let devices = [("fxs2", DeviceKind::Fxs, 2)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     rig.run_for(500).unwrap();
-    dial(&mut rig, "977700029");
+    dial(&mut rig, "fxs2", "977700029");
     assert!(
         step_until(&mut rig, 15_000, |_| !cdrs(&running).is_empty()),
         "a CDR is written"
@@ -99,7 +80,7 @@ fn the_echo_test_keeps_the_line_answer_and_the_destination_answer_apart() {
     let mut running = start(work.path(), "pri");
     let devices = [("span1", DeviceKind::E1, 1)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
-    link_up(&mut rig);
+    wait_link_up(&mut rig, "span1");
     let now = rig.now_ms();
     rig.carrier_mut("span1")
         .unwrap()

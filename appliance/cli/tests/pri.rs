@@ -5,7 +5,9 @@
 mod common;
 
 use appliance::boot::RunningBox;
-use common::{http, json, start, start_edited, step_until};
+use common::{
+    dial, http, json, start, start_edited, start_with_fault_injection, step_until, wait_link_up,
+};
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
 use std::path::Path;
@@ -165,12 +167,7 @@ fn a_pri_call_without_a_route_is_refused_unanswered_with_its_cause() {
         ClockMode::LockStep,
     )
     .unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r
-            .carrier("span1")
-            .is_some_and(|c| c.link_up())),
-        "link up"
-    );
+    wait_link_up(&mut rig, "span1");
 
     let now = rig.now_ms();
     rig.carrier_mut("span1")
@@ -225,12 +222,7 @@ fn overlap_call_to(number: &str, sending_complete: bool) -> (bool, Option<u8>, u
         ClockMode::LockStep,
     )
     .unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r
-            .carrier("span1")
-            .is_some_and(|c| c.link_up())),
-        "link up"
-    );
+    wait_link_up(&mut rig, "span1");
     let placed_at = rig.now_ms();
     let carrier = rig.carrier_mut("span1").unwrap();
     carrier.set_overlap_sending(Some(far_end::OverlapSending {
@@ -299,21 +291,10 @@ fn an_overlap_number_that_matches_no_route_is_decided_after_the_digit_timeout() 
 #[test]
 fn a_failed_span_actor_is_replaced_its_calls_cleared_and_the_span_works_again() {
     let work = tempfile::tempdir().unwrap();
-    let mut running = start_edited(work.path(), "pri", |file, text| {
-        if file == "system.toml" {
-            format!("{text}fault_injection = true\n")
-        } else {
-            text
-        }
-    });
+    let mut running = start_with_fault_injection(work.path(), "pri");
     let devices = [("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r
-            .carrier("span1")
-            .is_some_and(|c| c.link_up())),
-        "link up"
-    );
+    wait_link_up(&mut rig, "span1");
 
     // A call up into the echo test when the span's actor fails.
     let now = rig.now_ms();
@@ -391,21 +372,10 @@ fn a_failed_span_actor_is_replaced_its_calls_cleared_and_the_span_works_again() 
 #[test]
 fn a_failed_b_channel_actor_is_replaced_its_call_cleared_and_the_channel_works_again() {
     let work = tempfile::tempdir().unwrap();
-    let mut running = start_edited(work.path(), "pri", |file, text| {
-        if file == "system.toml" {
-            format!("{text}fault_injection = true\n")
-        } else {
-            text
-        }
-    });
+    let mut running = start_with_fault_injection(work.path(), "pri");
     let devices = [("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r
-            .carrier("span1")
-            .is_some_and(|c| c.link_up())),
-        "link up"
-    );
+    wait_link_up(&mut rig, "span1");
     // A call into the echo test stays up on B1 throughout.
     let now = rig.now_ms();
     rig.carrier_mut("span1")
@@ -418,15 +388,8 @@ fn a_failed_b_channel_actor_is_replaced_its_call_cleared_and_the_channel_works_a
         .answered_count()
         == 1));
 
-    let dial = |rig: &mut Rig, digits: &str| {
-        let now = rig.now_ms();
-        rig.phone_mut("fxs2").unwrap().go_off_hook(now);
-        rig.run_for(500).unwrap();
-        let now = rig.now_ms();
-        rig.phone_mut("fxs2").unwrap().dial(now, digits).unwrap();
-    };
     let digits = format!("9{}#", call_control::bchannel::BCHANNEL_FAULT_NUMBER);
-    dial(&mut rig, &digits);
+    dial(&mut rig, "fxs2", &digits);
     let failed = step_until(&mut rig, 5000, |_| {
         json(running.web_address(), "GET", "/api/cdrs")
             .as_array()
@@ -441,7 +404,7 @@ fn a_failed_b_channel_actor_is_replaced_its_call_cleared_and_the_channel_works_a
     rig.run_for(1500).unwrap();
 
     // The replaced B-channel (the user side hunts from the top: B31) carries a call again.
-    dial(&mut rig, "90201234#");
+    dial(&mut rig, "fxs2", "90201234#");
     let offered = step_until(&mut rig, 5000, |r| {
         r.carrier("span1")
             .unwrap()

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json, start, step_until};
+use common::{dial, json, start, step_until, wait_link_up};
 use far_end::{CallDirection, CallStage, Rig};
 use soft_hardware::{ClockMode, DeviceKind};
 
@@ -14,14 +14,7 @@ fn busy(running: &appliance::boot::RunningBox) -> serde_json::Value {
 
 /// Extension 201 calls out; the carrier answers; 201 hangs up, so the box clears.
 fn call_out_and_clear_from_the_box(rig: &mut Rig) -> u8 {
-    let now = rig.now_ms();
-    rig.phone_mut("fxs2").unwrap().go_off_hook(now);
-    rig.run_for(500).unwrap();
-    let now = rig.now_ms();
-    rig.phone_mut("fxs2")
-        .unwrap()
-        .dial(now, "90201234#")
-        .unwrap();
+    dial(rig, "fxs2", "90201234#");
     let offered = |r: &Rig| {
         r.carrier("span1")
             .unwrap()
@@ -52,10 +45,7 @@ fn restart_idles_channels_and_clears_their_calls_with_cdrs() {
     let mut running = start(work.path(), "pri");
     let devices = [("span1", DeviceKind::E1, 1), ("fxs2", DeviceKind::Fxs, 2)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r.carrier("span1").unwrap().link_up()),
-        "link up"
-    );
+    wait_link_up(&mut rig, "span1");
 
     // Channels the box cleared itself, then restarted one by one by the carrier.
     let mut used = Vec::new();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json, start, step_until};
+use common::{json, start, wait_link_up};
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
 use std::io::Write;
@@ -48,12 +48,7 @@ fn protocol_errors_are_logged_rate_limited_and_counted_per_span() {
         ClockMode::LockStep,
     )
     .unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r
-            .carrier("span1")
-            .is_some_and(|c| c.link_up())),
-        "link up"
-    );
+    wait_link_up(&mut rig, "span1");
     // ALERTING (0x01) for call reference 9, which the box never had: RELEASE COMPLETE 81.
     let alerting_unknown_call = [0x08, 0x02, 0x00, 0x09, 0x01];
     let now = rig.now_ms();

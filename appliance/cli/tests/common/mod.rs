@@ -64,3 +64,32 @@ pub fn json(address: std::net::SocketAddr, method: &str, path: &str) -> serde_js
     assert!(status.contains("200"), "{method} {path}: {status}: {body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
+
+/// Steps the rig until the carrier on `span` has its D-channel link up (3 s at most).
+pub fn wait_link_up(rig: &mut Rig, span: &str) {
+    let up = step_until(rig, 3000, |r| r.carrier(span).is_some_and(|c| c.link_up()));
+    assert!(up, "{span}'s D-channel link up: {}", rig.state_summary());
+}
+
+/// The phone `phone` lifts its handset, waits half a second and dials `digits`.
+pub fn dial(rig: &mut Rig, phone: &str, digits: &str) {
+    let now = rig.now_ms();
+    rig.phone_mut(phone).expect("phone").go_off_hook(now);
+    rig.run_for(500).expect("rig steps");
+    let now = rig.now_ms();
+    rig.phone_mut(phone)
+        .expect("phone")
+        .dial(now, digits)
+        .expect("digits dialled");
+}
+
+/// Starts a box from `hil-tests/configs/NAME` with fault injection on.
+pub fn start_with_fault_injection(work: &Path, name: &str) -> RunningBox {
+    start_edited(work, name, |file, text| {
+        if file == "system.toml" {
+            format!("{text}fault_injection = true\n")
+        } else {
+            text
+        }
+    })
+}
