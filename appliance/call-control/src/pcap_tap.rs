@@ -1,7 +1,7 @@
 //! Writes one span's D-channel to a pcap file (LINKTYPE_LINUX_LAPD), for tshark or
-//! Wireshark. The file is written on a thread of its own: a slow or full disk must never
-//! hold up the span actor (and with it the control plane). Each frame is flushed, since a
-//! technician reads the capture while the box keeps running.
+//! Wireshark. The file is created and written on a thread of its own: a slow or full disk
+//! must never hold up the span actor (and with it the control plane). Each frame is
+//! flushed, since a technician reads the capture while the box keeps running.
 
 use isdn::pcap::{Direction, PcapError, PcapWriter};
 use isdn::q931::Role;
@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -58,22 +58,56 @@ impl CaptureDone {
     }
 }
 
+/// Whether a capture's file could be created; [`CaptureStarted::wait`] blocks until the
+/// writer thread knows, so call it off the actor threads.
+#[derive(Debug)]
+pub struct CaptureStarted(Receiver<Result<(), CaptureError>>);
+
+impl CaptureStarted {
+    pub fn wait(self) -> Result<(), CaptureError> {
+        self.0.recv().unwrap_or(Err(CaptureError::WriterStopped))
+    }
+}
+
+/// Creates the file and its pcap header; the writer thread's first job.
+fn open_file(path: &Path, role: Role) -> Result<PcapWriter<BufWriter<File>>, CaptureError> {
+    let file = File::create(path).map_err(|source| CaptureError::Create {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut writer = PcapWriter::new(BufWriter::new(file), role)?;
+    writer.flush()?;
+    Ok(writer)
+}
+
 impl DChannelCapture {
-    /// Creates (or truncates) `path` for a span whose stack plays `role`.
-    pub fn create(path: &Path, role: Role) -> Result<DChannelCapture, CaptureError> {
-        let file = File::create(path).map_err(|source| CaptureError::Create {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let mut writer = PcapWriter::new(BufWriter::new(file), role)?;
-        writer.flush()?;
+    /// Starts a capture into `path` (created or truncated by the writer thread) for a span
+    /// whose stack plays `role`. Never touches the disk on the calling thread.
+    pub fn create(
+        path: &Path,
+        role: Role,
+    ) -> Result<(DChannelCapture, CaptureStarted), CaptureError> {
         let (records, incoming) = sync_channel::<Record>(BACKLOG);
+        let (started_tx, started_rx) = sync_channel(1);
         let failed = Arc::new(AtomicBool::new(false));
         let thread_failed = Arc::clone(&failed);
+        let path = path.to_owned();
         let shown = path.display().to_string();
         let writer = std::thread::Builder::new()
             .name("d-channel-capture".into())
             .spawn(move || {
+                let mut writer = match open_file(&path, role) {
+                    Ok(writer) => {
+                        let _ = started_tx.send(Ok(()));
+                        writer
+                    }
+                    Err(error) => {
+                        tracing::error!(file = %shown, %error, "D-channel capture not started");
+                        thread_failed.store(true, Ordering::Release);
+                        let _ = started_tx.send(Err(error));
+                        return;
+                    }
+                };
                 for record in incoming {
                     let written = writer
                         .write_frame(record.at, record.direction, &record.frame)
@@ -86,12 +120,15 @@ impl DChannelCapture {
                 }
             })
             .map_err(CaptureError::Thread)?;
-        Ok(DChannelCapture {
-            records,
-            failed,
-            dropped: 0,
-            writer,
-        })
+        Ok((
+            DChannelCapture {
+                records,
+                failed,
+                dropped: 0,
+                writer,
+            },
+            CaptureStarted(started_rx),
+        ))
     }
 
     /// Ends the capture: no more frames; the writer finishes what is queued.

@@ -10,7 +10,7 @@ use crate::leg_pool::LineState;
 use crate::log_limit::{LogLimit, Verdict};
 use crate::messages::Stamp;
 use crate::messages::{PortStatus, SpanState, SwitchboardLink};
-use crate::pcap_tap::{CaptureDone, DChannelCapture};
+use crate::pcap_tap::{CaptureDone, CaptureStarted, DChannelCapture};
 use actix::prelude::*;
 use isdn::pri::PriStack;
 use isdn::q931::{CallHandle, CallState, ChannelStatus, OutgoingCall};
@@ -44,8 +44,16 @@ pub struct SetBChannels(pub BTreeMap<u8, Addr<BChannelActor>>);
 
 /// Start (`Some(path)`) or stop (`None`) writing this span's D-channel to a pcap file.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<Option<CaptureDone>, String>")]
+#[rtype(result = "Result<CaptureChange, String>")]
 pub struct CaptureDChannel(pub Option<PathBuf>);
+
+/// What changing a span's capture did: the capture started (its file is being created off
+/// this thread) and the one it replaced (its writer may still be catching up).
+#[derive(Debug, Default)]
+pub struct CaptureChange {
+    pub started: Option<CaptureStarted>,
+    pub ended: Option<CaptureDone>,
+}
 
 /// How long the box waits for the next digit of an overlap-received number before it
 /// routes on what it has (as an analog extension's inter-digit timeout).
@@ -681,7 +689,7 @@ impl SpanActor {
 }
 
 impl Handler<CaptureDChannel> for SpanActor {
-    type Result = Result<Option<CaptureDone>, String>;
+    type Result = Result<CaptureChange, String>;
     fn handle(&mut self, message: CaptureDChannel, ctx: &mut Context<Self>) -> Self::Result {
         let device = self.device;
         crate::containment::run_contained(self, ctx, |span, _ctx| span.capture_changed(message))
@@ -692,14 +700,18 @@ impl Handler<CaptureDChannel> for SpanActor {
 impl SpanActor {
     /// Starting a capture replaces (and ends) any running one; the ended one comes back
     /// so the caller can wait for its file off this thread.
-    fn capture_changed(&mut self, message: CaptureDChannel) -> Result<Option<CaptureDone>, String> {
+    fn capture_changed(&mut self, message: CaptureDChannel) -> Result<CaptureChange, String> {
         let Some(pri) = self.pri.as_ref() else {
             return Err(format!("span {} has no D-channel", self.device));
         };
         let role = pri.q931().role();
-        let new = match message.0 {
-            None => None,
-            Some(path) => Some(DChannelCapture::create(&path, role).map_err(|e| e.to_string())?),
+        let (new, started) = match message.0 {
+            None => (None, None),
+            Some(path) => {
+                let (capture, started) =
+                    DChannelCapture::create(&path, role).map_err(|e| e.to_string())?;
+                (Some(capture), Some(started))
+            }
         };
         let ended = std::mem::replace(&mut self.capture, new).map(DChannelCapture::finish);
         tracing::info!(
@@ -707,7 +719,7 @@ impl SpanActor {
             capturing = self.capture.is_some(),
             "D-channel capture changed"
         );
-        Ok(ended)
+        Ok(CaptureChange { started, ended })
     }
 }
 

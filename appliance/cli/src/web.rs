@@ -177,12 +177,34 @@ async fn capture_reply(state: &WebState, span: u16, file: Option<PathBuf>) -> Ht
         })
         .await
     {
-        Ok(Ok(ended)) => {
-            // Answer once an ended capture's file is complete, so it can be read at once.
-            if let Some(ended) = ended {
+        Ok(Ok(change)) => {
+            // Answer once an ended capture's file is complete (so it can be read at once)
+            // and a new one's file exists; both are waited for off the actor threads.
+            if let Some(ended) = change.ended {
                 let _ = web::block(move || ended.wait()).await;
             }
-            HttpResponse::Ok().json(CaptureJson { span, file: shown })
+            let started = match change.started {
+                Some(started) => web::block(move || started.wait())
+                    .await
+                    .unwrap_or_else(|e| {
+                        Err(call_control::pcap_tap::CaptureError::Create {
+                            path: shown.clone().unwrap_or_default(),
+                            source: std::io::Error::other(e.to_string()),
+                        })
+                    }),
+                None => Ok(()),
+            };
+            match started {
+                Ok(()) => HttpResponse::Ok().json(CaptureJson { span, file: shown }),
+                Err(error) => {
+                    // Nothing is written: let the span drop the failed capture.
+                    state.switchboard.do_send(CaptureSpan {
+                        device: span,
+                        path: None,
+                    });
+                    HttpResponse::InternalServerError().body(error.to_string())
+                }
+            }
         }
         Ok(Err(reason)) => HttpResponse::BadRequest().body(reason),
         Err(error) => {

@@ -423,3 +423,36 @@ fn a_failed_b_channel_actor_is_replaced_its_call_cleared_and_the_channel_works_a
     );
     running.stop();
 }
+
+#[test]
+fn a_capture_whose_file_cannot_be_created_is_refused_with_the_reason() {
+    let work = tempfile::tempdir().unwrap();
+    let mut running = start(work.path(), "pri");
+    let web = running.web_address();
+    let mut rig = Rig::connect(
+        running.device_dir(),
+        &[("span1", DeviceKind::E1, 1)],
+        ClockMode::LockStep,
+    )
+    .unwrap();
+    wait_link_up(&mut rig, "span1");
+    // Directories where the capture files of the next seconds would go: even root cannot
+    // create a file there.
+    let captures = running.data_dir().join("captures");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for second in now.saturating_sub(1)..now + 30 {
+        std::fs::create_dir_all(captures.join(format!("span1-{second}.pcap"))).unwrap();
+    }
+    let (status, body) = http(web, "POST", "/api/spans/1/capture");
+    assert!(status.contains("500"), "{status}: {body}");
+    assert!(body.contains("cannot create capture file"), "{body}");
+    // The span carries on, and a capture can be stopped and started again elsewhere.
+    let (status, _) = http(web, "DELETE", "/api/spans/1/capture");
+    assert!(status.contains("200"), "{status}");
+    rig.run_for(200).unwrap();
+    assert_eq!(running.status().unwrap().spans[0].d_channel_up, Some(true));
+    running.stop();
+}

@@ -15,7 +15,6 @@ use crate::cdr_writer::WriteCdr;
 use crate::leg_pool::LegPool;
 pub use crate::messages::{CallAnswered, CallEnded, Incoming, PortStatus, Second, SpanState};
 use crate::messages::{CallId, CallInput, PortInput, Stamp, SwitchboardLink};
-use crate::pcap_tap::CaptureDone;
 use crate::plan::SwitchboardPlan;
 use crate::port::DialPlan;
 use crate::restart_policy::RestartHistory;
@@ -24,7 +23,7 @@ use crate::routing::{route, Target};
 use crate::session::{
     plan_applications, CallNumbers, CallRecord, CallSession, Leg, LegRole, Route, SessionConfig,
 };
-use crate::span::{CaptureDChannel, SpanActor};
+use crate::span::{CaptureChange, CaptureDChannel, SpanActor};
 use crate::status::{BoxStatus, SpanView, Totals};
 use actix::prelude::*;
 use events::{Event, Publish};
@@ -40,7 +39,7 @@ pub struct GetStatus;
 
 /// Start (`Some(file)`) or stop (`None`) the pcap capture of span `device`'s D-channel.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<Option<CaptureDone>, String>")]
+#[rtype(result = "Result<CaptureChange, String>")]
 pub struct CaptureSpan {
     pub device: u16,
     pub path: Option<std::path::PathBuf>,
@@ -498,7 +497,7 @@ impl Handler<Second> for Switchboard {
 }
 
 impl Handler<CaptureSpan> for Switchboard {
-    type Result = ResponseFuture<Result<Option<CaptureDone>, String>>;
+    type Result = ResponseFuture<Result<CaptureChange, String>>;
     fn handle(&mut self, capture: CaptureSpan, _ctx: &mut Context<Self>) -> Self::Result {
         let span = self.span_actors.get(&capture.device).cloned();
         Box::pin(async move {
