@@ -8,44 +8,21 @@ use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
 use crate::leg::LegLink;
 use crate::messages::{CallId, CallInput, PortInput, Stamp, SwitchboardLink};
-use crate::span::{SpanActor, SpanCommand};
+use crate::span_link::{BChannelLine, CallOutRefused, SetSpan, SpanCommand};
 use actix::prelude::*;
 use line_boundary::{ChannelId, LineCommand, LineEvent};
 use media_engine::{CommandSender, EngineCommand, Slot};
 use std::sync::Arc;
-
-/// A line event of this B-channel's call, from the span's stack.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct BChannelLine {
-    pub event: LineEvent,
-    pub stamp: Stamp,
-}
-
-/// The span's stack refused to place the call this B-channel was asked to place (the
-/// channel was taken by the far end's SETUP, the link is down): only the call that asked
-/// hears of it, whichever call is attached by now.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct CallOutRefused {
-    pub cause: line_boundary::Cause,
-    pub stamp: Stamp,
-}
 
 /// Dialling this number out of a span with fault injection on makes the B-channel's actor
 /// panic: proves a failed B-channel is restarted (its call cleared with cause 41) while
 /// the span and its other calls carry on.
 pub const BCHANNEL_FAULT_NUMBER: &str = "*996";
 
-/// The span's actor was replaced (after a failure): talk to this one from now on.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SetSpan(pub Addr<SpanActor>);
-
 pub struct BChannelActor {
     channel: ChannelId,
     slot: Slot,
-    span: Addr<SpanActor>,
+    span: Recipient<SpanCommand>,
     engine: CommandSender,
     leg: LegLink,
     /// The call that last asked this channel to place a call out.
@@ -58,7 +35,7 @@ impl BChannelActor {
     pub fn new(
         channel: ChannelId,
         slot: Slot,
-        span: Addr<SpanActor>,
+        span: Recipient<SpanCommand>,
         switchboard: SwitchboardLink,
         engine: CommandSender,
         fault_injection: bool,
@@ -161,21 +138,3 @@ contained_handler!(BChannelActor, PortInput, on_input);
 contained_handler!(BChannelActor, BChannelLine, on_line);
 contained_handler!(BChannelActor, CallOutRefused, on_refused);
 contained_handler!(BChannelActor, SetSpan, on_set_span);
-
-impl crate::containment::Traced for BChannelLine {
-    fn work_token(&self) -> media_engine::WorkToken {
-        self.stamp.token.clone()
-    }
-}
-
-impl crate::containment::Traced for CallOutRefused {
-    fn work_token(&self) -> media_engine::WorkToken {
-        self.stamp.token.clone()
-    }
-}
-
-impl crate::containment::Traced for SetSpan {
-    fn work_token(&self) -> media_engine::WorkToken {
-        media_engine::WorkToken::untracked()
-    }
-}

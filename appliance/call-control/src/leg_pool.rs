@@ -9,21 +9,9 @@
 
 use crate::messages::CallId;
 use line_boundary::{ChannelId, LineKind};
-use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// What a line reports about itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LineState {
-    /// Nothing on the line: it can take a call.
-    Idle,
-    /// The line is doing something of its own (a phone off hook, a trunk ringing in, a
-    /// B-channel still clearing).
-    InUse,
-    /// Not usable (its actor failed and is being replaced, or not started yet).
-    OutOfService,
-}
+pub use crate::messages::LineState;
 
 /// Why a channel could not be reserved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -26,5 +26,6 @@ pub mod router;
 pub mod routing;
 pub mod session;
 pub mod span;
+pub mod span_link;
 pub mod status;
 pub mod switchboard;

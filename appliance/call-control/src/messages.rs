@@ -6,6 +6,7 @@ use crate::session::CallRecord;
 use actix::prelude::*;
 use line_boundary::{Alarm, CallerCategory, ChannelId, LineCommand, LineEvent, PhoneNumber};
 use media_engine::{EngineEvent, PlaybackId, Slot, WorkToken};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Engine time (ms) plus the work token of whatever caused this message.
@@ -72,12 +73,25 @@ pub struct Incoming {
     pub stamp: Stamp,
 }
 
+/// What a line reports about itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineState {
+    /// Nothing on the line: it can take a call.
+    Idle,
+    /// The line is doing something of its own (a phone off hook, a trunk ringing in, a
+    /// B-channel still clearing).
+    InUse,
+    /// Not usable (its actor failed and is being replaced, or not started yet).
+    OutOfService,
+}
+
 /// A line (analog port or B-channel) reports its state.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct PortStatus {
     pub channel: ChannelId,
-    pub line: crate::leg_pool::LineState,
+    pub line: LineState,
     /// The line's own word for it (its stack's state name), for the status view.
     pub detail: &'static str,
     pub stamp: Stamp,

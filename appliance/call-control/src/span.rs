@@ -3,7 +3,6 @@
 //! line events on B-channels (`ChannelId { device: span, channel: timeslot }`), each
 //! delivered through that B-channel's actor.
 
-use crate::bchannel::{BChannelActor, BChannelLine, CallOutRefused};
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
 use crate::leg_pool::LineState;
@@ -11,6 +10,7 @@ use crate::log_limit::{LogLimit, Verdict};
 use crate::messages::Stamp;
 use crate::messages::{PortStatus, SpanState, SwitchboardLink};
 use crate::pcap_tap::{CaptureDone, CaptureStarted, DChannelCapture};
+use crate::span_link::{BChannelLine, BChannelLink, CallOutRefused, SetBChannels, SpanCommand};
 use actix::prelude::*;
 use isdn::pri::PriStack;
 use isdn::q931::{CallHandle, CallState, ChannelStatus, OutgoingCall};
@@ -27,20 +27,6 @@ pub struct SpanInput {
     pub event: EngineEvent,
     pub token: WorkToken,
 }
-
-/// A B-channel's actor asks the span's stack to do something for its call.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct SpanCommand {
-    pub timeslot: u8,
-    pub command: LineCommand,
-    pub stamp: Stamp,
-}
-
-/// The span's B-channel actors, by timeslot (sent once by the switchboard after starting them).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct SetBChannels(pub BTreeMap<u8, Addr<BChannelActor>>);
 
 /// Start (`Some(path)`) or stop (`None`) writing this span's D-channel to a pcap file.
 #[derive(Debug, Message)]
@@ -112,7 +98,7 @@ pub struct SpanActor {
     restart_interface: bool,
     started_at_ms: u64,
     pri: Option<PriStack>,
-    bchannels: BTreeMap<u8, Addr<BChannelActor>>,
+    bchannels: BTreeMap<u8, BChannelLink>,
     /// Which call each busy B-channel carries, both ways.
     calls: BTreeMap<CallHandle, u8>,
     timeslots: BTreeMap<u8, CallHandle>,
@@ -380,7 +366,7 @@ impl SpanActor {
                 // Nothing was placed: the timeslot may carry another call now (the far
                 // end's SETUP won a glare), which is not the one to clear.
                 if let Some(bchannel) = self.bchannels.get(&timeslot) {
-                    bchannel.do_send(CallOutRefused {
+                    bchannel.refused.do_send(CallOutRefused {
                         cause,
                         stamp: stamp.clone(),
                     });
@@ -397,7 +383,7 @@ impl SpanActor {
 
     fn tell_bchannel(&self, timeslot: u8, event: LineEvent, stamp: &Stamp) {
         match self.bchannels.get(&timeslot) {
-            Some(bchannel) => bchannel.do_send(BChannelLine {
+            Some(bchannel) => bchannel.line.do_send(BChannelLine {
                 event,
                 stamp: stamp.clone(),
             }),
@@ -726,17 +712,5 @@ impl SpanActor {
 impl crate::containment::Traced for SpanInput {
     fn work_token(&self) -> WorkToken {
         self.token.clone()
-    }
-}
-
-impl crate::containment::Traced for SpanCommand {
-    fn work_token(&self) -> WorkToken {
-        self.stamp.token.clone()
-    }
-}
-
-impl crate::containment::Traced for SetBChannels {
-    fn work_token(&self) -> WorkToken {
-        WorkToken::untracked()
     }
 }

@@ -7,7 +7,8 @@ use crate::messages::{PortInput, SwitchboardLink};
 use crate::plan::{PortPlan, SpanPlan, StackConfig};
 use crate::port::{AnalogStack, PortActor};
 use crate::router::{SetRoute, SetSpanRoute};
-use crate::span::{OverlapNumbers, SetBChannels, SpanActor, SpanSetup};
+use crate::span::{OverlapNumbers, SpanActor, SpanSetup};
+use crate::span_link::{BChannelLink, SetBChannels};
 use actix::prelude::*;
 use analog_signalling::{FxoLine, FxsPort};
 use line_boundary::{ChannelId, LineKind};
@@ -123,7 +124,7 @@ impl Switchboard {
             let actor = BChannelActor::new(
                 channel,
                 bchannel.slot,
-                span.clone(),
+                span.clone().recipient(),
                 SwitchboardLink::to(&me),
                 self.engine.clone(),
                 self.plan.fault_injection,
@@ -154,8 +155,16 @@ impl Switchboard {
             );
             bchannels.insert(bchannel.timeslot, actor);
         }
-        span.do_send(SetBChannels(bchannels.clone()));
+        span.do_send(SetBChannels(links(&bchannels)));
         self.span_bchannels.insert(plan.device, bchannels);
         self.span_actors.insert(plan.device, span);
     }
+}
+
+/// How a span reaches each of its B-channel actors.
+pub(super) fn links(bchannels: &BTreeMap<u8, Addr<BChannelActor>>) -> BTreeMap<u8, BChannelLink> {
+    bchannels
+        .iter()
+        .map(|(timeslot, actor)| (*timeslot, BChannelLink::to(actor)))
+        .collect()
 }

@@ -4,14 +4,14 @@
 //! (its calls end with cause 41, the interface is restarted).
 
 use super::{CallEntry, Switchboard};
-use crate::bchannel::{BChannelActor, BChannelLine, SetSpan};
+use crate::bchannel::BChannelActor;
 use crate::containment::ActorFailed;
 use crate::leg_pool::LineState;
 use crate::messages::{CallId, CallInput, PortInput, Stamp, SwitchboardLink};
 use crate::restart_policy::Decision;
 use crate::router::SetRoute;
 use crate::session::{CallRecord, CallTimes};
-use crate::span::SetBChannels;
+use crate::span_link::{BChannelLine, SetBChannels, SetSpan};
 use actix::prelude::*;
 use line_boundary::{Cause, ChannelId, LineCommand, LineEvent};
 use media_engine::{EngineCommand, WorkToken};
@@ -210,7 +210,7 @@ impl Switchboard {
         let actor = BChannelActor::new(
             channel,
             slot,
-            span.clone(),
+            span.clone().recipient(),
             SwitchboardLink::to(&ctx.address()),
             self.engine.clone(),
             self.plan.fault_injection,
@@ -231,7 +231,7 @@ impl Switchboard {
         if let Some(bchannels) = self.span_bchannels.get_mut(&channel.device) {
             bchannels.insert(timeslot, actor);
             // The span reports every B-channel again, this one included.
-            span.do_send(SetBChannels(bchannels.clone()));
+            span.do_send(SetBChannels(super::lines::links(bchannels)));
         }
     }
 
@@ -247,9 +247,9 @@ impl Switchboard {
             .cloned()
             .unwrap_or_default();
         let span = self.start_span_actor(&plan, ctx.address(), true);
-        span.do_send(SetBChannels(bchannels.clone()));
+        span.do_send(SetBChannels(super::lines::links(&bchannels)));
         for bchannel in bchannels.values() {
-            bchannel.do_send(SetSpan(span.clone()));
+            bchannel.do_send(SetSpan(span.clone().recipient()));
         }
         self.span_actors.insert(device, span);
         if let Some(view) = self.spans.get_mut(&device) {
