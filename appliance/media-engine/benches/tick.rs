@@ -1,0 +1,233 @@
+//! Tick duration with 240 busy channels: 8 E1 spans, 30 B-channels each, far ends on
+//! real sockets in lock-step. Only `tick()` is timed (decode, detectors on every channel,
+//! mixing, playback, taps, encode, D-channels); the far ends' socket traffic is not.
+//! Timed in CPU time of the ticking thread, not wall time: on a shared 2-core machine a
+//! tick preempted by another process would otherwise count the other's work.
+//! Figures and how to compare with the engine before mixing: BENCH.md.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use dsp::g711::alaw_encode;
+use dsp::tone_plan::{TonePlan, TonePlanName};
+use line_boundary::{ChannelId, Tone};
+use media_engine::testing::ManualEngine;
+use media_engine::{DeviceSpec, EngineCommand, EngineSetup, PromptStore, Slot, WorkGauge};
+use soft_hardware::{Block, ClockMode, DeviceKind, FarEnd};
+use std::time::Duration;
+
+/// CPU time this thread has used: what a tick costs, whatever else the machine runs.
+fn thread_cpu_time() -> Duration {
+    let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .expect("the thread CPU clock is readable");
+    Duration::new(now.tv_sec() as u64, now.tv_nsec() as u32)
+}
+
+const SPANS: u16 = 8;
+
+struct Rig {
+    engine: ManualEngine,
+    far: Vec<FarEnd>,
+    outgoing: Vec<Block>,
+    incoming: Vec<Block>,
+    _dir: tempfile::TempDir,
+}
+
+/// The B-channel timeslots of an E1 (16 carries the D-channel).
+fn timeslots() -> impl Iterator<Item = u16> {
+    (1..32u16).filter(|ts| *ts != 16)
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let devices: Vec<DeviceSpec> = (1..=SPANS)
+            .map(|id| DeviceSpec {
+                id,
+                kind: DeviceKind::E1,
+            })
+            .collect();
+        let mut engine = ManualEngine::new(EngineSetup {
+            devices: &devices,
+            device_dir: dir.path(),
+            clock: ClockMode::LockStep,
+            plan: TonePlan::new(TonePlanName::Etsi),
+            prompts: PromptStore::default(),
+            gauge: WorkGauge::new(),
+        })
+        .expect("engine builds");
+        let mut far = Vec::new();
+        for spec in &devices {
+            let path = soft_hardware::socket_path(dir.path(), spec.kind, spec.id);
+            let connecting = std::thread::spawn(move || {
+                FarEnd::connect(
+                    &path,
+                    Some(DeviceKind::E1),
+                    Some(ClockMode::LockStep),
+                    Duration::from_secs(5),
+                )
+            });
+            while !connecting.is_finished() {
+                engine.pump();
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            far.push(connecting.join().expect("thread").expect("connects").0);
+        }
+        // Every channel talks: a tone of its own, a whole number of cycles per frame so
+        // the same 20 ms repeat seamlessly.
+        let mut outgoing: Vec<Block> = devices.iter().map(|_| Block::idle(32)).collect();
+        for (span, block) in outgoing.iter_mut().enumerate() {
+            for ts in timeslots() {
+                let hz = 300.0 + 50.0 * ((ts as usize + span * 3) % 50) as f64;
+                for (n, octet) in block.channels[ts as usize].audio.iter_mut().enumerate() {
+                    let x = 3000.0 * (2.0 * std::f64::consts::PI * hz * n as f64 / 8000.0).sin();
+                    *octet = alaw_encode(x as i16);
+                }
+            }
+        }
+        let incoming = devices.iter().map(|_| Block::idle(32)).collect();
+        Rig {
+            engine,
+            far,
+            outgoing,
+            incoming,
+            _dir: dir,
+        }
+    }
+
+    fn slot(&self, span: u16, ts: u16) -> Slot {
+        self.engine
+            .slot(ChannelId {
+                device: span,
+                channel: ts,
+            })
+            .expect("B-channel has a slot")
+    }
+
+    /// The 120 two-party bridges: neighbouring timeslots of each span.
+    fn pairs(&self) -> Vec<(Slot, Slot)> {
+        let mut pairs = Vec::new();
+        for span in 1..=SPANS {
+            let slots: Vec<Slot> = timeslots().map(|ts| self.slot(span, ts)).collect();
+            for pair in slots.chunks(2) {
+                pairs.push((pair[0], pair[1]));
+            }
+        }
+        pairs
+    }
+
+    fn send(&self, command: EngineCommand) {
+        self.engine
+            .commands()
+            .send(command)
+            .expect("queue has room");
+    }
+
+    /// One lock-step exchange; returns how long the tick took.
+    fn step(&mut self) -> Duration {
+        for (far, block) in self.far.iter_mut().zip(&self.outgoing) {
+            far.send_block(block).expect("far end sends");
+        }
+        assert!(self.engine.wait_blocks(Duration::from_secs(5)), "blocks");
+        let began = thread_cpu_time();
+        self.engine.tick();
+        let took = thread_cpu_time().saturating_sub(began);
+        for (far, block) in self.far.iter_mut().zip(self.incoming.iter_mut()) {
+            far.recv_block(block, Duration::from_secs(5))
+                .expect("far end receives");
+        }
+        let _ = self.engine.drain_events();
+        took
+    }
+}
+
+/// 120 bridges; in `playing` of every 4 bridges one side hears a tone as well.
+fn bridged(playing: usize) -> Rig {
+    let mut rig = Rig::new();
+    for (n, (a, b)) in rig.pairs().into_iter().enumerate() {
+        rig.send(EngineCommand::Bridge { a, b });
+        if n % 4 < playing {
+            rig.send(EngineCommand::PlayTone {
+                slot: a,
+                tone: if n % 2 == 0 {
+                    Tone::Ringback
+                } else {
+                    Tone::CallWaiting
+                },
+                id: media_engine::PlaybackId(n as u32),
+            });
+        }
+    }
+    // Commands are applied at most 256 a tick: settle before timing.
+    for _ in 0..4 {
+        rig.step();
+    }
+    rig
+}
+
+fn tick_240_channels(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tick_240_channels");
+    group.sample_size(50);
+    group.measurement_time(Duration::from_secs(10));
+    for (name, playing) in [("120_bridges", 0), ("120_bridges_30_playing", 1)] {
+        let mut rig = bridged(playing);
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| rig.step()).sum())
+        });
+    }
+    group.finish();
+}
+
+/// What only the mixing engine can do, on the same 240 channels: conferences, and every
+/// channel tapped with a reader draining the rings between ticks (untimed).
+fn mixing_240_channels(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mixing_240_channels");
+    group.sample_size(50);
+    group.measurement_time(Duration::from_secs(10));
+
+    let mut rig = Rig::new();
+    let all: Vec<Slot> = (1..=SPANS)
+        .flat_map(|span| timeslots().map(move |ts| (span, ts)))
+        .map(|(span, ts)| rig.slot(span, ts))
+        .collect();
+    for members in all.chunks(6) {
+        for command in media_engine::modes::conference(members) {
+            rig.send(command);
+        }
+        // 30 commands per conference: a tick applies 256 at most, so tick as we go.
+        rig.step();
+    }
+    group.bench_function(BenchmarkId::from_parameter("40_conferences_of_6"), |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| rig.step()).sum())
+    });
+    drop(rig);
+
+    let mut rig = bridged(0);
+    let mut readers: Vec<_> = all
+        .iter()
+        .map(|slot| rig.engine.tap_reader(*slot).expect("reader"))
+        .collect();
+    for (n, slot) in all.iter().enumerate() {
+        rig.send(EngineCommand::StartTap {
+            slot: *slot,
+            tap: media_engine::TapId(n as u32),
+        });
+    }
+    rig.step();
+    group.bench_function(BenchmarkId::from_parameter("120_bridges_240_tapped"), |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let took = rig.step();
+                    for reader in &mut readers {
+                        while reader.read().is_some() {}
+                    }
+                    took
+                })
+                .sum()
+        })
+    });
+    assert_eq!(rig.engine.stats().tap_frames_dropped, 0, "readers kept up");
+    group.finish();
+}
+
+criterion_group!(benches, tick_240_channels, mixing_240_channels);
+criterion_main!(benches);
