@@ -1,6 +1,6 @@
 //! One channel's media state: what it hears, what it plays, whether it is tapped.
 
-use crate::messages::{Gain, PlaybackId, PromptId, Slot, TapId, MAX_SOURCES};
+use crate::messages::{Gain, PlaybackId, PromptId, Slot, TapId, MAX_SEQUENCE, MAX_SOURCES};
 use crate::tap::TapRing;
 use dsp::caller_id::{DtmfClipGenerator, FskCallerIdDecoder, FskCallerIdGenerator};
 use dsp::dtmf::{DtmfDetector, DtmfGenerator};
@@ -11,7 +11,19 @@ use std::sync::Arc;
 /// What a channel plays toward its far end, mixed with what it hears.
 pub(crate) enum Playback {
     Tone(ToneGenerator),
-    Prompt { id: PromptId, position: usize },
+    Prompt {
+        id: PromptId,
+        position: usize,
+    },
+    /// Prompts back to back: `index` is the one playing, `position` its next sample.
+    Sequence {
+        prompts: heapless::Vec<PromptId, MAX_SEQUENCE>,
+        index: usize,
+        position: usize,
+        barge_in: bool,
+    },
+    /// A shared looping source: its place is engine time, not per-channel state.
+    Music(PromptId),
     Dtmf(DtmfGenerator),
     CallerId(FskCallerIdGenerator),
     DtmfClip(DtmfClipGenerator),

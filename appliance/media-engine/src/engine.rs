@@ -362,6 +362,28 @@ impl Engine {
                 });
                 self.start_playback(slot, id, playback);
             }
+            EngineCommand::PlaySequence {
+                slot,
+                prompts,
+                id,
+                barge_in,
+            } => {
+                let playback = Playback::Sequence {
+                    prompts,
+                    index: 0,
+                    position: 0,
+                    barge_in,
+                };
+                self.start_playback(slot, id, Some(playback));
+            }
+            EngineCommand::PlayMusic { slot, music, id } => {
+                let playback = self
+                    .prompts
+                    .samples(music)
+                    .filter(|samples| !samples.is_empty())
+                    .map(|_| Playback::Music(music));
+                self.start_playback(slot, id, playback);
+            }
             EngineCommand::SendDtmf { slot, digits, id } => {
                 let generator = DtmfGenerator::new(DtmfGeneratorConfig::default())
                     .and_then(|mut generator| generator.push_digits(&digits).map(|()| generator));
@@ -606,7 +628,16 @@ impl Engine {
                     caller_id = Some(message);
                 }
             }
+            let barge = !found.is_empty()
+                && matches!(
+                    channel.playing.as_ref().map(|p| &p.what),
+                    Some(Playback::Sequence { barge_in: true, .. })
+                );
             let slot = Slot(slot as u16);
+            if barge {
+                // The caller keyed over the prompt: it stops before the digit is told.
+                self.stop_playback(slot);
+            }
             for digit in found {
                 self.emit(EngineEvent::Digit {
                     slot,
@@ -692,7 +723,15 @@ impl Engine {
         let mut played = [0i16; FRAME_SAMPLES];
         let (playing, finished) = match self.channels[slot].playing.as_mut() {
             None => (false, false),
-            Some(playing) => (true, play(&mut playing.what, &self.prompts, &mut played)),
+            Some(playing) => (
+                true,
+                play(
+                    &mut playing.what,
+                    &self.prompts,
+                    self.tick_index,
+                    &mut played,
+                ),
+            ),
         };
         let inputs = &self.channels[slot].inputs;
         match (inputs.as_slice(), playing) {
@@ -810,8 +849,14 @@ impl Engine {
     }
 }
 
-/// Plays the next 20 ms of `playback` into `out`; true once it has run out.
-fn play(playback: &mut Playback, prompts: &PromptStore, out: &mut [i16; FRAME_SAMPLES]) -> bool {
+/// Plays the next 20 ms of `playback` into `out`; true once it has run out. `tick` is the
+/// engine's tick count, which places shared music.
+fn play(
+    playback: &mut Playback,
+    prompts: &PromptStore,
+    tick: u64,
+    out: &mut [i16; FRAME_SAMPLES],
+) -> bool {
     match playback {
         Playback::Tone(generator) => {
             generator.fill(out);
@@ -827,6 +872,43 @@ fn play(playback: &mut Playback, prompts: &PromptStore, out: &mut [i16; FRAME_SA
             }
             None => true,
         },
+        Playback::Sequence {
+            prompts: list,
+            index,
+            position,
+            ..
+        } => {
+            // Fill the whole frame, running on into the next prompt where one ends: no gap
+            // between fragments.
+            let mut filled = 0;
+            while filled < FRAME_SAMPLES {
+                let Some(prompt) = list.get(*index) else {
+                    return true;
+                };
+                let samples = prompts.samples(*prompt).unwrap_or(&[]);
+                let rest = &samples[(*position).min(samples.len())..];
+                let take = rest.len().min(FRAME_SAMPLES - filled);
+                out[filled..filled + take].copy_from_slice(&rest[..take]);
+                filled += take;
+                *position += take;
+                if *position >= samples.len() {
+                    *index += 1;
+                    *position = 0;
+                }
+            }
+            *index >= list.len()
+        }
+        Playback::Music(id) => {
+            let samples = prompts.samples(*id).unwrap_or(&[]);
+            if samples.is_empty() {
+                return true;
+            }
+            let start = (tick as usize).wrapping_mul(FRAME_SAMPLES) % samples.len();
+            for (k, sample) in out.iter_mut().enumerate() {
+                *sample = samples[(start + k) % samples.len()];
+            }
+            false
+        }
         Playback::Dtmf(generator) => !generator.fill(out),
         Playback::CallerId(generator) => !generator.fill(out),
         Playback::DtmfClip(generator) => !generator.fill(out),

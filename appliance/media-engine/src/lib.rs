@@ -23,7 +23,7 @@ mod work;
 pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource};
 pub use messages::{
     CallerIdFormat, EngineCommand, EngineEvent, Gain, PlaybackId, PromptId, Slot, TapId,
-    MAX_DIAL_DIGITS, MAX_SOURCES,
+    MAX_DIAL_DIGITS, MAX_SEQUENCE, MAX_SOURCES,
 };
 pub use prompts::PromptStore;
 pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};

@@ -27,6 +27,8 @@ pub const MAX_DIAL_DIGITS: usize = 32;
 
 /// How many channels one channel can hear at once (a conference of `MAX_SOURCES + 1`).
 pub const MAX_SOURCES: usize = 8;
+/// Most prompts one `PlaySequence` plays (say-number is a handful of fragments).
+pub const MAX_SEQUENCE: usize = 24;
 
 /// How caller ID is sent to a phone: the standard its country uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -65,6 +67,24 @@ pub enum EngineCommand {
     PlayPrompt {
         slot: Slot,
         prompt: PromptId,
+        id: PlaybackId,
+    },
+    /// Play prompts back to back, without a gap between them (say-number is a sequence
+    /// of fragments); `PlaybackDone` follows the last. With `barge_in` a DTMF digit from
+    /// the far end stops it (`PlaybackStopped`, before the `Digit`). Prompts the store
+    /// does not have are skipped.
+    PlaySequence {
+        slot: Slot,
+        prompts: heapless::Vec<PromptId, MAX_SEQUENCE>,
+        id: PlaybackId,
+        barge_in: bool,
+    },
+    /// Music on hold: `music` loops until stopped. Every channel on the same music hears
+    /// the same place in it (one shared source, positioned by engine time), no copy per
+    /// channel; joining starts wherever the music is now.
+    PlayMusic {
+        slot: Slot,
+        music: PromptId,
         id: PlaybackId,
     },
     /// Send DTMF digits toward the far end; `PlaybackDone` follows (at once for digits
@@ -128,6 +148,8 @@ impl EngineCommand {
         match self {
             EngineCommand::PlayTone { .. } => "play-tone",
             EngineCommand::PlayPrompt { .. } => "play-prompt",
+            EngineCommand::PlaySequence { .. } => "play-sequence",
+            EngineCommand::PlayMusic { .. } => "play-music",
             EngineCommand::SendDtmf { .. } => "send-dtmf",
             EngineCommand::SendCallerId { .. } => "send-caller-id",
             EngineCommand::StopPlayback { .. } => "stop-playback",

@@ -157,6 +157,29 @@ fn ticks_do_not_allocate() {
         let mut ts16 = [0u8; 160];
         far_hdlc.fill(&mut ts16);
         rig.outgoing[3].channels[16].audio = ts16;
+        if round % 50 == 20 {
+            // A say-number style sequence with barge-in (the DTMF above keys over it) and
+            // music on hold on a few B-channels.
+            let fragments: heapless::Vec<_, { media_engine::MAX_SEQUENCE }> =
+                [prompt, prompt, prompt].into_iter().collect();
+            commands
+                .send(EngineCommand::PlaySequence {
+                    slot: fxs1,
+                    prompts: fragments,
+                    id: PlaybackId(round as u32),
+                    barge_in: true,
+                })
+                .unwrap();
+            for ts in e1.iter().take(6) {
+                commands
+                    .send(EngineCommand::PlayMusic {
+                        slot: *ts,
+                        music: prompt,
+                        id: PlaybackId(round as u32),
+                    })
+                    .unwrap();
+            }
+        }
         if round % 100 == 70 {
             let mut message = dsp::caller_id::CallerIdMessage::default();
             let mut number = heapless::String::new();
