@@ -1,0 +1,744 @@
+//! From TOML text to a [`Flow`]: serde reads a raw shape with spans, then each node is
+//! converted to its strict type, every problem collected with its place.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::*;
+
+type Text = Option<Spanned<String>>;
+type Map = Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFlow {
+    name: Spanned<String>,
+    entry: Spanned<String>,
+    #[serde(default)]
+    language: Option<Language>,
+    #[serde(default)]
+    nodes: BTreeMap<Spanned<String>, RawNode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum NodeType {
+    Play,
+    Menu,
+    Collect,
+    Say,
+    Branch,
+    Time,
+    Set,
+    Language,
+    Lookup,
+    Transfer,
+    Queue,
+    Hangup,
+}
+
+/// Every setting of every node type; which ones a node may have depends on its type.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNode {
+    #[serde(rename = "type")]
+    kind: Spanned<NodeType>,
+    prompt: Text,
+    text: Text,
+    language: Option<Spanned<Language>>,
+    next: Text,
+    barge_in: Option<Spanned<bool>>,
+    choices: Map,
+    timeout_s: Option<Spanned<u32>>,
+    invalid_prompt: Text,
+    timeout_prompt: Text,
+    max_retries: Option<Spanned<u32>>,
+    on_failure: Text,
+    min: Option<Spanned<u32>>,
+    max: Option<Spanned<u32>>,
+    terminator: Text,
+    into: Text,
+    what: Option<Spanned<SayWhat>>,
+    value: Option<Spanned<toml::Value>>,
+    variable: Text,
+    cases: Map,
+    default: Text,
+    schedule: Text,
+    open: Text,
+    closed: Text,
+    url: Text,
+    timeout_ms: Option<Spanned<u32>>,
+    fields: Map,
+    to: Text,
+    queue: Text,
+    priority: Option<Spanned<u8>>,
+    extensions: Option<Spanned<Vec<String>>>,
+    cause: Option<Spanned<u8>>,
+}
+
+impl RawNode {
+    /// The settings present, with where each is written.
+    fn present(&self) -> Vec<(&'static str, Range<usize>)> {
+        fn at<T>(
+            name: &'static str,
+            value: &Option<Spanned<T>>,
+        ) -> Option<(&'static str, Range<usize>)> {
+            value.as_ref().map(|value| (name, value.span()))
+        }
+        [
+            at("prompt", &self.prompt),
+            at("text", &self.text),
+            at("language", &self.language),
+            at("next", &self.next),
+            at("barge_in", &self.barge_in),
+            at("choices", &self.choices),
+            at("timeout_s", &self.timeout_s),
+            at("invalid_prompt", &self.invalid_prompt),
+            at("timeout_prompt", &self.timeout_prompt),
+            at("max_retries", &self.max_retries),
+            at("on_failure", &self.on_failure),
+            at("min", &self.min),
+            at("max", &self.max),
+            at("terminator", &self.terminator),
+            at("into", &self.into),
+            at("what", &self.what),
+            at("value", &self.value),
+            at("variable", &self.variable),
+            at("cases", &self.cases),
+            at("default", &self.default),
+            at("schedule", &self.schedule),
+            at("open", &self.open),
+            at("closed", &self.closed),
+            at("url", &self.url),
+            at("timeout_ms", &self.timeout_ms),
+            at("fields", &self.fields),
+            at("to", &self.to),
+            at("queue", &self.queue),
+            at("priority", &self.priority),
+            at("extensions", &self.extensions),
+            at("cause", &self.cause),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+impl NodeType {
+    fn name(self) -> &'static str {
+        match self {
+            NodeType::Play => "play",
+            NodeType::Menu => "menu",
+            NodeType::Collect => "collect",
+            NodeType::Say => "say",
+            NodeType::Branch => "branch",
+            NodeType::Time => "time",
+            NodeType::Set => "set",
+            NodeType::Language => "language",
+            NodeType::Lookup => "lookup",
+            NodeType::Transfer => "transfer",
+            NodeType::Queue => "queue",
+            NodeType::Hangup => "hangup",
+        }
+    }
+
+    fn settings(self) -> &'static [&'static str] {
+        match self {
+            NodeType::Play => &["prompt", "text", "language", "next", "barge_in"],
+            NodeType::Menu => &[
+                "prompt",
+                "choices",
+                "timeout_s",
+                "invalid_prompt",
+                "timeout_prompt",
+                "max_retries",
+                "on_failure",
+            ],
+            NodeType::Collect => &[
+                "prompt",
+                "min",
+                "max",
+                "terminator",
+                "timeout_s",
+                "into",
+                "next",
+                "on_failure",
+            ],
+            NodeType::Say => &["what", "value", "next"],
+            NodeType::Branch => &["variable", "cases", "default"],
+            NodeType::Time => &["schedule", "open", "closed"],
+            NodeType::Set => &["variable", "value", "next"],
+            NodeType::Language => &["prompt", "choices", "timeout_s", "next"],
+            NodeType::Lookup => &["url", "timeout_ms", "fields", "next", "on_failure"],
+            NodeType::Transfer => &["to"],
+            NodeType::Queue => &["queue", "priority", "extensions"],
+            NodeType::Hangup => &["cause"],
+        }
+    }
+}
+
+/// Byte offsets to line and column (1-based, columns in characters).
+pub(super) struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub(super) fn new(text: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    pub(super) fn pos(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&start| start <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |prefix| prefix.chars().count())
+            + 1;
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Collects errors while converting.
+pub(super) struct Report<'a> {
+    pub(super) file: &'a str,
+    pub(super) lines: Lines<'a>,
+    pub(super) errors: Vec<FlowError>,
+}
+
+impl Report<'_> {
+    pub(super) fn at(&mut self, pos: Pos, reason: impl Into<String>) {
+        self.errors.push(FlowError {
+            file: self.file.to_owned(),
+            line: pos.line,
+            column: pos.column,
+            reason: reason.into(),
+        });
+    }
+
+    fn span(&mut self, span: Range<usize>, reason: impl Into<String>) {
+        let pos = self.lines.pos(span.start);
+        self.at(pos, reason);
+    }
+
+    fn located<T>(&self, spanned: Spanned<T>) -> Located<T> {
+        let at = self.lines.pos(spanned.span().start);
+        Located {
+            value: spanned.into_inner(),
+            at,
+        }
+    }
+
+    pub(super) fn finish(mut self) -> Result<(), FlowErrors> {
+        if self.errors.is_empty() {
+            return Ok(());
+        }
+        // File order reads best; the sort is stable so one place keeps its order.
+        self.errors.sort_by_key(|error| (error.line, error.column));
+        Err(FlowErrors(self.errors))
+    }
+}
+
+pub(super) fn parse(text: &str, file: &str) -> Result<Flow, FlowErrors> {
+    let mut report = Report {
+        file,
+        lines: Lines::new(text),
+        errors: Vec::new(),
+    };
+    let raw: RawFlow = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(error) => {
+            let span = error.span().unwrap_or(0..0);
+            report.span(span, toml_reason(&error));
+            return Err(FlowErrors(report.errors));
+        }
+    };
+    let mut nodes = Vec::new();
+    for (name, raw_node) in raw.nodes {
+        let at = report.lines.pos(name.span().start);
+        let name = name.into_inner();
+        if let Some(kind) = convert_node(&mut report, &name, at, raw_node) {
+            nodes.push(Node { name, at, kind });
+        }
+    }
+    nodes.sort_by_key(|node| node.at);
+    let flow = Flow {
+        file: file.to_owned(),
+        name: report.located(raw.name),
+        entry: report.located(raw.entry),
+        language: raw.language.unwrap_or_default(),
+        nodes,
+    };
+    report.finish().map(|()| flow)
+}
+
+/// toml's message, with the one refusal a flow author meets most explained: a key given
+/// twice (a menu digit, a node, a setting), which TOML refuses before we see the table.
+fn toml_reason(error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    if message.starts_with("duplicate key") {
+        format!(
+            "{message}: a key is given twice in one table (a menu digit, a node or a setting); \
+             each may appear only once"
+        )
+    } else {
+        message.to_owned()
+    }
+}
+
+/// Takes the settings of a node by name, checking that the type has them.
+struct Settings<'r, 'a> {
+    report: &'r mut Report<'a>,
+    node: String,
+    type_name: &'static str,
+    at: Pos,
+    failed: bool,
+}
+
+impl<'a> Settings<'_, 'a> {
+    fn required<T>(&mut self, name: &str, value: Option<Spanned<T>>) -> Option<Located<T>> {
+        match value {
+            Some(value) => Some(self.report.located(value)),
+            None => {
+                self.failed = true;
+                let reason = format!(
+                    "node `{}`: a `{}` node needs `{name}`",
+                    self.node, self.type_name
+                );
+                self.report.at(self.at, reason);
+                None
+            }
+        }
+    }
+
+    fn optional<T>(&mut self, value: Option<Spanned<T>>) -> Option<Located<T>> {
+        value.map(|value| self.report.located(value))
+    }
+
+    fn error(&mut self, at: Pos, reason: String) {
+        self.failed = true;
+        let reason = format!("node `{}`: {reason}", self.node);
+        self.report.at(at, reason);
+    }
+
+    fn digit(&mut self, key: Located<String>, what: &str) -> Option<Located<Digit>> {
+        match Digit::parse(&key.value) {
+            Some(digit) => Some(Located {
+                value: digit,
+                at: key.at,
+            }),
+            None => {
+                self.error(
+                    key.at,
+                    format!("{what} `{}` is not a key: one of 0-9, * or #", key.value),
+                );
+                None
+            }
+        }
+    }
+
+    fn template(&mut self, value: Located<String>) -> Option<Located<Template>> {
+        match parse_template(&value.value) {
+            Ok(template) => Some(Located {
+                value: template,
+                at: value.at,
+            }),
+            Err(reason) => {
+                self.error(value.at, reason);
+                None
+            }
+        }
+    }
+
+    fn variable(&mut self, value: Located<String>, what: &str) -> Option<Located<String>> {
+        if is_variable_name(&value.value) {
+            Some(value)
+        } else {
+            self.error(
+                value.at,
+                format!(
+                    "{what} `{}` is not a variable name (a letter or _, then letters, digits or _; no `${{}}`)",
+                    value.value
+                ),
+            );
+            None
+        }
+    }
+
+    fn map(
+        &mut self,
+        value: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    ) -> Vec<(Located<String>, Located<String>)> {
+        let Some(value) = value else {
+            return Vec::new();
+        };
+        let mut entries: Vec<_> = value
+            .into_inner()
+            .into_iter()
+            .map(|(key, value)| (self.report.located(key), self.report.located(value)))
+            .collect();
+        entries.sort_by_key(|(key, _)| key.at);
+        entries
+    }
+
+    fn positive(&mut self, value: Option<Located<u32>>, name: &str, default: u32) -> u32 {
+        match value {
+            Some(value) if value.value == 0 => {
+                self.error(value.at, format!("`{name}` must be at least 1"));
+                default
+            }
+            Some(value) => value.value,
+            None => default,
+        }
+    }
+
+    fn number(&mut self, value: Located<String>, what: &str) -> Option<Located<String>> {
+        if !value.value.is_empty() && value.value.chars().all(|c| c.is_ascii_digit()) {
+            Some(value)
+        } else {
+            self.error(
+                value.at,
+                format!("{what} `{}` is not a number (digits 0-9)", value.value),
+            );
+            None
+        }
+    }
+}
+
+/// A `value` as text: strings as written, numbers and booleans as TOML writes them.
+fn value_text(value: Spanned<toml::Value>) -> Result<Spanned<String>, (Range<usize>, String)> {
+    let span = value.span();
+    let text = match value.into_inner() {
+        toml::Value::String(text) => text,
+        toml::Value::Integer(number) => number.to_string(),
+        toml::Value::Float(number) => number.to_string(),
+        toml::Value::Boolean(flag) => flag.to_string(),
+        other => {
+            return Err((
+                span,
+                format!("`value` must be text or a number, not {}", other.type_str()),
+            ))
+        }
+    };
+    Ok(Spanned::new(span, text))
+}
+
+fn convert_node(
+    report: &mut Report<'_>,
+    name: &str,
+    at: Pos,
+    mut raw: RawNode,
+) -> Option<NodeKind> {
+    let node_type = *raw.kind.get_ref();
+    let allowed = node_type.settings();
+    for (setting, span) in raw.present() {
+        if !allowed.contains(&setting) {
+            let reason = format!(
+                "node `{name}`: `{setting}` is not a setting of a `{}` node (it has: type, {})",
+                node_type.name(),
+                allowed.join(", ")
+            );
+            report.span(span, reason);
+        }
+    }
+    let value = match raw.value.take().map(value_text) {
+        Some(Ok(value)) => Some(value),
+        Some(Err((span, reason))) => {
+            report.span(span, format!("node `{name}`: {reason}"));
+            None
+        }
+        None => None,
+    };
+    let mut s = Settings {
+        report,
+        node: name.to_owned(),
+        type_name: node_type.name(),
+        at,
+        failed: false,
+    };
+    let kind = match node_type {
+        NodeType::Play => {
+            let prompt = s.optional(raw.prompt);
+            let text = s.optional(raw.text);
+            let language = s.optional(raw.language);
+            let next = s.required("next", raw.next);
+            let source = match (prompt, text) {
+                (Some(prompt), None) => {
+                    if let Some(language) = language {
+                        s.error(
+                            language.at,
+                            "`language` goes with `text`; a prompt plays in the call's language"
+                                .to_owned(),
+                        );
+                    }
+                    Some(PlaySource::Prompt(prompt))
+                }
+                (None, Some(text)) => Some(PlaySource::Text {
+                    text,
+                    language: language.map(|language| language.value),
+                }),
+                (Some(prompt), Some(_)) => {
+                    s.error(
+                        prompt.at,
+                        "a `play` node has `prompt` or `text`, not both".to_owned(),
+                    );
+                    None
+                }
+                (None, None) => {
+                    s.error(at, "a `play` node needs `prompt` or `text`".to_owned());
+                    None
+                }
+            };
+            NodeKind::Play(Play {
+                source: source?,
+                barge_in: raw.barge_in.is_some_and(|flag| *flag.get_ref()),
+                next: next?,
+            })
+        }
+        NodeType::Menu => {
+            let prompt = s.required("prompt", raw.prompt);
+            let choices_at = raw
+                .choices
+                .as_ref()
+                .map(|map| s.report.lines.pos(map.span().start));
+            let mut choices = Vec::new();
+            for (key, node) in s.map(raw.choices) {
+                if let Some(digit) = s.digit(key, "menu choice") {
+                    choices.push((digit, node));
+                }
+            }
+            match choices_at {
+                None => {
+                    s.required::<()>("choices", None);
+                }
+                Some(pos) if choices.is_empty() && !s.failed => {
+                    s.error(pos, "a menu needs at least one choice".to_owned());
+                }
+                Some(_) => {}
+            }
+            let timeout_s = s.optional(raw.timeout_s);
+            let timeout_s = s.positive(timeout_s, "timeout_s", 5);
+            let invalid_prompt = s.optional(raw.invalid_prompt);
+            let timeout_prompt = s.optional(raw.timeout_prompt);
+            let max_retries = s.optional(raw.max_retries).map_or(3, |value| value.value);
+            let on_failure = s.required("on_failure", raw.on_failure);
+            NodeKind::Menu(Menu {
+                prompt: prompt?,
+                choices,
+                timeout_s,
+                invalid_prompt,
+                timeout_prompt,
+                max_retries,
+                on_failure: on_failure?,
+            })
+        }
+        NodeType::Collect => {
+            let prompt = s.required("prompt", raw.prompt);
+            let min = s.optional(raw.min);
+            let max = s.required("max", raw.max);
+            let terminator = match s.optional(raw.terminator) {
+                Some(key) => s.digit(key, "terminator").map(|digit| digit.value),
+                None => Digit::new('#'),
+            };
+            let timeout_s = s.optional(raw.timeout_s);
+            let timeout_s = s.positive(timeout_s, "timeout_s", 5);
+            let into = s.required("into", raw.into);
+            let into = into.and_then(|into| s.variable(into, "`into`"));
+            let next = s.required("next", raw.next);
+            let on_failure = s.required("on_failure", raw.on_failure);
+            let max = max?;
+            let min_value = min.as_ref().map_or(1, |min| min.value);
+            if max.value == 0 {
+                s.error(max.at, "`max` must be at least 1".to_owned());
+            } else if min_value > max.value {
+                let pos = min.as_ref().map_or(max.at, |min| min.at);
+                s.error(
+                    pos,
+                    format!("`min` ({min_value}) is more than `max` ({})", max.value),
+                );
+            }
+            NodeKind::Collect(Collect {
+                prompt: prompt?,
+                min: min_value,
+                max: max.value,
+                terminator: terminator?,
+                timeout_s,
+                into: into?,
+                next: next?,
+                on_failure: on_failure?,
+            })
+        }
+        NodeType::Say => {
+            let what = s.required("what", raw.what);
+            let value = s.required("value", value);
+            let value = value.and_then(|value| s.template(value));
+            let next = s.required("next", raw.next);
+            NodeKind::Say(Say {
+                what: what?.value,
+                value: value?,
+                next: next?,
+            })
+        }
+        NodeType::Branch => {
+            let variable = s.required("variable", raw.variable);
+            let variable = variable.and_then(|variable| s.variable(variable, "`variable`"));
+            let cases = s.map(raw.cases);
+            let default = s.required("default", raw.default);
+            NodeKind::Branch(Branch {
+                variable: variable?,
+                cases,
+                default: default?,
+            })
+        }
+        NodeType::Time => {
+            let schedule = s.required("schedule", raw.schedule);
+            let open = s.required("open", raw.open);
+            let closed = s.required("closed", raw.closed);
+            NodeKind::Time(TimeCondition {
+                schedule: schedule?,
+                open: open?,
+                closed: closed?,
+            })
+        }
+        NodeType::Set => {
+            let variable = s.required("variable", raw.variable);
+            let variable = variable.and_then(|variable| s.variable(variable, "`variable`"));
+            let value = s.required("value", value);
+            let value = value.and_then(|value| s.template(value));
+            let next = s.required("next", raw.next);
+            NodeKind::Set(SetVariable {
+                variable: variable?,
+                value: value?,
+                next: next?,
+            })
+        }
+        NodeType::Language => {
+            let prompt = s.required("prompt", raw.prompt);
+            let present = raw.choices.is_some();
+            let mut choices = Vec::new();
+            for (key, language) in s.map(raw.choices) {
+                let digit = s.digit(key, "language choice");
+                let language = match language.value.as_str() {
+                    "en" => Some(Language::En),
+                    "zh" => Some(Language::Zh),
+                    other => {
+                        s.error(
+                            language.at,
+                            format!("`{other}` is not a language: \"en\" or \"zh\""),
+                        );
+                        None
+                    }
+                };
+                if let (Some(digit), Some(language)) = (digit, language) {
+                    choices.push((digit, language));
+                }
+            }
+            if !present {
+                s.required::<()>("choices", None);
+            }
+            let timeout_s = s.optional(raw.timeout_s);
+            let timeout_s = s.positive(timeout_s, "timeout_s", 5);
+            let next = s.required("next", raw.next);
+            NodeKind::Language(LanguageChoice {
+                prompt: prompt?,
+                choices,
+                timeout_s,
+                next: next?,
+            })
+        }
+        NodeType::Lookup => {
+            let url = s.required("url", raw.url);
+            let url = url.and_then(|url| s.template(url));
+            let timeout_ms = s.optional(raw.timeout_ms);
+            let timeout_ms = s.positive(timeout_ms, "timeout_ms", 2000);
+            let mut fields = Vec::new();
+            for (variable, path) in s.map(raw.fields) {
+                if let Some(variable) = s.variable(variable, "field") {
+                    if path.value.is_empty() || path.value.split('.').any(str::is_empty) {
+                        s.error(
+                            path.at,
+                            format!(
+                                "`{}` is not a JSON path (names separated by dots)",
+                                path.value
+                            ),
+                        );
+                    } else {
+                        fields.push((variable, path));
+                    }
+                }
+            }
+            let next = s.required("next", raw.next);
+            let on_failure = s.required("on_failure", raw.on_failure);
+            NodeKind::Lookup(Lookup {
+                url: url?,
+                timeout_ms,
+                fields,
+                next: next?,
+                on_failure: on_failure?,
+            })
+        }
+        NodeType::Transfer => {
+            let to = s.required("to", raw.to);
+            let to = to.and_then(|to| s.number(to, "`to`"));
+            NodeKind::Transfer(Transfer { to: to? })
+        }
+        NodeType::Queue => {
+            let queue = s.required("queue", raw.queue);
+            let priority = s.optional(raw.priority).map_or(0, |value| value.value);
+            let extensions = s.required("extensions", raw.extensions);
+            let mut numbers = Vec::new();
+            if let Some(extensions) = &extensions {
+                if extensions.value.is_empty() {
+                    // Until the ACD exists the extensions are all a queue can reach.
+                    s.error(
+                        extensions.at,
+                        "`extensions` is empty: a queue rings its extensions until the ACD exists"
+                            .to_owned(),
+                    );
+                }
+                for extension in &extensions.value {
+                    let located = Located {
+                        value: extension.clone(),
+                        at: extensions.at,
+                    };
+                    if let Some(number) = s.number(located, "extension") {
+                        numbers.push(number.value);
+                    }
+                }
+            }
+            extensions?;
+            NodeKind::Queue(Queue {
+                queue: queue?,
+                priority,
+                extensions: numbers,
+            })
+        }
+        NodeType::Hangup => {
+            let cause = s.optional(raw.cause);
+            let cause = match cause {
+                Some(cause) if !(1..=127).contains(&cause.value) => {
+                    s.error(
+                        cause.at,
+                        format!("cause {} is not a Q.850 cause (1-127)", cause.value),
+                    );
+                    16
+                }
+                Some(cause) => cause.value,
+                None => 16,
+            };
+            NodeKind::Hangup(Hangup { cause })
+        }
+    };
+    (!s.failed).then_some(kind)
+}
