@@ -378,7 +378,7 @@ pub fn time(hour: u32, minute: u32, lang: Language) -> Result<Vec<Fragment>, Say
 
 /// Whether `year` is a Gregorian leap year.
 pub(crate) fn is_leap(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// Days in `month` (1-12) of `year`; 0 for a month out of range.
@@ -439,7 +439,7 @@ fn en_under_1000(mut n: usize, out: &mut Vec<&'static str>) {
         out.push(EN_NUMBERS[n]);
     } else {
         out.push(EN_TENS[n / 10]);
-        if n % 10 > 0 {
+        if !n.is_multiple_of(10) {
             out.push(EN_NUMBERS[n % 10]);
         }
     }
@@ -457,7 +457,7 @@ fn en_ordinal(day: u32, out: &mut Vec<&'static str>) {
 
 fn en_year(year: u32, out: &mut Vec<&'static str>) {
     let (hi, lo) = (u64::from(year / 100), u64::from(year % 100));
-    if year < 1000 || (2000..2010).contains(&year) || year % 1000 == 0 {
+    if year < 1000 || (2000..2010).contains(&year) || year.is_multiple_of(1000) {
         // “two thousand five”, “nine hundred twelve”
         en_number(u64::from(year), out);
     } else if lo == 0 {
