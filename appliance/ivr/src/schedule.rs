@@ -308,7 +308,7 @@ impl Schedule {
             let mut points: Vec<u32> = vec![0];
             let ranges = self.own[wd]
                 .iter()
-                .chain(&self.spill[wd])
+                .chain(&self.spill[(wd + 6) % 7])
                 .chain(self.holidays.get(&day).into_iter().flatten());
             for &(a, b) in ranges {
                 points.extend([a, b]);

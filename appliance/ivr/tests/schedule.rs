@@ -2,6 +2,7 @@
 //! refusals with their place and reason.
 
 use ivr::schedule::{days_from_civil, Place, Reason, Schedule, ScheduleError};
+use proptest::prelude::*;
 
 /// Unix seconds of a local time in a zone `offset_hours` east of UTC.
 fn at(offset_hours: i64, y: i64, m: u32, d: u32, hh: i64, mm: i64) -> i64 {
@@ -142,6 +143,16 @@ fn next_change() {
         nights.next_change(at(0, 2026, 12, 7, 23, 0)),
         Some(at(0, 2026, 12, 8, 6, 0))
     );
+    // Friday's night ends on Saturday morning, a day with no hours of its own.
+    let friday_night = Schedule::parse("fri 22:00-06:00").expect("valid");
+    assert_eq!(
+        friday_night.next_change(at(0, 2026, 12, 11, 23, 0)),
+        Some(at(0, 2026, 12, 12, 6, 0))
+    );
+    assert_eq!(
+        friday_night.next_change(at(0, 2026, 12, 12, 6, 0)),
+        Some(at(0, 2026, 12, 18, 22, 0))
+    );
 }
 
 #[test]
@@ -231,4 +242,22 @@ fn holiday_closed_keyword_and_leap_day() {
     let s = Schedule::parse("mon-sun 00:00-24:00\n2028-02-29 closed").expect("valid");
     assert!(!s.is_open(at(0, 2028, 2, 29, 12, 0)));
     assert!(s.is_open(at(0, 2028, 3, 1, 12, 0)));
+}
+
+proptest! {
+    /// `next_change` agrees with walking minute by minute (every boundary is on a minute).
+    #[test]
+    fn next_change_agrees_with_a_walk(start in at(0, 2026, 9, 20, 0, 0)..at(0, 2027, 1, 10, 0, 0)) {
+        let s = Schedule::parse(
+            "utc+05:30\nmon-thu 08:00-12:00,13:00-20:00\nfri 22:00-06:00\nsun 10:00-10:30\n\
+             2026-10-01\n2026-10-02 09:00-10:00\n2026-12-25 closed",
+        )
+        .expect("valid");
+        let open = s.is_open(start);
+        let next_minute = (start.div_euclid(60) + 1) * 60;
+        let walked = (0..8 * 1440)
+            .map(|i| next_minute + i * 60)
+            .find(|&t| s.is_open(t) != open);
+        prop_assert_eq!(s.next_change(start), walked);
+    }
 }
