@@ -161,3 +161,334 @@ type = "hangup"
     assert_eq!(hangup.cause, 16);
     assert_eq!(check(text), Vec::<String>::new());
 }
+
+/// A flow whose entry menu offers `choices`, with every other node `extra` adds.
+/// Line 1 is `name`, the menu's `choices` is line 6, `extra` starts at line 11.
+fn flow_with(choices: &str, extra: &str) -> String {
+    format!(
+        r#"name = "t"
+entry = "main"
+[nodes.main]
+type = "menu"
+prompt = "p-menu"
+choices = {{ {choices} }}
+on_failure = "bye"
+[nodes.bye]
+type = "hangup"
+cause = 16
+{extra}"#
+    )
+}
+
+fn one(error: &str) -> Vec<String> {
+    vec![format!("{FILE}:{error}")]
+}
+
+const UNSET: &str = "which no node sets (set, collect `into` or lookup `fields`; \
+                     built in: caller, called, language)";
+
+#[test]
+fn refuses_an_unknown_node() {
+    assert_eq!(
+        check(&flow_with(r#""1" = "nowhere""#, "")),
+        one("6:19: node `main` goes to node `nowhere`, which does not exist")
+    );
+    let text = flow_with(r#""1" = "bye""#, "").replace(r#"entry = "main""#, r#"entry = "start""#);
+    assert_eq!(
+        check(&text),
+        [
+            format!("{FILE}:2:9: `entry` names node `start`, which does not exist"),
+            format!("{FILE}:3:8: node `main` is unreachable: no path leads to it from the entry `start`"),
+            format!("{FILE}:8:8: node `bye` is unreachable: no path leads to it from the entry `start`"),
+        ]
+    );
+}
+
+#[test]
+fn refuses_an_unknown_prompt() {
+    let extra = "[nodes.a]\ntype = \"play\"\nprompt = \"unknown\"\nnext = \"bye\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        one("13:10: node `a` plays prompt `unknown`, which is not in the prompt store")
+    );
+    let text = flow_with(r#""1" = "bye""#, "")
+        .replace("on_failure", "invalid_prompt = \"nope\"\non_failure");
+    assert_eq!(
+        check(&text),
+        one("7:18: node `main` plays prompt `nope`, which is not in the prompt store")
+    );
+}
+
+#[test]
+fn refuses_an_unreachable_node() {
+    let extra = "[nodes.lost]\ntype = \"hangup\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "bye""#, extra)),
+        one("11:8: node `lost` is unreachable: no path leads to it from the entry `main`")
+    );
+}
+
+#[test]
+fn refuses_a_cycle_without_a_node_that_waits() {
+    // play (even with barge-in) → lookup → play: nothing the caller keys gets them out.
+    let extra = "[nodes.a]\ntype = \"play\"\nprompt = \"p-a\"\nbarge_in = true\nnext = \"b\"\n\
+                 [nodes.b]\ntype = \"lookup\"\nurl = \"https://x/${caller}\"\nnext = \"a\"\n\
+                 on_failure = \"bye\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        one(
+            "11:8: nodes `a`, `b` form a cycle with no node that waits for the caller \
+             (menu, collect or language): the call would loop forever"
+        )
+    );
+    // A set that goes to itself.
+    let extra = "[nodes.a]\ntype = \"set\"\nvariable = \"x\"\nvalue = 1\nnext = \"a\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        one(
+            "11:8: nodes `a` form a cycle with no node that waits for the caller \
+             (menu, collect or language): the call would loop forever"
+        )
+    );
+    // Through the menu the same loop is fine: the caller chooses each time round.
+    let extra = "[nodes.a]\ntype = \"play\"\nprompt = \"p-a\"\nnext = \"main\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn refuses_a_menu_digit_given_twice() {
+    let reason = "duplicate key `1`: a key is given twice (a menu digit, a node or a setting); \
+                  each may appear only once";
+    // TOML refuses the duplicate key itself; the error points at the second one.
+    assert_eq!(
+        check(&flow_with(r#""1" = "bye", "1" = "main""#, "")),
+        one(&format!("6:26: {reason}"))
+    );
+    assert_eq!(
+        check(&flow_with(r#""1" = "bye", 1 = "main""#, "")),
+        one(&format!("6:26: {reason}"))
+    );
+    // A node given twice, likewise.
+    assert_eq!(
+        check(&flow_with(
+            r#""1" = "bye""#,
+            "[nodes.bye]\ntype = \"hangup\"\n"
+        )),
+        one(
+            "11:1: invalid table header: duplicate key `bye` in table `nodes`: a key is given \
+             twice (a menu digit, a node or a setting); each may appear only once"
+        )
+    );
+}
+
+#[test]
+fn refuses_a_menu_key_that_is_not_a_digit() {
+    assert_eq!(
+        check(&flow_with(r#""12" = "bye", "a" = "bye", "*" = "bye""#, "")),
+        [
+            format!("{FILE}:6:13: node `main`: menu choice `12` is not a key: one of 0-9, * or #"),
+            format!("{FILE}:6:27: node `main`: menu choice `a` is not a key: one of 0-9, * or #"),
+        ]
+    );
+}
+
+#[test]
+fn refuses_an_unknown_schedule() {
+    let extra =
+        "[nodes.a]\ntype = \"time\"\nschedule = \"never\"\nopen = \"bye\"\nclosed = \"bye\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        one("13:12: node `a` names schedule `never`, which is not configured")
+    );
+}
+
+fn lookup(url: &str) -> String {
+    flow_with(
+        r#""1" = "a""#,
+        &format!(
+            "[nodes.a]\ntype = \"lookup\"\nurl = \"{url}\"\nnext = \"bye\"\non_failure = \"bye\"\n"
+        ),
+    )
+}
+
+#[test]
+fn refuses_a_lookup_url_that_is_not_http() {
+    assert_eq!(
+        check(&lookup("ftp://x/${caller}")),
+        one("13:7: node `a`: lookup URL `ftp://x/${caller}` is not an http:// or https:// URL")
+    );
+    assert_eq!(
+        check(&lookup("billing.local/balance")),
+        one("13:7: node `a`: lookup URL `billing.local/balance` is not an http:// or https:// URL")
+    );
+    assert_eq!(
+        check(&lookup("${caller}")),
+        one("13:7: node `a`: lookup URL `${caller}` is not an http:// or https:// URL")
+    );
+    assert_eq!(
+        check(&lookup("http://${caller}/x")),
+        one(
+            "13:7: node `a`: lookup URL `http://${caller}/x` has no host written out \
+             (a variable cannot be the host)"
+        )
+    );
+    assert_eq!(
+        check(&lookup("HTTPS://billing:8080?n=${caller}")),
+        Vec::<String>::new()
+    );
+    assert_eq!(check(&lookup("http://billing")), Vec::<String>::new());
+}
+
+#[test]
+fn refuses_a_variable_used_but_never_set() {
+    let extra = "[nodes.a]\ntype = \"say\"\nwhat = \"money\"\nvalue = \"${balance}\"\nnext = \"b\"\n\
+                 [nodes.b]\ntype = \"branch\"\nvariable = \"vip\"\ncases = { yes = \"bye\" }\ndefault = \"c\"\n\
+                 [nodes.c]\ntype = \"set\"\nvariable = \"greeting\"\nvalue = \"hi ${name}, ${caller}\"\nnext = \"bye\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        [
+            format!("{FILE}:14:9: node `a` uses variable `balance`, {UNSET}"),
+            format!("{FILE}:18:12: node `b` uses variable `vip`, {UNSET}"),
+            format!("{FILE}:24:9: node `c` uses variable `name`, {UNSET}"),
+        ]
+    );
+    // Set by set, collect and lookup: fine (the flow-wide rule; see the module docs).
+    let extra = "[nodes.a]\ntype = \"collect\"\nprompt = \"p-a\"\nmax = 4\ninto = \"pin\"\nnext = \"b\"\non_failure = \"bye\"\n\
+                 [nodes.b]\ntype = \"lookup\"\nurl = \"http://h/${pin}\"\nfields = { name = \"a.b\" }\nnext = \"c\"\non_failure = \"bye\"\n\
+                 [nodes.c]\ntype = \"set\"\nvariable = \"vip\"\nvalue = \"${name}\"\nnext = \"d\"\n\
+                 [nodes.d]\ntype = \"branch\"\nvariable = \"vip\"\ncases = { yes = \"bye\" }\ndefault = \"bye\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn reports_every_error_in_file_order() {
+    let extra = "[nodes.a]\ntype = \"say\"\nwhat = \"number\"\nvalue = \"${n}\"\nnext = \"b\"\n\
+                 [nodes.b]\ntype = \"play\"\nprompt = \"missing\"\nnext = \"gone\"\n\
+                 [nodes.orphan]\ntype = \"hangup\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        [
+            format!("{FILE}:14:9: node `a` uses variable `n`, {UNSET}"),
+            format!("{FILE}:18:10: node `b` plays prompt `missing`, which is not in the prompt store"),
+            format!("{FILE}:19:8: node `b` goes to node `gone`, which does not exist"),
+            format!("{FILE}:20:8: node `orphan` is unreachable: no path leads to it from the entry `main`"),
+        ]
+    );
+}
+
+#[test]
+fn refuses_settings_that_do_not_belong_and_missing_ones() {
+    let extra = "[nodes.a]\ntype = \"play\"\nprompt = \"p-a\"\nchoices = { \"1\" = \"bye\" }\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        [
+            format!("{FILE}:11:8: node `a`: a `play` node needs `next`"),
+            format!(
+                "{FILE}:14:11: node `a`: `choices` is not a setting of a `play` node \
+                 (it has: type, prompt, text, language, next, barge_in)"
+            ),
+        ]
+    );
+    let extra = "[nodes.a]\ntype = \"play\"\nprompt = \"p-a\"\ncolour = \"red\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        one("14:1: unknown setting `colour`: no node type has it")
+    );
+    let extra = "[nodes.a]\ntype = \"dance\"\n";
+    let errors = check(&flow_with(r#""1" = "a""#, extra));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with(&format!(
+            "{FILE}:12:8: unknown variant `dance`, expected one of"
+        )),
+        "{errors:?}"
+    );
+    assert_eq!(check("entry = \"a\"\n"), one("1:1: missing field `name`"));
+}
+
+#[test]
+fn refuses_bad_settings() {
+    let extra = "[nodes.a]\ntype = \"collect\"\nprompt = \"p-a\"\nmin = 5\nmax = 4\n\
+                 terminator = \"x\"\ninto = \"${pin}\"\nnext = \"bye\"\non_failure = \"bye\"\n\
+                 [nodes.b]\ntype = \"language\"\nprompt = \"p-b\"\nchoices = { \"1\" = \"fr\" }\nnext = \"bye\"\n\
+                 [nodes.c]\ntype = \"set\"\nvariable = \"v\"\nvalue = \"${oops\"\nnext = \"bye\"\n\
+                 [nodes.d]\ntype = \"hangup\"\ncause = 0\n\
+                 [nodes.e]\ntype = \"queue\"\nqueue = \"q\"\nextensions = []\n\
+                 [nodes.f]\ntype = \"transfer\"\nto = \"20x\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "a""#, extra)),
+        [
+            format!("{FILE}:14:7: node `a`: `min` (5) is more than `max` (4)"),
+            format!("{FILE}:16:14: node `a`: terminator `x` is not a key: one of 0-9, * or #"),
+            format!(
+                "{FILE}:17:8: node `a`: `into` is `${{pin}}`, not a variable name \
+                 (a letter or _, then letters, digits or _; no `${{}}`)"
+            ),
+            format!("{FILE}:23:19: node `b`: `fr` is not a language: \"en\" or \"zh\""),
+            format!("{FILE}:28:9: node `c`: `${{` without its closing `}}` in `${{oops`"),
+            format!("{FILE}:32:9: node `d`: cause 0 is not a Q.850 cause (1-127)"),
+            format!(
+                "{FILE}:36:14: node `e`: `extensions` is empty: a queue rings its extensions \
+                 until the ACD exists"
+            ),
+            format!("{FILE}:39:6: node `f`: `to` is `20x`, not a number (digits 0-9)"),
+        ]
+    );
+}
+
+/// Lines of the worked example, for mutations that stay close to a real flow.
+fn example_lines() -> Vec<&'static str> {
+    EXAMPLE.lines().collect()
+}
+
+proptest! {
+    #[test]
+    fn parsing_arbitrary_text_never_panics(text in "\\PC*") {
+        if let Ok(flow) = Flow::parse(&text, FILE) {
+            let _ = flow.validate(&known_prompt, &known_schedule);
+        }
+    }
+
+    #[test]
+    fn parsing_toml_like_text_never_panics(
+        text in r#"([a-z_.\[\]]{0,12}( = ("[a-z0-9${}#*]{0,8}"|[0-9]{1,3}|\{ ?"[0-9#*]{1,2}" = "[a-z]{0,4}" ?\}|true))?\n){0,20}"#
+    ) {
+        if let Ok(flow) = Flow::parse(&text, FILE) {
+            let _ = flow.validate(&known_prompt, &known_schedule);
+        }
+    }
+
+    /// The example with lines dropped, duplicated or swapped: every outcome is a flow or
+    /// errors with a place inside the file, never a panic.
+    #[test]
+    fn mutated_example_never_panics(edits in proptest::collection::vec((0usize..200, 0usize..200, 0u8..3), 1..6)) {
+        let mut lines = example_lines();
+        for (a, b, op) in edits {
+            let len = lines.len();
+            if len == 0 { break; }
+            let (a, b) = (a % len, b % len);
+            match op {
+                0 => { lines.remove(a); }
+                1 => { let line = lines[a]; lines.insert(b, line); }
+                _ => lines.swap(a, b),
+            }
+        }
+        let text = lines.join("\n");
+        let count = u32::try_from(lines.len()).unwrap_or(u32::MAX) + 1;
+        let outcome = Flow::parse(&text, FILE)
+            .and_then(|flow| flow.validate(&known_prompt, &known_schedule));
+        if let Err(errors) = outcome {
+            prop_assert!(!errors.0.is_empty());
+            for error in errors.0 {
+                prop_assert!(error.line >= 1 && error.line <= count, "{error}");
+                prop_assert!(error.column >= 1, "{error}");
+            }
+        }
+    }
+}

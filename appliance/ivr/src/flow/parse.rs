@@ -260,7 +260,8 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Flow, FlowErrors> {
         Ok(raw) => raw,
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
-            report.span(span, toml_reason(&error));
+            let start = second_key(text, &span, error.message()).unwrap_or(span.start);
+            report.span(start..start, toml_reason(&error));
             return Err(FlowErrors(report.errors));
         }
     };
@@ -283,17 +284,55 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Flow, FlowErrors> {
     report.finish().map(|()| flow)
 }
 
-/// toml's message, with the one refusal a flow author meets most explained: a key given
-/// twice (a menu digit, a node, a setting), which TOML refuses before we see the table.
+/// For a duplicate key in an inline table (a menu's choices), toml points just before
+/// the table's first key; the second time the key is written on that line is where the
+/// author has to look.
+fn second_key(text: &str, span: &Range<usize>, message: &str) -> Option<usize> {
+    let key = message.split("duplicate key `").nth(1)?.split('`').next()?;
+    let rest = text.get(span.start..)?;
+    let region = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let bytes = region.as_bytes();
+    let mut found = region.match_indices(key).filter_map(|(index, _)| {
+        let before = index.checked_sub(1).and_then(|at| bytes.get(at)).copied();
+        let after = bytes.get(index + key.len()).copied();
+        let quoted = matches!(
+            (before, after),
+            (Some(b'"'), Some(b'"')) | (Some(b'\''), Some(b'\''))
+        );
+        let bare = !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+        let end = index + key.len() + usize::from(quoted);
+        let next = region.get(end..)?.trim_start().chars().next();
+        // A key is followed by `=` (or, in a dotted key or header, `.` or `]`).
+        let is_key = (quoted || bare) && matches!(next, Some('=' | '.' | ']'));
+        is_key.then(|| span.start + index - usize::from(quoted))
+    });
+    found.next()?;
+    found.next()
+}
+
+/// toml's message on one line, with two refusals a flow author meets often explained: a
+/// key given twice (a menu digit, a node, a setting), which TOML refuses before we see
+/// the table, and a misspelt setting (serde would list every setting of every type).
 fn toml_reason(error: &toml::de::Error) -> String {
-    let message = error.message().trim();
-    if message.starts_with("duplicate key") {
+    let message = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
+    if message.contains("duplicate key") {
         format!(
-            "{message}: a key is given twice in one table (a menu digit, a node or a setting); \
+            "{message}: a key is given twice (a menu digit, a node or a setting); \
              each may appear only once"
         )
+    } else if message.starts_with("unknown field") && message.contains("`barge_in`") {
+        let field = message.split(", expected").next().unwrap_or(&message);
+        let field = field.trim_start_matches("unknown field ");
+        format!("unknown setting {field}: no node type has it")
     } else {
-        message.to_owned()
+        message
     }
 }
 
@@ -368,7 +407,7 @@ impl<'a> Settings<'_, 'a> {
             self.error(
                 value.at,
                 format!(
-                    "{what} `{}` is not a variable name (a letter or _, then letters, digits or _; no `${{}}`)",
+                    "{what} is `{}`, not a variable name (a letter or _, then letters, digits or _; no `${{}}`)",
                     value.value
                 ),
             );
@@ -409,7 +448,7 @@ impl<'a> Settings<'_, 'a> {
         } else {
             self.error(
                 value.at,
-                format!("{what} `{}` is not a number (digits 0-9)", value.value),
+                format!("{what} is `{}`, not a number (digits 0-9)", value.value),
             );
             None
         }
@@ -664,7 +703,7 @@ fn convert_node(
             let timeout_ms = s.positive(timeout_ms, "timeout_ms", 2000);
             let mut fields = Vec::new();
             for (variable, path) in s.map(raw.fields) {
-                if let Some(variable) = s.variable(variable, "field") {
+                if let Some(variable) = s.variable(variable, "a `fields` key") {
                     if path.value.is_empty() || path.value.split('.').any(str::is_empty) {
                         s.error(
                             path.at,
@@ -712,7 +751,7 @@ fn convert_node(
                         value: extension.clone(),
                         at: extensions.at,
                     };
-                    if let Some(number) = s.number(located, "extension") {
+                    if let Some(number) = s.number(located, "an extension") {
                         numbers.push(number.value);
                     }
                 }
