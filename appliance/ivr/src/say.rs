@@ -248,6 +248,8 @@ pub fn number(n: u64, lang: Language) -> Vec<Fragment> {
 }
 
 /// Each digit of `text` on its own (an account or phone number). Only 0-9 are accepted.
+///
+/// Mandarin reads 1 as 一 (yī); the 幺 (yāo) of spoken phone numbers has no fragment yet.
 pub fn digits(text: &str, lang: Language) -> Result<Vec<Fragment>, SayError> {
     if text.is_empty() {
         return Err(SayError::NoDigits);
