@@ -492,3 +492,70 @@ proptest! {
         }
     }
 }
+
+fn say(what: &str, value: &str) -> Vec<String> {
+    let extra =
+        format!("[nodes.a]\ntype = \"say\"\nwhat = \"{what}\"\nvalue = {value}\nnext = \"bye\"\n");
+    check(&flow_with(r#""1" = "a""#, &extra))
+}
+
+#[test]
+fn say_literals_must_have_their_form() {
+    for (what, value) in [
+        ("number", "105"),
+        ("number", "\"-3\""),
+        ("number", "3.05"),
+        ("digits", "\"0123\""),
+        ("money", "\"3.05\""),
+        ("money", "2000"),
+        ("date", "\"2026-12-07\""),
+        ("time", "\"23:59\""),
+        ("time", "\"${caller}\""),
+    ] {
+        assert_eq!(say(what, value), Vec::<String>::new(), "{what} {value}");
+    }
+    assert_eq!(
+        say("money", "\"3.055\""),
+        one("14:9: node `a`: `3.055` cannot be said as money (like 12 or 3.05)")
+    );
+    assert_eq!(
+        say("digits", "\"12a\""),
+        one("14:9: node `a`: `12a` cannot be said as digits (0-9)")
+    );
+    assert_eq!(
+        say("date", "\"2026-13-01\""),
+        one("14:9: node `a`: `2026-13-01` cannot be said as a date (YYYY-MM-DD)")
+    );
+    assert_eq!(
+        say("time", "\"24:00\""),
+        one("14:9: node `a`: `24:00` cannot be said as a time (HH:MM, 24-hour)")
+    );
+    assert_eq!(
+        say("weather", "1"),
+        one(
+            "13:8: unknown variant `weather`, expected one of `number`, `digits`, `date`, \
+             `time`, `money`"
+        )
+    );
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    // Mandarin text before the error on the same line: the column is in characters.
+    let text = "name = \"热线\"\nentry = \"热线\" # 入口\n";
+    assert_eq!(
+        check(text),
+        one("2:9: `entry` names node `热线`, which does not exist")
+    );
+    let menu = flow_with(r#""一" = "bye", "1" = "bye""#, "");
+    assert_eq!(
+        check(&menu),
+        one("6:13: node `main`: menu choice `一` is not a key: one of 0-9, * or #")
+    );
+    // A parse error stops before validation: only the key is reported, not `再见`.
+    let menu = flow_with(r#""1" = "再见", "一" = "bye""#, "");
+    assert_eq!(
+        check(&menu),
+        one("6:25: node `main`: menu choice `一` is not a key: one of 0-9, * or #")
+    );
+}

@@ -623,6 +623,16 @@ fn convert_node(
             let value = s.required("value", value);
             let value = value.and_then(|value| s.template(value));
             let next = s.required("next", raw.next);
+            if let (Some(what), Some(value)) = (&what, &value) {
+                // A literal can be checked now; a variable's value only at call time.
+                let literal = value.value.render(|_| None);
+                if value.value.variables().next().is_none() && !sayable(what.value, &literal) {
+                    s.error(
+                        value.at,
+                        format!("`{literal}` cannot be said as {}", say_form(what.value)),
+                    );
+                }
+            }
             NodeKind::Say(Say {
                 what: what?.value,
                 value: value?,
@@ -685,6 +695,8 @@ fn convert_node(
             }
             if !present {
                 s.required::<()>("choices", None);
+            } else if choices.is_empty() && !s.failed {
+                s.error(at, "a language choice needs at least one choice".to_owned());
             }
             let timeout_s = s.optional(raw.timeout_s);
             let timeout_s = s.positive(timeout_s, "timeout_s", 5);
@@ -780,4 +792,44 @@ fn convert_node(
         }
     };
     (!s.failed).then_some(kind)
+}
+
+fn say_form(what: SayWhat) -> &'static str {
+    match what {
+        SayWhat::Number => "a number (like 105, -3 or 3.05)",
+        SayWhat::Digits => "digits (0-9)",
+        SayWhat::Date => "a date (YYYY-MM-DD)",
+        SayWhat::Time => "a time (HH:MM, 24-hour)",
+        SayWhat::Money => "money (like 12 or 3.05)",
+    }
+}
+
+/// Whether a literal `say` value has the form its `what` reads.
+fn sayable(what: SayWhat, text: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let in_range = |part: &str, low: u32, high: u32| {
+        digits(part) && part.parse::<u32>().is_ok_and(|n| (low..=high).contains(&n))
+    };
+    let decimal = |text: &str, max_fraction: usize| {
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        match unsigned.split_once('.') {
+            Some((whole, fraction)) => {
+                digits(whole) && digits(fraction) && fraction.len() <= max_fraction
+            }
+            None => digits(unsigned),
+        }
+    };
+    match what {
+        SayWhat::Number => decimal(text, usize::MAX),
+        SayWhat::Digits => digits(text),
+        SayWhat::Money => decimal(text, 2),
+        SayWhat::Date => {
+            let parts: Vec<&str> = text.split('-').collect();
+            matches!(parts.as_slice(), [year, month, day]
+                if year.len() == 4 && digits(year) && month.len() == 2 && in_range(month, 1, 12)
+                    && day.len() == 2 && in_range(day, 1, 31))
+        }
+        SayWhat::Time => matches!(text.split_once(':'), Some((hour, minute))
+            if hour.len() == 2 && in_range(hour, 0, 23) && minute.len() == 2 && in_range(minute, 0, 59)),
+    }
 }
