@@ -23,12 +23,9 @@ fn lines(errors: FlowErrors) -> Vec<String> {
 
 /// Parse and validate; the errors as `file:line:column: reason`.
 fn check(text: &str) -> Vec<String> {
-    match Flow::parse(text, FILE) {
+    match Flow::load(text, FILE, &known_prompt, &known_schedule) {
+        Ok(_) => Vec::new(),
         Err(errors) => lines(errors),
-        Ok(flow) => match flow.validate(&known_prompt, &known_schedule) {
-            Ok(()) => Vec::new(),
-            Err(errors) => lines(errors),
-        },
     }
 }
 
@@ -557,5 +554,51 @@ fn columns_count_characters_not_bytes() {
     assert_eq!(
         check(&menu),
         one("6:25: node `main`: menu choice `一` is not a key: one of 0-9, * or #")
+    );
+}
+
+/// `count` set nodes in a chain; the last goes to `last_next`.
+fn chain(count: usize, last_next: &str) -> String {
+    let mut text = String::from("name = \"long\"\nentry = \"n0\"\n");
+    for index in 0..count {
+        let next = if index + 1 == count {
+            last_next.to_owned()
+        } else {
+            format!("n{}", index + 1)
+        };
+        text.push_str(&format!(
+            "[nodes.n{index}]\ntype = \"set\"\nvariable = \"v\"\nvalue = {index}\nnext = \"{next}\"\n"
+        ));
+    }
+    text.push_str("[nodes.bye]\ntype = \"hangup\"\n");
+    text
+}
+
+#[test]
+fn long_chains_and_cycles_are_checked_without_deep_recursion() {
+    assert_eq!(check(&chain(3000, "bye")), Vec::<String>::new());
+    let errors = check(&chain(3000, "n0"));
+    assert_eq!(
+        errors.len(),
+        2,
+        "{:?}",
+        errors
+            .iter()
+            .map(|e| &e[..80.min(e.len())])
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        errors[0],
+        format!(
+            "{FILE}:3:8: nodes `n0`, `n1`, `n2`, `n3`, `n4`, `n5`, `n6`, `n7`, and 2992 more \
+             form a cycle with no node that waits for the caller (menu, collect or language): \
+             the call would loop forever"
+        )
+    );
+    assert_eq!(
+        errors[1],
+        format!(
+            "{FILE}:15003:8: node `bye` is unreachable: no path leads to it from the entry `n0`"
+        )
     );
 }

@@ -181,20 +181,20 @@ impl NodeType {
 }
 
 /// Byte offsets to line and column (1-based, columns in characters).
-pub(super) struct Lines<'a> {
+struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> Lines<'a> {
-    pub(super) fn new(text: &'a str) -> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(index, _)| index + 1))
             .collect();
         Lines { text, starts }
     }
 
-    pub(super) fn pos(&self, offset: usize) -> Pos {
+    fn pos(&self, offset: usize) -> Pos {
         let offset = offset.min(self.text.len());
         let line = self.starts.partition_point(|&start| start <= offset).max(1);
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
@@ -210,21 +210,53 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Collects errors while converting.
-pub(super) struct Report<'a> {
-    pub(super) file: &'a str,
-    pub(super) lines: Lines<'a>,
-    pub(super) errors: Vec<FlowError>,
+/// The errors found so far in one file.
+pub(super) struct Errors<'a> {
+    file: &'a str,
+    list: Vec<FlowError>,
 }
 
-impl Report<'_> {
+impl<'a> Errors<'a> {
+    pub(super) fn new(file: &'a str) -> Errors<'a> {
+        Errors {
+            file,
+            list: Vec::new(),
+        }
+    }
+
     pub(super) fn at(&mut self, pos: Pos, reason: impl Into<String>) {
-        self.errors.push(FlowError {
+        self.list.push(FlowError {
             file: self.file.to_owned(),
             line: pos.line,
             column: pos.column,
             reason: reason.into(),
         });
+    }
+
+    pub(super) fn finish(self) -> Result<(), FlowErrors> {
+        if self.list.is_empty() {
+            Ok(())
+        } else {
+            Err(self.into_errors())
+        }
+    }
+
+    fn into_errors(mut self) -> FlowErrors {
+        // File order reads best; the sort is stable so one place keeps its order.
+        self.list.sort_by_key(|error| (error.line, error.column));
+        FlowErrors(self.list)
+    }
+}
+
+/// Collects errors while converting, placing spans in the text.
+struct Report<'a> {
+    lines: Lines<'a>,
+    errors: Errors<'a>,
+}
+
+impl Report<'_> {
+    fn at(&mut self, pos: Pos, reason: impl Into<String>) {
+        self.errors.at(pos, reason);
     }
 
     fn span(&mut self, span: Range<usize>, reason: impl Into<String>) {
@@ -239,22 +271,12 @@ impl Report<'_> {
             at,
         }
     }
-
-    pub(super) fn finish(mut self) -> Result<(), FlowErrors> {
-        if self.errors.is_empty() {
-            return Ok(());
-        }
-        // File order reads best; the sort is stable so one place keeps its order.
-        self.errors.sort_by_key(|error| (error.line, error.column));
-        Err(FlowErrors(self.errors))
-    }
 }
 
 pub(super) fn parse(text: &str, file: &str) -> Result<Flow, FlowErrors> {
     let mut report = Report {
-        file,
         lines: Lines::new(text),
-        errors: Vec::new(),
+        errors: Errors::new(file),
     };
     let raw: RawFlow = match toml::from_str(text) {
         Ok(raw) => raw,
@@ -262,7 +284,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Flow, FlowErrors> {
             let span = error.span().unwrap_or(0..0);
             let start = second_key(text, &span, error.message()).unwrap_or(span.start);
             report.span(start..start, toml_reason(&error));
-            return Err(FlowErrors(report.errors));
+            return Err(report.errors.into_errors());
         }
     };
     let mut nodes = Vec::new();
@@ -281,7 +303,7 @@ pub(super) fn parse(text: &str, file: &str) -> Result<Flow, FlowErrors> {
         language: raw.language.unwrap_or_default(),
         nodes,
     };
-    report.finish().map(|()| flow)
+    report.errors.finish().map(|()| flow)
 }
 
 /// For a duplicate key in an inline table (a menu's choices), toml points just before

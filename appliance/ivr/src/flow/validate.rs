@@ -4,12 +4,24 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::model::*;
-use super::parse::{self, Lines, Report};
+use super::parse::{self, Errors};
 
 impl Flow {
     /// Parses a flow file; `file` is the name errors carry.
     pub fn parse(text: &str, file: &str) -> Result<Flow, FlowErrors> {
         parse::parse(text, file)
+    }
+
+    /// Parses and validates: what `check-config` does with a flow file.
+    pub fn load(
+        text: &str,
+        file: &str,
+        known_prompts: &dyn Fn(&str) -> bool,
+        known_schedules: &dyn Fn(&str) -> bool,
+    ) -> Result<Flow, FlowErrors> {
+        let flow = Flow::parse(text, file)?;
+        flow.validate(known_prompts, known_schedules)?;
+        Ok(flow)
     }
 
     /// Checks the flow against the prompts and schedules the configuration has.
@@ -18,11 +30,7 @@ impl Flow {
         known_prompts: &dyn Fn(&str) -> bool,
         known_schedules: &dyn Fn(&str) -> bool,
     ) -> Result<(), FlowErrors> {
-        let mut report = Report {
-            file: &self.file,
-            lines: Lines::new(""),
-            errors: Vec::new(),
-        };
+        let mut report = Errors::new(&self.file);
         let index: HashMap<&str, usize> = self
             .nodes
             .iter()
@@ -40,7 +48,7 @@ impl Flow {
     }
 }
 
-fn references(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Report<'_>) {
+fn references(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Errors<'_>) {
     if !index.contains_key(flow.entry.as_str()) {
         report.at(
             flow.entry.at,
@@ -62,7 +70,7 @@ fn references(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Report<'_>
     }
 }
 
-fn unreachable(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Report<'_>) {
+fn unreachable(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Errors<'_>) {
     let mut reached = vec![false; flow.nodes.len()];
     let mut stack: Vec<usize> = index
         .get(flow.entry.as_str())
@@ -96,7 +104,7 @@ fn unreachable(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Report<'_
 /// the caller being able to get out (see [`NodeKind::waits_for_caller`]). Such a cycle
 /// lies inside one strongly connected component of the graph of non-waiting nodes, so
 /// each component with a cycle is reported once, at its first node in the file.
-fn spinning_cycles(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Report<'_>) {
+fn spinning_cycles(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Errors<'_>) {
     let count = flow.nodes.len();
     let edges: Vec<Vec<usize>> = flow
         .nodes
@@ -124,10 +132,16 @@ fn spinning_cycles(flow: &Flow, index: &HashMap<&str, usize>, report: &mut Repor
         let Some(&first) = component.iter().min() else {
             continue;
         };
-        let names: Vec<String> = component
+        // A long cycle is named by its first few nodes; the author needs a place to start.
+        const SHOWN: usize = 8;
+        let mut names: Vec<String> = component
             .iter()
+            .take(SHOWN)
             .map(|&position| format!("`{}`", flow.nodes[position].name))
             .collect();
+        if component.len() > SHOWN {
+            names.push(format!("and {} more", component.len() - SHOWN));
+        }
         report.at(
             flow.nodes[first].at,
             format!(
@@ -200,7 +214,7 @@ fn prompts_and_schedules(
     flow: &Flow,
     known_prompts: &dyn Fn(&str) -> bool,
     known_schedules: &dyn Fn(&str) -> bool,
-    report: &mut Report<'_>,
+    report: &mut Errors<'_>,
 ) {
     for node in &flow.nodes {
         let prompts: Vec<&Located<String>> = match &node.kind {
@@ -242,7 +256,7 @@ fn prompts_and_schedules(
     }
 }
 
-fn lookup_urls(flow: &Flow, report: &mut Report<'_>) {
+fn lookup_urls(flow: &Flow, report: &mut Errors<'_>) {
     for node in &flow.nodes {
         let NodeKind::Lookup(lookup) = &node.kind else {
             continue;
@@ -279,7 +293,7 @@ fn lookup_urls(flow: &Flow, report: &mut Report<'_>) {
     }
 }
 
-fn variables(flow: &Flow, report: &mut Report<'_>) {
+fn variables(flow: &Flow, report: &mut Errors<'_>) {
     let mut set: BTreeSet<&str> = BUILT_IN_VARIABLES.iter().copied().collect();
     for node in &flow.nodes {
         match &node.kind {
