@@ -417,7 +417,8 @@ fn refuses_bad_settings() {
                  [nodes.c]\ntype = \"set\"\nvariable = \"v\"\nvalue = \"${oops\"\nnext = \"bye\"\n\
                  [nodes.d]\ntype = \"hangup\"\ncause = 0\n\
                  [nodes.e]\ntype = \"queue\"\nqueue = \"q\"\nextensions = []\n\
-                 [nodes.f]\ntype = \"transfer\"\nto = \"20x\"\n";
+                 [nodes.f]\ntype = \"transfer\"\nto = \"20x\"\n\
+                 [nodes.g]\ntype = \"queue\"\nqueue = \"q\"\nextensions = [\"201\", \"2O2\"]\n";
     assert_eq!(
         check(&flow_with(r#""1" = "a""#, extra)),
         [
@@ -435,6 +436,7 @@ fn refuses_bad_settings() {
                  until the ACD exists"
             ),
             format!("{FILE}:39:6: node `f`: `to` is `20x`, not a number (digits 0-9)"),
+            format!("{FILE}:43:22: node `g`: an extension is `2O2`, not a number (digits 0-9)"),
         ]
     );
 }

@@ -75,7 +75,7 @@ struct RawNode {
     to: Text,
     queue: Text,
     priority: Option<Spanned<u8>>,
-    extensions: Option<Spanned<Vec<String>>>,
+    extensions: Option<Spanned<Vec<Spanned<String>>>>,
     cause: Option<Spanned<u8>>,
 }
 
@@ -781,10 +781,7 @@ fn convert_node(
                     );
                 }
                 for extension in &extensions.value {
-                    let located = Located {
-                        value: extension.clone(),
-                        at: extensions.at,
-                    };
+                    let located = s.report.located(extension.clone());
                     if let Some(number) = s.number(located, "an extension") {
                         numbers.push(number.value);
                     }
