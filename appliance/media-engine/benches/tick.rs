@@ -38,6 +38,10 @@ fn timeslots() -> impl Iterator<Item = u16> {
 
 impl Rig {
     fn new() -> Rig {
+        Rig::with_prompts(PromptStore::default())
+    }
+
+    fn with_prompts(prompts: PromptStore) -> Rig {
         let dir = tempfile::tempdir().expect("temp dir");
         let devices: Vec<DeviceSpec> = (1..=SPANS)
             .map(|id| DeviceSpec {
@@ -50,7 +54,7 @@ impl Rig {
             device_dir: dir.path(),
             clock: ClockMode::LockStep,
             plan: TonePlan::new(TonePlanName::Etsi),
-            prompts: PromptStore::default(),
+            prompts,
             gauge: WorkGauge::new(),
         })
         .expect("engine builds");
@@ -229,5 +233,53 @@ fn mixing_240_channels(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tick_240_channels, mixing_240_channels);
+/// Music on hold: 240 channels all hearing one shared looping source, against the same 240
+/// channels idle.
+fn music_on_hold_240_channels(c: &mut Criterion) {
+    let mut group = c.benchmark_group("music_on_hold_240_channels");
+    group.sample_size(50);
+    group.measurement_time(Duration::from_secs(10));
+    for on_hold in [false, true] {
+        let mut prompts = PromptStore::default();
+        // 30 s of a two-tone "tune": longer than a frame, not a multiple of one.
+        let music: Vec<i16> = (0..8000 * 30 + 77)
+            .map(|k| {
+                let t = k as f64 / 8000.0;
+                (3000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()
+                    + 2000.0 * (2.0 * std::f64::consts::PI * 660.0 * t).sin())
+                    as i16
+            })
+            .collect();
+        let music = prompts.add("moh", music);
+        let mut rig = Rig::with_prompts(prompts);
+        if on_hold {
+            let all: Vec<Slot> = (1..=SPANS)
+                .flat_map(|span| timeslots().map(move |ts| (span, ts)))
+                .map(|(span, ts)| rig.slot(span, ts))
+                .collect();
+            for (n, slot) in all.into_iter().enumerate() {
+                rig.send(EngineCommand::PlayMusic {
+                    slot,
+                    music,
+                    id: media_engine::PlaybackId(n as u32),
+                });
+            }
+        }
+        for _ in 0..4 {
+            rig.step();
+        }
+        let name = if on_hold { "240_on_hold" } else { "240_idle" };
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| rig.step()).sum())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    tick_240_channels,
+    mixing_240_channels,
+    music_on_hold_240_channels
+);
 criterion_main!(benches);

@@ -903,9 +903,14 @@ fn play(
             if samples.is_empty() {
                 return true;
             }
-            let start = (tick as usize).wrapping_mul(FRAME_SAMPLES) % samples.len();
-            for (k, sample) in out.iter_mut().enumerate() {
-                *sample = samples[(start + k) % samples.len()];
+            // Copy in runs (at most two, or more for a loop shorter than a frame).
+            let mut position = (tick as usize).wrapping_mul(FRAME_SAMPLES) % samples.len();
+            let mut filled = 0;
+            while filled < FRAME_SAMPLES {
+                let take = (samples.len() - position).min(FRAME_SAMPLES - filled);
+                out[filled..filled + take].copy_from_slice(&samples[position..position + take]);
+                filled += take;
+                position = 0;
             }
             false
         }
