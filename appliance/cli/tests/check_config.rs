@@ -79,3 +79,32 @@ fn the_demo_config_with_its_pri_span_is_valid() {
     assert!(String::from_utf8_lossy(&output.stdout)
         .contains("configuration is valid (1 span, 6 ports)"));
 }
+
+#[test]
+fn a_flow_that_would_spin_is_refused_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["system.toml", "lines.toml", "routes.toml"] {
+        std::fs::copy(
+            repo("hil-tests/configs/basic").join(file),
+            dir.path().join(file),
+        )
+        .unwrap();
+    }
+    std::fs::create_dir(dir.path().join("flows")).unwrap();
+    // Two nodes that hand the call to each other without ever waiting for the caller.
+    std::fs::write(
+        dir.path().join("flows/loop.toml"),
+        "name = \"loop\"\nentry = \"a\"\n\n[nodes.a]\ntype = \"set\"\nvariable = \"x\"\nvalue = \"1\"\nnext = \"b\"\n\n\
+         [nodes.b]\ntype = \"set\"\nvariable = \"y\"\nvalue = \"2\"\nnext = \"a\"\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_appliance"))
+        .arg("check-config")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{errors}");
+    assert!(errors.contains("flows/loop.toml:4:"), "{errors}");
+    assert!(errors.contains("a") && errors.contains("b"), "{errors}");
+}

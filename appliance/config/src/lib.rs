@@ -3,17 +3,21 @@
 //! - `system.toml` (required): name, tone plan, clock, device directory, web port.
 //! - `lines.toml` (required): `[[span]]`, `[[fxo]]` and `[[fxs]]` entries.
 //! - `routes.toml` (optional): greeting, ring timeout, inbound and outbound routes.
+//! - `schedules.toml` (optional): named time conditions (opening hours, holidays).
+//! - `flows/*.toml` (optional): IVR flows, one per file (see the `ivr` crate).
 //!
 //! [`Config::load`] reads and checks all of it and reports every error it finds, each
 //! with file, line, column, field and reason (see `config/REFERENCE.md`). A config with
 //! any error is refused whole: the box never starts or applies half a configuration.
 
 mod error;
+mod ivr_files;
 mod model;
 mod raw;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
+pub use ivr_files::{FLOWS_DIR, SCHEDULES_FILE};
 pub use model::*;
 
 use std::path::Path;

@@ -11,6 +11,10 @@ pub struct Config {
     pub spans: Vec<SpanConfig>,
     pub ports: Vec<PortConfig>,
     pub routes: RoutesConfig,
+    /// Named time conditions (`schedules.toml`), for the IVR's `time` nodes.
+    pub schedules: std::collections::BTreeMap<String, ivr::schedule::Schedule>,
+    /// IVR flows (`flows/*.toml`), each checked by the `ivr` crate's validator.
+    pub flows: Vec<ivr::flow::Flow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -145,6 +145,13 @@ fn resolve(dir: &Path, path: &str) -> PathBuf {
     }
 }
 
+/// A prompt a flow may name: a built-in one (`builtin:greeting` or `greeting`), or a
+/// recording in the configuration's `prompts/` folder (`welcome` is `prompts/welcome.wav`).
+fn known_prompt(dir: &Path, name: &str) -> bool {
+    let bare = name.strip_prefix("builtin:").unwrap_or(name);
+    BUILTIN_PROMPTS.contains(&bare) || dir.join("prompts").join(format!("{name}.wav")).is_file()
+}
+
 pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     let mut errors = Vec::new();
     if !dir.is_dir() {
@@ -181,6 +188,9 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     });
     let routes =
         routes_raw.map(|raw| check_routes(&mut check, &routes_source, &dir, raw, lines.as_ref()));
+    let schedules = crate::ivr_files::load_schedules(&dir, &mut check.errors);
+    let known_prompt = |name: &str| known_prompt(&dir, name);
+    let flows = crate::ivr_files::load_flows(&dir, &schedules, &known_prompt, &mut check.errors);
 
     match (system, lines, routes) {
         (Some(system), Some(lines), Some(routes)) if check.errors.is_empty() => Ok(Config {
@@ -189,6 +199,8 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             spans: lines.spans,
             ports: lines.ports,
             routes,
+            schedules,
+            flows,
         }),
         _ => Err(ConfigErrors(check.errors)),
     }
