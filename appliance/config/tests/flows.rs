@@ -29,8 +29,7 @@ fn hotline(flow: &str, schedules: &str) -> tempfile::TempDir {
 
 fn errors(dir: &Path) -> Vec<String> {
     Config::load(dir)
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .iter()
         .map(|e| e.to_string())
         .collect()
