@@ -5,10 +5,11 @@
 //! - [`say`]: numbers, digits, dates, times and money amounts as sequences of prompt
 //!   fragments, in English and Mandarin.
 //! - [`schedule`]: time conditions: weekly opening hours, holidays, the box's time zone.
-//!
-//! The interpreter (an IVR session fed digits, playback completions, time and lookup
-//! results, drained for actions) comes next; a call session runs it as an application.
+//! - [`session`]: the interpreter: an IVR session fed digits, playback completions, time
+//!   and lookup results, drained for actions and log events; a call session runs it as
+//!   an application.
 
 pub mod flow;
 pub mod say;
 pub mod schedule;
+pub mod session;
