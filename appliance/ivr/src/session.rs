@@ -52,11 +52,12 @@
 //! - **language**: plays `prompt` (interruptible), waits `timeout_s` after it for one
 //!   digit; a digit in `choices` sets the call's language (and `${language}`) for the
 //!   rest of the call; any other digit or the timeout keeps it. Then `next`.
-//! - **lookup**: renders the URL with every substituted value percent-encoded and asks
-//!   for it ([`Action::Lookup`], with the JSON paths wanted). The result is a map of
-//!   JSON path → text; with every path present the fields are set and the flow goes to
-//!   `next`; a failure, a missing path or no answer within `timeout_ms` goes to
-//!   `on_failure`. Each outcome is logged ([`Event::LookupResult`]).
+//! - **lookup**: renders the URL with every substituted value percent-encoded (an unset
+//!   variable is empty) and asks for it ([`Action::Lookup`], with the JSON paths
+//!   wanted). The result is a map of JSON path → text; with every path present the
+//!   fields are set and the flow goes to `next`; a failure, a missing path or no answer
+//!   within `timeout_ms` goes to `on_failure`. Each outcome is logged
+//!   ([`Event::LookupResult`]). Digits keyed meanwhile are type-ahead.
 //! - **transfer**, **queue**, **hangup**: the matching action; the session is finished
 //!   ([`IvrSession::is_finished`]) and ignores everything after.
 //!
@@ -907,4 +908,55 @@ fn parse_cents(text: &str) -> Option<u64> {
         _ => return None,
     };
     whole.checked_mul(100)?.checked_add(fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_amounts_parse_to_cents() {
+        for (text, cents) in [
+            ("3.05", Some(305)),
+            ("12", Some(1200)),
+            ("12.5", Some(1250)),
+            ("0.5", Some(50)),
+            (".5", Some(50)),
+            ("007.00", Some(700)),
+            ("12.345", None),
+            ("12.", None),
+            ("", None),
+            (".", None),
+            ("-3", None),
+            ("+3", None),
+            ("3,05", None),
+            ("1e3", None),
+            ("184467440737095516.16", None),
+        ] {
+            assert_eq!(parse_cents(text), cents, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn substituted_values_are_percent_encoded() {
+        let mut out = String::new();
+        percent_encode("a b&c=d/é~_.-", &mut out);
+        assert_eq!(out, "a%20b%26c%3Dd%2F%C3%A9~_.-");
+    }
+
+    #[test]
+    fn say_values_parse_or_are_refused() {
+        let en = say::Language::En;
+        assert!(say_value(SayWhat::Number, " 105 ", en).is_some());
+        assert!(say_value(SayWhat::Number, "-1", en).is_none());
+        assert!(say_value(SayWhat::Digits, "12a", en).is_none());
+        assert!(say_value(SayWhat::Date, "2026-12-07", en).is_some());
+        assert!(say_value(SayWhat::Date, "2026-13-07", en).is_none());
+        assert!(say_value(SayWhat::Date, "2026-1-07", en).is_none());
+        assert!(say_value(SayWhat::Time, "08:05", en).is_some());
+        assert!(say_value(SayWhat::Time, "08:05:59", en).is_some());
+        assert!(say_value(SayWhat::Time, "24:00", en).is_none());
+        assert!(say_value(SayWhat::Time, "8:05", en).is_none());
+        assert!(say_value(SayWhat::Money, "", en).is_none());
+    }
 }

@@ -297,6 +297,40 @@ fn collect_ends_at_max_digits_or_at_the_timeout() {
     );
 }
 
+#[test]
+fn type_ahead_fills_a_collect_without_its_prompt() {
+    let text = r##"
+name = "type-ahead"
+entry = "intro"
+
+[nodes.intro]
+type = "play"
+prompt = "p-intro"
+next = "account"
+"##
+    .to_owned()
+        + &COLLECT
+            .replace("entry = \"account\"", "")
+            .replace("name = \"collect\"", "");
+    let mut s = IvrSession::new(flow(&text), setup(), 0);
+    s.handle_digit(100, '9');
+    s.handle_digit(200, '8');
+    s.handle_playback_done(3000, 1);
+    // Two digits are fewer than `min`: the collect listens on, from now.
+    assert_eq!(
+        actions(&mut s),
+        [play(&["p-intro"], Language::En, 1, false)]
+    );
+    assert_eq!(s.poll_timeout(), Some(7000));
+    s.handle_digit(4000, '7');
+    s.handle_digit(4100, '#');
+    assert_eq!(
+        s.variables().get("account").map(String::as_str),
+        Some("987")
+    );
+    assert_eq!(s.path(), ["intro", "account", "read-back"]);
+}
+
 const LOOKUP: &str = r##"
 name = "lookup"
 entry = "balance"
