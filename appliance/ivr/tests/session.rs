@@ -10,6 +10,7 @@ use ivr::schedule::{days_from_civil, Schedule};
 use ivr::session::{
     Abort, Action, Event, IvrSession, LookupFailed, Setup, ABORT_CAUSE, SPIN_LIMIT,
 };
+use proptest::prelude::*;
 
 /// Parses and validates (every prompt and schedule counts as known).
 fn flow(text: &str) -> Arc<Flow> {
@@ -884,4 +885,116 @@ default = "a"
             }
         })
     );
+}
+
+/// What a test environment owes the session: the playback or lookup it last asked for.
+#[derive(Debug, Default)]
+struct Owed {
+    playback: Option<u32>,
+    lookup: Option<u32>,
+    last_id: u32,
+}
+
+impl Owed {
+    fn take(&mut self, session: &mut IvrSession) -> bool {
+        let mut finished = false;
+        while let Some(action) = session.poll_action() {
+            match action {
+                Action::Play { id, .. } | Action::Speak { id, .. } => {
+                    assert!(id > self.last_id, "ids count up");
+                    self.last_id = id;
+                    self.playback = Some(id);
+                }
+                Action::Lookup { id, .. } => {
+                    assert!(id > self.last_id, "ids count up");
+                    self.last_id = id;
+                    self.lookup = Some(id);
+                }
+                Action::StopPlayback => {}
+                Action::Transfer { .. } | Action::Queue { .. } | Action::Hangup { .. } => {
+                    assert!(!finished, "two final actions");
+                    finished = true;
+                }
+            }
+        }
+        assert!(!finished || session.is_finished());
+        finished
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Input {
+    Digit(char),
+    Done,
+    Timeout,
+    Answer(bool),
+    Wait(u64),
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    prop_oneof![
+        proptest::sample::select(vec!['0', '1', '2', '5', '9', '*', '#']).prop_map(Input::Digit),
+        Just(Input::Done),
+        Just(Input::Timeout),
+        any::<bool>().prop_map(Input::Answer),
+        (0u64..20_000).prop_map(Input::Wait),
+    ]
+}
+
+proptest! {
+    /// Any inputs in any order never panic, and a caller who then keys nothing is
+    /// always led out of the example flow (by the menu's timeouts to the agents).
+    #[test]
+    fn the_example_flow_never_gets_stuck(inputs in proptest::collection::vec(input(), 0..60)) {
+        let mut s = example_session(local_ms(2026, 12, 7, 10, 0));
+        let mut owed = Owed::default();
+        let mut now = 0u64;
+        let mut finished = owed.take(&mut s);
+        for input in inputs {
+            match input {
+                Input::Digit(key) => s.handle_digit(now, key),
+                Input::Done => {
+                    if let Some(id) = owed.playback.take() {
+                        s.handle_playback_done(now, id);
+                    }
+                }
+                Input::Timeout => {
+                    if let Some(at) = s.poll_timeout() {
+                        now = now.max(at);
+                        s.handle_timeout(now);
+                    }
+                }
+                Input::Answer(ok) => {
+                    if let Some(id) = owed.lookup.take() {
+                        let result = if ok {
+                            answer(&[("account.balance", "3.05")])
+                        } else {
+                            Err(LookupFailed::Status(503))
+                        };
+                        s.handle_lookup(now, id, result);
+                    }
+                }
+                Input::Wait(ms) => now += ms,
+            }
+            let ended = owed.take(&mut s);
+            prop_assert!(!(finished && ended), "actions after the end");
+            finished |= ended;
+        }
+        let mut steps = 0;
+        while !finished {
+            steps += 1;
+            prop_assert!(steps < 100, "no end in sight");
+            if let Some(id) = owed.playback.take() {
+                s.handle_playback_done(now, id);
+            } else if let Some(at) = s.poll_timeout() {
+                now = now.max(at);
+                s.handle_timeout(now);
+            } else {
+                prop_assert!(false, "stuck: no playback owed and no timeout");
+            }
+            finished = owed.take(&mut s);
+        }
+        prop_assert!(s.is_finished());
+        prop_assert_eq!(s.poll_timeout(), None);
+    }
 }
