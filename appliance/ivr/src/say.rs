@@ -42,11 +42,23 @@
 
 use std::fmt;
 
-/// A prompt language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A prompt language: what a flow is configured in (`"en"`, `"zh"`) and what says
+/// numbers; one type for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
 pub enum Language {
+    #[default]
     En,
     Zh,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Zh => "zh",
+        }
+    }
 }
 
 /// The name of one prompt fragment, e.g. `digits/5` or `zh/五`.

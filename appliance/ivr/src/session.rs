@@ -534,7 +534,7 @@ impl IvrSession {
             }
             NodeKind::Say(say_node) => {
                 let value = self.render(&say_node.value);
-                match say_value(say_node.what, &value, say_language(self.language)) {
+                match say_value(say_node.what, &value, self.language) {
                     Some(fragments) if !fragments.is_empty() => {
                         let id = self.new_id();
                         self.actions.push_back(Action::Play {
@@ -839,13 +839,6 @@ fn percent_encode(value: &str, out: &mut String) {
         } else {
             out.push_str(&format!("%{byte:02X}"));
         }
-    }
-}
-
-fn say_language(language: Language) -> say::Language {
-    match language {
-        Language::En => say::Language::En,
-        Language::Zh => say::Language::Zh,
     }
 }
 

@@ -29,23 +29,7 @@ impl<T> Deref for Located<T> {
 /// A reference to a node by name.
 pub type NodeRef = Located<String>;
 
-/// A prompt language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    En,
-    Zh,
-}
-
-impl Language {
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Zh => "zh",
-        }
-    }
-}
+pub use crate::say::Language;
 
 /// A DTMF key: `0`-`9`, `*` or `#`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
