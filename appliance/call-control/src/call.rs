@@ -15,8 +15,6 @@ use line_boundary::ChannelId;
 use media_engine::{CommandSender, EngineCommand, Slot};
 use std::sync::Arc;
 
-pub use crate::session::FAULT_INJECTION_DIGITS;
-
 /// The line actor of one leg: a port actor or a B-channel actor.
 #[derive(Debug, Clone)]
 pub struct LegLine {

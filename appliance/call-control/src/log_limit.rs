@@ -12,35 +12,23 @@ pub struct LogLimit {
     suppressed: u64,
 }
 
-/// What to do with one more line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Log it.
-    Log,
-    /// Log it, and say first that this many were held back in the last window.
-    LogAfterSuppressing(u64),
-    /// Hold it back (counted).
-    Suppress,
-}
-
 impl LogLimit {
     /// Lines allowed per window.
     pub const BURST: u32 = 10;
 
-    pub fn check(&mut self, now_ms: u64) -> Verdict {
+    /// `Some(n)`: log this line, saying `n` were held back before it (0: none);
+    /// `None`: hold it back (counted).
+    pub fn allow(&mut self, now_ms: u64) -> Option<u64> {
         if now_ms >= self.window_start_ms + WINDOW_MS {
             self.window_start_ms = now_ms;
             self.logged = 0;
         }
         if self.logged >= Self::BURST {
             self.suppressed += 1;
-            return Verdict::Suppress;
+            return None;
         }
         self.logged += 1;
-        match std::mem::take(&mut self.suppressed) {
-            0 => Verdict::Log,
-            held => Verdict::LogAfterSuppressing(held),
-        }
+        Some(std::mem::take(&mut self.suppressed))
     }
 }
 
@@ -52,12 +40,12 @@ mod tests {
     fn a_burst_per_window_then_a_count_of_what_was_held_back() {
         let mut limit = LogLimit::default();
         for _ in 0..LogLimit::BURST {
-            assert_eq!(limit.check(100), Verdict::Log);
+            assert_eq!(limit.allow(100), Some(0));
         }
         for _ in 0..25 {
-            assert_eq!(limit.check(5_000), Verdict::Suppress);
+            assert_eq!(limit.allow(5_000), None);
         }
-        assert_eq!(limit.check(10_100), Verdict::LogAfterSuppressing(25));
-        assert_eq!(limit.check(10_200), Verdict::Log);
+        assert_eq!(limit.allow(10_100), Some(25));
+        assert_eq!(limit.allow(10_200), Some(0));
     }
 }

@@ -6,7 +6,7 @@
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
 use crate::leg_pool::LineState;
-use crate::log_limit::{LogLimit, Verdict};
+use crate::log_limit::LogLimit;
 use crate::messages::Stamp;
 use crate::messages::{PortStatus, SpanState, SwitchboardLink};
 use crate::pcap_tap::{CaptureDone, CaptureStarted, DChannelCapture};
@@ -115,24 +115,10 @@ pub struct SpanActor {
     /// one judge of whether a B-channel is free (a call the box clears itself holds its
     /// channel until RELEASE COMPLETE; a RESTART frees it), so the span reports it.
     reported_busy: BTreeMap<u8, bool>,
-    error_log: ErrorLog,
+    /// Rate limit on far-end protocol errors in the log.
+    error_log: LogLimit,
     /// Protocol and link error counts as last reported to the switchboard.
     reported_errors: (u64, u64),
-}
-
-/// The span's rate limit on far-end protocol errors in the log.
-#[derive(Debug, Default)]
-struct ErrorLog(LogLimit);
-
-impl ErrorLog {
-    /// `Some(held back before this one)` if this error is to be logged.
-    fn allow(&mut self, now_ms: u64) -> Option<u64> {
-        match self.0.check(now_ms) {
-            Verdict::Log => Some(0),
-            Verdict::LogAfterSuppressing(held) => Some(held),
-            Verdict::Suppress => None,
-        }
-    }
 }
 
 impl SpanActor {
@@ -158,7 +144,7 @@ impl SpanActor {
             overlap_numbers: setup.overlap_numbers,
             pending: BTreeMap::new(),
             reported_busy: BTreeMap::new(),
-            error_log: ErrorLog::default(),
+            error_log: LogLimit::default(),
             reported_errors: (0, 0),
         };
         // A span starts without its far end: LOS until it connects, not worth a warning.

@@ -151,18 +151,6 @@ impl CallSession {
             .map(LegId)
     }
 
-    pub fn legs(&self) -> impl Iterator<Item = (LegId, &Leg)> {
-        self.legs.iter().enumerate().map(|(i, l)| (LegId(i), l))
-    }
-
-    pub fn numbers(&self) -> &CallNumbers {
-        &self.numbers
-    }
-
-    pub fn times(&self) -> &CallTimes {
-        &self.times
-    }
-
     pub fn is_ended(&self) -> bool {
         self.ended
     }
@@ -305,15 +293,6 @@ impl Call<'_> {
 
     pub fn leg(&self, id: LegId) -> Option<&Leg> {
         self.session.leg(id)
-    }
-
-    /// The first leg with this role still in the call.
-    pub fn leg_with_role(&self, role: LegRole) -> Option<LegId> {
-        self.session
-            .legs
-            .iter()
-            .position(|l| l.role == role && l.state != LegState::Gone)
-            .map(LegId)
     }
 
     pub fn line(&mut self, leg: LegId, command: LineCommand) {

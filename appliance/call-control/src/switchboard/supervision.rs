@@ -20,7 +20,7 @@ use storage::Disposition;
 impl Switchboard {
     /// A stamp for what the switchboard does on its own: it carries the token of the
     /// failure being cleaned up, if any, so a lock-step tick waits for the clean-up.
-    fn untracked_stamp(&self) -> Stamp {
+    fn cleanup_stamp(&self) -> Stamp {
         Stamp {
             at_ms: self.now_ms,
             token: self
@@ -69,7 +69,7 @@ impl Switchboard {
             cause: Cause::TEMPORARY_FAILURE,
             times: CallTimes::seen_from_outside(*started_ms, *answered_ms, self.now_ms),
         };
-        let stamp = self.untracked_stamp();
+        let stamp = self.cleanup_stamp();
         for channel in [Some(origin), destination].into_iter().flatten() {
             let Some(line) = self.lines.get(&channel) else {
                 continue;
@@ -100,7 +100,7 @@ impl Switchboard {
                 event: LineEvent::Hangup {
                     cause: Cause::TEMPORARY_FAILURE,
                 },
-                stamp: self.untracked_stamp(),
+                stamp: self.cleanup_stamp(),
             });
         }
         self.pool
@@ -111,7 +111,7 @@ impl Switchboard {
     /// call ended (cause 41, which ends the call and writes its CDR as a line hang-up
     /// would).
     fn span_failed(&mut self, device: u16) {
-        let stamp = self.untracked_stamp();
+        let stamp = self.cleanup_stamp();
         let bchannels = self
             .span_bchannels
             .get(&device)
