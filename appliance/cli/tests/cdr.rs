@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{dial, json, start, step_until, wait_link_up};
+use common::{dial, echo_calls, json, start, step_until, wait_link_up};
 use far_end::{CallDirection, CallStage, Rig};
 use soft_hardware::{ClockMode, DeviceKind};
 
@@ -81,19 +81,7 @@ fn the_echo_test_keeps_the_line_answer_and_the_destination_answer_apart() {
     let devices = [("span1", DeviceKind::E1, 1)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     wait_link_up(&mut rig, "span1");
-    let now = rig.now_ms();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .place_calls(now, 2, Some("0201234"), "100")
-        .unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r
-            .carrier("span1")
-            .unwrap()
-            .answered_count()
-            == 2),
-        "both answered"
-    );
+    echo_calls(&mut rig, "span1", 2);
     // Call 1 hangs up during the greeting, call 2 talks to the echo test.
     rig.run_for(300).unwrap();
     let now = rig.now_ms();

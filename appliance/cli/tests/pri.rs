@@ -6,7 +6,8 @@ mod common;
 
 use appliance::boot::RunningBox;
 use common::{
-    dial, http, json, start, start_edited, start_with_fault_injection, step_until, wait_link_up,
+    dial, echo_calls, http, json, start, start_edited, start_with_fault_injection, step_until,
+    wait_link_up,
 };
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
@@ -297,19 +298,7 @@ fn a_failed_span_actor_is_replaced_its_calls_cleared_and_the_span_works_again() 
     wait_link_up(&mut rig, "span1");
 
     // A call up into the echo test when the span's actor fails.
-    let now = rig.now_ms();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .place_calls(now, 1, Some("0201234"), "100")
-        .unwrap();
-    assert!(
-        step_until(&mut rig, 3000, |r| r
-            .carrier("span1")
-            .unwrap()
-            .answered_count()
-            == 1),
-        "call 1 answered"
-    );
+    echo_calls(&mut rig, "span1", 1);
     rig.run_for(3000).unwrap();
     let now = rig.now_ms();
     rig.phone_mut("fxs2").unwrap().go_off_hook(now);
@@ -377,16 +366,7 @@ fn a_failed_b_channel_actor_is_replaced_its_call_cleared_and_the_channel_works_a
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     wait_link_up(&mut rig, "span1");
     // A call into the echo test stays up on B1 throughout.
-    let now = rig.now_ms();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .place_calls(now, 1, Some("0201234"), "100")
-        .unwrap();
-    assert!(step_until(&mut rig, 3000, |r| r
-        .carrier("span1")
-        .unwrap()
-        .answered_count()
-        == 1));
+    echo_calls(&mut rig, "span1", 1);
 
     let digits = format!("9{}#", call_control::bchannel::BCHANNEL_FAULT_NUMBER);
     dial(&mut rig, "fxs2", &digits);

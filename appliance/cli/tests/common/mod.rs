@@ -93,3 +93,23 @@ pub fn start_with_fault_injection(work: &Path, name: &str) -> RunningBox {
         }
     })
 }
+
+/// The carrier on `span` places `count` calls from 0201234 to 100 (the echo test in the
+/// `pri` configuration); steps until all of them are answered (3 s at most).
+pub fn echo_calls(rig: &mut Rig, span: &str, count: usize) {
+    let before = rig.carrier(span).expect("carrier").answered_count();
+    let now = rig.now_ms();
+    rig.carrier_mut(span)
+        .expect("carrier")
+        .place_calls(now, count, Some("0201234"), "100")
+        .expect("calls placed");
+    let answered = step_until(rig, 3000, |r| {
+        r.carrier(span)
+            .is_some_and(|c| c.answered_count() == before + count)
+    });
+    assert!(
+        answered,
+        "{count} echo call(s) answered: {}",
+        rig.state_summary()
+    );
+}
