@@ -81,6 +81,36 @@ pub enum Event {
     },
     /// The call's CDR is in the database as row `cdr_seq`.
     CdrWritten { call: CallId, cdr_seq: u64 },
+    /// A step of the call through the IVR flow `flow`.
+    Ivr {
+        call: CallId,
+        flow: String,
+        #[serde(flatten)]
+        step: IvrStep,
+    },
+}
+
+/// What an IVR step was; its `"step"` in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum IvrStep {
+    /// The call entered a node.
+    NodeEntered { node: String },
+    /// A menu, collect or language node took these digits (valid or not).
+    DigitsCollected { node: String, digits: String },
+    /// A variable got a value.
+    VariableSet { name: String, value: String },
+    /// A lookup answered (`error` is `None`) or failed (why, e.g. a timeout or bad JSON).
+    LookupResult {
+        node: String,
+        error: Option<String>,
+    },
+    /// A `say` value did not parse; nothing was said.
+    SayFailed { node: String, value: String },
+    /// A `time` node's schedule is missing; taken as closed.
+    ScheduleMissing { node: String, schedule: String },
+    /// The flow gave up on the call (a loop that never waits, a missing node).
+    Aborted { reason: String },
 }
 
 impl Event {
@@ -95,6 +125,7 @@ impl Event {
             Event::LineStateChanged { .. } => "line_state_changed",
             Event::SpanStateChanged { .. } => "span_state_changed",
             Event::CdrWritten { .. } => "cdr_written",
+            Event::Ivr { .. } => "ivr",
         }
     }
 
@@ -106,7 +137,8 @@ impl Event {
             | Event::LegLeft { call, .. }
             | Event::CallAnswered { call, .. }
             | Event::CallEnded { call, .. }
-            | Event::CdrWritten { call, .. } => Some(call),
+            | Event::CdrWritten { call, .. }
+            | Event::Ivr { call, .. } => Some(call),
             Event::LineStateChanged { .. } | Event::SpanStateChanged { .. } => None,
         }
     }
@@ -168,6 +200,21 @@ mod tests {
                 alarms: vec!["los".into()],
                 d_channel_up: Some(false),
             },
+            Event::Ivr {
+                call: call.clone(),
+                flow: "hotline".into(),
+                step: IvrStep::NodeEntered {
+                    node: "main".into(),
+                },
+            },
+            Event::Ivr {
+                call: call.clone(),
+                flow: "hotline".into(),
+                step: IvrStep::LookupResult {
+                    node: "balance".into(),
+                    error: Some("no answer within the lookup's timeout".into()),
+                },
+            },
             Event::CdrWritten { call, cdr_seq: 7 },
         ]
     }
@@ -180,6 +227,23 @@ mod tests {
             let back: Event = serde_json::from_value(json).expect("reads back");
             assert_eq!(back, event);
         }
+    }
+
+    #[test]
+    fn an_ivr_step_is_flat_beside_its_call_and_flow() {
+        let event = Event::Ivr {
+            call: Arc::from("c1-2"),
+            flow: "hotline".into(),
+            step: IvrStep::DigitsCollected {
+                node: "main".into(),
+                digits: "7".into(),
+            },
+        };
+        let json = serde_json::to_value(&event).expect("serialises");
+        assert_eq!(json["type"], "ivr");
+        assert_eq!(json["step"], "digits_collected");
+        assert_eq!(json["call"], "c1-2");
+        assert_eq!(json["digits"], "7");
     }
 
     #[test]
