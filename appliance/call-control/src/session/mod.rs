@@ -16,7 +16,7 @@ mod tests;
 
 pub use apps::{plan_applications, Application, Connect, EchoTest, Greeting, Reject, Route, Talk};
 pub use legs::{Leg, LegId, LegRole, LegState};
-pub use record::{CallRecord, CallTimes};
+pub use record::{CallRecord, CallTimes, IvrRecord};
 
 use line_boundary::{Cause, ChannelId, LineCommand, LineEvent, PhoneNumber, Tone};
 use media_engine::PromptId;
@@ -103,6 +103,8 @@ pub struct CallSession {
     next_playback: u32,
     digits: String,
     ended: bool,
+    /// The IVR's part of the record, kept up to date by the IVR application.
+    ivr: Option<IvrRecord>,
 }
 
 impl CallSession {
@@ -127,6 +129,7 @@ impl CallSession {
             next_playback: 1,
             digits: String::new(),
             ended: false,
+            ivr: None,
         }
     }
 
@@ -406,6 +409,7 @@ impl Call<'_> {
             disposition,
             cause,
             times: self.session.times,
+            ivr: self.session.ivr.clone(),
         };
         self.session.outputs.push_back(Output::Ended(record));
         self.session.ended = true;

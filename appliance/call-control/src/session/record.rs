@@ -83,4 +83,16 @@ pub struct CallRecord {
     pub disposition: Disposition,
     pub cause: Cause,
     pub times: CallTimes,
+    /// The call's run through an IVR flow, if it had one.
+    pub ivr: Option<IvrRecord>,
+}
+
+/// What a call's IVR leaves in its CDR: the flow, the nodes entered in order, and the
+/// variables as they were when the call left the flow (they feed the screen pop and
+/// statistics).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IvrRecord {
+    pub flow: String,
+    pub path: Vec<String>,
+    pub variables: std::collections::BTreeMap<String, String>,
 }

@@ -68,6 +68,7 @@ impl Switchboard {
             disposition: Disposition::Failed,
             cause: Cause::TEMPORARY_FAILURE,
             times: CallTimes::seen_from_outside(*started_ms, *answered_ms, self.now_ms),
+            ivr: None,
         };
         let stamp = self.cleanup_stamp();
         for channel in [Some(origin), destination].into_iter().flatten() {
