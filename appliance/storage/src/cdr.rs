@@ -4,6 +4,7 @@ use crate::{Storage, StorageError};
 use line_boundary::Cause;
 use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How a call ended, from the caller's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,19 +89,59 @@ pub struct Cdr {
     /// Time a destination was ringing (not the greeting before it).
     pub ring_ms: i64,
     pub talk_ms: i64,
+    /// The IVR flow the call went through; `None` for calls without one (and every CDR
+    /// written before the box had IVRs).
+    pub ivr_flow: Option<String>,
+    /// The flow's nodes the call entered, in order.
+    pub ivr_path: Vec<String>,
+    /// The flow's variables as they were when the call left it.
+    pub ivr_variables: BTreeMap<String, String>,
 }
 
 const COLUMNS: &str =
     "seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel, \
-                       outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled";
+                       outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled, \
+                       ivr_flow, ivr_path, ivr_variables";
+
+/// A CDR as read, with its text-coded columns still as text: the caller checks them,
+/// knowing the database's path for the error.
+struct RawCdr {
+    cdr: Cdr,
+    disposition: String,
+    ivr_path: Option<String>,
+    ivr_variables: Option<String>,
+}
+
+/// An empty path or variable set is stored as NULL, so that a call without an IVR (and a
+/// row from before IVRs) reads back the same: empty.
+fn json_or_null<T: Serialize>(
+    value: &T,
+    is_empty: bool,
+) -> Result<Option<String>, serde_json::Error> {
+    if is_empty {
+        Ok(None)
+    } else {
+        serde_json::to_string(value).map(Some)
+    }
+}
 
 impl Storage {
     /// Stores a CDR; returns its `seq` (order of writing).
     pub fn insert_cdr(&self, cdr: &Cdr) -> Result<i64, StorageError> {
+        let encode_error = |column: &'static str, error: serde_json::Error| StorageError::Encode {
+            what: "a CDR",
+            column,
+            reason: error.to_string(),
+        };
+        let ivr_path = json_or_null(&cdr.ivr_path, cdr.ivr_path.is_empty())
+            .map_err(|error| encode_error("ivr_path", error))?;
+        let ivr_variables = json_or_null(&cdr.ivr_variables, cdr.ivr_variables.is_empty())
+            .map_err(|error| encode_error("ivr_variables", error))?;
         let result = self.connection().execute(
             "INSERT INTO cdr (id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel,
-                              outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                              outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled,
+                              ivr_flow, ivr_path, ivr_variables)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 cdr.id,
                 cdr.start_unix_ms,
@@ -115,7 +156,10 @@ impl Storage {
                 cdr.ring_ms,
                 cdr.talk_ms,
                 cdr.line_answer_unix_ms,
-                cdr.dialled
+                cdr.dialled,
+                cdr.ivr_flow,
+                ivr_path,
+                ivr_variables
             ],
         );
         match result {
@@ -161,25 +205,38 @@ impl Storage {
             .map_err(|source| self.query_error("count CDRs", source))
     }
 
-    fn checked(&self, (cdr, disposition): (Cdr, String)) -> Result<Cdr, StorageError> {
-        match Disposition::parse(&disposition) {
-            Some(parsed) => Ok(Cdr {
-                disposition: parsed,
-                ..cdr
-            }),
-            None => Err(StorageError::BadValue {
-                path: self.path().to_owned(),
-                column: "disposition",
-                value: disposition,
-            }),
-        }
+    fn checked(&self, raw: RawCdr) -> Result<Cdr, StorageError> {
+        let bad_value = |column: &'static str, value: String| StorageError::BadValue {
+            path: self.path().to_owned(),
+            column,
+            value,
+        };
+        let disposition = Disposition::parse(&raw.disposition)
+            .ok_or_else(|| bad_value("disposition", raw.disposition.clone()))?;
+        let ivr_path = match raw.ivr_path {
+            Some(text) => serde_json::from_str(&text).map_err(|_| bad_value("ivr_path", text))?,
+            None => Vec::new(),
+        };
+        let ivr_variables = match raw.ivr_variables {
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|_| bad_value("ivr_variables", text))?
+            }
+            None => BTreeMap::new(),
+        };
+        Ok(Cdr {
+            disposition,
+            ivr_path,
+            ivr_variables,
+            ..raw.cdr
+        })
     }
 }
 
-/// A row, with the disposition still as text (checked by the caller, which knows the path).
-fn read_row(row: &Row<'_>) -> rusqlite::Result<(Cdr, String)> {
-    Ok((
-        Cdr {
+/// A row, with the disposition and the IVR's JSON still as text (checked by the caller,
+/// which knows the path).
+fn read_row(row: &Row<'_>) -> rusqlite::Result<RawCdr> {
+    Ok(RawCdr {
+        cdr: Cdr {
             seq: row.get(0)?,
             id: row.get(1)?,
             start_unix_ms: row.get(2)?,
@@ -195,9 +252,14 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<(Cdr, String)> {
             cause: row.get(10)?,
             ring_ms: row.get(11)?,
             talk_ms: row.get(12)?,
+            ivr_flow: row.get(15)?,
+            ivr_path: Vec::new(),
+            ivr_variables: BTreeMap::new(),
         },
-        row.get(9)?,
-    ))
+        disposition: row.get(9)?,
+        ivr_path: row.get(16)?,
+        ivr_variables: row.get(17)?,
+    })
 }
 
 #[cfg(test)]
@@ -221,6 +283,21 @@ mod tests {
             cause: 16,
             ring_ms: 4_000,
             talk_ms: 30_000,
+            ivr_flow: None,
+            ivr_path: Vec::new(),
+            ivr_variables: BTreeMap::new(),
+        }
+    }
+
+    fn with_ivr(id: &str) -> Cdr {
+        Cdr {
+            ivr_flow: Some("hotline".into()),
+            ivr_path: vec!["main".into(), "language".into(), "balance".into()],
+            ivr_variables: BTreeMap::from([
+                ("account".to_owned(), "12345".to_owned()),
+                ("language".to_owned(), "zh".to_owned()),
+            ]),
+            ..sample(id, Disposition::Answered)
         }
     }
 
@@ -329,5 +406,73 @@ mod tests {
     fn serialises_dispositions_in_snake_case() {
         let json = serde_json::to_string(&sample("c1", Disposition::NoAnswer)).unwrap();
         assert!(json.contains("\"disposition\":\"no_answer\""), "{json}");
+    }
+
+    #[test]
+    fn the_ivr_run_round_trips_and_shows_in_the_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        storage.insert_cdr(&with_ivr("c1")).unwrap();
+        let stored = storage.cdr("c1").unwrap().expect("stored");
+        assert_eq!(
+            stored,
+            Cdr {
+                seq: stored.seq,
+                ..with_ivr("c1")
+            }
+        );
+        let json = serde_json::to_value(&stored).unwrap();
+        assert_eq!(json["ivr_flow"], "hotline", "{json}");
+        assert_eq!(
+            json["ivr_path"],
+            serde_json::json!(["main", "language", "balance"]),
+            "{json}"
+        );
+        assert_eq!(json["ivr_variables"]["account"], "12345", "{json}");
+    }
+
+    #[test]
+    fn a_call_without_an_ivr_reads_back_empty_and_null_in_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        storage
+            .insert_cdr(&sample("c1", Disposition::Busy))
+            .unwrap();
+        let stored = storage.cdr("c1").unwrap().expect("stored");
+        assert_eq!(
+            (stored.ivr_flow, stored.ivr_path, stored.ivr_variables),
+            (None, Vec::new(), BTreeMap::new())
+        );
+        let nulls: i64 = storage
+            .connection()
+            .query_row(
+                "SELECT COUNT(*) FROM cdr WHERE ivr_flow IS NULL AND ivr_path IS NULL AND ivr_variables IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(nulls, 1);
+    }
+
+    #[test]
+    fn a_malformed_ivr_path_is_a_bad_value_naming_its_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        storage.insert_cdr(&with_ivr("c1")).unwrap();
+        storage
+            .connection()
+            .execute("UPDATE cdr SET ivr_path = 'not json' WHERE id = 'c1'", [])
+            .unwrap();
+        let error = storage.cdr("c1").unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StorageError::BadValue {
+                    column: "ivr_path",
+                    ..
+                }
+            ),
+            "{error}"
+        );
     }
 }

@@ -1,8 +1,11 @@
 //! The box's database: SQLite in WAL mode in the data directory, schema by migrations.
+//! It holds CDRs (`cdr`) and each call's events from the event bus (`call_events`).
 
+mod call_events;
 mod cdr;
 mod migrations;
 
+pub use call_events::{CallEventRow, StoredCallEvent};
 pub use cdr::{Cdr, Disposition};
 
 use rusqlite::Connection;
@@ -46,6 +49,16 @@ pub enum StorageError {
     },
     #[error("a CDR with id {id} is already stored")]
     DuplicateCdr { id: String },
+    #[error("cannot encode {column} of {what} as JSON: {reason}")]
+    Encode {
+        what: &'static str,
+        column: &'static str,
+        reason: String,
+    },
+    #[error(
+        "event seq {seq} of call {call_id} does not fit the database's 64-bit signed integers"
+    )]
+    SeqOutOfRange { call_id: String, seq: u64 },
     #[error("database {path} holds a bad value in {column}: {value:?}")]
     BadValue {
         path: PathBuf,

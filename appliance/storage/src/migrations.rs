@@ -49,6 +49,23 @@ pub const MIGRATIONS: &[&str] = &[
     DROP TABLE cdr;
     ALTER TABLE cdr_v2 RENAME TO cdr;
     CREATE INDEX cdr_start ON cdr(start_unix_ms);",
+    // 3: a call's run through the IVR in its CDR (NULL for calls without one, and for
+    // every call before this version), and each call's events from the bus. The bus
+    // numbers events from 1 at every start of the box, so `seq` alone repeats across
+    // restarts; a call's id carries its boot's epoch, so (call_id, seq) is unique, and
+    // its index is the one a call's events are read by, in seq order.
+    "ALTER TABLE cdr ADD COLUMN ivr_flow TEXT;
+    ALTER TABLE cdr ADD COLUMN ivr_path TEXT;
+    ALTER TABLE cdr ADD COLUMN ivr_variables TEXT;
+    CREATE TABLE call_events (
+        seq INTEGER NOT NULL,
+        call_id TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        unix_ms INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (call_id, seq)
+    );",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -175,6 +192,43 @@ mod tests {
             .insert_cdr(&new)
             .expect("the new disposition is accepted");
         assert!(storage.cdr("new").expect("reads").expect("stored").seq > 41);
+    }
+
+    #[test]
+    fn version_two_cdrs_survive_the_move_to_version_three() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        {
+            let mut connection =
+                Connection::open(dir.path().join(DATABASE_FILE)).expect("create v2");
+            apply(&mut connection, dir.path(), &MIGRATIONS[..2]).expect("v2");
+            connection
+                .execute_batch(
+                    "INSERT INTO cdr (seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller,
+                        callee, inbound_channel, outbound_channel, disposition, cause, ring_ms, talk_ms,
+                        line_answer_unix_ms, dialled)
+                     VALUES (7, 'old', 1000, 2000, 9000, '5550123', '201', '1/1', '3/1',
+                        'invalid_number', 1, 0, 0, 1040, '9201');",
+                )
+                .expect("a v2 row");
+        }
+        let storage = Storage::open(dir.path()).expect("migrates");
+        assert_eq!(storage.schema_version().expect("version"), 3);
+        let old = storage.cdr("old").expect("reads").expect("kept");
+        assert_eq!(
+            (old.seq, old.line_answer_unix_ms, old.dialled.as_deref()),
+            (7, Some(1040), Some("9201"))
+        );
+        assert_eq!(
+            (
+                old.ivr_flow.as_deref(),
+                old.ivr_path.len(),
+                old.ivr_variables.len()
+            ),
+            (None, 0, 0),
+            "a CDR from before IVRs has none"
+        );
+        assert!(table_exists(storage.connection(), "call_events"));
+        assert_eq!(storage.call_event_count().expect("count"), 0);
     }
 
     #[test]
