@@ -5,6 +5,9 @@
 //! - `routes.toml` (optional): greeting, ring timeout, inbound and outbound routes.
 //! - `schedules.toml` (optional): named time conditions (opening hours, holidays).
 //! - `flows/*.toml` (optional): IVR flows, one per file (see the `ivr` crate).
+//! - `prompts.toml` (optional): text prompts, synthesized when the configuration is
+//!   applied; recordings go in `prompts/` (`prompts/NAME.wav`, `prompts/en/NAME.wav`,
+//!   `prompts/zh/NAME.wav`).
 //!
 //! [`Config::load`] reads and checks all of it and reports every error it finds, each
 //! with file, line, column, field and reason (see `config/REFERENCE.md`). A config with
@@ -13,12 +16,14 @@
 mod error;
 mod ivr_files;
 mod model;
+mod prompts_file;
 mod raw;
 mod validate;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use ivr_files::{FLOWS_DIR, SCHEDULES_FILE};
 pub use model::*;
+pub use prompts_file::{TextPrompts, PROMPTS_DIR, PROMPTS_FILE};
 
 use std::path::Path;
 

@@ -15,6 +15,9 @@ pub struct Config {
     pub schedules: std::collections::BTreeMap<String, ivr::schedule::Schedule>,
     /// IVR flows (`flows/*.toml`), each checked by the `ivr` crate's validator.
     pub flows: Vec<ivr::flow::Flow>,
+    /// Text prompts (`prompts.toml`): prompt name → language → text, synthesized when
+    /// the configuration is applied.
+    pub text_prompts: crate::TextPrompts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +46,16 @@ pub struct SystemConfig {
     pub log_level: String,
     /// Lets DTMF `*#*9` make a call's actor panic: for fault-isolation tests only.
     pub fault_injection: bool,
+    /// English recorded prompts and say fragments (`NAME.wav`, `digits/5.wav`; absolute).
+    pub sounds_dir: PathBuf,
+    /// Music on hold: every `*.wav` in it, in name order (absolute).
+    pub music_dir: PathBuf,
 }
+
+/// Where Debian's `asterisk-core-sounds-en-wav` puts its English prompts.
+pub const DEFAULT_SOUNDS_DIR: &str = "/usr/share/asterisk/sounds/en_US_f_Allison";
+/// Where Debian's `asterisk-moh-opsound-wav` puts its music on hold.
+pub const DEFAULT_MUSIC_DIR: &str = "/usr/share/asterisk/moh";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpanSignalling {
@@ -172,6 +184,9 @@ pub enum RouteDestination {
     Extension(PhoneNumber),
     /// The built-in echo test: greeting, then the caller hears their own audio back.
     Echo,
+    /// Run the IVR flow of this name (`flows/*.toml`); the flow has its own prompts, so
+    /// no greeting is played before it.
+    Flow(String),
 }
 
 impl RouteDestination {
@@ -180,6 +195,7 @@ impl RouteDestination {
         match self {
             RouteDestination::Extension(number) => number.as_str(),
             RouteDestination::Echo => "echo",
+            RouteDestination::Flow(name) => name.as_str(),
         }
     }
 }
@@ -223,7 +239,7 @@ impl Config {
             })
             .and_then(|r| match &r.destination {
                 RouteDestination::Extension(number) => self.extension(number.as_str()),
-                RouteDestination::Echo => None,
+                RouteDestination::Echo | RouteDestination::Flow(_) => None,
             })
     }
 }

@@ -20,6 +20,8 @@ pub struct RawSystem {
     pub web_listen: Option<Spanned<String>>,
     pub log_level: Option<Spanned<String>>,
     pub fault_injection: Option<bool>,
+    pub sounds_dir: Option<Spanned<String>>,
+    pub music_dir: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -1,7 +1,9 @@
 //! Reading the files and checking every value, collecting all errors.
 
 use crate::error::{ConfigError, ConfigErrors, SourceFile};
+use crate::ivr_files::FLOWS_DIR;
 use crate::model::*;
+use crate::prompts_file::{TextPrompts, PROMPTS_DIR};
 use crate::raw::{LinesFile, RoutesFile, SystemFile};
 use crate::{LINES_FILE, ROUTES_FILE, SYSTEM_FILE};
 use line_boundary::PhoneNumber;
@@ -23,7 +25,12 @@ struct Lines {
 
 struct Checker {
     errors: Vec<ConfigError>,
+    /// Flows inbound routes name, with where: checked once the flows are loaded.
+    flow_refs: Vec<(String, std::ops::Range<usize>, String)>,
 }
+
+/// An inbound route's `destination` that runs an IVR flow: `flow:NAME`.
+pub const FLOW_PREFIX: &str = "flow:";
 
 impl Checker {
     fn at<T>(
@@ -145,11 +152,22 @@ fn resolve(dir: &Path, path: &str) -> PathBuf {
     }
 }
 
-/// A prompt a flow may name: a built-in one (`builtin:greeting` or `greeting`), or a
-/// recording in the configuration's `prompts/` folder (`welcome` is `prompts/welcome.wav`).
-fn known_prompt(dir: &Path, name: &str) -> bool {
+/// A prompt a flow may name: exactly what the prompt library loads. A built-in one
+/// (`builtin:greeting` or `greeting`), a recording in the configuration's `prompts/`
+/// folder (`welcome` is `prompts/welcome.wav`, `prompts/en/welcome.wav` or
+/// `prompts/zh/welcome.wav`), a text prompt of `prompts.toml`, or a recording of the
+/// sounds directory (`vm-goodbye` is `SOUNDS_DIR/vm-goodbye.wav`).
+fn known_prompt(dir: &Path, sounds_dir: &Path, text_prompts: &TextPrompts, name: &str) -> bool {
     let bare = name.strip_prefix("builtin:").unwrap_or(name);
-    BUILTIN_PROMPTS.contains(&bare) || dir.join("prompts").join(format!("{name}.wav")).is_file()
+    if BUILTIN_PROMPTS.contains(&bare) || text_prompts.contains_key(name) {
+        return true;
+    }
+    let file = format!("{name}.wav");
+    let prompts = dir.join(PROMPTS_DIR);
+    prompts.join(&file).is_file()
+        || prompts.join("en").join(&file).is_file()
+        || prompts.join("zh").join(&file).is_file()
+        || sounds_dir.join(&file).is_file()
 }
 
 pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
@@ -172,7 +190,10 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
         Some(file) => parse(file, &mut errors),
         None => Some(RoutesFile::default()),
     };
-    let mut check = Checker { errors };
+    let mut check = Checker {
+        errors,
+        flow_refs: Vec::new(),
+    };
 
     let system = match (&system_file, system_raw) {
         (Some(file), Some(raw)) => Some(check_system(&mut check, file, &dir, raw)),
@@ -189,8 +210,32 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     let routes =
         routes_raw.map(|raw| check_routes(&mut check, &routes_source, &dir, raw, lines.as_ref()));
     let schedules = crate::ivr_files::load_schedules(&dir, &mut check.errors);
-    let known_prompt = |name: &str| known_prompt(&dir, name);
+    let text_prompts = crate::prompts_file::load_text_prompts(&dir, &mut check.errors);
+    // With system.toml broken, its own error is reported; flows are checked against the
+    // default sounds directory meanwhile.
+    let sounds_dir = system.as_ref().map_or_else(
+        || PathBuf::from(DEFAULT_SOUNDS_DIR),
+        |s| s.sounds_dir.clone(),
+    );
+    let known_prompt = |name: &str| known_prompt(&dir, &sounds_dir, &text_prompts, name);
     let flows = crate::ivr_files::load_flows(&dir, &schedules, &known_prompt, &mut check.errors);
+    for (name, span, field) in std::mem::take(&mut check.flow_refs) {
+        if !flows.iter().any(|flow| flow.name.value == name) {
+            let known: Vec<&str> = flows.iter().map(|f| f.name.value.as_str()).collect();
+            check.errors.push(routes_source.error_at(
+                span,
+                field,
+                format!(
+                    "no flow named {name:?} in {FLOWS_DIR}/ (flows: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            ));
+        }
+    }
 
     match (system, lines, routes) {
         (Some(system), Some(lines), Some(routes)) if check.errors.is_empty() => Ok(Config {
@@ -201,6 +246,7 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             routes,
             schedules,
             flows,
+            text_prompts,
         }),
         _ => Err(ConfigErrors(check.errors)),
     }
@@ -272,6 +318,13 @@ fn check_system(
         }
         None => "info".into(),
     };
+    let directory = |value: &Option<Spanned<String>>, default: &str| {
+        value
+            .as_ref()
+            .map_or_else(|| PathBuf::from(default), |d| resolve(dir, d.get_ref()))
+    };
+    let sounds_dir = directory(&raw.sounds_dir, DEFAULT_SOUNDS_DIR);
+    let music_dir = directory(&raw.music_dir, DEFAULT_MUSIC_DIR);
     SystemConfig {
         name: raw
             .name
@@ -283,6 +336,8 @@ fn check_system(
         web_listen,
         log_level,
         fault_injection: raw.fault_injection.unwrap_or(false),
+        sounds_dir,
+        music_dir,
     }
 }
 
@@ -629,6 +684,14 @@ fn check_routes(
             .and_then(|c| check.number(file, c, &format!("{field}.called")));
         let destination = if route.destination.get_ref() == "echo" {
             Some(RouteDestination::Echo)
+        } else if let Some(flow) = route.destination.get_ref().strip_prefix(FLOW_PREFIX) {
+            // Whether the flow exists is checked once the flows are loaded.
+            check.flow_refs.push((
+                flow.to_owned(),
+                route.destination.span(),
+                format!("{field}.destination"),
+            ));
+            Some(RouteDestination::Flow(flow.to_owned()))
         } else {
             check
                 .number(file, &route.destination, &format!("{field}.destination"))
@@ -642,7 +705,7 @@ fn check_routes(
                     file,
                     &route.destination,
                     format!("{field}.destination"),
-                    format!("no fxs port has extension {destination} (or use \"echo\")"),
+                    format!("no fxs port has extension {destination} (or use \"echo\" or \"flow:NAME\")"),
                 );
             }
         }

@@ -44,7 +44,7 @@ use std::fmt;
 
 /// A prompt language: what a flow is configured in (`"en"`, `"zh"`) and what says
 /// numbers; one type for both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     #[default]
