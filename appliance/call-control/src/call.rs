@@ -5,23 +5,17 @@
 
 use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
+pub use crate::messages::LegLine;
 use crate::messages::{
-    CallAnswered, CallEnded, CallId, CallInput, PortInput, Stamp, SwitchboardLink,
+    CallAnswered, CallEnded, CallId, CallInput, LegLeft, PortInput, RequestLeg, Stamp,
+    SwitchboardLink,
 };
 use crate::session::{Application, CallRecord, CallSession, LegId, MediaCommand, Output};
 
 use actix::prelude::*;
-use line_boundary::ChannelId;
 use media_engine::{CommandSender, EngineCommand, Slot};
 use std::sync::Arc;
 
-/// The line actor of one leg: a port actor or a B-channel actor.
-#[derive(Debug, Clone)]
-pub struct LegLine {
-    pub channel: ChannelId,
-    pub slot: Slot,
-    pub port: Recipient<PortInput>,
-}
 
 pub struct CallSetup {
     pub id: CallId,
@@ -32,6 +26,8 @@ pub struct CallSetup {
     pub app: Box<dyn Application>,
     pub engine: CommandSender,
     pub switchboard: SwitchboardLink,
+    /// Where the call's IVR steps are published.
+    pub events: Option<Recipient<events::Publish>>,
 }
 
 pub struct CallActor {
@@ -41,6 +37,7 @@ pub struct CallActor {
     first_app: Option<Box<dyn Application>>,
     engine: CommandSender,
     switchboard: SwitchboardLink,
+    events: Option<Recipient<events::Publish>>,
     name: Arc<str>,
 }
 
@@ -54,6 +51,7 @@ impl CallActor {
             first_app: Some(setup.app),
             engine: setup.engine,
             switchboard: setup.switchboard,
+            events: setup.events,
         }
     }
 
@@ -84,14 +82,31 @@ impl CallActor {
                 self.session.handle_timeout(stamp.at_ms);
                 stamp
             }
+            CallInput::Leg {
+                request,
+                grant,
+                line,
+                stamp,
+            } => {
+                // The session numbers legs in the order they join: the line goes with it.
+                if let Some(line) = line {
+                    self.lines.push(line);
+                }
+                self.session.handle_leg(stamp.at_ms, request, grant);
+                stamp
+            }
+            CallInput::LookupDone { id, result, stamp } => {
+                self.session.handle_lookup(stamp.at_ms, id, result);
+                stamp
+            }
         };
-        self.drain(&stamp);
+        self.drain(&stamp, ctx);
         if self.session.is_ended() {
             ctx.stop();
         }
     }
 
-    fn drain(&mut self, stamp: &Stamp) {
+    fn drain(&mut self, stamp: &Stamp, ctx: &mut Context<Self>) {
         while let Some(output) = self.session.poll_output() {
             match output {
                 Output::Line { leg, command } => {
@@ -109,6 +124,41 @@ impl CallActor {
                             call: self.id.clone(),
                             stamp: stamp.clone(),
                         });
+                        // A leg let go while the call goes on frees its channel now; at the
+                        // end the switchboard frees them all.
+                        if !self.session.is_ended() && leg != crate::session::CallSession::ORIGIN {
+                            self.switchboard.leg_left.do_send(LegLeft {
+                                call: self.id.clone(),
+                                channel: line.channel,
+                                stamp: stamp.clone(),
+                            });
+                        }
+                    }
+                }
+                Output::RequestLeg { request, number } => {
+                    self.switchboard.request_leg.do_send(RequestLeg {
+                        call: self.id.clone(),
+                        request,
+                        number,
+                        stamp: stamp.clone(),
+                    })
+                }
+                Output::Lookup {
+                    id,
+                    url,
+                    fields,
+                    timeout_ms,
+                } => self.lookup(id, url, fields, timeout_ms, stamp, ctx),
+                Output::Ivr { flow, step } => {
+                    if let Some(events) = &self.events {
+                        events.do_send(events::Publish::new(
+                            events::Event::Ivr {
+                                call: self.id.clone(),
+                                flow,
+                                step,
+                            },
+                            stamp.at_ms,
+                        ));
                     }
                 }
                 Output::Answered { leg } => self.switchboard.answered.do_send(CallAnswered {
@@ -119,6 +169,28 @@ impl CallActor {
                 Output::Ended(record) => self.ended(record, stamp),
             }
         }
+    }
+
+    /// Runs an HTTP lookup on the actor's runtime; the answer comes back as a message.
+    /// The lookup holds the work token that asked for it, so lock-step time waits for it.
+    fn lookup(
+        &self,
+        id: u32,
+        url: String,
+        fields: Vec<String>,
+        timeout_ms: u32,
+        stamp: &Stamp,
+        ctx: &mut Context<Self>,
+    ) {
+        let call = ctx.address();
+        let stamp = stamp.clone();
+        actix::spawn(async move {
+            let result = crate::lookup::fetch(&url, &fields, timeout_ms).await;
+            if let Err(error) = &result {
+                tracing::info!(%url, %error, "IVR lookup failed");
+            }
+            call.do_send(CallInput::LookupDone { id, result, stamp });
+        });
     }
 
     fn ended(&self, record: CallRecord, stamp: &Stamp) {
@@ -145,6 +217,20 @@ impl CallActor {
             MediaCommand::Tone { leg, tone, id } => self
                 .slot(leg)
                 .map(|slot| EngineCommand::PlayTone { slot, tone, id }),
+            MediaCommand::Sequence {
+                leg,
+                prompts,
+                id,
+                barge_in,
+            } => self.slot(leg).map(|slot| EngineCommand::PlaySequence {
+                slot,
+                prompts: prompts.into_iter().take(media_engine::MAX_SEQUENCE).collect(),
+                id,
+                barge_in,
+            }),
+            MediaCommand::Music { leg, music, id } => self
+                .slot(leg)
+                .map(|slot| EngineCommand::PlayMusic { slot, music, id }),
             MediaCommand::Stop { leg } => self
                 .slot(leg)
                 .map(|slot| EngineCommand::StopPlayback { slot }),

@@ -131,6 +131,15 @@ impl LegPool {
         }
     }
 
+    /// Lets go of one channel, if `call` holds it.
+    pub fn release(&mut self, channel: ChannelId, call: &CallId) {
+        if let Some(entry) = self.entries.get_mut(&channel) {
+            if entry.call.as_ref() == Some(call) {
+                entry.call = None;
+            }
+        }
+    }
+
     pub fn call_on(&self, channel: ChannelId) -> Option<&CallId> {
         self.entries.get(&channel).and_then(|e| e.call.as_ref())
     }

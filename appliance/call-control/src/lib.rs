@@ -6,6 +6,8 @@
 //! - [`call::CallActor`], one per call, owns its legs, greeting, ringing, bridge.
 //! - [`switchboard::Switchboard`] routes new calls and supervises ports and calls.
 //! - [`cdr_writer::CdrWriter`] writes CDRs on its own thread.
+//! - [`event_archive::EventArchive`] keeps each call's bus events in the database, on its
+//!   own thread.
 //!
 //! Every handler that touches a call's or a line's state runs inside
 //! [`containment::run_contained`]: a panic ends that actor only.
@@ -14,9 +16,11 @@ pub mod bchannel;
 pub mod call;
 pub mod cdr_writer;
 pub mod containment;
+pub mod event_archive;
 pub mod leg;
 pub mod leg_pool;
 pub mod log_limit;
+pub mod lookup;
 pub mod messages;
 pub mod pcap_tap;
 pub mod plan;

@@ -2,7 +2,7 @@
 //! [`WorkToken`], so that lock-step clocking knows when the control plane is quiet.
 
 use crate::containment::ActorFailed;
-use crate::session::CallRecord;
+use crate::session::{CallRecord, LegGrant};
 use actix::prelude::*;
 use line_boundary::{Alarm, CallerCategory, ChannelId, LineCommand, LineEvent, PhoneNumber};
 use media_engine::{EngineEvent, PlaybackId, Slot, WorkToken};
@@ -59,6 +59,48 @@ pub enum CallInput {
     },
     /// Once a second of engine time, for the call's timers.
     Second { stamp: Stamp },
+    /// The switchboard's answer to the call's [`RequestLeg`] `request`: the line, when
+    /// one was reserved (already attached to the call).
+    Leg {
+        request: u32,
+        grant: LegGrant,
+        line: Option<LegLine>,
+        stamp: Stamp,
+    },
+    /// An HTTP lookup the call asked for finished.
+    LookupDone {
+        id: u32,
+        result: Result<std::collections::HashMap<String, String>, ivr::session::LookupFailed>,
+        stamp: Stamp,
+    },
+}
+
+/// The line actor of one leg: a port actor or a B-channel actor.
+#[derive(Debug, Clone)]
+pub struct LegLine {
+    pub channel: ChannelId,
+    pub slot: Slot,
+    pub port: Recipient<PortInput>,
+}
+
+/// A call asks for a line to `number` mid-call (an IVR transfer, a queue ringing its
+/// extensions); the switchboard answers with [`CallInput::Leg`].
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RequestLeg {
+    pub call: CallId,
+    pub request: u32,
+    pub number: PhoneNumber,
+    pub stamp: Stamp,
+}
+
+/// A call let one of its legs go while it goes on: the channel is free for others.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct LegLeft {
+    pub call: CallId,
+    pub channel: ChannelId,
+    pub stamp: Stamp,
 }
 
 /// A line's stack reported a new call (a ringing trunk, a phone that dialled, a SETUP).
@@ -149,6 +191,8 @@ pub struct SwitchboardLink {
     pub span_state: Recipient<SpanState>,
     pub answered: Recipient<CallAnswered>,
     pub ended: Recipient<CallEnded>,
+    pub request_leg: Recipient<RequestLeg>,
+    pub leg_left: Recipient<LegLeft>,
     /// Told when a contained actor panics.
     pub failed: Recipient<ActorFailed>,
 }
@@ -162,6 +206,8 @@ impl SwitchboardLink {
             + Handler<SpanState>
             + Handler<CallAnswered>
             + Handler<CallEnded>
+            + Handler<RequestLeg>
+            + Handler<LegLeft>
             + Handler<ActorFailed>,
     {
         SwitchboardLink {
@@ -170,6 +216,8 @@ impl SwitchboardLink {
             span_state: addr.clone().recipient(),
             answered: addr.clone().recipient(),
             ended: addr.clone().recipient(),
+            request_leg: addr.clone().recipient(),
+            leg_left: addr.clone().recipient(),
             failed: addr.clone().recipient(),
         }
     }
@@ -192,7 +240,9 @@ impl crate::containment::Traced for CallInput {
             CallInput::Start { stamp }
             | CallInput::Line { stamp, .. }
             | CallInput::PlaybackDone { stamp, .. }
-            | CallInput::Second { stamp } => stamp.token.clone(),
+            | CallInput::Second { stamp }
+            | CallInput::Leg { stamp, .. }
+            | CallInput::LookupDone { stamp, .. } => stamp.token.clone(),
         }
     }
 }

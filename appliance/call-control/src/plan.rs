@@ -39,6 +39,17 @@ pub enum InboundTarget {
     Extension(String),
     /// The built-in echo test.
     Echo,
+    /// Run this IVR flow (a name in [`IvrPlan::flows`]).
+    Flow(String),
+}
+
+/// What calls running IVR flows share: the flows, the schedules their time conditions
+/// name, the prompts (to turn prompt names into the engine's ids), and the wall clock.
+#[derive(Debug, Clone, Default)]
+pub struct IvrPlan {
+    pub flows: std::collections::HashMap<String, std::sync::Arc<ivr::flow::Flow>>,
+    pub schedules: std::sync::Arc<std::collections::HashMap<String, ivr::schedule::Schedule>>,
+    pub prompts: std::sync::Arc<media_engine::PromptStore>,
 }
 
 /// A B-channel in service on a span: its timeslot and its engine slot.
@@ -93,6 +104,7 @@ pub struct SwitchboardPlan {
     pub inbound: Vec<InboundRoute>,
     pub outbound: Vec<OutboundRoute>,
     pub greeting: Option<PromptId>,
+    pub ivr: IvrPlan,
     pub ring_timeout_ms: u64,
     pub fault_injection: bool,
     /// Wall-clock time (Unix ms) at engine time 0, for CDR timestamps.

@@ -18,6 +18,8 @@ pub enum Target {
     },
     /// The built-in echo test.
     Echo,
+    /// Run the IVR flow of this name.
+    Flow(String),
     /// Refuse the call with this cause.
     Reject(Cause),
 }
@@ -49,6 +51,10 @@ pub fn route(
                     target: Target::Echo,
                     callee: called.cloned(),
                 },
+                Some(InboundTarget::Flow(flow)) => Routing {
+                    target: Target::Flow(flow.clone()),
+                    callee: called.cloned(),
+                },
                 Some(InboundTarget::Extension(extension)) => Routing {
                     target: match pool.extension(extension) {
                         Some(channel) => ring(pool, channel, origin),
@@ -65,8 +71,9 @@ pub fn route(
     }
 }
 
-/// A number dialled on an extension: another extension, or out of a trunk.
-fn route_dialled(
+/// A number dialled on an extension (or an IVR transfer's number, read the same way):
+/// another extension, or out of a trunk.
+pub fn route_dialled(
     plan: &SwitchboardPlan,
     pool: &LegPool,
     span_ready: &dyn Fn(u16) -> bool,
@@ -192,6 +199,7 @@ mod tests {
                 lines: vec![7],
             }],
             greeting: None,
+            ivr: Default::default(),
             ring_timeout_ms: 30_000,
             fault_injection: false,
             epoch_unix_ms: 0,

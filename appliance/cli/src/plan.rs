@@ -6,11 +6,12 @@ use analog_signalling::{
 };
 use anyhow::anyhow;
 use call_control::plan::{
-    BChannelPlan, InboundRoute, InboundTarget, OutboundRoute, PortPlan, PriPlan, SpanPlan,
+    BChannelPlan, InboundRoute, InboundTarget, IvrPlan, OutboundRoute, PortPlan, PriPlan, SpanPlan,
     StackConfig, SwitchboardPlan,
 };
 use line_boundary::{ChannelId, LineKind};
 use media_engine::EngineHandle;
+use std::sync::Arc;
 
 fn ring_cadence(config: &box_config::Config) -> RingCadence {
     match config.system.tone_plan {
@@ -111,6 +112,7 @@ pub fn switchboard_plan(
                     InboundTarget::Extension(number.to_string())
                 }
                 box_config::RouteDestination::Echo => InboundTarget::Echo,
+                box_config::RouteDestination::Flow(name) => InboundTarget::Flow(name.clone()),
             },
         })
         .collect();
@@ -125,10 +127,30 @@ pub fn switchboard_plan(
         inbound,
         outbound,
         greeting,
+        ivr: ivr_plan(config, Arc::clone(&prompts)),
         ring_timeout_ms: config.routes.ring_timeout_s * 1000,
         fault_injection,
         epoch_unix_ms,
     })
+}
+
+/// The flows, schedules and prompts calls running IVR flows share.
+fn ivr_plan(config: &box_config::Config, prompts: Arc<media_engine::PromptStore>) -> IvrPlan {
+    IvrPlan {
+        flows: config
+            .flows
+            .iter()
+            .map(|flow| (flow.name.value.clone(), Arc::new(flow.clone())))
+            .collect(),
+        schedules: Arc::new(
+            config
+                .schedules
+                .iter()
+                .map(|(name, schedule)| (name.clone(), schedule.clone()))
+                .collect(),
+        ),
+        prompts,
+    }
 }
 
 /// A span's B-channels (with their engine slots) and, on PRI, its Q.931 settings.

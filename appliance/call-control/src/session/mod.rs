@@ -12,9 +12,14 @@ mod apps;
 mod legs;
 mod record;
 #[cfg(test)]
+mod ivr_tests;
+#[cfg(test)]
 mod tests;
 
-pub use apps::{plan_applications, Application, Connect, EchoTest, Greeting, Reject, Route, Talk};
+pub use apps::{
+    plan_applications, Application, Connect, EchoTest, Greeting, Ivr, IvrContext, Reject,
+    RingInTurn, Route, Talk, Transfer,
+};
 pub use legs::{Leg, LegId, LegRole, LegState};
 pub use record::{CallRecord, CallTimes, IvrRecord};
 
@@ -46,6 +51,20 @@ pub enum MediaCommand {
         tone: Tone,
         id: PlaybackId,
     },
+    /// Play prompts back to back toward the leg; `PlaybackDone` with `id` follows the
+    /// last. With `barge_in` a digit from the leg stops them.
+    Sequence {
+        leg: LegId,
+        prompts: Vec<PromptId>,
+        id: PlaybackId,
+        barge_in: bool,
+    },
+    /// Let the leg hear a looping music source (music on hold) until stopped.
+    Music {
+        leg: LegId,
+        music: PromptId,
+        id: PlaybackId,
+    },
     /// Stop whatever plays toward the leg.
     Stop { leg: LegId },
     /// Let two legs hear each other.
@@ -68,8 +87,33 @@ pub enum Output {
     /// A destination answered (`None`: the box itself, e.g. the echo test): the call is
     /// connected.
     Answered { leg: Option<LegId> },
+    /// Find and reserve a line for `number` (an extension, or an outside number as a
+    /// phone on the box would dial it); the answer comes back in
+    /// [`CallSession::handle_leg`] with the same `request`.
+    RequestLeg { request: u32, number: PhoneNumber },
+    /// HTTP GET `url` off the call's actor; answer with [`CallSession::handle_lookup`]
+    /// (JSON path → text for each of `fields`) or a failure.
+    Lookup {
+        id: u32,
+        url: String,
+        fields: Vec<String>,
+        timeout_ms: u32,
+    },
+    /// A step of the call through the IVR flow `flow`, for the event log.
+    Ivr { flow: String, step: events::IvrStep },
     /// The call is over; its record is final. Nothing follows.
     Ended(CallRecord),
+}
+
+/// What the switchboard found for a [`Output::RequestLeg`]: a reserved line to ring or
+/// dial out of, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LegGrant {
+    /// Ring the phone on this leg.
+    Ring(Leg),
+    /// Call `called` out of this trunk leg.
+    Dial { leg: Leg, called: PhoneNumber },
+    Refused(Cause),
 }
 
 /// Who is calling whom, known when the call starts.
@@ -101,6 +145,7 @@ pub struct CallSession {
     times: CallTimes,
     now_ms: u64,
     next_playback: u32,
+    next_request: u32,
     digits: String,
     ended: bool,
     /// The IVR's part of the record, kept up to date by the IVR application.
@@ -127,6 +172,7 @@ impl CallSession {
             times: CallTimes::started_at(now_ms),
             now_ms,
             next_playback: 1,
+            next_request: 1,
             digits: String::new(),
             ended: false,
             ivr: None,
@@ -207,6 +253,48 @@ impl CallSession {
             return;
         };
         self.with_app(|app, call| app.on_playback_done(call, leg, id));
+    }
+
+    /// The switchboard's answer to the session's [`Output::RequestLeg`] `request`. A
+    /// granted leg joins the call (as [`LegRole::Destination`]) even if the application
+    /// no longer wants it, so that it is detached and released like any other.
+    pub fn handle_leg(&mut self, now_ms: u64, request: u32, grant: LegGrant) {
+        self.advance(now_ms);
+        let route = match grant {
+            LegGrant::Ring(leg) => Route::Ring {
+                leg: self.add_leg(Leg {
+                    role: LegRole::Destination,
+                    ..leg
+                }),
+            },
+            LegGrant::Dial { leg, called } => Route::Dial {
+                leg: self.add_leg(Leg {
+                    role: LegRole::Destination,
+                    ..leg
+                }),
+                called,
+            },
+            LegGrant::Refused(cause) => Route::Reject(cause),
+        };
+        if self.ended {
+            if let Route::Ring { leg } | Route::Dial { leg, .. } = route {
+                self.legs[leg.0].state = LegState::Gone;
+                self.outputs.push_back(Output::Detach { leg });
+            }
+            return;
+        }
+        self.with_app(|app, call| app.on_leg(call, request, route));
+    }
+
+    /// The answer to the session's [`Output::Lookup`] `id`.
+    pub fn handle_lookup(
+        &mut self,
+        now_ms: u64,
+        id: u32,
+        result: Result<std::collections::HashMap<String, String>, ivr::session::LookupFailed>,
+    ) {
+        self.advance(now_ms);
+        self.with_app(|app, call| app.on_lookup(call, id, result));
     }
 
     /// Time passed (the call actor calls this every second of engine time).
@@ -319,6 +407,81 @@ impl Call<'_> {
         let id = self.playback_id();
         self.media(MediaCommand::Prompt { leg, prompt, id });
         id
+    }
+
+    /// Plays prompts back to back; the completion of the last comes back with the id.
+    pub fn play_sequence(
+        &mut self,
+        leg: LegId,
+        prompts: Vec<PromptId>,
+        barge_in: bool,
+    ) -> PlaybackId {
+        let id = self.playback_id();
+        self.media(MediaCommand::Sequence {
+            leg,
+            prompts,
+            id,
+            barge_in,
+        });
+        id
+    }
+
+    /// Lets the leg hear a looping music source until stopped.
+    pub fn play_music(&mut self, leg: LegId, music: PromptId) -> PlaybackId {
+        let id = self.playback_id();
+        self.media(MediaCommand::Music { leg, music, id });
+        id
+    }
+
+    /// Asks the switchboard for a line to `number`; the answer comes to
+    /// [`Application::on_leg`] with the returned request number.
+    pub fn request_leg(&mut self, number: PhoneNumber) -> u32 {
+        let request = self.session.next_request;
+        self.session.next_request = self.session.next_request.wrapping_add(1);
+        self.session
+            .outputs
+            .push_back(Output::RequestLeg { request, number });
+        request
+    }
+
+    /// Asks for an HTTP lookup; the answer comes to [`Application::on_lookup`].
+    pub fn lookup(&mut self, id: u32, url: String, fields: Vec<String>, timeout_ms: u32) {
+        self.session.outputs.push_back(Output::Lookup {
+            id,
+            url,
+            fields,
+            timeout_ms,
+        });
+    }
+
+    /// Logs a step through an IVR flow.
+    pub fn ivr_step(&mut self, flow: &str, step: events::IvrStep) {
+        self.session.outputs.push_back(Output::Ivr {
+            flow: flow.to_owned(),
+            step,
+        });
+    }
+
+    /// What the call's IVR leaves in its record so far.
+    pub fn set_ivr_record(&mut self, record: IvrRecord) {
+        self.session.ivr = Some(record);
+    }
+
+    /// Takes one leg out of the call while the call goes on (a destination that did not
+    /// answer): its line is cleared with `cause` unless it is gone already, its media
+    /// undone, and it is detached, which gives its line back to the pool.
+    pub fn release_leg(&mut self, leg: LegId, cause: Cause) {
+        let Some(state) = self.session.legs.get(leg.0).map(|l| l.state) else {
+            return;
+        };
+        if state != LegState::Gone {
+            self.media(MediaCommand::Stop { leg });
+            self.media(MediaCommand::Isolate { leg });
+            self.line(leg, LineCommand::Hangup { cause });
+            self.session.outputs.push_back(Output::Detach { leg });
+            self.session.legs[leg.0].state = LegState::Gone;
+        }
+        self.session.times.stop_ringing(self.session.now_ms);
     }
 
     pub fn play_tone(&mut self, leg: LegId, tone: Tone) -> PlaybackId {

@@ -49,7 +49,7 @@ impl CallTimes {
         self.ringing_since.get_or_insert(now_ms);
     }
 
-    fn stop_ringing(&mut self, now_ms: u64) {
+    pub(super) fn stop_ringing(&mut self, now_ms: u64) {
         if let Some(since) = self.ringing_since.take() {
             self.ringing_ms += now_ms.saturating_sub(since);
         }

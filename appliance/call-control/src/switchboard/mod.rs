@@ -11,17 +11,20 @@ mod view;
 
 use crate::bchannel::BChannelActor;
 use crate::call::{CallActor, CallSetup, LegLine};
-use crate::cdr_writer::WriteCdr;
+use crate::cdr_writer::{cdr_from_record, WriteCdr};
 use crate::leg_pool::LegPool;
 pub use crate::messages::{CallAnswered, CallEnded, Incoming, PortStatus, Second, SpanState};
-use crate::messages::{CallId, CallInput, PortInput, Stamp, SwitchboardLink};
+use crate::messages::{
+    CallId, CallInput, LegLeft, PortInput, RequestLeg, Stamp, SwitchboardLink,
+};
 use crate::plan::SwitchboardPlan;
 use crate::port::DialPlan;
 use crate::restart_policy::RestartHistory;
 use crate::router::EventRouter;
-use crate::routing::{route, Target};
+use crate::routing::{route, route_dialled, Target};
 use crate::session::{
-    plan_applications, CallNumbers, CallRecord, CallSession, Leg, LegRole, Route, SessionConfig,
+    plan_applications, CallNumbers, CallRecord, CallSession, IvrContext, Leg, LegGrant,
+    LegRole, Route, SessionConfig,
 };
 use crate::span::{CaptureChange, CaptureDChannel, SpanActor};
 use crate::status::{BoxStatus, SpanView, Totals};
@@ -31,7 +34,6 @@ use line_boundary::{Cause, ChannelId, LineKind, PhoneNumber};
 use media_engine::CommandSender;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use storage::Cdr;
 
 #[derive(Debug, Message)]
 #[rtype(result = "BoxStatus")]
@@ -174,31 +176,8 @@ impl Switchboard {
         }
     }
 
-    fn unix_ms(&self, engine_ms: u64) -> i64 {
-        (self.plan.epoch_unix_ms + engine_ms) as i64
-    }
-
     fn write_cdr(&mut self, call: &CallId, record: &CallRecord, stamp: &Stamp) {
-        let times = &record.times;
-        let end_ms = times.ended_ms.unwrap_or(stamp.at_ms);
-        let text = |n: &Option<PhoneNumber>| n.as_ref().map(|n| n.to_string());
-        let cdr = Cdr {
-            seq: 0,
-            id: call.to_string(),
-            start_unix_ms: self.unix_ms(times.started_ms),
-            line_answer_unix_ms: times.line_answered_ms.map(|ms| self.unix_ms(ms)),
-            answer_unix_ms: times.answered_ms.map(|ms| self.unix_ms(ms)),
-            end_unix_ms: self.unix_ms(end_ms),
-            caller: text(&record.numbers.calling),
-            callee: text(&record.numbers.callee),
-            dialled: text(&record.numbers.dialled),
-            inbound_channel: record.origin.to_string(),
-            outbound_channel: record.destination.map(|c| c.to_string()),
-            disposition: record.disposition,
-            cause: i64::from(record.cause.0),
-            ring_ms: times.ringing_ms as i64,
-            talk_ms: times.talk_ms() as i64,
-        };
+        let cdr = cdr_from_record(call, record, self.plan.epoch_unix_ms, stamp.at_ms);
         self.publish(Event::CallEnded {
             call: call.clone(),
             disposition: record.disposition.as_str().to_owned(),
@@ -282,7 +261,7 @@ impl Switchboard {
         };
         let destination = match &target {
             Target::Ring(channel) | Target::Dial { channel, .. } => Some(*channel),
-            Target::Echo | Target::Reject(_) => None,
+            Target::Echo | Target::Flow(_) | Target::Reject(_) => None,
         };
         tracing::info!(
             call = %id, from = ?numbers.calling.as_ref().map(|n| n.to_string()), to = ?numbers.callee.as_ref().map(|n| n.to_string()),
@@ -304,6 +283,7 @@ impl Switchboard {
             app,
             engine: self.engine.clone(),
             switchboard: SwitchboardLink::to(&ctx.address()),
+            events: self.events.clone(),
         })
         .start();
         for (index, line) in lines.iter().enumerate() {
@@ -382,10 +362,131 @@ impl Switchboard {
                 None => Route::Reject(Cause::TEMPORARY_FAILURE),
             },
             Target::Echo => Route::Echo,
+            Target::Flow(name) => match self.ivr_context(&name) {
+                Some(context) => Route::Flow(context),
+                None => {
+                    tracing::error!(flow = %name, "a route names a flow the box does not have");
+                    Route::Reject(Cause::TEMPORARY_FAILURE)
+                }
+            },
             Target::Reject(cause) => Route::Reject(cause),
         };
         let app = plan_applications(trunk, route, self.plan.greeting);
         (session, app, lines)
+    }
+}
+
+impl Switchboard {
+    fn ivr_context(&self, flow: &str) -> Option<IvrContext> {
+        let ivr = &self.plan.ivr;
+        Some(IvrContext {
+            flow: Arc::clone(ivr.flows.get(flow)?),
+            schedules: Arc::clone(&ivr.schedules),
+            prompts: Arc::clone(&ivr.prompts),
+            epoch_unix_ms: self.plan.epoch_unix_ms as i64,
+        })
+    }
+
+    /// A call asks for a line mid-call: routed like a number dialled on a phone of the
+    /// box, reserved, attached to the call, then the call is told.
+    fn on_request_leg(&mut self, request: RequestLeg) {
+        self.now_ms = self.now_ms.max(request.stamp.at_ms);
+        let Some(entry) = self.calls.get(&request.call) else {
+            return;
+        };
+        let (call_addr, origin) = (entry.addr.clone(), entry.origin);
+        let plan = Arc::clone(&self.plan);
+        let routing = route_dialled(
+            &plan,
+            &self.pool,
+            &|device| self.span_ready(device),
+            origin,
+            Some(&request.number),
+        );
+        let reserved = match routing.target {
+            Target::Ring(channel) | Target::Dial { channel, .. }
+                if self.pool.reserve(channel, &request.call).is_err() =>
+            {
+                Target::Reject(Cause::USER_BUSY)
+            }
+            target => target,
+        };
+        let channel = match &reserved {
+            Target::Ring(channel) | Target::Dial { channel, .. } => Some(*channel),
+            _ => None,
+        };
+        let line = channel.and_then(|channel| self.line(channel));
+        let grant = match (reserved, &line) {
+            (Target::Ring(channel), Some(line)) => LegGrant::Ring(Leg::new(
+                channel,
+                line.slot,
+                self.kind(channel),
+                LegRole::Destination,
+            )),
+            (Target::Dial { channel, called }, Some(line)) => LegGrant::Dial {
+                leg: Leg::new(channel, line.slot, self.kind(channel), LegRole::Destination),
+                called,
+            },
+            (Target::Reject(cause), _) => LegGrant::Refused(cause),
+            _ => LegGrant::Refused(Cause::TEMPORARY_FAILURE),
+        };
+        if let (Some(line), LegGrant::Ring(_) | LegGrant::Dial { .. }) = (&line, &grant) {
+            self.publish(Event::LegJoined {
+                call: request.call.clone(),
+                channel: line.channel.to_string(),
+                role: events::LegRole::Destination,
+            });
+            line.port.do_send(PortInput::Attach {
+                call: request.call.clone(),
+                to: call_addr.clone().recipient(),
+                stamp: request.stamp.clone(),
+            });
+            if let Some(entry) = self.calls.get_mut(&request.call) {
+                entry.destination = Some(line.channel);
+            }
+        } else if let Some(channel) = channel {
+            // Reserved but no line actor to run it: give it back.
+            self.pool.release(channel, &request.call);
+        }
+        let line = matches!(grant, LegGrant::Ring(_) | LegGrant::Dial { .. })
+            .then_some(line)
+            .flatten();
+        call_addr.do_send(CallInput::Leg {
+            request: request.request,
+            grant,
+            line,
+            stamp: request.stamp,
+        });
+    }
+
+    fn on_leg_left(&mut self, left: LegLeft) {
+        self.now_ms = self.now_ms.max(left.stamp.at_ms);
+        let Some(entry) = self.calls.get_mut(&left.call) else {
+            return;
+        };
+        if entry.destination == Some(left.channel) {
+            entry.destination = None;
+        }
+        self.pool.release(left.channel, &left.call);
+        self.publish(Event::LegLeft {
+            call: left.call,
+            channel: left.channel.to_string(),
+            role: events::LegRole::Destination,
+        });
+    }
+}
+
+impl Handler<RequestLeg> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, request: RequestLeg, _ctx: &mut Context<Self>) {
+        self.on_request_leg(request);
+    }
+}
+
+impl Handler<LegLeft> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, left: LegLeft, _ctx: &mut Context<Self>) {
+        self.on_leg_left(left);
     }
 }
 

@@ -4,14 +4,20 @@
 mod connect;
 mod echo;
 mod greeting;
+mod ivr;
 mod reject;
+mod ring_in_turn;
 mod talk;
+mod transfer;
 
 pub use connect::Connect;
 pub use echo::EchoTest;
 pub use greeting::Greeting;
+pub use ivr::{Ivr, IvrContext};
 pub use reject::Reject;
+pub use ring_in_turn::RingInTurn;
 pub use talk::Talk;
+pub use transfer::Transfer;
 
 use super::{Call, LegId, PlaybackId};
 use line_boundary::{Cause, LineEvent, PhoneNumber};
@@ -29,6 +35,21 @@ pub trait Application: Send {
     fn on_playback_done(&mut self, _call: &mut Call<'_>, _leg: LegId, _id: Option<PlaybackId>) {}
     /// Time passed (about once a second).
     fn on_timeout(&mut self, _call: &mut Call<'_>) {}
+    /// The switchboard answered [`Call::request_leg`] `request`: a granted leg is in the
+    /// call already (an application that no longer wants it releases it).
+    fn on_leg(&mut self, call: &mut Call<'_>, _request: u32, route: Route) {
+        if let Route::Ring { leg } | Route::Dial { leg, .. } = route {
+            call.release_leg(leg, Cause::NORMAL_CLEARING);
+        }
+    }
+    /// The answer to [`Call::lookup`] `id`.
+    fn on_lookup(
+        &mut self,
+        _call: &mut Call<'_>,
+        _id: u32,
+        _result: Result<std::collections::HashMap<String, String>, ::ivr::session::LookupFailed>,
+    ) {
+    }
 }
 
 /// Where the router sent the call.
@@ -42,6 +63,8 @@ pub enum Route {
     Echo,
     /// Refuse the call with this cause (busy, unknown number, no circuit).
     Reject(Cause),
+    /// Run an IVR flow.
+    Flow(IvrContext),
 }
 
 /// The applications a new call runs: a trunk call is answered and greeted (if a greeting
@@ -56,6 +79,8 @@ pub fn plan_applications(
         Route::Dial { leg, called } => Box::new(Connect::dial(leg, called)),
         Route::Echo => Box::new(EchoTest),
         Route::Reject(cause) => return Box::new(Reject::new(cause, greeting)),
+        // A flow answers the line itself and plays its own prompts.
+        Route::Flow(context) => return Box::new(Ivr::new(context)),
     };
     if origin_is_trunk {
         Box::new(Greeting::new(greeting, routed))
