@@ -18,12 +18,16 @@
 //!   box-like PRI side for the carrier (user side, or network with
 //!   [`sim::UserSpan::with_role`]); [`sim::Crossover`] cables two carriers back to back.
 //!
+//! * [`LookupServer`]: a billing system on loopback for IVR lookups (answers, slow
+//!   answers, garbage).
+//!
 //! Everything is driven by `now_ms` (rig time); nothing here reads a clock except the
 //! real-time pacing inside [`Rig::step`].
 
 mod audio;
 mod carrier;
 mod dchannel;
+mod lookup_server;
 mod phone;
 mod pri_user;
 mod rig;
@@ -34,6 +38,7 @@ pub use audio::{
     Ear, Mouth, PlayItem, ReceivedDigit, ToneMeasurement, ToneMeter, DEFAULT_MIN_SHARE, HISTORY_MS,
     SILENCE_DBM0,
 };
+pub use lookup_server::{balance_for, LookupBehaviour, LookupServer};
 pub use carrier::{
     CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, OverlapSending, ReleasedBy,
     SpanCall, D_CHANNEL, E1_TIMESLOTS, LAPD_BACKLOG_LIMIT,
