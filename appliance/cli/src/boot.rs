@@ -1,7 +1,6 @@
 //! Starting the box: load the configuration, bind the soft devices, start the media
 //! engine, the actors, the CDR writer and the web port.
 
-use crate::prompts;
 use crate::web::{self, DeviceView, WebState};
 use actix::prelude::*;
 use anyhow::{anyhow, Context};
@@ -25,6 +24,9 @@ pub struct BoxOptions {
     pub device_dir: Option<PathBuf>,
     pub web_listen: Option<String>,
     pub fault_injection: Option<bool>,
+    /// Where synthesized prompts are cached; default `DATA_DIR/prompt-cache`. Tests share
+    /// one so that each text is synthesized once per test run.
+    pub prompt_cache_dir: Option<PathBuf>,
 }
 
 impl BoxOptions {
@@ -36,6 +38,7 @@ impl BoxOptions {
             device_dir: None,
             web_listen: None,
             fault_injection: None,
+            prompt_cache_dir: None,
         }
     }
 }
@@ -72,7 +75,11 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
     })?;
     let storage = storage::Storage::open(&options.data_dir)
         .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))?;
-    let prompts_store = load_prompts(&config)?;
+    let prompt_cache_dir = options
+        .prompt_cache_dir
+        .clone()
+        .unwrap_or_else(|| options.data_dir.join(PROMPT_CACHE_DIR));
+    let prompts_store = load_prompts(&config, &prompt_cache_dir)?;
     let clock = options.clock.unwrap_or(match config.system.clock {
         box_config::Clock::Realtime => ClockMode::RealTime,
         box_config::Clock::Lockstep => ClockMode::LockStep,
@@ -233,14 +240,18 @@ fn device_specs(config: &box_config::Config) -> Vec<DeviceSpec> {
     spans.chain(ports).collect()
 }
 
-fn load_prompts(config: &box_config::Config) -> anyhow::Result<PromptStore> {
-    let mut store = PromptStore::default();
-    store.add(prompts::BUILTIN_GREETING, prompts::builtin_greeting());
-    if let box_config::PromptSource::File(path) = &config.routes.greeting {
-        let samples = prompts::load_wav(path)?;
-        store.add(&path.display().to_string(), samples);
-    }
-    Ok(store)
+/// The prompt cache's folder in the data directory, unless `BoxOptions` names another.
+pub const PROMPT_CACHE_DIR: &str = "prompt-cache";
+
+/// Every prompt the configuration can play, decoded (and texts synthesized) now: a prompt
+/// that cannot be loaded stops the box from starting, rather than playing silence later.
+fn load_prompts(config: &box_config::Config, cache_dir: &Path) -> anyhow::Result<PromptStore> {
+    prompt_library::build_store(config, cache_dir).with_context(|| {
+        format!(
+            "cannot load the prompts of configuration {}",
+            config.dir.display()
+        )
+    })
 }
 
 /// Blocks SIGINT and SIGTERM in this thread and every thread it starts from now on, so

@@ -7,5 +7,4 @@ pub mod boot;
 pub mod demo;
 pub mod logging;
 pub mod plan;
-pub mod prompts;
 pub mod web;

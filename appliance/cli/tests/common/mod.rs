@@ -21,7 +21,13 @@ pub fn start_edited(work: &Path, name: &str, edit: impl Fn(&str, String) -> Stri
     }
     let mut options = BoxOptions::new(config, work.join("data"));
     options.device_dir = Some(work.join("devices"));
+    options.prompt_cache_dir = Some(shared_prompt_cache());
     start_box(options).expect("box starts")
+}
+
+/// One prompt cache for every box of the test run: each text is synthesized once.
+pub fn shared_prompt_cache() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("prompt-cache")
 }
 
 /// Starts a box from `hil-tests/configs/NAME` as it is.
