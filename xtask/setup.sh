@@ -2,9 +2,11 @@
 # Installs what the box and its tests need on a fresh Debian machine (run as root).
 set -euo pipefail
 
-# Reference libraries (spandsp, libpri) are linked by test-only crates; espeak-ng, sox
-# and tshark are independent references used by tests.
-APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 libspandsp-dev libpri-dev espeak-ng sox tshark)
+# Reference libraries (spandsp, libpri) are linked by test-only crates; sox and tshark are
+# independent references used by tests. The box itself needs espeak-ng (text prompts,
+# synthesized when a configuration is applied), the English prompts and say fragments
+# (asterisk-core-sounds-en-wav) and music on hold (asterisk-moh-opsound-wav).
+APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 libspandsp-dev libpri-dev espeak-ng sox tshark asterisk-core-sounds-en-wav asterisk-moh-opsound-wav)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
