@@ -5,6 +5,7 @@ use crate::web::{self, DeviceView, WebState};
 use actix::prelude::*;
 use anyhow::{anyhow, Context};
 use call_control::cdr_writer::CdrWriter;
+use call_control::event_archive::EventArchive;
 use call_control::router::{EventRouter, RoutedEvent, RouterReady, SetSwitchboard};
 use call_control::switchboard::{GetStatus, Switchboard};
 use media_engine::{DeviceSpec, EngineHandle, EngineSetup, PromptStore, WorkGauge};
@@ -75,6 +76,12 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
     })?;
     let storage = storage::Storage::open(&options.data_dir)
         .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))?;
+    // The event archive writes call events on a thread and connection of its own.
+    let archive_storage = storage::Storage::open(&options.data_dir)
+        .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))?;
+    let archive =
+        EventArchive::start(archive_storage).context("cannot start the event archive thread")?;
+    let archive_feed = archive.feed();
     let prompt_cache_dir = options
         .prompt_cache_dir
         .clone()
@@ -141,6 +148,10 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     };
                     CdrWriter::new(storage).with_events(cdr_events.clone())
                 });
+                events
+                    .subscribe(archive_feed.start().recipient())
+                    .await
+                    .context("the event archive did not subscribe to the event bus")?;
                 let switchboard = Switchboard::new(
                     plan.clone(),
                     engine.commands(),
@@ -198,6 +209,8 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
             if !failed {
                 let _ = system.run();
             }
+            // The control plane has stopped: the archive writes what it was sent, then ends.
+            archive.finish();
         })
         .context("cannot start the control-plane thread")?;
     let started = started_rx

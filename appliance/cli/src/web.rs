@@ -140,6 +140,119 @@ async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpRe
     }
 }
 
+/// One event of a call in `/api/calls/{id}/events`: its envelope with the event as JSON
+/// (read back from the database or taken from the bus, the same either way).
+#[derive(Debug, Serialize)]
+struct CallEventJson {
+    seq: u64,
+    at_ms: u64,
+    unix_ms: u64,
+    event: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct CallEventsJson {
+    call: String,
+    events: Vec<CallEventJson>,
+}
+
+/// The call's events the database holds, in seq order (off the web worker).
+async fn stored_call_events(
+    state: &Arc<WebState>,
+    call: &str,
+) -> anyhow::Result<Vec<CallEventJson>> {
+    let state = state.clone();
+    let call = call.to_owned();
+    web::block(move || -> anyhow::Result<Vec<CallEventJson>> {
+        let mut guard = state
+            .storage
+            .lock()
+            .map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(storage::Storage::open(&state.data_dir)?);
+        }
+        let Some(storage) = guard.as_ref() else {
+            return Ok(Vec::new());
+        };
+        storage
+            .call_events(&call)?
+            .into_iter()
+            .map(|row| {
+                let event = serde_json::from_str(&row.body_json).map_err(|error| {
+                    anyhow::anyhow!("stored event {} of call {call} is not JSON: {error}", row.seq)
+                })?;
+                Ok(CallEventJson {
+                    seq: row.seq,
+                    at_ms: row.at_ms,
+                    unix_ms: row.unix_ms,
+                    event,
+                })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|error| anyhow::anyhow!("the database reader stopped: {error}"))?
+}
+
+/// The call's events still in the bus's history (the newest ones, perhaps not archived
+/// yet), in seq order.
+async fn bus_call_events(events: &EventsHandle, call: &str) -> anyhow::Result<Vec<CallEventJson>> {
+    let mut found = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = events.after(PageRequest::largest(after)).await?;
+        for envelope in &page.events {
+            if envelope.event.call().is_some_and(|id| &**id == call) {
+                found.push(CallEventJson {
+                    seq: envelope.seq,
+                    at_ms: envelope.at_ms,
+                    unix_ms: envelope.unix_ms,
+                    event: serde_json::to_value(&envelope.event)?,
+                });
+            }
+        }
+        if page.events.is_empty() || page.is_last() {
+            return Ok(found);
+        }
+        after = page.next;
+    }
+}
+
+/// `GET /api/calls/{id}/events`: every event of a call in seq order: what the event
+/// archive stored, merged with what is still only on the bus (the archive writes in
+/// batches, so the newest events may not be in the database yet). 404 if neither has any.
+async fn call_events(state: web::Data<WebState>, call: web::Path<String>) -> HttpResponse {
+    let call = call.into_inner();
+    let state = state.into_inner();
+    // The database first: an event archived after this read is still in the bus's history.
+    let stored = match stored_call_events(&state, &call).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            return HttpResponse::InternalServerError()
+                .json(serde_json::json!({"error": format!("cannot read the call's events: {error:#}")}))
+        }
+    };
+    let live = match bus_call_events(&state.events, &call).await {
+        Ok(live) => live,
+        Err(error) => {
+            return HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"error": format!("cannot read the event bus: {error:#}")}))
+        }
+    };
+    let mut by_seq = std::collections::BTreeMap::new();
+    for event in stored.into_iter().chain(live) {
+        by_seq.entry(event.seq).or_insert(event);
+    }
+    if by_seq.is_empty() {
+        return HttpResponse::NotFound()
+            .json(serde_json::json!({"error": format!("no events of call {call:?}")}));
+    }
+    HttpResponse::Ok().json(CallEventsJson {
+        call,
+        events: by_seq.into_values().collect(),
+    })
+}
+
 #[derive(Serialize)]
 struct CaptureJson {
     span: u16,
@@ -435,7 +548,8 @@ async fn index() -> HttpResponse {
                POST /api/spans/ID/capture  start a pcap of span ID's D-channel (LAPD)\n\
                DELETE /api/spans/ID/capture  stop it\n\
                GET /api/events?after=SEQ&limit=N  events after SEQ (JSON; limit 1..=1000, default 100)\n\
-               GET /api/events/stream  the same live as server-sent events (resumes from Last-Event-ID or ?after=SEQ)\n")
+               GET /api/events/stream  the same live as server-sent events (resumes from Last-Event-ID or ?after=SEQ)\n\
+               GET /api/calls/ID/events  every event of call ID, stored and live, in seq order (JSON)\n")
 }
 
 /// Binds the web port and returns the server to spawn, and the address it got.
@@ -453,6 +567,7 @@ pub fn serve(
             .route("/api/spans/{span}/capture", web::delete().to(stop_capture))
             .route("/api/events", web::get().to(events_page))
             .route("/api/events/stream", web::get().to(events_stream))
+            .route("/api/calls/{call}/events", web::get().to(call_events))
     })
     .workers(1)
     .disable_signals()
