@@ -34,7 +34,8 @@ pub fn load_wav_file(file: &Path) -> Result<Vec<i16>, WavError> {
 ///   directory in name order, back to back), `en/NAME` for a prompt a flow names that
 ///   the configuration has not in English nor without a language but the sounds
 ///   directory has (`SOUNDS_DIR/NAME.wav`), and `tts/LANG/TEXT` for every `text` play
-///   (the node's language, else the flow's).
+///   (in the node's language; without one in the call's, that is the flow's and every
+///   language its `language` nodes offer).
 ///
 /// A prompt that cannot be loaded or synthesized is an error naming it.
 pub fn build_store(config: &Config, cache_dir: &Path) -> Result<PromptStore, PromptError> {
@@ -170,6 +171,14 @@ impl Library {
     }
 
     fn add_flow(&mut self, flow: &Flow, sounds_dir: &Path) -> Result<(), PromptError> {
+        // A text without its own language is spoken in the call's, which starts as the
+        // flow's and can become any a `language` node offers.
+        let mut call_languages = BTreeSet::from([flow.language]);
+        for node in &flow.nodes {
+            if let NodeKind::Language(choice) = &node.kind {
+                call_languages.extend(choice.choices.iter().map(|(_, language)| *language));
+            }
+        }
         for node in &flow.nodes {
             let prompts: Vec<&str> = match &node.kind {
                 NodeKind::Play(Play {
@@ -180,8 +189,13 @@ impl Library {
                     source: PlaySource::Text { text, language },
                     ..
                 }) => {
-                    let language = language.unwrap_or(flow.language);
-                    self.add_text(&text_key(language, text), language, text)?;
+                    let languages = match language {
+                        Some(language) => BTreeSet::from([*language]),
+                        None => call_languages.clone(),
+                    };
+                    for language in languages {
+                        self.add_text(&text_key(language, text), language, text)?;
+                    }
                     Vec::new()
                 }
                 NodeKind::Menu(menu) => [Some(&menu.prompt)]

@@ -192,10 +192,13 @@ fn a_config_with_flows_gets_fragments_music_texts_and_sounds() {
         resolve(&store, "vm-goodbye", Language::Zh),
         store.find("en/vm-goodbye")
     );
-    // Text plays: the node's language, else the flow's (zh in the example).
+    // Text plays: the node's language only; without one, the call's: the flow's (zh)
+    // and every language the flow's `language` node offers (zh, en).
     let closed = "Our hotline is open from eight in the morning to eight in the evening.";
     assert!(store.find(&text_key(Language::En, closed)).is_some());
+    assert!(store.find(&text_key(Language::Zh, closed)).is_none());
     assert!(store.find(&text_key(Language::Zh, "再见")).is_some());
+    assert!(store.find(&text_key(Language::En, "再见")).is_some());
     // Music on hold: every file of the music directory, back to back, in name order.
     let mut files: Vec<_> = std::fs::read_dir(&config.system.music_dir)
         .unwrap()
