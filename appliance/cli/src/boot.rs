@@ -28,6 +28,9 @@ pub struct BoxOptions {
     /// Where synthesized prompts are cached; default `DATA_DIR/prompt-cache`. Tests share
     /// one so that each text is synthesized once per test run.
     pub prompt_cache_dir: Option<PathBuf>,
+    /// The box's wall clock at its start (Unix ms), instead of the system clock: what IVR
+    /// time conditions and CDR times count from (HIL scenarios' `box time:`).
+    pub epoch_unix_ms: Option<u64>,
 }
 
 impl BoxOptions {
@@ -40,6 +43,7 @@ impl BoxOptions {
             web_listen: None,
             fault_injection: None,
             prompt_cache_dir: None,
+            epoch_unix_ms: None,
         }
     }
 }
@@ -102,10 +106,12 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
     let fault_injection = options
         .fault_injection
         .unwrap_or(config.system.fault_injection);
-    let epoch_unix_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
+    let epoch_unix_ms = options.epoch_unix_ms.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    });
 
     let devices = device_specs(&config);
     let (started_tx, started_rx) = std::sync::mpsc::channel::<anyhow::Result<Started>>();

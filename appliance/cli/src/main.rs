@@ -31,6 +31,10 @@ enum Command {
         /// Data directory: database, recordings.
         #[arg(long, default_value = "/var/lib/appliance")]
         data: PathBuf,
+        /// Start the box's wall clock at this Unix time in milliseconds instead of the
+        /// system clock's (IVR time conditions, CDR times; for test rigs).
+        #[arg(long, value_name = "UNIX_MS")]
+        epoch_unix_ms: Option<u64>,
     },
     /// Check a configuration directory and report every error with file, line, field and
     /// reason. Exits non-zero when there is any.
@@ -67,7 +71,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::CheckConfig { dir } => return check_config(&dir),
-        Command::Run { config, data } => run(config, data),
+        Command::Run {
+            config,
+            data,
+            epoch_unix_ms,
+        } => run(config, data, epoch_unix_ms),
         #[cfg(feature = "demo")]
         Command::Demo {
             config,
@@ -123,10 +131,12 @@ fn check_config(dir: &std::path::Path) -> ExitCode {
     }
 }
 
-fn run(config: PathBuf, data: PathBuf) -> anyhow::Result<()> {
+fn run(config: PathBuf, data: PathBuf, epoch_unix_ms: Option<u64>) -> anyhow::Result<()> {
     init_logs("info");
     let signals = appliance::boot::block_stop_signals()?;
-    let running = start_box(BoxOptions::new(config, data)).context("box did not start")?;
+    let mut options = BoxOptions::new(config, data);
+    options.epoch_unix_ms = epoch_unix_ms;
+    let running = start_box(options).context("box did not start")?;
     println!("status: http://{}/api/status", running.web_address());
     running.wait_for(&signals)
 }
