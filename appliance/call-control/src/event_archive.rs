@@ -81,7 +81,9 @@ impl Counters {
 
     fn add(counter: &AtomicU64, rows: usize) -> u64 {
         let rows = u64::try_from(rows).unwrap_or(u64::MAX);
-        counter.fetch_add(rows, Ordering::Relaxed).saturating_add(rows)
+        counter
+            .fetch_add(rows, Ordering::Relaxed)
+            .saturating_add(rows)
     }
 }
 
@@ -121,7 +123,10 @@ impl EventArchive {
         EventArchive::start_with(storage, ArchiveSettings::default())
     }
 
-    pub fn start_with(storage: Storage, settings: ArchiveSettings) -> std::io::Result<EventArchive> {
+    pub fn start_with(
+        storage: Storage,
+        settings: ArchiveSettings,
+    ) -> std::io::Result<EventArchive> {
         let (sender, receiver) = sync_channel(settings.max_waiting_rows.max(1));
         let counters = Arc::new(Counters::default());
         let batcher = Batcher {
@@ -164,7 +169,9 @@ impl EventArchive {
             // Waits for room if the channel is full; Err only if the thread is gone.
             let _ = self.sender.send(Input::Stop);
             if thread.join().is_err() {
-                tracing::error!("the event archive thread panicked; unwritten call events are lost");
+                tracing::error!(
+                    "the event archive thread panicked; unwritten call events are lost"
+                );
             }
         }
     }
@@ -374,7 +381,11 @@ mod tests {
 
     /// Publishes `events` on a bus with an archive subscribed and stops the archive once
     /// its feed has every one of them.
-    fn archive_of(dir: &std::path::Path, settings: ArchiveSettings, events: Vec<Event>) -> ArchiveTotals {
+    fn archive_of(
+        dir: &std::path::Path,
+        settings: ArchiveSettings,
+        events: Vec<Event>,
+    ) -> ArchiveTotals {
         let archive = EventArchive::start_with(Storage::open(dir).unwrap(), settings).unwrap();
         let feed = archive.feed();
         let system = actix::System::new();
@@ -420,7 +431,10 @@ mod tests {
         assert_eq!(body["type"], "call_started", "{body}");
         assert_eq!(first[0].kind, "call_started");
         assert_eq!(first[0].seq, 1, "the bus's seq");
-        let ivr = first.iter().find(|row| row.kind == "ivr").expect("an ivr step");
+        let ivr = first
+            .iter()
+            .find(|row| row.kind == "ivr")
+            .expect("an ivr step");
         let body: serde_json::Value = serde_json::from_str(&ivr.body_json).unwrap();
         assert_eq!(body["step"], "node_entered", "{body}");
     }
@@ -444,7 +458,10 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
             reader.call_event_count().unwrap() == 1
         });
-        assert!(written, "one event is written within the flush interval, the archive still running");
+        assert!(
+            written,
+            "one event is written within the flush interval, the archive still running"
+        );
         assert_eq!(archive.finish().archived, 1);
     }
 

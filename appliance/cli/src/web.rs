@@ -179,7 +179,10 @@ async fn stored_call_events(
             .into_iter()
             .map(|row| {
                 let event = serde_json::from_str(&row.body_json).map_err(|error| {
-                    anyhow::anyhow!("stored event {} of call {call} is not JSON: {error}", row.seq)
+                    anyhow::anyhow!(
+                        "stored event {} of call {call} is not JSON: {error}",
+                        row.seq
+                    )
                 })?;
                 Ok(CallEventJson {
                     seq: row.seq,
@@ -225,18 +228,19 @@ async fn call_events(state: web::Data<WebState>, call: web::Path<String>) -> Htt
     let call = call.into_inner();
     let state = state.into_inner();
     // The database first: an event archived after this read is still in the bus's history.
-    let stored = match stored_call_events(&state, &call).await {
-        Ok(stored) => stored,
-        Err(error) => {
-            return HttpResponse::InternalServerError()
-                .json(serde_json::json!({"error": format!("cannot read the call's events: {error:#}")}))
-        }
-    };
+    let stored =
+        match stored_call_events(&state, &call).await {
+            Ok(stored) => stored,
+            Err(error) => return HttpResponse::InternalServerError().json(
+                serde_json::json!({"error": format!("cannot read the call's events: {error:#}")}),
+            ),
+        };
     let live = match bus_call_events(&state.events, &call).await {
         Ok(live) => live,
         Err(error) => {
-            return HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({"error": format!("cannot read the event bus: {error:#}")}))
+            return HttpResponse::ServiceUnavailable().json(
+                serde_json::json!({"error": format!("cannot read the event bus: {error:#}")}),
+            )
         }
     };
     let mut by_seq = std::collections::BTreeMap::new();

@@ -71,19 +71,30 @@ fn a_calls_events_read_back_in_order_while_running_and_after_a_restart() {
     let live = json(running.web_address(), "GET", &path);
     assert_eq!(live["call"], call.as_str(), "{live}");
     let seen = kinds(&live);
-    assert_eq!(seen.first().map(String::as_str), Some("call_started"), "{seen:?}");
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some("call_started"),
+        "{seen:?}"
+    );
     assert!(seen.iter().any(|k| k == "leg_joined"), "{seen:?}");
     assert!(seen.iter().any(|k| k == "call_ended"), "{seen:?}");
     assert_in_seq_order(&live);
     for envelope in live["events"].as_array().unwrap() {
-        assert_eq!(envelope["event"]["call"], call.as_str(), "only this call: {envelope}");
+        assert_eq!(
+            envelope["event"]["call"],
+            call.as_str(),
+            "only this call: {envelope}"
+        );
         assert!(envelope["unix_ms"].as_u64().is_some(), "{envelope}");
         assert!(envelope["at_ms"].as_u64().is_some(), "{envelope}");
     }
     let (status, body) = http(running.web_address(), "GET", "/api/calls/c0-0/events");
     assert!(status.contains("404"), "{status}: {body}");
     let error: Value = serde_json::from_str(&body).expect("a JSON error");
-    assert!(error["error"].as_str().is_some_and(|e| e.contains("c0-0")), "{error}");
+    assert!(
+        error["error"].as_str().is_some_and(|e| e.contains("c0-0")),
+        "{error}"
+    );
     running.stop();
     drop(running);
 
