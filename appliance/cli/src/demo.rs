@@ -2,7 +2,9 @@
 //! Simulated callers ring the FXO lines with caller ID, listen to the greeting, talk
 //! (tones) and hang up; simulated phones on the FXS ports answer after a few rings, talk,
 //! and sometimes call each other or dial out; a simulated carrier on the PRI span sends
-//! bursts of calls (to the echo test or to an agent) and answers the agents' calls out.
+//! bursts of calls (to the hotline's IVR, the echo test or an agent) and answers the
+//! agents' calls out. Hotline callers pick options with DTMF: a balance (the demo runs a
+//! billing system on loopback for the IVR's lookup), the outage notice, or an agent.
 
 use crate::boot::{block_stop_signals, start_box, BoxOptions, RunningBox};
 use anyhow::Context;
@@ -40,6 +42,34 @@ struct CarrierDriver {
     next_burst_ms: u64,
     /// Call number → when the carrier's side hangs it up.
     hang_ups: std::collections::BTreeMap<usize, u64>,
+    /// Hotline calls (by number) whose caller has not keyed their choices yet.
+    hotline_callers: std::collections::BTreeSet<usize>,
+}
+
+/// The demo's hotline number (config/demo/routes.toml → flows/hotline.toml).
+const HOTLINE: &str = "95598";
+/// Where the hotline's balance lookup asks (flows/hotline.toml's `balance` node).
+const BILLING_ADDRESS: &str = "127.0.0.1:8090";
+
+/// What a hotline caller keys once the IVR answers: a language, then a choice, with
+/// pauses that let the prompts start (the prompts are interruptible, so a caller who
+/// knows the menu need not wait for the end).
+fn hotline_script(dice: &mut Dice) -> Vec<PlayItem> {
+    let language = if dice.next().is_multiple_of(2) { "1" } else { "2" };
+    let choice: &[&str] = match dice.next() % 4 {
+        0 | 1 => &["1", "123456#"],
+        2 => &["2"],
+        _ => &["0"],
+    };
+    let mut script = vec![
+        PlayItem::Silence { duration_ms: 2_500 },
+        PlayItem::Dtmf(language.into()),
+    ];
+    for keys in choice {
+        script.push(PlayItem::Silence { duration_ms: 3_000 });
+        script.push(PlayItem::Dtmf((*keys).into()));
+    }
+    script
 }
 
 struct Extension {
@@ -68,12 +98,24 @@ pub fn run_demo(
     let mut options = BoxOptions::new(config.to_owned(), data.to_owned());
     options.clock = Some(ClockMode::RealTime);
     let running = start_box(options).context("demo box did not start")?;
+    // The billing system the hotline's lookup asks; without it the IVR takes its fallback.
+    let billing = match far_end::LookupServer::start(BILLING_ADDRESS, far_end::LookupBehaviour::Balance) {
+        Ok(server) => Some(server),
+        Err(error) => {
+            println!("billing lookup server not started on {BILLING_ADDRESS}: {error}");
+            None
+        }
+    };
     let web = running.web_address();
     println!("demo box running (Ctrl-C stops)");
     println!("  status:       http://{web}/api/status");
     println!("  call records: http://{web}/api/cdrs");
     println!("  live events:  http://{web}/api/events/stream  (or /api/events?after=N)");
+    println!("  a call's IVR: http://{web}/api/calls/<id>/events");
     let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
+    if let Some(billing) = &billing {
+        println!("billing lookups answered: {}", billing.requests());
+    }
     if let Some(stats) = running.engine_stats() {
         println!(
             "media engine: {} ticks, lateness p50 {} us, p99 {} us, max {} us; tick duration p50 {} us, p99 {} us",
@@ -133,6 +175,7 @@ fn generate_traffic(
             name,
             next_burst_ms: 3_000,
             hang_ups: Default::default(),
+            hotline_callers: Default::default(),
         });
     }
     let device_refs: Vec<(&str, DeviceKind, u16)> = devices
@@ -317,10 +360,10 @@ fn drive_carrier(
     if now >= driver.next_burst_ms {
         driver.next_burst_ms = now + dice.between(interval_ms / 2, interval_ms * 3 / 2);
         let count = 1 + (dice.next() % 3) as usize;
-        let to = if dice.next().is_multiple_of(3) {
-            "5550203"
-        } else {
-            "100"
+        let to = match dice.next() % 6 {
+            0 => "5550203",
+            1 | 2 => "100",
+            _ => HOTLINE,
         };
         let from = format!("020{:04}", dice.next() % 10_000);
         match carrier.place_calls(now, count, Some(&from), to) {
@@ -331,9 +374,13 @@ fn drive_carrier(
                     driver.name
                 );
                 for number in numbers {
-                    driver
-                        .hang_ups
-                        .insert(number, now + dice.between(6_000, 25_000));
+                    let stay = if to == HOTLINE {
+                        driver.hotline_callers.insert(number);
+                        dice.between(30_000, 60_000)
+                    } else {
+                        dice.between(6_000, 25_000)
+                    };
+                    driver.hang_ups.insert(number, now + stay);
                 }
             }
             Err(error) => println!(
@@ -365,7 +412,13 @@ fn drive_carrier(
         .map(|c| c.number)
         .collect();
     for number in answered {
+        let keys_choices = driver.hotline_callers.remove(&number);
         if let Some(mouth) = carrier.mouth(number) {
+            if keys_choices {
+                for item in hotline_script(dice) {
+                    let _ = mouth.push(item);
+                }
+            }
             talk(mouth, dice);
         }
     }
@@ -377,6 +430,7 @@ fn drive_carrier(
         .collect();
     for number in due {
         driver.hang_ups.remove(&number);
+        driver.hotline_callers.remove(&number);
         // Already released (the box or the agent hung up first): nothing to do.
         let _ = carrier.hang_up(now, number, 16);
     }

@@ -22,6 +22,9 @@ pub enum Disposition {
     InvalidNumber,
     /// The box or the network could not complete the call (no circuit, a fault).
     Failed,
+    /// The IVR flow ended the call itself (a `hangup` node: told the balance, closed
+    /// hours): served by the box, no destination answered.
+    SelfService,
 }
 
 impl Disposition {
@@ -33,6 +36,7 @@ impl Disposition {
             Disposition::NoAnswer => "no_answer",
             Disposition::InvalidNumber => "invalid_number",
             Disposition::Failed => "failed",
+            Disposition::SelfService => "self_service",
         }
     }
 
@@ -56,6 +60,7 @@ impl Disposition {
             Disposition::NoAnswer,
             Disposition::InvalidNumber,
             Disposition::Failed,
+            Disposition::SelfService,
         ]
         .into_iter()
         .find(|d| d.as_str() == text)
@@ -344,6 +349,7 @@ mod tests {
             Disposition::NoAnswer,
             Disposition::InvalidNumber,
             Disposition::Failed,
+            Disposition::SelfService,
         ];
         for (i, disposition) in all.into_iter().enumerate() {
             storage

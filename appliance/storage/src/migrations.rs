@@ -50,13 +50,41 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE cdr_v2 RENAME TO cdr;
     CREATE INDEX cdr_start ON cdr(start_unix_ms);",
     // 3: a call's run through the IVR in its CDR (NULL for calls without one, and for
-    // every call before this version), and each call's events from the bus. The bus
-    // numbers events from 1 at every start of the box, so `seq` alone repeats across
-    // restarts; a call's id carries its boot's epoch, so (call_id, seq) is unique, and
-    // its index is the one a call's events are read by, in seq order.
-    "ALTER TABLE cdr ADD COLUMN ivr_flow TEXT;
-    ALTER TABLE cdr ADD COLUMN ivr_path TEXT;
-    ALTER TABLE cdr ADD COLUMN ivr_variables TEXT;
+    // every call before this version), the self_service disposition (the flow ended the
+    // call: the CHECK changes, so the table is rebuilt with its rows and seq kept), and
+    // each call's events from the bus. The bus numbers events from 1 at every start of
+    // the box, so `seq` alone repeats across restarts; a call's id carries its boot's
+    // epoch, so (call_id, seq) is unique, and its index is the one a call's events are
+    // read by, in seq order.
+    "CREATE TABLE cdr_v3 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        start_unix_ms INTEGER NOT NULL,
+        answer_unix_ms INTEGER,
+        end_unix_ms INTEGER NOT NULL,
+        caller TEXT,
+        callee TEXT,
+        inbound_channel TEXT NOT NULL,
+        outbound_channel TEXT,
+        disposition TEXT NOT NULL CHECK (disposition IN ('answered','abandoned','busy','no_answer','invalid_number','failed','self_service')),
+        cause INTEGER NOT NULL CHECK (cause BETWEEN 0 AND 127),
+        ring_ms INTEGER NOT NULL,
+        talk_ms INTEGER NOT NULL,
+        line_answer_unix_ms INTEGER,
+        dialled TEXT,
+        ivr_flow TEXT,
+        ivr_path TEXT,
+        ivr_variables TEXT
+    );
+    INSERT INTO cdr_v3 (seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee,
+                        inbound_channel, outbound_channel, disposition, cause, ring_ms, talk_ms,
+                        line_answer_unix_ms, dialled)
+        SELECT seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee,
+               inbound_channel, outbound_channel, disposition, cause, ring_ms, talk_ms,
+               line_answer_unix_ms, dialled FROM cdr;
+    DROP TABLE cdr;
+    ALTER TABLE cdr_v3 RENAME TO cdr;
+    CREATE INDEX cdr_start ON cdr(start_unix_ms);
     CREATE TABLE call_events (
         seq INTEGER NOT NULL,
         call_id TEXT NOT NULL,

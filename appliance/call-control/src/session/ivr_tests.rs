@@ -214,6 +214,9 @@ fn an_invalid_digit_then_silence_end_the_call_through_the_failure_node() {
     assert!(steps(&out).contains(&entered("bye")));
     let record = record(&out);
     assert_eq!(record.cause, Cause::NORMAL_CLEARING);
+    assert_eq!(record.disposition, Disposition::SelfService);
+    assert_eq!(record.times.answered_ms, None, "no destination answered");
+    assert_eq!(record.times.line_answered_ms, Some(1000), "the flow answered the trunk");
     let ivr = record.ivr.as_ref().expect("the record has the IVR part");
     assert_eq!(ivr.flow, "desk");
     assert_eq!(ivr.path.first().map(String::as_str), Some("main"));

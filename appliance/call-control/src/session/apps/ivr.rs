@@ -188,7 +188,7 @@ impl Ivr {
         if let Some(cause) = end {
             // The flow ended the call: the caller was served by the IVR (or told to call
             // again), not abandoned.
-            call.end(Disposition::Answered, cause);
+            call.end(Disposition::SelfService, cause);
         } else if let Some(next) = next {
             self.playing = None;
             call.media(crate::session::MediaCommand::Stop {
