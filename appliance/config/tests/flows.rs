@@ -96,3 +96,121 @@ fn a_flow_naming_a_schedule_that_is_not_configured_is_refused() {
         "{found:#?}"
     );
 }
+
+/// The 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not in the flow"))
+        + 1
+}
+
+/// Asserts one error is at `flows/hotline.toml:LINE:` and says `reason`.
+fn refused_at(flow: &str, line: usize, reason: &str) {
+    let dir = hotline(flow, SCHEDULES);
+    let found = errors(dir.path());
+    assert!(
+        found
+            .iter()
+            .any(|e| e.contains(&format!("flows/hotline.toml:{line}:")) && e.contains(reason)),
+        "want {reason:?} at line {line}: {found:#?}"
+    );
+}
+
+#[test]
+fn an_unreachable_node_is_refused_at_its_table() {
+    let flow = format!(
+        "{}\n[nodes.orphan]\ntype = \"hangup\"\ncause = 16\n",
+        ivr::flow::EXAMPLE
+    );
+    refused_at(&flow, line_of(&flow, "[nodes.orphan]"), "`orphan` is unreachable");
+}
+
+#[test]
+fn a_cycle_that_never_waits_for_the_caller_is_refused() {
+    // outage → spin → outage: plays and sets only, the call would loop forever.
+    let flow = ivr::flow::EXAMPLE.replacen(
+        "prompt = \"outage-info\"\nbarge_in = true\nnext = \"main\"",
+        "prompt = \"outage-info\"\nbarge_in = true\nnext = \"spin\"\n\n[nodes.spin]\ntype = \"set\"\nvariable = \"topic\"\nvalue = \"outage\"\nnext = \"outage\"",
+        1,
+    );
+    assert_ne!(flow, ivr::flow::EXAMPLE);
+    let found = errors(hotline(&flow, SCHEDULES).path());
+    assert!(
+        found.iter().any(|e| e.contains("flows/hotline.toml:")
+            && e.contains("form a cycle with no node that waits for the caller")
+            && e.contains("`outage`")
+            && e.contains("`spin`")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_menu_digit_given_twice_is_refused() {
+    let flow = ivr::flow::EXAMPLE.replacen(
+        "choices = { \"1\" = \"billing\", \"2\" = \"outage\"",
+        "choices = { \"1\" = \"billing\", \"1\" = \"outage\"",
+        1,
+    );
+    assert_ne!(flow, ivr::flow::EXAMPLE);
+    refused_at(&flow, line_of(&flow, "\"1\" = \"outage\""), "given twice");
+}
+
+#[test]
+fn a_lookup_url_that_is_not_http_is_refused() {
+    let flow = ivr::flow::EXAMPLE.replacen("url = \"http://", "url = \"ftp://", 1);
+    refused_at(
+        &flow,
+        line_of(&flow, "url = \"ftp://"),
+        "is not an http:// or https:// URL",
+    );
+}
+
+#[test]
+fn a_variable_used_but_never_set_is_refused() {
+    let flow = ivr::flow::EXAMPLE.replacen("value = \"${balance}\"", "value = \"${balanse}\"", 1);
+    refused_at(
+        &flow,
+        line_of(&flow, "${balanse}"),
+        "uses variable `balanse`, which no node sets",
+    );
+}
+
+#[test]
+fn a_time_condition_that_does_not_parse_is_refused_at_its_entry() {
+    let schedules = "[schedules.hotline-hours]\nweekly = [\"mon-fri 08:00-2O:00\"]\n";
+    let dir = hotline(ivr::flow::EXAMPLE, schedules);
+    let found = errors(dir.path());
+    assert!(
+        found
+            .iter()
+            .any(|e| e.contains("schedules.toml:2:") && e.contains("schedules.hotline-hours.weekly")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_route_to_a_flow_that_does_not_exist_is_refused_at_the_route() {
+    let dir = hotline(ivr::flow::EXAMPLE, SCHEDULES);
+    let routes = "[[inbound]]\nlines = [1]\ndestination = \"flow:hotlnie\"\n";
+    std::fs::write(dir.path().join("routes.toml"), routes).unwrap();
+    let found = errors(dir.path());
+    assert!(
+        found.iter().any(|e| e.contains("routes.toml:3:")
+            && e.contains("no flow named \"hotlnie\"")
+            && e.contains("hotline")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_route_to_an_existing_flow_loads() {
+    let dir = hotline(ivr::flow::EXAMPLE, SCHEDULES);
+    let routes = "[[inbound]]\nlines = [1]\ndestination = \"flow:hotline\"\n";
+    std::fs::write(dir.path().join("routes.toml"), routes).unwrap();
+    let config = Config::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        config.routes.inbound[0].destination,
+        box_config::RouteDestination::Flow("hotline".into())
+    );
+}
