@@ -180,34 +180,20 @@ impl Library {
             }
         }
         for node in &flow.nodes {
-            let prompts: Vec<&str> = match &node.kind {
-                NodeKind::Play(Play {
-                    source: PlaySource::Prompt(prompt),
-                    ..
-                }) => vec![prompt.as_str()],
-                NodeKind::Play(Play {
-                    source: PlaySource::Text { text, language },
-                    ..
-                }) => {
-                    let languages = match language {
-                        Some(language) => BTreeSet::from([*language]),
-                        None => call_languages.clone(),
-                    };
-                    for language in languages {
-                        self.add_text(&text_key(language, text), language, text)?;
-                    }
-                    Vec::new()
+            if let NodeKind::Play(Play {
+                source: PlaySource::Text { text, language },
+                ..
+            }) = &node.kind
+            {
+                let languages = match language {
+                    Some(language) => BTreeSet::from([*language]),
+                    None => call_languages.clone(),
+                };
+                for language in languages {
+                    self.add_text(&text_key(language, text), language, text)?;
                 }
-                NodeKind::Menu(menu) => [Some(&menu.prompt)]
-                    .into_iter()
-                    .chain([menu.invalid_prompt.as_ref(), menu.timeout_prompt.as_ref()])
-                    .flatten()
-                    .map(|prompt| prompt.as_str())
-                    .collect(),
-                NodeKind::Collect(collect) => vec![collect.prompt.as_str()],
-                NodeKind::Language(language) => vec![language.prompt.as_str()],
-                _ => Vec::new(),
-            };
+            }
+            let prompts: Vec<&str> = node.kind.prompts().into_iter().map(|p| p.as_str()).collect();
             for name in prompts {
                 self.add_named(name, flow, sounds_dir)?;
             }

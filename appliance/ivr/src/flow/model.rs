@@ -277,6 +277,24 @@ impl NodeKind {
         }
     }
 
+    /// The prompt store names the node plays (a `play` node's text is not one).
+    pub fn prompts(&self) -> Vec<&Located<String>> {
+        match self {
+            NodeKind::Play(Play {
+                source: PlaySource::Prompt(prompt),
+                ..
+            }) => vec![prompt],
+            NodeKind::Menu(menu) => [Some(&menu.prompt)]
+                .into_iter()
+                .chain([menu.invalid_prompt.as_ref(), menu.timeout_prompt.as_ref()])
+                .flatten()
+                .collect(),
+            NodeKind::Collect(collect) => vec![&collect.prompt],
+            NodeKind::Language(language) => vec![&language.prompt],
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether the node waits for the caller: it does not go on until the caller keys
     /// something or its own timeout runs out, and what the caller keys decides or
     /// feeds what happens next. Only `menu`, `collect` and `language` do. A `play` with

@@ -217,20 +217,7 @@ fn prompts_and_schedules(
     report: &mut Errors<'_>,
 ) {
     for node in &flow.nodes {
-        let prompts: Vec<&Located<String>> = match &node.kind {
-            NodeKind::Play(Play {
-                source: PlaySource::Prompt(prompt),
-                ..
-            }) => vec![prompt],
-            NodeKind::Menu(menu) => [Some(&menu.prompt)]
-                .into_iter()
-                .chain([menu.invalid_prompt.as_ref(), menu.timeout_prompt.as_ref()])
-                .flatten()
-                .collect(),
-            NodeKind::Collect(collect) => vec![&collect.prompt],
-            NodeKind::Language(language) => vec![&language.prompt],
-            _ => Vec::new(),
-        };
+        let prompts = node.kind.prompts();
         for prompt in prompts {
             if !known_prompts(prompt.as_str()) {
                 report.at(
