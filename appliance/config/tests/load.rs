@@ -22,6 +22,7 @@ fn shipped_configs_load() {
         "config/default",
         "config/demo",
         "config/examples/e1-and-analog",
+        "config/examples/hotline-hours",
         "hil-tests/configs/basic",
     ] {
         let config = Config::load(&repo().join(dir)).unwrap_or_else(|e| panic!("{dir}:\n{e}"));
@@ -34,7 +35,13 @@ fn shipped_configs_load() {
         default.routes.greeting,
         PromptSource::Builtin("greeting".into())
     );
-    assert_eq!(default.inbound_destination(1, None).map(|p| p.id), Some(2));
+    // The trunk runs the reception flow; its menu's destinations are real extensions.
+    assert_eq!(
+        default.routes.inbound[0].destination,
+        box_config::RouteDestination::Flow("reception".into())
+    );
+    assert!(default.flows.iter().any(|f| f.name.value == "reception"));
+    assert!(default.schedules.contains_key("office-hours"));
     assert!(matches!(
         default.extension("202").map(|p| &p.kind),
         Some(PortKind::Fxs(_))
@@ -177,4 +184,16 @@ fn a_greeting_file_must_exist_and_resolves_against_the_config_dir() {
         PromptSource::File(path) => assert!(path.is_absolute() && path.ends_with("hello.wav")),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn the_hotline_example_keeps_office_hours_and_holidays() {
+    let config = Config::load(&repo().join("config/examples/hotline-hours")).unwrap();
+    let hours = &config.schedules["hotline-hours"];
+    // Unix seconds of times in China Standard Time (+08:00).
+    assert!(!hours.is_open(1_798_768_800), "2027-01-01 10:00, New Year's Day: closed");
+    assert!(hours.is_open(1_799_028_000), "Monday 2027-01-04 10:00: open");
+    assert!(!hours.is_open(1_799_065_800), "Monday 20:30: closed");
+    assert!(hours.is_open(1_799_463_600), "Saturday 2027-01-09 11:00: open");
+    assert!(!hours.is_open(1_799_470_800), "Saturday 13:00: closed");
 }
