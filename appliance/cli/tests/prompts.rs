@@ -1,5 +1,5 @@
 //! The box loads every prompt of its configuration when it starts: a box with the
-//! example flow and the demo's text prompts starts (texts from the shared cache), and one
+//! example flow and its text prompts starts (texts from the shared cache), and one
 //! whose prompt cannot be loaded refuses to start, saying which prompt and file.
 
 mod common;
@@ -45,7 +45,11 @@ fn options(work: &Path, config: std::path::PathBuf) -> BoxOptions {
 #[test]
 fn a_box_with_a_flow_starts_with_its_texts_from_the_prompt_cache() {
     let work = tempfile::tempdir().expect("work dir");
-    let prompts = std::fs::read_to_string(repo("config/demo/prompts.toml")).expect("demo prompts");
+    // A text in both languages for every prompt the example flow names.
+    let prompts: String = ivr::flow::EXAMPLE_PROMPTS
+        .iter()
+        .map(|name| format!("[prompts.{name}]\nen = \"{name}\"\nzh = \"一\"\n"))
+        .collect();
     let config = config_with(
         work.path(),
         &[

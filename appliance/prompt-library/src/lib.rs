@@ -36,7 +36,7 @@ pub enum PromptError {
         prompt: String,
         voice: &'static str,
         text: String,
-        reason: tts::TtsError,
+        reason: Box<tts::TtsError>,
     },
     #[error(
         "prompt `{prompt}` (flow {flow}) is not in the configuration (prompts/, prompts.toml) nor in the sounds directory ({})",

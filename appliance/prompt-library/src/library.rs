@@ -113,7 +113,7 @@ impl Library {
                     prompt: key.to_owned(),
                     voice,
                     text: text.to_owned(),
-                    reason,
+                    reason: Box::new(reason),
                 })?;
         self.add_file(key, &file)
     }
@@ -193,7 +193,12 @@ impl Library {
                     self.add_text(&text_key(language, text), language, text)?;
                 }
             }
-            let prompts: Vec<&str> = node.kind.prompts().into_iter().map(|p| p.as_str()).collect();
+            let prompts: Vec<&str> = node
+                .kind
+                .prompts()
+                .into_iter()
+                .map(|p| p.as_str())
+                .collect();
             for name in prompts {
                 self.add_named(name, flow, sounds_dir)?;
             }

@@ -159,7 +159,7 @@ fn decode_samples(format: Format, data: &[u8]) -> Result<Audio, WavError> {
             format.bits
         )));
     }
-    if data.len() % block != 0 {
+    if !data.len().is_multiple_of(block) {
         return Err(WavError::Truncated(format!(
             "the `data` chunk holds {} bytes, not a whole number of {block}-byte frames",
             data.len()

@@ -148,13 +148,19 @@ fn a_recording_takes_the_place_of_the_text_in_its_language() {
     assert_eq!(std::fs::read_dir(cache.path()).map_or(0, |d| d.count()), 0);
 }
 
-/// The example hotline with the shipped demo's text prompts, plus a prompt from the
-/// sounds directory and a Mandarin text play.
+/// A text in both languages for every prompt the example flow names.
+fn example_texts() -> String {
+    ivr::flow::EXAMPLE_PROMPTS
+        .iter()
+        .map(|name| format!("[prompts.{name}]\nen = \"{name}\"\nzh = \"一\"\n"))
+        .collect()
+}
+
+/// The example hotline with a text prompt for each prompt it names, plus a prompt from
+/// the sounds directory and a Mandarin text play.
 fn hotline_config() -> tempfile::TempDir {
     let dir = base_config();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let prompts = std::fs::read_to_string(repo.join("config/demo/prompts.toml")).unwrap();
-    write(dir.path(), "prompts.toml", &prompts);
+    write(dir.path(), "prompts.toml", &example_texts());
     write(dir.path(), "schedules.toml", SCHEDULES);
     let flow = ivr::flow::EXAMPLE
         .replacen("prompt = \"lookup-failed\"", "prompt = \"vm-goodbye\"", 1)
