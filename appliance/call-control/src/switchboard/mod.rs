@@ -193,6 +193,14 @@ impl Switchboard {
     /// written.
     fn finish_call(&mut self, call: &CallId, record: &CallRecord, stamp: &Stamp) {
         if let Some(entry) = self.calls.remove(call) {
+            // A leg granted while the call was ending never reached its session: its line
+            // must not stay attached to a call that is gone (a detach is harmless twice).
+            if let Some(line) = entry.destination.and_then(|channel| self.line(channel)) {
+                line.port.do_send(PortInput::Detach {
+                    call: call.clone(),
+                    stamp: stamp.clone(),
+                });
+            }
             for (channel, role) in [
                 (Some(entry.origin), events::LegRole::Origin),
                 (entry.destination, events::LegRole::Destination),
