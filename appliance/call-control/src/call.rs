@@ -28,6 +28,8 @@ pub struct CallSetup {
     pub switchboard: SwitchboardLink,
     /// Where the call's IVR steps are published.
     pub events: Option<Recipient<events::Publish>>,
+    /// Whom the IVR's `https://` lookups trust.
+    pub lookup_tls: Option<crate::lookup::LookupTls>,
 }
 
 pub struct CallActor {
@@ -38,6 +40,7 @@ pub struct CallActor {
     engine: CommandSender,
     switchboard: SwitchboardLink,
     events: Option<Recipient<events::Publish>>,
+    lookup_tls: Option<crate::lookup::LookupTls>,
     name: Arc<str>,
 }
 
@@ -52,6 +55,7 @@ impl CallActor {
             engine: setup.engine,
             switchboard: setup.switchboard,
             events: setup.events,
+            lookup_tls: setup.lookup_tls,
         }
     }
 
@@ -184,8 +188,9 @@ impl CallActor {
     ) {
         let call = ctx.address();
         let stamp = stamp.clone();
+        let tls = self.lookup_tls.clone();
         actix::spawn(async move {
-            let result = crate::lookup::fetch(&url, &fields, timeout_ms).await;
+            let result = crate::lookup::fetch(&url, &fields, timeout_ms, tls.as_ref()).await;
             if let Err(error) = &result {
                 tracing::info!(%url, %error, "IVR lookup failed");
             }

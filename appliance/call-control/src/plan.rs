@@ -50,6 +50,8 @@ pub struct IvrPlan {
     pub flows: std::collections::HashMap<String, std::sync::Arc<ivr::flow::Flow>>,
     pub schedules: std::sync::Arc<std::collections::HashMap<String, ivr::schedule::Schedule>>,
     pub prompts: std::sync::Arc<media_engine::PromptStore>,
+    /// Whom `https://` lookups trust (`None`: plain HTTP only).
+    pub lookup_tls: Option<crate::lookup::LookupTls>,
 }
 
 /// A B-channel in service on a span: its timeslot and its engine slot.

@@ -4,7 +4,8 @@
 use analog_signalling::{
     CallerIdMode, CidStandard, DisconnectSupervision, FxoConfig, FxsConfig, RingCadence,
 };
-use anyhow::anyhow;
+use anyhow::{anyhow, Context};
+use call_control::lookup::LookupTls;
 use call_control::plan::{
     BChannelPlan, InboundRoute, InboundTarget, IvrPlan, OutboundRoute, PortPlan, PriPlan, SpanPlan,
     StackConfig, SwitchboardPlan,
@@ -127,7 +128,7 @@ pub fn switchboard_plan(
         inbound,
         outbound,
         greeting,
-        ivr: ivr_plan(config, Arc::clone(&prompts)),
+        ivr: ivr_plan(config, Arc::clone(&prompts))?,
         ring_timeout_ms: config.routes.ring_timeout_s * 1000,
         fault_injection,
         epoch_unix_ms,
@@ -135,8 +136,13 @@ pub fn switchboard_plan(
 }
 
 /// The flows, schedules and prompts calls running IVR flows share.
-fn ivr_plan(config: &box_config::Config, prompts: Arc<media_engine::PromptStore>) -> IvrPlan {
-    IvrPlan {
+fn ivr_plan(
+    config: &box_config::Config,
+    prompts: Arc<media_engine::PromptStore>,
+) -> anyhow::Result<IvrPlan> {
+    let lookup_tls = LookupTls::new(config.system.lookup_ca_file.as_deref())
+        .context("cannot set up TLS for IVR lookups (system.lookup_ca_file)")?;
+    Ok(IvrPlan {
         flows: config
             .flows
             .iter()
@@ -150,7 +156,8 @@ fn ivr_plan(config: &box_config::Config, prompts: Arc<media_engine::PromptStore>
                 .collect(),
         ),
         prompts,
-    }
+        lookup_tls: Some(lookup_tls),
+    })
 }
 
 /// A span's B-channels (with their engine slots) and, on PRI, its Q.931 settings.

@@ -50,6 +50,8 @@ pub struct SystemConfig {
     pub sounds_dir: PathBuf,
     /// Music on hold: every `*.wav` in it, in name order (absolute).
     pub music_dir: PathBuf,
+    /// PEM certificates `https://` lookups trust besides the system's (absolute).
+    pub lookup_ca_file: Option<PathBuf>,
 }
 
 /// Where Debian's `asterisk-core-sounds-en-wav` puts its English prompts.

@@ -22,6 +22,7 @@ pub struct RawSystem {
     pub fault_injection: Option<bool>,
     pub sounds_dir: Option<Spanned<String>>,
     pub music_dir: Option<Spanned<String>>,
+    pub lookup_ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

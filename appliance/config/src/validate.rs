@@ -325,6 +325,22 @@ fn check_system(
     };
     let sounds_dir = directory(&raw.sounds_dir, DEFAULT_SOUNDS_DIR);
     let music_dir = directory(&raw.music_dir, DEFAULT_MUSIC_DIR);
+    // Whether it holds certificates is checked when the box starts (a PEM parser
+    // belongs to the TLS side); that it exists is checked here.
+    let lookup_ca_file = raw.lookup_ca_file.as_ref().and_then(|value| {
+        let path = resolve(dir, value.get_ref());
+        if path.is_file() {
+            Some(path)
+        } else {
+            check.at(
+                file,
+                value,
+                "system.lookup_ca_file",
+                format!("{} is not a file", path.display()),
+            );
+            None
+        }
+    });
     SystemConfig {
         name: raw
             .name
@@ -338,6 +354,7 @@ fn check_system(
         fault_injection: raw.fault_injection.unwrap_or(false),
         sounds_dir,
         music_dir,
+        lookup_ca_file,
     }
 }
 

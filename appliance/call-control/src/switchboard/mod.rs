@@ -292,6 +292,7 @@ impl Switchboard {
             engine: self.engine.clone(),
             switchboard: SwitchboardLink::to(&ctx.address()),
             events: self.events.clone(),
+            lookup_tls: self.plan.ivr.lookup_tls.clone(),
         })
         .start();
         for (index, line) in lines.iter().enumerate() {
