@@ -7,6 +7,16 @@ use std::time::Duration;
 
 /// GETs `path` from `base` (`http://host:port`) and returns the body of a 200 answer.
 pub fn get(base: &str, path: &str) -> anyhow::Result<String> {
+    let (code, status, body) = get_any(base, path)?;
+    if code != 200 {
+        bail!("GET {path}: {status}: {body}");
+    }
+    Ok(body)
+}
+
+/// GETs `path` from `base`: the status code, the status line and the body, whatever the
+/// status.
+pub fn get_any(base: &str, path: &str) -> anyhow::Result<(u16, String, String)> {
     let authority = base
         .strip_prefix("http://")
         .with_context(|| format!("{base}: only http:// URLs are supported"))?;
@@ -26,17 +36,21 @@ pub fn get(base: &str, path: &str) -> anyhow::Result<String> {
     let (head, body) = text
         .split_once("\r\n\r\n")
         .context("box answered without HTTP headers")?;
-    let status = head.lines().next().unwrap_or_default();
-    if !status.contains(" 200 ") {
-        bail!("GET {path}: {status}: {body}");
-    }
-    if head
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    let code = status
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+        .with_context(|| format!("GET {path}: bad status line {status:?}"))?;
+    let body = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
     {
-        return dechunk(body);
-    }
-    Ok(body.to_owned())
+        dechunk(body)?
+    } else {
+        body.to_owned()
+    };
+    Ok((code, status, body))
 }
 
 fn dechunk(mut body: &str) -> anyhow::Result<String> {

@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context};
 use appliance::boot::{start_box, BoxOptions, RunningBox};
 use clap::{Parser, Subcommand};
 use far_end::Rig;
-use hil_scenario::{BoxView, CdrView, Scenario};
+use hil_scenario::{BoxView, CdrView, EventView, Scenario};
 use soft_hardware::ClockMode;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -86,6 +86,58 @@ struct CdrJson {
     cause: i64,
     talk_ms: i64,
     ring_ms: i64,
+    #[serde(default)]
+    ivr_flow: Option<String>,
+    #[serde(default)]
+    ivr_path: Vec<String>,
+}
+
+/// A page of `/api/events`.
+#[derive(serde::Deserialize)]
+struct EventsPageJson {
+    events: Vec<EventJson>,
+    last_seq: u64,
+}
+
+/// An envelope of `/api/events` or `/api/calls/{id}/events`.
+#[derive(serde::Deserialize)]
+struct EventJson {
+    seq: u64,
+    at_ms: u64,
+    event: serde_json::Value,
+}
+
+/// `/api/calls/{id}/events`.
+#[derive(serde::Deserialize)]
+struct CallEventsJson {
+    events: Vec<EventJson>,
+}
+
+impl From<EventJson> for EventView {
+    fn from(e: EventJson) -> EventView {
+        let mut view = EventView {
+            seq: e.seq,
+            at_ms: e.at_ms,
+            ..EventView::default()
+        };
+        if let serde_json::Value::Object(fields) = e.event {
+            for (name, value) in fields {
+                let text = match value {
+                    serde_json::Value::Null => continue,
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                match name.as_str() {
+                    "type" => view.kind = text,
+                    "call" => view.call = Some(text),
+                    _ => {
+                        view.fields.insert(name, text);
+                    }
+                }
+            }
+        }
+        view
+    }
 }
 
 /// The part of `/api/status` a scenario reads.
@@ -136,8 +188,34 @@ impl BoxView for WebBox {
                 cause: row.cause,
                 talk_ms: row.talk_ms,
                 ring_ms: row.ring_ms,
+                ivr_flow: row.ivr_flow,
+                ivr_path: row.ivr_path,
             })
             .collect())
+    }
+
+    fn events_after(&mut self, after: u64) -> anyhow::Result<(Vec<EventView>, u64)> {
+        let body = http::get(&self.base, &format!("/api/events?after={after}&limit=1000"))?;
+        let page: EventsPageJson =
+            serde_json::from_str(&body).context("box's /api/events is not a page of events")?;
+        Ok((
+            page.events.into_iter().map(EventView::from).collect(),
+            page.last_seq,
+        ))
+    }
+
+    fn call_events(&mut self, call: &str) -> anyhow::Result<Option<Vec<EventView>>> {
+        let (code, status, body) = http::get_any(&self.base, &format!("/api/calls/{call}/events"))?;
+        match code {
+            200 => {
+                let list: CallEventsJson = serde_json::from_str(&body)
+                    .with_context(|| format!("box's /api/calls/{call}/events is not a call's events"))?;
+                Ok(Some(list.events.into_iter().map(EventView::from).collect()))
+            }
+            // No such API yet, or no event of the call stored: the bus has them.
+            404 => Ok(None),
+            _ => anyhow::bail!("GET /api/calls/{call}/events: {status}: {body}"),
+        }
     }
 }
 
@@ -177,10 +255,26 @@ pub fn run_lockstep(path: &Path, config: Option<&Path>) -> anyhow::Result<()> {
     options.clock = Some(ClockMode::LockStep);
     options.device_dir = Some(work.path().join("devices"));
     options.web_listen = Some("127.0.0.1:0".into());
+    options.epoch_unix_ms = scenario.box_time_unix_ms;
+    // Before the box, so its first lookup finds it; stopped after the box.
+    let lookup = start_lookup_server(&scenario)?;
     let running = start_box(options)?;
     let outcome = drive(&scenario, &running, ClockMode::LockStep);
     drop(running);
+    drop(lookup);
     outcome
+}
+
+/// The scenario's `lookup server:`, started (it stops when dropped).
+fn start_lookup_server(scenario: &Scenario) -> anyhow::Result<Option<far_end::LookupServer>> {
+    scenario
+        .lookup_server
+        .as_ref()
+        .map(|spec| {
+            spec.start()
+                .with_context(|| format!("cannot start the lookup server on {}", spec.address))
+        })
+        .transpose()
 }
 
 fn drive(scenario: &Scenario, running: &RunningBox, clock: ClockMode) -> anyhow::Result<()> {
@@ -206,6 +300,9 @@ fn run_scenario(scenario: &Scenario, rig: &mut Rig, view: &mut dyn BoxView) -> a
 
 pub fn run_against_running_box(path: &Path, device_dir: &Path, web: &str) -> anyhow::Result<()> {
     let scenario = load(path)?;
+    // The box runs already: its clock is whatever it was started with (a `box time:` is
+    // for whoever starts it: `appliance run --epoch-unix-ms`).
+    let _lookup = start_lookup_server(&scenario)?;
     let mut rig = Rig::connect(device_dir, &scenario.rig_devices(), ClockMode::RealTime)?;
     let mut view = WebBox {
         base: web.trim_end_matches('/').to_owned(),

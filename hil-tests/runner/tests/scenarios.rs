@@ -157,10 +157,12 @@ fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-/// A scenario to run in real time: its file and the sockets its devices plug into.
+/// A scenario to run in real time: its file, the sockets its devices plug into and the
+/// box's clock at its start (`box time:`).
 struct RealTimeRun {
     path: PathBuf,
     sockets: Vec<PathBuf>,
+    box_time_unix_ms: Option<u64>,
 }
 
 /// Each configuration the scenarios name gets one `appliance run` (in real time), and
@@ -194,6 +196,7 @@ fn every_scenario_passes_in_real_time_against_appliance_run() {
         groups.entry(config).or_default().push(RealTimeRun {
             path: path.clone(),
             sockets,
+            box_time_unix_ms: scenario.box_time_unix_ms,
         });
     }
     let ran = files.len();
@@ -219,19 +222,33 @@ struct RealTimeBox {
     _work: tempfile::TempDir,
 }
 
+/// Copies directory `from` into `to`, subfolders too (`flows/`, `prompts/`).
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 /// Starts `appliance run` on a real-time copy of configuration `config_name` and waits
-/// for `sockets` (relative to its device folder).
-fn start_real_time_box(config_name: &str, sockets: &[PathBuf]) -> Result<RealTimeBox, String> {
+/// for `sockets` (relative to its device folder); with `epoch_unix_ms`, the box's clock
+/// starts there (`--epoch-unix-ms`).
+fn start_real_time_box(
+    config_name: &str,
+    sockets: &[PathBuf],
+    epoch_unix_ms: Option<u64>,
+) -> Result<RealTimeBox, String> {
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("config");
-    std::fs::create_dir_all(&config).unwrap();
     let source = hil_root().join("configs").join(config_name);
-    let entries = std::fs::read_dir(&source)
-        .map_err(|e| format!("configuration {}: {e}", source.display()))?;
-    for entry in entries {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), config.join(entry.file_name())).unwrap();
-    }
+    copy_dir(&source, &config).map_err(|e| format!("configuration {}: {e}", source.display()))?;
     let port = free_port();
     let devices = work.path().join("devices");
     let system = std::fs::read_to_string(config.join("system.toml"))
@@ -253,11 +270,16 @@ fn start_real_time_box(config_name: &str, sockets: &[PathBuf]) -> Result<RealTim
     }
     std::fs::write(config.join("system.toml"), system).unwrap();
 
-    let child = Command::new(appliance_binary())
+    let mut command = Command::new(appliance_binary());
+    command
         .args(["run", "--config"])
         .arg(&config)
         .arg("--data")
-        .arg(work.path().join("data"))
+        .arg(work.path().join("data"));
+    if let Some(ms) = epoch_unix_ms {
+        command.arg("--epoch-unix-ms").arg(ms.to_string());
+    }
+    let child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -283,7 +305,8 @@ fn start_real_time_box(config_name: &str, sockets: &[PathBuf]) -> Result<RealTim
 
 /// Runs `runs` one after the other with `hil run --box` against one real-time box on
 /// configuration `config_name`; the failures. A failed scenario may leave calls up, so
-/// the box is started afresh after one, and every failure is the scenario's own.
+/// the box is started afresh after one, and every failure is the scenario's own. A
+/// scenario with `box time:` gets a box of its own, started with that clock.
 fn run_real_time(config_name: &str, runs: &[RealTimeRun]) -> Vec<(String, String)> {
     let mut sockets: Vec<PathBuf> = runs.iter().flat_map(|r| r.sockets.clone()).collect();
     sockets.sort();
@@ -292,8 +315,12 @@ fn run_real_time(config_name: &str, runs: &[RealTimeRun]) -> Vec<(String, String
     let mut running: Option<RealTimeBox> = None;
     for run in runs {
         let name = format!("{} (config {config_name})", short(&run.path));
+        if run.box_time_unix_ms.is_some() {
+            // Its clock starts at its box time: a box that ran earlier scenarios is late.
+            running = None;
+        }
         if running.is_none() {
-            match start_real_time_box(config_name, &sockets) {
+            match start_real_time_box(config_name, &sockets, run.box_time_unix_ms) {
                 Ok(started) => running = Some(started),
                 Err(e) => {
                     failures.push((name, e));
@@ -320,9 +347,11 @@ fn run_real_time(config_name: &str, runs: &[RealTimeRun]) -> Vec<(String, String
             short(&run.path),
             started.elapsed().as_secs_f64()
         );
+        if !ok || run.box_time_unix_ms.is_some() {
+            running = None;
+        }
         if !ok {
             failures.push((name, text));
-            running = None;
         }
     }
     failures

@@ -22,7 +22,28 @@ pub struct Scenario {
     /// Configuration directory name under `hil-tests/configs/` (lock-step runs).
     pub config: Option<String>,
     pub devices: Vec<DeviceSpec>,
+    /// `box time: 2026-12-07 22:30 +08:00`: the box's wall clock at its start, Unix ms
+    /// (whoever starts the box for the scenario starts it with this clock).
+    pub box_time_unix_ms: Option<u64>,
+    /// `lookup server: ADDRESS …`: a billing system the runner starts before the box and
+    /// stops at the end.
+    pub lookup_server: Option<LookupServerSpec>,
     pub steps: Vec<Step>,
+}
+
+/// `lookup server: 127.0.0.1:18090 answers|slow 5s|garbage`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupServerSpec {
+    /// `host:port` to listen on.
+    pub address: String,
+    pub behaviour: far_end::LookupBehaviour,
+}
+
+impl LookupServerSpec {
+    /// Starts the server (`far_end::LookupServer`); it stops when dropped.
+    pub fn start(&self) -> std::io::Result<far_end::LookupServer> {
+        far_end::LookupServer::start(&self.address, self.behaviour.clone())
+    }
 }
 
 impl Scenario {
@@ -147,6 +168,28 @@ pub enum Subject {
         condition: SpanCondition,
     },
     Cdr(CdrMatch),
+    /// `expect ivr …`: a call's run through the IVR, from the box's events.
+    Ivr {
+        /// `of call N` (calls numbered 1, 2, … in the order their first IVR step appeared
+        /// since the scenario started); `None`: the latest such call.
+        call: Option<usize>,
+        condition: IvrCondition,
+    },
+}
+
+/// What can be expected of a call's run through the IVR (`expect ivr …`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IvrCondition {
+    /// `path A,B,C`: the nodes entered are exactly these, in order; `path starts A,B`:
+    /// they begin with these.
+    Path { nodes: Vec<String>, prefix: bool },
+    /// `variable NAME = VALUE`: the last value the flow set NAME to is VALUE.
+    Variable { name: String, value: String },
+    /// `lookup ok` / `lookup failed`: the latest lookup's result.
+    Lookup { ok: bool },
+    /// `digits D`: a menu, collect or language node took D (valid or not), after those
+    /// matched by earlier `expect ivr digits` steps of the call.
+    Digits(String),
 }
 
 /// Which calls of a span a step is about.
@@ -229,6 +272,9 @@ pub enum Condition {
     HearsDtmf(String),
     /// Everything below −45 dBm0 for at least `min_ms`.
     HearsSilence { min_ms: u64 },
+    /// Every block above `min_dbm0` (whatever it is: speech, music, tones) for at least
+    /// `min_ms`.
+    HearsAudio { min_dbm0: f32, min_ms: u64 },
 }
 
 /// `expect cdr …`: a CDR written since the scenario started, not matched by an earlier
@@ -246,6 +292,9 @@ pub struct CdrMatch {
     pub talk_max_ms: Option<i64>,
     pub ring_min_ms: Option<i64>,
     pub ring_max_ms: Option<i64>,
+    /// `ivr path A,B,C`: the CDR's `ivr_path` is exactly these nodes (`ivr path none`:
+    /// empty).
+    pub ivr_path: Option<Vec<String>>,
 }
 
 pub(crate) fn fmt_duration(ms: u64) -> String {
@@ -413,6 +462,12 @@ impl fmt::Display for Expectation {
                 write!(f, "{condition}")?;
             }
             Subject::Cdr(m) => write!(f, "cdr{m}")?,
+            Subject::Ivr { call, condition } => {
+                write!(f, "ivr {condition}")?;
+                if let Some(n) = call {
+                    write!(f, " of call {n}")?;
+                }
+            }
         }
         let word = match self.mode {
             Mode::Within => "within",
@@ -453,6 +508,11 @@ impl fmt::Display for Condition {
             Condition::HearsSilence { min_ms } => {
                 write!(f, "hears silence for {}", fmt_duration(*min_ms))
             }
+            Condition::HearsAudio { min_dbm0, min_ms } => write!(
+                f,
+                "hears audio above {min_dbm0} dBm0 for {}",
+                fmt_duration(*min_ms)
+            ),
         }
     }
 }
@@ -529,6 +589,32 @@ impl fmt::Display for CdrMatch {
                 write!(f, " {word} {op} {}", fmt_signed_duration(ms))?;
             }
         }
+        match &self.ivr_path {
+            Some(nodes) if nodes.is_empty() => f.write_str(" ivr path none")?,
+            Some(nodes) => write!(f, " ivr path {}", nodes.join(","))?,
+            None => {}
+        }
         Ok(())
+    }
+}
+
+impl fmt::Display for IvrCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IvrCondition::Path { nodes, prefix } => {
+                f.write_str("path ")?;
+                if *prefix {
+                    f.write_str("starts ")?;
+                }
+                f.write_str(&nodes.join(","))
+            }
+            IvrCondition::Variable { name, value } => {
+                write!(f, "variable {name} = {}", quote(value))
+            }
+            IvrCondition::Lookup { ok } => {
+                write!(f, "lookup {}", if *ok { "ok" } else { "failed" })
+            }
+            IvrCondition::Digits(digits) => write!(f, "digits {}", quote(digits)),
+        }
     }
 }

@@ -32,6 +32,38 @@ pub struct CdrView {
     pub cause: i64,
     pub talk_ms: i64,
     pub ring_ms: i64,
+    /// The IVR flow the call ran (`ivr_flow`), if any.
+    pub ivr_flow: Option<String>,
+    /// The nodes it entered (`ivr_path`), `[]` without a flow.
+    pub ivr_path: Vec<String>,
+}
+
+/// One event of the box's event bus (`/api/events`, `/api/calls/{id}/events`): its seq,
+/// engine time, `type`, the call it names and its other fields as text (a JSON string as
+/// it is, a number or other value in JSON; a `null` field is absent).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventView {
+    pub seq: u64,
+    pub at_ms: u64,
+    pub kind: String,
+    pub call: Option<String>,
+    /// `step`, `node`, `digits`, `name`, `value`, `error`, …
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl EventView {
+    /// An IVR step's `step` (`node_entered`, …); `""` for other events.
+    pub fn ivr_step(&self) -> &str {
+        if self.kind == "ivr" {
+            self.field("step")
+        } else {
+            ""
+        }
+    }
+    /// A field's text, `""` if absent.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or_default()
+    }
 }
 
 impl fmt::Display for CdrView {
@@ -46,7 +78,11 @@ impl fmt::Display for CdrView {
             self.cause,
             self.ring_ms,
             self.talk_ms
-        )
+        )?;
+        if let Some(flow) = &self.ivr_flow {
+            write!(f, " ivr {flow} path {}", self.ivr_path.join(","))?;
+        }
+        Ok(())
     }
 }
 
@@ -64,6 +100,21 @@ pub trait BoxView {
         anyhow::bail!(
             "the box's status is not available (nothing reads its /api/status for span {device})"
         )
+    }
+
+    /// The bus's events after seq `after`, oldest first (one page, any length), and the
+    /// newest seq published (`/api/events?after=N`).
+    fn events_after(&mut self, after: u64) -> anyhow::Result<(Vec<EventView>, u64)> {
+        anyhow::bail!("the box's events are not available (nothing reads /api/events after {after})")
+    }
+
+    /// Every event of call `call` the box has, stored and live, in seq order
+    /// (`/api/calls/{id}/events`); `Ok(None)` if the box cannot tell (no such API, or it
+    /// knows no event of the call), and the scenario takes the call's events from
+    /// [`BoxView::events_after`] instead.
+    fn call_events(&mut self, call: &str) -> anyhow::Result<Option<Vec<EventView>>> {
+        let _ = call;
+        Ok(None)
     }
 }
 
@@ -153,6 +204,7 @@ pub fn run(
         dtmf_cursor: HashMap::new(),
         cdr_baseline: None,
         cdr_used: HashSet::new(),
+        ivr: IvrLog::default(),
         incoming_used: HashSet::new(),
         prev_step_ms: started,
     };
@@ -179,6 +231,31 @@ pub fn run(
                     scenario,
                     step,
                     format!("cannot read CDRs at scenario start: {e:#}"),
+                ));
+            }
+        }
+    }
+    let first_ivr_step = scenario.steps.iter().find(|s| {
+        matches!(
+            &s.action,
+            Action::Expect(Expectation {
+                subject: Subject::Ivr { .. },
+                ..
+            })
+        )
+    });
+    if let Some(step) = first_ivr_step {
+        // Calls before the scenario's start are not its own.
+        match exec.view.events_after(0) {
+            Ok((_, last_seq)) => {
+                exec.ivr.baseline = last_seq;
+                exec.ivr.cursor = last_seq;
+            }
+            Err(e) => {
+                return Err(exec.failure(
+                    scenario,
+                    step,
+                    format!("cannot read the box's events at scenario start: {e:#}"),
                 ));
             }
         }
@@ -263,6 +340,8 @@ struct Exec<'a> {
     dtmf_cursor: HashMap<String, usize>,
     cdr_baseline: Option<i64>,
     cdr_used: HashSet<i64>,
+    /// What `expect ivr` steps have read of the box's events.
+    ivr: IvrLog,
     /// Calls from the box (span, call number) matched by earlier `incoming call` steps.
     incoming_used: HashSet<(String, usize)>,
     /// Rig time at which the previous step began.
@@ -291,6 +370,23 @@ struct Poll {
     /// `idle`: the box's busy B-channels at the last read of its status, or why the
     /// read failed.
     box_busy: Option<Result<usize, String>>,
+    /// `expect ivr`: what the call's IVR steps were at the last read.
+    ivr_seen: Option<String>,
+}
+
+/// The IVR calls seen on the box's event bus since the scenario started.
+#[derive(Default)]
+struct IvrLog {
+    /// The bus's newest seq when the scenario started.
+    baseline: u64,
+    /// Events read up to this seq.
+    cursor: u64,
+    /// Calls in the order their first IVR step appeared.
+    calls: Vec<String>,
+    /// Each call's IVR steps as read from the bus.
+    steps: HashMap<String, Vec<EventView>>,
+    /// Per call: how many `digits_collected` steps earlier `expect ivr digits` matched.
+    digits_used: HashMap<String, usize>,
 }
 
 impl Exec<'_> {
@@ -465,6 +561,9 @@ impl Exec<'_> {
     ) -> Result<bool, String> {
         match subject {
             Subject::Cdr(m) => self.evaluate_cdr(m, consume, poll, last_tick),
+            Subject::Ivr { call, condition } => {
+                self.evaluate_ivr(*call, condition, consume, poll, last_tick)
+            }
             Subject::Span { device, condition } => {
                 self.evaluate_span(device, condition, consume, poll, last_tick)
             }
@@ -492,6 +591,7 @@ impl Exec<'_> {
                     (
                         c @ (Condition::HearsTone { .. }
                         | Condition::HearsSilence { .. }
+                        | Condition::HearsAudio { .. }
                         | Condition::HearsDtmf(_)),
                         d,
                     ) => {
@@ -560,6 +660,146 @@ impl Exec<'_> {
         Ok(true)
     }
 
+    /// `expect ivr`: reads the bus's new events (every 200 ms of rig time), picks the
+    /// call, takes its IVR steps from `/api/calls/{id}/events` (or the bus) and judges.
+    fn evaluate_ivr(
+        &mut self,
+        call: Option<usize>,
+        condition: &IvrCondition,
+        consume: bool,
+        poll: &mut Poll,
+        last_tick: bool,
+    ) -> Result<bool, String> {
+        let now = self.rig.now_ms();
+        if now < poll.next_ms && !last_tick {
+            return Ok(false);
+        }
+        poll.next_ms = now + CDR_POLL_MS;
+        if let Err(e) = self.read_ivr_events() {
+            poll.last_error = Some(format!("{e:#}"));
+            return Ok(false);
+        }
+        poll.last_error = None;
+        let index = match call {
+            Some(n) => n - 1,
+            None => match self.ivr.calls.len() {
+                0 => return Ok(false),
+                n => n - 1,
+            },
+        };
+        let Some(id) = self.ivr.calls.get(index).cloned() else {
+            return Ok(false);
+        };
+        let steps: Vec<EventView> = match self.view.call_events(&id) {
+            Ok(Some(list)) => list.into_iter().filter(|e| e.kind == "ivr").collect(),
+            Ok(None) => self.ivr.steps.get(&id).cloned().unwrap_or_default(),
+            Err(e) => {
+                poll.last_error = Some(format!("/api/calls/{id}/events: {e:#}"));
+                self.ivr.steps.get(&id).cloned().unwrap_or_default()
+            }
+        };
+        let number = index + 1;
+        let path: Vec<String> = steps
+            .iter()
+            .filter(|e| e.ivr_step() == "node_entered")
+            .map(|e| e.field("node").to_owned())
+            .collect();
+        poll.ivr_seen = Some(describe_ivr(&id, number, self.ivr.calls.len(), &steps, &path));
+        match condition {
+            IvrCondition::Path { nodes, prefix } => {
+                if *prefix {
+                    if path.starts_with(nodes) {
+                        return Ok(true);
+                    }
+                    if !nodes.starts_with(&path) {
+                        return Err(format!(
+                            "the path cannot start with {} any more: {}",
+                            nodes.join(","),
+                            poll.ivr_seen.as_deref().unwrap_or_default()
+                        ));
+                    }
+                    Ok(false)
+                } else {
+                    if path == *nodes {
+                        return Ok(true);
+                    }
+                    if !nodes.starts_with(&path) {
+                        return Err(format!(
+                            "the path is not {} and cannot become it: {}",
+                            nodes.join(","),
+                            poll.ivr_seen.as_deref().unwrap_or_default()
+                        ));
+                    }
+                    Ok(false)
+                }
+            }
+            IvrCondition::Variable { name, value } => Ok(steps
+                .iter()
+                .rev()
+                .find(|e| e.ivr_step() == "variable_set" && e.field("name") == *name)
+                .is_some_and(|e| e.field("value") == *value)),
+            IvrCondition::Lookup { ok } => Ok(steps
+                .iter()
+                .rev()
+                .find(|e| e.ivr_step() == "lookup_result")
+                .is_some_and(|e| !e.fields.contains_key("error") == *ok)),
+            IvrCondition::Digits(digits) => {
+                let used = self.ivr.digits_used.get(&id).copied().unwrap_or(0);
+                let collected: Vec<&EventView> = steps
+                    .iter()
+                    .filter(|e| e.ivr_step() == "digits_collected")
+                    .collect();
+                let found = collected
+                    .iter()
+                    .enumerate()
+                    .skip(used)
+                    .find(|(_, e)| e.field("digits") == *digits)
+                    .map(|(i, _)| i);
+                match found {
+                    Some(i) => {
+                        if consume {
+                            self.ivr.digits_used.insert(id, i + 1);
+                        }
+                        Ok(true)
+                    }
+                    None => Ok(false),
+                }
+            }
+        }
+    }
+
+    /// Reads the bus's events after the last read: notes each call's IVR steps and the
+    /// order calls entered a flow.
+    fn read_ivr_events(&mut self) -> anyhow::Result<()> {
+        loop {
+            let (events, last_seq) = self.view.events_after(self.ivr.cursor)?;
+            anyhow::ensure!(
+                last_seq >= self.ivr.baseline,
+                "the box's event numbering went back from {} to {last_seq}: did it restart?",
+                self.ivr.baseline
+            );
+            let mut newest = self.ivr.cursor;
+            for event in events {
+                newest = newest.max(event.seq);
+                if event.kind != "ivr" || event.seq <= self.ivr.baseline {
+                    continue;
+                }
+                let Some(call) = event.call.clone() else {
+                    continue;
+                };
+                if !self.ivr.steps.contains_key(&call) {
+                    self.ivr.calls.push(call.clone());
+                }
+                self.ivr.steps.entry(call).or_default().push(event);
+            }
+            if newest == self.ivr.cursor || newest >= last_seq {
+                self.ivr.cursor = newest;
+                return Ok(());
+            }
+            self.ivr.cursor = newest;
+        }
+    }
+
     /// Every CDR written since the scenario started and not matched by an earlier step,
     /// oldest first. Reads the newest `max(50, 2 × want)` CDRs, or, when they may not
     /// reach back to the scenario's start, the newest 1000 (the box's limit).
@@ -590,6 +830,19 @@ impl Exec<'_> {
     fn seen(&self, subject: &Subject, poll: &Poll) -> String {
         match subject {
             Subject::Span { device, condition } => self.seen_span(device, condition, poll),
+            Subject::Ivr { call, .. } => {
+                let mut s = poll.ivr_seen.clone().unwrap_or_else(|| match call {
+                    Some(n) => format!(
+                        "no call {n} entered an IVR flow since the scenario started ({} did)",
+                        self.ivr.calls.len()
+                    ),
+                    None => "no call entered an IVR flow since the scenario started".to_string(),
+                });
+                if let Some(e) = &poll.last_error {
+                    s.push_str(&format!(" (reading the box's events failed: {e})"));
+                }
+                s
+            }
             Subject::Cdr(m) => {
                 let want = m.count.unwrap_or(1);
                 let mut s = format!(
@@ -657,6 +910,7 @@ impl Exec<'_> {
                     (
                         c @ (Condition::HearsTone { .. }
                         | Condition::HearsSilence { .. }
+                        | Condition::HearsAudio { .. }
                         | Condition::HearsDtmf(_)),
                         d,
                     ) => match ear(d) {
@@ -671,6 +925,34 @@ impl Exec<'_> {
             }
         }
     }
+}
+
+/// A call's IVR steps for failure messages: its path, variables, lookups and digits.
+fn describe_ivr(id: &str, number: usize, of: usize, steps: &[EventView], path: &[String]) -> String {
+    let mut parts = vec![format!(
+        "call {id} (IVR call {number} of {of}): path {}",
+        if path.is_empty() {
+            "empty".to_string()
+        } else {
+            path.join(",")
+        }
+    )];
+    for e in steps {
+        match e.ivr_step() {
+            "variable_set" => parts.push(format!("{} = {:?}", e.field("name"), e.field("value"))),
+            "lookup_result" => parts.push(if !e.fields.contains_key("error") {
+                format!("lookup at {} ok", e.field("node"))
+            } else {
+                format!("lookup at {} failed: {}", e.field("node"), e.field("error"))
+            }),
+            "digits_collected" => {
+                parts.push(format!("{} took {:?}", e.field("node"), e.field("digits")))
+            }
+            "node_entered" | "" => {}
+            other => parts.push(format!("{other} {:?}", e.fields)),
+        }
+    }
+    parts.join("; ")
 }
 
 fn d_summary(d: &far_end::AnyDevice) -> String {
@@ -725,6 +1007,9 @@ fn ear_hears(
             ear.meter().silence_run_ms(SILENCE_DBM0, *min_ms) >= *min_ms,
             None,
         ),
+        Condition::HearsAudio { min_dbm0, min_ms } => {
+            (audio_run_ms(ear.meter(), *min_dbm0, *min_ms) >= *min_ms, None)
+        }
         Condition::HearsDtmf(want) => {
             let heard = ear.digit_string();
             let from = cursor.min(heard.len());
@@ -762,6 +1047,10 @@ fn ear_met_within(ear: &Ear, condition: &Condition, lookback_ms: u64) -> bool {
                     .is_some_and(|l| l < SILENCE_DBM0)
             }),
         ),
+        Condition::HearsAudio { min_dbm0, min_ms } => (
+            *min_ms,
+            Box::new(move |ago| meter.block_level_dbm0(ago).is_some_and(|l| l > *min_dbm0)),
+        ),
         _ => return false,
     };
     let oldest = (((lookback_ms + min_ms) / BLOCK_MS) as usize).min(meter.len().saturating_sub(1));
@@ -791,6 +1080,12 @@ fn ear_seen(ear: &Ear, condition: &Condition, cursor: usize, min_share: f32) -> 
             "longest silence in the last {:.0}s: {}ms; now {}",
             secs(far_end::HISTORY_MS),
             longest_silence(ear.meter()),
+            ear.summary()
+        ),
+        Condition::HearsAudio { min_dbm0, .. } => format!(
+            "longest run of audio above {min_dbm0} dBm0 in the last {:.0}s: {}ms; now {}",
+            secs(far_end::HISTORY_MS),
+            longest_audio(ear.meter(), *min_dbm0),
             ear.summary()
         ),
         Condition::HearsDtmf(_) => {
@@ -823,6 +1118,35 @@ fn describe_tone(meter: &ToneMeter, freq: f32, min_dbm0: f32, min_share: f32, no
         "in the last {:.0}s {freq} Hz was above {min_dbm0} dBm0 for at most {longest}ms (loudest {loudest:.1} dBm0); now {now}",
         secs(far_end::HISTORY_MS)
     )
+}
+
+/// How long every block has been above `min_dbm0`, up to `want_ms`.
+fn audio_run_ms(meter: &ToneMeter, min_dbm0: f32, want_ms: u64) -> u64 {
+    let mut run = 0;
+    for ago in 0..meter.len() {
+        if run >= want_ms {
+            break;
+        }
+        match meter.block_level_dbm0(ago) {
+            Some(level) if level > min_dbm0 => run += BLOCK_MS,
+            _ => break,
+        }
+    }
+    run
+}
+
+fn longest_audio(meter: &ToneMeter, min_dbm0: f32) -> u64 {
+    let (mut longest, mut run) = (0u64, 0u64);
+    for ago in (0..meter.len()).rev() {
+        match meter.block_level_dbm0(ago) {
+            Some(l) if l > min_dbm0 => {
+                run += BLOCK_MS;
+                longest = longest.max(run);
+            }
+            _ => run = 0,
+        }
+    }
+    longest
 }
 
 fn longest_silence(meter: &ToneMeter) -> u64 {
@@ -870,4 +1194,5 @@ fn cdr_matches(m: &CdrMatch, c: &CdrView) -> bool {
         && m.talk_max_ms.is_none_or(|x| c.talk_ms <= x)
         && m.ring_min_ms.is_none_or(|x| c.ring_ms >= x)
         && m.ring_max_ms.is_none_or(|x| c.ring_ms <= x)
+        && m.ivr_path.as_ref().is_none_or(|p| *p == c.ivr_path)
 }

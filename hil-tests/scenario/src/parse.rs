@@ -18,6 +18,9 @@ const MAX_REPEAT: u32 = 1000;
 pub const MAX_STEPS: usize = 100_000;
 /// Default `for` of `hears silence`.
 const DEFAULT_SILENCE_MS: u64 = 500;
+/// Default `above` and `for` of `hears audio`.
+const DEFAULT_AUDIO_DBM0: f32 = -40.0;
+const DEFAULT_AUDIO_MS: u64 = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -69,6 +72,8 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
     let mut name: Option<String> = None;
     let mut config: Option<String> = None;
     let mut devices: Option<Vec<DeviceSpec>> = None;
+    let mut box_time: Option<u64> = None;
+    let mut lookup_server: Option<LookupServerSpec> = None;
     let mut steps: Vec<Unrolled> = Vec::new();
     // `repeat` blocks not yet closed, outermost first.
     let mut open: Vec<RepeatBlock> = Vec::new();
@@ -115,10 +120,21 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
             }
             _ => {}
         }
-        let header = match &tokens[0] {
-            Tok::Word(w) if w.ends_with(':') => Some(w.trim_end_matches(':').to_owned()),
+        // Two-word headers: `box time:`, `lookup server:`.
+        let two_word = match (&tokens[0], tokens.get(1)) {
+            (Tok::Word(a), Some(Tok::Word(b)))
+                if (a == "box" && b == "time:") || (a == "lookup" && b == "server:") =>
+            {
+                Some(format!("{a} {}", b.trim_end_matches(':')))
+            }
             _ => None,
         };
+        let header = match (&tokens[0], &two_word) {
+            (_, Some(key)) => Some(key.clone()),
+            (Tok::Word(w), None) if w.ends_with(':') => Some(w.trim_end_matches(':').to_owned()),
+            _ => None,
+        };
+        let header_words = if two_word.is_some() { 2 } else { 1 };
         if let Some(key) = header {
             if let Some(block) = open.last() {
                 return Err(err(format!(
@@ -126,8 +142,20 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
                     block.line
                 )));
             }
-            let rest: Vec<&str> = tokens[1..].iter().map(Tok::text).collect();
+            let rest: Vec<&str> = tokens[header_words..].iter().map(Tok::text).collect();
             match key.as_str() {
+                "box time" => {
+                    if box_time.is_some() {
+                        return Err(err("`box time:` given twice".into()));
+                    }
+                    box_time = Some(parse_box_time(&rest.join(" ")).map_err(err)?);
+                }
+                "lookup server" => {
+                    if lookup_server.is_some() {
+                        return Err(err("`lookup server:` given twice".into()));
+                    }
+                    lookup_server = Some(parse_lookup_server(&rest).map_err(err)?);
+                }
                 "name" => {
                     if name.is_some() {
                         return Err(err("`name:` given twice".into()));
@@ -177,7 +205,7 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
                 }
                 other => {
                     return Err(err(format!(
-                        "unknown header `{other}:` (expected name:, config: or devices:)"
+                        "unknown header `{other}:` (expected name:, config:, devices:, box time: or lookup server:)"
                     )))
                 }
             }
@@ -236,7 +264,119 @@ pub fn parse(source: &str, file: &str) -> Result<Scenario, ParseError> {
         name,
         config,
         devices,
+        box_time_unix_ms: box_time,
+        lookup_server,
         steps,
+    })
+}
+
+/// `2026-12-07 22:30 +08:00` (also `22:30:15`, and `Z` or `+00:00` for UTC) → Unix ms.
+pub fn parse_box_time(text: &str) -> Result<u64, String> {
+    let bad = |why: &str| {
+        format!(
+            "bad box time {text:?}: {why} (expected a local date, time and UTC offset, e.g. `2026-12-07 22:30 +08:00`)"
+        )
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [date, time, offset] = words.as_slice() else {
+        return Err(bad("three parts wanted"));
+    };
+    let number = |s: &str, what: &str, max: i64| -> Result<i64, String> {
+        s.parse::<i64>()
+            .ok()
+            .filter(|n| (0..=max).contains(n) && !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+            .ok_or_else(|| bad(&format!("{what} {s:?}")))
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let [y, m, day] = d.as_slice() else {
+        return Err(bad("the date is YYYY-MM-DD"));
+    };
+    let (year, month, day) = (
+        number(y, "year", 9999)?,
+        number(m, "month", 12)?,
+        number(day, "day", 31)?,
+    );
+    if year < 1970 || month < 1 || day < 1 || day > days_in_month(year, month) {
+        return Err(bad("no such date (1970 or later)"));
+    }
+    let t: Vec<&str> = time.split(':').collect();
+    let (hour, minute, second) = match t.as_slice() {
+        [h, m] => (number(h, "hour", 23)?, number(m, "minute", 59)?, 0),
+        [h, m, s] => (
+            number(h, "hour", 23)?,
+            number(m, "minute", 59)?,
+            number(s, "second", 59)?,
+        ),
+        _ => return Err(bad("the time is HH:MM or HH:MM:SS")),
+    };
+    let offset_min = if *offset == "Z" || *offset == "UTC" {
+        0
+    } else {
+        let (sign, rest) = match offset.split_at_checked(1) {
+            Some(("+", rest)) => (1, rest),
+            Some(("-", rest)) => (-1, rest),
+            _ => return Err(bad("the UTC offset is +HH:MM, -HH:MM or Z")),
+        };
+        let Some((h, m)) = rest.split_once(':') else {
+            return Err(bad("the UTC offset is +HH:MM, -HH:MM or Z"));
+        };
+        let minutes = number(h, "offset hours", 14)? * 60 + number(m, "offset minutes", 59)?;
+        if minutes > 14 * 60 {
+            return Err(bad("the UTC offset is at most 14:00"));
+        }
+        sign * minutes
+    };
+    let days = days_from_civil(year, month, day);
+    let local_s = days * 86_400 + hour * 3600 + minute * 60 + second;
+    let utc_s = local_s - offset_min * 60;
+    if utc_s < 0 {
+        return Err(bad("before 1970"));
+    }
+    Ok(utc_s as u64 * 1000)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The words after `lookup server:`: `ADDRESS answers`, `ADDRESS slow D`, `ADDRESS garbage`.
+fn parse_lookup_server(words: &[&str]) -> Result<LookupServerSpec, String> {
+    let usage = "`lookup server:` takes an address and how it answers: `127.0.0.1:18090 answers`, `… slow 5s` or `… garbage`";
+    let Some((address, how)) = words.split_first() else {
+        return Err(usage.into());
+    };
+    if address.parse::<std::net::SocketAddr>().is_err() {
+        return Err(format!(
+            "lookup server address {address:?}: expected IP:PORT, e.g. 127.0.0.1:18090"
+        ));
+    }
+    let behaviour = match how {
+        ["answers"] => far_end::LookupBehaviour::Balance,
+        ["garbage"] => far_end::LookupBehaviour::Garbage,
+        ["slow", d] => far_end::LookupBehaviour::Slow(std::time::Duration::from_millis(
+            parse_duration(d)?,
+        )),
+        _ => return Err(usage.into()),
+    };
+    Ok(LookupServerSpec {
+        address: (*address).to_owned(),
+        behaviour,
     })
 }
 
@@ -698,6 +838,8 @@ impl Cursor<'_> {
     fn expect(&mut self) -> Result<Expectation, String> {
         let (subject, negated) = if self.eat("cdr") {
             (Subject::Cdr(self.cdr_match()?), false)
+        } else if self.eat("ivr") {
+            (self.ivr()?, false)
         } else {
             let dev = self.device()?;
             let negated = self.eat("not");
@@ -737,6 +879,9 @@ impl Cursor<'_> {
         };
         if matches!(subject, Subject::Cdr(_)) && mode == Mode::Throughout {
             return Err("`expect cdr` takes `within`, not `for`".into());
+        }
+        if matches!(subject, Subject::Ivr { .. }) && mode == Mode::Throughout {
+            return Err("`expect ivr` takes `within`, not `for`".into());
         }
         self.done("the expectation")?;
         Ok(Expectation {
@@ -805,7 +950,7 @@ impl Cursor<'_> {
     /// What follows `hears`: `tone F [above L] [for D]`, `dtmf DIGITS` or
     /// `silence [for D]`; with `calls`, also `on all calls` / `on call N` among the options.
     fn hearing(&mut self, calls: bool) -> Result<(Condition, Option<CallSel>), String> {
-        let what = self.next("tone, dtmf or silence after `hears`")?;
+        let what = self.next("tone, dtmf, silence or audio after `hears`")?;
         let mut on = None;
         let condition = match what.as_str() {
             "tone" => {
@@ -853,9 +998,104 @@ impl Cursor<'_> {
                 check_history(min_ms)?;
                 Condition::HearsSilence { min_ms }
             }
-            other => return Err(format!("`hears {other}`: expected tone, dtmf or silence")),
+            "audio" => {
+                let (mut min_dbm0, mut min_ms) = (None, None);
+                loop {
+                    if min_dbm0.is_none() && self.eat("above") {
+                        min_dbm0 = Some(self.level("level after `above`")?);
+                    } else if min_ms.is_none() && self.eat("for") {
+                        min_ms = Some(self.duration("duration")?);
+                    } else if calls && on.is_none() && self.eat("on") {
+                        on = Some(self.call_sel()?);
+                    } else {
+                        break;
+                    }
+                }
+                let min_ms = min_ms.unwrap_or(DEFAULT_AUDIO_MS);
+                check_history(min_ms)?;
+                Condition::HearsAudio {
+                    min_dbm0: min_dbm0.unwrap_or(DEFAULT_AUDIO_DBM0),
+                    min_ms,
+                }
+            }
+            other => return Err(format!("`hears {other}`: expected tone, dtmf, silence or audio")),
         };
         Ok((condition, on))
+    }
+
+    /// What follows `expect ivr`: `path [starts] A,B,C`, `variable NAME = VALUE`,
+    /// `lookup ok|failed`, `digits D`, then `[of call N]`.
+    fn ivr(&mut self) -> Result<Subject, String> {
+        if self.peek_word() == Some("not") {
+            return Err("`expect ivr` takes no `not`".into());
+        }
+        let word = self.next("what to expect of the IVR (path, variable, lookup, digits)")?;
+        let condition = match word.as_str() {
+            "path" => {
+                let prefix = self.eat("starts");
+                let nodes = self.node_list("the nodes of the path, e.g. main,billing")?;
+                IvrCondition::Path { nodes, prefix }
+            }
+            "variable" => {
+                let name = self.next("variable name")?;
+                self.expect_word("=", "ivr variable NAME = VALUE")?;
+                let value = self.next("the variable's value")?;
+                IvrCondition::Variable { name, value }
+            }
+            "lookup" => match self.next("`ok` or `failed` after `lookup`")?.as_str() {
+                "ok" => IvrCondition::Lookup { ok: true },
+                "failed" => IvrCondition::Lookup { ok: false },
+                other => return Err(format!("`ivr lookup {other}`: expected ok or failed")),
+            },
+            "digits" => {
+                let digits = self.next("digits")?;
+                check_digits(&digits)?;
+                IvrCondition::Digits(digits)
+            }
+            other => {
+                return Err(format!(
+                    "unknown IVR expectation {other:?} (path, variable, lookup, digits)"
+                ))
+            }
+        };
+        let call = if self.eat("of") {
+            self.expect_word("call", "of")?;
+            let n = self.next("call number")?;
+            Some(
+                n.parse::<usize>()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| format!("bad call number {n:?}: calls are numbered from 1"))?,
+            )
+        } else {
+            None
+        };
+        Ok(Subject::Ivr { call, condition })
+    }
+
+    /// Node names separated by commas (`main,billing`; blanks after commas are allowed),
+    /// up to the next keyword.
+    fn node_list(&mut self, what: &str) -> Result<Vec<String>, String> {
+        let mut text = String::new();
+        while let Some(word) = self.peek_word() {
+            if matches!(word, "of" | "within" | "for") || (!text.is_empty() && !text.ends_with(',') && !word.starts_with(',')) {
+                break;
+            }
+            text.push_str(word);
+            self.at += 1;
+        }
+        if text.is_empty() {
+            return Err(format!("missing {what}"));
+        }
+        let nodes: Vec<String> = text.split(',').map(str::to_owned).collect();
+        if let Some(bad) = nodes.iter().find(|n| {
+            n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        }) {
+            return Err(format!(
+                "bad node name {bad:?} in {text:?}: node names are letters, digits, - and _, separated by commas"
+            ));
+        }
+        Ok(nodes)
     }
 
     fn cdr_match(&mut self) -> Result<CdrMatch, String> {
@@ -898,9 +1138,14 @@ impl Cursor<'_> {
                     };
                     *slot = Some(ms);
                 }
+                "ivr" => {
+                    self.expect_word("path", "ivr")?;
+                    let nodes = self.node_list("the nodes of the IVR path (A,B,C or none)")?;
+                    m.ivr_path = Some(if nodes == ["none"] { Vec::new() } else { nodes });
+                }
                 other => {
                     return Err(format!(
-                        "unknown CDR field {other:?} (count, disposition, cause, from, to, talk >=/<=, ring >=/<=)"
+                        "unknown CDR field {other:?} (count, disposition, cause, from, to, talk >=/<=, ring >=/<=, ivr path)"
                     ))
                 }
             }
@@ -919,7 +1164,9 @@ fn hears_a_sound(subject: &Subject) -> bool {
     let sound = |c: &Condition| {
         matches!(
             c,
-            Condition::HearsTone { .. } | Condition::HearsSilence { .. }
+            Condition::HearsTone { .. }
+                | Condition::HearsSilence { .. }
+                | Condition::HearsAudio { .. }
         )
     };
     match subject {

@@ -31,6 +31,8 @@ impl CdrSource for FakeCdrs {
                 cause: 16,
                 talk_ms: 2500,
                 ring_ms: 5000,
+                ivr_flow: None,
+                ivr_path: Vec::new(),
             });
         }
         let mut rows = self.rows.clone();
@@ -49,6 +51,8 @@ fn old_cdr() -> CdrView {
         cause: 16,
         talk_ms: 1000,
         ring_ms: 1000,
+        ivr_flow: None,
+        ivr_path: Vec::new(),
     }
 }
 
@@ -317,6 +321,8 @@ fn cdr(id: i64, disposition: &str, cause: i64, from: &str) -> CdrView {
         cause,
         talk_ms: 1000,
         ring_ms: 1000,
+        ivr_flow: None,
+        ivr_path: Vec::new(),
     }
 }
 

@@ -73,6 +73,8 @@ impl BoxView for UserSideCdrs {
                 cause: i64::from(cause.0),
                 talk_ms: 1000,
                 ring_ms: 0,
+                ivr_flow: None,
+                ivr_path: Vec::new(),
             })
             .collect();
         rows.reverse();
