@@ -10,7 +10,9 @@ use dsp::g711::alaw_encode;
 use dsp::tone_plan::{TonePlan, TonePlanName};
 use line_boundary::{ChannelId, Tone};
 use media_engine::testing::ManualEngine;
-use media_engine::{DeviceSpec, EngineCommand, EngineSetup, PromptStore, Slot, WorkGauge};
+use media_engine::{
+    DeviceSpec, EngineCommand, EngineEvent, EngineSetup, PromptStore, Slot, WorkGauge,
+};
 use soft_hardware::{Block, ClockMode, DeviceKind, FarEnd};
 use std::time::Duration;
 
@@ -127,6 +129,11 @@ impl Rig {
 
     /// One lock-step exchange; returns how long the tick took.
     fn step(&mut self) -> Duration {
+        self.step_with(|_, _| {})
+    }
+
+    /// `step`, handing each event of the tick to `on_event` (after the timed tick).
+    fn step_with(&mut self, mut on_event: impl FnMut(&mut Rig, EngineEvent)) -> Duration {
         for (far, block) in self.far.iter_mut().zip(&self.outgoing) {
             far.send_block(block).expect("far end sends");
         }
@@ -138,7 +145,9 @@ impl Rig {
             far.recv_block(block, Duration::from_secs(5))
                 .expect("far end receives");
         }
-        let _ = self.engine.drain_events();
+        for event in self.engine.drain_events() {
+            on_event(self, event);
+        }
         took
     }
 }
@@ -233,8 +242,40 @@ fn mixing_240_channels(c: &mut Criterion) {
     group.finish();
 }
 
+/// Say-number style fragments for `240_sequences`: a tone each, lengths that are not whole
+/// frames, so fragments meet inside a frame and the sequences end on different ticks.
+fn fragments(prompts: &mut PromptStore) -> Vec<media_engine::PromptId> {
+    [
+        (500.0, 2_470),
+        (700.0, 3_130),
+        (900.0, 1_990),
+        (1100.0, 4_050),
+        (1300.0, 2_810),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(n, (hz, len))| {
+        let samples = (0..*len)
+            .map(|k| (4000.0 * (2.0 * std::f64::consts::PI * hz * k as f64 / 8000.0).sin()) as i16)
+            .collect();
+        prompts.add(&format!("fragment-{n}"), samples)
+    })
+    .collect()
+}
+
+/// Channel `n`'s sequence: three to five of the fragments, in an order of its own.
+fn sequence_for(
+    n: usize,
+    fragments: &[media_engine::PromptId],
+) -> heapless::Vec<media_engine::PromptId, { media_engine::MAX_SEQUENCE }> {
+    (0..3 + n % 3)
+        .map(|k| fragments[(n + 2 * k) % fragments.len()])
+        .collect()
+}
+
 /// Music on hold: 240 channels all hearing one shared looping source, against the same 240
-/// channels idle.
+/// channels idle, and against all 240 playing prompt sequences (each restarted, outside the
+/// timed tick, as soon as its `PlaybackDone` comes back).
 fn music_on_hold_240_channels(c: &mut Criterion) {
     let mut group = c.benchmark_group("music_on_hold_240_channels");
     group.sample_size(50);
@@ -273,6 +314,44 @@ fn music_on_hold_240_channels(c: &mut Criterion) {
             b.iter_custom(|iters| (0..iters).map(|_| rig.step()).sum())
         });
     }
+
+    let mut prompts = PromptStore::default();
+    let fragments = fragments(&mut prompts);
+    let mut rig = Rig::with_prompts(prompts);
+    let all: Vec<Slot> = (1..=SPANS)
+        .flat_map(|span| timeslots().map(move |ts| (span, ts)))
+        .map(|(span, ts)| rig.slot(span, ts))
+        .collect();
+    let play = |rig: &Rig, n: usize, id: u32| {
+        rig.send(EngineCommand::PlaySequence {
+            slot: all[n],
+            prompts: sequence_for(n, &fragments),
+            id: media_engine::PlaybackId(id),
+            barge_in: n.is_multiple_of(2),
+        })
+    };
+    for n in 0..all.len() {
+        play(&rig, n, n as u32);
+    }
+    let mut next_id = all.len() as u32;
+    let mut done = 0u64;
+    let mut step = |rig: &mut Rig| {
+        rig.step_with(|rig, event| {
+            if let EngineEvent::PlaybackDone { slot, .. } = event {
+                let n = all.iter().position(|s| *s == slot).expect("one of ours");
+                play(rig, n, next_id);
+                next_id += 1;
+                done += 1;
+            }
+        })
+    };
+    for _ in 0..4 {
+        step(&mut rig);
+    }
+    group.bench_function(BenchmarkId::from_parameter("240_sequences"), |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| step(&mut rig)).sum())
+    });
+    assert!(done > 0, "sequences ended and were restarted");
     group.finish();
 }
 

@@ -451,6 +451,272 @@ fn a_span_far_end_leaving_and_coming_back_costs_the_tick_no_allocation() {
     assert_eq!(allocations(), 0, "allocations made inside ticks");
 }
 
+/// Issue #10: a busy IVR hour on a full box. Eight E1 spans (240 B-channels, as in
+/// `benches/tick.rs`): half the channels play say-number style prompt sequences back to back
+/// (each restarted when its `PlaybackDone` comes back; barge-in on some, with callers keying
+/// digits over a few), the other half hear one shared looping music source, and a sixth of
+/// them switch between the two every 3 s. 11 s of ticks are counted after a 1 s warm-up;
+/// every far end must hear audio, and the music listeners the same audio.
+#[test]
+fn sequences_and_music_on_hold_on_240_channels_do_not_allocate() {
+    use dsp::g711::alaw_decode;
+    use media_engine::{EngineEvent, PromptId, Slot};
+    use soft_hardware::DeviceKind;
+
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(std::io::sink)
+        .try_init();
+    const SPANS: u16 = 8;
+    const WARM_UP: usize = 50;
+    const MEASURED: usize = 550;
+    const SWITCH_EVERY: usize = 150;
+    const KEY_EVERY: usize = 50;
+
+    let mut prompts = PromptStore::default();
+    // Say-number fragments: a tone each, lengths that are not whole frames, so fragments
+    // meet inside a frame and the sequences end on different ticks.
+    let fragments: Vec<PromptId> = [
+        (500.0, 2_470),
+        (700.0, 3_130),
+        (900.0, 1_990),
+        (1100.0, 4_050),
+        (1300.0, 2_810),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(n, (hz, len))| prompts.add(&format!("fragment-{n}"), sine(*hz, 4000.0, 0, *len)))
+    .collect();
+    // 30 s of a two-tone "tune": longer than a frame, not a multiple of one.
+    let music: Vec<i16> = sine(440.0, 3000.0, 0, 8000 * 30 + 77)
+        .iter()
+        .zip(sine(660.0, 2000.0, 0, 8000 * 30 + 77))
+        .map(|(a, b)| a + b)
+        .collect();
+    let music = prompts.add("moh", music);
+
+    let devices: Vec<media_engine::DeviceSpec> = (1..=SPANS)
+        .map(|id| media_engine::DeviceSpec {
+            id,
+            kind: DeviceKind::E1,
+        })
+        .collect();
+    let mut rig = Harness::with_devices(prompts, &devices);
+    // Channel n: span n / 30, its (n % 30)th B-channel.
+    let channels: Vec<(usize, usize, Slot)> = (1..=SPANS)
+        .flat_map(|span| (1..32u16).filter(|ts| *ts != 16).map(move |ts| (span, ts)))
+        .map(|(span, ts)| (span as usize - 1, ts as usize, rig_slot(&rig, span, ts)))
+        .collect();
+    assert_eq!(channels.len(), 240);
+    let index_of = |slot: Slot| channels.iter().position(|c| c.2 == slot).expect("ours");
+    let sequence_for = |n: usize| -> heapless::Vec<PromptId, { media_engine::MAX_SEQUENCE }> {
+        (0..3 + n % 3)
+            .map(|k| fragments[(n + 2 * k) % fragments.len()])
+            .collect()
+    };
+    let barge_in = |n: usize| n.is_multiple_of(4);
+    let switches = |n: usize| matches!(n % 12, 5 | 6);
+    // Callers keying a digit every second: five over barge-in sequences, one over a
+    // sequence without barge-in (which must play on).
+    let keyed = [0usize, 8, 16, 24, 32, 2];
+    assert!(keyed.iter().all(|n| !switches(*n)));
+
+    #[derive(Clone, Copy, PartialEq, Debug)]
+    enum Mode {
+        Sequence,
+        Music,
+    }
+    let mut mode: Vec<Mode> = (0..240usize)
+        .map(|n| {
+            if n.is_multiple_of(2) {
+                Mode::Sequence
+            } else {
+                Mode::Music
+            }
+        })
+        .collect();
+    let mut current = vec![PlaybackId(0); 240];
+    let mut next_id = 1u32;
+    let commands = rig.engine.commands();
+    let mut start = |n: usize, mode: Mode, current: &mut [PlaybackId]| {
+        let id = PlaybackId(next_id);
+        next_id += 1;
+        current[n] = id;
+        let slot = channels[n].2;
+        let command = match mode {
+            Mode::Sequence => EngineCommand::PlaySequence {
+                slot,
+                prompts: sequence_for(n),
+                id,
+                barge_in: barge_in(n),
+            },
+            Mode::Music => EngineCommand::PlayMusic { slot, music, id },
+        };
+        commands.send(command).unwrap();
+    };
+    for (n, mode) in mode.iter().enumerate() {
+        start(n, *mode, &mut current);
+    }
+
+    let mut dtmf: Vec<_> = keyed
+        .iter()
+        .map(|_| dsp::dtmf::DtmfGenerator::new(Default::default()).unwrap())
+        .collect();
+    let (mut done, mut stopped, mut digits) = (vec![0u32; 240], vec![0u32; 240], vec![0u32; 240]);
+    let mut heard = vec![0usize; 240];
+    let mut switched = 0;
+    let mut music_frames_compared = 0usize;
+    let mut warm_up_allocations = 0;
+    for round in 0..WARM_UP + MEASURED {
+        let measuring = round >= WARM_UP;
+        if round == WARM_UP {
+            warm_up_allocations = allocations();
+        }
+        // Far-end input and new commands are prepared outside the counted region.
+        if measuring && (round - WARM_UP) % SWITCH_EVERY == SWITCH_EVERY - 1 {
+            for n in (0..240).filter(|n| switches(*n)) {
+                mode[n] = match mode[n] {
+                    Mode::Sequence => Mode::Music,
+                    Mode::Music => Mode::Sequence,
+                };
+                start(n, mode[n], &mut current);
+                switched += 1;
+            }
+        }
+        for (k, n) in keyed.iter().enumerate() {
+            if measuring && (round - WARM_UP) % KEY_EVERY == 10 {
+                dtmf[k].push_digits("5").unwrap();
+            }
+            let mut frame = [0i16; 160];
+            dtmf[k].fill(&mut frame);
+            let (span, ts, _) = channels[*n];
+            rig.set_audio(span, ts, &frame);
+        }
+        for (far, block) in rig.far.iter_mut().zip(&rig.outgoing) {
+            far.send_block(block).unwrap();
+        }
+        assert!(counted(|| rig
+            .engine
+            .wait_blocks(std::time::Duration::from_secs(5))));
+        counted(|| rig.engine.tick());
+        for (far, block) in rig.far.iter_mut().zip(rig.incoming.iter_mut()) {
+            far.recv_block(block, std::time::Duration::from_secs(5))
+                .unwrap();
+        }
+        if measuring {
+            // What every far end heard this tick: something, and on music the one source.
+            let mut music_frame: Option<&[u8; 160]> = None;
+            for (n, (span, ts, _)) in channels.iter().enumerate() {
+                let audio = &rig.incoming[*span].channels[*ts].audio;
+                if audio.iter().any(|o| alaw_decode(*o).abs() > 500) {
+                    heard[n] += 1;
+                }
+                if mode[n] == Mode::Music {
+                    match music_frame {
+                        None => music_frame = Some(audio),
+                        Some(first) => {
+                            assert_eq!(
+                                first, audio,
+                                "channel {n} on music hears the shared source"
+                            );
+                            music_frames_compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+        // Events are drained (and their tokens dropped) outside the counted region; a
+        // sequence that ends or is barged into starts again.
+        for event in rig.engine.drain_events() {
+            match event {
+                EngineEvent::PlaybackDone { slot, id, .. } => {
+                    let n = index_of(slot);
+                    if id == current[n] {
+                        assert_eq!(mode[n], Mode::Sequence, "music never runs out");
+                        if measuring {
+                            done[n] += 1;
+                        }
+                        start(n, Mode::Sequence, &mut current);
+                    }
+                }
+                EngineEvent::PlaybackStopped { slot, id, .. } => {
+                    let n = index_of(slot);
+                    // Replaced by a switch: `current` already names the newer one.
+                    if id == current[n] {
+                        assert!(barge_in(n) && keyed.contains(&n), "channel {n} stopped");
+                        stopped[n] += 1;
+                        start(n, Mode::Sequence, &mut current);
+                    }
+                }
+                EngineEvent::Digit { slot, digit, .. } => {
+                    let n = index_of(slot);
+                    assert!(keyed.contains(&n) && digit == '5', "digit {digit} on {n}");
+                    digits[n] += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    let measured_allocations = allocations() - warm_up_allocations;
+
+    let stats = rig.engine.stats();
+    assert_eq!(stats.events_dropped, 0, "{stats:?}");
+    assert_eq!(switched, 40 * (MEASURED / SWITCH_EVERY));
+    assert!(
+        music_frames_compared > 100 * MEASURED,
+        "{music_frames_compared}"
+    );
+    let quiet: Vec<(usize, usize)> = heard
+        .iter()
+        .enumerate()
+        .filter(|(_, frames)| **frames < MEASURED * 9 / 10)
+        .map(|(n, frames)| (n, *frames))
+        .collect();
+    assert!(
+        quiet.is_empty(),
+        "(channel, frames heard of {MEASURED}) with silence on more than a tenth: {quiet:?}"
+    );
+    for (n, done) in done.iter().enumerate() {
+        let done = *done;
+        let sequences = n.is_multiple_of(2) || switches(n);
+        let expected_done = if switches(n) {
+            1
+        } else if barge_in(n) && keyed.contains(&n) {
+            0
+        } else if n.is_multiple_of(2) {
+            // Sequences are at most 1.8 s long: 11 s plays at least 6 to the end.
+            6
+        } else {
+            0
+        };
+        assert!(
+            done >= expected_done,
+            "channel {n}: {done} sequences done, expected {expected_done}"
+        );
+        if !sequences {
+            assert_eq!(done, 0, "channel {n} only hears music");
+        }
+    }
+    let digits_keyed = (MEASURED / KEY_EVERY) as u32;
+    for n in keyed {
+        assert_eq!(digits[n], digits_keyed, "channel {n} digits");
+        if barge_in(n) {
+            assert!(
+                stopped[n] >= digits_keyed - 1,
+                "channel {n}: barge-in stopped {} sequences",
+                stopped[n]
+            );
+        } else {
+            assert_eq!(stopped[n], 0, "channel {n} has no barge-in");
+        }
+    }
+    assert_eq!(
+        (measured_allocations, warm_up_allocations),
+        (0, 0),
+        "(measured, warm-up) allocations made inside ticks"
+    );
+}
+
 fn rig_slot(rig: &Harness, device: u16, channel: u16) -> media_engine::Slot {
     rig.engine.slot(ChannelId { device, channel }).unwrap()
 }

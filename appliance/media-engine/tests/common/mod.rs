@@ -37,9 +37,14 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(prompts: PromptStore) -> Harness {
+        Harness::with_devices(prompts, &DEVICES)
+    }
+
+    /// The harness on other devices (say, eight E1 spans: 240 B-channels), far ends on all.
+    pub fn with_devices(prompts: PromptStore, devices: &[DeviceSpec]) -> Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut engine = ManualEngine::new(EngineSetup {
-            devices: &DEVICES,
+            devices,
             device_dir: dir.path(),
             clock: ClockMode::LockStep,
             plan: TonePlan::new(TonePlanName::Etsi),
@@ -48,7 +53,7 @@ impl Harness {
         })
         .expect("engine builds");
         let mut far = Vec::new();
-        for spec in DEVICES {
+        for spec in devices.iter().copied() {
             let path = soft_hardware::socket_path(dir.path(), spec.kind, spec.id);
             let connecting = std::thread::spawn(move || {
                 FarEnd::connect(
@@ -69,11 +74,11 @@ impl Harness {
             assert_eq!(hello.device_id, spec.id);
             far.push(far_end);
         }
-        let outgoing = DEVICES
+        let outgoing = devices
             .iter()
             .map(|d| Block::idle(d.kind.channels()))
             .collect();
-        let incoming = DEVICES
+        let incoming = devices
             .iter()
             .map(|d| Block::idle(d.kind.channels()))
             .collect();
