@@ -208,8 +208,9 @@ impl BoxView for WebBox {
         let (code, status, body) = http::get_any(&self.base, &format!("/api/calls/{call}/events"))?;
         match code {
             200 => {
-                let list: CallEventsJson = serde_json::from_str(&body)
-                    .with_context(|| format!("box's /api/calls/{call}/events is not a call's events"))?;
+                let list: CallEventsJson = serde_json::from_str(&body).with_context(|| {
+                    format!("box's /api/calls/{call}/events is not a call's events")
+                })?;
                 Ok(Some(list.events.into_iter().map(EventView::from).collect()))
             }
             // No such API yet, or no event of the call stored: the bus has them.

@@ -62,7 +62,10 @@ impl EventView {
     }
     /// A field's text, `""` if absent.
     pub fn field(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or_default()
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 }
 
@@ -105,7 +108,9 @@ pub trait BoxView {
     /// The bus's events after seq `after`, oldest first (one page, any length), and the
     /// newest seq published (`/api/events?after=N`).
     fn events_after(&mut self, after: u64) -> anyhow::Result<(Vec<EventView>, u64)> {
-        anyhow::bail!("the box's events are not available (nothing reads /api/events after {after})")
+        anyhow::bail!(
+            "the box's events are not available (nothing reads /api/events after {after})"
+        )
     }
 
     /// Every event of call `call` the box has, stored and live, in seq order
@@ -704,7 +709,13 @@ impl Exec<'_> {
             .filter(|e| e.ivr_step() == "node_entered")
             .map(|e| e.field("node").to_owned())
             .collect();
-        poll.ivr_seen = Some(describe_ivr(&id, number, self.ivr.calls.len(), &steps, &path));
+        poll.ivr_seen = Some(describe_ivr(
+            &id,
+            number,
+            self.ivr.calls.len(),
+            &steps,
+            &path,
+        ));
         match condition {
             IvrCondition::Path { nodes, prefix } => {
                 if *prefix {
@@ -742,7 +753,7 @@ impl Exec<'_> {
                 .iter()
                 .rev()
                 .find(|e| e.ivr_step() == "lookup_result")
-                .is_some_and(|e| !e.fields.contains_key("error") == *ok)),
+                .is_some_and(|e| e.fields.contains_key("error") != *ok)),
             IvrCondition::Digits(digits) => {
                 let used = self.ivr.digits_used.get(&id).copied().unwrap_or(0);
                 let collected: Vec<&EventView> = steps
@@ -928,7 +939,13 @@ impl Exec<'_> {
 }
 
 /// A call's IVR steps for failure messages: its path, variables, lookups and digits.
-fn describe_ivr(id: &str, number: usize, of: usize, steps: &[EventView], path: &[String]) -> String {
+fn describe_ivr(
+    id: &str,
+    number: usize,
+    of: usize,
+    steps: &[EventView],
+    path: &[String],
+) -> String {
     let mut parts = vec![format!(
         "call {id} (IVR call {number} of {of}): path {}",
         if path.is_empty() {
@@ -1007,9 +1024,10 @@ fn ear_hears(
             ear.meter().silence_run_ms(SILENCE_DBM0, *min_ms) >= *min_ms,
             None,
         ),
-        Condition::HearsAudio { min_dbm0, min_ms } => {
-            (audio_run_ms(ear.meter(), *min_dbm0, *min_ms) >= *min_ms, None)
-        }
+        Condition::HearsAudio { min_dbm0, min_ms } => (
+            audio_run_ms(ear.meter(), *min_dbm0, *min_ms) >= *min_ms,
+            None,
+        ),
         Condition::HearsDtmf(want) => {
             let heard = ear.digit_string();
             let from = cursor.min(heard.len());

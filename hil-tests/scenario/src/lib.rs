@@ -12,9 +12,9 @@ mod exec;
 mod parse;
 
 pub use ast::{
-    Action, CallSel, CdrMatch, Condition, DeviceSpec, Expectation, IvrCondition,
-    LookupServerSpec, Mode, Scenario, Sound,
-    SpanCondition, Step, Subject, DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
+    Action, CallSel, CdrMatch, Condition, DeviceSpec, Expectation, IvrCondition, LookupServerSpec,
+    Mode, Scenario, Sound, SpanCondition, Step, Subject, DEFAULT_TONE_MIN_DBM0,
+    DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
 };
 /// The former name of [`BoxView`].
 pub use exec::BoxView as CdrSource;

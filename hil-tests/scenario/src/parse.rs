@@ -284,7 +284,9 @@ pub fn parse_box_time(text: &str) -> Result<u64, String> {
     let number = |s: &str, what: &str, max: i64| -> Result<i64, String> {
         s.parse::<i64>()
             .ok()
-            .filter(|n| (0..=max).contains(n) && !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+            .filter(|n| {
+                (0..=max).contains(n) && !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
+            })
             .ok_or_else(|| bad(&format!("{what} {s:?}")))
     };
     let d: Vec<&str> = date.split('-').collect();
@@ -369,9 +371,9 @@ fn parse_lookup_server(words: &[&str]) -> Result<LookupServerSpec, String> {
     let behaviour = match how {
         ["answers"] => far_end::LookupBehaviour::Balance,
         ["garbage"] => far_end::LookupBehaviour::Garbage,
-        ["slow", d] => far_end::LookupBehaviour::Slow(std::time::Duration::from_millis(
-            parse_duration(d)?,
-        )),
+        ["slow", d] => {
+            far_end::LookupBehaviour::Slow(std::time::Duration::from_millis(parse_duration(d)?))
+        }
         _ => return Err(usage.into()),
     };
     Ok(LookupServerSpec {
@@ -1018,7 +1020,11 @@ impl Cursor<'_> {
                     min_ms,
                 }
             }
-            other => return Err(format!("`hears {other}`: expected tone, dtmf, silence or audio")),
+            other => {
+                return Err(format!(
+                    "`hears {other}`: expected tone, dtmf, silence or audio"
+                ))
+            }
         };
         Ok((condition, on))
     }
@@ -1078,7 +1084,9 @@ impl Cursor<'_> {
     fn node_list(&mut self, what: &str) -> Result<Vec<String>, String> {
         let mut text = String::new();
         while let Some(word) = self.peek_word() {
-            if matches!(word, "of" | "within" | "for") || (!text.is_empty() && !text.ends_with(',') && !word.starts_with(',')) {
+            if matches!(word, "of" | "within" | "for")
+                || (!text.is_empty() && !text.ends_with(',') && !word.starts_with(','))
+            {
                 break;
             }
             text.push_str(word);
@@ -1089,7 +1097,10 @@ impl Cursor<'_> {
         }
         let nodes: Vec<String> = text.split(',').map(str::to_owned).collect();
         if let Some(bad) = nodes.iter().find(|n| {
-            n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            n.is_empty()
+                || !n
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         }) {
             return Err(format!(
                 "bad node name {bad:?} in {text:?}: node names are letters, digits, - and _, separated by commas"

@@ -28,9 +28,18 @@ fn parse_error(body: &str) -> String {
 fn box_time_is_the_utc_instant_of_a_local_time() {
     assert_eq!(parse_box_time("1970-01-01 00:00 Z"), Ok(0));
     // 2026-12-07 10:00 at UTC+8 is 02:00 UTC.
-    assert_eq!(parse_box_time("2026-12-07 10:00 +08:00"), Ok(1_796_608_800_000));
-    assert_eq!(parse_box_time("2026-12-07 02:00:00 +00:00"), Ok(1_796_608_800_000));
-    assert_eq!(parse_box_time("2026-12-06 21:00 -05:00"), Ok(1_796_608_800_000));
+    assert_eq!(
+        parse_box_time("2026-12-07 10:00 +08:00"),
+        Ok(1_796_608_800_000)
+    );
+    assert_eq!(
+        parse_box_time("2026-12-07 02:00:00 +00:00"),
+        Ok(1_796_608_800_000)
+    );
+    assert_eq!(
+        parse_box_time("2026-12-06 21:00 -05:00"),
+        Ok(1_796_608_800_000)
+    );
     assert_eq!(parse_box_time("2024-02-29 00:00 Z"), Ok(1_709_164_800_000));
     for bad in [
         "2025-02-29 00:00 Z",
@@ -146,10 +155,16 @@ fn bad_ivr_expectations_say_what_is_wrong() {
         ("expect ivr variable balance 3", "expected `=`"),
         ("expect ivr path main of call 0", "numbered from 1"),
         ("expect ivr route main", "unknown IVR expectation"),
-        ("expect fxs3 not hears audio for 100ms", "window written out"),
+        (
+            "expect fxs3 not hears audio for 100ms",
+            "window written out",
+        ),
     ] {
         let e = parse_error(&format!("{HEAD}{line}\n"));
-        assert!(e.contains("bad.hil:3:") && e.contains(wanted), "{line}: {e}");
+        assert!(
+            e.contains("bad.hil:3:") && e.contains(wanted),
+            "{line}: {e}"
+        );
     }
 }
 
@@ -249,12 +264,32 @@ fn two_calls() -> Vec<EventView> {
         ivr(1, "c-old", "node_entered", &[("node", "hours")]),
         ivr(2, "c-1", "node_entered", &[("node", "hours")]),
         ivr(3, "c-1", "node_entered", &[("node", "main")]),
-        ivr(4, "c-1", "digits_collected", &[("node", "main"), ("digits", "7")]),
-        ivr(5, "c-1", "digits_collected", &[("node", "main"), ("digits", "1")]),
+        ivr(
+            4,
+            "c-1",
+            "digits_collected",
+            &[("node", "main"), ("digits", "7")],
+        ),
+        ivr(
+            5,
+            "c-1",
+            "digits_collected",
+            &[("node", "main"), ("digits", "1")],
+        ),
         ivr(6, "c-1", "node_entered", &[("node", "billing")]),
-        ivr(7, "c-1", "variable_set", &[("name", "account"), ("value", "123456")]),
+        ivr(
+            7,
+            "c-1",
+            "variable_set",
+            &[("name", "account"), ("value", "123456")],
+        ),
         ivr(8, "c-1", "lookup_result", &[("node", "balance")]),
-        ivr(9, "c-1", "variable_set", &[("name", "balance"), ("value", "234.56")]),
+        ivr(
+            9,
+            "c-1",
+            "variable_set",
+            &[("name", "balance"), ("value", "234.56")],
+        ),
         ivr(10, "c-2", "node_entered", &[("node", "hours")]),
         ivr(11, "c-2", "node_entered", &[("node", "main")]),
         ivr(
@@ -327,7 +362,10 @@ fn an_ivr_step_that_never_comes_says_so() {
     .unwrap_err();
     assert!(failure.contains("not seen within 1s"), "{failure}");
     let failure = run_events("expect ivr digits 9 of call 3 within 1s\n", &mut events).unwrap_err();
-    assert!(failure.contains("no call 3 entered an IVR flow"), "{failure}");
+    assert!(
+        failure.contains("no call 3 entered an IVR flow"),
+        "{failure}"
+    );
 }
 
 #[test]
@@ -345,10 +383,15 @@ fn a_cdr_matches_its_ivr_path_exactly() {
     };
     let mut events = ScriptedEvents::new(vec![], false);
     events.cdrs = vec![cdr(1, &["hours", "closed", "bye"])];
-    run_events("expect cdr ivr path hours,closed,bye within 1s\n", &mut events).unwrap();
+    run_events(
+        "expect cdr ivr path hours,closed,bye within 1s\n",
+        &mut events,
+    )
+    .unwrap();
     let mut events = ScriptedEvents::new(vec![], false);
     events.cdrs = vec![cdr(1, &["hours", "main", "beep", "bye"])];
-    let failure = run_events("expect cdr ivr path hours,main within 1s\n", &mut events).unwrap_err();
+    let failure =
+        run_events("expect cdr ivr path hours,main within 1s\n", &mut events).unwrap_err();
     assert!(
         failure.contains("ivr hotline-test path hours,main,beep,bye"),
         "{failure}"
@@ -376,7 +419,9 @@ fn hears_audio_is_any_sound_above_the_level_for_the_time() {
     )
     .unwrap_err();
     assert!(
-        failure.contains("not seen within 1s: longest run of audio above -40 dBm0 in the last 10s: 0ms"),
+        failure.contains(
+            "not seen within 1s: longest run of audio above -40 dBm0 in the last 10s: 0ms"
+        ),
         "{failure}"
     );
 }
