@@ -314,6 +314,8 @@ fn a_transfer_asks_for_a_leg_rings_it_and_connects_on_answer() {
     let record = record(&drain(&mut s)).clone();
     assert_eq!(record.disposition, Disposition::Answered);
     assert_eq!(record.destination, Some(EXT_201));
+    assert_eq!(record.numbers.callee, Some(PhoneNumber::parse("201").unwrap()), "who took the call");
+    assert_eq!(record.numbers.dialled, Some(PhoneNumber::parse("95598").unwrap()), "what the caller dialled");
     assert_eq!(record.ivr.unwrap().path, vec!["main", "sales"]);
 }
 
@@ -326,6 +328,7 @@ fn a_refused_transfer_ends_the_call_as_its_cause_says() {
     s.handle_leg(2100, request, LegGrant::Refused(Cause::USER_BUSY));
     let record = record(&drain(&mut s)).clone();
     assert_eq!(record.disposition, Disposition::Busy);
+    assert_eq!(record.numbers.callee, Some(PhoneNumber::parse("201").unwrap()));
 }
 
 #[test]
@@ -383,6 +386,7 @@ fn a_queue_rings_its_extensions_in_turn_over_music_until_one_answers() {
     let record = record(&drain(&mut s)).clone();
     assert_eq!(record.disposition, Disposition::Answered);
     assert_eq!(record.times.answered_ms, Some(20_000));
+    assert_eq!(record.numbers.callee, Some(PhoneNumber::parse("201").unwrap()), "the one who answered");
     assert_eq!(record.times.ringing_ms, (17_100 - 2100) + (20_000 - 17_200));
 }
 

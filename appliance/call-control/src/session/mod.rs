@@ -150,6 +150,11 @@ pub struct CallSession {
     ended: bool,
     /// The IVR's part of the record, kept up to date by the IVR application.
     ivr: Option<IvrRecord>,
+    /// The numbers asked for with [`Output::RequestLeg`], by request.
+    requested: std::collections::HashMap<u32, PhoneNumber>,
+    /// Who each leg granted mid-call is for (the extension, or the number sent out): it
+    /// becomes the record's callee when that leg is asked to answer.
+    leg_callees: std::collections::HashMap<LegId, PhoneNumber>,
 }
 
 impl CallSession {
@@ -176,6 +181,8 @@ impl CallSession {
             digits: String::new(),
             ended: false,
             ivr: None,
+            requested: std::collections::HashMap::new(),
+            leg_callees: std::collections::HashMap::new(),
         }
     }
 
@@ -260,21 +267,33 @@ impl CallSession {
     /// no longer wants it, so that it is detached and released like any other.
     pub fn handle_leg(&mut self, now_ms: u64, request: u32, grant: LegGrant) {
         self.advance(now_ms);
+        let requested = self.requested.remove(&request);
         let route = match grant {
-            LegGrant::Ring(leg) => Route::Ring {
-                leg: self.add_leg(Leg {
+            LegGrant::Ring(leg) => {
+                let leg = self.add_leg(Leg {
                     role: LegRole::Destination,
                     ..leg
-                }),
-            },
-            LegGrant::Dial { leg, called } => Route::Dial {
-                leg: self.add_leg(Leg {
+                });
+                if let Some(number) = requested {
+                    self.leg_callees.insert(leg, number);
+                }
+                Route::Ring { leg }
+            }
+            LegGrant::Dial { leg, called } => {
+                let leg = self.add_leg(Leg {
                     role: LegRole::Destination,
                     ..leg
-                }),
-                called,
-            },
-            LegGrant::Refused(cause) => Route::Reject(cause),
+                });
+                self.leg_callees.insert(leg, called.clone());
+                Route::Dial { leg, called }
+            }
+            LegGrant::Refused(cause) => {
+                // Who the call was for, even though no line was free for it.
+                if let Some(number) = requested {
+                    self.numbers.callee = Some(number);
+                }
+                Route::Reject(cause)
+            }
         };
         if self.ended {
             if let Route::Ring { leg } | Route::Dial { leg, .. } = route {
@@ -438,6 +457,7 @@ impl Call<'_> {
     pub fn request_leg(&mut self, number: PhoneNumber) -> u32 {
         let request = self.session.next_request;
         self.session.next_request = self.session.next_request.wrapping_add(1);
+        self.session.requested.insert(request, number.clone());
         self.session
             .outputs
             .push_back(Output::RequestLeg { request, number });
@@ -507,6 +527,9 @@ impl Call<'_> {
 
     /// A destination is being asked to answer (rung or dialled): ring time runs.
     pub fn destination_asked(&mut self, leg: LegId) {
+        if let Some(callee) = self.session.leg_callees.get(&leg) {
+            self.session.numbers.callee = Some(callee.clone());
+        }
         self.set_state(leg, LegState::Alerting);
         self.session.times.start_ringing(self.session.now_ms);
     }
