@@ -214,3 +214,15 @@ fn a_route_to_an_existing_flow_loads() {
         box_config::RouteDestination::Flow("hotline".into())
     );
 }
+
+#[test]
+fn the_reference_shows_the_worked_example_as_it_is() {
+    let reference = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/REFERENCE.md"),
+    )
+    .expect("config/REFERENCE.md");
+    assert!(
+        reference.contains(&format!("```toml\n{}```", ivr::flow::EXAMPLE)),
+        "config/REFERENCE.md's worked example differs from ivr::flow::EXAMPLE"
+    );
+}

@@ -295,6 +295,18 @@ fn start_real_time_box(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // The sockets come before the web port (the prompts load in between): a scenario
+    // reads CDRs and status from its first step.
+    let web_address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    while std::net::TcpStream::connect_timeout(&web_address, Duration::from_millis(200)).is_err()
+    {
+        if Instant::now() > ready {
+            return Err(format!(
+                "appliance run ({config_name}) did not open its web port {port} within 20 s"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     Ok(RealTimeBox {
         _process: process,
         devices,
