@@ -1029,6 +1029,18 @@ impl Acd {
                     agents,
                     deadline_ms,
                 } => {
+                    let ring_all = self.queues[&call.queue].config.strategy == Strategy::RingAll;
+                    if ring_all && call.callback.is_none() {
+                        if let Some(agent) = self
+                            .eligible(key, call)
+                            .iter()
+                            .find(|a| !call.tried.contains(*a))
+                        {
+                            return fail(format!(
+                                "ring-all call {key} rings without {agent}, who is ready for it"
+                            ));
+                        }
+                    }
                     if agents.is_empty() {
                         return fail(format!("call {key} offered to nobody"));
                     }
@@ -1319,8 +1331,12 @@ impl Acd {
     /// queue's strategy picks among those eligible and ready.
     fn route(&mut self) {
         let now = self.now_ms;
-        for key in self.ordered(None, |s| matches!(s, Stage::Waiting)) {
+        for key in self.ordered(None, |s| !matches!(s, Stage::Connected { .. })) {
             let call = &self.calls[&key];
+            if let Stage::Offered { .. } = call.stage {
+                self.widen_ring(&key);
+                continue;
+            }
             let eligible = self.eligible(&key, call);
             if eligible.is_empty() {
                 continue;
@@ -1374,6 +1390,43 @@ impl Acd {
                 agents: picked.into_iter().collect(),
                 deadline_ms,
             };
+        }
+    }
+
+    /// A ring-all call ringing already: agents eligible for it who became ready since
+    /// (and have not missed it) join the ring, until the same deadline.
+    fn widen_ring(&mut self, key: &CallKey) {
+        let call = &self.calls[key];
+        let ring_all = self.queues[&call.queue].config.strategy == Strategy::RingAll;
+        if !ring_all || call.callback.is_some() {
+            return;
+        }
+        let joining: Vec<AgentId> = self
+            .eligible(key, call)
+            .into_iter()
+            .filter(|a| !call.tried.contains(a))
+            .collect();
+        let now = self.now_ms;
+        for agent in joining {
+            self.set_state(
+                &agent,
+                AgentState::Reserved { call: key.clone() },
+                ChangeReason::Offered,
+            );
+            self.actions.push_back(Action::Offer {
+                call: key.clone(),
+                agent: agent.clone(),
+            });
+            self.events.push_back(Event::CallOffered {
+                call: key.clone(),
+                agent: agent.clone(),
+                at_ms: now,
+            });
+            if let Stage::Offered { agents, .. } =
+                &mut self.calls.get_mut(key).expect("ringing").stage
+            {
+                agents.insert(agent);
+            }
         }
     }
 

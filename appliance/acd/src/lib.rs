@@ -40,7 +40,8 @@
 //! - skills-based: the highest level on the call's first required skill; ties
 //!   longest-idle (no required skill: longest-idle);
 //! - ring-all: every eligible agent at once (a callback still reserves one agent,
-//!   longest-idle).
+//!   longest-idle). While it rings, an agent who becomes eligible and ready (and has
+//!   not missed it) joins the ring until the same deadline.
 //!
 //! The picked agent is **reserved** (state `Reserved`, [`Event::CallOffered`]) and
 //! [`Action::Offer`] (or [`Action::StartCallback`]) asks the outside to ring. An agent
