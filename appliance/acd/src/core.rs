@@ -92,7 +92,6 @@ struct Call {
     queue_entry_ms: u64,
     caller: String,
     own_skills: Vec<SkillRequirement>,
-    #[allow(dead_code)]
     variables: BTreeMap<String, String>,
     callback: Option<String>,
     stage: Stage,
@@ -858,6 +857,11 @@ impl Acd {
         self.calls.get(call).map(call_state)
     }
 
+    /// The variables the call entered with (from the IVR), for the agent's screen pop.
+    pub fn call_variables(&self, call: &CallKey) -> Option<&BTreeMap<String, String>> {
+        self.calls.get(call).map(|c| &c.variables)
+    }
+
     /// Every call the ACD holds.
     pub fn calls(&self) -> impl Iterator<Item = &CallKey> {
         self.calls.keys()
@@ -998,10 +1002,8 @@ impl Acd {
                         }
                     }
                 }
-                AgentState::LoggedOut => {
-                    if a.device.is_some() {
-                        return fail(format!("agent {} logged out at a device", a.id));
-                    }
+                AgentState::LoggedOut if a.device.is_some() => {
+                    return fail(format!("agent {} logged out at a device", a.id));
                 }
                 AgentState::WrapUp { until_ms } if *until_ms <= self.now_ms => {
                     return fail(format!("agent {} wrapping up past its end", a.id));

@@ -108,7 +108,7 @@ fn config(strategies: (acd::Strategy, acd::Strategy), seed: u64) -> AcdConfig {
     support.max_missed = 3;
     support.overflow = Some(Overflow {
         max_wait_ms: 90_000,
-        to: if seed % 2 == 0 {
+        to: if seed.is_multiple_of(2) {
             OverflowTarget::Callback
         } else {
             OverflowTarget::Flow("voicemail".to_owned())

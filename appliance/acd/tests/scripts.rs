@@ -296,7 +296,14 @@ fn the_calls_own_skills_add_to_and_override_the_queues() {
         SkillRequirement::new("billing", 8),
         SkillRequirement::new("english", 4),
     ];
+    call.variables = BTreeMap::from([("account".to_owned(), "8812".to_owned())]);
     assert_eq!(f.enter(1_000, call), [offer("c1", "204")]);
+    assert_eq!(
+        f.acd
+            .call_variables(&c("c1"))
+            .and_then(|v| v.get("account")),
+        Some(&"8812".to_owned())
+    );
     // Lowering the call's billing level lets the novice 203 in (longest idle of the rest).
     let mut call = NewCall::new("c2", "billing");
     call.skills = vec![SkillRequirement::new("billing", 1)];
@@ -921,5 +928,4 @@ fn snapshot_shows_queues_and_agents() {
         })
         .collect();
     assert_eq!(changes, [(1, 0), (2, 1_000), (1, 1_000)]);
-    let _ = BTreeMap::<(), ()>::new();
 }
