@@ -25,7 +25,7 @@ use soft_hardware::{Block, LineConditions, AUDIO_OCTETS};
 
 use crate::audio::{Ear, Mouth};
 use crate::dchannel::DChannel;
-use crate::rig::FarEndDevice;
+use crate::device::FarEndDevice;
 use crate::BLOCK_SAMPLES;
 
 /// Timeslots of an E1 block.

@@ -27,6 +27,7 @@
 mod audio;
 mod carrier;
 mod dchannel;
+mod device;
 mod lookup_server;
 mod phone;
 mod pri_user;

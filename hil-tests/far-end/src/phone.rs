@@ -5,7 +5,7 @@ use dsp::dtmf::DtmfError;
 use soft_hardware::{signal, Block};
 
 use crate::audio::{Ear, Mouth, PlayItem};
-use crate::rig::FarEndDevice;
+use crate::device::FarEndDevice;
 use crate::BLOCK_SAMPLES;
 
 /// Length of a hook flash (timed break recall; ETSI allows roughly 80–130 ms).

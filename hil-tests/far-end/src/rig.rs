@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use soft_hardware::{socket_path, Block, ClockMode, DeviceKind, FarEnd, SoftHwError};
 
 use crate::carrier::Carrier;
+pub use crate::device::FarEndDevice;
 use crate::phone::Phone;
 use crate::sim::SimulatedBox;
 use crate::telco::TelcoLine;
@@ -19,16 +20,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Real-time pacing gives up catching up when this far behind.
 const MAX_LATENESS: Duration = Duration::from_secs(1);
 const BLOCK: Duration = Duration::from_millis(BLOCK_MS);
-
-/// A far-end simulator: fed the box's blocks and asked for its own, once per 20 ms.
-pub trait FarEndDevice {
-    /// Our block for the tick starting at `now_ms`.
-    fn produce(&mut self, now_ms: u64, out: &mut Block);
-    /// The box's block for the tick starting at `now_ms`.
-    fn consume(&mut self, now_ms: u64, inp: &Block);
-    /// One line for logs and failure messages.
-    fn state_summary(&self) -> String;
-}
 
 /// The simulators a [`Rig`] knows, plus room for your own.
 pub enum AnyDevice {

@@ -5,7 +5,7 @@ use dsp::caller_id::{AbsenceReason, CallerIdError, CallerIdMessage, FskCallerIdG
 use soft_hardware::{signal, Block};
 
 use crate::audio::{Ear, Mouth};
-use crate::rig::FarEndDevice;
+use crate::device::FarEndDevice;
 use crate::{BLOCK_MS, BLOCK_SAMPLES};
 
 /// Ringing cadence: 1 s on, 4 s off (ETSI / CEPT common value).
