@@ -2,10 +2,10 @@
 //!
 //! Frame: `length: u16 LE` (bytes after it: type + body), `type: u8`, body.
 
-use crate::error::ErrorCode;
 use crate::types::{
     Block, ChannelRecord, ClockMode, DeviceKind, Hello, LineConditions, AUDIO_OCTETS, MAX_CHANNELS,
 };
+use std::fmt;
 
 pub const TYPE_HELLO: u8 = 0x01;
 pub const TYPE_BLOCK: u8 = 0x02;
@@ -28,6 +28,55 @@ pub const fn block_frame_len(channels: usize) -> usize {
 }
 /// Bytes on the wire of a HELLO.
 pub const HELLO_FRAME_LEN: usize = 2 + 1 + HELLO_BODY;
+
+/// The `code` of an ERROR message.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum ErrorCode {
+    HelloMismatch,
+    Malformed,
+    Busy,
+    SequenceGap,
+    /// The far end connected and sent no HELLO within the box's HELLO timeout.
+    HelloTimeout,
+    /// A code this version does not know; kept so it can be reported.
+    Other(u16),
+}
+
+impl ErrorCode {
+    pub const fn wire(self) -> u16 {
+        match self {
+            ErrorCode::HelloMismatch => 1,
+            ErrorCode::Malformed => 2,
+            ErrorCode::Busy => 3,
+            ErrorCode::SequenceGap => 4,
+            ErrorCode::HelloTimeout => 5,
+            ErrorCode::Other(c) => c,
+        }
+    }
+    pub const fn from_wire(c: u16) -> ErrorCode {
+        match c {
+            1 => ErrorCode::HelloMismatch,
+            2 => ErrorCode::Malformed,
+            3 => ErrorCode::Busy,
+            4 => ErrorCode::SequenceGap,
+            5 => ErrorCode::HelloTimeout,
+            c => ErrorCode::Other(c),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorCode::HelloMismatch => f.write_str("1 (HELLO mismatch)"),
+            ErrorCode::Malformed => f.write_str("2 (malformed message)"),
+            ErrorCode::Busy => f.write_str("3 (device busy)"),
+            ErrorCode::SequenceGap => f.write_str("4 (sequence gap)"),
+            ErrorCode::HelloTimeout => f.write_str("5 (no HELLO in time)"),
+            ErrorCode::Other(c) => write!(f, "{c} (unknown)"),
+        }
+    }
+}
 
 /// Everything that can be wrong with bytes on the wire (or with an output buffer).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::sys::socket::{send, MsgFlags};
 
+use crate::codec::ErrorCode;
 use crate::codec::{self, BlockRef, CodecError, FrameDecoder, Message};
-use crate::error::{DeviceName, ErrorCode, SoftHwError};
+use crate::error::{DeviceName, SoftHwError};
 use crate::types::{
     socket_path, Block, ClockMode, DeviceKind, Hello, LineConditions, MAX_CHANNELS,
 };

@@ -5,8 +5,9 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::codec::ErrorCode;
 use crate::codec::{self, FrameDecoder, Message};
-use crate::error::{ErrorCode, SoftHwError};
+use crate::error::SoftHwError;
 use crate::types::{Block, ClockMode, DeviceKind, Hello, PROTOCOL_VERSION};
 
 /// How often `connect` retries while the box has not created its socket yet.

@@ -20,7 +20,8 @@ pub use line_boundary::signal;
 
 pub use clock::{wait_readable, RealTimeClock, MAX_POLL_DEVICES};
 pub use device::{DeviceStats, SoftDevice, HELLO_TIMEOUT, RX_QUEUE_BLOCKS, TX_QUEUE_BLOCKS};
-pub use error::{DeviceName, ErrorCode, SoftHwError};
+pub use codec::ErrorCode;
+pub use error::{DeviceName, SoftHwError};
 pub use far_end::FarEnd;
 pub use types::{
     socket_path, Block, ChannelRecord, ClockMode, DeviceKind, Hello, LineConditions, ALAW_SILENCE,
