@@ -7,7 +7,7 @@
 //!
 //! Octet layouts follow ITU-T Q.931 §4.5 and the ETSI EN 300 403-1 profile.
 
-use super::message::{EncodeError, Writer};
+use super::writer::{EncodeError, Writer};
 use line_boundary::Cause;
 
 /// Identifiers of the variable-length elements of codeset 0 (Q.931 Table 4-3).

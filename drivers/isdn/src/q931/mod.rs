@@ -26,6 +26,7 @@ pub mod message;
 mod numbering;
 mod protocol_error;
 mod stack;
+mod writer;
 
 pub use call::{CallHandle, CallState, RestartState, Role, StateDesignation, TimerKind};
 pub use message::{
