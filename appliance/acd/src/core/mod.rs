@@ -1,0 +1,257 @@
+//! The core: the one owner of queues, waiting calls and agent availability. See the
+//! crate docs for the semantics of every input.
+//!
+//! One `Acd` type, its `impl` split by concern so each file reads on its own:
+//! - `agents`: the agents' inputs and the one place agent state changes and
+//!   reservations are released;
+//! - `calls`: the calls' inputs and their accounting (answered, ended, abandoned);
+//! - `routing`: the routing pass, eligibility and the strategies;
+//! - `timers`: what time brings (ring timeouts, wrap-up ends, max wait/overflow, leave
+//!   rules, announcements) and `poll_timeout`;
+//! - `reading`: the read-only API, the snapshot and the `QueueChanged` reports;
+//! - `invariants`: `check_invariants`.
+
+mod agents;
+mod calls;
+mod invariants;
+mod reading;
+mod routing;
+mod timers;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::model::*;
+use routing::XorShift64;
+
+#[derive(Debug, Default, Clone)]
+struct QueueStats {
+    entered: u64,
+    answered: u64,
+    answered_in_sl: u64,
+    abandoned: u64,
+    overflowed: u64,
+    refused: u64,
+    handled: u64,
+    handle_ms_total: u64,
+}
+
+#[derive(Debug)]
+struct Queue {
+    config: QueueConfig,
+    /// The agent this queue offered a call to last (round-robin).
+    last_offered: Option<AgentId>,
+    stats: QueueStats,
+    /// (calls, longest-waiting call) as last reported in `QueueChanged`.
+    reported: (usize, Option<CallKey>),
+}
+
+#[derive(Debug)]
+struct Agent {
+    id: AgentId,
+    name: String,
+    queues: BTreeSet<QueueName>,
+    skills: BTreeMap<String, u8>,
+    state: AgentState,
+    since_ms: u64,
+    device: Option<String>,
+    /// Since when the agent has been free: their login or the end of their last call.
+    idle_since_ms: u64,
+    answered_today: u64,
+    missed_in_row: u32,
+}
+
+#[derive(Debug, Clone)]
+enum Stage {
+    Waiting,
+    Offered {
+        agents: BTreeSet<AgentId>,
+        deadline_ms: u64,
+    },
+    Connected {
+        agent: AgentId,
+        answered_ms: u64,
+    },
+}
+
+#[derive(Debug)]
+struct Call {
+    queue: QueueName,
+    priority: u8,
+    /// When it entered the ACD: its place (FIFO within a priority).
+    arrival_ms: u64,
+    /// Breaks ties of equal arrival: order of entering.
+    seq: u64,
+    /// When it entered its current queue: widening, max wait, announcements, service level.
+    queue_entry_ms: u64,
+    caller: String,
+    own_skills: Vec<SkillRequirement>,
+    variables: BTreeMap<String, String>,
+    callback: Option<String>,
+    stage: Stage,
+    /// Agents who missed this call; others are preferred while there are any.
+    tried: BTreeSet<AgentId>,
+    next_announce_ms: Option<u64>,
+    /// Max wait passed and the caller was offered a callback: not again in this queue.
+    overflow_done: bool,
+}
+
+/// Totals since start, for the accounting invariant.
+#[derive(Debug, Default, Clone)]
+struct Totals {
+    entered: u64,
+    abandoned: u64,
+    overflowed_out: u64,
+    refused: u64,
+    completed: u64,
+}
+
+/// The ACD core. See the crate docs.
+#[derive(Debug)]
+pub struct Acd {
+    now_ms: u64,
+    queues: BTreeMap<QueueName, Queue>,
+    agents: BTreeMap<AgentId, Agent>,
+    calls: BTreeMap<CallKey, Call>,
+    vip_numbers: BTreeSet<String>,
+    vip_boost: u8,
+    reasons: BTreeSet<String>,
+    default_handle_time_ms: u64,
+    rng: XorShift64,
+    next_seq: u64,
+    totals: Totals,
+    actions: VecDeque<Action>,
+    events: VecDeque<Event>,
+}
+
+fn check_level(owner: &str, skill: &str, level: u8) -> Result<(), ConfigError> {
+    if (1..=MAX_SKILL_LEVEL).contains(&level) {
+        Ok(())
+    } else {
+        Err(ConfigError::SkillLevel {
+            owner: owner.to_owned(),
+            skill: skill.to_owned(),
+            level,
+        })
+    }
+}
+
+impl Acd {
+    /// Builds the core from its configuration; every agent starts logged out at
+    /// `now_ms`.
+    pub fn new(config: AcdConfig, now_ms: u64) -> Result<Acd, ConfigError> {
+        let mut queues = BTreeMap::new();
+        for queue in &config.queues {
+            let owner = format!("queue `{}`", queue.name);
+            if queue.ring_timeout_ms == 0 {
+                return Err(ConfigError::RingTimeout(queue.name.clone()));
+            }
+            if queue.announce_every_ms == Some(0) {
+                return Err(ConfigError::AnnounceEvery(queue.name.clone()));
+            }
+            if queue.overflow.as_ref().is_some_and(|o| o.max_wait_ms == 0) {
+                return Err(ConfigError::MaxWait(queue.name.clone()));
+            }
+            for need in &queue.required_skills {
+                check_level(&owner, &need.skill, need.level)?;
+            }
+            let entry = Queue {
+                config: queue.clone(),
+                last_offered: None,
+                stats: QueueStats::default(),
+                reported: (0, None),
+            };
+            if queues.insert(queue.name.clone(), entry).is_some() {
+                return Err(ConfigError::DuplicateQueue(queue.name.clone()));
+            }
+        }
+        for queue in &config.queues {
+            if let Some(Overflow {
+                to: OverflowTarget::Queue(to),
+                ..
+            }) = &queue.overflow
+            {
+                if !queues.contains_key(to) {
+                    return Err(ConfigError::UnknownQueue {
+                        owner: format!("queue `{}` overflow", queue.name),
+                        queue: to.clone(),
+                    });
+                }
+            }
+        }
+        let mut agents = BTreeMap::new();
+        for agent in &config.agents {
+            let owner = format!("agent `{}`", agent.id);
+            for queue in &agent.queues {
+                if !queues.contains_key(queue) {
+                    return Err(ConfigError::UnknownQueue {
+                        owner,
+                        queue: queue.clone(),
+                    });
+                }
+            }
+            for (skill, level) in &agent.skills {
+                check_level(&owner, skill, *level)?;
+            }
+            let entry = Agent {
+                id: agent.id.clone(),
+                name: agent.name.clone(),
+                queues: agent.queues.iter().cloned().collect(),
+                skills: agent.skills.clone(),
+                state: AgentState::LoggedOut,
+                since_ms: now_ms,
+                device: None,
+                idle_since_ms: now_ms,
+                answered_today: 0,
+                missed_in_row: 0,
+            };
+            if agents.insert(agent.id.clone(), entry).is_some() {
+                return Err(ConfigError::DuplicateAgent(agent.id.clone()));
+            }
+        }
+        let mut reasons: BTreeSet<String> = config.not_ready_reasons.iter().cloned().collect();
+        reasons.insert(MISSED.to_owned());
+        Ok(Acd {
+            now_ms,
+            queues,
+            agents,
+            calls: BTreeMap::new(),
+            vip_numbers: config.vip_numbers.iter().cloned().collect(),
+            vip_boost: config.vip_boost,
+            reasons,
+            default_handle_time_ms: config.default_handle_time_ms,
+            rng: XorShift64::new(config.seed),
+            next_seq: 0,
+            totals: Totals::default(),
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+        })
+    }
+
+    // ---- outputs -------------------------------------------------------------------
+
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ---- after every input ---------------------------------------------------------
+
+    fn advance(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+    }
+
+    /// Runs after every input, in the documented order: due timers, leave rules, the
+    /// routing pass, announcements, queue change events.
+    fn settle(&mut self) {
+        self.expire_offers();
+        self.end_wrap_ups();
+        self.overflow_due();
+        self.apply_leave_rules();
+        self.route();
+        self.announce_due();
+        self.report_queues();
+    }
+}
