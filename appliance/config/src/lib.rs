@@ -8,11 +8,17 @@
 //! - `prompts.toml` (optional): text prompts, synthesized when the configuration is
 //!   applied; recordings go in `prompts/` (`prompts/NAME.wav`, `prompts/en/NAME.wav`,
 //!   `prompts/zh/NAME.wav`).
+//! - `queues.toml` (optional): the ACD's queues (strategy, skills, widening, ring timeout,
+//!   wrap-up, overflow, service level, announcements, join/leave rules, music), VIP
+//!   numbers and not-ready reasons. With it, the IVR's `queue` nodes must name its queues.
+//! - `agents.toml` (optional): `[[agent]]` entries (number, name, PIN, queues, skills).
+//!   Both are read into [`Config::acd`], an [`acd::AcdConfig`] the ACD core starts from.
 //!
 //! [`Config::load`] reads and checks all of it and reports every error it finds, each
 //! with file, line, column, field and reason (see `config/REFERENCE.md`). A config with
 //! any error is refused whole: the box never starts or applies half a configuration.
 
+mod acd_files;
 mod error;
 mod ivr_files;
 mod model;
@@ -20,6 +26,11 @@ mod prompts_file;
 mod raw;
 mod validate;
 
+/// The ACD core's crate, whose configuration types [`Config::acd`] holds.
+pub use acd;
+pub use acd_files::{
+    AGENTS_FILE, MUSIC_CLASSES, OVERFLOW_FLOW_PREFIX, OVERFLOW_QUEUE_PREFIX, QUEUES_FILE,
+};
 pub use error::{ConfigError, ConfigErrors};
 pub use ivr_files::{FLOWS_DIR, SCHEDULES_FILE};
 pub use model::*;

@@ -18,6 +18,17 @@ pub struct Config {
     /// Text prompts (`prompts.toml`): prompt name → language → text, synthesized when
     /// the configuration is applied.
     pub text_prompts: crate::TextPrompts,
+    /// The ACD (`queues.toml`, `agents.toml`): queues, agents, VIP numbers, not-ready
+    /// reasons. Without the files: no queues, no agents, the core's defaults.
+    pub acd: acd::AcdConfig,
+    /// Whether `queues.toml` exists. With it, the IVR's `queue` nodes go to the ACD (each
+    /// names one of its queues); without it, a `queue` node rings its `extensions` in turn.
+    pub acd_queues_configured: bool,
+    /// Each configured agent's PIN (4-8 digits), keyed at phone login (`*21`); the ACD
+    /// core knows no PINs.
+    pub agent_pins: std::collections::BTreeMap<acd::AgentId, String>,
+    /// Each queue's music-on-hold class (`default`: the system's `music_dir`).
+    pub queue_music: std::collections::BTreeMap<acd::QueueName, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -122,7 +122,7 @@ fn read(
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
     file: &SourceFile,
     errors: &mut Vec<ConfigError>,
 ) -> Option<T> {
@@ -219,6 +219,19 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     );
     let known_prompt = |name: &str| known_prompt(&dir, &sounds_dir, &text_prompts, name);
     let flows = crate::ivr_files::load_flows(&dir, &schedules, &known_prompt, &mut check.errors);
+    let acd = crate::acd_files::load_acd(&dir, &mut check.errors);
+    check_acd_against_flows(&acd, &flows, &mut check.errors);
+    if check.errors.is_empty() {
+        // Everything the files can get wrong is reported above, at its place; this only
+        // guards against the core refusing what the checks let through.
+        if let Err(error) = acd::Acd::new(acd.config.clone(), 0) {
+            check.errors.push(SourceFile::whole_file_error(
+                &dir.join(crate::QUEUES_FILE),
+                "acd",
+                format!("the ACD core refuses the configuration: {error}"),
+            ));
+        }
+    }
     for (name, span, field) in std::mem::take(&mut check.flow_refs) {
         if !flows.iter().any(|flow| flow.name.value == name) {
             let known: Vec<&str> = flows.iter().map(|f| f.name.value.as_str()).collect();
@@ -247,8 +260,71 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             schedules,
             flows,
             text_prompts,
+            acd: acd.config,
+            acd_queues_configured: acd.queues_file,
+            agent_pins: acd.pins,
+            queue_music: acd.music,
         }),
         _ => Err(ConfigErrors(check.errors)),
+    }
+}
+
+fn flow_names(flows: &[ivr::flow::Flow]) -> String {
+    let known: Vec<&str> = flows.iter().map(|f| f.name.value.as_str()).collect();
+    if known.is_empty() {
+        "none".to_owned()
+    } else {
+        known.join(", ")
+    }
+}
+
+/// What the ACD files and the flows say about each other: a queue's overflow to a flow
+/// names one that exists; with `queues.toml`, every flow's `queue` node names one of its
+/// queues (without it, a `queue` node rings its extensions in turn, as before the ACD).
+fn check_acd_against_flows(
+    acd: &crate::acd_files::AcdFiles,
+    flows: &[ivr::flow::Flow],
+    errors: &mut Vec<ConfigError>,
+) {
+    for (name, error) in &acd.flow_refs {
+        if !flows.iter().any(|flow| flow.name.value == *name) {
+            errors.push(ConfigError {
+                reason: format!(
+                    "no flow named {name:?} in {FLOWS_DIR}/ (flows: {})",
+                    flow_names(flows)
+                ),
+                ..error.clone()
+            });
+        }
+    }
+    if !acd.queues_file || !acd.queue_names_known {
+        return;
+    }
+    let queues: Vec<&str> = acd.config.queues.iter().map(|q| q.name.as_str()).collect();
+    for flow in flows {
+        for node in &flow.nodes {
+            let ivr::flow::NodeKind::Queue(queue) = &node.kind else {
+                continue;
+            };
+            if !queues.contains(&queue.queue.value.as_str()) {
+                errors.push(ConfigError {
+                    file: PathBuf::from(&flow.file),
+                    line: queue.queue.at.line as usize,
+                    column: queue.queue.at.column as usize,
+                    field: format!("nodes.{}.queue", node.name),
+                    reason: format!(
+                        "no queue named {:?} in {} (queues: {})",
+                        queue.queue.value,
+                        crate::QUEUES_FILE,
+                        if queues.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            queues.join(", ")
+                        }
+                    ),
+                });
+            }
+        }
     }
 }
 
