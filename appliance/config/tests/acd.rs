@@ -523,3 +523,41 @@ fn a_queues_toml_that_does_not_parse_gives_one_error_not_one_per_agent() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].contains("queues.toml:1:"), "{found:#?}");
 }
+
+fn repo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn the_demo_and_the_hotline_example_load_their_acd() {
+    for dir in ["config/demo", "config/examples/hotline-hours"] {
+        let config = Config::load(&repo().join(dir)).unwrap_or_else(|e| panic!("{dir}: {e}"));
+        assert!(config.acd_queues_configured, "{dir}");
+        let queues: Vec<&str> = config.acd.queues.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(queues, ["billing", "general", "agents"], "{dir}");
+        assert_eq!(config.acd.queues[0].strategy, Strategy::SkillsBased, "{dir}");
+        assert_eq!(
+            config.acd.queues[0].required_skills,
+            [SkillRequirement::new("billing", 5)],
+            "{dir}"
+        );
+        let agents: Vec<&str> = config.acd.agents.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(agents, ["201", "202", "203", "204"], "{dir}");
+        assert_eq!(config.acd.agents[0].skills["billing"], 9, "{dir}");
+        assert_eq!(config.agent_pins.len(), 4, "{dir}");
+        assert_eq!(config.acd.vip_numbers, ["0209999"], "{dir}");
+        box_config::acd::Acd::new(config.acd.clone(), 0).unwrap();
+    }
+}
+
+#[test]
+fn the_reference_shows_the_demo_acd_files_as_they_are() {
+    let reference = std::fs::read_to_string(repo().join("config/REFERENCE.md")).unwrap();
+    for file in ["config/demo/queues.toml", "config/demo/agents.toml"] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        assert!(
+            reference.contains(&format!("```toml\n{text}```")),
+            "config/REFERENCE.md's worked example differs from {file}"
+        );
+    }
+}
