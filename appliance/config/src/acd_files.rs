@@ -562,9 +562,7 @@ fn check_queues(check: &mut Check, raw: QueuesFile, files: &mut AcdFiles) {
             let text = number.get_ref();
             let digits = text.strip_prefix('+').unwrap_or(text);
             let field = format!("vip_numbers[{index}]");
-            if digits.is_empty()
-                || digits.len() > 20
-                || !digits.chars().all(|c| c.is_ascii_digit())
+            if digits.is_empty() || digits.len() > 20 || !digits.chars().all(|c| c.is_ascii_digit())
             {
                 check.at(
                     number.span(),

@@ -98,7 +98,11 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 /// `file`'s error at the line holding `needle`, on `field`, whose reason has `reason`.
 fn refused(queues: &str, agents: &str, file: &str, needle: &str, field: &str, reason: &str) {
-    let text = if file == "queues.toml" { queues } else { agents };
+    let text = if file == "queues.toml" {
+        queues
+    } else {
+        agents
+    };
     let line = line_of(text, needle);
     let dir = dir_with(Some(queues), Some(agents));
     let found = errors(dir.path());
@@ -372,7 +376,9 @@ fn duplicate_agent_ids_are_refused() {
     let dir = dir_with(Some(QUEUES), Some(&agents));
     let found = errors(dir.path());
     assert!(
-        found.iter().any(|e| e.contains(&format!("agents.toml:{line}:6: agent[1].id: agent 201 is already agent[0]"))),
+        found.iter().any(|e| e.contains(&format!(
+            "agents.toml:{line}:6: agent[1].id: agent 201 is already agent[0]"
+        ))),
         "{found:#?}"
     );
 }
@@ -428,16 +434,66 @@ fn a_vip_number_that_is_not_a_number_is_refused() {
 #[test]
 fn times_out_of_range_are_refused() {
     for (from, to, field, reason) in [
-        ("ring_timeout_s = 15", "ring_timeout_s = 2", "queues.billing.ring_timeout_s", "2 is out of range (5 to 600 seconds)"),
-        ("wrap_up_s = 30", "wrap_up_s = -1", "queues.billing.wrap_up_s", "-1 is out of range (0 to 3600 seconds)"),
-        ("max_wait_s = 300", "max_wait_s = 0", "queues.billing.max_wait_s", "0 is out of range (5 to 86400 seconds)"),
-        ("service_level_s = 30", "service_level_s = 0", "queues.billing.service_level_s", "0 is out of range (1 to 3600 seconds)"),
-        ("announce_every_s = 45", "announce_every_s = 5", "queues.billing.announce_every_s", "5 is out of range (10 to 3600 seconds)"),
-        ("after_s = 60", "after_s = 0", "queues.billing.widen[0].after_s", "0 is out of range (1 to 86400 seconds)"),
-        ("drop = 2", "drop = 10", "queues.billing.widen[0].drop", "10 is out of range (1 to 9 levels)"),
-        ("max_missed = 2", "max_missed = 101", "queues.billing.max_missed", "101 is out of range (0 to 100 offers; 0 never)"),
-        ("default_handle_time_s = 240", "default_handle_time_s = 0", "default_handle_time_s", "0 is out of range (1 to 3600 seconds)"),
-        ("vip_boost = 4", "vip_boost = 10", "vip_boost", "10 is out of range (1 to 9 priority levels)"),
+        (
+            "ring_timeout_s = 15",
+            "ring_timeout_s = 2",
+            "queues.billing.ring_timeout_s",
+            "2 is out of range (5 to 600 seconds)",
+        ),
+        (
+            "wrap_up_s = 30",
+            "wrap_up_s = -1",
+            "queues.billing.wrap_up_s",
+            "-1 is out of range (0 to 3600 seconds)",
+        ),
+        (
+            "max_wait_s = 300",
+            "max_wait_s = 0",
+            "queues.billing.max_wait_s",
+            "0 is out of range (5 to 86400 seconds)",
+        ),
+        (
+            "service_level_s = 30",
+            "service_level_s = 0",
+            "queues.billing.service_level_s",
+            "0 is out of range (1 to 3600 seconds)",
+        ),
+        (
+            "announce_every_s = 45",
+            "announce_every_s = 5",
+            "queues.billing.announce_every_s",
+            "5 is out of range (10 to 3600 seconds)",
+        ),
+        (
+            "after_s = 60",
+            "after_s = 0",
+            "queues.billing.widen[0].after_s",
+            "0 is out of range (1 to 86400 seconds)",
+        ),
+        (
+            "drop = 2",
+            "drop = 10",
+            "queues.billing.widen[0].drop",
+            "10 is out of range (1 to 9 levels)",
+        ),
+        (
+            "max_missed = 2",
+            "max_missed = 101",
+            "queues.billing.max_missed",
+            "101 is out of range (0 to 100 offers; 0 never)",
+        ),
+        (
+            "default_handle_time_s = 240",
+            "default_handle_time_s = 0",
+            "default_handle_time_s",
+            "0 is out of range (1 to 3600 seconds)",
+        ),
+        (
+            "vip_boost = 4",
+            "vip_boost = 10",
+            "vip_boost",
+            "10 is out of range (1 to 9 priority levels)",
+        ),
     ] {
         let queues = QUEUES.replacen(from, to, 1);
         refused_in_queues(&queues, to, field, reason);
@@ -477,7 +533,12 @@ fn bad_join_and_leave_rules_and_an_unknown_music_class_are_refused() {
 #[test]
 fn an_unknown_setting_is_refused_at_its_place() {
     let queues = QUEUES.replacen("max_missed = 2", "max_misses = 2", 1);
-    refused_in_queues(&queues, "max_misses", "max_misses", "unknown field `max_misses`");
+    refused_in_queues(
+        &queues,
+        "max_misses",
+        "max_misses",
+        "unknown field `max_misses`",
+    );
 }
 
 #[test]
@@ -502,7 +563,11 @@ fn a_flow_queue_node_naming_a_queue_not_in_queues_toml_is_refused_at_its_line() 
     // The example flow's queue node names `agents`.
     let queues = QUEUES
         .replacen("[queues.agents]", "[queues.operators]", 1)
-        .replacen("[\"general\", \"agents\"]", "[\"general\", \"operators\"]", 1);
+        .replacen(
+            "[\"general\", \"agents\"]",
+            "[\"general\", \"operators\"]",
+            1,
+        );
     let agents = AGENTS.replacen("\"agents\"]", "\"operators\"]", 1);
     let line = line_of(ivr::flow::EXAMPLE, "queue = \"agents\"");
     let dir = dir_with(Some(&queues), Some(&agents));
@@ -535,7 +600,11 @@ fn the_demo_and_the_hotline_example_load_their_acd() {
         assert!(config.acd_queues_configured, "{dir}");
         let queues: Vec<&str> = config.acd.queues.iter().map(|q| q.name.as_str()).collect();
         assert_eq!(queues, ["billing", "general", "agents"], "{dir}");
-        assert_eq!(config.acd.queues[0].strategy, Strategy::SkillsBased, "{dir}");
+        assert_eq!(
+            config.acd.queues[0].strategy,
+            Strategy::SkillsBased,
+            "{dir}"
+        );
         assert_eq!(
             config.acd.queues[0].required_skills,
             [SkillRequirement::new("billing", 5)],
