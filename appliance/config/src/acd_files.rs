@@ -206,8 +206,7 @@ impl Check<'_> {
         }
     }
 
-    /// `{ skill = level }`: every name plain, every level 1-10. Where a skill has no span
-    /// of its own, `whole` is used.
+    /// `{ skill = level }`: every name plain, every level 1-10; errors at the level.
     fn skills(
         &mut self,
         skills: &BTreeMap<String, Spanned<i64>>,
