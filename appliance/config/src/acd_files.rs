@@ -271,7 +271,7 @@ pub(crate) fn load_acd(dir: &Path, errors: &mut Vec<ConfigError>) -> AcdFiles {
     files.queues_file = queues_source.is_some() || dir.join(QUEUES_FILE).exists();
     let mut queues_parsed = false;
     if let Some(source) = &queues_source {
-        if let Some(raw) = crate::validate::parse::<QueuesFile>(source, errors) {
+        if let Some(raw) = source.parse::<QueuesFile>(errors) {
             queues_parsed = true;
             check_queues(
                 &mut Check {
@@ -294,7 +294,7 @@ pub(crate) fn load_acd(dir: &Path, errors: &mut Vec<ConfigError>) -> AcdFiles {
         .map(|q| q.name.0.clone())
         .collect();
     if let Some(source) = read(dir, AGENTS_FILE, errors) {
-        if let Some(raw) = crate::validate::parse::<AgentsFile>(&source, errors) {
+        if let Some(raw) = source.parse::<AgentsFile>(errors) {
             let agents = check_agents(
                 &mut Check {
                     file: &source,

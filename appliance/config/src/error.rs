@@ -63,6 +63,30 @@ pub(crate) struct SourceFile {
 }
 
 impl SourceFile {
+    /// The file's TOML as `T`; a syntax or shape error is recorded at its position (the
+    /// offending text as the field when it is short) and gives `None`.
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+        &self,
+        errors: &mut Vec<ConfigError>,
+    ) -> Option<T> {
+        match toml::from_str::<T>(&self.text) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let span = error.span().unwrap_or(0..0);
+                let snippet = self.text.get(span.clone()).unwrap_or("").trim();
+                let field =
+                    if !snippet.is_empty() && snippet.len() <= 40 && !snippet.contains('\n') {
+                        snippet.to_owned()
+                    } else {
+                        "toml".to_owned()
+                    };
+                let reason = error.message().trim().to_owned();
+                errors.push(self.error_at(span, field, reason));
+                None
+            }
+        }
+    }
+
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         // Step back to a character boundary: a span from the parser should already be on
         // one, but a bad offset must give a slightly wrong column, never a panic.

@@ -122,27 +122,6 @@ fn read(
     }
 }
 
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(
-    file: &SourceFile,
-    errors: &mut Vec<ConfigError>,
-) -> Option<T> {
-    match toml::from_str::<T>(&file.text) {
-        Ok(value) => Some(value),
-        Err(error) => {
-            let span = error.span().unwrap_or(0..0);
-            let snippet = file.text.get(span.clone()).unwrap_or("").trim();
-            let field = if !snippet.is_empty() && snippet.len() <= 40 && !snippet.contains('\n') {
-                snippet.to_owned()
-            } else {
-                "toml".to_owned()
-            };
-            let reason = error.message().trim().to_owned();
-            errors.push(file.error_at(span, field, reason));
-            None
-        }
-    }
-}
-
 fn resolve(dir: &Path, path: &str) -> PathBuf {
     let path = Path::new(path);
     if path.is_absolute() {
@@ -184,10 +163,10 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     let system_file = read(&dir, SYSTEM_FILE, true, &mut errors);
     let lines_file = read(&dir, LINES_FILE, true, &mut errors);
     let routes_file = read(&dir, ROUTES_FILE, false, &mut errors);
-    let system_raw: Option<SystemFile> = system_file.as_ref().and_then(|f| parse(f, &mut errors));
-    let lines_raw: Option<LinesFile> = lines_file.as_ref().and_then(|f| parse(f, &mut errors));
+    let system_raw: Option<SystemFile> = system_file.as_ref().and_then(|f| f.parse(&mut errors));
+    let lines_raw: Option<LinesFile> = lines_file.as_ref().and_then(|f| f.parse(&mut errors));
     let routes_raw: Option<RoutesFile> = match &routes_file {
-        Some(file) => parse(file, &mut errors),
+        Some(file) => file.parse(&mut errors),
         None => Some(RoutesFile::default()),
     };
     let mut check = Checker {
