@@ -6,12 +6,11 @@
 //! greeting file, recordings in the configuration's `prompts/` folder, `prompts.toml`
 //! texts and the flows' `text` plays (espeak-ng, cached by voice and text), say
 //! fragments (English from the sounds directory, Mandarin and “cent(s)” synthesized) and
-//! music on hold. WAV files of any common format are converted once ([`wav`],
-//! [`resample`]).
+//! music on hold. WAV files of any common format are converted once ([`wav`], then
+//! `dsp::resample::resample_all` from the file's rate to 8 kHz).
 
 mod builtin;
 mod library;
-pub mod resample;
 pub mod tts;
 pub mod wav;
 

@@ -1,10 +1,10 @@
 //! Building the prompt store from a configuration.
 
-use crate::resample::{resample, to_i16, PROMPT_RATE};
 use crate::tts::{voice, Synthesizer};
 use crate::wav::{read_wav, WavError};
 use crate::{builtin_greeting, text_key, PromptError, BUILTIN_GREETING};
 use box_config::{Config, PromptSource, PROMPTS_DIR};
+use dsp::resample::resample_all;
 use ivr::flow::{Flow, Language, NodeKind, Play, PlaySource};
 use media_engine::PromptStore;
 use std::collections::BTreeSet;
@@ -13,10 +13,27 @@ use std::path::{Path, PathBuf};
 /// The store key of the music on hold.
 pub const MUSIC_ON_HOLD: &str = "music/default";
 
-/// A WAV file of any accepted format as 8 kHz mono 16-bit samples.
+/// The media engine's rate.
+const PROMPT_RATE: u32 = 8000;
+
+/// A WAV file of any accepted format as 8 kHz mono 16-bit samples: resampled with the
+/// line DSP's resampler (time-aligned, `round(len × 8000 / rate)` samples; an 8 kHz file
+/// as it is). A rate it cannot convert (one sharing almost no factor with 8000, see
+/// `dsp::resample::MAX_FACTOR`) is an unsupported format.
 pub fn load_wav_file(file: &Path) -> Result<Vec<i16>, WavError> {
     let audio = read_wav(file)?;
-    Ok(to_i16(&resample(&audio.samples, audio.rate, PROMPT_RATE)))
+    let samples = resample_all(&audio.samples, audio.rate, PROMPT_RATE)
+        .map_err(|error| WavError::Unsupported(error.to_string()))?;
+    Ok(to_i16(&samples))
+}
+
+/// Samples in -1.0..=1.0 to 16-bit PCM, rounded and clipped. The scale is the one
+/// `wav` decodes 16-bit PCM with, so an 8 kHz 16-bit file loads bit for bit.
+fn to_i16(samples: &[f32]) -> Vec<i16> {
+    samples
+        .iter()
+        .map(|s| (s * 32768.0).round().clamp(-32768.0, 32767.0) as i16)
+        .collect()
 }
 
 /// Every prompt `config` can play, in a store for the media engine. Texts are
@@ -257,4 +274,53 @@ fn wav_files(dir: &Path, what: &'static str, optional: bool) -> Result<Vec<PathB
         .collect();
     files.sort();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_wav(path: &Path, rate: u32, samples: &[i16]) {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(path, spec).unwrap();
+        for sample in samples {
+            writer.write_sample(*sample).unwrap();
+        }
+        writer.finalize().unwrap();
+    }
+
+    #[test]
+    fn samples_convert_to_i16_rounded_and_clipped() {
+        assert_eq!(
+            to_i16(&[0.0, 0.5, -0.5, 1.0, 1.5, -1.5]),
+            vec![0, 16384, -16384, 32767, 32767, -32768]
+        );
+    }
+
+    #[test]
+    fn wav_files_load_at_8khz_and_8khz_ones_bit_for_bit() {
+        let dir = tempfile::tempdir().unwrap();
+        let samples: Vec<i16> = (0..800).map(|n| ((n * 97) % 4001 - 2000) as i16).collect();
+        let same = dir.path().join("same.wav");
+        write_wav(&same, 8000, &samples);
+        assert_eq!(load_wav_file(&same).unwrap(), samples);
+        let fast = dir.path().join("fast.wav");
+        write_wav(&fast, 11025, &[0; 11025 / 2]);
+        assert_eq!(load_wav_file(&fast).unwrap().len(), 4000);
+    }
+
+    #[test]
+    fn a_rate_the_resampler_cannot_convert_is_unsupported() {
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join("odd.wav");
+        write_wav(&odd, 16411, &[0; 100]);
+        let error = load_wav_file(&odd).unwrap_err();
+        assert!(matches!(error, WavError::Unsupported(_)), "{error:?}");
+        assert!(error.to_string().contains("16411 Hz"), "{error}");
+    }
 }

@@ -223,3 +223,212 @@ fn full_scale_input_saturates_instead_of_wrapping() {
         }
     }
 }
+
+// Any pair of rates: prompt files (6 to 48 kHz to the line's 8 kHz) and beyond.
+
+use dsp::resample::resample_all;
+
+/// `seconds` of a sine of `amplitude` at `freq`, sampled at `rate`, as `f32`.
+fn sine_f32(freq: f64, rate: u32, amplitude: f64, seconds: f64) -> Vec<f32> {
+    (0..(f64::from(rate) * seconds) as usize)
+        .map(|n| {
+            (amplitude * (std::f64::consts::TAU * freq * n as f64 / f64::from(rate)).sin()) as f32
+        })
+        .collect()
+}
+
+/// The amplitude of `freq` in `samples` (Goertzel): 1.0 for a sine of peak 1.0.
+fn amplitude_f32(samples: &[f32], freq: f64, rate: u32) -> f64 {
+    let coefficient = 2.0 * (std::f64::consts::TAU * freq / f64::from(rate)).cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in samples {
+        let s0 = f64::from(x) + coefficient * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    2.0 * (s1 * s1 + s2 * s2 - coefficient * s1 * s2).sqrt() / samples.len() as f64
+}
+
+/// The middle 80 %.
+fn middle(samples: &[f32]) -> &[f32] {
+    &samples[samples.len() / 10..samples.len() * 9 / 10]
+}
+
+fn zero_crossing_frequency_f32(samples: &[f32], rate: u32) -> f64 {
+    let as_i16: Vec<i16> = samples.iter().map(|s| (s * 32000.0) as i16).collect();
+    zero_crossing_frequency(&as_i16, f64::from(rate))
+}
+
+/// Pairs the line-rate-only resampler refused: prompt files to 8 kHz, their inverse, the
+/// extremes of 4 ↔ 192 kHz and the two media families.
+const NEW_PAIRS: [(u32, u32); 10] = [
+    (44100, 8000),
+    (22050, 8000),
+    (11025, 8000),
+    (6000, 8000),
+    (32000, 8000),
+    (8000, 44100),
+    (4000, 192000),
+    (192000, 4000),
+    (48000, 44100),
+    (44100, 48000),
+];
+
+#[test]
+fn a_1khz_prompt_tone_stays_1khz_at_8khz_from_common_rates() {
+    for rate in [22050, 16000, 44100, 48000, 11025, 6000] {
+        let input = sine_f32(1000.0, rate, 0.5, 1.0);
+        let output = resample_all(&input, rate, 8000).unwrap();
+        assert_eq!(output.len(), 8000, "{rate} Hz: one second is 8000 samples");
+        let frequency = zero_crossing_frequency_f32(middle(&output), 8000);
+        assert!(
+            (frequency - 1000.0).abs() < 2.0,
+            "{rate} Hz: {frequency} Hz out"
+        );
+        let level = amplitude_f32(middle(&output), 1000.0, 8000);
+        assert!((level - 0.5).abs() < 0.01, "{rate} Hz: amplitude {level}");
+        // Nothing else: a neighbouring bin holds almost nothing.
+        let other = amplitude_f32(middle(&output), 1500.0, 8000);
+        assert!(other < 0.005, "{rate} Hz: {other} at 1.5 kHz");
+    }
+}
+
+#[test]
+fn a_6khz_tone_at_44k1_does_not_alias_into_the_band() {
+    let input = sine_f32(6000.0, 44100, 0.5, 1.0);
+    let output = resample_all(&input, 44100, 8000).unwrap();
+    // Without the low-pass, 6 kHz folds to 2 kHz at 8 kHz.
+    let alias = amplitude_f32(middle(&output), 2000.0, 8000);
+    let peak = middle(&output).iter().fold(0.0f32, |m, s| m.max(s.abs()));
+    let attenuation_db = 20.0 * (0.5 / alias.max(1e-12)).log10();
+    assert!(
+        attenuation_db >= 60.0,
+        "2 kHz alias only {attenuation_db:.1} dB down"
+    );
+    assert!(
+        f64::from(peak) < 0.5 * 0.001,
+        "peak {peak} (60 dB below 0.5)"
+    );
+}
+
+#[test]
+fn one_shot_output_is_time_aligned_with_the_input() {
+    // The resampled tone is the tone sampled at the output instants: no delay, no phase.
+    for (from, to) in NEW_PAIRS.into_iter().chain(PAIRS) {
+        let freq = 1000.0f64.min(0.2 * f64::from(from.min(to)));
+        let input = sine_f32(freq, from, 0.5, 0.5);
+        let output = resample_all(&input, from, to).unwrap();
+        let ideal = sine_f32(freq, to, 0.5, 0.5);
+        assert_eq!(output.len(), ideal.len(), "{from} -> {to}");
+        let worst = middle(&output)
+            .iter()
+            .zip(middle(&ideal))
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        // ±0.1 dB of pass-band ripple is ±1.2 % of the amplitude.
+        assert!(worst < 0.5 * 0.015, "{from} -> {to}: off by {worst}");
+    }
+    // The same for 16-bit samples.
+    let input = sine(1004.0, 44100, -10.0, 0.5);
+    let output = resample_all(&input, 44100, 8000).unwrap();
+    let ideal = sine(1004.0, 8000, -10.0, 0.5);
+    assert_eq!(output.len(), ideal.len());
+    for (n, (a, b)) in output.iter().zip(&ideal).enumerate().skip(400).take(3200) {
+        assert!((a - b).abs() < 150, "sample {n}: {a} vs {b}");
+    }
+}
+
+#[test]
+fn new_pairs_keep_a_tone_and_its_level() {
+    for (from, to) in NEW_PAIRS {
+        let lower = f64::from(from.min(to));
+        for share in [0.0375, 0.125, 0.3125, 0.425] {
+            // 300, 1000, 2500, 3400 Hz at 8 kHz; the same shares of the band elsewhere.
+            let freq = (share * lower).round() + 4.0;
+            let input = sine(freq, from, -10.0, 1.0);
+            let output = convert(from, to, &input);
+            assert_eq!(
+                output.len() as u64,
+                input.len() as u64 * u64::from(to) / u64::from(from),
+                "{from} -> {to}"
+            );
+            let steady_out = steady(&output, to);
+            let gain_db = 10.0
+                * (power(steady_out, freq, f64::from(to))
+                    / power(steady(&input, from), freq, f64::from(from)))
+                .log10();
+            assert!(
+                gain_db.abs() < 0.1,
+                "{from}->{to} {freq} Hz: gain {gain_db:+.3} dB"
+            );
+            let measured = zero_crossing_frequency(steady_out, f64::from(to));
+            assert!(
+                (measured - freq).abs() < 0.5,
+                "{from}->{to}: {freq} Hz came out at {measured:.3} Hz"
+            );
+        }
+    }
+}
+
+#[test]
+fn new_pairs_remove_what_is_above_the_new_nyquist_by_60_db() {
+    // Down: every tone from the stop band (57.5 % of the lower rate) up to the input's
+    // Nyquist frequency is gone from the output.
+    for (from, to) in NEW_PAIRS.into_iter().filter(|(from, to)| from > to) {
+        let step = f64::from(from) / 2.0 / 23.0;
+        let mut freq = 0.575 * f64::from(to);
+        while freq < f64::from(from) / 2.0 {
+            let input = sine(freq, from, -3.0, 0.5);
+            let output = convert(from, to, &input);
+            let db = 10.0
+                * (mean_square(steady(&output, to)) / mean_square(steady(&input, from))).log10();
+            assert!(
+                db <= -60.0,
+                "{from}->{to}: {freq:.0} Hz leaks through at {db:.1} dB"
+            );
+            freq += step;
+        }
+    }
+    // Up: the images of a band tone (k·from ± f, up to the output's Nyquist) are gone.
+    for (from, to) in NEW_PAIRS.into_iter().filter(|(from, to)| from < to) {
+        let from_f = f64::from(from);
+        let nyquist = f64::from(to) / 2.0;
+        for freq in [0.0375 * from_f + 4.0, 0.3125 * from_f + 4.0, 0.425 * from_f] {
+            let output = convert(from, to, &sine(freq, from, -3.0, 0.5));
+            let steady_out = steady(&output, to);
+            let wanted = power(steady_out, freq, f64::from(to));
+            let mut k = 1.0;
+            while k * from_f - freq < nyquist {
+                for image in [k * from_f - freq, k * from_f + freq] {
+                    if image < nyquist {
+                        let db = 10.0 * (power(steady_out, image, f64::from(to)) / wanted).log10();
+                        assert!(
+                            db <= -60.0,
+                            "{from}->{to}: image of {freq} Hz at {image} Hz only {db:.1} dB down"
+                        );
+                    }
+                }
+                k += 1.0;
+            }
+        }
+    }
+}
+
+#[test]
+fn filter_design_time_for_large_factors() {
+    // Runs once per prompt file at boot: report what the biggest filters cost.
+    for (from, to) in [
+        (44100, 8000),
+        (11025, 8000),
+        (8000, 44100),
+        (8000, 8001),
+        (16384, 16383),
+    ] {
+        let start = std::time::Instant::now();
+        let resampler = Resampler::new(from, to).unwrap();
+        let elapsed = start.elapsed();
+        let (up, down) = resampler.factors();
+        println!("{from} -> {to} Hz (L = {up}, M = {down}): designed in {elapsed:?}");
+        assert!(elapsed.as_secs() < 5, "{from} -> {to}: {elapsed:?}");
+    }
+}
