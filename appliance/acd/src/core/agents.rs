@@ -212,7 +212,22 @@ impl Acd {
             return Err(AcdError::UnknownQueue(unknown.clone()));
         }
         self.advance(now_ms);
-        self.agents.get_mut(agent).expect("checked").queues = queues.iter().cloned().collect();
+        let a = self.agents.get_mut(agent).expect("checked");
+        let old = std::mem::replace(&mut a.queues, queues.iter().cloned().collect());
+        if a.state == AgentState::Ready {
+            for name in &old {
+                self.queues
+                    .get_mut(name)
+                    .expect("validated")
+                    .ready
+                    .remove(agent);
+            }
+            for name in &a.queues {
+                let queue = self.queues.get_mut(name).expect("checked");
+                queue.ready.insert(agent.clone());
+                queue.dirty = true;
+            }
+        }
         self.settle();
         Ok(())
     }
@@ -235,11 +250,17 @@ impl Acd {
             }
         }
         self.advance(now_ms);
-        let skills = &mut self.agents.get_mut(agent).expect("checked").skills;
+        let a = self.agents.get_mut(agent).expect("checked");
         match level {
-            Some(level) => skills.insert(skill.to_owned(), level),
-            None => skills.remove(skill),
+            Some(level) => a.skills.insert(skill.to_owned(), level),
+            None => a.skills.remove(skill),
         };
+        if a.state == AgentState::Ready {
+            // A higher level may make them eligible for a call the last pass left waiting.
+            for name in &a.queues {
+                self.queues.get_mut(name).expect("validated").dirty = true;
+            }
+        }
         self.settle();
         Ok(())
     }
@@ -281,6 +302,18 @@ impl Acd {
         let a = self.agents.get_mut(agent).expect("known agent");
         let from = std::mem::replace(&mut a.state, to.clone());
         a.since_ms = now;
+        let (was_ready, is_ready) = (from == AgentState::Ready, to == AgentState::Ready);
+        if was_ready != is_ready {
+            for name in &a.queues {
+                let queue = self.queues.get_mut(name).expect("validated");
+                if is_ready {
+                    queue.ready.insert(agent.clone());
+                    queue.dirty = true;
+                } else {
+                    queue.ready.remove(agent);
+                }
+            }
+        }
         self.events.push_back(Event::AgentStateChanged {
             agent: agent.clone(),
             from,
@@ -303,6 +336,7 @@ impl Acd {
                 agents.remove(agent);
                 if agents.is_empty() {
                     entry.stage = Stage::Waiting;
+                    entry.routed_at_drop = None;
                 }
             }
             if matches!(why, Release::Missed) {

@@ -85,6 +85,7 @@ impl Acd {
                 tried: BTreeSet::new(),
                 next_announce_ms: announce_every.map(|every| now + every),
                 overflow_done: false,
+                routed_at_drop: None,
             },
         );
         self.settle();

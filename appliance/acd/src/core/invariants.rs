@@ -111,10 +111,28 @@ impl Acd {
                     }
                 },
                 Stage::Waiting => {
-                    if let Some(agent) = self.eligible(key, call).first() {
+                    if let Some(agent) = self.eligible_scan(key, call).first() {
                         return fail(format!("call {key} waits while {agent} is ready for it"));
                     }
                 }
+            }
+        }
+        // The routing pass's index: each queue's ready members, nothing left to route.
+        for (name, queue) in &self.queues {
+            let ready: BTreeSet<&AgentId> = self
+                .agents
+                .values()
+                .filter(|a| a.state == AgentState::Ready && a.queues.contains(name))
+                .map(|a| &a.id)
+                .collect();
+            if queue.ready.iter().collect::<BTreeSet<_>>() != ready {
+                return fail(format!(
+                    "queue {name}'s ready index is {:?}, not {ready:?}",
+                    queue.ready
+                ));
+            }
+            if queue.dirty {
+                return fail(format!("queue {name} left dirty by the routing pass"));
             }
         }
         let t = &self.totals;

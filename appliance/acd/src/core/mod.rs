@@ -43,6 +43,12 @@ struct Queue {
     stats: QueueStats,
     /// (calls, longest-waiting call) as last reported in `QueueChanged`.
     reported: (usize, Option<CallKey>),
+    /// Index: the member agents ready now, in id order. Kept by `set_state` and
+    /// `set_agent_queues` so eligibility looks at a handful of agents, not all of them.
+    ready: BTreeSet<AgentId>,
+    /// A member became ready (or changed skills or queues while ready) since the last
+    /// routing pass: this queue's calls must be looked at again.
+    dirty: bool,
 }
 
 #[derive(Debug)]
@@ -93,6 +99,11 @@ struct Call {
     next_announce_ms: Option<u64>,
     /// Max wait passed and the caller was offered a callback: not again in this queue.
     overflow_done: bool,
+    /// `Some(drop)`: the last routing pass left this call with no agent to add (nobody
+    /// eligible, or already offered) at widening drop `drop`. Nothing but a member
+    /// becoming ready (the queue's `dirty`), a larger drop, or the call waiting again
+    /// (`None`) can change that, so the pass skips it until then.
+    routed_at_drop: Option<u8>,
 }
 
 /// Totals since start, for the accounting invariant.
@@ -119,6 +130,9 @@ pub struct Acd {
     rng: XorShift64,
     next_seq: u64,
     totals: Totals,
+    /// Routes as before the ready index: every call looked at, every agent scanned.
+    /// Only the in-crate test comparing the two passes sets it.
+    reference_pass: bool,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
 }
@@ -159,6 +173,8 @@ impl Acd {
                 last_offered: None,
                 stats: QueueStats::default(),
                 reported: (0, None),
+                ready: BTreeSet::new(),
+                dirty: false,
             };
             if queues.insert(queue.name.clone(), entry).is_some() {
                 return Err(ConfigError::DuplicateQueue(queue.name.clone()));
@@ -222,6 +238,7 @@ impl Acd {
             rng: XorShift64::new(config.seed),
             next_seq: 0,
             totals: Totals::default(),
+            reference_pass: false,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         })

@@ -153,30 +153,47 @@ impl Acd {
         }
     }
 
+    /// `QueueChanged` for every queue whose unanswered count or longest-waiting call
+    /// changed since its last report, in queue-name order. One pass over the calls for
+    /// all queues (not one per queue): it runs after every input.
     pub(super) fn report_queues(&mut self) {
         let now = self.now_ms;
-        let names: Vec<QueueName> = self.queues.keys().cloned().collect();
-        for name in names {
-            let pending = self
-                .calls
-                .iter()
-                .filter(|(_, c)| c.queue == name && !matches!(c.stage, Stage::Connected { .. }));
-            let count = pending.clone().count();
-            let oldest = pending
-                .min_by_key(|(k, c)| (c.queue_entry_ms, c.seq, (*k).clone()))
-                .map(|(k, _)| k.clone());
-            let now_report = (count, oldest);
-            let queue = self.queues.get_mut(&name).expect("known");
-            if queue.reported != now_report {
-                queue.reported = now_report;
-                let longest_wait_ms = self.longest_wait(&name);
-                self.events.push_back(Event::QueueChanged {
-                    queue: name,
-                    waiting: count,
-                    longest_wait_ms,
-                    at_ms: now,
-                });
+        // Per queue: unanswered calls, and the longest-waiting one by (entry, seq, key).
+        type Oldest<'a> = (u64, u64, &'a CallKey);
+        let mut pending: BTreeMap<&QueueName, (usize, Option<Oldest>)> = BTreeMap::new();
+        for (key, c) in &self.calls {
+            if matches!(c.stage, Stage::Connected { .. }) {
+                continue;
             }
+            let (count, oldest) = pending.entry(&c.queue).or_insert((0, None));
+            *count += 1;
+            let this = (c.queue_entry_ms, c.seq, key);
+            if oldest.is_none_or(|o| this < o) {
+                *oldest = Some(this);
+            }
+        }
+        let mut changed = Vec::new();
+        for (name, queue) in &self.queues {
+            let (count, oldest) = pending.get(name).copied().unwrap_or((0, None));
+            if queue.reported.0 != count || queue.reported.1.as_ref() != oldest.map(|o| o.2) {
+                // The longest wait is the oldest call's: the earliest queue entry.
+                let longest_wait_ms = oldest.map_or(0, |o| now - o.0);
+                changed.push((
+                    name.clone(),
+                    count,
+                    oldest.map(|o| o.2.clone()),
+                    longest_wait_ms,
+                ));
+            }
+        }
+        for (name, count, oldest, longest_wait_ms) in changed {
+            self.queues.get_mut(&name).expect("known").reported = (count, oldest);
+            self.events.push_back(Event::QueueChanged {
+                queue: name,
+                waiting: count,
+                longest_wait_ms,
+                at_ms: now,
+            });
         }
     }
 

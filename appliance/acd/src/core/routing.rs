@@ -33,68 +33,117 @@ impl XorShift64 {
 impl Acd {
     /// The routing pass: every waiting call in serving order gets the agent(s) its
     /// queue's strategy picks among those eligible and ready.
+    ///
+    /// Only the calls that may have gained an agent since the last pass are looked at
+    /// (`to_route`); the others had nobody to add then and still have nobody, since a
+    /// pass only takes agents away. Skipping them changes no outcome: in the same
+    /// serving order, they would find no candidate and draw no random number.
     pub(super) fn route(&mut self) {
-        let now = self.now_ms;
-        for key in self.ordered(None, |s| !matches!(s, Stage::Connected { .. })) {
+        for key in self.to_route() {
             let call = &self.calls[&key];
+            let drop = widen_drop(
+                &self.queues[&call.queue].config,
+                self.now_ms - call.queue_entry_ms,
+            );
             if let Stage::Offered { .. } = call.stage {
                 self.widen_ring(&key);
-                continue;
+            } else {
+                self.offer_waiting(&key);
             }
-            let eligible = self.eligible(&key, call);
-            if eligible.is_empty() {
-                continue;
-            }
-            let fresh: Vec<AgentId> = eligible
-                .iter()
-                .filter(|a| !call.tried.contains(*a))
-                .cloned()
-                .collect();
-            let candidates = if fresh.is_empty() { eligible } else { fresh };
-            let queue = &self.queues[&call.queue];
-            let strategy = queue.config.strategy;
-            let queue_name = call.queue.clone();
-            let deadline_ms = now + queue.config.ring_timeout_ms;
-            let callback = call.callback.clone();
-            let picked: Vec<AgentId> = match (strategy, &callback) {
-                (Strategy::RingAll, None) => candidates,
-                (Strategy::RingAll, Some(_)) => {
-                    vec![self.pick(Strategy::LongestIdle, &key, &candidates)]
+            self.calls.get_mut(&key).expect("routed").routed_at_drop = Some(drop);
+        }
+        for queue in self.queues.values_mut() {
+            queue.dirty = false;
+        }
+    }
+
+    /// The calls the pass must look at, in serving order (priority, arrival, entry):
+    /// waiting ones and ringing ring-all ones (not callbacks) that are new or back to
+    /// waiting, whose queue has a member newly ready, or whose widening step went up.
+    fn to_route(&self) -> Vec<CallKey> {
+        let now = self.now_ms;
+        let mut calls: Vec<(Reverse<u8>, u64, u64, &CallKey)> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| {
+                let ringing = match c.stage {
+                    Stage::Connected { .. } => return false,
+                    Stage::Offered { .. } => true,
+                    Stage::Waiting => false,
+                };
+                let queue = &self.queues[&c.queue];
+                if ringing && (queue.config.strategy != Strategy::RingAll || c.callback.is_some()) {
+                    return false; // offered to its one agent: nothing to add
                 }
-                (strategy, _) => vec![self.pick(strategy, &key, &candidates)],
-            };
-            self.queues
-                .get_mut(&queue_name)
-                .expect("known")
-                .last_offered = picked.last().cloned();
-            for agent in &picked {
-                self.set_state(
-                    agent,
-                    AgentState::Reserved { call: key.clone() },
-                    ChangeReason::Offered,
-                );
-                self.actions.push_back(match &callback {
-                    None => Action::Offer {
-                        call: key.clone(),
-                        agent: agent.clone(),
-                    },
-                    Some(number) => Action::StartCallback {
-                        call: key.clone(),
-                        agent: agent.clone(),
-                        number: number.clone(),
-                    },
-                });
-                self.events.push_back(Event::CallOffered {
+                self.reference_pass
+                    || queue.dirty
+                    || c.routed_at_drop != Some(widen_drop(&queue.config, now - c.queue_entry_ms))
+            })
+            .map(|(k, c)| (Reverse(c.priority), c.arrival_ms, c.seq, k))
+            .collect();
+        calls.sort();
+        calls.into_iter().map(|(_, _, _, k)| k.clone()).collect()
+    }
+
+    /// A waiting call: the agent(s) its queue's strategy picks among the eligible, if
+    /// any, are reserved and offered it.
+    fn offer_waiting(&mut self, key: &CallKey) {
+        let now = self.now_ms;
+        let key = key.clone();
+        let call = &self.calls[&key];
+        let eligible = self.eligible(&key, call);
+        if eligible.is_empty() {
+            return;
+        }
+        let fresh: Vec<AgentId> = eligible
+            .iter()
+            .filter(|a| !call.tried.contains(*a))
+            .cloned()
+            .collect();
+        let candidates = if fresh.is_empty() { eligible } else { fresh };
+        let queue = &self.queues[&call.queue];
+        let strategy = queue.config.strategy;
+        let queue_name = call.queue.clone();
+        let deadline_ms = now + queue.config.ring_timeout_ms;
+        let callback = call.callback.clone();
+        let picked: Vec<AgentId> = match (strategy, &callback) {
+            (Strategy::RingAll, None) => candidates,
+            (Strategy::RingAll, Some(_)) => {
+                vec![self.pick(Strategy::LongestIdle, &key, &candidates)]
+            }
+            (strategy, _) => vec![self.pick(strategy, &key, &candidates)],
+        };
+        self.queues
+            .get_mut(&queue_name)
+            .expect("known")
+            .last_offered = picked.last().cloned();
+        for agent in &picked {
+            self.set_state(
+                agent,
+                AgentState::Reserved { call: key.clone() },
+                ChangeReason::Offered,
+            );
+            self.actions.push_back(match &callback {
+                None => Action::Offer {
                     call: key.clone(),
                     agent: agent.clone(),
-                    at_ms: now,
-                });
-            }
-            self.calls.get_mut(&key).expect("routed").stage = Stage::Offered {
-                agents: picked.into_iter().collect(),
-                deadline_ms,
-            };
+                },
+                Some(number) => Action::StartCallback {
+                    call: key.clone(),
+                    agent: agent.clone(),
+                    number: number.clone(),
+                },
+            });
+            self.events.push_back(Event::CallOffered {
+                call: key.clone(),
+                agent: agent.clone(),
+                at_ms: now,
+            });
         }
+        self.calls.get_mut(&key).expect("routed").stage = Stage::Offered {
+            agents: picked.into_iter().collect(),
+            deadline_ms,
+        };
     }
 
     /// A ring-all call ringing already: agents eligible for it who became ready since
@@ -203,14 +252,7 @@ impl Acd {
                 None => needs.push(own.clone()),
             }
         }
-        let waited = self.now_ms - c.queue_entry_ms;
-        let drop = queue
-            .widen
-            .iter()
-            .filter(|w| w.after_wait_ms <= waited)
-            .map(|w| w.level_drop)
-            .max()
-            .unwrap_or(0);
+        let drop = widen_drop(queue, self.now_ms - c.queue_entry_ms);
         for n in &mut needs {
             n.level = n.level.saturating_sub(drop).max(1);
         }
@@ -218,7 +260,31 @@ impl Acd {
     }
 
     /// Ready agents, members of the call's queue, meeting its requirements; id order.
+    /// From the queue's index of ready members.
     pub(super) fn eligible(&self, key: &CallKey, call: &Call) -> Vec<AgentId> {
+        if self.reference_pass {
+            return self.eligible_scan(key, call);
+        }
+        let ready = &self.queues[&call.queue].ready;
+        if ready.is_empty() {
+            return Vec::new();
+        }
+        let needs = self.required(key);
+        ready
+            .iter()
+            .filter(|id| {
+                let skills = &self.agents[*id].skills;
+                needs
+                    .iter()
+                    .all(|n| skills.get(&n.skill).copied().unwrap_or(0) >= n.level)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// [`eligible`](Self::eligible) the slow, obvious way, from every agent: the
+    /// reference the invariants check the index against.
+    pub(super) fn eligible_scan(&self, key: &CallKey, call: &Call) -> Vec<AgentId> {
         let needs = self.required(key);
         self.agents
             .values()
@@ -231,4 +297,15 @@ impl Acd {
             .map(|a| a.id.clone())
             .collect()
     }
+}
+
+/// The largest level drop among the queue's widening steps reached after `waited_ms`.
+pub(super) fn widen_drop(queue: &QueueConfig, waited_ms: u64) -> u8 {
+    queue
+        .widen
+        .iter()
+        .filter(|w| w.after_wait_ms <= waited_ms)
+        .map(|w| w.level_drop)
+        .max()
+        .unwrap_or(0)
 }

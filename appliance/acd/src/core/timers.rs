@@ -130,6 +130,7 @@ impl Acd {
                     c.queue = queue;
                     c.queue_entry_ms = now;
                     c.tried.clear();
+                    c.routed_at_drop = None;
                     c.overflow_done = false;
                     c.next_announce_ms = every.map(|e| now + e);
                 }
