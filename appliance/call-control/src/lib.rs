@@ -12,6 +12,7 @@
 //! Every handler that touches a call's or a line's state runs inside
 //! [`containment::run_contained`]: a panic ends that actor only.
 
+pub mod acd_actor;
 pub mod bchannel;
 pub mod call;
 pub mod cdr_writer;

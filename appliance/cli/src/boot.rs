@@ -4,6 +4,8 @@
 use crate::web::{self, DeviceView, WebState};
 use actix::prelude::*;
 use anyhow::{anyhow, Context};
+use box_config::acd;
+use call_control::acd_actor::AcdActor;
 use call_control::cdr_writer::CdrWriter;
 use call_control::event_archive::EventArchive;
 use call_control::router::{EventRouter, RoutedEvent, RouterReady, SetSwitchboard};
@@ -158,6 +160,13 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     .subscribe(archive_feed.start().recipient())
                     .await
                     .context("the event archive did not subscribe to the event bus")?;
+                // The ACD core is checked by check-config; a config without queues gets an
+                // empty one (agents and queues empty in the API).
+                let acd_core = acd::Acd::new(config.acd.clone(), 0)
+                    .map_err(|error| anyhow::anyhow!("ACD configuration: {error}"))?;
+                let acd = AcdActor::new(acd_core)
+                    .with_events(events.publisher())
+                    .start();
                 let switchboard = Switchboard::new(
                     plan.clone(),
                     engine.commands(),
@@ -165,6 +174,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     cdr_writer.recipient(),
                 )
                 .with_events(events.publisher())
+                .with_clock_listener(acd.clone().recipient())
                 .start();
                 router.do_send(SetSwitchboard(switchboard.clone().recipient()));
                 // The box is up once the switchboard has started every line and the router
@@ -195,6 +205,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     data_dir: data_dir.clone(),
                     storage: Arc::new(Mutex::new(None)),
                     events: events.clone(),
+                    acd,
                 };
                 let (server, web_address) = web::serve(state, &web_listen)?;
                 actix::spawn(async move {

@@ -2,6 +2,7 @@
 //! one running box (`boot`), and, with the `demo` feature only, the demo traffic generator
 //! (`demo`, which drives the box through the HIL rig's far-end simulators).
 
+pub mod acd_api;
 pub mod boot;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -21,6 +21,8 @@ pub struct WebState {
     pub storage: Arc<Mutex<Option<storage::Storage>>>,
     /// The event bus: `/api/events` pages through its history, the stream follows it live.
     pub events: EventsHandle,
+    /// The ACD: `/api/queues`, `/api/agents` (see `acd_api.rs`).
+    pub acd: Addr<call_control::acd_actor::AcdActor>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -572,6 +574,7 @@ pub fn serve(
             .route("/api/events", web::get().to(events_page))
             .route("/api/events/stream", web::get().to(events_stream))
             .route("/api/calls/{call}/events", web::get().to(call_events))
+            .configure(crate::acd_api::routes)
     })
     .workers(1)
     .disable_signals()

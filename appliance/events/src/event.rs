@@ -81,6 +81,22 @@ pub enum Event {
     },
     /// The call's CDR is in the database as row `cdr_seq`.
     CdrWritten { call: CallId, cdr_seq: u64 },
+    /// An ACD agent changed state (`logged-out`, `ready`, `reserved`, `on-call-inbound`,
+    /// `on-call-outbound`, `on-hold`, `wrap-up`, `not-ready`), with why (`login`,
+    /// `ready-requested`, `missed`, …) and the not-ready reason code if any.
+    AgentStateChanged {
+        agent: String,
+        from: String,
+        to: String,
+        reason: String,
+        not_ready_reason: Option<String>,
+    },
+    /// An ACD queue's number of calls or its longest wait changed.
+    QueueChanged {
+        queue: String,
+        waiting: usize,
+        longest_wait_ms: u64,
+    },
     /// A step of the call through the IVR flow `flow`.
     Ivr {
         call: CallId,
@@ -126,6 +142,8 @@ impl Event {
             Event::SpanStateChanged { .. } => "span_state_changed",
             Event::CdrWritten { .. } => "cdr_written",
             Event::Ivr { .. } => "ivr",
+            Event::AgentStateChanged { .. } => "agent_state_changed",
+            Event::QueueChanged { .. } => "queue_changed",
         }
     }
 
@@ -139,7 +157,10 @@ impl Event {
             | Event::CallEnded { call, .. }
             | Event::CdrWritten { call, .. }
             | Event::Ivr { call, .. } => Some(call),
-            Event::LineStateChanged { .. } | Event::SpanStateChanged { .. } => None,
+            Event::LineStateChanged { .. }
+            | Event::SpanStateChanged { .. }
+            | Event::AgentStateChanged { .. }
+            | Event::QueueChanged { .. } => None,
         }
     }
 }
@@ -214,6 +235,18 @@ mod tests {
                     node: "balance".into(),
                     error: Some("no answer within the lookup's timeout".into()),
                 },
+            },
+            Event::AgentStateChanged {
+                agent: "201".into(),
+                from: "logged-out".into(),
+                to: "not-ready".into(),
+                reason: "not-ready-requested".into(),
+                not_ready_reason: Some("lunch".into()),
+            },
+            Event::QueueChanged {
+                queue: "billing".into(),
+                waiting: 3,
+                longest_wait_ms: 42_000,
             },
             Event::CdrWritten { call, cdr_seq: 7 },
         ]

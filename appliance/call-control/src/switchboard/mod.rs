@@ -70,6 +70,8 @@ pub struct Switchboard {
     router: Addr<EventRouter>,
     cdr: Recipient<WriteCdr>,
     events: Option<Recipient<Publish>>,
+    /// Told each second of engine time (the ACD's timers).
+    clock_listeners: Vec<Recipient<Second>>,
     dial_plan: Arc<DialPlan>,
     lines: BTreeMap<ChannelId, LineEntry>,
     pool: LegPool,
@@ -124,6 +126,7 @@ impl Switchboard {
             router,
             cdr,
             events: None,
+            clock_listeners: Vec::new(),
             dial_plan,
             lines: BTreeMap::new(),
             pool: LegPool::default(),
@@ -145,6 +148,12 @@ impl Switchboard {
     /// Publishes every call, leg, line and span change on this bus.
     pub fn with_events(mut self, events: Recipient<Publish>) -> Switchboard {
         self.events = Some(events);
+        self
+    }
+
+    /// Passes each engine second on to `listener` too (the ACD actor's timers).
+    pub fn with_clock_listener(mut self, listener: Recipient<Second>) -> Switchboard {
+        self.clock_listeners.push(listener);
         self
     }
 
@@ -600,6 +609,11 @@ impl Handler<Second> for Switchboard {
         self.run_due_restarts(ctx);
         for entry in self.calls.values() {
             entry.addr.do_send(CallInput::Second {
+                stamp: second.stamp.clone(),
+            });
+        }
+        for listener in &self.clock_listeners {
+            listener.do_send(Second {
                 stamp: second.stamp.clone(),
             });
         }
