@@ -9,13 +9,16 @@
 //! - `timers`: what time brings (ring timeouts, wrap-up ends, max wait/overflow, leave
 //!   rules, announcements) and `poll_timeout`;
 //! - `reading`: the read-only API, the snapshot and the `QueueChanged` reports;
-//! - `invariants`: `check_invariants`.
+//! - `invariants`: `check_invariants`;
+//! - `same_as_reference` (tests): the indexed routing pass against the plain one.
 
 mod agents;
 mod calls;
 mod invariants;
 mod reading;
 mod routing;
+#[cfg(test)]
+mod same_as_reference;
 mod timers;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
