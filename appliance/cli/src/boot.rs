@@ -54,6 +54,7 @@ pub struct RunningBox {
     system: actix::System,
     thread: Option<std::thread::JoinHandle<()>>,
     engine: Option<EngineHandle>,
+    acd: Addr<AcdActor>,
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
@@ -65,6 +66,7 @@ pub struct RunningBox {
 struct Started {
     system: actix::System,
     engine: EngineHandle,
+    acd: Addr<AcdActor>,
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
@@ -198,6 +200,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                             .to_string(),
                     })
                     .collect();
+                let acd_for_box = acd.clone();
                 let state = WebState {
                     switchboard: switchboard.clone(),
                     engine_stats: Arc::new(move || stats_source.snapshot()),
@@ -216,6 +219,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 anyhow::Ok(Started {
                     system: actix::System::current(),
                     engine,
+                    acd: acd_for_box,
                     switchboard,
                     events,
                     web_address,
@@ -238,6 +242,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         system: started.system,
         thread: Some(thread),
         engine: Some(started.engine),
+        acd: started.acd,
         switchboard: started.switchboard,
         events: started.events,
         web_address: started.web_address,
@@ -321,6 +326,28 @@ impl RunningBox {
     /// The event bus: publish with `events().publish(event, at_ms)` from any thread.
     pub fn events(&self) -> events::EventsHandle {
         self.events.clone()
+    }
+
+    /// An agent's request to the ACD (log in, ready, not ready, log out), asked from
+    /// outside the actor system, as the API does.
+    pub fn agent_request(
+        &self,
+        agent: &str,
+        request: call_control::acd_actor::AgentRequest,
+    ) -> anyhow::Result<()> {
+        let acd = self.acd.clone();
+        let command = call_control::acd_actor::AgentCommand {
+            agent: acd::AgentId::new(agent),
+            request,
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.system.arbiter().spawn(async move {
+            let _ = tx.send(acd.send(command).await);
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .map_err(|_| anyhow!("the ACD did not answer within 5 s"))?
+            .map_err(|e| anyhow!("the ACD is unreachable: {e}"))?
+            .map_err(|e| anyhow!("agent {agent}: {e}"))
     }
 
     /// The control plane's status, asked from outside the actor system.

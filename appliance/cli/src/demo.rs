@@ -8,6 +8,7 @@
 
 use crate::boot::{block_stop_signals, start_box, BoxOptions, RunningBox};
 use anyhow::Context;
+use call_control::acd_actor::AgentRequest;
 use far_end::{CallDirection, CallStage, CidDelivery, PlayItem, Rig, TelcoState};
 use soft_hardware::{ClockMode, DeviceKind};
 use std::path::Path;
@@ -112,6 +113,7 @@ pub fn run_demo(
     println!("  call records: http://{web}/api/cdrs");
     println!("  live events:  http://{web}/api/events/stream  (or /api/events?after=N)");
     println!("  a call's IVR: http://{web}/api/calls/<id>/events");
+    println!("  the floor:    http://{web}/api/agents  and  /api/queues");
     let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
     if let Some(billing) = &billing {
         println!("billing lookups answered: {}", billing.requests());
@@ -183,6 +185,7 @@ fn generate_traffic(
         .map(|(n, k, i)| (n.as_str(), *k, *i))
         .collect();
     let mut rig = Rig::connect(running.device_dir(), &device_refs, ClockMode::RealTime)?;
+    let mut floor = Floor::staff(running, &config);
     let end_ms = seconds.map(|s| s * 1000);
     let mut next_report_ms = 10_000;
     while !stop.load(Ordering::Acquire) && end_ms.is_none_or(|end| rig.now_ms() < end) {
@@ -202,6 +205,7 @@ fn generate_traffic(
         for extension in &mut extensions {
             drive_phone(&mut rig, extension, now, &numbers, &mut dice);
         }
+        floor.breaks(running, now, &mut dice);
         if now >= next_report_ms {
             next_report_ms += 10_000;
             if let Ok(status) = running.status() {
@@ -217,6 +221,79 @@ fn generate_traffic(
         }
     }
     Ok(())
+}
+
+/// The ACD's agents on the demo floor: all log in at the start (at the phone of their
+/// own number when there is one) and now and then one takes a break.
+struct Floor {
+    agents: Vec<String>,
+    break_reason: Option<String>,
+    on_break: Option<(String, u64)>,
+    next_break_ms: u64,
+}
+
+impl Floor {
+    fn staff(running: &RunningBox, config: &box_config::Config) -> Floor {
+        let phones: Vec<String> = config
+            .ports
+            .iter()
+            .filter_map(|p| match &p.kind {
+                box_config::PortKind::Fxs(fxs) => Some(fxs.extension.to_string()),
+                _ => None,
+            })
+            .collect();
+        let mut agents = Vec::new();
+        for (n, agent) in config.acd.agents.iter().enumerate() {
+            let id = agent.id.to_string();
+            let device = if phones.contains(&id) {
+                id.clone()
+            } else {
+                phones.get(n % phones.len().max(1)).cloned().unwrap_or_default()
+            };
+            match running.agent_request(&id, AgentRequest::Login { device: device.clone() }) {
+                Ok(()) => {
+                    println!("agent {id} logs in at {device}");
+                    agents.push(id);
+                }
+                Err(error) => println!("agent {id} cannot log in: {error}"),
+            }
+        }
+        Floor {
+            agents,
+            break_reason: config.acd.not_ready_reasons.first().cloned(),
+            on_break: None,
+            next_break_ms: 30_000,
+        }
+    }
+
+    fn breaks(&mut self, running: &RunningBox, now: u64, dice: &mut Dice) {
+        if let Some((agent, until)) = &self.on_break {
+            if now >= *until {
+                match running.agent_request(agent, AgentRequest::Ready) {
+                    Ok(()) => println!("[{:>5.1} s] agent {agent} is back from a break", now as f64 / 1000.0),
+                    Err(error) => println!("[{:>5.1} s] agent {agent} stays away: {error}", now as f64 / 1000.0),
+                }
+                self.on_break = None;
+            }
+            return;
+        }
+        let (Some(reason), false) = (&self.break_reason, self.agents.is_empty()) else {
+            return;
+        };
+        if now < self.next_break_ms {
+            return;
+        }
+        self.next_break_ms = now + dice.between(40_000, 80_000);
+        let agent = self.agents[(dice.next() as usize) % self.agents.len()].clone();
+        let request = AgentRequest::NotReady {
+            reason: reason.clone(),
+        };
+        // Refused while the agent is on a call: the break waits for the next turn.
+        if running.agent_request(&agent, request).is_ok() {
+            println!("[{:>5.1} s] agent {agent} takes a {reason}", now as f64 / 1000.0);
+            self.on_break = Some((agent, now + dice.between(10_000, 20_000)));
+        }
+    }
 }
 
 fn running_config_dir(running: &RunningBox) -> anyhow::Result<std::path::PathBuf> {
