@@ -214,6 +214,14 @@ impl Acd {
         self.advance(now_ms);
         let a = self.agents.get_mut(agent).expect("checked");
         let old = std::mem::replace(&mut a.queues, queues.iter().cloned().collect());
+        if a.state.is_logged_in() {
+            for name in &old {
+                self.queues.get_mut(name).expect("validated").logged_in -= 1;
+            }
+            for name in &a.queues {
+                self.queues.get_mut(name).expect("checked").logged_in += 1;
+            }
+        }
         if a.state == AgentState::Ready {
             for name in &old {
                 self.queues
@@ -303,14 +311,20 @@ impl Acd {
         let from = std::mem::replace(&mut a.state, to.clone());
         a.since_ms = now;
         let (was_ready, is_ready) = (from == AgentState::Ready, to == AgentState::Ready);
-        if was_ready != is_ready {
+        let (was_in, is_in) = (from.is_logged_in(), to.is_logged_in());
+        if was_ready != is_ready || was_in != is_in {
             for name in &a.queues {
                 let queue = self.queues.get_mut(name).expect("validated");
-                if is_ready {
+                if is_ready && !was_ready {
                     queue.ready.insert(agent.clone());
                     queue.dirty = true;
-                } else {
+                } else if was_ready && !is_ready {
                     queue.ready.remove(agent);
+                }
+                if is_in && !was_in {
+                    queue.logged_in += 1;
+                } else if was_in && !is_in {
+                    queue.logged_in -= 1;
                 }
             }
         }

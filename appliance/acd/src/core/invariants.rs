@@ -131,6 +131,17 @@ impl Acd {
                     queue.ready
                 ));
             }
+            let logged_in = self
+                .agents
+                .values()
+                .filter(|a| a.state.is_logged_in() && a.queues.contains(name))
+                .count();
+            if queue.logged_in != logged_in {
+                return fail(format!(
+                    "queue {name} counts {} members logged in, not {logged_in}",
+                    queue.logged_in
+                ));
+            }
             if queue.dirty {
                 return fail(format!("queue {name} left dirty by the routing pass"));
             }

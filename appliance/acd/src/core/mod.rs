@@ -52,6 +52,9 @@ struct Queue {
     /// A member became ready (or changed skills or queues while ready) since the last
     /// routing pass: this queue's calls must be looked at again.
     dirty: bool,
+    /// Index: how many members are logged in, for the join and leave rules (checked
+    /// after every input, so not counted from all agents each time).
+    logged_in: usize,
 }
 
 #[derive(Debug)]
@@ -178,6 +181,7 @@ impl Acd {
                 reported: (0, None),
                 ready: BTreeSet::new(),
                 dirty: false,
+                logged_in: 0,
             };
             if queues.insert(queue.name.clone(), entry).is_some() {
                 return Err(ConfigError::DuplicateQueue(queue.name.clone()));

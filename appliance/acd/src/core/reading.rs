@@ -199,11 +199,9 @@ impl Acd {
 
     // ---- helpers -------------------------------------------------------------------
 
+    /// From the queue's index (the invariants check it against a count).
     pub(super) fn logged_in_members(&self, queue: &QueueName) -> usize {
-        self.agents
-            .values()
-            .filter(|a| a.state.is_logged_in() && a.queues.contains(queue))
-            .count()
+        self.queues.get(queue).map_or(0, |q| q.logged_in)
     }
 
     pub(super) fn longest_wait(&self, queue: &QueueName) -> u64 {

@@ -78,6 +78,10 @@ fn config(strategies: [Strategy; 3], levels: [[u8; 3]; AGENTS], seed: u64) -> Ac
             q.max_missed = 2;
             q.wrap_up_ms = [0, 4_000, 9_000][i];
             q.announce_every_ms = Some(20_000);
+            if i == 2 {
+                q.join_when_no_agents = JoinRule::Refuse;
+                q.leave_when_no_agents = LeaveRule::Leave;
+            }
             if i == 0 {
                 q.overflow = Some(Overflow {
                     max_wait_ms: 50_000,

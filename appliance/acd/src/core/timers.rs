@@ -150,9 +150,8 @@ impl Acd {
         let empty: Vec<QueueName> = self
             .queues
             .values()
-            .filter(|q| q.config.leave_when_no_agents == LeaveRule::Leave)
+            .filter(|q| q.config.leave_when_no_agents == LeaveRule::Leave && q.logged_in == 0)
             .map(|q| q.config.name.clone())
-            .filter(|q| self.logged_in_members(q) == 0)
             .collect();
         for queue in empty {
             let leaving: Vec<CallKey> = self
