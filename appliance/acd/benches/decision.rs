@@ -1,7 +1,8 @@
 //! Issue #11: the time of one ACD decision on a busy floor. 500 agents in 20 queues
 //! (each agent in 2-4 queues with 3-5 skills at levels 1-10; queues with skill
-//! requirements, widening and every strategy), most agents on calls, some ready (for no
-//! waiting call), some on a break, 50-200 calls waiting. Two decisions, timed apart:
+//! requirements, widening, every strategy, a quarter with the join and leave rules on),
+//! most agents on calls, some ready (for no waiting call), some on a break, 50-200
+//! calls waiting. Two decisions, timed apart:
 //!
 //! - `call_entered`: a call enters a queue; the core runs its whole after-input work
 //!   (timers, leave rules, the routing pass, announcements, queue reports);
@@ -18,8 +19,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use acd::{
-    Acd, AcdConfig, Action, AgentConfig, AgentId, AgentState, CallKey, NewCall, Overflow,
-    OverflowTarget, QueueConfig, SkillRequirement, Strategy, Widening,
+    Acd, AcdConfig, Action, AgentConfig, AgentId, AgentState, CallKey, JoinRule, LeaveRule,
+    NewCall, Overflow, OverflowTarget, QueueConfig, SkillRequirement, Strategy, Widening,
 };
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -95,6 +96,11 @@ fn config(rng: &mut Rng) -> AcdConfig {
                 },
             ];
             q.wrap_up_ms = 10_000;
+            if i % 4 == 3 {
+                // Callers may not join, and leave, while no member is logged in.
+                q.join_when_no_agents = JoinRule::Refuse;
+                q.leave_when_no_agents = LeaveRule::Leave;
+            }
             q.announce_every_ms = Some(45_000);
             q.overflow = Some(Overflow {
                 max_wait_ms: 600_000,
@@ -187,9 +193,9 @@ struct Floor {
 }
 
 /// Logs everyone in, sends `ON_BREAK` agents on a break, then lets calls in (answered
-/// as soon as offered) until at least 100 wait and at most 40 agents are ready (for
-/// none of them), or 200 wait.
-fn floor() -> Floor {
+/// as soon as offered) until at least `min_waiting` wait and at most 40 agents are
+/// ready (for none of them), or twice as many wait.
+fn floor(min_waiting: usize) -> Floor {
     let mut rng = Rng(0x0ac0_5eed_1234_5678);
     let mut acd = Acd::new(config(&mut rng), 0).expect("valid config");
     let ids: Vec<AgentId> = acd.agent_ids().cloned().collect();
@@ -211,7 +217,7 @@ fn floor() -> Floor {
         acd.call_entered(now, call).expect("enters");
         answer_all(&mut acd, now);
         let waiting = waiting(&acd);
-        if (waiting >= 100 && ready(&acd) <= 40) || waiting >= 200 {
+        if (waiting >= min_waiting && ready(&acd) <= 40) || waiting >= 2 * min_waiting {
             break;
         }
     }
@@ -257,9 +263,19 @@ fn drain(acd: &mut Acd) -> Vec<Action> {
 }
 
 fn decision(c: &mut Criterion) {
-    let mut f = floor();
+    // About 100 calls waiting, then the top of the issue's range.
+    for min_waiting in [100, 200] {
+        decisions(c, min_waiting);
+    }
+}
+
+fn decisions(c: &mut Criterion, min_waiting: usize) {
+    let mut f = floor(min_waiting);
     describe(&f);
-    let mut group = c.benchmark_group("acd_decision_500_agents_20_queues");
+    let waiting = waiting(&f.acd);
+    let mut group = c.benchmark_group(format!(
+        "acd_decision_500_agents_20_queues_{waiting}_waiting"
+    ));
 
     let mut offered = 0u64;
     let mut total = 0u64;
