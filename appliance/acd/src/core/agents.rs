@@ -307,6 +307,9 @@ impl Acd {
     /// Every state change goes through here, with its event.
     pub(super) fn set_state(&mut self, agent: &AgentId, to: AgentState, reason: ChangeReason) {
         let now = self.now_ms;
+        if let AgentState::WrapUp { until_ms } = to {
+            self.timer_at(until_ms);
+        }
         let a = self.agents.get_mut(agent).expect("known agent");
         let from = std::mem::replace(&mut a.state, to.clone());
         a.since_ms = now;
@@ -351,6 +354,8 @@ impl Acd {
                 if agents.is_empty() {
                     entry.stage = Stage::Waiting;
                     entry.routed_at_drop = None;
+                    // Its max wait may have passed while it rang.
+                    self.timers_due_ms = 0;
                 }
             }
             if matches!(why, Release::Missed) {

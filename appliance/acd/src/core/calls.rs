@@ -34,6 +34,7 @@ impl Acd {
         }
         let join_rule = queue.config.join_when_no_agents;
         let announce_every = queue.config.announce_every_ms;
+        let max_wait = queue.config.overflow.as_ref().map(|o| o.max_wait_ms);
         self.advance(now_ms);
         let now = self.now_ms;
         self.totals.entered += 1;
@@ -88,6 +89,10 @@ impl Acd {
                 routed_at_drop: None,
             },
         );
+        self.queues_touched = true;
+        for after in [announce_every, max_wait].into_iter().flatten() {
+            self.timer_at(now + after);
+        }
         self.settle();
         Ok(())
     }
@@ -105,6 +110,7 @@ impl Acd {
         self.advance(now_ms);
         self.cancel_offers(call);
         let entry = self.calls.remove(call).expect("checked");
+        self.queues_touched = true;
         let now = self.now_ms;
         self.totals.abandoned += 1;
         if let Some(queue) = self.queues.get_mut(&entry.queue) {
@@ -175,6 +181,7 @@ impl Acd {
         for other in others {
             self.release(&other, Release::Cancelled, true);
         }
+        self.queues_touched = true;
         let entry = self.calls.get_mut(call).expect("checked");
         entry.stage = Stage::Connected {
             agent: agent.clone(),
@@ -272,6 +279,7 @@ impl Acd {
         let mut wrap_up_ms = 0;
         if answered_ms.is_some() {
             let entry = self.calls.remove(call).expect("checked");
+            self.queues_touched = true;
             self.totals.completed += 1;
             let queue = self.queues.get_mut(&entry.queue).expect("call's queue");
             wrap_up_ms = queue.config.wrap_up_ms;

@@ -146,6 +146,13 @@ impl Acd {
                 return fail(format!("queue {name} left dirty by the routing pass"));
             }
         }
+        if self.timers_due_ms > self.next_timer() {
+            return fail(format!(
+                "timers skipped until {}, one is due at {}",
+                self.timers_due_ms,
+                self.next_timer()
+            ));
+        }
         let t = &self.totals;
         let accounted =
             self.calls.len() as u64 + t.abandoned + t.overflowed_out + t.refused + t.completed;

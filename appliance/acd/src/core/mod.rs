@@ -139,6 +139,13 @@ pub struct Acd {
     /// Routes as before the ready index: every call looked at, every agent scanned.
     /// Only the in-crate test comparing the two passes sets it.
     reference_pass: bool,
+    /// No ring timeout, wrap-up end, max wait or announcement falls due before this (a
+    /// lower bound): until then `settle` skips the scans for them. Lowered wherever such
+    /// a time is set, to 0 where a call goes back to waiting; recomputed after a scan.
+    timers_due_ms: u64,
+    /// Calls entered, left, were answered or moved since the last `QueueChanged`
+    /// reports: nothing else changes what they report.
+    queues_touched: bool,
     actions: VecDeque<Action>,
     events: VecDeque<Event>,
 }
@@ -246,6 +253,8 @@ impl Acd {
             next_seq: 0,
             totals: Totals::default(),
             reference_pass: false,
+            timers_due_ms: 0,
+            queues_touched: true,
             actions: VecDeque::new(),
             events: VecDeque::new(),
         })
@@ -269,13 +278,30 @@ impl Acd {
 
     /// Runs after every input, in the documented order: due timers, leave rules, the
     /// routing pass, announcements, queue change events.
+    ///
+    /// The timer steps and the reports scan every call; they are skipped when they
+    /// would find nothing to do (see `timers_due_ms`, `queues_touched`).
     fn settle(&mut self) {
-        self.expire_offers();
-        self.end_wrap_ups();
-        self.overflow_due();
+        let timers = self.reference_pass || self.now_ms >= self.timers_due_ms;
+        if timers {
+            self.expire_offers();
+            self.end_wrap_ups();
+            self.overflow_due();
+        }
         self.apply_leave_rules();
         self.route();
-        self.announce_due();
-        self.report_queues();
+        if timers {
+            self.announce_due();
+            self.timers_due_ms = self.next_timer();
+        }
+        if self.reference_pass || self.queues_touched {
+            self.report_queues();
+            self.queues_touched = false;
+        }
+    }
+
+    /// A timer step will have something to do at `at_ms`.
+    fn timer_at(&mut self, at_ms: u64) {
+        self.timers_due_ms = self.timers_due_ms.min(at_ms);
     }
 }

@@ -117,6 +117,7 @@ impl Acd {
             .get_mut(&queue_name)
             .expect("known")
             .last_offered = picked.last().cloned();
+        self.timer_at(deadline_ms);
         for agent in &picked {
             self.set_state(
                 agent,

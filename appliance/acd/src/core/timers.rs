@@ -52,6 +52,37 @@ impl Acd {
         self.settle();
     }
 
+    /// The earliest time a timer step has something to do (`u64::MAX`: never): ring
+    /// deadlines, wrap-up ends, max waits of waiting calls, announcements of unanswered
+    /// calls (a ringing call's is moved on without a word, so it counts too).
+    pub(super) fn next_timer(&self) -> u64 {
+        let mut next = u64::MAX;
+        for agent in self.agents.values() {
+            if let AgentState::WrapUp { until_ms } = agent.state {
+                next = next.min(until_ms);
+            }
+        }
+        for call in self.calls.values() {
+            match &call.stage {
+                Stage::Connected { .. } => continue,
+                Stage::Offered { deadline_ms, .. } => next = next.min(*deadline_ms),
+                Stage::Waiting => {}
+            }
+            if call.callback.is_some() {
+                continue;
+            }
+            if let Some(t) = call.next_announce_ms {
+                next = next.min(t);
+            }
+            if matches!(call.stage, Stage::Waiting) && !call.overflow_done {
+                if let Some(o) = &self.queues[&call.queue].config.overflow {
+                    next = next.min(call.queue_entry_ms + o.max_wait_ms);
+                }
+            }
+        }
+        next
+    }
+
     /// Offers whose ring timeout passed: a miss, and the outside stops ringing.
     pub(super) fn expire_offers(&mut self) {
         let now = self.now_ms;
@@ -131,11 +162,13 @@ impl Acd {
                     c.queue_entry_ms = now;
                     c.tried.clear();
                     c.routed_at_drop = None;
+                    self.queues_touched = true;
                     c.overflow_done = false;
                     c.next_announce_ms = every.map(|e| now + e);
                 }
                 OverflowTarget::Flow(_) => {
                     self.calls.remove(&key);
+                    self.queues_touched = true;
                     self.totals.overflowed_out += 1;
                 }
                 OverflowTarget::Callback => {
@@ -164,6 +197,7 @@ impl Acd {
                 .collect();
             for key in leaving {
                 self.calls.remove(&key);
+                self.queues_touched = true;
                 self.totals.refused += 1;
                 self.queues.get_mut(&queue).expect("known").stats.refused += 1;
                 let reason = RefuseReason::NoAgentsLeft;
