@@ -119,6 +119,11 @@
 //! [`Acd::check_invariants`] states what holds between any two inputs; the tests call
 //! it after every step. [`Acd::snapshot`] is what `GET /api/queues` and
 //! `GET /api/agents` serve.
+//!
+//! One decision (an input and everything after it) takes tens of µs with 500 agents in
+//! 20 queues and up to 200 calls waiting: the routing pass looks only at the calls an
+//! input may have given an agent, from per-queue indexes of ready members. `BENCH.md`
+//! has the figures; `benches/decision.rs` the bench.
 
 mod core;
 mod model;
