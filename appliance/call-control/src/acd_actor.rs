@@ -13,10 +13,14 @@ use events::{Event, Publish};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentRequest {
     /// Log in at a device (the extension of the phone the agent works at).
-    Login { device: String },
+    Login {
+        device: String,
+    },
     Logout,
     Ready,
-    NotReady { reason: String },
+    NotReady {
+        reason: String,
+    },
 }
 
 /// An agent request; the answer is the core's verdict (a refusal changes nothing).
@@ -159,11 +163,11 @@ mod tests {
 
     fn config() -> AcdConfig {
         AcdConfig {
-            queues: vec![QueueConfig::new(QueueName::new("billing"), Strategy::LongestIdle)],
-            agents: vec![AgentConfig::new(
-                AgentId::new("201"),
-                &["billing"],
+            queues: vec![QueueConfig::new(
+                QueueName::new("billing"),
+                Strategy::LongestIdle,
             )],
+            agents: vec![AgentConfig::new(AgentId::new("201"), &["billing"])],
             ..AcdConfig::default()
         }
     }

@@ -16,7 +16,6 @@ use actix::prelude::*;
 use media_engine::{CommandSender, EngineCommand, Slot};
 use std::sync::Arc;
 
-
 pub struct CallSetup {
     pub id: CallId,
     /// The session with every leg it starts with; `lines[i]` runs leg `LegId(i)`.
@@ -229,7 +228,10 @@ impl CallActor {
                 barge_in,
             } => self.slot(leg).map(|slot| EngineCommand::PlaySequence {
                 slot,
-                prompts: prompts.into_iter().take(media_engine::MAX_SEQUENCE).collect(),
+                prompts: prompts
+                    .into_iter()
+                    .take(media_engine::MAX_SEQUENCE)
+                    .collect(),
                 id,
                 barge_in,
             }),

@@ -138,7 +138,10 @@ pub async fn fetch(
 /// The answer's values at `fields`, as text. A path that is missing or names an object,
 /// an array or null is left out (the IVR session reports it as missing); a body that is
 /// not JSON fails as a whole.
-pub fn pick_fields(body: &[u8], fields: &[String]) -> Result<HashMap<String, String>, LookupFailed> {
+pub fn pick_fields(
+    body: &[u8],
+    fields: &[String],
+) -> Result<HashMap<String, String>, LookupFailed> {
     let answer: Value = serde_json::from_slice(body).map_err(|_| LookupFailed::NotJson)?;
     Ok(fields
         .iter()
@@ -174,7 +177,12 @@ mod tests {
         let body = br#"{"account":{"balance":12.5,"owner":"Li","vip":true,"tags":["a","b"]}}"#;
         let found = pick_fields(
             body,
-            &paths(&["account.balance", "account.owner", "account.vip", "account.tags.1"]),
+            &paths(&[
+                "account.balance",
+                "account.owner",
+                "account.vip",
+                "account.tags.1",
+            ]),
         )
         .expect("JSON");
         assert_eq!(found["account.balance"], "12.5");
@@ -200,6 +208,9 @@ mod tests {
             pick_fields(b"<html>oops</html>", &paths(&["a"])),
             Err(LookupFailed::NotJson)
         );
-        assert_eq!(pick_fields(b"{\"a\": 1", &paths(&["a"])), Err(LookupFailed::NotJson));
+        assert_eq!(
+            pick_fields(b"{\"a\": 1", &paths(&["a"])),
+            Err(LookupFailed::NotJson)
+        );
     }
 }

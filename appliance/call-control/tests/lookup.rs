@@ -16,8 +16,7 @@ fn https_server(body: &'static str) -> (u16, String) {
     let certificate = params.self_signed(&key).expect("certificate");
     let pem = certificate.pem();
     let chain = vec![certificate.der().clone()];
-    let private =
-        rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("key der");
+    let private = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).expect("key der");
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -84,7 +83,12 @@ fn an_https_lookup_to_an_untrusted_server_fails_as_transport() {
     let (port, _pem) = https_server(r#"{"account":{"balance":1}}"#);
     let tls = LookupTls::with_roots(rustls::RootCertStore::empty()).expect("TLS");
     let url = format!("https://127.0.0.1:{port}/balance");
-    let result = run(fetch(&url, &["account.balance".to_owned()], 3000, Some(&tls)));
+    let result = run(fetch(
+        &url,
+        &["account.balance".to_owned()],
+        3000,
+        Some(&tls),
+    ));
     assert!(
         matches!(result, Err(LookupFailed::Transport(_))),
         "an untrusted certificate must not be accepted: {result:?}"
@@ -147,5 +151,8 @@ fn an_error_status_is_reported_with_its_code() {
 #[test]
 fn https_without_tls_set_up_fails_as_transport() {
     let result = run(fetch("https://127.0.0.1:9/", &[], 1000, None));
-    assert!(matches!(result, Err(LookupFailed::Transport(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(LookupFailed::Transport(_))),
+        "{result:?}"
+    );
 }

@@ -56,7 +56,11 @@ const BILLING_ADDRESS: &str = "127.0.0.1:8090";
 /// pauses that let the prompts start (the prompts are interruptible, so a caller who
 /// knows the menu need not wait for the end).
 fn hotline_script(dice: &mut Dice) -> Vec<PlayItem> {
-    let language = if dice.next().is_multiple_of(2) { "1" } else { "2" };
+    let language = if dice.next().is_multiple_of(2) {
+        "1"
+    } else {
+        "2"
+    };
     let choice: &[&str] = match dice.next() % 4 {
         0 | 1 => &["1", "123456#"],
         2 => &["2"],
@@ -100,13 +104,14 @@ pub fn run_demo(
     options.clock = Some(ClockMode::RealTime);
     let running = start_box(options).context("demo box did not start")?;
     // The billing system the hotline's lookup asks; without it the IVR takes its fallback.
-    let billing = match far_end::LookupServer::start(BILLING_ADDRESS, far_end::LookupBehaviour::Balance) {
-        Ok(server) => Some(server),
-        Err(error) => {
-            println!("billing lookup server not started on {BILLING_ADDRESS}: {error}");
-            None
-        }
-    };
+    let billing =
+        match far_end::LookupServer::start(BILLING_ADDRESS, far_end::LookupBehaviour::Balance) {
+            Ok(server) => Some(server),
+            Err(error) => {
+                println!("billing lookup server not started on {BILLING_ADDRESS}: {error}");
+                None
+            }
+        };
     let web = running.web_address();
     println!("demo box running (Ctrl-C stops)");
     println!("  status:       http://{web}/api/status");
@@ -248,9 +253,17 @@ impl Floor {
             let device = if phones.contains(&id) {
                 id.clone()
             } else {
-                phones.get(n % phones.len().max(1)).cloned().unwrap_or_default()
+                phones
+                    .get(n % phones.len().max(1))
+                    .cloned()
+                    .unwrap_or_default()
             };
-            match running.agent_request(&id, AgentRequest::Login { device: device.clone() }) {
+            match running.agent_request(
+                &id,
+                AgentRequest::Login {
+                    device: device.clone(),
+                },
+            ) {
                 Ok(()) => {
                     println!("agent {id} logs in at {device}");
                     agents.push(id);
@@ -270,8 +283,14 @@ impl Floor {
         if let Some((agent, until)) = &self.on_break {
             if now >= *until {
                 match running.agent_request(agent, AgentRequest::Ready) {
-                    Ok(()) => println!("[{:>5.1} s] agent {agent} is back from a break", now as f64 / 1000.0),
-                    Err(error) => println!("[{:>5.1} s] agent {agent} stays away: {error}", now as f64 / 1000.0),
+                    Ok(()) => println!(
+                        "[{:>5.1} s] agent {agent} is back from a break",
+                        now as f64 / 1000.0
+                    ),
+                    Err(error) => println!(
+                        "[{:>5.1} s] agent {agent} stays away: {error}",
+                        now as f64 / 1000.0
+                    ),
                 }
                 self.on_break = None;
             }
@@ -290,7 +309,10 @@ impl Floor {
         };
         // Refused while the agent is on a call: the break waits for the next turn.
         if running.agent_request(&agent, request).is_ok() {
-            println!("[{:>5.1} s] agent {agent} takes a {reason}", now as f64 / 1000.0);
+            println!(
+                "[{:>5.1} s] agent {agent} takes a {reason}",
+                now as f64 / 1000.0
+            );
             self.on_break = Some((agent, now + dice.between(10_000, 20_000)));
         }
     }

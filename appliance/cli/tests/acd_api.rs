@@ -68,28 +68,57 @@ fn agents_change_state_by_api_and_the_floor_shows_it_live() {
     let web = running.web_address();
 
     let agents = common::json(web, "GET", "/api/agents");
-    assert_eq!(agents["agents"].as_array().map(Vec::len), Some(2), "{agents}");
+    assert_eq!(
+        agents["agents"].as_array().map(Vec::len),
+        Some(2),
+        "{agents}"
+    );
     let queues = common::json(web, "GET", "/api/queues");
     assert_eq!(queues["queues"][0]["name"], "billing", "{queues}");
 
-    let (status, body) = post(web, "/api/agents/7001/state", r#"{"state":"login","device":"201"}"#);
+    let (status, body) = post(
+        web,
+        "/api/agents/7001/state",
+        r#"{"state":"login","device":"201"}"#,
+    );
     assert!(status.contains("204"), "{status} {body}");
-    let (status, body) = post(web, "/api/agents/7001/state", r#"{"state":"not-ready","reason":"lunch"}"#);
+    let (status, body) = post(
+        web,
+        "/api/agents/7001/state",
+        r#"{"state":"not-ready","reason":"lunch"}"#,
+    );
     assert!(status.contains("204"), "{status} {body}");
     let li = agent_state(&common::json(web, "GET", "/api/agents"), "7001");
-    assert!(li.to_string().contains("not-ready") && li.to_string().contains("lunch"), "{li}");
+    assert!(
+        li.to_string().contains("not-ready") && li.to_string().contains("lunch"),
+        "{li}"
+    );
 
     // Refusals: an unknown agent, a reason not configured, a body that is not a request.
     let (status, body) = post(web, "/api/agents/9999/state", r#"{"state":"ready"}"#);
     assert!(status.contains("404"), "{status} {body}");
-    let (status, body) = post(web, "/api/agents/7002/state", r#"{"state":"login","device":"202"}"#);
+    let (status, body) = post(
+        web,
+        "/api/agents/7002/state",
+        r#"{"state":"login","device":"202"}"#,
+    );
     assert!(status.contains("204"), "{status} {body}");
-    let (status, body) = post(web, "/api/agents/7002/state", r#"{"state":"not-ready","reason":"nap"}"#);
+    let (status, body) = post(
+        web,
+        "/api/agents/7002/state",
+        r#"{"state":"not-ready","reason":"nap"}"#,
+    );
     assert!(status.contains("400"), "{status} {body}");
     let (status, body) = post(web, "/api/agents/7002/state", r#"{"state":"sleeping"}"#);
-    assert!(status.contains("400") && body.contains("expected"), "{status} {body}");
+    assert!(
+        status.contains("400") && body.contains("expected"),
+        "{status} {body}"
+    );
     let nadia = agent_state(&common::json(web, "GET", "/api/agents"), "7002");
-    assert!(nadia.to_string().contains("\"ready\""), "refusals changed nothing: {nadia}");
+    assert!(
+        nadia.to_string().contains("\"ready\""),
+        "refusals changed nothing: {nadia}"
+    );
 
     let (status, body) = post(web, "/api/agents/7001/state", r#"{"state":"logout"}"#);
     assert!(status.contains("204"), "{status} {body}");

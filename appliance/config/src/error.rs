@@ -74,12 +74,12 @@ impl SourceFile {
             Err(error) => {
                 let span = error.span().unwrap_or(0..0);
                 let snippet = self.text.get(span.clone()).unwrap_or("").trim();
-                let field =
-                    if !snippet.is_empty() && snippet.len() <= 40 && !snippet.contains('\n') {
-                        snippet.to_owned()
-                    } else {
-                        "toml".to_owned()
-                    };
+                let field = if !snippet.is_empty() && snippet.len() <= 40 && !snippet.contains('\n')
+                {
+                    snippet.to_owned()
+                } else {
+                    "toml".to_owned()
+                };
                 let reason = error.message().trim().to_owned();
                 errors.push(self.error_at(span, field, reason));
                 None

@@ -123,7 +123,11 @@ fn an_unreachable_node_is_refused_at_its_table() {
         "{}\n[nodes.orphan]\ntype = \"hangup\"\ncause = 16\n",
         ivr::flow::EXAMPLE
     );
-    refused_at(&flow, line_of(&flow, "[nodes.orphan]"), "`orphan` is unreachable");
+    refused_at(
+        &flow,
+        line_of(&flow, "[nodes.orphan]"),
+        "`orphan` is unreachable",
+    );
 }
 
 #[test]
@@ -182,9 +186,9 @@ fn a_time_condition_that_does_not_parse_is_refused_at_its_entry() {
     let dir = hotline(ivr::flow::EXAMPLE, schedules);
     let found = errors(dir.path());
     assert!(
-        found
-            .iter()
-            .any(|e| e.contains("schedules.toml:2:") && e.contains("schedules.hotline-hours.weekly")),
+        found.iter().any(
+            |e| e.contains("schedules.toml:2:") && e.contains("schedules.hotline-hours.weekly")
+        ),
         "{found:#?}"
     );
 }

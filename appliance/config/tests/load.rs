@@ -191,9 +191,18 @@ fn the_hotline_example_keeps_office_hours_and_holidays() {
     let config = Config::load(&repo().join("config/examples/hotline-hours")).unwrap();
     let hours = &config.schedules["hotline-hours"];
     // Unix seconds of times in China Standard Time (+08:00).
-    assert!(!hours.is_open(1_798_768_800), "2027-01-01 10:00, New Year's Day: closed");
-    assert!(hours.is_open(1_799_028_000), "Monday 2027-01-04 10:00: open");
+    assert!(
+        !hours.is_open(1_798_768_800),
+        "2027-01-01 10:00, New Year's Day: closed"
+    );
+    assert!(
+        hours.is_open(1_799_028_000),
+        "Monday 2027-01-04 10:00: open"
+    );
     assert!(!hours.is_open(1_799_065_800), "Monday 20:30: closed");
-    assert!(hours.is_open(1_799_463_600), "Saturday 2027-01-09 11:00: open");
+    assert!(
+        hours.is_open(1_799_463_600),
+        "Saturday 2027-01-09 11:00: open"
+    );
     assert!(!hours.is_open(1_799_470_800), "Saturday 13:00: closed");
 }

@@ -117,10 +117,7 @@ pub enum IvrStep {
     /// A variable got a value.
     VariableSet { name: String, value: String },
     /// A lookup answered (`error` is `None`) or failed (why, e.g. a timeout or bad JSON).
-    LookupResult {
-        node: String,
-        error: Option<String>,
-    },
+    LookupResult { node: String, error: Option<String> },
     /// A `say` value did not parse; nothing was said.
     SayFailed { node: String, value: String },
     /// A `time` node's schedule is missing; taken as closed.

@@ -19,8 +19,8 @@ mod types;
 pub use line_boundary::signal;
 
 pub use clock::{wait_readable, RealTimeClock, MAX_POLL_DEVICES};
-pub use device::{DeviceStats, SoftDevice, HELLO_TIMEOUT, RX_QUEUE_BLOCKS, TX_QUEUE_BLOCKS};
 pub use codec::ErrorCode;
+pub use device::{DeviceStats, SoftDevice, HELLO_TIMEOUT, RX_QUEUE_BLOCKS, TX_QUEUE_BLOCKS};
 pub use error::{DeviceName, SoftHwError};
 pub use far_end::FarEnd;
 pub use types::{

@@ -39,13 +39,13 @@ pub use audio::{
     Ear, Mouth, PlayItem, ReceivedDigit, ToneMeasurement, ToneMeter, DEFAULT_MIN_SHARE, HISTORY_MS,
     SILENCE_DBM0,
 };
-pub use lookup_server::{balance_for, LookupBehaviour, LookupServer};
 pub use carrier::{
     CallDirection, CallStage, Carrier, CarrierAlarm, CarrierError, OverlapSending, ReleasedBy,
     SpanCall, D_CHANNEL, E1_TIMESLOTS, LAPD_BACKLOG_LIMIT,
 };
 /// The side of a PRI a [`Carrier`] plays (`isdn::q931::Role`).
 pub use isdn::q931::Role as PriRole;
+pub use lookup_server::{balance_for, LookupBehaviour, LookupServer};
 pub use phone::{DecodedCallerId, Phone, PhoneError, FLASH_MS};
 pub use rig::{AnyDevice, FarEndDevice, Rig, RigError, DEFAULT_RECV_TIMEOUT};
 pub use telco::{

@@ -129,7 +129,12 @@ fn answer(mut stream: TcpStream, behaviour: &LookupBehaviour, stop: &AtomicBool)
     let mut words = text.lines().next()?.split_whitespace();
     let (method, target) = (words.next()?, words.next()?.to_owned());
     if method != "GET" {
-        respond(&mut stream, "405 Method Not Allowed", "text/plain", "GET only");
+        respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain",
+            "GET only",
+        );
         return Some(target);
     }
     let query = target.split_once('?').map_or("", |(_, q)| q);
@@ -161,9 +166,12 @@ fn answer(mut stream: TcpStream, behaviour: &LookupBehaviour, stop: &AtomicBool)
             }
             respond(&mut stream, "200 OK", "application/json", &json);
         }
-        LookupBehaviour::Garbage => {
-            respond(&mut stream, "200 OK", "application/json", "<html>balance: lots")
-        }
+        LookupBehaviour::Garbage => respond(
+            &mut stream,
+            "200 OK",
+            "application/json",
+            "<html>balance: lots",
+        ),
     }
     Some(target)
 }
@@ -206,7 +214,10 @@ mod tests {
             "{reply}"
         );
         assert_eq!(server.requests(), 1);
-        assert_eq!(server.paths(), vec!["/balance?account=123456&caller=5550123"]);
+        assert_eq!(
+            server.paths(),
+            vec!["/balance?account=123456&caller=5550123"]
+        );
     }
 
     #[test]

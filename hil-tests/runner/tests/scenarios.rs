@@ -298,8 +298,7 @@ fn start_real_time_box(
     // The sockets come before the web port (the prompts load in between): a scenario
     // reads CDRs and status from its first step.
     let web_address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    while std::net::TcpStream::connect_timeout(&web_address, Duration::from_millis(200)).is_err()
-    {
+    while std::net::TcpStream::connect_timeout(&web_address, Duration::from_millis(200)).is_err() {
         if Instant::now() > ready {
             return Err(format!(
                 "appliance run ({config_name}) did not open its web port {port} within 20 s"

@@ -216,7 +216,11 @@ fn an_invalid_digit_then_silence_end_the_call_through_the_failure_node() {
     assert_eq!(record.cause, Cause::NORMAL_CLEARING);
     assert_eq!(record.disposition, Disposition::SelfService);
     assert_eq!(record.times.answered_ms, None, "no destination answered");
-    assert_eq!(record.times.line_answered_ms, Some(1000), "the flow answered the trunk");
+    assert_eq!(
+        record.times.line_answered_ms,
+        Some(1000),
+        "the flow answered the trunk"
+    );
     let ivr = record.ivr.as_ref().expect("the record has the IVR part");
     assert_eq!(ivr.flow, "desk");
     assert_eq!(ivr.path.first().map(String::as_str), Some("main"));
@@ -301,21 +305,48 @@ fn a_transfer_asks_for_a_leg_rings_it_and_connects_on_answer() {
     s.handle_leg(
         2100,
         request,
-        LegGrant::Ring(Leg::new(EXT_201, Slot(3), LineKind::Fxs, LegRole::Destination)),
+        LegGrant::Ring(Leg::new(
+            EXT_201,
+            Slot(3),
+            LineKind::Fxs,
+            LegRole::Destination,
+        )),
     );
     let out = drain(&mut s);
     let dest = s.leg_on(EXT_201).expect("the phone joined the call");
-    assert!(out.iter().any(|o| matches!(o, Output::Line { leg, command: LineCommand::Ring { .. } } if *leg == dest)));
+    assert!(out.iter().any(
+        |o| matches!(o, Output::Line { leg, command: LineCommand::Ring { .. } } if *leg == dest)
+    ));
     s.handle_line(5000, EXT_201, LineEvent::Answered);
     let out = drain(&mut s);
     assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: dest })));
-    s.handle_line(65_000, TRUNK, LineEvent::Hangup { cause: Cause::NORMAL_CLEARING });
-    s.handle_line(65_000, EXT_201, LineEvent::Hangup { cause: Cause::NORMAL_CLEARING });
+    s.handle_line(
+        65_000,
+        TRUNK,
+        LineEvent::Hangup {
+            cause: Cause::NORMAL_CLEARING,
+        },
+    );
+    s.handle_line(
+        65_000,
+        EXT_201,
+        LineEvent::Hangup {
+            cause: Cause::NORMAL_CLEARING,
+        },
+    );
     let record = record(&drain(&mut s)).clone();
     assert_eq!(record.disposition, Disposition::Answered);
     assert_eq!(record.destination, Some(EXT_201));
-    assert_eq!(record.numbers.callee, Some(PhoneNumber::parse("201").unwrap()), "who took the call");
-    assert_eq!(record.numbers.dialled, Some(PhoneNumber::parse("95598").unwrap()), "what the caller dialled");
+    assert_eq!(
+        record.numbers.callee,
+        Some(PhoneNumber::parse("201").unwrap()),
+        "who took the call"
+    );
+    assert_eq!(
+        record.numbers.dialled,
+        Some(PhoneNumber::parse("95598").unwrap()),
+        "what the caller dialled"
+    );
     assert_eq!(record.ivr.unwrap().path, vec!["main", "sales"]);
 }
 
@@ -328,7 +359,10 @@ fn a_refused_transfer_ends_the_call_as_its_cause_says() {
     s.handle_leg(2100, request, LegGrant::Refused(Cause::USER_BUSY));
     let record = record(&drain(&mut s)).clone();
     assert_eq!(record.disposition, Disposition::Busy);
-    assert_eq!(record.numbers.callee, Some(PhoneNumber::parse("201").unwrap()));
+    assert_eq!(
+        record.numbers.callee,
+        Some(PhoneNumber::parse("201").unwrap())
+    );
 }
 
 #[test]
@@ -350,13 +384,22 @@ fn a_queue_rings_its_extensions_in_turn_over_music_until_one_answers() {
     s.handle_leg(
         2100,
         second,
-        LegGrant::Ring(Leg::new(EXT_202, Slot(4), LineKind::Fxs, LegRole::Destination)),
+        LegGrant::Ring(Leg::new(
+            EXT_202,
+            Slot(4),
+            LineKind::Fxs,
+            LegRole::Destination,
+        )),
     );
     let ringing = s.leg_on(EXT_202).unwrap();
-    assert!(drain(&mut s).iter().any(|o| matches!(o, Output::Line { leg, command: LineCommand::Ring { .. } } if *leg == ringing)));
+    assert!(drain(&mut s).iter().any(
+        |o| matches!(o, Output::Line { leg, command: LineCommand::Ring { .. } } if *leg == ringing)
+    ));
     // 202 rings out after 15 s: let go, and 201 is asked again.
     s.handle_timeout(16_000);
-    assert!(drain(&mut s).iter().all(|o| !matches!(o, Output::RequestLeg { .. })));
+    assert!(drain(&mut s)
+        .iter()
+        .all(|o| !matches!(o, Output::RequestLeg { .. })));
     s.handle_timeout(17_100);
     let out = drain(&mut s);
     assert!(out.contains(&Output::Line {
@@ -371,22 +414,34 @@ fn a_queue_rings_its_extensions_in_turn_over_music_until_one_answers() {
     s.handle_leg(
         17_200,
         third,
-        LegGrant::Ring(Leg::new(EXT_201, Slot(3), LineKind::Fxs, LegRole::Destination)),
+        LegGrant::Ring(Leg::new(
+            EXT_201,
+            Slot(3),
+            LineKind::Fxs,
+            LegRole::Destination,
+        )),
     );
     let answering = s.leg_on(EXT_201).unwrap();
     drain(&mut s);
     s.handle_line(20_000, EXT_201, LineEvent::Answered);
     let out = drain(&mut s);
     assert!(out.contains(&Output::Media(MediaCommand::Stop { leg: O })));
-    assert!(out.contains(&Output::Media(MediaCommand::Bridge {
-        a: O,
-        b: answering
-    })));
-    s.handle_line(30_000, TRUNK, LineEvent::Hangup { cause: Cause::NORMAL_CLEARING });
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: answering })));
+    s.handle_line(
+        30_000,
+        TRUNK,
+        LineEvent::Hangup {
+            cause: Cause::NORMAL_CLEARING,
+        },
+    );
     let record = record(&drain(&mut s)).clone();
     assert_eq!(record.disposition, Disposition::Answered);
     assert_eq!(record.times.answered_ms, Some(20_000));
-    assert_eq!(record.numbers.callee, Some(PhoneNumber::parse("201").unwrap()), "the one who answered");
+    assert_eq!(
+        record.numbers.callee,
+        Some(PhoneNumber::parse("201").unwrap()),
+        "the one who answered"
+    );
     assert_eq!(record.times.ringing_ms, (17_100 - 2100) + (20_000 - 17_200));
 }
 
@@ -394,7 +449,13 @@ fn a_queue_rings_its_extensions_in_turn_over_music_until_one_answers() {
 fn a_caller_who_hangs_up_in_the_menu_leaves_the_path_walked() {
     let (mut s, _) = start();
     drain(&mut s);
-    s.handle_line(2500, TRUNK, LineEvent::Hangup { cause: Cause::NORMAL_CLEARING });
+    s.handle_line(
+        2500,
+        TRUNK,
+        LineEvent::Hangup {
+            cause: Cause::NORMAL_CLEARING,
+        },
+    );
     let record = record(&drain(&mut s)).clone();
     assert_eq!(record.disposition, Disposition::Abandoned);
     assert_eq!(record.ivr.unwrap().path, vec!["main"]);
@@ -403,10 +464,22 @@ fn a_caller_who_hangs_up_in_the_menu_leaves_the_path_walked() {
 #[test]
 fn prompts_resolve_in_the_calls_language_first() {
     let (context, ids) = context();
-    assert_eq!(context.prompt("main-menu", Language::Zh), Some(ids["zh/main-menu"]));
-    assert_eq!(context.prompt("main-menu", Language::En), Some(ids["en/main-menu"]));
-    assert_eq!(context.prompt("digits/5", Language::Zh), Some(ids["digits/5"]));
+    assert_eq!(
+        context.prompt("main-menu", Language::Zh),
+        Some(ids["zh/main-menu"])
+    );
+    assert_eq!(
+        context.prompt("main-menu", Language::En),
+        Some(ids["en/main-menu"])
+    );
+    assert_eq!(
+        context.prompt("digits/5", Language::Zh),
+        Some(ids["digits/5"])
+    );
     assert_eq!(context.prompt("nothing", Language::En), None);
-    assert_eq!(context.spoken("Sorry, try later.", Language::En), Some(ids["tts/en/Sorry, try later."]));
+    assert_eq!(
+        context.spoken("Sorry, try later.", Language::En),
+        Some(ids["tts/en/Sorry, try later."])
+    );
     assert_eq!(context.spoken("Sorry, try later.", Language::Zh), None);
 }

@@ -9,10 +9,10 @@
 //! record: numbers, legs, times, disposition and cause.
 
 mod apps;
-mod legs;
-mod record;
 #[cfg(test)]
 mod ivr_tests;
+mod legs;
+mod record;
 #[cfg(test)]
 mod tests;
 
@@ -112,7 +112,10 @@ pub enum LegGrant {
     /// Ring the phone on this leg.
     Ring(Leg),
     /// Call `called` out of this trunk leg.
-    Dial { leg: Leg, called: PhoneNumber },
+    Dial {
+        leg: Leg,
+        called: PhoneNumber,
+    },
     Refused(Cause),
 }
 

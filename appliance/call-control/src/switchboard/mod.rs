@@ -14,17 +14,15 @@ use crate::call::{CallActor, CallSetup, LegLine};
 use crate::cdr_writer::{cdr_from_record, WriteCdr};
 use crate::leg_pool::LegPool;
 pub use crate::messages::{CallAnswered, CallEnded, Incoming, PortStatus, Second, SpanState};
-use crate::messages::{
-    CallId, CallInput, LegLeft, PortInput, RequestLeg, Stamp, SwitchboardLink,
-};
+use crate::messages::{CallId, CallInput, LegLeft, PortInput, RequestLeg, Stamp, SwitchboardLink};
 use crate::plan::SwitchboardPlan;
 use crate::port::DialPlan;
 use crate::restart_policy::RestartHistory;
 use crate::router::EventRouter;
 use crate::routing::{route, route_dialled, Target};
 use crate::session::{
-    plan_applications, CallNumbers, CallRecord, CallSession, IvrContext, Leg, LegGrant,
-    LegRole, Route, SessionConfig,
+    plan_applications, CallNumbers, CallRecord, CallSession, IvrContext, Leg, LegGrant, LegRole,
+    Route, SessionConfig,
 };
 use crate::span::{CaptureChange, CaptureDChannel, SpanActor};
 use crate::status::{BoxStatus, SpanView, Totals};
