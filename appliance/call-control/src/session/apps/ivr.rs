@@ -14,9 +14,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use storage::Disposition;
 
-/// The prompt store's key for music on hold.
-pub const MUSIC_ON_HOLD: &str = "music/default";
-
 /// What an IVR call needs besides its session: shared by all calls of the flow.
 #[derive(Clone)]
 pub struct IvrContext {
@@ -44,28 +41,19 @@ impl PartialEq for IvrContext {
 impl Eq for IvrContext {}
 
 impl IvrContext {
-    /// The engine's id for a prompt name in `language`: `LANG/NAME`, then `NAME`, then
-    /// the other language's `OTHER/NAME` (a prompt recorded in one language only is
-    /// still better than silence). Say fragments (`digits/5`, `zh/五`) match as `NAME`.
+    /// The engine's id for a prompt name in `language`, in the prompt library's order
+    /// (the caller's language, none, the other language).
     pub fn prompt(&self, name: &str, language: Language) -> Option<PromptId> {
-        let other = match language {
-            Language::En => Language::Zh,
-            Language::Zh => Language::En,
-        };
-        self.prompts
-            .find(&format!("{}/{name}", language.code()))
-            .or_else(|| self.prompts.find(name))
-            .or_else(|| self.prompts.find(&format!("{}/{name}", other.code())))
+        prompt_library::resolve(&self.prompts, name, language)
     }
 
     /// The engine's id for text synthesized when the configuration was applied.
     pub fn spoken(&self, text: &str, language: Language) -> Option<PromptId> {
-        self.prompts
-            .find(&format!("tts/{}/{text}", language.code()))
+        self.prompts.find(&prompt_library::text_key(language, text))
     }
 
     pub fn music(&self) -> Option<PromptId> {
-        self.prompts.find(MUSIC_ON_HOLD)
+        self.prompts.find(prompt_library::MUSIC_ON_HOLD)
     }
 }
 
