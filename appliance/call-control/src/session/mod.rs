@@ -537,6 +537,19 @@ impl Call<'_> {
         self.session.times.start_ringing(self.session.now_ms);
     }
 
+    /// `leg`, a destination asked to answer, answered: the caller's tones or music stop,
+    /// the two hear each other, and the call is connected from now on.
+    pub fn connect_answered(&mut self, leg: LegId) {
+        self.media(MediaCommand::Stop {
+            leg: CallSession::ORIGIN,
+        });
+        self.media(MediaCommand::Bridge {
+            a: CallSession::ORIGIN,
+            b: leg,
+        });
+        self.destination_answered(Some(leg));
+    }
+
     /// A destination answered (`None`: the box itself, e.g. the echo test): the call is
     /// connected from now on.
     pub fn destination_answered(&mut self, leg: Option<LegId>) {

@@ -72,14 +72,7 @@ impl Application for Connect {
                 call.end(Disposition::unanswered(*cause), *cause);
             }
             LineEvent::Answered if leg == self.leg => {
-                call.media(crate::session::MediaCommand::Stop {
-                    leg: CallSession::ORIGIN,
-                });
-                call.media(crate::session::MediaCommand::Bridge {
-                    a: CallSession::ORIGIN,
-                    b: self.leg,
-                });
-                call.destination_answered(Some(self.leg));
+                call.connect_answered(self.leg);
                 call.hand_over(Box::new(Talk));
             }
             LineEvent::Alerting | LineEvent::Progress if leg == self.leg => {

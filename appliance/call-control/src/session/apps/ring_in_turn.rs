@@ -4,7 +4,7 @@
 //! once; when a whole round is refused the next starts after [`ROUND_PAUSE_MS`].
 
 use super::{Application, Route, Talk};
-use crate::session::{Call, CallSession, LegId, MediaCommand};
+use crate::session::{Call, CallSession, LegId};
 use line_boundary::{Cause, LineCommand, LineEvent, PhoneNumber, Tone};
 use media_engine::PromptId;
 use storage::Disposition;
@@ -88,14 +88,7 @@ impl Application for RingInTurn {
         }
         match event {
             LineEvent::Answered => {
-                call.media(MediaCommand::Stop {
-                    leg: CallSession::ORIGIN,
-                });
-                call.media(MediaCommand::Bridge {
-                    a: CallSession::ORIGIN,
-                    b: leg,
-                });
-                call.destination_answered(Some(leg));
+                call.connect_answered(leg);
                 call.hand_over(Box::new(Talk));
             }
             // Refused or cleared before answering: the next one.
