@@ -97,12 +97,15 @@ fn serve(
     while !stop.load(Ordering::Acquire) {
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some(target) = answer(stream, &behaviour, stop) {
+                // Counted before the answer goes out: a client that has its answer sees
+                // its request counted.
+                let seen = |target: &str| {
                     if let Ok(mut paths) = paths.lock() {
-                        paths.push(target);
+                        paths.push(target.to_owned());
                     }
-                }
-                requests.fetch_add(1, Ordering::AcqRel);
+                    requests.fetch_add(1, Ordering::AcqRel);
+                };
+                answer(stream, &behaviour, stop, &seen);
             }
             Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(5));
@@ -112,8 +115,13 @@ fn serve(
     }
 }
 
-/// Reads one request and answers it; returns its target.
-fn answer(mut stream: TcpStream, behaviour: &LookupBehaviour, stop: &AtomicBool) -> Option<String> {
+/// Reads one request, tells `seen` its target, and answers it.
+fn answer(
+    mut stream: TcpStream,
+    behaviour: &LookupBehaviour,
+    stop: &AtomicBool,
+    seen: &dyn Fn(&str),
+) -> Option<()> {
     stream.set_nonblocking(false).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     let mut request = Vec::new();
@@ -128,6 +136,7 @@ fn answer(mut stream: TcpStream, behaviour: &LookupBehaviour, stop: &AtomicBool)
     let text = String::from_utf8_lossy(&request);
     let mut words = text.lines().next()?.split_whitespace();
     let (method, target) = (words.next()?, words.next()?.to_owned());
+    seen(&target);
     if method != "GET" {
         respond(
             &mut stream,
@@ -135,7 +144,7 @@ fn answer(mut stream: TcpStream, behaviour: &LookupBehaviour, stop: &AtomicBool)
             "text/plain",
             "GET only",
         );
-        return Some(target);
+        return Some(());
     }
     let query = target.split_once('?').map_or("", |(_, q)| q);
     let param = |name: &str| {
@@ -173,7 +182,7 @@ fn answer(mut stream: TcpStream, behaviour: &LookupBehaviour, stop: &AtomicBool)
             "<html>balance: lots",
         ),
     }
-    Some(target)
+    Some(())
 }
 
 fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &str) {
