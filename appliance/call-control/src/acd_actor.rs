@@ -1,13 +1,25 @@
 //! The actor that owns the box's ACD core (`acd::Acd`): it feeds the core agent commands
-//! (from the API now; from phones' feature codes and the calls' queue application next)
-//! and engine seconds, publishes what the core reports on the event bus, and answers the
-//! live snapshot of queues and agents. The matching logic lives in the core, tested
-//! without actors.
+//! (API and phones' feature codes), the calls' queue requests and engine seconds; it
+//! carries the core's actions to the calls they concern (offers go to the call, which
+//! rings the agent's device through the switchboard), publishes what the core reports
+//! on the event bus, and answers the live snapshot of queues and agents. The matching
+//! logic lives in the core, tested without actors.
+//!
+//! A call actor that stopped without saying it left (a contained panic) is found on the
+//! next second and taken out of the ACD as if the caller hung up, so no agent stays
+//! reserved for a call that is gone.
 
-use crate::messages::Second;
-use acd::{Acd, AcdError, AgentId, AgentState, Event as AcdEvent, Snapshot};
+use crate::messages::{CallId, CallInput, CallToAcd, Second, Stamp};
+use crate::plan::IvrPlan;
+use crate::session::{AcdInstruction, AcdRequest};
+use acd::{
+    Acd, AcdError, Action, AgentId, AgentState, CallKey, Event as AcdEvent, NewCall,
+    OverflowTarget, SkillRequirement, Snapshot,
+};
 use actix::prelude::*;
 use events::{Event, Publish};
+use line_boundary::PhoneNumber;
+use std::collections::HashMap;
 
 /// What an agent (or a supervisor for them) asks of the ACD.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,11 +51,20 @@ pub struct GetAcdSnapshot;
 pub struct AcdActor {
     acd: Acd,
     events: Option<Recipient<Publish>>,
+    /// Where each call the ACD holds takes its instructions.
+    calls: HashMap<CallKey, Recipient<CallInput>>,
+    /// The flows an overflow may send a call to, and the wall clock at engine time 0.
+    flows: Option<(IvrPlan, i64)>,
 }
 
 impl AcdActor {
     pub fn new(acd: Acd) -> AcdActor {
-        AcdActor { acd, events: None }
+        AcdActor {
+            acd,
+            events: None,
+            calls: HashMap::new(),
+            flows: None,
+        }
     }
 
     /// Publishes agent and queue changes on this bus.
@@ -52,20 +73,180 @@ impl AcdActor {
         self
     }
 
-    /// Moves what the core reports to the bus and the log. Offers and the rest of the
-    /// actions need calls in queues, which reach the ACD in the next step of the work.
-    fn drain(&mut self) {
-        while let Some(event) = self.acd.poll_event() {
-            if let Some((event, at_ms)) = bus_event(event) {
-                if let Some(events) = &self.events {
-                    events.do_send(Publish::new(event, at_ms));
+    /// Lets overflows send calls into these flows.
+    pub fn with_flows(mut self, plan: IvrPlan, epoch_unix_ms: i64) -> AcdActor {
+        self.flows = Some((plan, epoch_unix_ms));
+        self
+    }
+
+    /// Moves what the core reports to the bus, and what it wants done to the calls.
+    /// Carrying out an action may feed the core again (an offer to an agent with no
+    /// device fails at once), so this runs until both queues are empty.
+    fn drain(&mut self, stamp: Option<&Stamp>) {
+        loop {
+            while let Some(event) = self.acd.poll_event() {
+                if let Some((event, at_ms)) = bus_event(event) {
+                    if let Some(events) = &self.events {
+                        events.do_send(Publish::new(event, at_ms));
+                    }
                 }
             }
-        }
-        while let Some(action) = self.acd.poll_action() {
-            tracing::warn!(?action, "ACD action with no call to carry it out yet");
+            let Some(action) = self.acd.poll_action() else {
+                break;
+            };
+            self.carry_out(action, stamp);
         }
     }
+
+    fn carry_out(&mut self, action: Action, stamp: Option<&Stamp>) {
+        let now = self.acd.now_ms();
+        match action {
+            Action::Offer { call, agent } => {
+                let device = self
+                    .acd
+                    .device(&agent)
+                    .and_then(|d| PhoneNumber::parse(d).ok());
+                let sent = device.is_some_and(|device| {
+                    self.tell(
+                        &call,
+                        AcdInstruction::Offer {
+                            agent: agent.clone(),
+                            device,
+                        },
+                        stamp,
+                    )
+                });
+                if !sent {
+                    tracing::warn!(%call, %agent, "offer could not reach the call or the agent's phone");
+                    let _ = self.acd.offer_refused(now, &call, &agent);
+                }
+            }
+            Action::CancelOffer { call, agent } => {
+                self.tell(&call, AcdInstruction::CancelOffer { agent }, stamp);
+            }
+            Action::Announce {
+                call,
+                position,
+                estimated_wait_ms,
+            } => {
+                self.tell(
+                    &call,
+                    AcdInstruction::Announce {
+                        position,
+                        estimated_wait_ms,
+                    },
+                    stamp,
+                );
+            }
+            Action::Overflow { call, to } => match to {
+                // The core moved the call already.
+                OverflowTarget::Queue(_) => {}
+                OverflowTarget::Flow(flow) => {
+                    let context = self
+                        .flows
+                        .as_ref()
+                        .and_then(|(plan, epoch)| plan.context(&flow, *epoch));
+                    let instruction = match context {
+                        Some(context) => AcdInstruction::OverflowToFlow(context),
+                        None => {
+                            tracing::error!(%call, %flow, "overflow to a flow the box does not have");
+                            AcdInstruction::Refused
+                        }
+                    };
+                    self.tell(&call, instruction, stamp);
+                    self.calls.remove(&call);
+                }
+                OverflowTarget::Callback => {
+                    self.tell(&call, AcdInstruction::OfferCallback, stamp);
+                }
+            },
+            Action::StartCallback { call, agent, .. } => {
+                // Placing callbacks is the next step of the work; the call cannot be
+                // requested yet, so this is not reached. Release the agent regardless.
+                tracing::error!(%call, %agent, "callback start not supported yet");
+                let _ = self.acd.offer_refused(now, &call, &agent);
+            }
+            Action::Refused { call, .. } => {
+                self.tell(&call, AcdInstruction::Refused, stamp);
+                self.calls.remove(&call);
+            }
+        }
+    }
+
+    /// Sends an instruction to a call; false when the call is not reachable.
+    fn tell(&self, call: &CallKey, instruction: AcdInstruction, stamp: Option<&Stamp>) -> bool {
+        let Some(reply) = self.calls.get(call) else {
+            return false;
+        };
+        let stamp = match stamp {
+            Some(stamp) => stamp.clone(),
+            None => Stamp {
+                at_ms: self.acd.now_ms(),
+                token: media_engine::WorkToken::untracked(),
+            },
+        };
+        reply
+            .try_send(CallInput::Acd { instruction, stamp })
+            .is_ok()
+    }
+
+    fn on_call(&mut self, message: CallToAcd) -> Result<(), AcdError> {
+        let now = message.stamp.at_ms;
+        let key = call_key(&message.call);
+        match message.request {
+            AcdRequest::Enter(entry) => {
+                self.calls.insert(key.clone(), message.reply);
+                let new = NewCall {
+                    call: key.clone(),
+                    queue: entry.queue.into(),
+                    priority: entry.priority,
+                    caller: message.caller.unwrap_or_default(),
+                    skills: entry
+                        .skills
+                        .into_iter()
+                        .map(|(skill, level)| SkillRequirement::new(skill, level))
+                        .collect(),
+                    variables: entry.variables,
+                };
+                let entered = self.acd.call_entered(now, new);
+                if entered.is_err() {
+                    self.tell(&key, AcdInstruction::Refused, Some(&message.stamp));
+                    self.calls.remove(&key);
+                }
+                entered
+            }
+            AcdRequest::OfferAnswered { agent } => self.acd.offer_answered(now, &key, &agent),
+            AcdRequest::OfferFailed { agent } => self.acd.offer_refused(now, &key, &agent),
+            AcdRequest::Hold { agent } => self.acd.hold(now, &agent),
+            AcdRequest::Unhold { agent } => self.acd.unhold(now, &agent),
+            AcdRequest::CallbackRequested { number } => {
+                self.acd.callback_requested(now, &key, Some(number))
+            }
+            AcdRequest::Left => {
+                self.calls.remove(&key);
+                self.acd.call_left(now, &key)
+            }
+        }
+    }
+
+    /// Calls whose actor stopped without leaving (a contained panic): out of the ACD.
+    fn drop_vanished_calls(&mut self, now_ms: u64) {
+        let vanished: Vec<CallKey> = self
+            .calls
+            .iter()
+            .filter(|(_, reply)| !reply.connected())
+            .map(|(call, _)| call.clone())
+            .collect();
+        for call in vanished {
+            tracing::warn!(%call, "call actor gone without leaving the ACD: taken out");
+            self.calls.remove(&call);
+            let _ = self.acd.call_left(now_ms, &call);
+        }
+    }
+}
+
+fn call_key(call: &CallId) -> CallKey {
+    CallKey::new(call.to_string())
 }
 
 /// The bus's form of a core event (agent and queue changes; call events come with the
@@ -135,7 +316,7 @@ impl Handler<AgentCommand> for AcdActor {
             AgentRequest::Ready => self.acd.ready(now, agent),
             AgentRequest::NotReady { reason } => self.acd.not_ready(now, agent, &reason),
         };
-        self.drain();
+        self.drain(None);
         result
     }
 }
@@ -150,8 +331,23 @@ impl Handler<GetAcdSnapshot> for AcdActor {
 impl Handler<Second> for AcdActor {
     type Result = ();
     fn handle(&mut self, second: Second, _ctx: &mut Context<Self>) {
+        self.drop_vanished_calls(second.stamp.at_ms);
         self.acd.handle_timeout(second.stamp.at_ms);
-        self.drain();
+        self.drain(Some(&second.stamp));
+    }
+}
+
+impl Handler<CallToAcd> for AcdActor {
+    type Result = ();
+    fn handle(&mut self, message: CallToAcd, _ctx: &mut Context<Self>) {
+        let call = message.call.clone();
+        let stamp = message.stamp.clone();
+        if let Err(error) = self.on_call(message) {
+            // A late answer or failure for an offer the core took back already, or a
+            // request for a call it let go: nothing changed.
+            tracing::info!(%call, %error, "ACD did not take a call's request");
+        }
+        self.drain(Some(&stamp));
     }
 }
 

@@ -7,7 +7,7 @@ use crate::contained_handler;
 use crate::containment::{ActorFailed, Contained};
 pub use crate::messages::LegLine;
 use crate::messages::{
-    CallAnswered, CallEnded, CallId, CallInput, LegLeft, PortInput, RequestLeg, Stamp,
+    CallAnswered, CallEnded, CallId, CallInput, CallToAcd, LegLeft, PortInput, RequestLeg, Stamp,
     SwitchboardLink,
 };
 use crate::session::{Application, CallRecord, CallSession, LegId, MediaCommand, Output};
@@ -29,6 +29,8 @@ pub struct CallSetup {
     pub events: Option<Recipient<events::Publish>>,
     /// Whom the IVR's `https://` lookups trust.
     pub lookup_tls: Option<crate::lookup::LookupTls>,
+    /// The ACD actor, for calls that join a queue.
+    pub acd: Option<Recipient<CallToAcd>>,
 }
 
 pub struct CallActor {
@@ -40,6 +42,7 @@ pub struct CallActor {
     switchboard: SwitchboardLink,
     events: Option<Recipient<events::Publish>>,
     lookup_tls: Option<crate::lookup::LookupTls>,
+    acd: Option<Recipient<CallToAcd>>,
     name: Arc<str>,
 }
 
@@ -55,6 +58,7 @@ impl CallActor {
             switchboard: setup.switchboard,
             events: setup.events,
             lookup_tls: setup.lookup_tls,
+            acd: setup.acd,
         }
     }
 
@@ -100,6 +104,10 @@ impl CallActor {
             }
             CallInput::LookupDone { id, result, stamp } => {
                 self.session.handle_lookup(stamp.at_ms, id, result);
+                stamp
+            }
+            CallInput::Acd { instruction, stamp } => {
+                self.session.handle_acd(stamp.at_ms, instruction);
                 stamp
             }
         };
@@ -169,6 +177,7 @@ impl CallActor {
                     channel: leg.and_then(|leg| self.line(leg)).map(|l| l.channel),
                     stamp: stamp.clone(),
                 }),
+                Output::Acd(request) => self.to_acd(request, stamp, ctx),
                 Output::Ended(record) => self.ended(record, stamp),
             }
         }
@@ -194,6 +203,25 @@ impl CallActor {
                 tracing::info!(%url, %error, "IVR lookup failed");
             }
             call.do_send(CallInput::LookupDone { id, result, stamp });
+        });
+    }
+
+    fn to_acd(&self, request: crate::session::AcdRequest, stamp: &Stamp, ctx: &Context<Self>) {
+        let Some(acd) = &self.acd else {
+            tracing::warn!(call = %self.id, ?request, "no ACD on this box: request dropped");
+            return;
+        };
+        acd.do_send(CallToAcd {
+            call: self.id.clone(),
+            caller: self
+                .session
+                .numbers()
+                .calling
+                .as_ref()
+                .map(|n| n.to_string()),
+            request,
+            reply: ctx.address().recipient(),
+            stamp: stamp.clone(),
         });
     }
 

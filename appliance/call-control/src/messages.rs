@@ -73,6 +73,24 @@ pub enum CallInput {
         result: Result<std::collections::HashMap<String, String>, ivr::session::LookupFailed>,
         stamp: Stamp,
     },
+    /// The ACD tells the call something (an offer, an announcement, ...).
+    Acd {
+        instruction: crate::session::AcdInstruction,
+        stamp: Stamp,
+    },
+}
+
+/// A call tells the ACD actor something; `reply` is where the ACD's instructions for
+/// this call go.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallToAcd {
+    pub call: CallId,
+    /// The caller's number (caller ID), for VIP matching and callbacks.
+    pub caller: Option<String>,
+    pub request: crate::session::AcdRequest,
+    pub reply: Recipient<CallInput>,
+    pub stamp: Stamp,
 }
 
 /// The line actor of one leg: a port actor or a B-channel actor.
@@ -242,7 +260,8 @@ impl crate::containment::Traced for CallInput {
             | CallInput::PlaybackDone { stamp, .. }
             | CallInput::Second { stamp }
             | CallInput::Leg { stamp, .. }
-            | CallInput::LookupDone { stamp, .. } => stamp.token.clone(),
+            | CallInput::LookupDone { stamp, .. }
+            | CallInput::Acd { stamp, .. } => stamp.token.clone(),
         }
     }
 }

@@ -52,6 +52,22 @@ pub struct IvrPlan {
     pub prompts: std::sync::Arc<media_engine::PromptStore>,
     /// Whom `https://` lookups trust (`None`: plain HTTP only).
     pub lookup_tls: Option<crate::lookup::LookupTls>,
+    /// Whether the box has ACD queues: a flow's `queue` node then joins one, else it
+    /// rings its extensions in turn.
+    pub acd_queues: bool,
+}
+
+impl IvrPlan {
+    /// What a call running `flow` needs (`None`: no such flow).
+    pub fn context(&self, flow: &str, epoch_unix_ms: i64) -> Option<crate::session::IvrContext> {
+        Some(crate::session::IvrContext {
+            flow: std::sync::Arc::clone(self.flows.get(flow)?),
+            schedules: std::sync::Arc::clone(&self.schedules),
+            prompts: std::sync::Arc::clone(&self.prompts),
+            epoch_unix_ms,
+            acd_queues: self.acd_queues,
+        })
+    }
 }
 
 /// A B-channel in service on a span: its timeslot and its engine slot.

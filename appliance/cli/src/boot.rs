@@ -168,6 +168,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     .map_err(|error| anyhow::anyhow!("ACD configuration: {error}"))?;
                 let acd = AcdActor::new(acd_core)
                     .with_events(events.publisher())
+                    .with_flows(plan.ivr.clone(), epoch_unix_ms as i64)
                     .start();
                 let switchboard = Switchboard::new(
                     plan.clone(),
@@ -177,6 +178,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 )
                 .with_events(events.publisher())
                 .with_clock_listener(acd.clone().recipient())
+                .with_acd(acd.clone().recipient())
                 .start();
                 router.do_send(SetSwitchboard(switchboard.clone().recipient()));
                 // The box is up once the switchboard has started every line and the router

@@ -157,6 +157,7 @@ fn ivr_plan(
         ),
         prompts,
         lookup_tls: Some(lookup_tls),
+        acd_queues: config.acd_queues_configured,
     })
 }
 

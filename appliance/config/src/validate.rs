@@ -276,7 +276,32 @@ fn check_acd_against_flows(
             });
         }
     }
-    if !acd.queues_file || !acd.queue_names_known {
+    if !acd.queues_file {
+        // Without the ACD a queue node can only ring its extensions.
+        for flow in flows {
+            for node in &flow.nodes {
+                let ivr::flow::NodeKind::Queue(queue) = &node.kind else {
+                    continue;
+                };
+                if queue.extensions.is_empty() {
+                    errors.push(ConfigError {
+                        file: PathBuf::from(&flow.file),
+                        line: node.at.line as usize,
+                        column: node.at.column as usize,
+                        field: format!("nodes.{}.extensions", node.name),
+                        reason: format!(
+                            "no `extensions` to ring and no {} for queue {:?}: without \
+                             the ACD a queue rings its extensions in turn",
+                            crate::QUEUES_FILE,
+                            queue.queue.value
+                        ),
+                    });
+                }
+            }
+        }
+        return;
+    }
+    if !acd.queue_names_known {
         return;
     }
     let queues: Vec<&str> = acd.config.queues.iter().map(|q| q.name.as_str()).collect();

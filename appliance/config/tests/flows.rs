@@ -230,3 +230,27 @@ fn the_reference_shows_the_worked_example_as_it_is() {
         "config/REFERENCE.md's worked example differs from ivr::flow::EXAMPLE"
     );
 }
+
+#[test]
+fn without_queues_toml_a_queue_node_needs_extensions_to_ring() {
+    let broken = ivr::flow::EXAMPLE.replacen("extensions = [\"201\", \"202\"]\n", "", 1);
+    assert_ne!(
+        broken,
+        ivr::flow::EXAMPLE,
+        "the example's queue lists extensions"
+    );
+    let line = broken
+        .lines()
+        .position(|l| l.trim() == "[nodes.queue]")
+        .unwrap()
+        + 1;
+    let dir = hotline(&broken, SCHEDULES);
+    let found = errors(dir.path());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains(&format!("flows/hotline.toml:{line}:"))
+            && found[0].contains("nodes.queue.extensions")
+            && found[0].contains("queues.toml"),
+        "{found:#?}"
+    );
+}

@@ -34,7 +34,7 @@
 //! | `language` | `prompt`; `choices = { KEY = "en"/"zh", ... }`; `timeout_s = 5`; `next` |
 //! | `lookup` | `url` (http/https, `${var}`s); `timeout_ms = 2000`; `fields = { VARIABLE = "json.path", ... }` (default: none); `next`; `on_failure` |
 //! | `transfer` | `to` (an extension or outside number, digits) |
-//! | `queue` | `queue = NAME`; `priority = 0`; `extensions = ["201", ...]` (at least one) |
+//! | `queue` | `queue = NAME`; `priority = 0` (0-9); `skills = { SKILL = LEVEL, ... }` (levels 1-10, default: none); `extensions = ["201", ...]` (rung in turn when the box has no `queues.toml`; then at least one) |
 //! | `hangup` | `cause = 16` (Q.850, 1-127) |
 //!
 //! See [`NodeKind`]'s variants for each type's meaning and [`EXAMPLE`] for a worked

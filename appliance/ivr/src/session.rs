@@ -161,6 +161,8 @@ pub enum Action {
         queue: String,
         priority: u8,
         extensions: Vec<String>,
+        /// Skill → level the call needs (from the node).
+        skills: Vec<(String, u8)>,
         variables: Vec<(String, String)>,
     },
     Hangup {
@@ -632,6 +634,7 @@ impl IvrSession {
                 queue: queue.queue.value.clone(),
                 priority: queue.priority,
                 extensions: queue.extensions.clone(),
+                skills: queue.skills.clone(),
                 variables: self
                     .variables
                     .iter()

@@ -416,7 +416,7 @@ fn refuses_bad_settings() {
                  [nodes.b]\ntype = \"language\"\nprompt = \"p-b\"\nchoices = { \"1\" = \"fr\" }\nnext = \"bye\"\n\
                  [nodes.c]\ntype = \"set\"\nvariable = \"v\"\nvalue = \"${oops\"\nnext = \"bye\"\n\
                  [nodes.d]\ntype = \"hangup\"\ncause = 0\n\
-                 [nodes.e]\ntype = \"queue\"\nqueue = \"q\"\nextensions = []\n\
+                 [nodes.e]\ntype = \"queue\"\nqueue = \"q\"\npriority = 12\nskills = { billing = 11 }\n\
                  [nodes.f]\ntype = \"transfer\"\nto = \"20x\"\n\
                  [nodes.g]\ntype = \"queue\"\nqueue = \"q\"\nextensions = [\"201\", \"2O2\"]\n";
     assert_eq!(
@@ -431,12 +431,10 @@ fn refuses_bad_settings() {
             format!("{FILE}:23:19: node `b`: `fr` is not a language: \"en\" or \"zh\""),
             format!("{FILE}:28:9: node `c`: `${{` without its closing `}}` in `${{oops`"),
             format!("{FILE}:32:9: node `d`: cause 0 is not a Q.850 cause (1-127)"),
-            format!(
-                "{FILE}:36:14: node `e`: `extensions` is empty: a queue rings its extensions \
-                 until the ACD exists"
-            ),
-            format!("{FILE}:39:6: node `f`: `to` is `20x`, not a number (digits 0-9)"),
-            format!("{FILE}:43:22: node `g`: an extension is `2O2`, not a number (digits 0-9)"),
+            format!("{FILE}:36:12: node `e`: `priority` is 12, not within 0-9"),
+            format!("{FILE}:37:22: node `e`: skill `billing` level 11 is not within 1-10"),
+            format!("{FILE}:40:6: node `f`: `to` is `20x`, not a number (digits 0-9)"),
+            format!("{FILE}:44:22: node `g`: an extension is `2O2`, not a number (digits 0-9)"),
         ]
     );
 }

@@ -797,6 +797,7 @@ fn the_example_flow_option_1_end_to_end() {
                 queue: "agents".to_owned(),
                 priority: 5,
                 extensions: vec!["201".to_owned(), "202".to_owned()],
+                skills: Vec::new(),
                 variables,
             }
         ]

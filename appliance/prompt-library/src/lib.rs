@@ -11,6 +11,7 @@
 
 mod builtin;
 mod library;
+pub mod queue_prompts;
 pub mod tts;
 pub mod wav;
 

@@ -52,7 +52,9 @@ fn to_i16(samples: &[f32]) -> Vec<i16> {
 ///   the configuration has not in English nor without a language but the sounds
 ///   directory has (`SOUNDS_DIR/NAME.wav`), and `tts/LANG/TEXT` for every `text` play
 ///   (in the node's language; without one in the call's, that is the flow's and every
-///   language its `language` nodes offer).
+///   language its `language` nodes offer);
+/// - with `queues.toml`: `en/NAME` and `zh/NAME` for the queue announcements of
+///   [`crate::queue_prompts`], unless the configuration has the prompt.
 ///
 /// A prompt that cannot be loaded or synthesized is an error naming it.
 pub fn build_store(config: &Config, cache_dir: &Path) -> Result<PromptStore, PromptError> {
@@ -82,6 +84,9 @@ pub fn build_store(config: &Config, cache_dir: &Path) -> Result<PromptStore, Pro
         for flow in &config.flows {
             library.add_flow(flow, &config.system.sounds_dir)?;
         }
+    }
+    if config.acd_queues_configured {
+        library.add_queue_prompts()?;
     }
     tracing::info!(prompts = library.store.len(), "prompt library loaded");
     Ok(library.store)
@@ -163,6 +168,20 @@ impl Library {
         for fragment in ivr::say::known_fragments(Language::Zh) {
             let text = fragment.strip_prefix("zh/").unwrap_or(fragment);
             self.add_text(fragment, Language::Zh, text)?;
+        }
+        Ok(())
+    }
+
+    /// The built-in queue announcements, in both languages, where the configuration has
+    /// no prompt of the same name in that language.
+    fn add_queue_prompts(&mut self) -> Result<(), PromptError> {
+        for (name, english, mandarin) in crate::queue_prompts::QUEUE_PROMPTS {
+            for (language, text) in [(Language::En, english), (Language::Zh, mandarin)] {
+                let key = format!("{}/{name}", language.code());
+                if !self.has(name) {
+                    self.add_text(&key, language, text)?;
+                }
+            }
         }
         Ok(())
     }

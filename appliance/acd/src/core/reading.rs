@@ -26,6 +26,11 @@ impl Acd {
             .map(|a| now_ms.saturating_sub(a.since_ms))
     }
 
+    /// The device a logged-in agent works at.
+    pub fn device(&self, agent: &AgentId) -> Option<&str> {
+        self.agents.get(agent).and_then(|a| a.device.as_deref())
+    }
+
     /// The logged-in agent at `device`, if any.
     pub fn agent_at_device(&self, device: &str) -> Option<&AgentId> {
         self.agents

@@ -95,6 +95,7 @@ fn context() -> (IvrContext, HashMap<&'static str, PromptId>) {
         schedules: Arc::new(HashMap::new()),
         prompts: Arc::new(store),
         epoch_unix_ms: 1_700_000_000_000,
+        acd_queues: false,
     };
     (context, ids)
 }

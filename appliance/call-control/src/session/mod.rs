@@ -8,6 +8,9 @@
 //! application ends by handing the call to the next one. The session owns the call's whole
 //! record: numbers, legs, times, disposition and cause.
 
+mod acd_link;
+#[cfg(test)]
+mod acd_tests;
 mod apps;
 #[cfg(test)]
 mod ivr_tests;
@@ -16,6 +19,7 @@ mod record;
 #[cfg(test)]
 mod tests;
 
+pub use acd_link::{AcdInstruction, AcdRequest, QueueEntry};
 pub use apps::{
     plan_applications, Application, Connect, EchoTest, Greeting, Ivr, IvrContext, Reject,
     RingInTurn, Route, Talk, Transfer,
@@ -101,6 +105,8 @@ pub enum Output {
     },
     /// A step of the call through the IVR flow `flow`, for the event log.
     Ivr { flow: String, step: events::IvrStep },
+    /// Tell the ACD (see [`AcdRequest`]).
+    Acd(AcdRequest),
     /// The call is over; its record is final. Nothing follows.
     Ended(CallRecord),
 }
@@ -158,6 +164,8 @@ pub struct CallSession {
     /// Who each leg granted mid-call is for (the extension, or the number sent out): it
     /// becomes the record's callee when that leg is asked to answer.
     leg_callees: std::collections::HashMap<LegId, PhoneNumber>,
+    /// The call entered the ACD and has not left it: its end is reported there.
+    in_acd: bool,
 }
 
 impl CallSession {
@@ -186,6 +194,7 @@ impl CallSession {
             ivr: None,
             requested: std::collections::HashMap::new(),
             leg_callees: std::collections::HashMap::new(),
+            in_acd: false,
         }
     }
 
@@ -212,6 +221,11 @@ impl CallSession {
 
     pub fn is_ended(&self) -> bool {
         self.ended
+    }
+
+    /// Who is calling whom.
+    pub fn numbers(&self) -> &CallNumbers {
+        &self.numbers
     }
 
     /// The application running now (for logs and status).
@@ -317,6 +331,18 @@ impl CallSession {
     ) {
         self.advance(now_ms);
         self.with_app(|app, call| app.on_lookup(call, id, result));
+    }
+
+    /// What the ACD tells the call. A call that no longer runs an application taking
+    /// offers refuses them, so the ACD is never left waiting for an answer.
+    pub fn handle_acd(&mut self, now_ms: u64, instruction: AcdInstruction) {
+        self.advance(now_ms);
+        self.with_app(|app, call| app.on_acd(call, instruction));
+    }
+
+    /// Whether the call is held by the ACD (entered and not left).
+    pub fn in_acd(&self) -> bool {
+        self.in_acd
     }
 
     /// Time passed (the call actor calls this every second of engine time).
@@ -485,6 +511,28 @@ impl Call<'_> {
         });
     }
 
+    /// Tells the ACD something about this call; entering marks the call as held by the
+    /// ACD until it leaves ([`Call::left_acd`]) or ends (which says `Left` itself).
+    pub fn acd(&mut self, request: AcdRequest) {
+        match request {
+            AcdRequest::Enter(_) => self.session.in_acd = true,
+            AcdRequest::Left => {
+                if !self.session.in_acd {
+                    return;
+                }
+                self.session.in_acd = false;
+            }
+            _ => {}
+        }
+        self.session.outputs.push_back(Output::Acd(request));
+    }
+
+    /// The ACD let the call go itself (overflow to a flow, refusal): its end is no
+    /// longer the ACD's business.
+    pub fn left_acd(&mut self) {
+        self.session.in_acd = false;
+    }
+
     /// What the call's IVR leaves in its record so far.
     pub fn set_ivr_record(&mut self, record: IvrRecord) {
         self.session.ivr = Some(record);
@@ -580,6 +628,7 @@ impl Call<'_> {
             return;
         }
         let now = self.session.now_ms;
+        self.acd(AcdRequest::Left);
         for index in 0..self.session.legs.len() {
             let leg = LegId(index);
             if self.session.legs[index].state == LegState::Gone {

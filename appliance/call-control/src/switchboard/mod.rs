@@ -70,6 +70,8 @@ pub struct Switchboard {
     events: Option<Recipient<Publish>>,
     /// Told each second of engine time (the ACD's timers).
     clock_listeners: Vec<Recipient<Second>>,
+    /// The ACD actor, handed to every call (queue nodes join its queues).
+    acd: Option<Recipient<crate::messages::CallToAcd>>,
     dial_plan: Arc<DialPlan>,
     lines: BTreeMap<ChannelId, LineEntry>,
     pool: LegPool,
@@ -125,6 +127,7 @@ impl Switchboard {
             cdr,
             events: None,
             clock_listeners: Vec::new(),
+            acd: None,
             dial_plan,
             lines: BTreeMap::new(),
             pool: LegPool::default(),
@@ -146,6 +149,12 @@ impl Switchboard {
     /// Publishes every call, leg, line and span change on this bus.
     pub fn with_events(mut self, events: Recipient<Publish>) -> Switchboard {
         self.events = Some(events);
+        self
+    }
+
+    /// Gives every call the ACD actor, for queue nodes.
+    pub fn with_acd(mut self, acd: Recipient<crate::messages::CallToAcd>) -> Switchboard {
+        self.acd = Some(acd);
         self
     }
 
@@ -300,6 +309,7 @@ impl Switchboard {
             switchboard: SwitchboardLink::to(&ctx.address()),
             events: self.events.clone(),
             lookup_tls: self.plan.ivr.lookup_tls.clone(),
+            acd: self.acd.clone(),
         })
         .start();
         for (index, line) in lines.iter().enumerate() {
@@ -394,13 +404,7 @@ impl Switchboard {
 
 impl Switchboard {
     fn ivr_context(&self, flow: &str) -> Option<IvrContext> {
-        let ivr = &self.plan.ivr;
-        Some(IvrContext {
-            flow: Arc::clone(ivr.flows.get(flow)?),
-            schedules: Arc::clone(&ivr.schedules),
-            prompts: Arc::clone(&ivr.prompts),
-            epoch_unix_ms: self.plan.epoch_unix_ms as i64,
-        })
+        self.plan.ivr.context(flow, self.plan.epoch_unix_ms as i64)
     }
 
     /// A call asks for a line mid-call: routed like a number dialled on a phone of the

@@ -218,13 +218,16 @@ pub struct Transfer {
     pub to: Located<String>,
 }
 
-/// `type = "queue"`: `queue` (its name), `priority` (default 0, higher first),
-/// `extensions` (rung in turn until the ACD exists; at least one).
+/// `type = "queue"`: `queue` (its name in `queues.toml`), `priority` (0-9, default 0,
+/// higher first), `skills` (skill → level 1-10 the call needs, added to the queue's),
+/// `extensions` (rung in turn instead when the box has no ACD queues: then at least
+/// one, which the configuration check asks for).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queue {
     pub queue: Located<String>,
     pub priority: u8,
     pub extensions: Vec<String>,
+    pub skills: Vec<(String, u8)>,
 }
 
 /// `type = "hangup"`: `cause` (Q.850, default 16 normal clearing).

@@ -76,6 +76,7 @@ struct RawNode {
     queue: Text,
     priority: Option<Spanned<u8>>,
     extensions: Option<Spanned<Vec<Spanned<String>>>>,
+    skills: Option<Spanned<BTreeMap<Spanned<String>, Spanned<u8>>>>,
     cause: Option<Spanned<u8>>,
 }
 
@@ -119,6 +120,7 @@ impl RawNode {
             at("queue", &self.queue),
             at("priority", &self.priority),
             at("extensions", &self.extensions),
+            at("skills", &self.skills),
             at("cause", &self.cause),
         ]
         .into_iter()
@@ -174,7 +176,7 @@ impl NodeType {
             NodeType::Language => &["prompt", "choices", "timeout_s", "next"],
             NodeType::Lookup => &["url", "timeout_ms", "fields", "next", "on_failure"],
             NodeType::Transfer => &["to"],
-            NodeType::Queue => &["queue", "priority", "extensions"],
+            NodeType::Queue => &["queue", "priority", "extensions", "skills"],
             NodeType::Hangup => &["cause"],
         }
     }
@@ -768,30 +770,43 @@ fn convert_node(
         }
         NodeType::Queue => {
             let queue = s.required("queue", raw.queue);
-            let priority = s.optional(raw.priority).map_or(0, |value| value.value);
-            let extensions = s.required("extensions", raw.extensions);
+            let priority = s.optional(raw.priority);
+            if let Some(priority) = priority.as_ref().filter(|p| p.value > 9) {
+                let (at, value) = (priority.at, priority.value);
+                s.error(at, format!("`priority` is {value}, not within 0-9"));
+            }
+            let priority = priority.map_or(0, |value| value.value);
             let mut numbers = Vec::new();
-            if let Some(extensions) = &extensions {
-                if extensions.value.is_empty() {
-                    // Until the ACD exists the extensions are all a queue can reach.
-                    s.error(
-                        extensions.at,
-                        "`extensions` is empty: a queue rings its extensions until the ACD exists"
-                            .to_owned(),
-                    );
-                }
-                for extension in &extensions.value {
-                    let located = s.report.located(extension.clone());
+            if let Some(extensions) = raw.extensions {
+                for extension in extensions.into_inner() {
+                    let located = s.report.located(extension);
                     if let Some(number) = s.number(located, "an extension") {
                         numbers.push(number.value);
                     }
                 }
             }
-            extensions?;
+            let mut skills = Vec::new();
+            if let Some(wanted) = raw.skills {
+                for (skill, level) in wanted.into_inner() {
+                    let skill = s.report.located(skill);
+                    let level = s.report.located(level);
+                    if !(1..=10).contains(&level.value) {
+                        s.error(
+                            level.at,
+                            format!(
+                                "skill `{}` level {} is not within 1-10",
+                                skill.value, level.value
+                            ),
+                        );
+                    }
+                    skills.push((skill.value, level.value));
+                }
+            }
             NodeKind::Queue(Queue {
                 queue: queue?,
                 priority,
                 extensions: numbers,
+                skills,
             })
         }
         NodeType::Hangup => {

@@ -2,8 +2,8 @@
 //! application turns its actions into the call's media, lookups and hand-overs, and its
 //! events into the call's event log and record.
 
-use super::{Application, RingInTurn, Transfer};
-use crate::session::{Call, CallSession, IvrRecord, LegId, PlaybackId};
+use super::{AcdQueue, Application, RingInTurn, Transfer};
+use crate::session::{Call, CallSession, IvrRecord, LegId, LegState, PlaybackId, QueueEntry};
 use events::IvrStep;
 use ivr::flow::{Flow, Language};
 use ivr::schedule::Schedule;
@@ -22,6 +22,8 @@ pub struct IvrContext {
     pub prompts: Arc<PromptStore>,
     /// Unix time in ms at engine time 0, for time conditions.
     pub epoch_unix_ms: i64,
+    /// `queue` nodes join the ACD's queues (else they ring their extensions in turn).
+    pub acd_queues: bool,
 }
 
 impl std::fmt::Debug for IvrContext {
@@ -148,12 +150,28 @@ impl Ivr {
                             }
                         });
                     }
-                    Action::Queue { extensions, .. } => {
+                    Action::Queue { extensions, .. } if !self.context.acd_queues => {
                         let numbers = extensions
                             .iter()
                             .filter_map(|e| PhoneNumber::parse(e).ok())
                             .collect();
                         next = Some(Box::new(RingInTurn::new(numbers, self.context.music())));
+                    }
+                    Action::Queue {
+                        queue,
+                        priority,
+                        skills,
+                        variables,
+                        ..
+                    } => {
+                        let entry = QueueEntry {
+                            queue,
+                            priority,
+                            skills,
+                            variables: variables.into_iter().collect(),
+                            language: session.language(),
+                        };
+                        next = Some(Box::new(AcdQueue::new(entry, self.context.clone())));
                     }
                     Action::Hangup { cause } => end = Some(Cause(cause)),
                 }
@@ -234,7 +252,13 @@ impl Application for Ivr {
     }
 
     fn start(&mut self, call: &mut Call<'_>) {
-        call.answer_line(CallSession::ORIGIN);
+        // A call overflowing from a queue into a flow is answered already.
+        if call
+            .leg(CallSession::ORIGIN)
+            .is_some_and(|leg| leg.state != LegState::Up)
+        {
+            call.answer_line(CallSession::ORIGIN);
+        }
         let text = |n: &Option<PhoneNumber>| n.as_ref().map(|n| n.to_string()).unwrap_or_default();
         let numbers = call.numbers();
         let setup = Setup {

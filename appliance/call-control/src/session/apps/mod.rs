@@ -1,6 +1,8 @@
 //! The applications a call runs, one at a time, each handing the call to the next: a new
 //! one (IVR, queue, voicemail) is a new module behind [`Application`].
 
+mod acd_queue;
+mod agent_call;
 mod connect;
 mod echo;
 mod greeting;
@@ -10,6 +12,8 @@ mod ring_in_turn;
 mod talk;
 mod transfer;
 
+pub use acd_queue::AcdQueue;
+pub use agent_call::AgentCall;
 pub use connect::Connect;
 pub use echo::EchoTest;
 pub use greeting::Greeting;
@@ -19,7 +23,7 @@ pub use ring_in_turn::RingInTurn;
 pub use talk::Talk;
 pub use transfer::Transfer;
 
-use super::{Call, LegId, PlaybackId};
+use super::{AcdInstruction, AcdRequest, Call, LegId, PlaybackId};
 use line_boundary::{Cause, LineEvent, PhoneNumber};
 use media_engine::PromptId;
 
@@ -40,6 +44,13 @@ pub trait Application: Send {
     fn on_leg(&mut self, call: &mut Call<'_>, _request: u32, route: Route) {
         if let Route::Ring { leg } | Route::Dial { leg, .. } = route {
             call.release_leg(leg, Cause::NORMAL_CLEARING);
+        }
+    }
+    /// What the ACD tells the call. Only the queue application takes offers; any other
+    /// refuses them at once so the agent is released.
+    fn on_acd(&mut self, call: &mut Call<'_>, instruction: AcdInstruction) {
+        if let AcdInstruction::Offer { agent, .. } = instruction {
+            call.acd(AcdRequest::OfferFailed { agent });
         }
     }
     /// The answer to [`Call::lookup`] `id`.

@@ -1,0 +1,498 @@
+//! Calls in ACD queues as scripts: a flow's `queue` node joins the ACD; offers ring the
+//! agent's phone; answers, failures, hold and the caller's end go back to the ACD. No
+//! actors, no ACD core: the script plays the ACD's part.
+
+use super::*;
+use acd::AgentId;
+use ivr::flow::{Flow, Language};
+use line_boundary::LineKind;
+use media_engine::{PromptStore, Slot};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+const TRUNK: ChannelId = ChannelId {
+    device: 7,
+    channel: 1,
+};
+const EXT_201: ChannelId = ChannelId {
+    device: 3,
+    channel: 1,
+};
+const EXT_202: ChannelId = ChannelId {
+    device: 4,
+    channel: 1,
+};
+const O: LegId = CallSession::ORIGIN;
+
+const FLOW: &str = r#"
+name = "desk"
+entry = "main"
+language = "zh"
+
+[nodes.main]
+type = "menu"
+prompt = "main-menu"
+choices = { "1" = "vip", "2" = "plain" }
+on_failure = "plain"
+
+[nodes.vip]
+type = "set"
+variable = "account"
+value = "A-77"
+next = "billing"
+
+[nodes.billing]
+type = "queue"
+queue = "billing"
+priority = 4
+skills = { billing = 7, mandarin = 5 }
+
+[nodes.plain]
+type = "queue"
+queue = "general"
+"#;
+
+const AFTER_HOURS: &str = r#"
+name = "after-hours"
+entry = "bye"
+
+[nodes.bye]
+type = "play"
+prompt = "main-menu"
+next = "end"
+
+[nodes.end]
+type = "hangup"
+"#;
+
+fn store() -> (PromptStore, HashMap<&'static str, PromptId>) {
+    let mut store = PromptStore::default();
+    let mut ids = HashMap::new();
+    for name in [
+        "zh/main-menu",
+        "en/main-menu",
+        "zh/三",
+        "zh/queue-position",
+        "zh/queue-position-end",
+        "zh/queue-wait",
+        "zh/queue-wait-end",
+        "zh/queue-closed",
+        "music/default",
+    ] {
+        ids.insert(name, store.add(name, vec![100; 160]));
+    }
+    (store, ids)
+}
+
+fn context(flow: &str, file: &str) -> IvrContext {
+    let flow = Flow::load(flow, file, &|_| true, &|_| true).expect("the flow is valid");
+    let (store, _) = store();
+    IvrContext {
+        flow: Arc::new(flow),
+        schedules: Arc::new(HashMap::new()),
+        prompts: Arc::new(store),
+        epoch_unix_ms: 1_700_000_000_000,
+        acd_queues: true,
+    }
+}
+
+/// A call that walked the flow into a queue with `key` (1: billing, 2: general).
+fn queued(key: char) -> (CallSession, HashMap<&'static str, PromptId>, Vec<Output>) {
+    let numbers = CallNumbers {
+        calling: Some(PhoneNumber::parse("5550123").unwrap()),
+        name: Some("Ms Lin".into()),
+        callee: Some(PhoneNumber::parse("95598").unwrap()),
+        dialled: Some(PhoneNumber::parse("95598").unwrap()),
+    };
+    let origin = Leg::new(TRUNK, Slot(7), LineKind::E1, LegRole::Origin);
+    let config = SessionConfig {
+        ring_timeout_ms: 30_000,
+        fault_injection: false,
+    };
+    let mut session = CallSession::new(origin, numbers, config, 1000);
+    session.start(
+        plan_applications(true, Route::Flow(context(FLOW, "desk.toml")), None),
+        1000,
+    );
+    drain(&mut session);
+    session.handle_line(2000, TRUNK, LineEvent::Digit { digit: key });
+    let out = drain(&mut session);
+    let (_, ids) = store();
+    (session, ids, out)
+}
+
+fn drain(session: &mut CallSession) -> Vec<Output> {
+    std::iter::from_fn(|| session.poll_output()).collect()
+}
+
+fn acd_requests(outputs: &[Output]) -> Vec<AcdRequest> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Acd(request) => Some(request.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn agent(id: &str) -> AgentId {
+    AgentId::new(id)
+}
+
+fn offer(session: &mut CallSession, now_ms: u64, id: &str) -> u32 {
+    session.handle_acd(
+        now_ms,
+        AcdInstruction::Offer {
+            agent: agent(id),
+            device: PhoneNumber::parse(id).unwrap(),
+        },
+    );
+    let out = drain(session);
+    out.iter()
+        .find_map(|o| match o {
+            Output::RequestLeg { request, number } if number.as_str() == id => Some(*request),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the agent's phone {id} is asked for: {out:?}"))
+}
+
+fn phone(channel: ChannelId, slot: u16) -> LegGrant {
+    LegGrant::Ring(Leg::new(
+        channel,
+        Slot(slot),
+        LineKind::Fxs,
+        LegRole::Destination,
+    ))
+}
+
+fn ended(outputs: &[Output]) -> Option<&CallRecord> {
+    outputs.iter().find_map(|o| match o {
+        Output::Ended(record) => Some(record),
+        _ => None,
+    })
+}
+
+fn hang_up(session: &mut CallSession, now_ms: u64, channel: ChannelId) -> Vec<Output> {
+    session.handle_line(
+        now_ms,
+        channel,
+        LineEvent::Hangup {
+            cause: Cause::NORMAL_CLEARING,
+        },
+    );
+    drain(session)
+}
+
+#[test]
+fn the_queue_node_enters_the_acd_with_its_priority_skills_variables_and_language() {
+    let (session, ids, out) = queued('1');
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Enter(QueueEntry {
+            queue: "billing".into(),
+            priority: 4,
+            skills: vec![("billing".into(), 7), ("mandarin".into(), 5)],
+            variables: BTreeMap::from([("account".to_owned(), "A-77".to_owned())])
+                .into_iter()
+                .chain(
+                    [
+                        ("called", "95598"),
+                        ("caller", "5550123"),
+                        ("language", "zh")
+                    ]
+                    .map(|(k, v)| (k.to_owned(), v.to_owned())),
+                )
+                .collect(),
+            language: Language::Zh,
+        })]
+    );
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Media(MediaCommand::Music { leg: O, music, .. }) if *music == ids["music/default"])),
+        "the caller hears music: {out:?}"
+    );
+    assert!(session.in_acd());
+    assert_eq!(session.application(), "queue");
+}
+
+#[test]
+fn an_offer_rings_the_agent_and_the_answer_connects_and_is_reported() {
+    let (mut s, _, _) = queued('2');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, phone(EXT_201, 3));
+    let agent_leg = s.leg_on(EXT_201).unwrap();
+    let out = drain(&mut s);
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Line { leg, command: LineCommand::Ring { calling: Some(c), name: Some(n) } } if *leg == agent_leg && c.as_str() == "5550123" && n == "Ms Lin")),
+        "the agent's phone rings with the caller's number and name: {out:?}"
+    );
+    s.handle_line(9000, EXT_201, LineEvent::Answered);
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Media(MediaCommand::Stop { leg: O })));
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: agent_leg })));
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::OfferAnswered {
+            agent: agent("201")
+        }]
+    );
+    assert_eq!(s.application(), "agent-call");
+    // The agent hangs up: the ACD hears the call left (wrap-up starts there), once.
+    let out = hang_up(&mut s, 60_000, EXT_201);
+    assert_eq!(acd_requests(&out), vec![AcdRequest::Left]);
+    let record = ended(&out).expect("the call ended");
+    assert_eq!(record.disposition, Disposition::Answered);
+    assert_eq!(record.times.answered_ms, Some(9000));
+    assert_eq!(
+        record.numbers.callee,
+        Some(PhoneNumber::parse("201").unwrap())
+    );
+    assert!(!s.in_acd());
+}
+
+#[test]
+fn a_busy_phone_fails_the_offer_and_a_taken_back_offer_lets_the_phone_go() {
+    let (mut s, _, _) = queued('2');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, LegGrant::Refused(Cause::USER_BUSY));
+    assert_eq!(
+        acd_requests(&drain(&mut s)),
+        vec![AcdRequest::OfferFailed {
+            agent: agent("201")
+        }]
+    );
+    let request = offer(&mut s, 6000, "202");
+    s.handle_leg(6010, request, phone(EXT_202, 4));
+    let ringing = s.leg_on(EXT_202).unwrap();
+    drain(&mut s);
+    // The ACD's ring timeout: it takes the offer back; the call reports nothing.
+    s.handle_acd(
+        26_000,
+        AcdInstruction::CancelOffer {
+            agent: agent("202"),
+        },
+    );
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Line {
+        leg: ringing,
+        command: LineCommand::Hangup {
+            cause: Cause::NORMAL_CLEARING
+        }
+    }));
+    assert!(out.contains(&Output::Detach { leg: ringing }));
+    assert!(acd_requests(&out).is_empty(), "{out:?}");
+    // An offer taken back while its line was being found: the late line is let go.
+    let request = offer(&mut s, 27_000, "201");
+    s.handle_acd(
+        27_005,
+        AcdInstruction::CancelOffer {
+            agent: agent("201"),
+        },
+    );
+    s.handle_leg(27_010, request, phone(EXT_201, 3));
+    let late = s.leg_on(EXT_201);
+    let out = drain(&mut s);
+    assert!(late.is_none(), "the late leg is out of the call");
+    assert!(out.iter().any(|o| matches!(o, Output::Detach { .. })));
+    // The caller gives up: abandoned, and the ACD hears it once.
+    let out = hang_up(&mut s, 40_000, TRUNK);
+    assert_eq!(acd_requests(&out), vec![AcdRequest::Left]);
+    assert_eq!(ended(&out).unwrap().disposition, Disposition::Abandoned);
+}
+
+#[test]
+fn a_phone_that_clears_while_ringing_fails_the_offer() {
+    let (mut s, _, _) = queued('2');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, phone(EXT_201, 3));
+    drain(&mut s);
+    let out = hang_up(&mut s, 7000, EXT_201);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::OfferFailed {
+            agent: agent("201")
+        }]
+    );
+    assert!(ended(&out).is_none(), "the caller waits on");
+}
+
+#[test]
+fn an_announcement_says_position_and_wait_in_the_callers_language_then_music_resumes() {
+    let (mut s, ids, _) = queued('2');
+    s.handle_acd(
+        45_000,
+        AcdInstruction::Announce {
+            position: 3,
+            estimated_wait_ms: 125_000,
+        },
+    );
+    let out = drain(&mut s);
+    let (prompts, id) = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Media(MediaCommand::Sequence {
+                leg: O,
+                prompts,
+                id,
+                ..
+            }) => Some((prompts.clone(), *id)),
+            _ => None,
+        })
+        .expect("an announcement plays");
+    // Position 3, and 125 s rounds up to 3 minutes.
+    assert_eq!(
+        prompts,
+        vec![
+            ids["zh/queue-position"],
+            ids["zh/三"],
+            ids["zh/queue-position-end"],
+            ids["zh/queue-wait"],
+            ids["zh/三"],
+            ids["zh/queue-wait-end"],
+        ]
+    );
+    s.handle_playback_done(50_000, TRUNK, Some(id));
+    assert!(drain(&mut s)
+        .iter()
+        .any(|o| matches!(o, Output::Media(MediaCommand::Music { leg: O, .. }))));
+}
+
+#[test]
+fn hold_by_flash_plays_music_to_the_caller_and_unhold_bridges_again() {
+    let (mut s, ids, _) = queued('2');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, phone(EXT_201, 3));
+    let agent_leg = s.leg_on(EXT_201).unwrap();
+    s.handle_line(6000, EXT_201, LineEvent::Answered);
+    drain(&mut s);
+    s.handle_line(10_000, EXT_201, LineEvent::Flash);
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Media(MediaCommand::Isolate { leg: O })));
+    assert!(out.iter().any(|o| matches!(o, Output::Media(MediaCommand::Music { leg: O, music, .. }) if *music == ids["music/default"])));
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Hold {
+            agent: agent("201")
+        }]
+    );
+    // The caller's flash does nothing.
+    s.handle_line(11_000, TRUNK, LineEvent::Flash);
+    assert!(drain(&mut s).is_empty());
+    s.handle_line(12_000, EXT_201, LineEvent::Flash);
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Media(MediaCommand::Stop { leg: O })));
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: agent_leg })));
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Unhold {
+            agent: agent("201")
+        }]
+    );
+}
+
+#[test]
+fn an_overflow_to_a_flow_leaves_the_acd_and_runs_the_flow() {
+    let (mut s, ids, _) = queued('2');
+    s.handle_acd(
+        130_000,
+        AcdInstruction::OverflowToFlow(context(AFTER_HOURS, "after-hours.toml")),
+    );
+    let out = drain(&mut s);
+    assert!(!s.in_acd());
+    assert!(
+        !out.iter().any(|o| matches!(
+            o,
+            Output::Line {
+                command: LineCommand::Answer,
+                ..
+            }
+        )),
+        "the caller is answered already: {out:?}"
+    );
+    let played = out.iter().find_map(|o| match o {
+        Output::Media(MediaCommand::Sequence {
+            leg: O, prompts, ..
+        }) => Some(prompts.clone()),
+        _ => None,
+    });
+    assert_eq!(played, Some(vec![ids["en/main-menu"]]));
+    let out = hang_up(&mut s, 131_000, TRUNK);
+    assert!(
+        acd_requests(&out).is_empty(),
+        "the ACD let the call go: {out:?}"
+    );
+    assert_eq!(
+        ended(&out)
+            .unwrap()
+            .ivr
+            .as_ref()
+            .map(|ivr| ivr.flow.as_str()),
+        Some("after-hours")
+    );
+}
+
+#[test]
+fn a_refused_call_hears_the_goodbye_and_ends_without_telling_the_acd() {
+    let (mut s, ids, _) = queued('2');
+    s.handle_acd(3000, AcdInstruction::Refused);
+    let out = drain(&mut s);
+    let (prompts, id) = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Media(MediaCommand::Sequence {
+                leg: O,
+                prompts,
+                id,
+                ..
+            }) => Some((prompts.clone(), *id)),
+            _ => None,
+        })
+        .expect("the goodbye plays");
+    assert_eq!(prompts, vec![ids["zh/queue-closed"]]);
+    // An offer racing with the refusal is refused.
+    s.handle_acd(
+        3500,
+        AcdInstruction::Offer {
+            agent: agent("201"),
+            device: PhoneNumber::parse("201").unwrap(),
+        },
+    );
+    assert_eq!(
+        acd_requests(&drain(&mut s)),
+        vec![AcdRequest::OfferFailed {
+            agent: agent("201")
+        }]
+    );
+    s.handle_playback_done(8000, TRUNK, Some(id));
+    let out = drain(&mut s);
+    assert!(acd_requests(&out).is_empty(), "{out:?}");
+    assert_eq!(ended(&out).unwrap().disposition, Disposition::NoAnswer);
+}
+
+#[test]
+fn a_call_not_in_a_queue_refuses_an_offer_at_once() {
+    let numbers = CallNumbers::default();
+    let origin = Leg::new(TRUNK, Slot(7), LineKind::E1, LegRole::Origin);
+    let config = SessionConfig {
+        ring_timeout_ms: 30_000,
+        fault_injection: false,
+    };
+    let mut s = CallSession::new(origin, numbers, config, 0);
+    s.start(
+        plan_applications(true, Route::Flow(context(FLOW, "desk.toml")), None),
+        0,
+    );
+    drain(&mut s);
+    s.handle_acd(
+        100,
+        AcdInstruction::Offer {
+            agent: agent("201"),
+            device: PhoneNumber::parse("201").unwrap(),
+        },
+    );
+    assert_eq!(
+        acd_requests(&drain(&mut s)),
+        vec![AcdRequest::OfferFailed {
+            agent: agent("201")
+        }]
+    );
+}

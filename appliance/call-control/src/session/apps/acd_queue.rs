@@ -1,0 +1,241 @@
+//! A call waiting in an ACD queue: it enters the ACD, hears music on hold, and does what
+//! the ACD tells it. Offers ring the agent's phone through the switchboard (two-phase:
+//! the ACD reserved the agent, the call rings them and reports the answer or the
+//! failure); announcements say the caller's position and wait in their language; an
+//! overflow to a flow runs that flow. The first agent to answer gets the caller
+//! ([`AgentCall`]). Ring timeouts are the ACD's: it takes an offer back with
+//! `CancelOffer`, and the call lets that phone go.
+
+use super::{AgentCall, Application, Ivr, IvrContext, Route};
+use crate::session::{
+    AcdInstruction, AcdRequest, Call, CallSession, LegId, PlaybackId, QueueEntry,
+};
+use acd::AgentId;
+use ivr::flow::Language;
+use line_boundary::{Cause, LineCommand, LineEvent, Tone};
+use media_engine::PromptId;
+use std::collections::BTreeMap;
+use storage::Disposition;
+
+use prompt_library::queue_prompts::{CLOSED, POSITION, POSITION_END, WAIT, WAIT_END};
+
+pub struct AcdQueue {
+    entry: Option<QueueEntry>,
+    language: Language,
+    context: IvrContext,
+    /// Offers asked of the switchboard and not answered yet, by request.
+    asking: BTreeMap<u32, AgentId>,
+    /// Agents' phones ringing.
+    ringing: Vec<(AgentId, LegId)>,
+    /// An announcement playing; music resumes after it.
+    announcing: Option<PlaybackId>,
+    /// Turned away: the goodbye plays, then the call ends.
+    closing: Option<PlaybackId>,
+}
+
+impl AcdQueue {
+    pub fn new(entry: QueueEntry, context: IvrContext) -> AcdQueue {
+        AcdQueue {
+            language: entry.language,
+            entry: Some(entry),
+            context,
+            asking: BTreeMap::new(),
+            ringing: Vec::new(),
+            announcing: None,
+            closing: None,
+        }
+    }
+
+    fn music(&mut self, call: &mut Call<'_>) {
+        match self.context.music() {
+            Some(music) => call.play_music(CallSession::ORIGIN, music),
+            None => call.play_tone(CallSession::ORIGIN, Tone::Ringback),
+        };
+    }
+
+    fn prompts(&self, names: &[&str]) -> Vec<PromptId> {
+        names
+            .iter()
+            .filter_map(|name| self.context.prompt(name, self.language))
+            .collect()
+    }
+
+    fn say_number(&self, n: u64) -> Vec<PromptId> {
+        let language = match self.language {
+            Language::En => ivr::say::Language::En,
+            Language::Zh => ivr::say::Language::Zh,
+        };
+        ivr::say::number(n, language)
+            .iter()
+            .filter_map(|fragment| self.context.prompt(fragment.as_str(), self.language))
+            .collect()
+    }
+
+    fn announce(&mut self, call: &mut Call<'_>, position: usize, estimated_wait_ms: u64) {
+        if !self.ringing.is_empty() || self.closing.is_some() {
+            return;
+        }
+        let minutes = estimated_wait_ms.div_ceil(60_000).max(1);
+        let mut prompts = self.prompts(&[POSITION]);
+        prompts.extend(self.say_number(position as u64));
+        prompts.extend(self.prompts(&[POSITION_END, WAIT]));
+        prompts.extend(self.say_number(minutes));
+        prompts.extend(self.prompts(&[WAIT_END]));
+        prompts.truncate(media_engine::MAX_SEQUENCE);
+        if prompts.is_empty() {
+            return;
+        }
+        call.media(crate::session::MediaCommand::Stop {
+            leg: CallSession::ORIGIN,
+        });
+        self.announcing = Some(call.play_sequence(CallSession::ORIGIN, prompts, false));
+    }
+
+    /// Lets every ringing phone go (the caller left, or another agent answered).
+    fn release_ringing(&mut self, call: &mut Call<'_>) {
+        for (_, leg) in self.ringing.drain(..) {
+            call.release_leg(leg, Cause::NORMAL_CLEARING);
+        }
+        self.asking.clear();
+    }
+}
+
+impl Application for AcdQueue {
+    fn name(&self) -> &'static str {
+        "queue"
+    }
+
+    fn start(&mut self, call: &mut Call<'_>) {
+        self.music(call);
+        if let Some(entry) = self.entry.take() {
+            call.acd(AcdRequest::Enter(entry));
+        }
+    }
+
+    fn on_line(&mut self, call: &mut Call<'_>, leg: LegId, event: &LineEvent) {
+        if leg == CallSession::ORIGIN {
+            if let LineEvent::Hangup { cause } = event {
+                self.release_ringing(call);
+                // The session tells the ACD the caller left.
+                call.end(Disposition::Abandoned, *cause);
+            }
+            return;
+        }
+        let Some(index) = self.ringing.iter().position(|(_, l)| *l == leg) else {
+            return;
+        };
+        match event {
+            LineEvent::Answered => {
+                let (agent, leg) = self.ringing.remove(index);
+                self.release_ringing(call);
+                call.connect_answered(leg);
+                call.acd(AcdRequest::OfferAnswered {
+                    agent: agent.clone(),
+                });
+                call.hand_over(Box::new(AgentCall::new(agent, leg, self.context.music())));
+            }
+            // The phone cleared before answering: the offer failed.
+            LineEvent::Hangup { .. } => {
+                let (agent, leg) = self.ringing.remove(index);
+                call.release_leg(leg, Cause::NORMAL_CLEARING);
+                call.acd(AcdRequest::OfferFailed { agent });
+            }
+            _ => {}
+        }
+    }
+
+    fn on_leg(&mut self, call: &mut Call<'_>, request: u32, route: Route) {
+        let Some(agent) = self.asking.remove(&request) else {
+            // Taken back while the switchboard looked for the line.
+            if let Route::Ring { leg } | Route::Dial { leg, .. } = route {
+                call.release_leg(leg, Cause::NORMAL_CLEARING);
+            }
+            return;
+        };
+        let calling = call.numbers().calling.clone();
+        match route {
+            Route::Ring { leg } => {
+                let name = call.numbers().name.clone();
+                call.line(leg, LineCommand::Ring { calling, name });
+                call.destination_asked(leg);
+                self.ringing.push((agent, leg));
+            }
+            Route::Dial { leg, called } => {
+                call.line(leg, LineCommand::CallOut { calling, called });
+                call.destination_asked(leg);
+                self.ringing.push((agent, leg));
+            }
+            Route::Reject(_) | Route::Echo | Route::Flow(_) => {
+                call.acd(AcdRequest::OfferFailed { agent });
+            }
+        }
+    }
+
+    fn on_acd(&mut self, call: &mut Call<'_>, instruction: AcdInstruction) {
+        match instruction {
+            AcdInstruction::Offer { agent, device } => {
+                if self.closing.is_some() {
+                    call.acd(AcdRequest::OfferFailed { agent });
+                    return;
+                }
+                if self.announcing.take().is_some() {
+                    self.music(call);
+                }
+                let request = call.request_leg(device);
+                self.asking.insert(request, agent);
+            }
+            AcdInstruction::CancelOffer { agent } => {
+                self.asking.retain(|_, a| *a != agent);
+                if let Some(index) = self.ringing.iter().position(|(a, _)| *a == agent) {
+                    let (_, leg) = self.ringing.remove(index);
+                    call.release_leg(leg, Cause::NORMAL_CLEARING);
+                }
+            }
+            AcdInstruction::Announce {
+                position,
+                estimated_wait_ms,
+            } => self.announce(call, position, estimated_wait_ms),
+            AcdInstruction::OverflowToFlow(context) => {
+                call.left_acd();
+                self.release_ringing(call);
+                call.media(crate::session::MediaCommand::Stop {
+                    leg: CallSession::ORIGIN,
+                });
+                call.hand_over(Box::new(Ivr::new(context)));
+            }
+            AcdInstruction::OfferCallback => {
+                // Callbacks need the ACD actor to place the call back; until then the
+                // caller keeps their place and waits on.
+                tracing::info!("callback offer not taken: the caller waits on");
+            }
+            AcdInstruction::Refused => {
+                call.left_acd();
+                self.release_ringing(call);
+                self.announcing = None;
+                let prompts = self.prompts(&[CLOSED]);
+                if prompts.is_empty() {
+                    call.end(Disposition::NoAnswer, Cause::NORMAL_CLEARING);
+                    return;
+                }
+                call.media(crate::session::MediaCommand::Stop {
+                    leg: CallSession::ORIGIN,
+                });
+                self.closing = Some(call.play_sequence(CallSession::ORIGIN, prompts, false));
+            }
+        }
+    }
+
+    fn on_playback_done(&mut self, call: &mut Call<'_>, leg: LegId, id: Option<PlaybackId>) {
+        if leg != CallSession::ORIGIN {
+            return;
+        }
+        if self.closing.is_some() && (id.is_none() || id == self.closing) {
+            call.end(Disposition::NoAnswer, Cause::NORMAL_CLEARING);
+            return;
+        }
+        if self.announcing.is_some() && (id.is_none() || id == self.announcing) {
+            self.announcing = None;
+            self.music(call);
+        }
+    }
+}
