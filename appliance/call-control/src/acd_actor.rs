@@ -9,6 +9,7 @@
 //! next second and taken out of the ACD as if the caller hung up, so no agent stays
 //! reserved for a call that is gone.
 
+use crate::feature_codes::FeatureCode;
 use crate::messages::{CallId, CallInput, CallToAcd, Second, Stamp};
 use crate::plan::IvrPlan;
 use crate::session::{AcdInstruction, AcdRequest};
@@ -19,7 +20,7 @@ use acd::{
 use actix::prelude::*;
 use events::{Event, Publish};
 use line_boundary::PhoneNumber;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What an agent (or a supervisor for them) asks of the ACD.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +56,10 @@ pub struct AcdActor {
     calls: HashMap<CallKey, Recipient<CallInput>>,
     /// The flows an overflow may send a call to, and the wall clock at engine time 0.
     flows: Option<(IvrPlan, i64)>,
+    /// Each agent's PIN, checked at phone login.
+    pins: BTreeMap<AgentId, String>,
+    /// The not-ready reasons in configured order (`*24N` picks the Nth).
+    reasons: Vec<String>,
 }
 
 impl AcdActor {
@@ -64,7 +69,21 @@ impl AcdActor {
             events: None,
             calls: HashMap::new(),
             flows: None,
+            pins: BTreeMap::new(),
+            reasons: Vec::new(),
         }
+    }
+
+    /// Lets agents log in from phones with these PINs, and pick these not-ready reasons
+    /// by number.
+    pub fn with_phone_logins(
+        mut self,
+        pins: BTreeMap<AgentId, String>,
+        reasons: Vec<String>,
+    ) -> AcdActor {
+        self.pins = pins;
+        self.reasons = reasons;
+        self
     }
 
     /// Publishes agent and queue changes on this bus.
@@ -226,6 +245,54 @@ impl AcdActor {
                 self.calls.remove(&key);
                 self.acd.call_left(now, &key)
             }
+            AcdRequest::Feature { device, code } => {
+                let result = self.feature(now, &device, code);
+                if let Err(error) = &result {
+                    tracing::info!(%device, %error, "feature code refused");
+                }
+                let _ = message.reply.try_send(CallInput::Acd {
+                    instruction: AcdInstruction::FeatureDone {
+                        accepted: result.is_ok(),
+                    },
+                    stamp: message.stamp.clone(),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// A feature code from the phone `device`: for the agent logging in there, or the
+    /// agent logged in there.
+    fn feature(&mut self, now: u64, device: &str, code: FeatureCode) -> Result<(), FeatureRefused> {
+        if device.is_empty() {
+            return Err(FeatureRefused::NoDevice);
+        }
+        let agent_here = || {
+            self.acd
+                .agent_at_device(device)
+                .cloned()
+                .ok_or(FeatureRefused::NobodyHere)
+        };
+        match code {
+            FeatureCode::Login { agent, pin } => {
+                let agent = AgentId::new(agent);
+                // The same answer for an unknown agent and a wrong PIN: no probing.
+                if self.pins.get(&agent) != Some(&pin) {
+                    return Err(FeatureRefused::WrongPin);
+                }
+                Ok(self.acd.login(now, &agent, device)?)
+            }
+            FeatureCode::Logout => Ok(self.acd.logout(now, &agent_here()?)?),
+            FeatureCode::Ready => Ok(self.acd.ready(now, &agent_here()?)?),
+            FeatureCode::NotReady { reason } => {
+                let index = reason.unwrap_or(1);
+                let reason = self
+                    .reasons
+                    .get(index - 1)
+                    .cloned()
+                    .ok_or(FeatureRefused::NoSuchReason(index))?;
+                Ok(self.acd.not_ready(now, &agent_here()?, &reason)?)
+            }
         }
     }
 
@@ -243,6 +310,21 @@ impl AcdActor {
             let _ = self.acd.call_left(now_ms, &call);
         }
     }
+}
+
+/// Why a feature code changed nothing.
+#[derive(Debug, thiserror::Error)]
+enum FeatureRefused {
+    #[error("the phone has no extension")]
+    NoDevice,
+    #[error("unknown agent or wrong PIN")]
+    WrongPin,
+    #[error("no agent is logged in at this phone")]
+    NobodyHere,
+    #[error("no not-ready reason number {0}")]
+    NoSuchReason(usize),
+    #[error(transparent)]
+    Acd(#[from] AcdError),
 }
 
 fn call_key(call: &CallId) -> CallKey {
@@ -354,6 +436,7 @@ impl Handler<CallToAcd> for AcdActor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::AcdRequest;
     use acd::{AcdConfig, AgentConfig, QueueConfig, QueueName, Strategy};
     use events::EventBus;
 
@@ -437,6 +520,118 @@ mod tests {
                     ),
                 ]
             );
+        });
+    }
+
+    /// Keeps what the ACD tells a call.
+    struct FakeCall(std::sync::Arc<std::sync::Mutex<Vec<AcdInstruction>>>);
+
+    impl Actor for FakeCall {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<CallInput> for FakeCall {
+        type Result = ();
+        fn handle(&mut self, input: CallInput, _ctx: &mut Context<Self>) {
+            if let CallInput::Acd { instruction, .. } = input {
+                self.0.lock().expect("not poisoned").push(instruction);
+            }
+        }
+    }
+
+    fn stamp(at_ms: u64) -> Stamp {
+        Stamp {
+            at_ms,
+            token: media_engine::WorkToken::untracked(),
+        }
+    }
+
+    #[test]
+    fn a_phone_login_with_the_right_pin_gets_the_waiting_call_offered_at_that_phone() {
+        actix::System::new().block_on(async {
+            let acd = Acd::new(config(), 0).expect("valid config");
+            let actor = AcdActor::new(acd)
+                .with_phone_logins(
+                    BTreeMap::from([(AgentId::new("201"), "2011".to_owned())]),
+                    vec!["break".into(), "lunch".into()],
+                )
+                .start();
+            let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let call = FakeCall(heard.clone()).start();
+            let send = |id: &str, request: AcdRequest, at_ms: u64| {
+                actor.send(CallToAcd {
+                    call: id.into(),
+                    caller: Some("5550123".into()),
+                    request,
+                    reply: call.clone().recipient(),
+                    stamp: stamp(at_ms),
+                })
+            };
+            send(
+                "c1",
+                AcdRequest::Enter(crate::session::QueueEntry {
+                    queue: "billing".into(),
+                    priority: 0,
+                    skills: Vec::new(),
+                    variables: BTreeMap::new(),
+                    language: ivr::flow::Language::En,
+                }),
+                1000,
+            )
+            .await
+            .expect("actor answers");
+            let login = |pin: &str| AcdRequest::Feature {
+                device: "203".into(),
+                code: FeatureCode::Login {
+                    agent: "201".into(),
+                    pin: pin.into(),
+                },
+            };
+            send("f1", login("9999"), 2000)
+                .await
+                .expect("actor answers");
+            send("f2", login("2011"), 3000)
+                .await
+                .expect("actor answers");
+            // Reason 2 of the list; the agent is reserved for c1, so the ACD takes the
+            // offer back.
+            send(
+                "f3",
+                AcdRequest::Feature {
+                    device: "203".into(),
+                    code: FeatureCode::NotReady { reason: Some(2) },
+                },
+                4000,
+            )
+            .await
+            .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            // Let the fake call take its mail.
+            actix::clock::sleep(std::time::Duration::from_millis(50)).await;
+            let heard = heard.lock().expect("not poisoned").clone();
+            assert_eq!(
+                heard,
+                vec![
+                    AcdInstruction::FeatureDone { accepted: false },
+                    // The verdict goes to the phone, then the core's actions to the call.
+                    AcdInstruction::FeatureDone { accepted: true },
+                    AcdInstruction::Offer {
+                        agent: AgentId::new("201"),
+                        device: PhoneNumber::parse("203").expect("number"),
+                    },
+                    AcdInstruction::FeatureDone { accepted: true },
+                    AcdInstruction::CancelOffer {
+                        agent: AgentId::new("201"),
+                    },
+                ]
+            );
+            assert_eq!(
+                snapshot.agents[0].state,
+                AgentState::NotReady {
+                    reason: "lunch".into()
+                }
+            );
+            assert_eq!(snapshot.agents[0].device.as_deref(), Some("203"));
         });
     }
 }

@@ -18,6 +18,7 @@ pub mod call;
 pub mod cdr_writer;
 pub mod containment;
 pub mod event_archive;
+pub mod feature_codes;
 pub mod leg;
 pub mod leg_pool;
 pub mod log_limit;

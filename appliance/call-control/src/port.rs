@@ -48,6 +48,7 @@ pub const PORT_FAULT_DIGITS: &str = "*998";
 impl DialPlan {
     fn is_complete(&self, dialled: &str) -> bool {
         self.extensions.iter().any(|e| e == dialled)
+            || crate::feature_codes::COMPLETE_CODES.contains(&dialled)
     }
 }
 

@@ -20,6 +20,8 @@ pub enum Target {
     Echo,
     /// Run the IVR flow of this name.
     Flow(String),
+    /// An agent feature code (`None`: malformed).
+    Feature(Option<crate::feature_codes::FeatureCode>),
     /// Refuse the call with this cause.
     Reject(Cause),
 }
@@ -43,7 +45,14 @@ pub fn route(
     called: Option<&PhoneNumber>,
 ) -> Routing {
     match kind {
-        LineKind::Fxs => route_dialled(plan, pool, span_ready, origin, called),
+        LineKind::Fxs => match called.filter(|c| crate::feature_codes::is_feature_code(c.as_str()))
+        {
+            Some(code) => Routing {
+                target: Target::Feature(crate::feature_codes::parse(code.as_str())),
+                callee: Some(code.clone()),
+            },
+            None => route_dialled(plan, pool, span_ready, origin, called),
+        },
         LineKind::Fxo | LineKind::E1 => {
             let called_text = called.map(PhoneNumber::as_str);
             match plan.destination_for(origin.device, called_text) {

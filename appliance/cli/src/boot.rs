@@ -169,6 +169,10 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 let acd = AcdActor::new(acd_core)
                     .with_events(events.publisher())
                     .with_flows(plan.ivr.clone(), epoch_unix_ms as i64)
+                    .with_phone_logins(
+                        config.agent_pins.clone(),
+                        config.acd.not_ready_reasons.clone(),
+                    )
                     .start();
                 let switchboard = Switchboard::new(
                     plan.clone(),

@@ -9,9 +9,9 @@
 //! music on hold. WAV files of any common format are converted once ([`wav`], then
 //! `dsp::resample::resample_all` from the file's rate to 8 kHz).
 
+pub mod acd_prompts;
 mod builtin;
 mod library;
-pub mod queue_prompts;
 pub mod tts;
 pub mod wav;
 

@@ -53,8 +53,9 @@ fn to_i16(samples: &[f32]) -> Vec<i16> {
 ///   directory has (`SOUNDS_DIR/NAME.wav`), and `tts/LANG/TEXT` for every `text` play
 ///   (in the node's language; without one in the call's, that is the flow's and every
 ///   language its `language` nodes offer);
-/// - with `queues.toml`: `en/NAME` and `zh/NAME` for the queue announcements of
-///   [`crate::queue_prompts`], unless the configuration has the prompt.
+/// - with `queues.toml`: `en/NAME` and `zh/NAME` for the queue announcements and
+///   feature code answers of [`crate::acd_prompts`], unless the configuration has the
+///   prompt.
 ///
 /// A prompt that cannot be loaded or synthesized is an error naming it.
 pub fn build_store(config: &Config, cache_dir: &Path) -> Result<PromptStore, PromptError> {
@@ -86,7 +87,7 @@ pub fn build_store(config: &Config, cache_dir: &Path) -> Result<PromptStore, Pro
         }
     }
     if config.acd_queues_configured {
-        library.add_queue_prompts()?;
+        library.add_acd_prompts()?;
     }
     tracing::info!(prompts = library.store.len(), "prompt library loaded");
     Ok(library.store)
@@ -172,10 +173,10 @@ impl Library {
         Ok(())
     }
 
-    /// The built-in queue announcements, in both languages, where the configuration has
-    /// no prompt of the same name in that language.
-    fn add_queue_prompts(&mut self) -> Result<(), PromptError> {
-        for (name, english, mandarin) in crate::queue_prompts::QUEUE_PROMPTS {
+    /// The built-in queue announcements and agent feature code answers, in both
+    /// languages, where the configuration has no prompt of the same name.
+    fn add_acd_prompts(&mut self) -> Result<(), PromptError> {
+        for (name, english, mandarin) in crate::acd_prompts::ACD_PROMPTS {
             for (language, text) in [(Language::En, english), (Language::Zh, mandarin)] {
                 let key = format!("{}/{name}", language.code());
                 if !self.has(name) {

@@ -52,6 +52,11 @@ pub enum AcdRequest {
     },
     /// The call ended (either side) or left the queue; sent by the session itself.
     Left,
+    /// A feature code dialled at the phone `device` (the agent's extension).
+    Feature {
+        device: String,
+        code: crate::feature_codes::FeatureCode,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,4 +77,6 @@ pub enum AcdInstruction {
     /// The ACD turned the call away (no agents, or a queue it does not have); it has
     /// left the ACD.
     Refused,
+    /// The ACD's verdict on a feature code.
+    FeatureDone { accepted: bool },
 }

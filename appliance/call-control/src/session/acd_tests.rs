@@ -496,3 +496,77 @@ fn a_call_not_in_a_queue_refuses_an_offer_at_once() {
         }]
     );
 }
+
+fn feature_call(code: Option<crate::feature_codes::FeatureCode>) -> CallSession {
+    let (store, _) = store();
+    let origin = Leg::new(EXT_202, Slot(4), LineKind::Fxs, LegRole::Origin);
+    let config = SessionConfig {
+        ring_timeout_ms: 30_000,
+        fault_injection: false,
+    };
+    let mut s = CallSession::new(origin, CallNumbers::default(), config, 0);
+    let request = FeatureRequest {
+        code,
+        device: "202".into(),
+        prompts: Arc::new(store_with_feature_prompts(store)),
+    };
+    s.start(plan_applications(false, Route::Feature(request), None), 0);
+    s
+}
+
+fn store_with_feature_prompts(mut store: PromptStore) -> PromptStore {
+    for name in ["en/agent-logged-in", "en/agent-refused"] {
+        store.add(name, vec![7; 160]);
+    }
+    store
+}
+
+#[test]
+fn a_login_code_asks_the_acd_for_this_phone_and_says_the_verdict() {
+    let code = crate::feature_codes::FeatureCode::Login {
+        agent: "201".into(),
+        pin: "2011".into(),
+    };
+    let mut s = feature_call(Some(code.clone()));
+    let out = drain(&mut s);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Feature {
+            device: "202".into(),
+            code
+        }]
+    );
+    assert!(!s.in_acd(), "a feature code is no call in a queue");
+    s.handle_acd(50, AcdInstruction::FeatureDone { accepted: true });
+    let out = drain(&mut s);
+    let (prompts, id) = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Media(MediaCommand::Sequence {
+                leg: O,
+                prompts,
+                id,
+                ..
+            }) => Some((prompts.clone(), *id)),
+            _ => None,
+        })
+        .expect("the verdict plays");
+    let ids = store_with_feature_prompts(store().0);
+    assert_eq!(prompts, vec![ids.find("en/agent-logged-in").unwrap()]);
+    s.handle_playback_done(2000, EXT_202, Some(id));
+    let out = drain(&mut s);
+    assert_eq!(ended(&out).unwrap().disposition, Disposition::SelfService);
+}
+
+#[test]
+fn a_malformed_code_is_refused_without_asking_the_acd() {
+    let mut s = feature_call(None);
+    let out = drain(&mut s);
+    assert!(acd_requests(&out).is_empty());
+    let ids = store_with_feature_prompts(store().0);
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Media(MediaCommand::Sequence { leg: O, prompts, .. })
+            if *prompts == vec![ids.find("en/agent-refused").unwrap()]
+    )));
+}

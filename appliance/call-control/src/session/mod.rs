@@ -21,8 +21,8 @@ mod tests;
 
 pub use acd_link::{AcdInstruction, AcdRequest, QueueEntry};
 pub use apps::{
-    plan_applications, Application, Connect, EchoTest, Greeting, Ivr, IvrContext, Reject,
-    RingInTurn, Route, Talk, Transfer,
+    plan_applications, Application, Connect, EchoTest, FeatureRequest, Greeting, Ivr, IvrContext,
+    Reject, RingInTurn, Route, Talk, Transfer,
 };
 pub use legs::{Leg, LegId, LegRole, LegState};
 pub use record::{CallRecord, CallTimes, IvrRecord};

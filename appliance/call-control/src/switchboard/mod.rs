@@ -277,15 +277,23 @@ impl Switchboard {
                 .and_then(|extension| PhoneNumber::parse(extension).ok()),
             (_, calling) => calling,
         };
-        let numbers = CallNumbers {
+        let mut numbers = CallNumbers {
             calling,
             name: incoming.name.clone(),
             callee: routing.callee,
             dialled: incoming.called.clone(),
         };
+        if matches!(target, Target::Feature(_)) {
+            // A login's PIN goes in no log, event or record.
+            let masked = numbers.dialled.as_ref().and_then(|d| {
+                PhoneNumber::parse(&crate::feature_codes::without_pin(d.as_str())).ok()
+            });
+            numbers.dialled = masked.clone();
+            numbers.callee = masked;
+        }
         let destination = match &target {
             Target::Ring(channel) | Target::Dial { channel, .. } => Some(*channel),
-            Target::Echo | Target::Flow(_) | Target::Reject(_) => None,
+            Target::Echo | Target::Flow(_) | Target::Feature(_) | Target::Reject(_) => None,
         };
         tracing::info!(
             call = %id, from = ?numbers.calling.as_ref().map(|n| n.to_string()), to = ?numbers.callee.as_ref().map(|n| n.to_string()),
@@ -366,6 +374,7 @@ impl Switchboard {
             LegRole::Origin,
         );
         let trunk = origin_leg.is_trunk();
+        let origin_leg_channel = origin_leg.channel;
         let config = SessionConfig {
             ring_timeout_ms: self.plan.ring_timeout_ms,
             fault_injection: self.plan.fault_injection,
@@ -395,6 +404,17 @@ impl Switchboard {
                     Route::Reject(Cause::TEMPORARY_FAILURE)
                 }
             },
+            Target::Feature(code) => Route::Feature(crate::session::FeatureRequest {
+                code,
+                device: self
+                    .plan
+                    .ports
+                    .iter()
+                    .find(|port| port.channel == origin_leg_channel)
+                    .and_then(|port| port.extension.clone())
+                    .unwrap_or_default(),
+                prompts: Arc::clone(&self.plan.ivr.prompts),
+            }),
             Target::Reject(cause) => Route::Reject(cause),
         };
         let app = plan_applications(trunk, route, self.plan.greeting);

@@ -17,7 +17,7 @@ use media_engine::PromptId;
 use std::collections::BTreeMap;
 use storage::Disposition;
 
-use prompt_library::queue_prompts::{CLOSED, POSITION, POSITION_END, WAIT, WAIT_END};
+use prompt_library::acd_prompts::{CLOSED, POSITION, POSITION_END, WAIT, WAIT_END};
 
 pub struct AcdQueue {
     entry: Option<QueueEntry>,
@@ -165,7 +165,7 @@ impl Application for AcdQueue {
                 call.destination_asked(leg);
                 self.ringing.push((agent, leg));
             }
-            Route::Reject(_) | Route::Echo | Route::Flow(_) => {
+            Route::Reject(_) | Route::Echo | Route::Flow(_) | Route::Feature(_) => {
                 call.acd(AcdRequest::OfferFailed { agent });
             }
         }
@@ -203,6 +203,7 @@ impl Application for AcdQueue {
                 });
                 call.hand_over(Box::new(Ivr::new(context)));
             }
+            AcdInstruction::FeatureDone { .. } => {}
             AcdInstruction::OfferCallback => {
                 // Callbacks need the ACD actor to place the call back; until then the
                 // caller keeps their place and waits on.

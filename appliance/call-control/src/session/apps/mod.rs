@@ -3,6 +3,7 @@
 
 mod acd_queue;
 mod agent_call;
+mod agent_feature;
 mod connect;
 mod echo;
 mod greeting;
@@ -14,6 +15,7 @@ mod transfer;
 
 pub use acd_queue::AcdQueue;
 pub use agent_call::AgentCall;
+pub use agent_feature::{AgentFeature, FeatureRequest};
 pub use connect::Connect;
 pub use echo::EchoTest;
 pub use greeting::Greeting;
@@ -76,6 +78,8 @@ pub enum Route {
     Reject(Cause),
     /// Run an IVR flow.
     Flow(IvrContext),
+    /// An agent's feature code.
+    Feature(FeatureRequest),
 }
 
 /// The applications a new call runs: a trunk call is answered and greeted (if a greeting
@@ -92,6 +96,7 @@ pub fn plan_applications(
         Route::Reject(cause) => return Box::new(Reject::new(cause, greeting)),
         // A flow answers the line itself and plays its own prompts.
         Route::Flow(context) => return Box::new(Ivr::new(context)),
+        Route::Feature(request) => return Box::new(AgentFeature::new(request)),
     };
     if origin_is_trunk {
         Box::new(Greeting::new(greeting, routed))

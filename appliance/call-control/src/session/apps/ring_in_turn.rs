@@ -127,7 +127,7 @@ impl Application for RingInTurn {
                     since_ms: call.now_ms(),
                 };
             }
-            Route::Reject(_) | Route::Echo | Route::Flow(_) => {
+            Route::Reject(_) | Route::Echo | Route::Flow(_) | Route::Feature(_) => {
                 self.refused_in_a_row += 1;
                 self.ask_next(call);
             }

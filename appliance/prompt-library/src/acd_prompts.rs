@@ -1,0 +1,42 @@
+//! What a caller waiting in an ACD queue hears besides music (the position and wait
+//! announcements, the goodbye when the queue turns them away) and what an agent hears
+//! after a feature code on their phone. Built in as texts in English and Mandarin,
+//! synthesized when the box has queues; a configuration prompt of the same name (a
+//! recording, or a `prompts.toml` text) takes their place.
+
+/// "You are number" … (the position, said as a number).
+pub const POSITION: &str = "queue-position";
+/// … "in the queue."
+pub const POSITION_END: &str = "queue-position-end";
+/// "Your expected wait is about" … (minutes, said as a number).
+pub const WAIT: &str = "queue-wait";
+/// … "minutes."
+pub const WAIT_END: &str = "queue-wait-end";
+/// The queue turned the caller away (no agents).
+pub const CLOSED: &str = "queue-closed";
+
+/// Feature code outcomes, heard on the agent's phone.
+pub const LOGGED_IN: &str = "agent-logged-in";
+pub const LOGGED_OUT: &str = "agent-logged-out";
+pub const READY: &str = "agent-ready";
+pub const NOT_READY: &str = "agent-not-ready";
+/// Wrong PIN, unknown code, or a change the ACD refused.
+pub const REFUSED: &str = "agent-refused";
+
+/// Each built-in prompt: name, English text, Mandarin text.
+pub const ACD_PROMPTS: [(&str, &str, &str); 10] = [
+    (POSITION, "You are number", "您现在排在第"),
+    (POSITION_END, "in the queue.", "位。"),
+    (WAIT, "Your expected wait is about", "预计等待时间约为"),
+    (WAIT_END, "minutes.", "分钟。"),
+    (
+        CLOSED,
+        "Sorry, no one can take your call now. Please call again later.",
+        "抱歉，现在没有座席可以接听您的电话，请稍后再拨。",
+    ),
+    (LOGGED_IN, "You are logged in.", "您已签入。"),
+    (LOGGED_OUT, "You are logged out.", "您已签出。"),
+    (READY, "You are ready for calls.", "您已就绪。"),
+    (NOT_READY, "You are not ready.", "您已置忙。"),
+    (REFUSED, "That did not work.", "操作未成功。"),
+];
