@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context};
 use appliance::boot::{start_box, BoxOptions, RunningBox};
 use clap::{Parser, Subcommand};
 use far_end::Rig;
-use hil_scenario::{BoxView, CdrView, EventView, Scenario};
+use hil_scenario::{AgentView, BoxView, CdrView, EventView, Scenario};
 use soft_hardware::ClockMode;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -140,6 +140,28 @@ impl From<EventJson> for EventView {
     }
 }
 
+/// `/api/agents`: each agent's number, state (`{"state": "not-ready", "reason": …}`,
+/// tagged like the ACD core's `AgentState`) and device.
+#[derive(serde::Deserialize)]
+struct AgentsJson {
+    agents: Vec<AgentJson>,
+}
+
+#[derive(serde::Deserialize)]
+struct AgentJson {
+    id: String,
+    state: AgentStateJson,
+    #[serde(default)]
+    device: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct AgentStateJson {
+    state: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
 /// The part of `/api/status` a scenario reads.
 #[derive(serde::Deserialize)]
 struct StatusJson {
@@ -202,6 +224,22 @@ impl BoxView for WebBox {
             page.events.into_iter().map(EventView::from).collect(),
             page.last_seq,
         ))
+    }
+
+    fn agents(&mut self) -> anyhow::Result<Vec<AgentView>> {
+        let body = http::get(&self.base, "/api/agents")?;
+        let page: AgentsJson = serde_json::from_str(&body)
+            .context("box's /api/agents is not a list of agents with id, state and device")?;
+        Ok(page
+            .agents
+            .into_iter()
+            .map(|a| AgentView {
+                id: a.id,
+                state: a.state.state,
+                reason: a.state.reason,
+                device: a.device,
+            })
+            .collect())
     }
 
     fn call_events(&mut self, call: &str) -> anyhow::Result<Option<Vec<EventView>>> {

@@ -175,6 +175,30 @@ pub enum Subject {
         call: Option<usize>,
         condition: IvrCondition,
     },
+    /// `expect agent 201 ready`: an ACD agent's state, from the box's `/api/agents`.
+    Agent(AgentCondition),
+}
+
+/// The agent states of the box's ACD, as `/api/agents` spells them (kebab-case).
+pub const AGENT_STATES: [&str; 7] = [
+    "logged-out",
+    "ready",
+    "not-ready",
+    "reserved",
+    "on-call",
+    "on-hold",
+    "wrap-up",
+];
+
+/// `expect agent ID STATE [REASON] [at DEVICE]`: agent ID is in STATE (one of
+/// [`AGENT_STATES`]); for `not-ready`, with REASON if given; logged in at phone DEVICE
+/// (its extension) if given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCondition {
+    pub agent: String,
+    pub state: String,
+    pub reason: Option<String>,
+    pub device: Option<String>,
 }
 
 /// What can be expected of a call's run through the IVR (`expect ivr …`).
@@ -468,6 +492,13 @@ impl fmt::Display for Expectation {
                     write!(f, " of call {n}")?;
                 }
             }
+            Subject::Agent(a) => {
+                write!(f, "agent {} ", quote(&a.agent))?;
+                if self.negated {
+                    f.write_str("not ")?;
+                }
+                write!(f, "{a}")?;
+            }
         }
         let word = match self.mode {
             Mode::Within => "within",
@@ -593,6 +624,20 @@ impl fmt::Display for CdrMatch {
             Some(nodes) if nodes.is_empty() => f.write_str(" ivr path none")?,
             Some(nodes) => write!(f, " ivr path {}", nodes.join(","))?,
             None => {}
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AgentCondition {
+    /// The state, its reason and device (without the agent).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.state)?;
+        if let Some(reason) = &self.reason {
+            write!(f, " {reason}")?;
+        }
+        if let Some(device) = &self.device {
+            write!(f, " at {}", quote(device))?;
         }
         Ok(())
     }

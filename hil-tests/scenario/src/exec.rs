@@ -69,6 +69,30 @@ impl EventView {
     }
 }
 
+/// One ACD agent as the scenario sees it (`/api/agents`): its number, state as the API
+/// spells it (`ready`, `not-ready`, `on-call`, …), not-ready reason and the phone it is
+/// logged in at.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AgentView {
+    pub id: String,
+    pub state: String,
+    pub reason: Option<String>,
+    pub device: Option<String>,
+}
+
+impl fmt::Display for AgentView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "agent {} {}", self.id, self.state)?;
+        if let Some(reason) = &self.reason {
+            write!(f, " {reason}")?;
+        }
+        match &self.device {
+            Some(device) => write!(f, " at {device}"),
+            None => f.write_str(" at no phone"),
+        }
+    }
+}
+
 impl fmt::Display for CdrView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -111,6 +135,11 @@ pub trait BoxView {
         anyhow::bail!(
             "the box's events are not available (nothing reads /api/events after {after})"
         )
+    }
+
+    /// Every agent of the box's ACD as it is now (`/api/agents`).
+    fn agents(&mut self) -> anyhow::Result<Vec<AgentView>> {
+        anyhow::bail!("the box's agents are not available (nothing reads its /api/agents)")
     }
 
     /// Every event of call `call` the box has, stored and live, in seq order
@@ -377,6 +406,10 @@ struct Poll {
     box_busy: Option<Result<usize, String>>,
     /// `expect ivr`: what the call's IVR steps were at the last read.
     ivr_seen: Option<String>,
+    /// `expect agent`: whether the agent was in the state at the last read of
+    /// `/api/agents` (kept between reads), and what it was.
+    agent_holds: bool,
+    agent_seen: Option<String>,
 }
 
 /// The IVR calls seen on the box's event bus since the scenario started.
@@ -566,6 +599,7 @@ impl Exec<'_> {
     ) -> Result<bool, String> {
         match subject {
             Subject::Cdr(m) => self.evaluate_cdr(m, consume, poll, last_tick),
+            Subject::Agent(a) => self.evaluate_agent(a, poll, last_tick),
             Subject::Ivr { call, condition } => {
                 self.evaluate_ivr(*call, condition, consume, poll, last_tick)
             }
@@ -663,6 +697,51 @@ impl Exec<'_> {
             self.cdr_used.extend(found);
         }
         Ok(true)
+    }
+
+    /// `expect agent`: reads `/api/agents` every 200 ms of rig time (and at the window's
+    /// last block); between reads the last answer stands. An agent the box does not
+    /// have fails the step at once.
+    fn evaluate_agent(
+        &mut self,
+        want: &AgentCondition,
+        poll: &mut Poll,
+        last_tick: bool,
+    ) -> Result<bool, String> {
+        let now = self.rig.now_ms();
+        if now < poll.next_ms && !last_tick {
+            return Ok(poll.agent_holds);
+        }
+        poll.next_ms = now + CDR_POLL_MS;
+        // An unreadable /api/agents fails the step: a `not` or `for` must not pass on
+        // what it could not see.
+        let agents = self
+            .view
+            .agents()
+            .map_err(|e| format!("cannot read the box's agents: {e:#}"))?;
+        let Some(agent) = agents.iter().find(|a| a.id == want.agent) else {
+            let ids: Vec<&str> = agents.iter().map(|a| a.id.as_str()).collect();
+            return Err(format!(
+                "the box has no agent {} (its agents: {})",
+                want.agent,
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            ));
+        };
+        poll.agent_seen = Some(agent.to_string());
+        poll.agent_holds = agent.state == want.state
+            && want
+                .reason
+                .as_ref()
+                .is_none_or(|r| agent.reason.as_deref() == Some(r.as_str()))
+            && want
+                .device
+                .as_ref()
+                .is_none_or(|d| agent.device.as_deref() == Some(d.as_str()));
+        Ok(poll.agent_holds)
     }
 
     /// `expect ivr`: reads the bus's new events (every 200 ms of rig time), picks the
@@ -854,6 +933,10 @@ impl Exec<'_> {
                 }
                 s
             }
+            Subject::Agent(a) => match &poll.agent_seen {
+                Some(seen) => format!("the box says {seen}"),
+                None => format!("agent {} was not read from the box", a.agent),
+            },
             Subject::Cdr(m) => {
                 let want = m.count.unwrap_or(1);
                 let mut s = format!(

@@ -842,6 +842,8 @@ impl Cursor<'_> {
             (Subject::Cdr(self.cdr_match()?), false)
         } else if self.eat("ivr") {
             (self.ivr()?, false)
+        } else if self.eat("agent") {
+            self.agent()?
         } else {
             let dev = self.device()?;
             let negated = self.eat("not");
@@ -1077,6 +1079,64 @@ impl Cursor<'_> {
             None
         };
         Ok(Subject::Ivr { call, condition })
+    }
+
+    /// What follows `expect agent`: `ID [not] STATE [REASON] [at DEVICE]`.
+    fn agent(&mut self) -> Result<(Subject, bool), String> {
+        let agent = self.next("the agent's number after `expect agent`")?;
+        if agent.is_empty() || agent.len() > 8 || !agent.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "bad agent number {agent:?}: expected 1-8 digits, as in agents.toml"
+            ));
+        }
+        let negated = self.eat("not");
+        let states = AGENT_STATES.join(", ");
+        let state = self.next(&format!("the agent's state ({states})"))?;
+        if !AGENT_STATES.contains(&state.as_str()) {
+            return Err(format!(
+                "unknown agent state {state:?} (expected one of {states})"
+            ));
+        }
+        let reason = match self.peek_word() {
+            Some(word) if !matches!(word, "at" | "within" | "for") => {
+                if state != "not-ready" {
+                    return Err(format!(
+                        "unexpected {word:?} after agent state {state}: only not-ready takes a reason"
+                    ));
+                }
+                let reason = self.next("not-ready reason")?;
+                if !reason
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+                {
+                    return Err(format!(
+                        "bad not-ready reason {reason:?}: reasons are a-z, 0-9, - and _ (e.g. missed, lunch)"
+                    ));
+                }
+                Some(reason)
+            }
+            _ => None,
+        };
+        let device = if self.eat("at") {
+            let device = self.next("the phone's extension after `at`")?;
+            if device.is_empty() || !device.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "bad extension {device:?} after `at`: expected digits (the phone's extension)"
+                ));
+            }
+            Some(device)
+        } else {
+            None
+        };
+        Ok((
+            Subject::Agent(AgentCondition {
+                agent,
+                state,
+                reason,
+                device,
+            }),
+            negated,
+        ))
     }
 
     /// Node names separated by commas (`main,billing`; blanks after commas are allowed),

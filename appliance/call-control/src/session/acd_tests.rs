@@ -250,10 +250,58 @@ fn an_offer_rings_the_agent_and_the_answer_connects_and_is_reported() {
 }
 
 #[test]
-fn a_busy_phone_fails_the_offer_and_a_taken_back_offer_lets_the_phone_go() {
+fn a_busy_phone_is_asked_again_each_second_until_the_acd_takes_the_offer_back() {
+    // The agent's phone is still on the feature code call that made them ready: busy.
+    // That is not a missed offer yet: the phone is asked for again a second later, and
+    // rings once free; the ACD's ring timeout alone makes it a miss.
     let (mut s, _, _) = queued('2');
     let request = offer(&mut s, 5000, "201");
     s.handle_leg(5010, request, LegGrant::Refused(Cause::USER_BUSY));
+    assert!(
+        acd_requests(&drain(&mut s)).is_empty(),
+        "no miss for a busy phone"
+    );
+    s.handle_timeout(6000);
+    let again = drain(&mut s)
+        .iter()
+        .find_map(|o| match o {
+            Output::RequestLeg { request, number } if number.as_str() == "201" => Some(*request),
+            _ => None,
+        })
+        .expect("the busy phone is asked for again at the next second");
+    s.handle_leg(6010, again, phone(EXT_201, 3));
+    let ringing = s.leg_on(EXT_201).expect("the phone rings once free");
+    let out = drain(&mut s);
+    assert!(
+        out.iter().any(|o| matches!(o, Output::Line { leg, command: LineCommand::Ring { .. } } if *leg == ringing)),
+        "{out:?}"
+    );
+    assert!(acd_requests(&out).is_empty(), "{out:?}");
+    // Still busy when the ACD takes the offer back: no more asking.
+    let (mut s, _, _) = queued('2');
+    let request = offer(&mut s, 5000, "202");
+    s.handle_leg(5010, request, LegGrant::Refused(Cause::USER_BUSY));
+    drain(&mut s);
+    s.handle_acd(
+        13_000,
+        AcdInstruction::CancelOffer {
+            agent: agent("202"),
+        },
+    );
+    s.handle_timeout(14_000);
+    let out = drain(&mut s);
+    assert!(
+        !out.iter().any(|o| matches!(o, Output::RequestLeg { .. })),
+        "{out:?}"
+    );
+    assert!(acd_requests(&out).is_empty(), "{out:?}");
+}
+
+#[test]
+fn an_unroutable_phone_fails_the_offer_and_a_taken_back_offer_lets_the_phone_go() {
+    let (mut s, _, _) = queued('2');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, LegGrant::Refused(Cause::UNALLOCATED_NUMBER));
     assert_eq!(
         acd_requests(&drain(&mut s)),
         vec![AcdRequest::OfferFailed {

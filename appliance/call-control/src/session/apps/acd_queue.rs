@@ -4,7 +4,10 @@
 //! failure); announcements say the caller's position and wait in their language; an
 //! overflow to a flow runs that flow. The first agent to answer gets the caller
 //! ([`AgentCall`]). Ring timeouts are the ACD's: it takes an offer back with
-//! `CancelOffer`, and the call lets that phone go.
+//! `CancelOffer`, and the call lets that phone go. An agent's phone that is busy (most
+//! often still on the feature code call that made the agent ready, or hung up less
+//! than a flash ago) is asked for again each second while the offer stands: the ACD's
+//! ring timeout decides when it is missed, not the phone's last second of a call.
 
 use super::{AgentCall, Application, Ivr, IvrContext, Route};
 use crate::session::{
@@ -12,7 +15,7 @@ use crate::session::{
 };
 use acd::AgentId;
 use ivr::flow::Language;
-use line_boundary::{Cause, LineCommand, LineEvent, Tone};
+use line_boundary::{Cause, LineCommand, LineEvent, PhoneNumber, Tone};
 use media_engine::PromptId;
 use std::collections::BTreeMap;
 use storage::Disposition;
@@ -23,8 +26,11 @@ pub struct AcdQueue {
     entry: Option<QueueEntry>,
     language: Language,
     context: IvrContext,
-    /// Offers asked of the switchboard and not answered yet, by request.
-    asking: BTreeMap<u32, AgentId>,
+    /// Offers asked of the switchboard and not answered yet, by request: the agent and
+    /// their phone.
+    asking: BTreeMap<u32, (AgentId, PhoneNumber)>,
+    /// Offers whose phone was busy: asked for again at the next second.
+    busy: Vec<(AgentId, PhoneNumber)>,
     /// Agents' phones ringing.
     ringing: Vec<(AgentId, LegId)>,
     /// An announcement playing; music resumes after it.
@@ -40,6 +46,7 @@ impl AcdQueue {
             entry: Some(entry),
             context,
             asking: BTreeMap::new(),
+            busy: Vec::new(),
             ringing: Vec::new(),
             announcing: None,
             closing: None,
@@ -97,6 +104,7 @@ impl AcdQueue {
             call.release_leg(leg, Cause::NORMAL_CLEARING);
         }
         self.asking.clear();
+        self.busy.clear();
     }
 }
 
@@ -145,7 +153,7 @@ impl Application for AcdQueue {
     }
 
     fn on_leg(&mut self, call: &mut Call<'_>, request: u32, route: Route) {
-        let Some(agent) = self.asking.remove(&request) else {
+        let Some((agent, device)) = self.asking.remove(&request) else {
             // Taken back while the switchboard looked for the line.
             if let Route::Ring { leg } | Route::Dial { leg, .. } = route {
                 call.release_leg(leg, Cause::NORMAL_CLEARING);
@@ -165,6 +173,7 @@ impl Application for AcdQueue {
                 call.destination_asked(leg);
                 self.ringing.push((agent, leg));
             }
+            Route::Reject(Cause::USER_BUSY) => self.busy.push((agent, device)),
             Route::Reject(_) | Route::Echo | Route::Flow(_) | Route::Feature(_) => {
                 call.acd(AcdRequest::OfferFailed { agent });
             }
@@ -181,11 +190,12 @@ impl Application for AcdQueue {
                 if self.announcing.take().is_some() {
                     self.music(call);
                 }
-                let request = call.request_leg(device);
-                self.asking.insert(request, agent);
+                let request = call.request_leg(device.clone());
+                self.asking.insert(request, (agent, device));
             }
             AcdInstruction::CancelOffer { agent } => {
-                self.asking.retain(|_, a| *a != agent);
+                self.asking.retain(|_, (a, _)| *a != agent);
+                self.busy.retain(|(a, _)| *a != agent);
                 if let Some(index) = self.ringing.iter().position(|(a, _)| *a == agent) {
                     let (_, leg) = self.ringing.remove(index);
                     call.release_leg(leg, Cause::NORMAL_CLEARING);
@@ -223,6 +233,13 @@ impl Application for AcdQueue {
                 });
                 self.closing = Some(call.play_sequence(CallSession::ORIGIN, prompts, false));
             }
+        }
+    }
+
+    fn on_timeout(&mut self, call: &mut Call<'_>) {
+        for (agent, device) in std::mem::take(&mut self.busy) {
+            let request = call.request_leg(device.clone());
+            self.asking.insert(request, (agent, device));
         }
     }
 
