@@ -929,3 +929,41 @@ fn snapshot_shows_queues_and_agents() {
         .collect();
     assert_eq!(changes, [(1, 0), (2, 1_000), (1, 1_000)]);
 }
+
+#[test]
+fn an_own_call_takes_the_agent_off_offers_and_a_break_resumes_after_it() {
+    let mut floor = Floor::new(
+        vec![QueueConfig::new("q", Strategy::LongestIdle)],
+        agents(&["201"], "q"),
+    );
+    floor.login(0, "201");
+    floor
+        .acd
+        .outbound_started(1000, &a("201"), &c("own-1"))
+        .unwrap();
+    assert!(floor.done().is_empty());
+    // A queue call waits while the agent is on their own call.
+    assert!(floor.call(2000, "q1", "q").is_empty());
+    assert_eq!(floor.end(5000, "own-1"), vec![offer("q1", "201")]);
+    assert!(floor.answer(6000, "q1", "201").is_empty());
+    assert!(floor.end(9000, "q1").is_empty());
+    // On a break, the agent calls out: after the call, still on the same break.
+    floor.acd.not_ready(10_000, &a("201"), "lunch").unwrap();
+    floor.done();
+    floor
+        .acd
+        .outbound_started(11_000, &a("201"), &c("own-2"))
+        .unwrap();
+    floor.done();
+    floor.end(20_000, "own-2");
+    assert_eq!(
+        floor.state("201"),
+        AgentState::NotReady {
+            reason: "lunch".into()
+        }
+    );
+    assert_eq!(
+        floor.state_changes("201").last(),
+        Some(&(AgentStateKind::NotReady, ChangeReason::CallEnded))
+    );
+}

@@ -14,7 +14,7 @@ use crate::messages::{CallId, CallInput, CallToAcd, Second, Stamp};
 use crate::plan::IvrPlan;
 use crate::session::{AcdInstruction, AcdRequest};
 use acd::{
-    Acd, AcdError, Action, AgentId, AgentState, CallKey, Event as AcdEvent, NewCall,
+    Acd, AcdError, Action, AgentId, AgentState, CallKey, Direction, Event as AcdEvent, NewCall,
     OverflowTarget, SkillRequirement, Snapshot,
 };
 use actix::prelude::*;
@@ -60,6 +60,11 @@ pub struct AcdActor {
     pins: BTreeMap<AgentId, String>,
     /// The not-ready reasons in configured order (`*24N` picks the Nth).
     reasons: Vec<String>,
+    /// Phones by channel (as the bus names channels): extension.
+    devices: HashMap<String, String>,
+    /// Feature code calls in progress: a phone dialling one is not busy for the ACD
+    /// (else `*22` would find its agent on a call and refuse the logout).
+    feature_calls: std::collections::HashSet<CallId>,
 }
 
 impl AcdActor {
@@ -71,7 +76,18 @@ impl AcdActor {
             flows: None,
             pins: BTreeMap::new(),
             reasons: Vec::new(),
+            devices: HashMap::new(),
+            feature_calls: std::collections::HashSet::new(),
         }
+    }
+
+    /// The phones agents may work at: channel (as the event bus names it) → extension.
+    /// With the bus's leg events fed in, a phone busy with a call that is not an offer
+    /// (the agent dials out, or is rung directly) takes its agent off the queues until
+    /// it is free again.
+    pub fn with_devices(mut self, devices: HashMap<String, String>) -> AcdActor {
+        self.devices = devices;
+        self
     }
 
     /// Lets agents log in from phones with these PINs, and pick these not-ready reasons
@@ -419,6 +435,63 @@ impl Handler<Second> for AcdActor {
     }
 }
 
+/// Leg events from the bus: an agent's phone joining or leaving a call.
+impl Handler<events::Envelope> for AcdActor {
+    type Result = ();
+    fn handle(&mut self, envelope: events::Envelope, _ctx: &mut Context<Self>) {
+        let (call, channel, joined) = match &envelope.event {
+            Event::CallStarted {
+                call,
+                dialled: Some(dialled),
+                ..
+            } if crate::feature_codes::is_feature_code(dialled) => {
+                self.feature_calls.insert(call.clone());
+                return;
+            }
+            Event::CallEnded { call, .. } => {
+                self.feature_calls.remove(call);
+                return;
+            }
+            Event::LegJoined { call, channel, .. } => (call, channel, true),
+            Event::LegLeft { call, channel, .. } => (call, channel, false),
+            _ => return,
+        };
+        if self.feature_calls.contains(call) {
+            return;
+        }
+        let Some(agent) = self
+            .devices
+            .get(channel)
+            .and_then(|device| self.acd.agent_at_device(device))
+            .cloned()
+        else {
+            return;
+        };
+        let key = call_key(call);
+        let now = envelope.at_ms;
+        if joined {
+            // Refused while the agent is reserved or on a call: that is the ACD's own
+            // offer joining, or a second call the agent's phone cannot take anyway.
+            if self.acd.outbound_started(now, &agent, &key).is_ok() {
+                tracing::info!(%agent, %call, "agent's phone busy with a call of its own");
+            }
+        } else {
+            let own_call = matches!(
+                self.acd.agent(&agent),
+                Some((
+                    AgentState::OnCall { call: c, direction: Direction::Outbound }
+                    | AgentState::OnHold { call: c, direction: Direction::Outbound },
+                    _
+                )) if *c == key
+            );
+            if own_call {
+                let _ = self.acd.call_ended(now, &key);
+            }
+        }
+        self.drain(None);
+    }
+}
+
 impl Handler<CallToAcd> for AcdActor {
     type Result = ();
     fn handle(&mut self, message: CallToAcd, _ctx: &mut Context<Self>) {
@@ -632,6 +705,94 @@ mod tests {
                 }
             );
             assert_eq!(snapshot.agents[0].device.as_deref(), Some("203"));
+        });
+    }
+
+    fn envelope(seq: u64, at_ms: u64, event: Event) -> events::Envelope {
+        events::Envelope {
+            seq,
+            at_ms,
+            unix_ms: 0,
+            event,
+        }
+    }
+
+    #[test]
+    fn an_agents_phone_busy_with_its_own_call_takes_no_offer_until_it_is_free() {
+        actix::System::new().block_on(async {
+            let mut acd = Acd::new(config(), 0).expect("valid config");
+            acd.login(0, &AgentId::new("201"), "203").expect("login");
+            let actor = AcdActor::new(acd)
+                .with_devices(HashMap::from([("3/1".to_owned(), "203".to_owned())]))
+                .start();
+            let leg = |seq, at_ms, call: &str, joined: bool| {
+                let (call, channel) = (CallId::from(call), "3/1".to_owned());
+                let event = if joined {
+                    Event::LegJoined {
+                        call,
+                        channel,
+                        role: events::LegRole::Origin,
+                    }
+                } else {
+                    Event::LegLeft {
+                        call,
+                        channel,
+                        role: events::LegRole::Origin,
+                    }
+                };
+                envelope(seq, at_ms, event)
+            };
+            let state = |snapshot: Snapshot| snapshot.agents[0].state.kind();
+            // A feature code call from the phone does not make it busy.
+            actor
+                .send(envelope(
+                    1,
+                    500,
+                    Event::CallStarted {
+                        call: "f1".into(),
+                        from: Some("203".into()),
+                        to: Some("*22".into()),
+                        dialled: Some("*22".into()),
+                        origin: "3/1".into(),
+                    },
+                ))
+                .await
+                .expect("actor answers");
+            actor
+                .send(leg(2, 500, "f1", true))
+                .await
+                .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(snapshot), acd::AgentStateKind::Ready);
+            // The agent dials a colleague: on a call of their own.
+            actor
+                .send(leg(3, 1000, "x1", true))
+                .await
+                .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(snapshot), acd::AgentStateKind::OnCallOutbound);
+            // Hung up: ready again.
+            actor
+                .send(leg(4, 9000, "x1", false))
+                .await
+                .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(snapshot), acd::AgentStateKind::Ready);
+            // A leg of another phone changes nothing.
+            actor
+                .send(envelope(
+                    5,
+                    9500,
+                    Event::LegJoined {
+                        call: "y1".into(),
+                        channel: "4/1".into(),
+                        role: events::LegRole::Origin,
+                    },
+                ))
+                .await
+                .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(snapshot), acd::AgentStateKind::Ready);
         });
     }
 }

@@ -173,7 +173,19 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                         config.agent_pins.clone(),
                         config.acd.not_ready_reasons.clone(),
                     )
+                    .with_devices(
+                        plan.ports
+                            .iter()
+                            .filter_map(|port| {
+                                Some((port.channel.to_string(), port.extension.clone()?))
+                            })
+                            .collect(),
+                    )
                     .start();
+                events
+                    .subscribe(acd.clone().recipient())
+                    .await
+                    .context("the ACD did not subscribe to the event bus")?;
                 let switchboard = Switchboard::new(
                     plan.clone(),
                     engine.commands(),
@@ -336,6 +348,18 @@ impl RunningBox {
 
     /// An agent's request to the ACD (log in, ready, not ready, log out), asked from
     /// outside the actor system, as the API does.
+    /// The ACD's queues and agents now.
+    pub fn acd_snapshot(&self) -> anyhow::Result<acd::Snapshot> {
+        let acd = self.acd.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.system.arbiter().spawn(async move {
+            let _ = tx.send(acd.send(call_control::acd_actor::GetAcdSnapshot).await);
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .map_err(|_| anyhow!("the ACD did not answer within 5 s"))?
+            .map_err(|error| anyhow!("the ACD actor is gone: {error}"))
+    }
+
     pub fn agent_request(
         &self,
         agent: &str,

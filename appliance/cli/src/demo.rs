@@ -52,18 +52,32 @@ const HOTLINE: &str = "95598";
 /// Where the hotline's balance lookup asks (flows/hotline.toml's `balance` node).
 const BILLING_ADDRESS: &str = "127.0.0.1:8090";
 
+/// The demo's VIP caller (config/demo/queues.toml `vip_numbers`).
+const VIP_CALLER: &str = "0209999";
+
+/// An outage: between these times of the run most hotline callers choose its option.
+const SURGE_FROM_MS: u64 = 90_000;
+const SURGE_UNTIL_MS: u64 = 150_000;
+
 /// What a hotline caller keys once the IVR answers: a language, then a choice, with
 /// pauses that let the prompts start (the prompts are interruptible, so a caller who
 /// knows the menu need not wait for the end).
-fn hotline_script(dice: &mut Dice) -> Vec<PlayItem> {
+fn hotline_script(dice: &mut Dice, surge: bool) -> Vec<PlayItem> {
     let language = if dice.next().is_multiple_of(2) {
         "1"
     } else {
         "2"
     };
-    let choice: &[&str] = match dice.next() % 4 {
+    // During an outage most callers report it (the surge the floor sees).
+    let pick = if surge && dice.next() % 4 != 0 {
+        2
+    } else {
+        dice.next() % 5
+    };
+    let choice: &[&str] = match pick {
         0 | 1 => &["1", "123456#"],
         2 => &["2"],
+        3 => &["3"],
         _ => &["0"],
     };
     let mut script = vec![
@@ -223,6 +237,9 @@ fn generate_traffic(
                     status.totals.calls_failed
                 );
             }
+            if let Ok(floor) = running.acd_snapshot() {
+                println!("[{:>5.0} s] {}", now as f64 / 1000.0, floor_line(&floor));
+            }
         }
     }
     Ok(())
@@ -316,6 +333,33 @@ impl Floor {
             self.on_break = Some((agent, now + dice.between(10_000, 20_000)));
         }
     }
+}
+
+/// One line on the floor: agents per state, then each queue's waiting callers.
+fn floor_line(floor: &box_config::acd::Snapshot) -> String {
+    let mut states = std::collections::BTreeMap::new();
+    for agent in &floor.agents {
+        *states.entry(agent.state.kind()).or_insert(0usize) += 1;
+    }
+    let agents: Vec<String> = states
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind:?}"))
+        .collect();
+    let queues: Vec<String> = floor
+        .queues
+        .iter()
+        .map(|q| {
+            format!(
+                "{} {} waiting (longest {} s), {} answered, {} abandoned",
+                q.name,
+                q.waiting,
+                q.longest_wait_ms / 1000,
+                q.answered,
+                q.abandoned
+            )
+        })
+        .collect();
+    format!("floor: agents {}; {}", agents.join(", "), queues.join("; "))
 }
 
 fn running_config_dir(running: &RunningBox) -> anyhow::Result<std::path::PathBuf> {
@@ -464,7 +508,12 @@ fn drive_carrier(
             1 | 2 => "100",
             _ => HOTLINE,
         };
-        let from = format!("020{:04}", dice.next() % 10_000);
+        // Now and then the VIP customer (queues.toml `vip_numbers`) calls.
+        let from = if dice.next().is_multiple_of(8) {
+            VIP_CALLER.to_owned()
+        } else {
+            format!("020{:04}", dice.next() % 10_000)
+        };
         match carrier.place_calls(now, count, Some(&from), to) {
             Ok(numbers) => {
                 println!(
@@ -514,7 +563,8 @@ fn drive_carrier(
         let keys_choices = driver.hotline_callers.remove(&number);
         if let Some(mouth) = carrier.mouth(number) {
             if keys_choices {
-                for item in hotline_script(dice) {
+                let surge = (SURGE_FROM_MS..SURGE_UNTIL_MS).contains(&now);
+                for item in hotline_script(dice, surge) {
                     let _ = mouth.push(item);
                 }
             }

@@ -164,7 +164,7 @@ impl Acd {
 
     /// The agent dials out on their own (not a queue call): on-call outbound until
     /// [`call_ended`](Self::call_ended) with the same key. From ready, not-ready or
-    /// wrap-up.
+    /// wrap-up; an agent who was not ready is not ready again (same reason) after it.
     pub fn outbound_started(
         &mut self,
         now_ms: u64,
@@ -187,7 +187,11 @@ impl Acd {
         {
             return Err(AcdError::DuplicateCall(call.clone()));
         }
+        let was = a.state.clone();
         self.advance(now_ms);
+        if let Some(entry) = self.agents.get_mut(agent) {
+            entry.resume = matches!(was, AgentState::NotReady { .. }).then_some(was);
+        }
         self.set_state(
             agent,
             AgentState::OnCall {

@@ -292,13 +292,15 @@ impl Acd {
                 at_ms: now,
             });
         }
-        self.agents.get_mut(&agent).expect("found").idle_since_ms = now;
+        let entry = self.agents.get_mut(&agent).expect("found");
+        entry.idle_since_ms = now;
+        let resume = entry.resume.take();
         let next = if wrap_up_ms > 0 {
             AgentState::WrapUp {
                 until_ms: now + wrap_up_ms,
             }
         } else {
-            AgentState::Ready
+            resume.unwrap_or(AgentState::Ready)
         };
         self.set_state(&agent, next, ChangeReason::CallEnded);
         self.settle();

@@ -70,6 +70,8 @@ struct Agent {
     idle_since_ms: u64,
     answered_today: u64,
     missed_in_row: u32,
+    /// The not-ready state the agent's own call interrupted: back to it after the call.
+    resume: Option<AgentState>,
 }
 
 #[derive(Debug, Clone)]
@@ -233,6 +235,7 @@ impl Acd {
                 idle_since_ms: now_ms,
                 answered_today: 0,
                 missed_in_row: 0,
+                resume: None,
             };
             if agents.insert(agent.id.clone(), entry).is_some() {
                 return Err(ConfigError::DuplicateAgent(agent.id.clone()));
