@@ -448,6 +448,8 @@ pub enum Event {
         call: CallKey,
         queue: QueueName,
         priority: u8,
+        /// The caller is on the VIP list (their priority was raised).
+        vip: bool,
         at_ms: u64,
     },
     CallOffered {

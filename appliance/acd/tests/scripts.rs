@@ -388,6 +388,7 @@ fn priority_and_vip_jump_the_queue_fifo_within_a_priority() {
         call: c("vip"),
         queue: q("sales"),
         priority: 5,
+        vip: true,
         at_ms: 3_000
     }));
 }

@@ -18,7 +18,7 @@ use acd::{
     OverflowTarget, SkillRequirement, Snapshot,
 };
 use actix::prelude::*;
-use events::{Event, Publish};
+use events::{Event, Publish, QueueStep};
 use line_boundary::PhoneNumber;
 use std::collections::{BTreeMap, HashMap};
 
@@ -347,9 +347,18 @@ fn call_key(call: &CallId) -> CallKey {
     CallKey::new(call.to_string())
 }
 
-/// The bus's form of a core event (agent and queue changes; call events come with the
-/// queue application).
+/// The bus's form of a core event: agent and queue changes, and each call's steps
+/// through the queues (stored with the call's other events).
 fn bus_event(event: AcdEvent) -> Option<(Event, u64)> {
+    let queue_step = |call: CallKey, step: QueueStep, at_ms: u64| {
+        Some((
+            Event::Queue {
+                call: CallId::from(call.0),
+                step,
+            },
+            at_ms,
+        ))
+    };
     match event {
         AcdEvent::AgentStateChanged {
             agent,
@@ -386,7 +395,96 @@ fn bus_event(event: AcdEvent) -> Option<(Event, u64)> {
             },
             at_ms,
         )),
-        _ => None,
+        AcdEvent::CallEntered {
+            call,
+            queue,
+            priority,
+            vip,
+            at_ms,
+        } => queue_step(
+            call,
+            QueueStep::Entered {
+                queue: queue.0,
+                priority,
+                vip,
+            },
+            at_ms,
+        ),
+        AcdEvent::CallOffered { call, agent, at_ms } => {
+            queue_step(call, QueueStep::Offered { agent: agent.0 }, at_ms)
+        }
+        AcdEvent::CallAnswered {
+            call,
+            agent,
+            queue,
+            waited_ms,
+            at_ms,
+        } => queue_step(
+            call,
+            QueueStep::Answered {
+                queue: queue.0,
+                agent: agent.0,
+                waited_ms,
+            },
+            at_ms,
+        ),
+        AcdEvent::CallAbandoned {
+            call,
+            queue,
+            waited_ms,
+            at_ms,
+        } => queue_step(
+            call,
+            QueueStep::Abandoned {
+                queue: queue.0,
+                waited_ms,
+            },
+            at_ms,
+        ),
+        AcdEvent::CallOverflowed {
+            call,
+            from,
+            to,
+            at_ms,
+        } => {
+            let to = match to {
+                OverflowTarget::Queue(queue) => format!("queue:{queue}"),
+                OverflowTarget::Flow(flow) => format!("flow:{flow}"),
+                OverflowTarget::Callback => "callback".to_owned(),
+            };
+            queue_step(call, QueueStep::Overflowed { from: from.0, to }, at_ms)
+        }
+        AcdEvent::CallbackRequested {
+            call,
+            number,
+            at_ms,
+        } => queue_step(call, QueueStep::CallbackRequested { number }, at_ms),
+        AcdEvent::CallRefused {
+            call,
+            queue,
+            reason,
+            at_ms,
+        } => queue_step(
+            call,
+            QueueStep::Refused {
+                queue: queue.0,
+                reason: kebab(&reason),
+            },
+            at_ms,
+        ),
+        AcdEvent::CallEnded {
+            call,
+            agent,
+            talk_ms,
+            at_ms,
+        } => queue_step(
+            call,
+            QueueStep::Ended {
+                agent: agent.0,
+                talk_ms,
+            },
+            at_ms,
+        ),
     }
 }
 

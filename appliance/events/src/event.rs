@@ -104,6 +104,57 @@ pub enum Event {
         #[serde(flatten)]
         step: IvrStep,
     },
+    /// A step of the call through the ACD's queues.
+    Queue {
+        call: CallId,
+        #[serde(flatten)]
+        step: QueueStep,
+    },
+}
+
+/// What happened to a call in the ACD; its `"step"` in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum QueueStep {
+    /// It joined a queue (`vip`: the caller is on the VIP list).
+    Entered {
+        queue: String,
+        priority: u8,
+        vip: bool,
+    },
+    /// An agent was reserved for it and rung.
+    Offered {
+        agent: String,
+    },
+    Answered {
+        queue: String,
+        agent: String,
+        waited_ms: u64,
+    },
+    /// The caller hung up before an agent answered.
+    Abandoned {
+        queue: String,
+        waited_ms: u64,
+    },
+    /// It waited too long: to another queue (`queue:NAME`), a flow (`flow:NAME`) or a
+    /// callback offer (`callback`).
+    Overflowed {
+        from: String,
+        to: String,
+    },
+    CallbackRequested {
+        number: String,
+    },
+    /// Turned away by the join or leave rule.
+    Refused {
+        queue: String,
+        reason: String,
+    },
+    /// The answered call ended.
+    Ended {
+        agent: String,
+        talk_ms: u64,
+    },
 }
 
 /// What an IVR step was; its `"step"` in JSON.
@@ -141,6 +192,7 @@ impl Event {
             Event::Ivr { .. } => "ivr",
             Event::AgentStateChanged { .. } => "agent_state_changed",
             Event::QueueChanged { .. } => "queue_changed",
+            Event::Queue { .. } => "queue",
         }
     }
 
@@ -153,7 +205,8 @@ impl Event {
             | Event::CallAnswered { call, .. }
             | Event::CallEnded { call, .. }
             | Event::CdrWritten { call, .. }
-            | Event::Ivr { call, .. } => Some(call),
+            | Event::Ivr { call, .. }
+            | Event::Queue { call, .. } => Some(call),
             Event::LineStateChanged { .. }
             | Event::SpanStateChanged { .. }
             | Event::AgentStateChanged { .. }
@@ -244,6 +297,22 @@ mod tests {
                 queue: "billing".into(),
                 waiting: 3,
                 longest_wait_ms: 42_000,
+            },
+            Event::Queue {
+                call: call.clone(),
+                step: QueueStep::Entered {
+                    queue: "billing".into(),
+                    priority: 5,
+                    vip: true,
+                },
+            },
+            Event::Queue {
+                call: call.clone(),
+                step: QueueStep::Answered {
+                    queue: "billing".into(),
+                    agent: "201".into(),
+                    waited_ms: 12_000,
+                },
             },
             Event::CdrWritten { call, cdr_seq: 7 },
         ]

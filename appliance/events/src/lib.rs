@@ -14,5 +14,5 @@ pub mod event;
 pub mod log;
 
 pub use bus::{BusError, EventBus, EventsAfter, EventsHandle, LastSeq, Publish, Subscribe};
-pub use event::{CallId, Envelope, Event, IvrStep, LegRole, LineKind};
+pub use event::{CallId, Envelope, Event, IvrStep, LegRole, LineKind, QueueStep};
 pub use log::{EventLog, Page, PageRequest, QueryError};

@@ -60,7 +60,8 @@ impl Acd {
             return Ok(());
         }
         let mut priority = call.priority;
-        if self.vip_numbers.contains(&call.caller) {
+        let vip = self.vip_numbers.contains(&call.caller);
+        if vip {
             priority = priority.saturating_add(self.vip_boost).min(MAX_PRIORITY);
         }
         self.next_seq += 1;
@@ -68,6 +69,7 @@ impl Acd {
             call: call.call.clone(),
             queue: queue_name.clone(),
             priority,
+            vip,
             at_ms: now,
         });
         self.calls.insert(
