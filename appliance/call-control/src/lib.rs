@@ -13,6 +13,7 @@
 //! [`containment::run_contained`]: a panic ends that actor only.
 
 pub mod acd_actor;
+pub mod alert_actor;
 pub mod bchannel;
 pub mod call;
 pub mod cdr_writer;

@@ -5,7 +5,9 @@ use crate::web::{self, DeviceView, WebState};
 use actix::prelude::*;
 use anyhow::{anyhow, Context};
 use box_config::acd;
+use box_config::alerts;
 use call_control::acd_actor::AcdActor;
+use call_control::alert_actor::{AlertActor, AlertStore};
 use call_control::cdr_writer::CdrWriter;
 use call_control::event_archive::EventArchive;
 use call_control::router::{EventRouter, RoutedEvent, RouterReady, SetSwitchboard};
@@ -89,6 +91,12 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))?;
     let archive =
         EventArchive::start(archive_storage).context("cannot start the event archive thread")?;
+    // Alerts are written on the alert store's thread, with a connection of their own.
+    let alert_storage = Mutex::new(Some(
+        storage::Storage::open(&options.data_dir).with_context(|| {
+            format!("cannot open the database in {}", options.data_dir.display())
+        })?,
+    ));
     let archive_feed = archive.feed();
     let prompt_cache_dir = options
         .prompt_cache_dir
@@ -186,6 +194,24 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     .subscribe(acd.clone().recipient())
                     .await
                     .context("the ACD did not subscribe to the event bus")?;
+                let alert_store = SyncArbiter::start(1, move || {
+                    match alert_storage.lock().ok().and_then(|mut s| s.take()) {
+                        Some(storage) => AlertStore::new(storage),
+                        // Only one store thread is ever started.
+                        None => unreachable!("the alert store is started once"),
+                    }
+                });
+                let alerts = AlertActor::new(
+                    alerts::AlertMonitor::new(config.alerts.clone()),
+                    epoch_unix_ms,
+                )
+                .with_events(events.publisher())
+                .with_store(alert_store.recipient())
+                .start();
+                events
+                    .subscribe(alerts.clone().recipient())
+                    .await
+                    .context("the alert monitor did not subscribe to the event bus")?;
                 let switchboard = Switchboard::new(
                     plan.clone(),
                     engine.commands(),
@@ -194,6 +220,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 )
                 .with_events(events.publisher())
                 .with_clock_listener(acd.clone().recipient())
+                .with_clock_listener(alerts.clone().recipient())
                 .with_acd(acd.clone().recipient())
                 .start();
                 router.do_send(SetSwitchboard(switchboard.clone().recipient()));
@@ -227,6 +254,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     storage: Arc::new(Mutex::new(None)),
                     events: events.clone(),
                     acd,
+                    alerts,
                 };
                 let (server, web_address) = web::serve(state, &web_listen)?;
                 actix::spawn(async move {

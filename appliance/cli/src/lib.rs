@@ -3,6 +3,7 @@
 //! (`demo`, which drives the box through the HIL rig's far-end simulators).
 
 pub mod acd_api;
+pub mod alerts_api;
 pub mod boot;
 #[cfg(feature = "demo")]
 pub mod demo;

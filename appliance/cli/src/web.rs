@@ -23,6 +23,8 @@ pub struct WebState {
     pub events: EventsHandle,
     /// The ACD: `/api/queues`, `/api/agents` (see `acd_api.rs`).
     pub acd: Addr<call_control::acd_actor::AcdActor>,
+    /// The floor's alerts: `/api/alerts` (see `alerts_api.rs`).
+    pub alerts: Addr<call_control::alert_actor::AlertActor>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -575,6 +577,7 @@ pub fn serve(
             .route("/api/events/stream", web::get().to(events_stream))
             .route("/api/calls/{call}/events", web::get().to(call_events))
             .configure(crate::acd_api::routes)
+            .configure(crate::alerts_api::routes)
     })
     .workers(1)
     .disable_signals()

@@ -66,6 +66,7 @@ struct QueuesFile {
     vip_boost: Option<Spanned<i64>>,
     not_ready_reasons: Option<Spanned<Vec<Spanned<String>>>>,
     default_handle_time_s: Option<Spanned<i64>>,
+    alerts: Option<crate::alert_settings::RawAlerts>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,6 +86,8 @@ struct RawQueue {
     announce_every_s: Option<Spanned<i64>>,
     when_no_agents: Option<RawWhenNoAgents>,
     music: Option<Spanned<String>>,
+    alert_waiting: Option<Spanned<i64>>,
+    alert_longest_wait_s: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +134,8 @@ pub(crate) struct AcdFiles {
     pub queue_names_known: bool,
     pub pins: BTreeMap<AgentId, String>,
     pub music: BTreeMap<QueueName, String>,
+    /// What raises floor alerts (`[alerts]` and the queues' `alert_*` settings).
+    pub alerts: alerts::AlertConfig,
     /// Overflows to flows, checked once the flows are loaded: the flow's name and the
     /// error to report (its reason filled in then) if there is no such flow.
     pub flow_refs: Vec<(String, ConfigError)>,
@@ -148,18 +153,23 @@ fn plain_name(name: &str) -> bool {
 
 const PLAIN_NAME: &str = "lower-case letters, digits, `-` and `_`, at most 32";
 
-struct Check<'a> {
+pub(crate) struct Check<'a> {
     file: &'a SourceFile,
     errors: &'a mut Vec<ConfigError>,
 }
 
 impl Check<'_> {
-    fn at(&mut self, span: Range<usize>, field: impl Into<String>, reason: impl Into<String>) {
+    pub(crate) fn at(
+        &mut self,
+        span: Range<usize>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) {
         self.errors.push(self.file.error_at(span, field, reason));
     }
 
     /// A whole number of `unit` within `range`, or an error naming the range.
-    fn ranged(
+    pub(crate) fn ranged(
         &mut self,
         value: Option<&Spanned<i64>>,
         field: &str,
@@ -265,6 +275,7 @@ pub(crate) fn load_acd(dir: &Path, errors: &mut Vec<ConfigError>) -> AcdFiles {
         queue_names_known: true,
         pins: BTreeMap::new(),
         music: BTreeMap::new(),
+        alerts: alerts::AlertConfig::default(),
         flow_refs: Vec::new(),
     };
     let queues_source = read(dir, QUEUES_FILE, errors);
@@ -522,6 +533,27 @@ fn check_queues(check: &mut Check, raw: QueuesFile, files: &mut AcdFiles) {
             None => MUSIC_CLASSES[0].to_owned(),
         };
         files.music.insert(QueueName::from(name.as_str()), music);
+        let thresholds = alerts::QueueThresholds {
+            waiting: check
+                .ranged(
+                    queue.alert_waiting.as_ref(),
+                    &format!("{field}.alert_waiting"),
+                    1..=1000,
+                    " calls",
+                )
+                .map(|n| n as usize),
+            longest_wait_ms: check
+                .ranged(
+                    queue.alert_longest_wait_s.as_ref(),
+                    &format!("{field}.alert_longest_wait_s"),
+                    1..=86_400,
+                    " seconds",
+                )
+                .map(|s| s * 1000),
+        };
+        if thresholds != alerts::QueueThresholds::default() {
+            files.alerts.queues.insert(name.clone(), thresholds);
+        }
         config.queues.push(config_queue);
     }
     // Overflow cycles between queues: each queue overflows to at most one queue, so
@@ -623,6 +655,10 @@ fn check_queues(check: &mut Check, raw: QueuesFile, files: &mut AcdFiles) {
         " seconds",
     ) {
         config.default_handle_time_ms = s * 1000;
+    }
+    if let Some(raw_alerts) = &raw.alerts {
+        let reasons = config.not_ready_reasons.clone();
+        crate::alert_settings::check_alerts(check, raw_alerts, &reasons, &mut files.alerts);
     }
 }
 

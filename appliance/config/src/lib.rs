@@ -19,6 +19,7 @@
 //! any error is refused whole: the box never starts or applies half a configuration.
 
 mod acd_files;
+mod alert_settings;
 mod error;
 mod ivr_files;
 mod model;
@@ -31,6 +32,7 @@ pub use acd;
 pub use acd_files::{
     AGENTS_FILE, MUSIC_CLASSES, OVERFLOW_FLOW_PREFIX, OVERFLOW_QUEUE_PREFIX, QUEUES_FILE,
 };
+pub use alerts;
 pub use error::{ConfigError, ConfigErrors};
 pub use ivr_files::{FLOWS_DIR, SCHEDULES_FILE};
 pub use model::*;

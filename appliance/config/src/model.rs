@@ -29,6 +29,8 @@ pub struct Config {
     pub agent_pins: std::collections::BTreeMap<acd::AgentId, String>,
     /// Each queue's music-on-hold class (`default`: the system's `music_dir`).
     pub queue_music: std::collections::BTreeMap<acd::QueueName, String>,
+    /// What raises floor alerts (`queues.toml`'s `[alerts]` and each queue's `alert_*`).
+    pub alerts: alerts::AlertConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -243,6 +243,7 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             acd_queues_configured: acd.queues_file,
             agent_pins: acd.pins,
             queue_music: acd.music,
+            alerts: acd.alerts,
         }),
         _ => Err(ConfigErrors(check.errors)),
     }

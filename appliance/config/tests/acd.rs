@@ -630,3 +630,89 @@ fn the_reference_shows_the_demo_acd_files_as_they_are() {
         );
     }
 }
+
+const ALERTS: &str = r#"
+[alerts]
+not_ready_limit_min = 15
+not_ready_limits_min = { lunch = 60 }
+
+[alerts.surge]
+window_min = 5
+baseline_min = 30
+factor = 2.5
+min_calls = 12
+area_code_digits = 4
+"#;
+
+#[test]
+fn alert_settings_load_into_the_monitors_configuration() {
+    let queues = QUEUES.replace(
+        "[queues.general]\n",
+        "[queues.general]\nalert_waiting = 8\nalert_longest_wait_s = 90\n",
+    ) + ALERTS;
+    let dir = dir_with(Some(&queues), Some(AGENTS));
+    let config = Config::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let alerts = &config.alerts;
+    assert_eq!(
+        alerts.queues.get("general"),
+        Some(&box_config::alerts::QueueThresholds {
+            waiting: Some(8),
+            longest_wait_ms: Some(90_000)
+        })
+    );
+    assert_eq!(
+        alerts.queues.len(),
+        1,
+        "queues without thresholds are left out"
+    );
+    assert_eq!(alerts.not_ready_default_ms, Some(15 * 60_000));
+    assert_eq!(
+        alerts.not_ready_limits_ms.get("lunch"),
+        Some(&(60 * 60_000))
+    );
+    assert_eq!(
+        alerts.surge,
+        Some(box_config::alerts::SurgeConfig {
+            window_ms: 5 * 60_000,
+            baseline_ms: 30 * 60_000,
+            factor: 2.5,
+            min_calls: 12,
+            area_code_digits: 4
+        })
+    );
+}
+
+#[test]
+fn bad_alert_settings_are_refused_at_their_place() {
+    let queues = QUEUES.replace(
+        "[queues.general]\n",
+        "[queues.general]\nalert_waiting = 0\n",
+    ) + &ALERTS
+        .replace("lunch = 60", "nap = 60")
+        .replace("factor = 2.5", "factor = 0.5");
+    let dir = dir_with(Some(&queues), Some(AGENTS));
+    let found = errors(dir.path());
+    let expect = |needle: &str, field: &str, reason: &str| {
+        let line = line_of(&queues, needle);
+        assert!(
+            found
+                .iter()
+                .any(|e| e.contains(&format!("queues.toml:{line}:"))
+                    && e.contains(field)
+                    && e.contains(reason)),
+            "{field}: {found:#?}"
+        );
+    };
+    expect(
+        "alert_waiting = 0",
+        "queues.general.alert_waiting",
+        "out of range",
+    );
+    expect(
+        "nap = 60",
+        "alerts.not_ready_limits_min.nap",
+        "not a not-ready reason",
+    );
+    expect("factor = 0.5", "alerts.surge.factor", "out of range");
+    assert_eq!(found.len(), 3, "{found:#?}");
+}

@@ -110,6 +110,16 @@ pub enum Event {
         #[serde(flatten)]
         step: QueueStep,
     },
+    /// A floor alert was raised, cleared or acknowledged (`GET /api/alerts` has it all).
+    Alert {
+        /// `raised`, `cleared` or `acknowledged`.
+        change: String,
+        /// Unique across restarts (`a<boot>-<n>`).
+        alert: String,
+        /// `vip`, `queue_waiting`, `queue_longest_wait`, `surge`, `not_ready_too_long`.
+        kind: String,
+        text: String,
+    },
 }
 
 /// What happened to a call in the ACD; its `"step"` in JSON.
@@ -193,6 +203,7 @@ impl Event {
             Event::AgentStateChanged { .. } => "agent_state_changed",
             Event::QueueChanged { .. } => "queue_changed",
             Event::Queue { .. } => "queue",
+            Event::Alert { .. } => "alert",
         }
     }
 
@@ -210,7 +221,8 @@ impl Event {
             Event::LineStateChanged { .. }
             | Event::SpanStateChanged { .. }
             | Event::AgentStateChanged { .. }
-            | Event::QueueChanged { .. } => None,
+            | Event::QueueChanged { .. }
+            | Event::Alert { .. } => None,
         }
     }
 }
@@ -313,6 +325,12 @@ mod tests {
                     agent: "201".into(),
                     waited_ms: 12_000,
                 },
+            },
+            Event::Alert {
+                change: "raised".into(),
+                alert: "a1-1".into(),
+                kind: "vip".into(),
+                text: "VIP caller 0209999 is waiting in queue billing".into(),
             },
             Event::CdrWritten { call, cdr_seq: 7 },
         ]

@@ -1,10 +1,12 @@
 //! The box's database: SQLite in WAL mode in the data directory, schema by migrations.
 //! It holds CDRs (`cdr`) and each call's events from the event bus (`call_events`).
 
+mod alerts;
 mod call_events;
 mod cdr;
 mod migrations;
 
+pub use alerts::AlertRow;
 pub use call_events::{CallEventRow, StoredCallEvent};
 pub use cdr::{Cdr, Disposition};
 

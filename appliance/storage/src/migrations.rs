@@ -94,6 +94,20 @@ pub const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         PRIMARY KEY (call_id, seq)
     );",
+    // 4: floor alerts (VIP callers, queue thresholds, surges, agents not ready too long),
+    // one row per alert, updated as it clears and is acknowledged.
+    "CREATE TABLE alerts (
+        uid TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        condition TEXT NOT NULL,
+        text TEXT NOT NULL,
+        raised_unix_ms INTEGER NOT NULL,
+        cleared_unix_ms INTEGER,
+        acknowledged_by TEXT,
+        acknowledged_unix_ms INTEGER,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX alerts_raised ON alerts(raised_unix_ms);",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -240,7 +254,7 @@ mod tests {
                 .expect("a v2 row");
         }
         let storage = Storage::open(dir.path()).expect("migrates");
-        assert_eq!(storage.schema_version().expect("version"), 3);
+        assert_eq!(storage.schema_version().expect("version"), LATEST);
         let old = storage.cdr("old").expect("reads").expect("kept");
         assert_eq!(
             (old.seq, old.line_answer_unix_ms, old.dialled.as_deref()),

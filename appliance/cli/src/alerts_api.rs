@@ -1,0 +1,135 @@
+//! Floor alerts in the JSON API (the wallboard and CRMs read them; supervisors
+//! acknowledge them):
+//!
+//! - `GET /api/alerts`: the alerts since the box started, active first (oldest first),
+//!   then the cleared ones (newest first), each with its `uid`, `kind`, `text`, times and
+//!   who acknowledged it.
+//! - `GET /api/alerts/history?limit=N`: the stored alerts of every start, newest first
+//!   (default 100, at most 1000).
+//! - `POST /api/alerts/{uid}/acknowledge` with `{"by": "name"}`: 204, 404 (no such
+//!   alert since the start), 409 (acknowledged already), 400 (bad body).
+
+use crate::web::WebState;
+use actix_web::{web, HttpResponse};
+use call_control::alert_actor::{AcknowledgeAlert, AcknowledgeError, GetAlerts};
+use serde::Deserialize;
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/alerts", web::get().to(alerts))
+        .route("/api/alerts/history", web::get().to(history))
+        .route("/api/alerts/{uid}/acknowledge", web::post().to(acknowledge));
+}
+
+fn error(status: actix_web::http::StatusCode, message: String) -> HttpResponse {
+    HttpResponse::build(status).json(serde_json::json!({ "error": message }))
+}
+
+async fn alerts(state: web::Data<WebState>) -> HttpResponse {
+    match state.alerts.send(GetAlerts).await {
+        Ok(alerts) => HttpResponse::Ok().json(serde_json::json!({ "alerts": alerts })),
+        Err(e) => error(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("alerts not answering: {e}"),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    limit: Option<usize>,
+}
+
+async fn history(state: web::Data<WebState>, query: web::Query<HistoryQuery>) -> HttpResponse {
+    let limit = query.limit.unwrap_or(100).min(1000);
+    let state = state.into_inner();
+    let result = web::block(move || -> anyhow::Result<Vec<storage::AlertRow>> {
+        let mut guard = state
+            .storage
+            .lock()
+            .map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(storage::Storage::open(&state.data_dir)?);
+        }
+        match guard.as_ref() {
+            Some(storage) => Ok(storage.recent_alerts(limit)?),
+            None => Ok(Vec::new()),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(rows)) => {
+            // The stored body is the alert itself; hand it back as JSON, not a string.
+            let alerts: Vec<serde_json::Value> = rows
+                .into_iter()
+                .map(|row| {
+                    let mut body: serde_json::Value =
+                        serde_json::from_str(&row.body_json).unwrap_or(serde_json::json!({}));
+                    if let Some(object) = body.as_object_mut() {
+                        object.insert("uid".into(), row.uid.into());
+                        object.insert("raised_unix_ms".into(), row.raised_unix_ms.into());
+                        object.insert("cleared_unix_ms".into(), row.cleared_unix_ms.into());
+                        object.insert(
+                            "acknowledged_unix_ms".into(),
+                            row.acknowledged_unix_ms.into(),
+                        );
+                    }
+                    body
+                })
+                .collect();
+            HttpResponse::Ok().json(serde_json::json!({ "alerts": alerts }))
+        }
+        Ok(Err(e)) => error(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read alerts: {e:#}"),
+        ),
+        Err(e) => error(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read alerts: {e}"),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Acknowledge {
+    by: String,
+}
+
+async fn acknowledge(
+    state: web::Data<WebState>,
+    uid: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let ack = match serde_json::from_slice::<Acknowledge>(&body) {
+        Ok(ack) if !ack.by.trim().is_empty() => ack,
+        Ok(_) => {
+            return error(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "`by` is empty: say who acknowledges".into(),
+            )
+        }
+        Err(e) => {
+            return error(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                format!("{e}; expected {{\"by\": \"name\"}}"),
+            )
+        }
+    };
+    let request = AcknowledgeAlert {
+        uid: uid.into_inner(),
+        by: ack.by,
+    };
+    match state.alerts.send(request).await {
+        Ok(Ok(())) => HttpResponse::NoContent().finish(),
+        Ok(Err(e @ AcknowledgeError::Unknown(_)))
+        | Ok(Err(e @ AcknowledgeError::Monitor(box_config::alerts::AckError::Unknown(_)))) => {
+            error(actix_web::http::StatusCode::NOT_FOUND, e.to_string())
+        }
+        Ok(Err(e)) => error(actix_web::http::StatusCode::CONFLICT, e.to_string()),
+        Err(e) => error(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("alerts not answering: {e}"),
+        ),
+    }
+}
