@@ -65,6 +65,8 @@ pub struct AcdActor {
     /// Feature code calls in progress: a phone dialling one is not busy for the ACD
     /// (else `*22` would find its agent on a call and refuse the logout).
     feature_calls: std::collections::HashSet<CallId>,
+    /// Calls whose actor was found stopped at the last second.
+    stopped_calls: std::collections::HashSet<CallKey>,
 }
 
 impl AcdActor {
@@ -78,6 +80,7 @@ impl AcdActor {
             reasons: Vec::new(),
             devices: HashMap::new(),
             feature_calls: std::collections::HashSet::new(),
+            stopped_calls: std::collections::HashSet::new(),
         }
     }
 
@@ -312,19 +315,23 @@ impl AcdActor {
         }
     }
 
-    /// Calls whose actor stopped without leaving (a contained panic): out of the ACD.
+    /// Calls whose actor stopped without leaving (a contained panic): out of the ACD. A
+    /// call seen stopped is taken out on the next second, not at once: its last message
+    /// (`Left`) may still be behind this second in the mailbox.
     fn drop_vanished_calls(&mut self, now_ms: u64) {
-        let vanished: Vec<CallKey> = self
+        let stopped: std::collections::HashSet<CallKey> = self
             .calls
             .iter()
             .filter(|(_, reply)| !reply.connected())
             .map(|(call, _)| call.clone())
             .collect();
+        let vanished: Vec<CallKey> = stopped.intersection(&self.stopped_calls).cloned().collect();
         for call in vanished {
             tracing::warn!(%call, "call actor gone without leaving the ACD: taken out");
             self.calls.remove(&call);
             let _ = self.acd.call_left(now_ms, &call);
         }
+        self.stopped_calls = stopped;
     }
 }
 
@@ -701,6 +708,18 @@ mod tests {
         type Context = Context<Self>;
     }
 
+    /// Stops the fake call as a contained panic would.
+    #[derive(Message)]
+    #[rtype(result = "()")]
+    struct Die;
+
+    impl Handler<Die> for FakeCall {
+        type Result = ();
+        fn handle(&mut self, _: Die, ctx: &mut Context<Self>) {
+            ctx.stop();
+        }
+    }
+
     impl Handler<CallInput> for FakeCall {
         type Result = ();
         fn handle(&mut self, input: CallInput, _ctx: &mut Context<Self>) {
@@ -891,6 +910,53 @@ mod tests {
                 .expect("actor answers");
             let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
             assert_eq!(state(snapshot), acd::AgentStateKind::Ready);
+        });
+    }
+
+    #[test]
+    fn a_call_whose_actor_died_is_taken_out_and_its_agent_freed() {
+        actix::System::new().block_on(async {
+            let mut acd = Acd::new(config(), 0).expect("valid config");
+            acd.login(0, &AgentId::new("201"), "201").expect("login");
+            let actor = AcdActor::new(acd).start();
+            let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let call = FakeCall(heard.clone()).start();
+            actor
+                .send(CallToAcd {
+                    call: "c1".into(),
+                    caller: None,
+                    request: AcdRequest::Enter(crate::session::QueueEntry {
+                        queue: "billing".into(),
+                        priority: 0,
+                        skills: Vec::new(),
+                        variables: BTreeMap::new(),
+                        language: ivr::flow::Language::En,
+                    }),
+                    reply: call.clone().recipient(),
+                    stamp: stamp(1000),
+                })
+                .await
+                .expect("actor answers");
+            let state = |s: Snapshot| s.agents[0].state.kind();
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(snapshot), acd::AgentStateKind::Reserved);
+            // The call's actor stops (a contained panic) without saying it left.
+            call.do_send(Die);
+            actix::clock::sleep(std::time::Duration::from_millis(50)).await;
+            let second = |at_ms| Second {
+                stamp: stamp(at_ms),
+            };
+            actor.send(second(2000)).await.expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(
+                state(snapshot),
+                acd::AgentStateKind::Reserved,
+                "one second's grace for a Left still in the mailbox"
+            );
+            actor.send(second(3000)).await.expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(snapshot.clone()), acd::AgentStateKind::Ready);
+            assert_eq!(snapshot.queues[0].abandoned, 1);
         });
     }
 }

@@ -57,6 +57,7 @@ pub struct RunningBox {
     thread: Option<std::thread::JoinHandle<()>>,
     engine: Option<EngineHandle>,
     acd: Addr<AcdActor>,
+    alerts: Addr<AlertActor>,
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
@@ -69,6 +70,7 @@ struct Started {
     system: actix::System,
     engine: EngineHandle,
     acd: Addr<AcdActor>,
+    alerts: Addr<AlertActor>,
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
@@ -246,6 +248,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     })
                     .collect();
                 let acd_for_box = acd.clone();
+                let alerts_for_box = alerts.clone();
                 let state = WebState {
                     switchboard: switchboard.clone(),
                     engine_stats: Arc::new(move || stats_source.snapshot()),
@@ -266,6 +269,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     system: actix::System::current(),
                     engine,
                     acd: acd_for_box,
+                    alerts: alerts_for_box,
                     switchboard,
                     events,
                     web_address,
@@ -289,6 +293,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         thread: Some(thread),
         engine: Some(started.engine),
         acd: started.acd,
+        alerts: started.alerts,
         switchboard: started.switchboard,
         events: started.events,
         web_address: started.web_address,
@@ -386,6 +391,18 @@ impl RunningBox {
         rx.recv_timeout(std::time::Duration::from_secs(5))
             .map_err(|_| anyhow!("the ACD did not answer within 5 s"))?
             .map_err(|error| anyhow!("the ACD actor is gone: {error}"))
+    }
+
+    /// The floor's alerts now (active first).
+    pub fn alerts(&self) -> anyhow::Result<Vec<call_control::alert_actor::AlertView>> {
+        let alerts = self.alerts.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.system.arbiter().spawn(async move {
+            let _ = tx.send(alerts.send(call_control::alert_actor::GetAlerts).await);
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .map_err(|_| anyhow!("the alert monitor did not answer within 5 s"))?
+            .map_err(|error| anyhow!("the alert monitor is gone: {error}"))
     }
 
     pub fn agent_request(

@@ -133,6 +133,7 @@ pub fn run_demo(
     println!("  live events:  http://{web}/api/events/stream  (or /api/events?after=N)");
     println!("  a call's IVR: http://{web}/api/calls/<id>/events");
     println!("  the floor:    http://{web}/api/agents  and  /api/queues");
+    println!("  alerts:       http://{web}/api/alerts");
     let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
     if let Some(billing) = &billing {
         println!("billing lookups answered: {}", billing.requests());
@@ -207,6 +208,7 @@ fn generate_traffic(
     let mut floor = Floor::staff(running, &config);
     let end_ms = seconds.map(|s| s * 1000);
     let mut next_report_ms = 10_000;
+    let mut reported_alerts = std::collections::BTreeSet::new();
     while !stop.load(Ordering::Acquire) && end_ms.is_none_or(|end| rig.now_ms() < end) {
         rig.step()?;
         let now = rig.now_ms();
@@ -239,6 +241,17 @@ fn generate_traffic(
             }
             if let Ok(floor) = running.acd_snapshot() {
                 println!("[{:>5.0} s] {}", now as f64 / 1000.0, floor_line(&floor));
+            }
+            if let Ok(alerts) = running.alerts() {
+                for alert in alerts.iter().filter(|a| a.active) {
+                    if reported_alerts.insert(alert.uid.clone()) {
+                        println!(
+                            "[{:>5.0} s] ALERT {}",
+                            now as f64 / 1000.0,
+                            alert.alert.text
+                        );
+                    }
+                }
             }
         }
     }
