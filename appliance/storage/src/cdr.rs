@@ -25,6 +25,9 @@ pub enum Disposition {
     /// The IVR flow ended the call itself (a `hangup` node: told the balance, closed
     /// hours): served by the box, no destination answered.
     SelfService,
+    /// The caller left a number in a queue and hung up, keeping their place: the box
+    /// calls them back (a call of its own).
+    Callback,
 }
 
 impl Disposition {
@@ -37,6 +40,7 @@ impl Disposition {
             Disposition::InvalidNumber => "invalid_number",
             Disposition::Failed => "failed",
             Disposition::SelfService => "self_service",
+            Disposition::Callback => "callback",
         }
     }
 
@@ -61,6 +65,7 @@ impl Disposition {
             Disposition::InvalidNumber,
             Disposition::Failed,
             Disposition::SelfService,
+            Disposition::Callback,
         ]
         .into_iter()
         .find(|d| d.as_str() == text)
@@ -350,6 +355,7 @@ mod tests {
             Disposition::InvalidNumber,
             Disposition::Failed,
             Disposition::SelfService,
+            Disposition::Callback,
         ];
         for (i, disposition) in all.into_iter().enumerate() {
             storage

@@ -108,6 +108,35 @@ pub const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     CREATE INDEX alerts_raised ON alerts(raised_unix_ms);",
+    // 5: the callback disposition (the caller left a number to be called back; the call
+    // back is a CDR of its own). The CHECK changes, so the table is rebuilt, rows and seq
+    // kept.
+    "CREATE TABLE cdr_v5 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        start_unix_ms INTEGER NOT NULL,
+        answer_unix_ms INTEGER,
+        end_unix_ms INTEGER NOT NULL,
+        caller TEXT,
+        callee TEXT,
+        inbound_channel TEXT NOT NULL,
+        outbound_channel TEXT,
+        disposition TEXT NOT NULL CHECK (disposition IN ('answered','abandoned','busy','no_answer','invalid_number','failed','self_service','callback')),
+        cause INTEGER NOT NULL CHECK (cause BETWEEN 0 AND 127),
+        ring_ms INTEGER NOT NULL,
+        talk_ms INTEGER NOT NULL,
+        line_answer_unix_ms INTEGER,
+        dialled TEXT,
+        ivr_flow TEXT,
+        ivr_path TEXT,
+        ivr_variables TEXT
+    );
+    INSERT INTO cdr_v5 SELECT seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller,
+        callee, inbound_channel, outbound_channel, disposition, cause, ring_ms, talk_ms,
+        line_answer_unix_ms, dialled, ivr_flow, ivr_path, ivr_variables FROM cdr;
+    DROP TABLE cdr;
+    ALTER TABLE cdr_v5 RENAME TO cdr;
+    CREATE INDEX cdr_start ON cdr(start_unix_ms);",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
