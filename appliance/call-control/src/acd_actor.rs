@@ -10,7 +10,9 @@
 //! reserved for a call that is gone.
 
 use crate::feature_codes::FeatureCode;
-use crate::messages::{CallId, CallInput, CallToAcd, Second, Stamp};
+use crate::messages::{
+    CallId, CallInput, CallToAcd, CallbackNotPlaced, PlaceCallback, Second, Stamp,
+};
 use crate::plan::IvrPlan;
 use crate::session::{AcdInstruction, AcdRequest};
 use acd::{
@@ -67,6 +69,8 @@ pub struct AcdActor {
     feature_calls: std::collections::HashSet<CallId>,
     /// Calls whose actor was found stopped at the last second.
     stopped_calls: std::collections::HashSet<CallKey>,
+    /// Where callbacks are placed (the switchboard).
+    callbacks: Option<Recipient<PlaceCallback>>,
 }
 
 impl AcdActor {
@@ -81,7 +85,14 @@ impl AcdActor {
             devices: HashMap::new(),
             feature_calls: std::collections::HashSet::new(),
             stopped_calls: std::collections::HashSet::new(),
+            callbacks: None,
         }
+    }
+
+    /// Lets callbacks be placed: the switchboard rings the agent, then dials the customer.
+    pub fn with_callbacks(mut self, callbacks: Recipient<PlaceCallback>) -> AcdActor {
+        self.callbacks = Some(callbacks);
+        self
     }
 
     /// The phones agents may work at: channel (as the event bus names it) → extension.
@@ -121,6 +132,37 @@ impl AcdActor {
     /// Carrying out an action may feed the core again (an offer to an agent with no
     /// device fails at once), so this runs until both queues are empty.
     fn drain(&mut self, stamp: Option<&Stamp>) {
+        self.drain_with(stamp, None);
+    }
+
+    /// As `drain`; `me` lets a callback's failure come back to this actor.
+    fn drain_with(&mut self, stamp: Option<&Stamp>, me: Option<Recipient<CallbackNotPlaced>>) {
+        self.drain_actions(stamp, me);
+        self.forget_calls_out_of_reach();
+    }
+
+    /// Only calls the ACD may still instruct keep their place in `calls`: a callback
+    /// waiting for its turn has no call (the one that rang an agent for it and failed is
+    /// over), and a call the ACD let go needs nothing more.
+    fn forget_calls_out_of_reach(&mut self) {
+        let acd = &self.acd;
+        self.calls.retain(|key, _| {
+            matches!(
+                acd.call_state(key),
+                Some(
+                    acd::CallState::Waiting
+                        | acd::CallState::Offered { .. }
+                        | acd::CallState::Connected { .. }
+                        | acd::CallState::Callback {
+                            reserved: Some(_),
+                            ..
+                        }
+                )
+            )
+        });
+    }
+
+    fn drain_actions(&mut self, stamp: Option<&Stamp>, me: Option<Recipient<CallbackNotPlaced>>) {
         loop {
             while let Some(event) = self.acd.poll_event() {
                 if let Some((event, at_ms)) = bus_event(event) {
@@ -132,11 +174,16 @@ impl AcdActor {
             let Some(action) = self.acd.poll_action() else {
                 break;
             };
-            self.carry_out(action, stamp);
+            self.carry_out(action, stamp, me.as_ref());
         }
     }
 
-    fn carry_out(&mut self, action: Action, stamp: Option<&Stamp>) {
+    fn carry_out(
+        &mut self,
+        action: Action,
+        stamp: Option<&Stamp>,
+        me: Option<&Recipient<CallbackNotPlaced>>,
+    ) {
         let now = self.acd.now_ms();
         match action {
             Action::Offer { call, agent } => {
@@ -198,11 +245,30 @@ impl AcdActor {
                     self.tell(&call, AcdInstruction::OfferCallback, stamp);
                 }
             },
-            Action::StartCallback { call, agent, .. } => {
-                // Placing callbacks is the next step of the work; the call cannot be
-                // requested yet, so this is not reached. Release the agent regardless.
-                tracing::error!(%call, %agent, "callback start not supported yet");
-                let _ = self.acd.offer_refused(now, &call, &agent);
+            Action::StartCallback {
+                call,
+                agent,
+                number,
+            } => {
+                let device = self.acd.device(&agent).map(str::to_owned);
+                match (&self.callbacks, me, device) {
+                    (Some(callbacks), Some(me), Some(device)) => {
+                        callbacks.do_send(PlaceCallback {
+                            acd_call: CallId::from(call.0.as_str()),
+                            agent,
+                            device,
+                            number,
+                            not_placed: me.clone(),
+                            stamp: stamp.cloned().unwrap_or_else(|| Stamp {
+                                at_ms: now,
+                                token: media_engine::WorkToken::untracked(),
+                            }),
+                        });
+                    }
+                    // Nobody to place it: the agent stays reserved until the ring
+                    // timeout takes the offer back (a miss), never in a loop here.
+                    _ => tracing::error!(%call, %agent, "no way to place a callback"),
+                }
             }
             Action::Refused { call, .. } => {
                 self.tell(&call, AcdInstruction::Refused, stamp);
@@ -253,11 +319,18 @@ impl AcdActor {
                 }
                 entered
             }
+            AcdRequest::CallbackRinging { .. } => {
+                // The callback's own call: the ACD's word for this key goes to it now.
+                self.calls.insert(key, message.reply);
+                Ok(())
+            }
             AcdRequest::OfferAnswered { agent } => self.acd.offer_answered(now, &key, &agent),
             AcdRequest::OfferFailed { agent } => self.acd.offer_refused(now, &key, &agent),
             AcdRequest::Hold { agent } => self.acd.hold(now, &agent),
             AcdRequest::Unhold { agent } => self.acd.unhold(now, &agent),
             AcdRequest::CallbackRequested { number } => {
+                // The caller hangs up now; the ACD keeps their place, not this call.
+                self.calls.remove(&key);
                 self.acd.callback_requested(now, &key, Some(number))
             }
             AcdRequest::Left => {
@@ -533,10 +606,10 @@ impl Handler<GetAcdSnapshot> for AcdActor {
 
 impl Handler<Second> for AcdActor {
     type Result = ();
-    fn handle(&mut self, second: Second, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, second: Second, ctx: &mut Context<Self>) {
         self.drop_vanished_calls(second.stamp.at_ms);
         self.acd.handle_timeout(second.stamp.at_ms);
-        self.drain(Some(&second.stamp));
+        self.drain_with(Some(&second.stamp), Some(ctx.address().recipient()));
     }
 }
 
@@ -599,7 +672,7 @@ impl Handler<events::Envelope> for AcdActor {
 
 impl Handler<CallToAcd> for AcdActor {
     type Result = ();
-    fn handle(&mut self, message: CallToAcd, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, message: CallToAcd, ctx: &mut Context<Self>) {
         let call = message.call.clone();
         let stamp = message.stamp.clone();
         if let Err(error) = self.on_call(message) {
@@ -607,7 +680,31 @@ impl Handler<CallToAcd> for AcdActor {
             // request for a call it let go: nothing changed.
             tracing::info!(%call, %error, "ACD did not take a call's request");
         }
-        self.drain(Some(&stamp));
+        self.drain_with(Some(&stamp), Some(ctx.address().recipient()));
+    }
+}
+
+/// Where callbacks are placed, once the switchboard exists (it is started after the ACD,
+/// which it is handed).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetCallbacks(pub Recipient<PlaceCallback>);
+
+impl Handler<SetCallbacks> for AcdActor {
+    type Result = ();
+    fn handle(&mut self, set: SetCallbacks, _ctx: &mut Context<Self>) {
+        self.callbacks = Some(set.0);
+    }
+}
+
+impl Handler<CallbackNotPlaced> for AcdActor {
+    type Result = ();
+    fn handle(&mut self, failed: CallbackNotPlaced, ctx: &mut Context<Self>) {
+        // Not refused at once: the same agent could be offered it again at once, and again.
+        // The reservation stands until the queue's ring timeout takes it back (a miss);
+        // the callback keeps its place.
+        tracing::warn!(call = %failed.acd_call, agent = %failed.agent, reason = %failed.reason, "callback not placed; the offer runs out at its ring timeout");
+        self.drain_with(Some(&failed.stamp), Some(ctx.address().recipient()));
     }
 }
 

@@ -31,6 +31,9 @@ pub struct CallSetup {
     pub lookup_tls: Option<crate::lookup::LookupTls>,
     /// The ACD actor, for calls that join a queue.
     pub acd: Option<Recipient<CallToAcd>>,
+    /// The name the ACD knows this call by, when not its own id (a callback speaks for
+    /// the call that asked for it).
+    pub acd_key: Option<CallId>,
 }
 
 pub struct CallActor {
@@ -43,6 +46,7 @@ pub struct CallActor {
     events: Option<Recipient<events::Publish>>,
     lookup_tls: Option<crate::lookup::LookupTls>,
     acd: Option<Recipient<CallToAcd>>,
+    acd_key: Option<CallId>,
     name: Arc<str>,
 }
 
@@ -59,6 +63,7 @@ impl CallActor {
             events: setup.events,
             lookup_tls: setup.lookup_tls,
             acd: setup.acd,
+            acd_key: setup.acd_key,
         }
     }
 
@@ -109,6 +114,28 @@ impl CallActor {
             CallInput::Acd { instruction, stamp } => {
                 self.session.handle_acd(stamp.at_ms, instruction);
                 stamp
+            }
+            CallInput::Supervise {
+                request,
+                reply,
+                stamp,
+            } => {
+                let result = self.session.handle_supervise(stamp.at_ms, request.clone());
+                match &result {
+                    Ok(()) => {
+                        tracing::info!(call = %self.id, mode = %request.mode, extension = %request.extension, "supervisor request accepted")
+                    }
+                    Err(error) => {
+                        tracing::info!(call = %self.id, mode = %request.mode, extension = %request.extension, %error, "supervisor request refused")
+                    }
+                }
+                // The asker may have given up waiting: nothing to tell then.
+                let _ = reply.send(result);
+                stamp
+            }
+            CallInput::Describe { reply } => {
+                let _ = reply.send(self.session.view());
+                return;
             }
         };
         self.drain(&stamp, ctx);
@@ -212,7 +239,7 @@ impl CallActor {
             return;
         };
         acd.do_send(CallToAcd {
-            call: self.id.clone(),
+            call: self.acd_key.clone().unwrap_or_else(|| self.id.clone()),
             caller: self
                 .session
                 .numbers()
@@ -278,6 +305,24 @@ impl CallActor {
                 .map(|slot| EngineCommand::Bridge { a: slot, b: slot }),
             MediaCommand::Isolate { leg } => {
                 self.slot(leg).map(|slot| EngineCommand::Unbridge { slot })
+            }
+            MediaCommand::Connect { listener, source } => {
+                match (self.slot(listener), self.slot(source)) {
+                    (Some(listener), Some(source)) => Some(EngineCommand::Connect {
+                        listener,
+                        source,
+                        gain: media_engine::Gain::UNITY,
+                    }),
+                    _ => None,
+                }
+            }
+            MediaCommand::Disconnect { listener, source } => {
+                match (self.slot(listener), self.slot(source)) {
+                    (Some(listener), Some(source)) => {
+                        Some(EngineCommand::Disconnect { listener, source })
+                    }
+                    _ => None,
+                }
             }
         };
         if let Some(command) = command {

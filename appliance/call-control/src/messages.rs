@@ -78,6 +78,43 @@ pub enum CallInput {
         instruction: crate::session::AcdInstruction,
         stamp: Stamp,
     },
+    /// A supervisor asks to join the call from their phone (or change mode); the call's
+    /// verdict goes to `reply` (the switchboard checked the call and the phone first).
+    Supervise {
+        request: crate::session::SuperviseRequest,
+        reply: tokio::sync::oneshot::Sender<Result<(), crate::session::SuperviseRefused>>,
+        stamp: Stamp,
+    },
+    /// What the call says about itself, for the live view (`GET /api/calls`).
+    Describe {
+        reply: tokio::sync::oneshot::Sender<crate::session::SessionView>,
+    },
+}
+
+/// The ACD reserved `agent` for a callback: the switchboard starts a call that rings the
+/// agent's phone (`device`) and then dials `number`. The call speaks to the ACD as
+/// `acd_call` (the call that asked for the callback). When the phone cannot be had,
+/// `not_placed` hears so.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PlaceCallback {
+    pub acd_call: CallId,
+    pub agent: acd::AgentId,
+    pub device: String,
+    pub number: String,
+    pub not_placed: Recipient<CallbackNotPlaced>,
+    pub stamp: Stamp,
+}
+
+/// A callback's call could not be started (the agent's phone is busy or unknown, or
+/// there is no way out to the number): the ACD releases the agent.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct CallbackNotPlaced {
+    pub acd_call: CallId,
+    pub agent: acd::AgentId,
+    pub reason: String,
+    pub stamp: Stamp,
 }
 
 /// A call tells the ACD actor something; `reply` is where the ACD's instructions for
@@ -261,7 +298,9 @@ impl crate::containment::Traced for CallInput {
             | CallInput::Second { stamp }
             | CallInput::Leg { stamp, .. }
             | CallInput::LookupDone { stamp, .. }
-            | CallInput::Acd { stamp, .. } => stamp.token.clone(),
+            | CallInput::Acd { stamp, .. }
+            | CallInput::Supervise { stamp, .. } => stamp.token.clone(),
+            CallInput::Describe { .. } => WorkToken::untracked(),
         }
     }
 }

@@ -113,6 +113,15 @@ impl OutboundRoute {
         );
         (!number.is_empty()).then_some(number)
     }
+
+    /// What a phone of the box dials to reach `number` out of this route (the inverse
+    /// of [`OutboundRoute::number_for`]), if it can.
+    pub fn dialled_for(&self, number: &str) -> Option<String> {
+        let kept = &self.prefix[self.strip.min(self.prefix.len())..];
+        let rest = number.strip_prefix(kept)?;
+        let dialled = format!("{}{rest}", self.prefix);
+        (self.number_for(&dialled).as_deref() == Some(number)).then_some(dialled)
+    }
 }
 
 #[derive(Debug, Clone)]

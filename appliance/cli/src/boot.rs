@@ -225,6 +225,9 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 .with_clock_listener(alerts.clone().recipient())
                 .with_acd(acd.clone().recipient())
                 .start();
+                acd.do_send(call_control::acd_actor::SetCallbacks(
+                    switchboard.clone().recipient(),
+                ));
                 router.do_send(SetSwitchboard(switchboard.clone().recipient()));
                 // The box is up once the switchboard has started every line and the router
                 // knows their routes (each answer comes after what was sent before it).

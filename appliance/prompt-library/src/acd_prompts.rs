@@ -15,6 +15,13 @@ pub const WAIT_END: &str = "queue-wait-end";
 /// The queue turned the caller away (no agents).
 pub const CLOSED: &str = "queue-closed";
 
+/// The queue offers a callback (max wait passed, `overflow = "callback"`).
+pub const CALLBACK_OFFER: &str = "queue-callback-offer";
+/// The caller took it: … (their number, said digit by digit).
+pub const CALLBACK_OK: &str = "queue-callback-ok";
+/// What the agent hears before the box dials the customer back: … (the number).
+pub const CALLBACK_AGENT: &str = "agent-callback";
+
 /// Feature code outcomes, heard on the agent's phone.
 pub const LOGGED_IN: &str = "agent-logged-in";
 pub const LOGGED_OUT: &str = "agent-logged-out";
@@ -24,7 +31,7 @@ pub const NOT_READY: &str = "agent-not-ready";
 pub const REFUSED: &str = "agent-refused";
 
 /// Each built-in prompt: name, English text, Mandarin text.
-pub const ACD_PROMPTS: [(&str, &str, &str); 10] = [
+pub const ACD_PROMPTS: [(&str, &str, &str); 13] = [
     (POSITION, "You are number", "您现在排在第"),
     (POSITION_END, "in the queue.", "位。"),
     (WAIT, "Your expected wait is about", "预计等待时间约为"),
@@ -34,6 +41,17 @@ pub const ACD_PROMPTS: [(&str, &str, &str); 10] = [
         "Sorry, no one can take your call now. Please call again later.",
         "抱歉，现在没有座席可以接听您的电话，请稍后再拨。",
     ),
+    (
+        CALLBACK_OFFER,
+        "To keep your place and be called back instead of waiting, press 1.",
+        "如需保留排队位置并等待回电，请按1。",
+    ),
+    (
+        CALLBACK_OK,
+        "Thank you. You keep your place, and we will call you back at",
+        "谢谢。您的排队位置已保留，我们将回电至",
+    ),
+    (CALLBACK_AGENT, "Callback to", "回电给"),
     (LOGGED_IN, "You are logged in.", "您已签入。"),
     (LOGGED_OUT, "You are logged out.", "您已签出。"),
     (READY, "You are ready for calls.", "您已就绪。"),

@@ -30,6 +30,11 @@ pub struct QueueEntry {
 pub enum AcdRequest {
     /// The call joins a queue (the caller's number is the call's calling number).
     Enter(QueueEntry),
+    /// A callback's call rings the reserved agent's phone: the ACD's instructions for the
+    /// callback (a ring timeout) now go to this call.
+    CallbackRinging {
+        agent: AgentId,
+    },
     /// The agent's phone answered the offer.
     OfferAnswered {
         agent: AgentId,

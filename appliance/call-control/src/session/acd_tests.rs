@@ -77,6 +77,18 @@ fn store() -> (PromptStore, HashMap<&'static str, PromptId>) {
         "zh/queue-wait",
         "zh/queue-wait-end",
         "zh/queue-closed",
+        "zh/queue-callback-offer",
+        "zh/queue-callback-ok",
+        "zh/五",
+        "zh/零",
+        "zh/一",
+        "zh/二",
+        "en/agent-callback",
+        "digits/5",
+        "digits/0",
+        "digits/1",
+        "digits/2",
+        "digits/3",
         "music/default",
     ] {
         ids.insert(name, store.add(name, vec![100; 160]));
@@ -617,4 +629,174 @@ fn a_malformed_code_is_refused_without_asking_the_acd() {
         Output::Media(MediaCommand::Sequence { leg: O, prompts, .. })
             if *prompts == vec![ids.find("en/agent-refused").unwrap()]
     )));
+}
+
+fn sequence_of(outputs: &[Output]) -> Option<(Vec<PromptId>, PlaybackId)> {
+    outputs.iter().find_map(|o| match o {
+        Output::Media(MediaCommand::Sequence {
+            leg: O,
+            prompts,
+            id,
+            ..
+        }) => Some((prompts.clone(), *id)),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_caller_offered_a_callback_presses_1_keeps_their_place_and_hangs_up() {
+    let (mut s, ids, _) = queued('2');
+    // A digit before the offer does nothing.
+    s.handle_line(5000, TRUNK, LineEvent::Digit { digit: '1' });
+    assert!(acd_requests(&drain(&mut s)).is_empty());
+    s.handle_acd(600_000, AcdInstruction::OfferCallback);
+    let (prompts, offer) = sequence_of(&drain(&mut s)).expect("the offer plays");
+    assert_eq!(prompts, vec![ids["zh/queue-callback-offer"]]);
+    s.handle_playback_done(605_000, TRUNK, Some(offer));
+    assert!(drain(&mut s)
+        .iter()
+        .any(|o| matches!(o, Output::Media(MediaCommand::Music { leg: O, .. }))));
+    s.handle_line(610_000, TRUNK, LineEvent::Digit { digit: '1' });
+    let out = drain(&mut s);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::CallbackRequested {
+            number: "5550123".into()
+        }]
+    );
+    assert!(!s.in_acd(), "the ACD holds the callback now, not this call");
+    let (prompts, ok) = sequence_of(&out).expect("the confirmation plays");
+    assert_eq!(prompts[0], ids["zh/queue-callback-ok"]);
+    assert_eq!(
+        prompts[1..],
+        [
+            ids["zh/五"],
+            ids["zh/五"],
+            ids["zh/五"],
+            ids["zh/零"],
+            ids["zh/一"],
+            ids["zh/二"],
+            ids["zh/三"]
+        ]
+    );
+    s.handle_playback_done(615_000, TRUNK, Some(ok));
+    let out = drain(&mut s);
+    assert!(acd_requests(&out).is_empty(), "no Left: the place is kept");
+    assert_eq!(ended(&out).unwrap().disposition, Disposition::Callback);
+}
+
+fn callback_call() -> (CallSession, HashMap<&'static str, PromptId>) {
+    let (store, ids) = store();
+    let origin = Leg::new(EXT_201, Slot(3), LineKind::Fxs, LegRole::Origin);
+    let config = SessionConfig {
+        ring_timeout_ms: 30_000,
+        fault_injection: false,
+    };
+    let numbers = CallNumbers {
+        calling: Some(PhoneNumber::parse("201").unwrap()),
+        name: None,
+        callee: Some(PhoneNumber::parse("5550123").unwrap()),
+        dialled: Some(PhoneNumber::parse("5550123").unwrap()),
+    };
+    let mut s = CallSession::new(origin, numbers, config, 0);
+    let request = CallbackRequest {
+        agent: agent("201"),
+        customer: PhoneNumber::parse("5550123").unwrap(),
+        dial: PhoneNumber::parse("95550123").unwrap(),
+        prompts: Arc::new(store),
+    };
+    s.start(Box::new(CallbackCall::new(request)), 0);
+    (s, ids)
+}
+
+#[test]
+fn a_callback_rings_the_agent_says_the_number_then_dials_the_customer() {
+    let (mut s, ids) = callback_call();
+    let out = drain(&mut s);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::CallbackRinging {
+            agent: agent("201")
+        }]
+    );
+    assert!(out.contains(&Output::Line {
+        leg: O,
+        command: LineCommand::Ring {
+            calling: Some(PhoneNumber::parse("5550123").unwrap()),
+            name: Some("Callback".into())
+        }
+    }));
+    s.handle_line(3000, EXT_201, LineEvent::Answered);
+    let out = drain(&mut s);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::OfferAnswered {
+            agent: agent("201")
+        }]
+    );
+    let (prompts, id) = sequence_of(&out).expect("the agent hears whom");
+    assert_eq!(
+        prompts,
+        vec![
+            ids["en/agent-callback"],
+            ids["digits/5"],
+            ids["digits/5"],
+            ids["digits/5"],
+            ids["digits/0"],
+            ids["digits/1"],
+            ids["digits/2"],
+            ids["digits/3"],
+        ]
+    );
+    s.handle_playback_done(6000, EXT_201, Some(id));
+    let out = drain(&mut s);
+    let request = out
+        .iter()
+        .find_map(|o| match o {
+            Output::RequestLeg { request, number } if number.as_str() == "95550123" => {
+                Some(*request)
+            }
+            _ => None,
+        })
+        .expect("the customer is dialled as a phone would");
+    s.handle_leg(
+        6010,
+        request,
+        LegGrant::Dial {
+            leg: Leg::new(TRUNK, Slot(7), LineKind::E1, LegRole::Destination),
+            called: PhoneNumber::parse("5550123").unwrap(),
+        },
+    );
+    let customer = s.leg_on(TRUNK).unwrap();
+    assert!(drain(&mut s).contains(&Output::Line {
+        leg: customer,
+        command: LineCommand::CallOut {
+            calling: None,
+            called: PhoneNumber::parse("5550123").unwrap()
+        }
+    }));
+    s.handle_line(9000, TRUNK, LineEvent::Answered);
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: customer })));
+    let out = hang_up(&mut s, 70_000, TRUNK);
+    assert_eq!(acd_requests(&out), vec![AcdRequest::Left]);
+    let record = ended(&out).unwrap();
+    assert_eq!(record.disposition, Disposition::Answered);
+    assert_eq!(record.times.answered_ms, Some(9000));
+}
+
+#[test]
+fn a_callback_the_agent_does_not_answer_ends_without_losing_its_place() {
+    let (mut s, _) = callback_call();
+    drain(&mut s);
+    // The ACD's ring timeout took the reservation back and kept the callback's place.
+    s.handle_acd(
+        20_000,
+        AcdInstruction::CancelOffer {
+            agent: agent("201"),
+        },
+    );
+    let out = drain(&mut s);
+    assert!(acd_requests(&out).is_empty(), "no Left: {out:?}");
+    assert_eq!(ended(&out).unwrap().disposition, Disposition::NoAnswer);
 }

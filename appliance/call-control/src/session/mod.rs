@@ -16,16 +16,23 @@ mod apps;
 mod ivr_tests;
 mod legs;
 mod record;
+mod supervise;
+#[cfg(test)]
+mod supervise_tests;
 #[cfg(test)]
 mod tests;
 
 pub use acd_link::{AcdInstruction, AcdRequest, QueueEntry};
 pub use apps::{
-    plan_applications, Application, Connect, EchoTest, FeatureRequest, Greeting, Ivr, IvrContext,
-    Reject, RingInTurn, Route, Talk, Transfer,
+    plan_applications, Application, CallbackCall, CallbackRequest, Connect, EchoTest,
+    FeatureRequest, Greeting, Ivr, IvrContext, Reject, RingInTurn, Route, Talk, Transfer,
 };
 pub use legs::{Leg, LegId, LegRole, LegState};
 pub use record::{CallRecord, CallTimes, IvrRecord};
+pub use supervise::{
+    LegView, SessionView, SuperviseMode, SuperviseRefused, SuperviseRequest, SupervisorStage,
+    SupervisorView,
+};
 
 use line_boundary::{Cause, ChannelId, LineCommand, LineEvent, PhoneNumber, Tone};
 use media_engine::PromptId;
@@ -75,6 +82,11 @@ pub enum MediaCommand {
     Bridge { a: LegId, b: LegId },
     /// Let a leg hear its own audio (the echo test).
     Loop { leg: LegId },
+    /// `listener` hears `source` too (one way, at unity gain), on top of what it hears
+    /// already: a supervisor listening, whispering or barging.
+    Connect { listener: LegId, source: LegId },
+    /// `listener` stops hearing `source` (nothing else changes).
+    Disconnect { listener: LegId, source: LegId },
     /// Undo whatever connects this leg to others.
     Isolate { leg: LegId },
 }
@@ -166,6 +178,9 @@ pub struct CallSession {
     leg_callees: std::collections::HashMap<LegId, PhoneNumber>,
     /// The call entered the ACD and has not left it: its end is reported there.
     in_acd: bool,
+    /// The ACD queue the call entered and the agent who answered it (for the live view).
+    acd_queue: Option<String>,
+    acd_agent: Option<String>,
 }
 
 impl CallSession {
@@ -195,6 +210,8 @@ impl CallSession {
             requested: std::collections::HashMap::new(),
             leg_callees: std::collections::HashMap::new(),
             in_acd: false,
+            acd_queue: None,
+            acd_agent: None,
         }
     }
 
@@ -343,6 +360,60 @@ impl CallSession {
     /// Whether the call is held by the ACD (entered and not left).
     pub fn in_acd(&self) -> bool {
         self.in_acd
+    }
+
+    /// A supervisor asks to join the call (or change mode): the running application
+    /// decides (only an agent call takes one). `Ok` means accepted: the supervisor's
+    /// phone is asked for and rung; an error changes nothing.
+    pub fn handle_supervise(
+        &mut self,
+        now_ms: u64,
+        request: SuperviseRequest,
+    ) -> Result<(), SuperviseRefused> {
+        self.advance(now_ms);
+        if self.ended || self.app.is_none() {
+            return Err(SuperviseRefused::Ended);
+        }
+        let mut result = Err(SuperviseRefused::Ended);
+        self.with_app(|app, call| result = app.on_supervise(call, request));
+        result
+    }
+
+    /// What the call says about itself for the live view (`GET /api/calls`).
+    pub fn view(&self) -> SessionView {
+        let supervisor = self.app.as_ref().and_then(|app| app.supervisor());
+        let supervisor_leg = self.app.as_ref().and_then(|app| app.supervisor_leg());
+        let legs = self
+            .legs
+            .iter()
+            .enumerate()
+            .filter(|(_, leg)| leg.state != LegState::Gone)
+            .map(|(index, leg)| LegView {
+                channel: leg.channel.to_string(),
+                role: if supervisor_leg == Some(LegId(index)) {
+                    "supervisor"
+                } else {
+                    match leg.role {
+                        LegRole::Origin => "origin",
+                        LegRole::Destination => "destination",
+                        LegRole::Other => "other",
+                    }
+                },
+                state: match leg.state {
+                    LegState::Joined => "joined",
+                    LegState::Alerting => "alerting",
+                    LegState::Up => "up",
+                    LegState::Gone => "gone",
+                },
+            })
+            .collect();
+        SessionView {
+            application: self.application(),
+            legs,
+            queue: self.acd_queue.clone(),
+            agent: self.acd_agent.clone(),
+            supervisor,
+        }
     }
 
     /// Time passed (the call actor calls this every second of engine time).
@@ -514,8 +585,17 @@ impl Call<'_> {
     /// Tells the ACD something about this call; entering marks the call as held by the
     /// ACD until it leaves ([`Call::left_acd`]) or ends (which says `Left` itself).
     pub fn acd(&mut self, request: AcdRequest) {
-        match request {
-            AcdRequest::Enter(_) => self.session.in_acd = true,
+        match &request {
+            AcdRequest::Enter(entry) => {
+                self.session.in_acd = true;
+                self.session.acd_queue = Some(entry.queue.clone());
+            }
+            AcdRequest::OfferAnswered { agent } => {
+                // An answer makes the call the ACD's until it ends (a callback's call
+                // enters the ACD so).
+                self.session.in_acd = true;
+                self.session.acd_agent = Some(agent.to_string());
+            }
             AcdRequest::Left => {
                 if !self.session.in_acd {
                     return;
@@ -596,6 +676,34 @@ impl Call<'_> {
             b: leg,
         });
         self.destination_answered(Some(leg));
+    }
+
+    /// `leg`, granted for someone who is not the call's destination (a supervisor), is
+    /// rung: the record's callee and ring time stay the destination's.
+    pub fn ring_other(&mut self, leg: LegId) {
+        let calling = self.session.numbers.calling.clone();
+        let name = self.session.numbers.name.clone();
+        self.line(leg, LineCommand::Ring { calling, name });
+        if let Some(l) = self.session.legs.get_mut(leg.0) {
+            if l.state != LegState::Gone {
+                l.role = LegRole::Other;
+            }
+        }
+        self.set_state(leg, LegState::Alerting);
+    }
+
+    /// `leg`, rung with [`Call::ring_other`], answered: it is up, the record unchanged.
+    pub fn other_answered(&mut self, leg: LegId) {
+        self.set_state(leg, LegState::Up);
+    }
+
+    /// The number `leg` was asked for with [`Call::request_leg`] (the origin: the
+    /// caller's number).
+    pub fn leg_number(&self, leg: LegId) -> Option<&PhoneNumber> {
+        if leg == CallSession::ORIGIN {
+            return self.session.numbers.calling.as_ref();
+        }
+        self.session.leg_callees.get(&leg)
     }
 
     /// A destination answered (`None`: the box itself, e.g. the echo test): the call is

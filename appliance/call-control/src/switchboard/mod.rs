@@ -14,7 +14,10 @@ use crate::call::{CallActor, CallSetup, LegLine};
 use crate::cdr_writer::{cdr_from_record, WriteCdr};
 use crate::leg_pool::LegPool;
 pub use crate::messages::{CallAnswered, CallEnded, Incoming, PortStatus, Second, SpanState};
-use crate::messages::{CallId, CallInput, LegLeft, PortInput, RequestLeg, Stamp, SwitchboardLink};
+use crate::messages::{
+    CallId, CallInput, CallbackNotPlaced, LegLeft, PlaceCallback, PortInput, RequestLeg, Stamp,
+    SwitchboardLink,
+};
 use crate::plan::SwitchboardPlan;
 use crate::port::DialPlan;
 use crate::restart_policy::RestartHistory;
@@ -318,6 +321,7 @@ impl Switchboard {
             events: self.events.clone(),
             lookup_tls: self.plan.ivr.lookup_tls.clone(),
             acd: self.acd.clone(),
+            acd_key: None,
         })
         .start();
         for (index, line) in lines.iter().enumerate() {
@@ -513,6 +517,118 @@ impl Switchboard {
             channel: left.channel.to_string(),
             role: events::LegRole::Destination,
         });
+    }
+}
+
+impl Switchboard {
+    /// Starts the call of a callback: the agent's phone is this call's origin (rung, not
+    /// ringing in), the customer is dialled once the agent answered.
+    fn on_place_callback(&mut self, place: PlaceCallback, ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(place.stamp.at_ms);
+        let not_placed = |reason: String| {
+            tracing::warn!(call = %place.acd_call, agent = %place.agent, %reason, "callback not placed");
+            place.not_placed.do_send(CallbackNotPlaced {
+                acd_call: place.acd_call.clone(),
+                agent: place.agent.clone(),
+                reason,
+                stamp: place.stamp.clone(),
+            });
+        };
+        let (Ok(customer), Some(dial)) = (
+            PhoneNumber::parse(&place.number),
+            self.plan
+                .outbound
+                .iter()
+                .find_map(|route| route.dialled_for(&place.number))
+                .and_then(|d| PhoneNumber::parse(&d).ok()),
+        ) else {
+            return not_placed(format!("no outbound route reaches {}", place.number));
+        };
+        let id: CallId = format!("c{}-{}", self.plan.epoch_unix_ms, self.next_call).into();
+        self.next_call += 1;
+        let Some(channel) = self.pool.extension(&place.device) else {
+            return not_placed(format!("no phone {}", place.device));
+        };
+        if !self.pool.is_free(channel) || self.pool.reserve(channel, &id).is_err() {
+            return not_placed(format!("phone {} is busy", place.device));
+        }
+        let Some(line) = self.line(channel) else {
+            self.pool.release(channel, &id);
+            return not_placed(format!("phone {} has no line actor", place.device));
+        };
+        let numbers = CallNumbers {
+            calling: PhoneNumber::parse(&place.device).ok(),
+            name: None,
+            callee: Some(customer.clone()),
+            dialled: Some(customer.clone()),
+        };
+        tracing::info!(call = %id, for_call = %place.acd_call, agent = %place.agent, number = %customer, "callback");
+        self.publish(Event::CallStarted {
+            call: id.clone(),
+            from: Some(place.device.clone()),
+            to: Some(customer.to_string()),
+            dialled: Some(customer.to_string()),
+            origin: channel.to_string(),
+        });
+        let origin = Leg::new(channel, line.slot, self.kind(channel), LegRole::Origin);
+        let config = SessionConfig {
+            ring_timeout_ms: self.plan.ring_timeout_ms,
+            fault_injection: self.plan.fault_injection,
+        };
+        let session = CallSession::new(origin, numbers.clone(), config, place.stamp.at_ms);
+        let app = Box::new(crate::session::CallbackCall::new(
+            crate::session::CallbackRequest {
+                agent: place.agent.clone(),
+                customer,
+                dial,
+                prompts: Arc::clone(&self.plan.ivr.prompts),
+            },
+        ));
+        let call = CallActor::new(CallSetup {
+            id: id.clone(),
+            session,
+            lines: vec![line.clone()],
+            app,
+            engine: self.engine.clone(),
+            switchboard: SwitchboardLink::to(&ctx.address()),
+            events: self.events.clone(),
+            lookup_tls: self.plan.ivr.lookup_tls.clone(),
+            acd: self.acd.clone(),
+            acd_key: Some(place.acd_call.clone()),
+        })
+        .start();
+        self.publish(Event::LegJoined {
+            call: id.clone(),
+            channel: channel.to_string(),
+            role: events::LegRole::Origin,
+        });
+        line.port.do_send(PortInput::Attach {
+            call: id.clone(),
+            to: call.clone().recipient(),
+            stamp: place.stamp.clone(),
+        });
+        call.do_send(CallInput::Start {
+            stamp: place.stamp.clone(),
+        });
+        self.totals.calls_started += 1;
+        self.calls.insert(
+            id,
+            CallEntry {
+                addr: call,
+                origin: channel,
+                destination: None,
+                numbers,
+                started_ms: place.stamp.at_ms,
+                answered_ms: None,
+            },
+        );
+    }
+}
+
+impl Handler<PlaceCallback> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, place: PlaceCallback, ctx: &mut Context<Self>) {
+        self.on_place_callback(place, ctx);
     }
 }
 

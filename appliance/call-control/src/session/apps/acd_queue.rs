@@ -20,7 +20,9 @@ use media_engine::PromptId;
 use std::collections::BTreeMap;
 use storage::Disposition;
 
-use prompt_library::acd_prompts::{CLOSED, POSITION, POSITION_END, WAIT, WAIT_END};
+use prompt_library::acd_prompts::{
+    CALLBACK_OFFER, CALLBACK_OK, CLOSED, POSITION, POSITION_END, WAIT, WAIT_END,
+};
 
 pub struct AcdQueue {
     entry: Option<QueueEntry>,
@@ -35,8 +37,10 @@ pub struct AcdQueue {
     ringing: Vec<(AgentId, LegId)>,
     /// An announcement playing; music resumes after it.
     announcing: Option<PlaybackId>,
-    /// Turned away: the goodbye plays, then the call ends.
-    closing: Option<PlaybackId>,
+    /// Turned away or called back later: the goodbye plays, then the call ends so.
+    closing: Option<(PlaybackId, Disposition)>,
+    /// The caller was offered a callback: `1` takes it.
+    callback_offered: bool,
 }
 
 impl AcdQueue {
@@ -50,6 +54,7 @@ impl AcdQueue {
             ringing: Vec::new(),
             announcing: None,
             closing: None,
+            callback_offered: false,
         }
     }
 
@@ -98,6 +103,45 @@ impl AcdQueue {
         self.announcing = Some(call.play_sequence(CallSession::ORIGIN, prompts, false));
     }
 
+    /// The caller takes the callback at their caller ID: the ACD keeps their place and
+    /// will call them back; they hear so and the box clears. Without a caller ID there is
+    /// no number to call: the offer stands and the caller waits on.
+    fn take_callback(&mut self, call: &mut Call<'_>) {
+        let Some(number) = call.numbers().calling.clone() else {
+            return;
+        };
+        self.callback_offered = false;
+        self.release_ringing(call);
+        call.acd(AcdRequest::CallbackRequested {
+            number: number.to_string(),
+        });
+        // From now on the ACD holds a callback, not this call.
+        call.left_acd();
+        self.announcing = None;
+        let mut prompts = self.prompts(&[CALLBACK_OK]);
+        let language = match self.language {
+            Language::En => ivr::say::Language::En,
+            Language::Zh => ivr::say::Language::Zh,
+        };
+        if let Ok(fragments) = ivr::say::digits(number.as_str().trim_start_matches('+'), language) {
+            prompts.extend(
+                fragments
+                    .iter()
+                    .filter_map(|f| self.context.prompt(f.as_str(), self.language)),
+            );
+        }
+        prompts.truncate(media_engine::MAX_SEQUENCE);
+        call.media(crate::session::MediaCommand::Stop {
+            leg: CallSession::ORIGIN,
+        });
+        if prompts.is_empty() {
+            call.end(Disposition::Callback, Cause::NORMAL_CLEARING);
+            return;
+        }
+        let id = call.play_sequence(CallSession::ORIGIN, prompts, false);
+        self.closing = Some((id, Disposition::Callback));
+    }
+
     /// Lets every ringing phone go (the caller left, or another agent answered).
     fn release_ringing(&mut self, call: &mut Call<'_>) {
         for (_, leg) in self.ringing.drain(..) {
@@ -122,10 +166,17 @@ impl Application for AcdQueue {
 
     fn on_line(&mut self, call: &mut Call<'_>, leg: LegId, event: &LineEvent) {
         if leg == CallSession::ORIGIN {
-            if let LineEvent::Hangup { cause } = event {
-                self.release_ringing(call);
-                // The session tells the ACD the caller left.
-                call.end(Disposition::Abandoned, *cause);
+            match event {
+                LineEvent::Hangup { cause } => {
+                    self.release_ringing(call);
+                    // The session tells the ACD the caller left (or, after a callback
+                    // was arranged, nothing: the ACD keeps their place).
+                    call.end(Disposition::Abandoned, *cause);
+                }
+                LineEvent::Digit { digit: '1' } if self.callback_offered => {
+                    self.take_callback(call)
+                }
+                _ => {}
             }
             return;
         }
@@ -215,9 +266,18 @@ impl Application for AcdQueue {
             }
             AcdInstruction::FeatureDone { .. } => {}
             AcdInstruction::OfferCallback => {
-                // Callbacks need the ACD actor to place the call back; until then the
-                // caller keeps their place and waits on.
-                tracing::info!("callback offer not taken: the caller waits on");
+                if self.closing.is_some() || !self.ringing.is_empty() {
+                    return;
+                }
+                let prompts = self.prompts(&[CALLBACK_OFFER]);
+                if prompts.is_empty() {
+                    return;
+                }
+                self.callback_offered = true;
+                call.media(crate::session::MediaCommand::Stop {
+                    leg: CallSession::ORIGIN,
+                });
+                self.announcing = Some(call.play_sequence(CallSession::ORIGIN, prompts, true));
             }
             AcdInstruction::Refused => {
                 call.left_acd();
@@ -231,7 +291,8 @@ impl Application for AcdQueue {
                 call.media(crate::session::MediaCommand::Stop {
                     leg: CallSession::ORIGIN,
                 });
-                self.closing = Some(call.play_sequence(CallSession::ORIGIN, prompts, false));
+                let id = call.play_sequence(CallSession::ORIGIN, prompts, false);
+                self.closing = Some((id, Disposition::NoAnswer));
             }
         }
     }
@@ -247,8 +308,10 @@ impl Application for AcdQueue {
         if leg != CallSession::ORIGIN {
             return;
         }
-        if self.closing.is_some() && (id.is_none() || id == self.closing) {
-            call.end(Disposition::NoAnswer, Cause::NORMAL_CLEARING);
+        if let Some((closing, disposition)) = self.closing {
+            if id.is_none() || id == Some(closing) {
+                call.end(disposition, Cause::NORMAL_CLEARING);
+            }
             return;
         }
         if self.announcing.is_some() && (id.is_none() || id == self.announcing) {

@@ -4,6 +4,7 @@
 mod acd_queue;
 mod agent_call;
 mod agent_feature;
+mod callback;
 mod connect;
 mod echo;
 mod greeting;
@@ -16,6 +17,7 @@ mod transfer;
 pub use acd_queue::AcdQueue;
 pub use agent_call::AgentCall;
 pub use agent_feature::{AgentFeature, FeatureRequest};
+pub use callback::{CallbackCall, CallbackRequest};
 pub use connect::Connect;
 pub use echo::EchoTest;
 pub use greeting::Greeting;
@@ -25,7 +27,10 @@ pub use ring_in_turn::RingInTurn;
 pub use talk::Talk;
 pub use transfer::Transfer;
 
-use super::{AcdInstruction, AcdRequest, Call, LegId, PlaybackId};
+use super::{
+    AcdInstruction, AcdRequest, Call, LegId, PlaybackId, SuperviseRefused, SuperviseRequest,
+    SupervisorView,
+};
 use line_boundary::{Cause, LineEvent, PhoneNumber};
 use media_engine::PromptId;
 
@@ -54,6 +59,25 @@ pub trait Application: Send {
         if let AcdInstruction::Offer { agent, .. } = instruction {
             call.acd(AcdRequest::OfferFailed { agent });
         }
+    }
+    /// A supervisor asks to join the call (see `session/supervise.rs`). Only an agent
+    /// call takes one; any other application refuses, and nothing changes.
+    fn on_supervise(
+        &mut self,
+        _call: &mut Call<'_>,
+        _request: SuperviseRequest,
+    ) -> Result<(), SuperviseRefused> {
+        Err(SuperviseRefused::NotAgentCall {
+            application: self.name(),
+        })
+    }
+    /// The supervisor on the call, if any (for the live view).
+    fn supervisor(&self) -> Option<SupervisorView> {
+        None
+    }
+    /// The supervisor's leg, once granted.
+    fn supervisor_leg(&self) -> Option<LegId> {
+        None
     }
     /// The answer to [`Call::lookup`] `id`.
     fn on_lookup(
