@@ -25,6 +25,7 @@ fn shipped_configs_load() {
         "config/examples/hotline-hours",
         "hil-tests/configs/basic",
         "hil-tests/configs/acd",
+        "hil-tests/configs/acd-floor",
     ] {
         let config = Config::load(&repo().join(dir)).unwrap_or_else(|e| panic!("{dir}:\n{e}"));
         assert!(!config.ports.is_empty(), "{dir} has ports");
