@@ -73,6 +73,11 @@
 //! - [`Acd::call_ended`]: an answered call ended (either side): the agent wraps up
 //!   until `now + wrap_up_ms` of the call's queue (ready at once with 0) and their idle
 //!   time starts now; talk time plus wrap-up feed the queue's average handle time.
+//! - [`Acd::transferred`]: the agent passed an answered call on. The agent wraps up as
+//!   after any call (talk and wrap-up count for the queue they served it in); the call
+//!   waits again in the queue named ([`Event::CallTransferred`]), keeping its priority
+//!   and arrival, or leaves the ACD (`None`: to an extension or outside number, which
+//!   finishes it).
 //! - [`Acd::callback_requested`]: the caller leaves a number (default: caller ID) and
 //!   hangs up; the call keeps its place (priority and arrival) and is routed like any
 //!   other (no announcements, no overflow, no leave rule). A ringing offer is
@@ -112,6 +117,8 @@
 //! - [`Acd::not_ready`]: with a reason from [`AcdConfig::not_ready_reasons`], from
 //!   ready, wrap-up, not-ready or reserved (the offer is cancelled, not a miss).
 //! - [`Acd::hold`], [`Acd::unhold`]: on-call ↔ on-hold, same call and direction.
+//! - [`Acd::device_lost`]: the agent's phone went away: logged out (a ringing offer
+//!   cancelled, not a miss), or, on a call, when that call ends.
 //! - [`Acd::outbound_started`]: the agent's own outbound call, until `call_ended`.
 //! - [`Acd::set_agent_queues`], [`Acd::set_agent_skill`]: live changes; the routing
 //!   pass runs after them (a new member may take a waiting call at once).

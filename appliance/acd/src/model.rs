@@ -386,6 +386,11 @@ pub enum ChangeReason {
     Hold,
     Unhold,
     OutboundStarted,
+    /// The agent's phone went away (unplugged, out of service): logged out, at once or
+    /// when the call on it ends.
+    DeviceLost,
+    /// The agent passed their call on (a transfer) and wraps up.
+    Transferred,
 }
 
 /// Why a call was turned away (join and leave rules).
@@ -488,6 +493,15 @@ pub enum Event {
         reason: RefuseReason,
         at_ms: u64,
     },
+    /// The agent passed an answered call on: to `queue` (it waits there again, keeping
+    /// its place in time), or out of the ACD (`None`: an extension or outside number).
+    CallTransferred {
+        call: CallKey,
+        agent: AgentId,
+        to_queue: Option<QueueName>,
+        talk_ms: u64,
+        at_ms: u64,
+    },
     /// An answered call (or callback) ended.
     CallEnded {
         call: CallKey,
@@ -505,6 +519,11 @@ impl Event {
             Event::CallAbandoned { call, .. }
             | Event::CallRefused { call, .. }
             | Event::CallEnded { call, .. } => Some(call),
+            Event::CallTransferred {
+                call,
+                to_queue: None,
+                ..
+            } => Some(call),
             Event::CallOverflowed {
                 call,
                 to: OverflowTarget::Flow(_),
@@ -651,6 +670,8 @@ pub enum AcdError {
     NotOnCall(AgentId),
     #[error("agent `{0}` is not holding a call")]
     NotOnHold(AgentId),
+    #[error("call `{0}` is an outbound call of its agent, not a queue call")]
+    NotAQueueCall(CallKey),
 }
 
 /// A broken invariant, found by [`crate::Acd::check_invariants`].

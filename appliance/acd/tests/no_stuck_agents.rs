@@ -1,7 +1,8 @@
 //! Issue #11's "no stuck agents": random interleavings of calls entering, being
 //! answered, refused, timing out and abandoned at every point, callbacks, agents logging
-//! in and out (also mid-offer), going not-ready, holding, wrapping up, dialling out and
-//! changing queues and skills live. After every step: the core's invariants, no work
+//! in and out (also mid-offer), going not-ready, holding, wrapping up, dialling out,
+//! transferring calls (to a queue or out), phones unplugged at any point, and queues and
+//! skills changed live. After every step: the core's invariants, no work
 //! overdue, every agent state change announced by an event, every call entered either
 //! held or finished by exactly one event. At the end the floor is staffed and drained:
 //! every call finishes and every agent comes back to ready.
@@ -45,6 +46,10 @@ enum Op {
     Outbound(usize),
     SetQueues(usize, u8),
     SetSkill(usize, u8),
+    /// The n-th talking agent transfers their call: to a queue, or out of the ACD.
+    Transfer(usize, Option<usize>),
+    /// The agent's phone goes away.
+    Unplug(usize),
     /// An input for something that does not exist or is stale: must be refused cleanly.
     Stale(usize, usize),
 }
@@ -69,6 +74,8 @@ fn op() -> impl proptest::strategy::Strategy<Value = Op> {
         1 => (0..AGENTS).prop_map(Op::Outbound),
         1 => (0..AGENTS, 0u8..4).prop_map(|(a, m)| Op::SetQueues(a, m)),
         1 => (0..AGENTS, 0u8..=10).prop_map(|(a, l)| Op::SetSkill(a, l)),
+        1 => (0usize..4, proptest::option::of(0..QUEUES.len())).prop_map(|(n, q)| Op::Transfer(n, q)),
+        1 => (0..AGENTS).prop_map(Op::Unplug),
         1 => (0usize..4, 0usize..4).prop_map(|(x, y)| Op::Stale(x, y)),
     ]
 }
@@ -291,6 +298,15 @@ impl Run {
                 self.acd
                     .set_agent_skill(now, &agent_id(a), "billing", level)
             }
+            Op::Transfer(n, queue) => match pick(self.talking().len(), n) {
+                Some(i) => {
+                    let (_, call) = self.talking()[i].clone();
+                    let to = queue.map(|q| QueueName::from(QUEUES[q]));
+                    self.acd.transferred(now, &call, to.as_ref())
+                }
+                None => Ok(()),
+            },
+            Op::Unplug(a) => self.acd.device_lost(now, &agent_id(a)),
             Op::Stale(x, y) => {
                 let ghost = CallKey::new(format!("ghost{x}"));
                 let agent = agent_id(y);

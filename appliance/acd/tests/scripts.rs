@@ -968,3 +968,82 @@ fn an_own_call_takes_the_agent_off_offers_and_a_break_resumes_after_it() {
         Some(&(AgentStateKind::NotReady, ChangeReason::CallEnded))
     );
 }
+
+#[test]
+fn a_lost_device_logs_the_agent_out_at_once_or_after_the_call() {
+    let mut floor = Floor::new(
+        vec![QueueConfig::new("q", Strategy::LongestIdle)],
+        agents(&["201", "202"], "q"),
+    );
+    floor.login(0, "201");
+    floor.login(10, "202");
+    // 201 rings for q1 when the phone goes: the offer is taken back, 202 rings.
+    assert_eq!(floor.call(1000, "q1", "q"), vec![offer("q1", "201")]);
+    floor.acd.device_lost(2000, &a("201")).unwrap();
+    assert_eq!(floor.done(), vec![cancel("q1", "201"), offer("q1", "202")]);
+    assert_eq!(floor.state("201"), AgentState::LoggedOut);
+    assert_eq!(
+        floor.state_changes("201").last(),
+        Some(&(AgentStateKind::LoggedOut, ChangeReason::DeviceLost))
+    );
+    // The device is free for another agent (hot desking).
+    assert!(floor.acd.device(&a("201")).is_none());
+    // 202 is on the call when their phone goes: logged out once the call ends.
+    floor.answer(3000, "q1", "202");
+    floor.acd.device_lost(4000, &a("202")).unwrap();
+    assert!(floor.done().is_empty());
+    assert!(matches!(floor.state("202"), AgentState::OnCall { .. }));
+    floor.end(9000, "q1");
+    assert_eq!(floor.state("202"), AgentState::LoggedOut);
+    assert!(floor.acd.device(&a("202")).is_none());
+}
+
+#[test]
+fn a_transfer_to_another_queue_keeps_the_callers_place_and_the_agent_wraps_up() {
+    let mut sales = QueueConfig::new("sales", Strategy::LongestIdle);
+    sales.wrap_up_ms = 5_000;
+    let support = QueueConfig::new("support", Strategy::LongestIdle);
+    let mut floor = Floor::new(
+        vec![sales, support],
+        vec![
+            AgentConfig::new("201", &["sales"]),
+            AgentConfig::new("202", &["support"]),
+        ],
+    );
+    floor.login(0, "201");
+    assert_eq!(floor.call(1000, "c1", "sales"), vec![offer("c1", "201")]);
+    floor.answer(2000, "c1", "201");
+    // A later caller already waits in support; c1 came first, so it is served first.
+    assert!(floor.call(3000, "c2", "support").is_empty());
+    floor
+        .acd
+        .transferred(10_000, &c("c1"), Some(&q("support")))
+        .unwrap();
+    assert!(floor.done().is_empty());
+    assert_eq!(floor.state("201"), AgentState::WrapUp { until_ms: 15_000 });
+    assert_eq!(floor.acd.call_state(&c("c1")), Some(CallState::Waiting));
+    assert!(floor.events.iter().any(|e| matches!(
+        e,
+        Event::CallTransferred { call, to_queue: Some(to), talk_ms: 8_000, .. }
+            if call == &c("c1") && to == &q("support")
+    )));
+    assert_eq!(floor.login(11_000, "202"), vec![offer("c1", "202")]);
+    // A transfer out of the ACD finishes the call.
+    floor.answer(12_000, "c1", "202");
+    floor.acd.transferred(20_000, &c("c1"), None).unwrap();
+    floor.done();
+    assert_eq!(floor.acd.call_state(&c("c1")), None);
+    assert_eq!(
+        floor
+            .events
+            .iter()
+            .filter(|e| e.finished_call() == Some(&c("c1")))
+            .count(),
+        1
+    );
+    // Only answered queue calls can be transferred.
+    assert_eq!(
+        floor.acd.transferred(21_000, &c("c2"), None),
+        Err(AcdError::NotConnected(c("c2")))
+    );
+}

@@ -15,6 +15,7 @@ pub(super) enum Release {
     Cancelled,
     Logout,
     NotReady(String),
+    DeviceLost,
 }
 
 impl Acd {
@@ -67,6 +68,36 @@ impl Acd {
             self.release(agent, Release::Logout, true);
         } else {
             self.set_state(agent, AgentState::LoggedOut, ChangeReason::Logout);
+        }
+        self.agents.get_mut(agent).expect("checked").device = None;
+        self.settle();
+        Ok(())
+    }
+
+    /// The agent's device went away (a phone unplugged, a port out of service): the
+    /// agent is logged out, a ringing offer cancelled (not a miss); on a call, when that
+    /// call ends (the call itself goes on until its legs say otherwise).
+    pub fn device_lost(&mut self, now_ms: u64, agent: &AgentId) -> Result<(), AcdError> {
+        let a = self.agent_ref(agent)?;
+        match &a.state {
+            AgentState::LoggedOut => return Ok(()),
+            AgentState::OnCall { .. } | AgentState::OnHold { .. } => {
+                self.advance(now_ms);
+                self.agents
+                    .get_mut(agent)
+                    .expect("checked")
+                    .lose_device_after_call = true;
+                // Time moved: whatever fell due meanwhile is done now, as after any input.
+                self.settle();
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.advance(now_ms);
+        if matches!(self.agents[agent].state, AgentState::Reserved { .. }) {
+            self.release(agent, Release::DeviceLost, true);
+        } else {
+            self.set_state(agent, AgentState::LoggedOut, ChangeReason::DeviceLost);
         }
         self.agents.get_mut(agent).expect("checked").device = None;
         self.settle();
@@ -390,6 +421,7 @@ impl Acd {
             }
             Release::Cancelled => (AgentState::Ready, ChangeReason::OfferCancelled),
             Release::Logout => (AgentState::LoggedOut, ChangeReason::Logout),
+            Release::DeviceLost => (AgentState::LoggedOut, ChangeReason::DeviceLost),
             Release::NotReady(reason) => (
                 AgentState::NotReady { reason },
                 ChangeReason::NotReadyRequested,

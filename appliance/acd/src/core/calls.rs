@@ -297,6 +297,13 @@ impl Acd {
         let entry = self.agents.get_mut(&agent).expect("found");
         entry.idle_since_ms = now;
         let resume = entry.resume.take();
+        if entry.lose_device_after_call {
+            entry.lose_device_after_call = false;
+            entry.device = None;
+            self.set_state(&agent, AgentState::LoggedOut, ChangeReason::DeviceLost);
+            self.settle();
+            return Ok(());
+        }
         let next = if wrap_up_ms > 0 {
             AgentState::WrapUp {
                 until_ms: now + wrap_up_ms,
@@ -305,6 +312,95 @@ impl Acd {
             resume.unwrap_or(AgentState::Ready)
         };
         self.set_state(&agent, next, ChangeReason::CallEnded);
+        self.settle();
+        Ok(())
+    }
+
+    /// The agent passed an answered queue call on (blind transfer, or an attended one
+    /// once the other side took it): the agent wraps up as after any call (their talk
+    /// time and wrap-up count for the queue they served it in), and the call goes to
+    /// `to_queue`, where it waits again keeping its priority and its place in time, or
+    /// leaves the ACD (`None`: an extension or an outside number).
+    pub fn transferred(
+        &mut self,
+        now_ms: u64,
+        call: &CallKey,
+        to_queue: Option<&QueueName>,
+    ) -> Result<(), AcdError> {
+        let (agent, answered_ms) = match self.calls.get(call).map(|c| &c.stage) {
+            Some(Stage::Connected { agent, answered_ms }) => (agent.clone(), *answered_ms),
+            Some(_) => return Err(AcdError::NotConnected(call.clone())),
+            None if self.agents.values().any(|a| a.state.call() == Some(call)) => {
+                return Err(AcdError::NotAQueueCall(call.clone()))
+            }
+            None => return Err(AcdError::UnknownCall(call.clone())),
+        };
+        if let Some(queue) = to_queue {
+            if !self.queues.contains_key(queue) {
+                return Err(AcdError::UnknownQueue(queue.clone()));
+            }
+        }
+        self.advance(now_ms);
+        let now = self.now_ms;
+        let talk_ms = now - answered_ms;
+        let served_in = self.calls[call].queue.clone();
+        let wrap_up_ms = {
+            let queue = self.queues.get_mut(&served_in).expect("call's queue");
+            queue.stats.handled += 1;
+            queue.stats.handle_ms_total += talk_ms + queue.config.wrap_up_ms;
+            queue.config.wrap_up_ms
+        };
+        self.events.push_back(Event::CallTransferred {
+            call: call.clone(),
+            agent: agent.clone(),
+            to_queue: to_queue.cloned(),
+            talk_ms,
+            at_ms: now,
+        });
+        self.queues_touched = true;
+        match to_queue {
+            Some(queue) => {
+                let every = self.queues[queue].config.announce_every_ms;
+                let max_wait = self.queues[queue]
+                    .config
+                    .overflow
+                    .as_ref()
+                    .map(|o| o.max_wait_ms);
+                self.queues.get_mut(queue).expect("checked").stats.entered += 1;
+                let c = self.calls.get_mut(call).expect("checked");
+                c.queue = queue.clone();
+                c.queue_entry_ms = now;
+                c.stage = Stage::Waiting;
+                c.tried.clear();
+                c.routed_at_drop = None;
+                c.overflow_done = false;
+                c.next_announce_ms = every.map(|e| now + e);
+                for after in [every, max_wait].into_iter().flatten() {
+                    self.timer_at(now + after);
+                }
+            }
+            None => {
+                self.calls.remove(call);
+                self.totals.completed += 1;
+            }
+        }
+        let entry = self.agents.get_mut(&agent).expect("connected agent");
+        entry.idle_since_ms = now;
+        let next = if entry.lose_device_after_call {
+            entry.lose_device_after_call = false;
+            entry.device = None;
+            (AgentState::LoggedOut, ChangeReason::DeviceLost)
+        } else if wrap_up_ms > 0 {
+            (
+                AgentState::WrapUp {
+                    until_ms: now + wrap_up_ms,
+                },
+                ChangeReason::Transferred,
+            )
+        } else {
+            (AgentState::Ready, ChangeReason::Transferred)
+        };
+        self.set_state(&agent, next.0, next.1);
         self.settle();
         Ok(())
     }

@@ -72,6 +72,8 @@ struct Agent {
     missed_in_row: u32,
     /// The not-ready state the agent's own call interrupted: back to it after the call.
     resume: Option<AgentState>,
+    /// The device went away during a call: logged out when the call ends.
+    lose_device_after_call: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -236,6 +238,7 @@ impl Acd {
                 answered_today: 0,
                 missed_in_row: 0,
                 resume: None,
+                lose_device_after_call: false,
             };
             if agents.insert(agent.id.clone(), entry).is_some() {
                 return Err(ConfigError::DuplicateAgent(agent.id.clone()));
