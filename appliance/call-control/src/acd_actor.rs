@@ -552,6 +552,21 @@ fn bus_event(event: AcdEvent) -> Option<(Event, u64)> {
             },
             at_ms,
         ),
+        AcdEvent::CallTransferred {
+            call,
+            agent,
+            to_queue,
+            talk_ms,
+            at_ms,
+        } => queue_step(
+            call,
+            QueueStep::Transferred {
+                agent: agent.0,
+                to: to_queue.map_or_else(|| "out".to_owned(), |q| format!("queue:{q}")),
+                talk_ms,
+            },
+            at_ms,
+        ),
         AcdEvent::CallEnded {
             call,
             agent,

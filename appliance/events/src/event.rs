@@ -160,6 +160,13 @@ pub enum QueueStep {
         queue: String,
         reason: String,
     },
+    /// The agent passed the answered call on: to `queue:NAME` (it waits there again) or
+    /// `out` (an extension or outside number).
+    Transferred {
+        agent: String,
+        to: String,
+        talk_ms: u64,
+    },
     /// The answered call ended.
     Ended {
         agent: String,
