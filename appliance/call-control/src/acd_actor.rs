@@ -633,6 +633,19 @@ impl Handler<events::Envelope> for AcdActor {
     type Result = ();
     fn handle(&mut self, envelope: events::Envelope, _ctx: &mut Context<Self>) {
         let (call, channel, joined) = match &envelope.event {
+            Event::LineStateChanged { channel, state, .. } if state == "unplugged" => {
+                let agent = self
+                    .devices
+                    .get(channel)
+                    .and_then(|device| self.acd.agent_at_device(device))
+                    .cloned();
+                if let Some(agent) = agent {
+                    tracing::warn!(%agent, %channel, "agent's phone unplugged: logged out");
+                    let _ = self.acd.device_lost(envelope.at_ms, &agent);
+                    self.drain(None);
+                }
+                return;
+            }
             Event::CallStarted {
                 call,
                 dialled: Some(dialled),
@@ -1069,6 +1082,37 @@ mod tests {
             let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
             assert_eq!(state(snapshot.clone()), acd::AgentStateKind::Ready);
             assert_eq!(snapshot.queues[0].abandoned, 1);
+        });
+    }
+
+    #[test]
+    fn an_agents_phone_unplugged_logs_the_agent_out() {
+        actix::System::new().block_on(async {
+            let mut acd = Acd::new(config(), 0).expect("valid config");
+            acd.login(0, &AgentId::new("201"), "203").expect("login");
+            let actor = AcdActor::new(acd)
+                .with_devices(HashMap::from([("3/1".to_owned(), "203".to_owned())]))
+                .start();
+            let line = |state: &str| {
+                envelope(
+                    1,
+                    5000,
+                    Event::LineStateChanged {
+                        channel: "3/1".into(),
+                        kind: events::LineKind::Fxs,
+                        state: state.into(),
+                    },
+                )
+            };
+            // Plugging in, or any other line state, changes nothing.
+            actor.send(line("plugged")).await.expect("actor answers");
+            actor.send(line("ringing")).await.expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(snapshot.agents[0].state, AgentState::Ready);
+            actor.send(line("unplugged")).await.expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(snapshot.agents[0].state, AgentState::LoggedOut);
+            assert_eq!(snapshot.agents[0].device, None);
         });
     }
 }

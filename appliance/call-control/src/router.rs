@@ -33,6 +33,21 @@ pub struct SetSpanRoute {
 #[rtype(result = "()")]
 pub struct SetSwitchboard(pub Recipient<Second>);
 
+/// Where a far end of a device without a span (a phone) connecting or leaving is told.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetPhoneLinks(pub Recipient<PhoneLink>);
+
+/// The far end of device `device` (a phone port) connected or left: a phone plugged in
+/// or unplugged.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PhoneLink {
+    pub device: u16,
+    pub connected: bool,
+    pub at_ms: u64,
+}
+
 /// Answered once every message sent to the router before it is handled (boot waits for
 /// it, so the routes the switchboard set at its start are in place).
 #[derive(Debug, Message)]
@@ -44,6 +59,7 @@ pub struct EventRouter {
     ports: BTreeMap<Slot, Recipient<PortInput>>,
     spans: BTreeMap<u16, Addr<SpanActor>>,
     switchboard: Option<Recipient<Second>>,
+    phone_links: Option<Recipient<PhoneLink>>,
     /// The latest state-type event (a far end connecting, line conditions, signal bits)
     /// for a device or slot that had no route yet: handed over when its route is set, so
     /// a line that came up during start-up is not missed. Only the latest of each kind.
@@ -84,6 +100,21 @@ impl EventRouter {
                 match self.spans.get(&device) {
                     Some(span) => span.do_send(SpanInput { event, token }),
                     None => {
+                        if let (
+                            EngineEvent::DeviceLink {
+                                device,
+                                connected,
+                                at_ms,
+                            },
+                            Some(links),
+                        ) = (&event, &self.phone_links)
+                        {
+                            links.do_send(PhoneLink {
+                                device: *device,
+                                connected: *connected,
+                                at_ms: *at_ms,
+                            });
+                        }
                         let kind = match event {
                             EngineEvent::DeviceLink { .. } => Some(true),
                             EngineEvent::LineConditions { .. } => Some(false),
@@ -140,6 +171,13 @@ impl Handler<SetSpanRoute> for EventRouter {
 impl Handler<RouterReady> for EventRouter {
     type Result = ();
     fn handle(&mut self, _: RouterReady, _ctx: &mut Context<Self>) {}
+}
+
+impl Handler<SetPhoneLinks> for EventRouter {
+    type Result = ();
+    fn handle(&mut self, message: SetPhoneLinks, _ctx: &mut Context<Self>) {
+        self.phone_links = Some(message.0);
+    }
 }
 
 impl Handler<SetSwitchboard> for EventRouter {

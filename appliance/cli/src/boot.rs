@@ -229,6 +229,9 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     switchboard.clone().recipient(),
                 ));
                 router.do_send(SetSwitchboard(switchboard.clone().recipient()));
+                router.do_send(call_control::router::SetPhoneLinks(
+                    switchboard.clone().recipient(),
+                ));
                 // The box is up once the switchboard has started every line and the router
                 // knows their routes (each answer comes after what was sent before it).
                 switchboard

@@ -147,3 +147,56 @@ fn agents_change_state_by_api_and_the_floor_shows_it_live() {
     .collect();
     assert_eq!(changes, expected, "exactly these changes, in order");
 }
+
+#[test]
+fn an_agent_whose_phone_is_unplugged_is_logged_out() {
+    use far_end::Rig;
+    use soft_hardware::{ClockMode, DeviceKind};
+    let work = tempfile::tempdir().expect("temp dir");
+    let config = work.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(config.join("queues.toml"), QUEUES).expect("queues.toml");
+    std::fs::write(config.join("agents.toml"), AGENTS).expect("agents.toml");
+    // Real time: the box's own clock goes on once the phone's far end is gone.
+    let running = common::start_edited(work.path(), "basic", |file, text| {
+        if file == "system.toml" {
+            text.replace("clock = \"lockstep\"", "clock = \"realtime\"")
+        } else {
+            text
+        }
+    });
+    let web = running.web_address();
+    let devices = [("fxs3", DeviceKind::Fxs, 3)];
+    let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::RealTime).unwrap();
+    rig.run_for(500).expect("rig runs");
+    let (status, body) = post(
+        web,
+        "/api/agents/7001/state",
+        r#"{"state": "login", "device": "201"}"#,
+    );
+    assert!(status.contains("204"), "{status}: {body}");
+    rig.run_for(500).expect("rig runs");
+    let agents = common::json(web, "GET", "/api/agents");
+    assert_eq!(agent_state(&agents, "7001")["state"]["state"], "ready");
+    // The phone's far end goes away.
+    drop(rig);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let agents = common::json(web, "GET", "/api/agents");
+        let agent = agent_state(&agents, "7001");
+        if agent["state"]["state"] == "logged-out" {
+            assert!(agent["device"].is_null(), "{agent}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "agent still {agent} 5 s after the phone was unplugged"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let events = common::json(web, "GET", "/api/events?after=0&limit=1000");
+    assert!(
+        events.to_string().contains("\"unplugged\""),
+        "the line's state is on the bus: {events}"
+    );
+}

@@ -625,6 +625,35 @@ impl Switchboard {
     }
 }
 
+/// A phone plugged in or unplugged: said on the bus as its line's state (`plugged`,
+/// `unplugged`), which the ACD reads to log out an agent whose phone went away.
+impl Handler<crate::router::PhoneLink> for Switchboard {
+    type Result = ();
+    fn handle(&mut self, link: crate::router::PhoneLink, _ctx: &mut Context<Self>) {
+        let Some(port) = self
+            .plan
+            .ports
+            .iter()
+            .find(|p| p.channel.device == link.device && p.kind == LineKind::Fxs)
+        else {
+            return;
+        };
+        let channel = port.channel;
+        self.now_ms = self.now_ms.max(link.at_ms);
+        tracing::info!(%channel, connected = link.connected, "phone link");
+        self.publish(Event::LineStateChanged {
+            channel: channel.to_string(),
+            kind: events::LineKind::Fxs,
+            state: if link.connected {
+                "plugged"
+            } else {
+                "unplugged"
+            }
+            .to_owned(),
+        });
+    }
+}
+
 impl Handler<PlaceCallback> for Switchboard {
     type Result = ();
     fn handle(&mut self, place: PlaceCallback, ctx: &mut Context<Self>) {
