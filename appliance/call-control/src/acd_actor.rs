@@ -36,6 +36,15 @@ pub enum AgentRequest {
     NotReady {
         reason: String,
     },
+    /// Replace the agent's queue memberships (live).
+    SetQueues {
+        queues: Vec<acd::QueueName>,
+    },
+    /// Set a skill's level (1-10), or remove it (`None`).
+    SetSkill {
+        skill: String,
+        level: Option<u8>,
+    },
 }
 
 /// An agent request; the answer is the core's verdict (a refusal changes nothing).
@@ -606,6 +615,10 @@ impl Handler<AgentCommand> for AcdActor {
             AgentRequest::Logout => self.acd.logout(now, agent),
             AgentRequest::Ready => self.acd.ready(now, agent),
             AgentRequest::NotReady { reason } => self.acd.not_ready(now, agent, &reason),
+            AgentRequest::SetQueues { queues } => self.acd.set_agent_queues(now, agent, &queues),
+            AgentRequest::SetSkill { skill, level } => {
+                self.acd.set_agent_skill(now, agent, &skill, level)
+            }
         };
         self.drain(None);
         result

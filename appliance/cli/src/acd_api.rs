@@ -6,10 +6,14 @@
 //! - `POST /api/agents/{id}/state` with `{"state": "login", "device": "201"}`,
 //!   `{"state": "ready"}`, `{"state": "not-ready", "reason": "lunch"}` or
 //!   `{"state": "logout"}`: 204, or 400/404/409 with `{"error": …}` (nothing changed).
+//! - `PUT /api/agents/{id}/queues` with `{"queues": ["billing", "general"]}`: the agent's
+//!   queue memberships, live (a new member may take a waiting call at once).
+//! - `PUT /api/agents/{id}/skills/{skill}` with `{"level": 7}` (1-10) or `{"level": null}`
+//!   (remove it): live.
 
 use crate::web::WebState;
 use actix_web::{web, HttpResponse};
-use box_config::acd::{AcdError, AgentId};
+use box_config::acd::{AcdError, AgentId, QueueName};
 use call_control::acd_actor::{AgentCommand, AgentRequest, GetAcdSnapshot};
 use serde::Deserialize;
 
@@ -17,7 +21,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/api/queues", web::get().to(queues))
         .route("/api/agents", web::get().to(agents))
-        .route("/api/agents/{agent}/state", web::post().to(change_state));
+        .route("/api/agents/{agent}/state", web::post().to(change_state))
+        .route("/api/agents/{agent}/queues", web::put().to(set_queues))
+        .route(
+            "/api/agents/{agent}/skills/{skill}",
+            web::put().to(set_skill),
+        );
 }
 
 async fn snapshot(state: &WebState) -> Result<box_config::acd::Snapshot, HttpResponse> {
@@ -75,8 +84,66 @@ async fn change_state(
         StateChange::Ready => AgentRequest::Ready,
         StateChange::NotReady { reason } => AgentRequest::NotReady { reason },
     };
+    send(&state, agent.into_inner(), request).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Queues {
+    queues: Vec<String>,
+}
+
+async fn set_queues(
+    state: web::Data<WebState>,
+    agent: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let queues: Queues = match serde_json::from_slice(&body) {
+        Ok(queues) => queues,
+        Err(error) => {
+            return HttpResponse::BadRequest().json(serde_json::json!({
+                "error": format!("{error}; expected {{\"queues\": [\"billing\", …]}}")
+            }))
+        }
+    };
+    let request = AgentRequest::SetQueues {
+        queues: queues.queues.into_iter().map(QueueName::from).collect(),
+    };
+    send(&state, agent.into_inner(), request).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Level {
+    level: Option<u8>,
+}
+
+async fn set_skill(
+    state: web::Data<WebState>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let level: Level = match serde_json::from_slice(&body) {
+        Ok(level) => level,
+        Err(error) => {
+            return HttpResponse::BadRequest().json(serde_json::json!({
+                "error": format!("{error}; expected {{\"level\": 1-10}} or {{\"level\": null}}")
+            }))
+        }
+    };
+    let (agent, skill) = path.into_inner();
+    let request = AgentRequest::SetSkill {
+        skill,
+        level: level.level,
+    };
+    send(&state, agent, request).await
+}
+
+/// Sends an agent request; 204, or the core's refusal as 404 (no such agent or queue),
+/// 400 (a value out of range) or 409 (not possible in the agent's state).
+async fn send(state: &WebState, agent: String, request: AgentRequest) -> HttpResponse {
     let command = AgentCommand {
-        agent: AgentId::new(agent.into_inner()),
+        agent: AgentId::new(agent),
         request,
     };
     match state.acd.send(command).await {
@@ -84,8 +151,12 @@ async fn change_state(
         Ok(Err(error)) => {
             let body = serde_json::json!({ "error": error.to_string() });
             match error {
-                AcdError::UnknownAgent(_) => HttpResponse::NotFound().json(body),
-                AcdError::UnknownReason(_) => HttpResponse::BadRequest().json(body),
+                AcdError::UnknownAgent(_) | AcdError::UnknownQueue(_) => {
+                    HttpResponse::NotFound().json(body)
+                }
+                AcdError::UnknownReason(_) | AcdError::SkillLevel { .. } => {
+                    HttpResponse::BadRequest().json(body)
+                }
                 _ => HttpResponse::Conflict().json(body),
             }
         }

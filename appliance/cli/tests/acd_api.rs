@@ -200,3 +200,92 @@ fn an_agent_whose_phone_is_unplugged_is_logged_out() {
         "the line's state is on the bus: {events}"
     );
 }
+
+/// A request with a JSON body; the status line and the body.
+fn send(address: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(address).expect("web port");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+#[test]
+fn queue_memberships_and_skills_change_live_by_api() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let config = work.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(config.join("queues.toml"), QUEUES).expect("queues.toml");
+    std::fs::write(config.join("agents.toml"), AGENTS).expect("agents.toml");
+    let running = common::start(work.path(), "basic");
+    let web = running.web_address();
+
+    let (status, body) = send(web, "PUT", "/api/agents/7002/queues", r#"{"queues": []}"#);
+    assert!(status.contains("204"), "{status}: {body}");
+    let (status, body) = send(
+        web,
+        "PUT",
+        "/api/agents/7002/queues",
+        r#"{"queues": ["nope"]}"#,
+    );
+    assert!(
+        status.contains("404") && body.contains("nope"),
+        "{status}: {body}"
+    );
+    let (status, _) = send(web, "PUT", "/api/agents/7002/queues", r#"{"queue": []}"#);
+    assert!(status.contains("400"), "{status}");
+    let (status, body) = send(
+        web,
+        "PUT",
+        "/api/agents/7002/skills/billing",
+        r#"{"level": 11}"#,
+    );
+    assert!(status.contains("400"), "{status}: {body}");
+    let (status, body) = send(
+        web,
+        "PUT",
+        "/api/agents/7002/skills/english",
+        r#"{"level": 8}"#,
+    );
+    assert!(status.contains("204"), "{status}: {body}");
+    let (status, body) = send(
+        web,
+        "PUT",
+        "/api/agents/7002/skills/billing",
+        r#"{"level": null}"#,
+    );
+    assert!(status.contains("204"), "{status}: {body}");
+    let (status, _) = send(
+        web,
+        "PUT",
+        "/api/agents/7999/skills/billing",
+        r#"{"level": 3}"#,
+    );
+    assert!(status.contains("404"), "{status}");
+
+    let agents = common::json(web, "GET", "/api/agents");
+    let agent = agent_state(&agents, "7002");
+    assert_eq!(agent["queues"], serde_json::json!([]), "{agent}");
+    assert_eq!(
+        agent["skills"],
+        serde_json::json!({ "english": 8 }),
+        "{agent}"
+    );
+    // The other agent is untouched.
+    let other = agent_state(&agents, "7001");
+    assert_eq!(other["queues"], serde_json::json!(["billing"]), "{other}");
+    assert_eq!(
+        other["skills"],
+        serde_json::json!({ "billing": 9 }),
+        "{other}"
+    );
+}
