@@ -22,11 +22,16 @@
 //!   below half of what raised it.
 //! - **Not ready too long**: an agent has been not ready longer than the limit for
 //!   their reason (or the default limit). Clears when their state changes.
+//!
+//! Supervisors' notices to agents ([`NoticeBoard`]) live here too: floor messages that
+//! go up and come down with time.
 
 mod monitor;
+pub mod notices;
 mod surge;
 
 pub use monitor::AlertMonitor;
+pub use notices::{Notice, NoticeBoard, NoticeChange, NoticeError};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

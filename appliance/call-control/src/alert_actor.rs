@@ -1,12 +1,14 @@
-//! The actor around the floor's alert monitor (`alerts::AlertMonitor`): it feeds the
-//! monitor every event of the bus and each engine second, publishes what the monitor
-//! raises, clears and acknowledges (`alert` events), has each change stored (on the
-//! alert store's own thread: SQLite never blocks the control plane), and answers the
-//! live list and acknowledgements for the API. The rules live in the monitor.
+//! The actor around the floor's alert monitor (`alerts::AlertMonitor`) and notice board
+//! (`alerts::NoticeBoard`): it feeds the monitor every event of the bus and each engine
+//! second, publishes what the monitor raises, clears and acknowledges (`alert` events),
+//! has each change stored (on the alert store's own thread: SQLite never blocks the
+//! control plane), and answers the live list and acknowledgements for the API. Notices
+//! are posted and withdrawn by the API, expire with engine time, and each change is a
+//! `notice` event. The rules live in the `alerts` crate.
 
 use crate::messages::Second;
 use actix::prelude::*;
-use alerts::{AckError, Alert, AlertChange, AlertMonitor};
+use alerts::{AckError, Alert, AlertChange, AlertMonitor, Notice, NoticeBoard, NoticeError};
 use events::{Envelope, Event, Publish};
 use serde::Serialize;
 use storage::{AlertRow, Storage};
@@ -70,8 +72,31 @@ impl Handler<SaveAlert> for AlertStore {
     }
 }
 
+/// Post a notice to every agent (`queue: None`) or one queue's; answers its id.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<u64, NoticeError>")]
+pub struct PostNotice {
+    pub text: String,
+    pub queue: Option<String>,
+    pub by: String,
+    pub lasts_ms: u64,
+}
+
+/// Take a notice down before it expires.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), NoticeError>")]
+pub struct WithdrawNotice(pub u64);
+
+/// The notices up now (for one queue's agents: theirs and everyone's).
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<Notice>")]
+pub struct GetNotices {
+    pub queue: Option<String>,
+}
+
 pub struct AlertActor {
     monitor: AlertMonitor,
+    notices: NoticeBoard,
     /// Makes uids unique across restarts: the box's start, Unix ms.
     boot_unix_ms: u64,
     /// Unix ms at engine time 0.
@@ -85,6 +110,7 @@ impl AlertActor {
     pub fn new(monitor: AlertMonitor, epoch_unix_ms: u64) -> AlertActor {
         AlertActor {
             monitor,
+            notices: NoticeBoard::default(),
             boot_unix_ms: epoch_unix_ms,
             epoch_unix_ms,
             events: None,
@@ -114,6 +140,22 @@ impl AlertActor {
     }
 
     fn drain(&mut self) {
+        while let Some(change) = self.notices.poll_change() {
+            let notice = change.notice();
+            tracing::info!(notice = notice.id, change = change.name(), text = %notice.text, "notice");
+            if let Some(events) = &self.events {
+                events.do_send(Publish::new(
+                    Event::Notice {
+                        change: change.name().to_owned(),
+                        notice: notice.id,
+                        text: notice.text.clone(),
+                        queue: notice.queue.clone(),
+                        expires_at_ms: notice.expires_at_ms,
+                    },
+                    self.now_ms,
+                ));
+            }
+        }
         while let Some(change) = self.monitor.poll_change() {
             let (name, alert) = match &change {
                 AlertChange::Raised(alert) => ("raised", alert),
@@ -176,6 +218,7 @@ impl Handler<Second> for AlertActor {
     fn handle(&mut self, second: Second, _ctx: &mut Context<Self>) {
         self.now_ms = self.now_ms.max(second.stamp.at_ms);
         self.monitor.handle_time(second.stamp.at_ms);
+        self.notices.handle_time(second.stamp.at_ms);
         self.drain();
     }
 }
@@ -197,6 +240,39 @@ impl Handler<GetAlerts> for AlertActor {
                 .map(view),
         );
         MessageResult(list)
+    }
+}
+
+impl Handler<PostNotice> for AlertActor {
+    type Result = Result<u64, NoticeError>;
+    fn handle(&mut self, post: PostNotice, _ctx: &mut Context<Self>) -> Self::Result {
+        let id = self
+            .notices
+            .post(self.now_ms, &post.text, post.queue, &post.by, post.lasts_ms)?;
+        self.drain();
+        Ok(id)
+    }
+}
+
+impl Handler<WithdrawNotice> for AlertActor {
+    type Result = Result<(), NoticeError>;
+    fn handle(&mut self, withdraw: WithdrawNotice, _ctx: &mut Context<Self>) -> Self::Result {
+        self.notices.withdraw(withdraw.0)?;
+        self.drain();
+        Ok(())
+    }
+}
+
+impl Handler<GetNotices> for AlertActor {
+    type Result = MessageResult<GetNotices>;
+    fn handle(&mut self, get: GetNotices, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(
+            self.notices
+                .up(get.queue.as_deref())
+                .into_iter()
+                .cloned()
+                .collect(),
+        )
     }
 }
 

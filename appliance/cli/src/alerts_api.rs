@@ -8,17 +8,26 @@
 //!   (default 100, at most 1000).
 //! - `POST /api/alerts/{uid}/acknowledge` with `{"by": "name"}`: 204, 404 (no such
 //!   alert since the start), 409 (acknowledged already), 400 (bad body).
+//! - Notices to agents: `POST /api/notices` with `{"text": "…", "expires_in_s": 600,
+//!   "queue": "billing", "by": "name"}` (`queue` left out: every agent) → 201
+//!   `{"id": N}`, or 400; `GET /api/notices[?queue=NAME]` (those up, for everyone and
+//!   that queue); `DELETE /api/notices/{id}` → 204 or 404.
 
 use crate::web::WebState;
 use actix_web::{web, HttpResponse};
-use call_control::alert_actor::{AcknowledgeAlert, AcknowledgeError, GetAlerts};
+use call_control::alert_actor::{
+    AcknowledgeAlert, AcknowledgeError, GetAlerts, GetNotices, PostNotice, WithdrawNotice,
+};
 use serde::Deserialize;
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/api/alerts", web::get().to(alerts))
         .route("/api/alerts/history", web::get().to(history))
-        .route("/api/alerts/{uid}/acknowledge", web::post().to(acknowledge));
+        .route("/api/alerts/{uid}/acknowledge", web::post().to(acknowledge))
+        .route("/api/notices", web::get().to(notices))
+        .route("/api/notices", web::post().to(post_notice))
+        .route("/api/notices/{id}", web::delete().to(withdraw_notice));
 }
 
 fn error(status: actix_web::http::StatusCode, message: String) -> HttpResponse {
@@ -130,6 +139,70 @@ async fn acknowledge(
         Err(e) => error(
             actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
             format!("alerts not answering: {e}"),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct NoticesQuery {
+    queue: Option<String>,
+}
+
+async fn notices(state: web::Data<WebState>, query: web::Query<NoticesQuery>) -> HttpResponse {
+    let get = GetNotices {
+        queue: query.into_inner().queue,
+    };
+    match state.alerts.send(get).await {
+        Ok(notices) => HttpResponse::Ok().json(serde_json::json!({ "notices": notices })),
+        Err(e) => error(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("notices not answering: {e}"),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewNotice {
+    text: String,
+    expires_in_s: u64,
+    queue: Option<String>,
+    by: String,
+}
+
+async fn post_notice(state: web::Data<WebState>, body: web::Bytes) -> HttpResponse {
+    let notice = match serde_json::from_slice::<NewNotice>(&body) {
+        Ok(notice) => notice,
+        Err(e) => {
+            return error(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                format!("{e}; expected {{\"text\": \"…\", \"expires_in_s\": 600, \"by\": \"name\"}} and optionally \"queue\""),
+            )
+        }
+    };
+    let post = PostNotice {
+        text: notice.text,
+        queue: notice.queue,
+        by: notice.by,
+        lasts_ms: notice.expires_in_s.saturating_mul(1000),
+    };
+    match state.alerts.send(post).await {
+        Ok(Ok(id)) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
+        Ok(Err(e)) => error(actix_web::http::StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e) => error(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("notices not answering: {e}"),
+        ),
+    }
+}
+
+async fn withdraw_notice(state: web::Data<WebState>, id: web::Path<u64>) -> HttpResponse {
+    match state.alerts.send(WithdrawNotice(id.into_inner())).await {
+        Ok(Ok(())) => HttpResponse::NoContent().finish(),
+        Ok(Err(e)) => error(actix_web::http::StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => error(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("notices not answering: {e}"),
         ),
     }
 }

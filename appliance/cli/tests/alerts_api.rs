@@ -129,3 +129,89 @@ fn an_agent_not_ready_too_long_raises_an_alert_a_supervisor_acknowledges_once() 
     assert_eq!(history["alerts"][0]["uid"], uid.as_str(), "{history}");
     assert_eq!(history["alerts"][0]["acknowledged_by"], "Wang", "{history}");
 }
+
+fn send(address: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(address).expect("web port");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
+}
+
+#[test]
+fn a_notice_goes_to_its_queues_agents_until_it_expires_or_is_withdrawn() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let config = work.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(config.join("queues.toml"), QUEUES).expect("queues.toml");
+    std::fs::write(config.join("agents.toml"), AGENTS).expect("agents.toml");
+    let running = common::start(work.path(), "basic");
+    let web = running.web_address();
+    let devices = [("fxs3", DeviceKind::Fxs, 3)];
+    let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
+
+    let (status, body) = send(
+        web,
+        "POST",
+        "/api/notices",
+        r#"{"text": "Billing system slow: take numbers, call back", "expires_in_s": 60, "queue": "billing", "by": "Wang"}"#,
+    );
+    assert!(status.contains("201"), "{status}: {body}");
+    let billing: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let (status, body) = send(
+        web,
+        "POST",
+        "/api/notices",
+        r#"{"text": "Team meeting at 5", "expires_in_s": 5, "by": "Wang"}"#,
+    );
+    assert!(status.contains("201"), "{status}: {body}");
+    for bad in [
+        r#"{"text": " ", "expires_in_s": 5, "by": "Wang"}"#,
+        r#"{"text": "x", "expires_in_s": 0, "by": "Wang"}"#,
+        r#"{"text": "x", "by": "Wang"}"#,
+    ] {
+        let (status, body) = send(web, "POST", "/api/notices", bad);
+        assert!(status.contains("400"), "{bad}: {status}: {body}");
+    }
+    let general = common::json(web, "GET", "/api/notices?queue=general");
+    assert_eq!(
+        general["notices"].as_array().map(Vec::len),
+        Some(1),
+        "{general}"
+    );
+    assert_eq!(general["notices"][0]["text"], "Team meeting at 5");
+    let all = common::json(web, "GET", "/api/notices?queue=billing");
+    assert_eq!(all["notices"].as_array().map(Vec::len), Some(2), "{all}");
+
+    rig.run_for(6_000).expect("rig steps");
+    let left = common::json(web, "GET", "/api/notices");
+    assert_eq!(left["notices"].as_array().map(Vec::len), Some(1), "{left}");
+    let id = billing["id"].as_u64().expect("id");
+    let (status, _) = send(web, "DELETE", &format!("/api/notices/{id}"), "");
+    assert!(status.contains("204"), "{status}");
+    let (status, _) = send(web, "DELETE", &format!("/api/notices/{id}"), "");
+    assert!(status.contains("404"), "{status}");
+    let events = common::json(web, "GET", "/api/events?after=0&limit=1000");
+    let changes: Vec<String> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| &e["event"])
+        .filter(|e| e["type"] == "notice")
+        .map(|e| format!("{} {}", e["change"].as_str().unwrap_or(""), e["notice"]))
+        .collect();
+    assert_eq!(
+        changes,
+        ["posted 1", "posted 2", "expired 2", "withdrawn 1"],
+        "{events}"
+    );
+}

@@ -110,6 +110,16 @@ pub enum Event {
         #[serde(flatten)]
         step: QueueStep,
     },
+    /// A supervisor's notice to agents was posted, expired or withdrawn.
+    Notice {
+        /// `posted`, `expired` or `withdrawn`.
+        change: String,
+        notice: u64,
+        text: String,
+        /// `None`: for every agent.
+        queue: Option<String>,
+        expires_at_ms: u64,
+    },
     /// A floor alert was raised, cleared or acknowledged (`GET /api/alerts` has it all).
     Alert {
         /// `raised`, `cleared` or `acknowledged`.
@@ -211,6 +221,7 @@ impl Event {
             Event::QueueChanged { .. } => "queue_changed",
             Event::Queue { .. } => "queue",
             Event::Alert { .. } => "alert",
+            Event::Notice { .. } => "notice",
         }
     }
 
@@ -229,7 +240,8 @@ impl Event {
             | Event::SpanStateChanged { .. }
             | Event::AgentStateChanged { .. }
             | Event::QueueChanged { .. }
-            | Event::Alert { .. } => None,
+            | Event::Alert { .. }
+            | Event::Notice { .. } => None,
         }
     }
 }
@@ -338,6 +350,13 @@ mod tests {
                 alert: "a1-1".into(),
                 kind: "vip".into(),
                 text: "VIP caller 0209999 is waiting in queue billing".into(),
+            },
+            Event::Notice {
+                change: "posted".into(),
+                notice: 3,
+                text: "System X is down".into(),
+                queue: Some("billing".into()),
+                expires_at_ms: 60_000,
             },
             Event::CdrWritten { call, cdr_seq: 7 },
         ]
