@@ -42,6 +42,9 @@ pub fn cdr_from_record(call: &str, record: &CallRecord, epoch_unix_ms: u64, now_
         ivr_flow: ivr.map(|ivr| ivr.flow.clone()),
         ivr_path: ivr.map(|ivr| ivr.path.clone()).unwrap_or_default(),
         ivr_variables: ivr.map(|ivr| ivr.variables.clone()).unwrap_or_default(),
+        queue: record.acd.queue.clone(),
+        agent: record.acd.agent.clone(),
+        survey: record.acd.survey,
     }
 }
 
@@ -152,6 +155,9 @@ mod tests {
             ivr_flow: None,
             ivr_path: Vec::new(),
             ivr_variables: Default::default(),
+            queue: None,
+            agent: None,
+            survey: None,
         }
     }
 
@@ -170,6 +176,7 @@ mod tests {
             disposition: Disposition::Answered,
             cause: line_boundary::Cause(16),
             times: CallTimes::seen_from_outside(1_000, Some(2_000), 9_000),
+            acd: Default::default(),
             ivr,
         }
     }

@@ -106,12 +106,18 @@ pub struct Cdr {
     pub ivr_path: Vec<String>,
     /// The flow's variables as they were when the call left it.
     pub ivr_variables: BTreeMap<String, String>,
+    /// The ACD queue the call last waited in; `None` for calls without one.
+    pub queue: Option<String>,
+    /// The agent who answered it (the last, after a transfer).
+    pub agent: Option<String>,
+    /// The caller's post-call survey score, 1-5, when they gave one.
+    pub survey: Option<u8>,
 }
 
 const COLUMNS: &str =
     "seq, id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel, \
                        outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled, \
-                       ivr_flow, ivr_path, ivr_variables";
+                       ivr_flow, ivr_path, ivr_variables, queue, agent, survey";
 
 /// A CDR as read, with its text-coded columns still as text: the caller checks them,
 /// knowing the database's path for the error.
@@ -150,8 +156,9 @@ impl Storage {
         let result = self.connection().execute(
             "INSERT INTO cdr (id, start_unix_ms, answer_unix_ms, end_unix_ms, caller, callee, inbound_channel,
                               outbound_channel, disposition, cause, ring_ms, talk_ms, line_answer_unix_ms, dialled,
-                              ivr_flow, ivr_path, ivr_variables)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                              ivr_flow, ivr_path, ivr_variables, queue, agent, survey)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19, ?20)",
             params![
                 cdr.id,
                 cdr.start_unix_ms,
@@ -169,7 +176,10 @@ impl Storage {
                 cdr.dialled,
                 cdr.ivr_flow,
                 ivr_path,
-                ivr_variables
+                ivr_variables,
+                cdr.queue,
+                cdr.agent,
+                cdr.survey
             ],
         );
         match result {
@@ -265,6 +275,9 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<RawCdr> {
             ivr_flow: row.get(15)?,
             ivr_path: Vec::new(),
             ivr_variables: BTreeMap::new(),
+            queue: row.get(18)?,
+            agent: row.get(19)?,
+            survey: row.get(20)?,
         },
         disposition: row.get(9)?,
         ivr_path: row.get(16)?,
@@ -296,7 +309,34 @@ mod tests {
             ivr_flow: None,
             ivr_path: Vec::new(),
             ivr_variables: BTreeMap::new(),
+            queue: None,
+            agent: None,
+            survey: None,
         }
+    }
+
+    #[test]
+    fn a_queue_calls_queue_agent_and_survey_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let cdr = Cdr {
+            queue: Some("billing".into()),
+            agent: Some("201".into()),
+            survey: Some(4),
+            ..sample("q1", Disposition::Answered)
+        };
+        storage.insert_cdr(&cdr).unwrap();
+        let back = storage.cdr("q1").unwrap().unwrap();
+        assert_eq!(
+            (back.queue.as_deref(), back.agent.as_deref(), back.survey),
+            (Some("billing"), Some("201"), Some(4))
+        );
+        // The database refuses a score outside 1-5.
+        let bad = Cdr {
+            survey: Some(6),
+            ..sample("q2", Disposition::Answered)
+        };
+        assert!(storage.insert_cdr(&bad).is_err());
     }
 
     fn with_ivr(id: &str) -> Cdr {

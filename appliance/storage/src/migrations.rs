@@ -137,6 +137,11 @@ pub const MIGRATIONS: &[&str] = &[
     DROP TABLE cdr;
     ALTER TABLE cdr_v5 RENAME TO cdr;
     CREATE INDEX cdr_start ON cdr(start_unix_ms);",
+    // 6: a queue call's queue and the agent who answered, and the caller's post-call
+    // survey score (1-5); NULL for other calls and for every call before this version.
+    "ALTER TABLE cdr ADD COLUMN queue TEXT;
+    ALTER TABLE cdr ADD COLUMN agent TEXT;
+    ALTER TABLE cdr ADD COLUMN survey INTEGER CHECK (survey BETWEEN 1 AND 5);",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

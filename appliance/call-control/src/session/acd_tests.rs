@@ -258,6 +258,14 @@ fn an_offer_rings_the_agent_and_the_answer_connects_and_is_reported() {
         record.numbers.callee,
         Some(PhoneNumber::parse("201").unwrap())
     );
+    assert_eq!(
+        record.acd,
+        AcdRecord {
+            queue: Some("general".into()),
+            agent: Some("201".into()),
+            survey: None
+        }
+    );
     assert!(!s.in_acd());
 }
 

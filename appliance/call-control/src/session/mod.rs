@@ -28,7 +28,7 @@ pub use apps::{
     FeatureRequest, Greeting, Ivr, IvrContext, Reject, RingInTurn, Route, Talk, Transfer,
 };
 pub use legs::{Leg, LegId, LegRole, LegState};
-pub use record::{CallRecord, CallTimes, IvrRecord};
+pub use record::{AcdRecord, CallRecord, CallTimes, IvrRecord};
 pub use supervise::{
     LegView, SessionView, SuperviseMode, SuperviseRefused, SuperviseRequest, SupervisorStage,
     SupervisorView,
@@ -181,6 +181,8 @@ pub struct CallSession {
     /// The ACD queue the call entered and the agent who answered it (for the live view).
     acd_queue: Option<String>,
     acd_agent: Option<String>,
+    /// The caller's post-call survey score.
+    survey: Option<u8>,
 }
 
 impl CallSession {
@@ -212,6 +214,7 @@ impl CallSession {
             in_acd: false,
             acd_queue: None,
             acd_agent: None,
+            survey: None,
         }
     }
 
@@ -607,6 +610,11 @@ impl Call<'_> {
         self.session.outputs.push_back(Output::Acd(request));
     }
 
+    /// The caller's survey score (1-5), for the call's record.
+    pub fn set_survey(&mut self, score: u8) {
+        self.session.survey = Some(score);
+    }
+
     /// The ACD let the call go itself (overflow to a flow, refusal): its end is no
     /// longer the ACD's business.
     pub fn left_acd(&mut self) {
@@ -769,6 +777,11 @@ impl Call<'_> {
             cause,
             times: self.session.times,
             ivr: self.session.ivr.clone(),
+            acd: AcdRecord {
+                queue: self.session.acd_queue.clone(),
+                agent: self.session.acd_agent.clone(),
+                survey: self.session.survey,
+            },
         };
         self.session.outputs.push_back(Output::Ended(record));
         self.session.ended = true;

@@ -85,6 +85,19 @@ pub struct CallRecord {
     pub times: CallTimes,
     /// The call's run through an IVR flow, if it had one.
     pub ivr: Option<IvrRecord>,
+    /// The call's part in the ACD (all `None` for calls that never queued).
+    pub acd: AcdRecord,
+}
+
+/// What a queue call leaves in its CDR.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AcdRecord {
+    /// The queue it last waited in.
+    pub queue: Option<String>,
+    /// The agent who answered it.
+    pub agent: Option<String>,
+    /// The caller's post-call survey score, 1-5.
+    pub survey: Option<u8>,
 }
 
 /// What a call's IVR leaves in its CDR: the flow, the nodes entered in order, and the

@@ -69,6 +69,7 @@ impl Switchboard {
             cause: Cause::TEMPORARY_FAILURE,
             times: CallTimes::seen_from_outside(*started_ms, *answered_ms, self.now_ms),
             ivr: None,
+            acd: Default::default(),
         };
         let stamp = self.cleanup_stamp();
         for channel in [Some(origin), destination].into_iter().flatten() {
