@@ -80,6 +80,11 @@ pub struct AcdActor {
     stopped_calls: std::collections::HashSet<CallKey>,
     /// Where callbacks are placed (the switchboard).
     callbacks: Option<Recipient<PlaceCallback>>,
+    /// Callbacks whose call could not be started (most often the agent's phone still
+    /// hangs up from the feature code call that made them ready): placed again at each
+    /// second while the agent stays reserved for them, as an offer asks a busy phone
+    /// again; the queue's ring timeout still decides when the reservation is missed.
+    unplaced_callbacks: Vec<(CallKey, AgentId)>,
 }
 
 impl AcdActor {
@@ -95,6 +100,7 @@ impl AcdActor {
             feature_calls: std::collections::HashSet::new(),
             stopped_calls: std::collections::HashSet::new(),
             callbacks: None,
+            unplaced_callbacks: Vec::new(),
         }
     }
 
@@ -259,29 +265,62 @@ impl AcdActor {
                 agent,
                 number,
             } => {
-                let device = self.acd.device(&agent).map(str::to_owned);
-                match (&self.callbacks, me, device) {
-                    (Some(callbacks), Some(me), Some(device)) => {
-                        callbacks.do_send(PlaceCallback {
-                            acd_call: CallId::from(call.0.as_str()),
-                            agent,
-                            device,
-                            number,
-                            not_placed: me.clone(),
-                            stamp: stamp.cloned().unwrap_or_else(|| Stamp {
-                                at_ms: now,
-                                token: media_engine::WorkToken::untracked(),
-                            }),
-                        });
-                    }
-                    // Nobody to place it: the agent stays reserved until the ring
-                    // timeout takes the offer back (a miss), never in a loop here.
-                    _ => tracing::error!(%call, %agent, "no way to place a callback"),
-                }
+                let stamp = stamp.cloned().unwrap_or_else(|| Stamp {
+                    at_ms: now,
+                    token: media_engine::WorkToken::untracked(),
+                });
+                self.place_callback(call, agent, number, stamp, me);
             }
             Action::Refused { call, .. } => {
                 self.tell(&call, AcdInstruction::Refused, stamp);
                 self.calls.remove(&call);
+            }
+        }
+    }
+
+    /// Asks the switchboard to start the call of a callback reserved for `agent`. Without
+    /// `me` (an API command or a bus event made the agent ready) its failure could not
+    /// come back: it is placed at the next second instead.
+    fn place_callback(
+        &mut self,
+        call: CallKey,
+        agent: AgentId,
+        number: String,
+        stamp: Stamp,
+        me: Option<&Recipient<CallbackNotPlaced>>,
+    ) {
+        let device = self.acd.device(&agent).map(str::to_owned);
+        match (&self.callbacks, me, device) {
+            (Some(callbacks), Some(me), Some(device)) => {
+                callbacks.do_send(PlaceCallback {
+                    acd_call: CallId::from(call.0.as_str()),
+                    agent,
+                    device,
+                    number,
+                    not_placed: me.clone(),
+                    stamp,
+                });
+            }
+            (Some(_), None, Some(_)) => self.unplaced_callbacks.push((call, agent)),
+            // Nobody to place it: the agent stays reserved until the ring
+            // timeout takes the offer back (a miss), never in a loop here.
+            _ => tracing::error!(%call, %agent, "no way to place a callback"),
+        }
+    }
+
+    /// Places again the callbacks not placed before whose agent is still reserved for
+    /// them (the ring timeout may have taken the reservation back, or the caller's
+    /// place may have gone to another agent: then nothing).
+    fn retry_unplaced_callbacks(&mut self, stamp: &Stamp, me: &Recipient<CallbackNotPlaced>) {
+        for (call, agent) in std::mem::take(&mut self.unplaced_callbacks) {
+            if let Some(acd::CallState::Callback {
+                number,
+                reserved: Some(reserved),
+            }) = self.acd.call_state(&call)
+            {
+                if reserved == agent {
+                    self.place_callback(call, agent, number, stamp.clone(), Some(me));
+                }
             }
         }
     }
@@ -637,7 +676,9 @@ impl Handler<Second> for AcdActor {
     fn handle(&mut self, second: Second, ctx: &mut Context<Self>) {
         self.drop_vanished_calls(second.stamp.at_ms);
         self.acd.handle_timeout(second.stamp.at_ms);
-        self.drain_with(Some(&second.stamp), Some(ctx.address().recipient()));
+        let me: Recipient<CallbackNotPlaced> = ctx.address().recipient();
+        self.drain_with(Some(&second.stamp), Some(me.clone()));
+        self.retry_unplaced_callbacks(&second.stamp, &me);
     }
 }
 
@@ -743,8 +784,12 @@ impl Handler<CallbackNotPlaced> for AcdActor {
     fn handle(&mut self, failed: CallbackNotPlaced, ctx: &mut Context<Self>) {
         // Not refused at once: the same agent could be offered it again at once, and again.
         // The reservation stands until the queue's ring timeout takes it back (a miss);
-        // the callback keeps its place.
-        tracing::warn!(call = %failed.acd_call, agent = %failed.agent, reason = %failed.reason, "callback not placed; the offer runs out at its ring timeout");
+        // until then the callback is placed again each second (the phone may be
+        // hanging up from the feature code call that made the agent ready); the
+        // callback keeps its place.
+        tracing::info!(call = %failed.acd_call, agent = %failed.agent, reason = %failed.reason, "callback not placed; tried again next second until the offer's ring timeout");
+        self.unplaced_callbacks
+            .push((call_key(&failed.acd_call), failed.agent.clone()));
         self.drain_with(Some(&failed.stamp), Some(ctx.address().recipient()));
     }
 }
@@ -1126,6 +1171,126 @@ mod tests {
             let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
             assert_eq!(snapshot.agents[0].state, AgentState::LoggedOut);
             assert_eq!(snapshot.agents[0].device, None);
+        });
+    }
+
+    /// A switchboard that says the agent's phone is busy for the first `busy` callbacks
+    /// it is asked to place, and keeps every request.
+    struct FakeSwitchboard {
+        busy: usize,
+        asked: std::sync::Arc<std::sync::Mutex<Vec<(u64, String, String)>>>,
+    }
+
+    impl Actor for FakeSwitchboard {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<PlaceCallback> for FakeSwitchboard {
+        type Result = ();
+        fn handle(&mut self, place: PlaceCallback, _ctx: &mut Context<Self>) {
+            let mut asked = self.asked.lock().expect("not poisoned");
+            asked.push((
+                place.stamp.at_ms,
+                place.device.clone(),
+                place.number.clone(),
+            ));
+            if asked.len() <= self.busy {
+                place.not_placed.do_send(CallbackNotPlaced {
+                    acd_call: place.acd_call,
+                    agent: place.agent,
+                    reason: format!("phone {} is busy", place.device),
+                    stamp: place.stamp,
+                });
+            }
+        }
+    }
+
+    /// An agent made ready while their phone still hangs up from the feature code call
+    /// (or by the API, whose command has no way to hear a failure back) is reserved for
+    /// the waiting callback: the callback is placed again each second until the phone
+    /// can be had, not left to run out as a missed offer (acd-callback.hil).
+    #[test]
+    fn a_callback_not_placed_is_placed_again_each_second_while_its_agent_is_reserved() {
+        actix::System::new().block_on(async {
+            let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let switchboard = FakeSwitchboard {
+                busy: 1,
+                asked: asked.clone(),
+            }
+            .start();
+            let acd = Acd::new(config(), 0).expect("valid config");
+            let actor = AcdActor::new(acd)
+                .with_callbacks(switchboard.recipient())
+                .start();
+            let call = FakeCall(std::sync::Arc::new(std::sync::Mutex::new(Vec::new()))).start();
+            let send = |request: AcdRequest, at_ms: u64| {
+                actor.send(CallToAcd {
+                    call: "c1".into(),
+                    caller: Some("5550123".into()),
+                    request,
+                    reply: call.clone().recipient(),
+                    stamp: stamp(at_ms),
+                })
+            };
+            send(
+                AcdRequest::Enter(crate::session::QueueEntry {
+                    queue: "billing".into(),
+                    priority: 0,
+                    skills: Vec::new(),
+                    variables: BTreeMap::new(),
+                    language: ivr::flow::Language::En,
+                }),
+                1000,
+            )
+            .await
+            .expect("actor answers");
+            send(
+                AcdRequest::CallbackRequested {
+                    number: "5550123".into(),
+                },
+                2000,
+            )
+            .await
+            .expect("actor answers");
+            let agent = AgentId::new("201");
+            actor
+                .send(AgentCommand {
+                    agent: agent.clone(),
+                    request: AgentRequest::Login {
+                        device: "201".into(),
+                    },
+                })
+                .await
+                .expect("actor answers")
+                .expect("login accepted");
+            for at_ms in [3000, 4000, 5000, 6000] {
+                actor
+                    .send(Second {
+                        stamp: stamp(at_ms),
+                    })
+                    .await
+                    .expect("actor answers");
+                // Let the switchboard answer before the next second.
+                actix::clock::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            let asked = asked.lock().expect("not poisoned").clone();
+            // Asked at the first second after the login (the API's command could not
+            // hear a failure), refused as busy, asked again at the next; placed, so
+            // not again.
+            assert_eq!(
+                asked,
+                vec![
+                    (3000, "201".to_owned(), "5550123".to_owned()),
+                    (4000, "201".to_owned(), "5550123".to_owned()),
+                ]
+            );
+            assert_eq!(
+                snapshot.agents[0].state,
+                AgentState::Reserved {
+                    call: CallKey::new("c1")
+                }
+            );
         });
     }
 }

@@ -55,6 +55,8 @@ pub struct IvrPlan {
     /// Whether the box has ACD queues: a flow's `queue` node then joins one, else it
     /// rings its extensions in turn.
     pub acd_queues: bool,
+    /// Queues whose callers hear the post-call survey.
+    pub survey_queues: std::sync::Arc<std::collections::BTreeSet<String>>,
 }
 
 impl IvrPlan {
@@ -66,6 +68,7 @@ impl IvrPlan {
             prompts: std::sync::Arc::clone(&self.prompts),
             epoch_unix_ms,
             acd_queues: self.acd_queues,
+            survey_queues: std::sync::Arc::clone(&self.survey_queues),
         })
     }
 }

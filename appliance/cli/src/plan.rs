@@ -158,6 +158,7 @@ fn ivr_plan(
         prompts,
         lookup_tls: Some(lookup_tls),
         acd_queues: config.acd_queues_configured,
+        survey_queues: Arc::new(config.survey_queues.iter().map(|q| q.to_string()).collect()),
     })
 }
 

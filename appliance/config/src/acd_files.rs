@@ -88,6 +88,7 @@ struct RawQueue {
     music: Option<Spanned<String>>,
     alert_waiting: Option<Spanned<i64>>,
     alert_longest_wait_s: Option<Spanned<i64>>,
+    survey: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +137,8 @@ pub(crate) struct AcdFiles {
     pub music: BTreeMap<QueueName, String>,
     /// What raises floor alerts (`[alerts]` and the queues' `alert_*` settings).
     pub alerts: alerts::AlertConfig,
+    /// Queues whose callers hear the post-call survey.
+    pub survey_queues: BTreeSet<QueueName>,
     /// Overflows to flows, checked once the flows are loaded: the flow's name and the
     /// error to report (its reason filled in then) if there is no such flow.
     pub flow_refs: Vec<(String, ConfigError)>,
@@ -276,6 +279,7 @@ pub(crate) fn load_acd(dir: &Path, errors: &mut Vec<ConfigError>) -> AcdFiles {
         pins: BTreeMap::new(),
         music: BTreeMap::new(),
         alerts: alerts::AlertConfig::default(),
+        survey_queues: BTreeSet::new(),
         flow_refs: Vec::new(),
     };
     let queues_source = read(dir, QUEUES_FILE, errors);
@@ -553,6 +557,9 @@ fn check_queues(check: &mut Check, raw: QueuesFile, files: &mut AcdFiles) {
         };
         if thresholds != alerts::QueueThresholds::default() {
             files.alerts.queues.insert(name.clone(), thresholds);
+        }
+        if queue.survey.as_ref().is_some_and(|s| *s.get_ref()) {
+            files.survey_queues.insert(QueueName::from(name.as_str()));
         }
         config.queues.push(config_queue);
     }

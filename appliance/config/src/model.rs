@@ -31,6 +31,8 @@ pub struct Config {
     pub queue_music: std::collections::BTreeMap<acd::QueueName, String>,
     /// What raises floor alerts (`queues.toml`'s `[alerts]` and each queue's `alert_*`).
     pub alerts: alerts::AlertConfig,
+    /// Queues whose callers hear the post-call survey when the agent hangs up.
+    pub survey_queues: std::collections::BTreeSet<acd::QueueName>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

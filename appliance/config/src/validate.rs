@@ -244,6 +244,7 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             agent_pins: acd.pins,
             queue_music: acd.music,
             alerts: acd.alerts,
+            survey_queues: acd.survey_queues,
         }),
         _ => Err(ConfigErrors(check.errors)),
     }

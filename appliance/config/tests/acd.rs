@@ -648,7 +648,7 @@ area_code_digits = 4
 fn alert_settings_load_into_the_monitors_configuration() {
     let queues = QUEUES.replace(
         "[queues.general]\n",
-        "[queues.general]\nalert_waiting = 8\nalert_longest_wait_s = 90\n",
+        "[queues.general]\nalert_waiting = 8\nalert_longest_wait_s = 90\nsurvey = true\n",
     ) + ALERTS;
     let dir = dir_with(Some(&queues), Some(AGENTS));
     let config = Config::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));

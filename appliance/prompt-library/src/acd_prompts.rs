@@ -22,6 +22,10 @@ pub const CALLBACK_OK: &str = "queue-callback-ok";
 /// What the agent hears before the box dials the customer back: … (the number).
 pub const CALLBACK_AGENT: &str = "agent-callback";
 
+/// The post-call survey, when the agent hung up (queues with `survey = true`).
+pub const SURVEY: &str = "queue-survey";
+pub const SURVEY_THANKS: &str = "queue-survey-thanks";
+
 /// Feature code outcomes, heard on the agent's phone.
 pub const LOGGED_IN: &str = "agent-logged-in";
 pub const LOGGED_OUT: &str = "agent-logged-out";
@@ -31,7 +35,7 @@ pub const NOT_READY: &str = "agent-not-ready";
 pub const REFUSED: &str = "agent-refused";
 
 /// Each built-in prompt: name, English text, Mandarin text.
-pub const ACD_PROMPTS: [(&str, &str, &str); 13] = [
+pub const ACD_PROMPTS: [(&str, &str, &str); 15] = [
     (POSITION, "You are number", "您现在排在第"),
     (POSITION_END, "in the queue.", "位。"),
     (WAIT, "Your expected wait is about", "预计等待时间约为"),
@@ -52,6 +56,12 @@ pub const ACD_PROMPTS: [(&str, &str, &str); 13] = [
         "谢谢。您的排队位置已保留，我们将回电至",
     ),
     (CALLBACK_AGENT, "Callback to", "回电给"),
+    (
+        SURVEY,
+        "Before you go: how did we do? Press 1 for poor, up to 5 for excellent.",
+        "请对本次服务进行评价：非常不满意请按1，非常满意请按5。",
+    ),
+    (SURVEY_THANKS, "Thank you. Goodbye.", "谢谢您的评价，再见。"),
     (LOGGED_IN, "You are logged in.", "您已签入。"),
     (LOGGED_OUT, "You are logged out.", "您已签出。"),
     (READY, "You are ready for calls.", "您已就绪。"),

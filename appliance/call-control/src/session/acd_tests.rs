@@ -78,6 +78,8 @@ fn store() -> (PromptStore, HashMap<&'static str, PromptId>) {
         "zh/queue-wait-end",
         "zh/queue-closed",
         "zh/queue-callback-offer",
+        "zh/queue-survey",
+        "zh/queue-survey-thanks",
         "zh/queue-callback-ok",
         "zh/五",
         "zh/零",
@@ -105,6 +107,7 @@ fn context(flow: &str, file: &str) -> IvrContext {
         prompts: Arc::new(store),
         epoch_unix_ms: 1_700_000_000_000,
         acd_queues: true,
+        survey_queues: Arc::new(["billing".to_owned()].into()),
     }
 }
 
@@ -807,4 +810,53 @@ fn a_callback_the_agent_does_not_answer_ends_without_losing_its_place() {
     let out = drain(&mut s);
     assert!(acd_requests(&out).is_empty(), "no Left: {out:?}");
     assert_eq!(ended(&out).unwrap().disposition, Disposition::NoAnswer);
+}
+
+#[test]
+fn in_a_survey_queue_the_caller_rates_the_call_after_the_agent_hangs_up() {
+    let (mut s, ids, _) = queued('1');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, phone(EXT_201, 3));
+    s.handle_line(6000, EXT_201, LineEvent::Answered);
+    drain(&mut s);
+    let out = hang_up(&mut s, 60_000, EXT_201);
+    assert!(ended(&out).is_none(), "the caller stays for the survey");
+    assert!(
+        acd_requests(&out).is_empty(),
+        "the ACD hears the end with the call's"
+    );
+    let (prompts, question) = sequence_of(&out).expect("the question plays");
+    assert_eq!(prompts, vec![ids["zh/queue-survey"]]);
+    assert_eq!(s.application(), "survey");
+    // Keys outside 1-5 are no score.
+    s.handle_line(61_000, TRUNK, LineEvent::Digit { digit: '9' });
+    assert!(drain(&mut s).is_empty());
+    s.handle_playback_done(62_000, TRUNK, Some(question));
+    s.handle_line(63_000, TRUNK, LineEvent::Digit { digit: '4' });
+    let (prompts, thanks) = sequence_of(&drain(&mut s)).expect("thanks play");
+    assert_eq!(prompts, vec![ids["zh/queue-survey-thanks"]]);
+    s.handle_playback_done(65_000, TRUNK, Some(thanks));
+    let out = drain(&mut s);
+    assert_eq!(acd_requests(&out), vec![AcdRequest::Left]);
+    let record = ended(&out).expect("the call ended");
+    assert_eq!(record.disposition, Disposition::Answered);
+    assert_eq!(record.acd.survey, Some(4));
+    assert_eq!(record.acd.agent.as_deref(), Some("201"));
+}
+
+#[test]
+fn a_caller_silent_after_the_survey_question_ends_without_a_score() {
+    let (mut s, _, _) = queued('1');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, phone(EXT_201, 3));
+    s.handle_line(6000, EXT_201, LineEvent::Answered);
+    drain(&mut s);
+    let out = hang_up(&mut s, 60_000, EXT_201);
+    let (_, question) = sequence_of(&out).expect("the question plays");
+    s.handle_playback_done(64_000, TRUNK, Some(question));
+    s.handle_timeout(73_999);
+    assert!(ended(&drain(&mut s)).is_none());
+    s.handle_timeout(74_000);
+    let out = drain(&mut s);
+    assert_eq!(ended(&out).expect("ended").acd.survey, None);
 }

@@ -96,6 +96,7 @@ fn context() -> (IvrContext, HashMap<&'static str, PromptId>) {
         prompts: Arc::new(store),
         epoch_unix_ms: 1_700_000_000_000,
         acd_queues: false,
+        survey_queues: Default::default(),
     };
     (context, ids)
 }

@@ -9,7 +9,7 @@
 //! than a flash ago) is asked for again each second while the offer stands: the ACD's
 //! ring timeout decides when it is missed, not the phone's last second of a call.
 
-use super::{AgentCall, Application, Ivr, IvrContext, Route};
+use super::{AgentCall, Application, Ivr, IvrContext, Route, Survey};
 use crate::session::{
     AcdInstruction, AcdRequest, Call, CallSession, LegId, PlaybackId, QueueEntry,
 };
@@ -26,6 +26,8 @@ use prompt_library::acd_prompts::{
 
 pub struct AcdQueue {
     entry: Option<QueueEntry>,
+    /// The queue's name (the entry is handed to the ACD at start).
+    queue: String,
     language: Language,
     context: IvrContext,
     /// Offers asked of the switchboard and not answered yet, by request: the agent and
@@ -47,6 +49,7 @@ impl AcdQueue {
     pub fn new(entry: QueueEntry, context: IvrContext) -> AcdQueue {
         AcdQueue {
             language: entry.language,
+            queue: entry.queue.clone(),
             entry: Some(entry),
             context,
             asking: BTreeMap::new(),
@@ -191,7 +194,11 @@ impl Application for AcdQueue {
                 call.acd(AcdRequest::OfferAnswered {
                     agent: agent.clone(),
                 });
-                call.hand_over(Box::new(AgentCall::new(agent, leg, self.context.music())));
+                let mut talk = AgentCall::new(agent, leg, self.context.music());
+                if self.context.survey_queues.contains(&self.queue) {
+                    talk = talk.with_survey(Survey::new(self.context.clone(), self.language));
+                }
+                call.hand_over(Box::new(talk));
             }
             // The phone cleared before answering: the offer failed.
             LineEvent::Hangup { .. } => {

@@ -22,7 +22,7 @@
 //! connections to the caller return. A take-over while the caller is on hold takes the
 //! caller off hold, to the supervisor.
 
-use super::{Application, Route, Talk};
+use super::{Application, Route, Survey, Talk};
 use crate::session::{
     AcdInstruction, AcdRequest, Call, CallSession, LegId, MediaCommand, SuperviseMode,
     SuperviseRefused, SuperviseRequest, SupervisorStage, SupervisorView,
@@ -42,6 +42,8 @@ pub struct AgentCall {
     supervisor: Option<Supervisor>,
     /// The supervisor's connections as the engine has them now: (listener, source).
     connected: Vec<(LegId, LegId)>,
+    /// The caller's post-call survey, when the queue has one.
+    survey: Option<Survey>,
 }
 
 struct Supervisor {
@@ -70,7 +72,14 @@ impl AgentCall {
             on_hold: false,
             supervisor: None,
             connected: Vec::new(),
+            survey: None,
         }
+    }
+
+    /// When the agent hangs up first, the caller is handed to this survey.
+    pub fn with_survey(mut self, survey: Survey) -> AgentCall {
+        self.survey = Some(survey);
+        self
     }
 
     fn hold(&mut self, call: &mut Call<'_>) {
@@ -207,6 +216,17 @@ impl Application for AgentCall {
             return;
         }
         match event {
+            LineEvent::Hangup { .. } if leg == self.agent_leg && self.survey.is_some() => {
+                // The agent's leg is out of the call already; the caller stays for the
+                // survey, a supervisor does not.
+                if let Some(supervisor) = self.supervisor_leg() {
+                    call.release_leg(supervisor, Cause::NORMAL_CLEARING);
+                }
+                self.supervisor = None;
+                if let Some(survey) = self.survey.take() {
+                    call.hand_over(Box::new(survey));
+                }
+            }
             LineEvent::Hangup { cause } => call.end(Disposition::Answered, *cause),
             LineEvent::Flash if leg == self.agent_leg => {
                 if self.on_hold {

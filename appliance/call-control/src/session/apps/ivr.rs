@@ -24,6 +24,8 @@ pub struct IvrContext {
     pub epoch_unix_ms: i64,
     /// `queue` nodes join the ACD's queues (else they ring their extensions in turn).
     pub acd_queues: bool,
+    /// Queues whose callers hear the post-call survey.
+    pub survey_queues: Arc<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for IvrContext {

@@ -11,6 +11,7 @@ mod greeting;
 mod ivr;
 mod reject;
 mod ring_in_turn;
+mod survey;
 mod talk;
 mod transfer;
 
@@ -24,6 +25,7 @@ pub use greeting::Greeting;
 pub use ivr::{Ivr, IvrContext};
 pub use reject::Reject;
 pub use ring_in_turn::RingInTurn;
+pub use survey::Survey;
 pub use talk::Talk;
 pub use transfer::Transfer;
 
