@@ -374,6 +374,14 @@ impl AcdActor {
             }
             AcdRequest::OfferAnswered { agent } => self.acd.offer_answered(now, &key, &agent),
             AcdRequest::OfferFailed { agent } => self.acd.offer_refused(now, &key, &agent),
+            AcdRequest::Transferred { to_queue } => {
+                let to_queue = to_queue.map(acd::QueueName::from);
+                if to_queue.is_none() {
+                    // The ACD is done with the call; its end is not reported.
+                    self.calls.remove(&key);
+                }
+                self.acd.transferred(now, &key, to_queue.as_ref())
+            }
             AcdRequest::Hold { agent } => self.acd.hold(now, &agent),
             AcdRequest::Unhold { agent } => self.acd.unhold(now, &agent),
             AcdRequest::CallbackRequested { number } => {

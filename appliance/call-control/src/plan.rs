@@ -57,6 +57,8 @@ pub struct IvrPlan {
     pub acd_queues: bool,
     /// Queues whose callers hear the post-call survey.
     pub survey_queues: std::sync::Arc<std::collections::BTreeSet<String>>,
+    /// Queues' transfer numbers → queue.
+    pub transfer_numbers: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
 
 impl IvrPlan {
@@ -69,6 +71,7 @@ impl IvrPlan {
             epoch_unix_ms,
             acd_queues: self.acd_queues,
             survey_queues: std::sync::Arc::clone(&self.survey_queues),
+            transfer_numbers: std::sync::Arc::clone(&self.transfer_numbers),
         })
     }
 }

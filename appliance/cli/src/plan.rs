@@ -159,6 +159,13 @@ fn ivr_plan(
         lookup_tls: Some(lookup_tls),
         acd_queues: config.acd_queues_configured,
         survey_queues: Arc::new(config.survey_queues.iter().map(|q| q.to_string()).collect()),
+        transfer_numbers: Arc::new(
+            config
+                .queue_transfer_numbers
+                .iter()
+                .map(|(number, queue)| (number.clone(), queue.to_string()))
+                .collect(),
+        ),
     })
 }
 

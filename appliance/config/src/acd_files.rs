@@ -89,6 +89,7 @@ struct RawQueue {
     alert_waiting: Option<Spanned<i64>>,
     alert_longest_wait_s: Option<Spanned<i64>>,
     survey: Option<Spanned<bool>>,
+    transfer_number: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +140,8 @@ pub(crate) struct AcdFiles {
     pub alerts: alerts::AlertConfig,
     /// Queues whose callers hear the post-call survey.
     pub survey_queues: BTreeSet<QueueName>,
+    /// Transfer number → queue (what an agent keys after a flash to send a caller there).
+    pub transfer_numbers: BTreeMap<String, QueueName>,
     /// Overflows to flows, checked once the flows are loaded: the flow's name and the
     /// error to report (its reason filled in then) if there is no such flow.
     pub flow_refs: Vec<(String, ConfigError)>,
@@ -280,6 +283,7 @@ pub(crate) fn load_acd(dir: &Path, errors: &mut Vec<ConfigError>) -> AcdFiles {
         music: BTreeMap::new(),
         alerts: alerts::AlertConfig::default(),
         survey_queues: BTreeSet::new(),
+        transfer_numbers: BTreeMap::new(),
         flow_refs: Vec::new(),
     };
     let queues_source = read(dir, QUEUES_FILE, errors);
@@ -560,6 +564,27 @@ fn check_queues(check: &mut Check, raw: QueuesFile, files: &mut AcdFiles) {
         }
         if queue.survey.as_ref().is_some_and(|s| *s.get_ref()) {
             files.survey_queues.insert(QueueName::from(name.as_str()));
+        }
+        if let Some(number) = &queue.transfer_number {
+            let text = number.get_ref();
+            let field = format!("{field}.transfer_number");
+            if text.is_empty() || text.len() > 8 || !text.chars().all(|c| c.is_ascii_digit()) {
+                check.at(
+                    number.span(),
+                    &field,
+                    format!("{text:?} is not a transfer number (1-8 digits)"),
+                );
+            } else if let Some(other) = files.transfer_numbers.get(text) {
+                check.at(
+                    number.span(),
+                    &field,
+                    format!("{text} is queue {other}'s transfer number already"),
+                );
+            } else {
+                files
+                    .transfer_numbers
+                    .insert(text.clone(), QueueName::from(name.as_str()));
+            }
         }
         config.queues.push(config_queue);
     }

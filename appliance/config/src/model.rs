@@ -33,6 +33,8 @@ pub struct Config {
     pub alerts: alerts::AlertConfig,
     /// Queues whose callers hear the post-call survey when the agent hangs up.
     pub survey_queues: std::collections::BTreeSet<acd::QueueName>,
+    /// What an agent keys after a flash to send their caller to a queue → that queue.
+    pub queue_transfer_numbers: std::collections::BTreeMap<String, acd::QueueName>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -245,6 +245,7 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             queue_music: acd.music,
             alerts: acd.alerts,
             survey_queues: acd.survey_queues,
+            queue_transfer_numbers: acd.transfer_numbers,
         }),
         _ => Err(ConfigErrors(check.errors)),
     }

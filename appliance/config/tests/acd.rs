@@ -648,7 +648,7 @@ area_code_digits = 4
 fn alert_settings_load_into_the_monitors_configuration() {
     let queues = QUEUES.replace(
         "[queues.general]\n",
-        "[queues.general]\nalert_waiting = 8\nalert_longest_wait_s = 90\nsurvey = true\n",
+        "[queues.general]\nalert_waiting = 8\nalert_longest_wait_s = 90\nsurvey = true\ntransfer_number = \"601\"\n",
     ) + ALERTS;
     let dir = dir_with(Some(&queues), Some(AGENTS));
     let config = Config::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
@@ -686,7 +686,7 @@ fn alert_settings_load_into_the_monitors_configuration() {
 fn bad_alert_settings_are_refused_at_their_place() {
     let queues = QUEUES.replace(
         "[queues.general]\n",
-        "[queues.general]\nalert_waiting = 0\n",
+        "[queues.general]\nalert_waiting = 0\ntransfer_number = \"60x\"\n",
     ) + &ALERTS
         .replace("lunch = 60", "nap = 60")
         .replace("factor = 2.5", "factor = 0.5");
@@ -714,5 +714,10 @@ fn bad_alert_settings_are_refused_at_their_place() {
         "not a not-ready reason",
     );
     expect("factor = 0.5", "alerts.surge.factor", "out of range");
-    assert_eq!(found.len(), 3, "{found:#?}");
+    expect(
+        "transfer_number = \"60x\"",
+        "queues.general.transfer_number",
+        "not a transfer number",
+    );
+    assert_eq!(found.len(), 4, "{found:#?}");
 }

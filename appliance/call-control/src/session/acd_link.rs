@@ -51,6 +51,11 @@ pub enum AcdRequest {
     Unhold {
         agent: AgentId,
     },
+    /// The agent passed the answered call on: to a queue (it waits there again) or out of
+    /// the ACD (`None`: an extension or outside number). The agent wraps up.
+    Transferred {
+        to_queue: Option<String>,
+    },
     /// The caller took the callback offer and leaves this number.
     CallbackRequested {
         number: String,

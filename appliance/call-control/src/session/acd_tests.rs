@@ -108,6 +108,7 @@ fn context(flow: &str, file: &str) -> IvrContext {
         epoch_unix_ms: 1_700_000_000_000,
         acd_queues: true,
         survey_queues: Arc::new(["billing".to_owned()].into()),
+        transfer_numbers: Arc::new([("600".to_owned(), "billing".to_owned())].into()),
     }
 }
 
@@ -859,4 +860,194 @@ fn a_caller_silent_after_the_survey_question_ends_without_a_score() {
     s.handle_timeout(74_000);
     let out = drain(&mut s);
     assert_eq!(ended(&out).expect("ended").acd.survey, None);
+}
+
+/// A general-queue call answered by 201 on EXT_201; the agent's leg.
+fn answered_by_201() -> (CallSession, LegId) {
+    let (mut s, _, _) = queued('2');
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, phone(EXT_201, 3));
+    let agent_leg = s.leg_on(EXT_201).unwrap();
+    s.handle_line(6000, EXT_201, LineEvent::Answered);
+    drain(&mut s);
+    (s, agent_leg)
+}
+
+fn agent_keys(s: &mut CallSession, at_ms: u64, keys: &str) -> Vec<Output> {
+    for (i, key) in keys.chars().enumerate() {
+        s.handle_line(
+            at_ms + i as u64 * 100,
+            EXT_201,
+            LineEvent::Digit { digit: key },
+        );
+    }
+    drain(s)
+}
+
+/// Flash, key 202#, and the switchboard rings 202: the target's leg.
+fn consult_202(s: &mut CallSession, agent_leg: LegId) -> LegId {
+    s.handle_line(10_000, EXT_201, LineEvent::Flash);
+    let out = drain(s);
+    assert!(out.contains(&Output::Media(MediaCommand::Isolate { leg: O })));
+    assert!(out.iter().any(|o| matches!(o, Output::Media(MediaCommand::Tone { leg, tone: Tone::Dial, .. }) if *leg == agent_leg)), "the agent hears dial tone: {out:?}");
+    let out = agent_keys(s, 11_000, "202#");
+    assert!(out.contains(&Output::Media(MediaCommand::Stop { leg: agent_leg })));
+    let request = out
+        .iter()
+        .find_map(|o| match o {
+            Output::RequestLeg { request, number } if number.as_str() == "202" => Some(*request),
+            _ => None,
+        })
+        .expect("202 is asked for");
+    s.handle_leg(12_000, request, phone(EXT_202, 4));
+    let target = s.leg_on(EXT_202).unwrap();
+    let out = drain(s);
+    assert!(out.iter().any(
+        |o| matches!(o, Output::Line { leg, command: LineCommand::Ring { .. } } if *leg == target)
+    ));
+    assert!(out.iter().any(|o| matches!(o, Output::Media(MediaCommand::Tone { leg, tone: Tone::Ringback, .. }) if *leg == agent_leg)));
+    target
+}
+
+#[test]
+fn a_blind_transfer_hands_the_caller_to_the_ringing_target_when_the_agent_hangs_up() {
+    let (mut s, agent_leg) = answered_by_201();
+    let target = consult_202(&mut s, agent_leg);
+    let out = hang_up(&mut s, 13_000, EXT_201);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Transferred { to_queue: None }]
+    );
+    assert!(
+        out.iter().any(|o| matches!(
+            o,
+            Output::Media(MediaCommand::Tone {
+                leg: O,
+                tone: Tone::Ringback,
+                ..
+            })
+        )),
+        "the caller hears ringback: {out:?}"
+    );
+    assert!(ended(&out).is_none());
+    s.handle_line(15_000, EXT_202, LineEvent::Answered);
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: target })));
+    let out = hang_up(&mut s, 40_000, EXT_202);
+    assert!(
+        acd_requests(&out).is_empty(),
+        "the ACD let the call go at the transfer"
+    );
+    assert_eq!(ended(&out).unwrap().disposition, Disposition::Answered);
+}
+
+#[test]
+fn an_attended_transfer_connects_caller_and_target_after_they_talked() {
+    let (mut s, agent_leg) = answered_by_201();
+    let target = consult_202(&mut s, agent_leg);
+    s.handle_line(14_000, EXT_202, LineEvent::Answered);
+    let out = drain(&mut s);
+    assert!(
+        out.contains(&Output::Media(MediaCommand::Bridge {
+            a: agent_leg,
+            b: target
+        })),
+        "agent and target talk: {out:?}"
+    );
+    assert!(
+        !out.iter()
+            .any(|o| matches!(o, Output::Media(MediaCommand::Bridge { a: O, .. }))),
+        "the caller stays on hold"
+    );
+    let out = hang_up(&mut s, 20_000, EXT_201);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Transferred { to_queue: None }]
+    );
+    assert!(out.contains(&Output::Media(MediaCommand::Stop { leg: O })));
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: target })));
+    assert_eq!(s.application(), "talk");
+}
+
+#[test]
+fn a_flash_cancels_the_transfer_and_the_agent_is_back_with_the_caller() {
+    let (mut s, agent_leg) = answered_by_201();
+    let target = consult_202(&mut s, agent_leg);
+    s.handle_line(14_000, EXT_201, LineEvent::Flash);
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Line {
+        leg: target,
+        command: LineCommand::Hangup {
+            cause: Cause::NORMAL_CLEARING
+        }
+    }));
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: agent_leg })));
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Unhold {
+            agent: agent("201")
+        }]
+    );
+    // A busy target: the agent hears busy and flashes back too.
+    let out = {
+        s.handle_line(20_000, EXT_201, LineEvent::Flash);
+        drain(&mut s);
+        agent_keys(&mut s, 21_000, "203#")
+    };
+    let request = out
+        .iter()
+        .find_map(|o| match o {
+            Output::RequestLeg { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("203 is asked for");
+    s.handle_leg(22_000, request, LegGrant::Refused(Cause::USER_BUSY));
+    let out = drain(&mut s);
+    assert!(out.iter().any(|o| matches!(o, Output::Media(MediaCommand::Tone { leg, tone: Tone::Busy, .. }) if *leg == agent_leg)));
+    s.handle_line(23_000, EXT_201, LineEvent::Flash);
+    let out = drain(&mut s);
+    assert!(out.contains(&Output::Media(MediaCommand::Bridge { a: O, b: agent_leg })));
+}
+
+#[test]
+fn a_transfer_to_a_queues_number_puts_the_caller_back_in_the_acd() {
+    let (mut s, agent_leg) = answered_by_201();
+    s.handle_line(10_000, EXT_201, LineEvent::Flash);
+    drain(&mut s);
+    agent_keys(&mut s, 11_000, "600");
+    // The number ends after 4 s without a key.
+    s.handle_timeout(15_100);
+    assert!(acd_requests(&drain(&mut s)).is_empty());
+    s.handle_timeout(15_300);
+    let out = drain(&mut s);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Transferred {
+            to_queue: Some("billing".into())
+        }]
+    );
+    assert!(out.contains(&Output::Line {
+        leg: agent_leg,
+        command: LineCommand::Hangup {
+            cause: Cause::NORMAL_CLEARING
+        }
+    }));
+    assert_eq!(s.application(), "queue");
+    assert!(s.in_acd(), "the call waits in the ACD again");
+    // The next agent takes it; the record names the queue it was last in.
+    let request = offer(&mut s, 20_000, "202");
+    s.handle_leg(20_010, request, phone(EXT_202, 4));
+    s.handle_line(21_000, EXT_202, LineEvent::Answered);
+    let out = drain(&mut s);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::OfferAnswered {
+            agent: agent("202")
+        }]
+    );
+    let out = hang_up(&mut s, 30_000, TRUNK);
+    assert_eq!(acd_requests(&out), vec![AcdRequest::Left]);
+    let record = ended(&out).unwrap();
+    assert_eq!(record.acd.queue.as_deref(), Some("billing"));
+    assert_eq!(record.acd.agent.as_deref(), Some("202"));
 }

@@ -97,6 +97,7 @@ fn context() -> (IvrContext, HashMap<&'static str, PromptId>) {
         epoch_unix_ms: 1_700_000_000_000,
         acd_queues: false,
         survey_queues: Default::default(),
+        transfer_numbers: Default::default(),
     };
     (context, ids)
 }

@@ -599,6 +599,11 @@ impl Call<'_> {
                 self.session.in_acd = true;
                 self.session.acd_agent = Some(agent.to_string());
             }
+            AcdRequest::Transferred {
+                to_queue: Some(queue),
+            } => {
+                self.session.acd_queue = Some(queue.clone());
+            }
             AcdRequest::Left => {
                 if !self.session.in_acd {
                     return;

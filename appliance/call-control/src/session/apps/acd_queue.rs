@@ -61,6 +61,23 @@ impl AcdQueue {
         }
     }
 
+    /// A caller an agent transferred here: the ACD moved the call already (no entry to
+    /// make), and they wait on music as any caller.
+    pub fn transferred(queue: String, context: IvrContext, language: Language) -> AcdQueue {
+        AcdQueue {
+            entry: None,
+            queue,
+            language,
+            context,
+            asking: BTreeMap::new(),
+            busy: Vec::new(),
+            ringing: Vec::new(),
+            announcing: None,
+            closing: None,
+            callback_offered: false,
+        }
+    }
+
     fn music(&mut self, call: &mut Call<'_>) {
         match self.context.music() {
             Some(music) => call.play_music(CallSession::ORIGIN, music),
@@ -194,7 +211,8 @@ impl Application for AcdQueue {
                 call.acd(AcdRequest::OfferAnswered {
                     agent: agent.clone(),
                 });
-                let mut talk = AgentCall::new(agent, leg, self.context.music());
+                let mut talk = AgentCall::new(agent, leg, self.context.music())
+                    .with_queues(self.context.clone(), self.language);
                 if self.context.survey_queues.contains(&self.queue) {
                     talk = talk.with_survey(Survey::new(self.context.clone(), self.language));
                 }

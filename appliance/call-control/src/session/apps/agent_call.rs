@@ -22,12 +22,14 @@
 //! connections to the caller return. A take-over while the caller is on hold takes the
 //! caller off hold, to the supervisor.
 
-use super::{Application, Route, Survey, Talk};
+use super::consult::{self, Consult, Handoff};
+use super::{AcdQueue, Application, IvrContext, Route, Survey, Talk};
 use crate::session::{
     AcdInstruction, AcdRequest, Call, CallSession, LegId, MediaCommand, SuperviseMode,
     SuperviseRefused, SuperviseRequest, SupervisorStage, SupervisorView,
 };
 use acd::AgentId;
+use ivr::flow::Language;
 use line_boundary::{Cause, LineEvent, PhoneNumber, Tone};
 use media_engine::PromptId;
 use storage::Disposition;
@@ -44,6 +46,11 @@ pub struct AgentCall {
     connected: Vec<(LegId, LegId)>,
     /// The caller's post-call survey, when the queue has one.
     survey: Option<Survey>,
+    /// A transfer being set up by flash (see `consult.rs`).
+    consult: Option<Consult>,
+    /// What a transfer to a queue needs: the prompts, music and transfer numbers, and
+    /// the caller's language.
+    queues: Option<(IvrContext, Language)>,
 }
 
 struct Supervisor {
@@ -73,6 +80,74 @@ impl AgentCall {
             supervisor: None,
             connected: Vec::new(),
             survey: None,
+            consult: None,
+            queues: None,
+        }
+    }
+
+    /// Lets the agent transfer the caller to a queue by its transfer number.
+    pub fn with_queues(mut self, context: IvrContext, language: Language) -> AgentCall {
+        self.queues = Some((context, language));
+        self
+    }
+
+    /// The number the agent keyed after a flash: a queue's transfer number, or a number
+    /// to ring or dial.
+    fn transfer_to(&mut self, call: &mut Call<'_>, number: String) {
+        let queue = self
+            .queues
+            .as_ref()
+            .and_then(|(context, _)| context.transfer_numbers.get(&number).cloned());
+        if let (Some(queue), Some((context, language))) = (queue, self.queues.clone()) {
+            // Back to waiting, in that queue, keeping their place; the agent is free.
+            self.consult = None;
+            call.acd(AcdRequest::Transferred {
+                to_queue: Some(queue.clone()),
+            });
+            call.release_leg(self.agent_leg, Cause::NORMAL_CLEARING);
+            if let Some(supervisor) = self.supervisor_leg() {
+                call.release_leg(supervisor, Cause::NORMAL_CLEARING);
+            }
+            call.hand_over(Box::new(AcdQueue::transferred(queue, context, language)));
+            return;
+        }
+        match PhoneNumber::parse(&number) {
+            Ok(number) => self.consult = Some(Consult::Asking(call.request_leg(number))),
+            Err(_) => {
+                call.play_tone(self.agent_leg, Tone::Busy);
+                self.consult = Some(Consult::start(call, self.agent_leg));
+            }
+        }
+    }
+
+    /// The flash that cancels a transfer: the target goes, the agent is back with the
+    /// caller.
+    fn cancel_transfer(&mut self, call: &mut Call<'_>) {
+        if let Some(consult) = self.consult.take() {
+            consult.release(call);
+        }
+        call.media(MediaCommand::Stop {
+            leg: self.agent_leg,
+        });
+        self.unhold(call);
+    }
+
+    /// The agent hung up while a transfer rang (blind) or after talking to the target
+    /// (attended): the caller goes to the target, the agent is done.
+    fn complete_transfer(&mut self, call: &mut Call<'_>, consult: Consult) {
+        if let Some(supervisor) = self.supervisor_leg() {
+            call.release_leg(supervisor, Cause::NORMAL_CLEARING);
+        }
+        call.acd(AcdRequest::Transferred { to_queue: None });
+        call.left_acd();
+        match consult {
+            Consult::Ringing(leg) => call.hand_over(Box::new(Handoff::new(leg))),
+            Consult::Talking(leg) => {
+                call.media(MediaCommand::Stop { leg: CALLER });
+                call.media(MediaCommand::Bridge { a: CALLER, b: leg });
+                call.hand_over(Box::new(Talk));
+            }
+            _ => {}
         }
     }
 
@@ -215,6 +290,59 @@ impl Application for AgentCall {
             }
             return;
         }
+        if let Some(consult) = self.consult.clone() {
+            if consult.leg() == Some(leg) {
+                match event {
+                    LineEvent::Answered => {
+                        call.other_answered(leg);
+                        call.media(MediaCommand::Stop {
+                            leg: self.agent_leg,
+                        });
+                        call.media(MediaCommand::Bridge {
+                            a: self.agent_leg,
+                            b: leg,
+                        });
+                        self.consult = Some(Consult::Talking(leg));
+                    }
+                    // The target refused or hung up: the agent is back with the caller.
+                    LineEvent::Hangup { .. } => {
+                        self.consult = None;
+                        call.media(MediaCommand::Stop {
+                            leg: self.agent_leg,
+                        });
+                        self.unhold(call);
+                    }
+                    _ => {}
+                }
+                return;
+            }
+            if leg == self.agent_leg {
+                match event {
+                    LineEvent::Flash => return self.cancel_transfer(call),
+                    LineEvent::Digit { digit } => {
+                        let mut consult = consult;
+                        let number = consult.key(call, self.agent_leg, *digit);
+                        self.consult = Some(consult);
+                        if let Some(number) = number {
+                            self.transfer_to(call, number);
+                        }
+                        return;
+                    }
+                    LineEvent::Hangup { .. }
+                        if matches!(consult, Consult::Ringing(_) | Consult::Talking(_)) =>
+                    {
+                        self.consult = None;
+                        return self.complete_transfer(call, consult);
+                    }
+                    LineEvent::Hangup { .. } => {
+                        // Hung up before a target rang: the caller, on hold, is cleared.
+                        consult.release(call);
+                        self.consult = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
         match event {
             LineEvent::Hangup { .. } if leg == self.agent_leg && self.survey.is_some() => {
                 // The agent's leg is out of the call already; the caller stays for the
@@ -232,7 +360,9 @@ impl Application for AgentCall {
                 if self.on_hold {
                     self.unhold(call);
                 } else {
+                    // Hold, and the agent may key a number to transfer to.
                     self.hold(call);
+                    self.consult = Some(Consult::start(call, self.agent_leg));
                 }
             }
             _ => {}
@@ -285,6 +415,28 @@ impl Application for AgentCall {
     }
 
     fn on_leg(&mut self, call: &mut Call<'_>, request: u32, route: Route) {
+        if self.consult == Some(Consult::Asking(request)) {
+            match route {
+                Route::Ring { leg } => {
+                    consult::ring(call, self.agent_leg, leg, None);
+                    self.consult = Some(Consult::Ringing(leg));
+                }
+                Route::Dial { leg, called } => {
+                    consult::ring(call, self.agent_leg, leg, Some(called));
+                    self.consult = Some(Consult::Ringing(leg));
+                }
+                // Busy, unknown or unreachable: the agent hears busy, and may key
+                // another number or flash back to the caller.
+                _ => {
+                    call.play_tone(self.agent_leg, Tone::Busy);
+                    self.consult = Some(Consult::Dialling {
+                        digits: String::new(),
+                        last_key_ms: call.now_ms(),
+                    });
+                }
+            }
+            return;
+        }
         let asked = matches!(
             self.supervisor,
             Some(Supervisor { stage: Stage::Asking(r), .. }) if r == request
@@ -317,6 +469,13 @@ impl Application for AgentCall {
     }
 
     fn on_timeout(&mut self, call: &mut Call<'_>) {
+        let keyed = self
+            .consult
+            .as_mut()
+            .and_then(|consult| consult.pause_ended(call.now_ms()));
+        if let Some(number) = keyed {
+            self.transfer_to(call, number);
+        }
         if let Some(Supervisor {
             stage: Stage::Ringing { leg, since_ms },
             ..

@@ -26,6 +26,8 @@ pub struct IvrContext {
     pub acd_queues: bool,
     /// Queues whose callers hear the post-call survey.
     pub survey_queues: Arc<std::collections::BTreeSet<String>>,
+    /// Queues' transfer numbers (what an agent keys after a flash) → queue.
+    pub transfer_numbers: Arc<std::collections::BTreeMap<String, String>>,
 }
 
 impl std::fmt::Debug for IvrContext {

@@ -6,6 +6,7 @@ mod agent_call;
 mod agent_feature;
 mod callback;
 mod connect;
+mod consult;
 mod echo;
 mod greeting;
 mod ivr;
