@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context};
 use appliance::boot::{start_box, BoxOptions, RunningBox};
 use clap::{Parser, Subcommand};
 use far_end::Rig;
-use hil_scenario::{AgentView, BoxView, CdrView, EventView, Scenario};
+use hil_scenario::{AgentView, AlertView, BoxView, CdrView, EventView, Scenario};
 use soft_hardware::ClockMode;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -162,6 +162,32 @@ struct AgentStateJson {
     reason: Option<String>,
 }
 
+/// `/api/alerts`: each alert's uid, kind, whether active, text and the fields of its
+/// kind that say what it is about.
+#[derive(serde::Deserialize)]
+struct AlertsJson {
+    alerts: Vec<AlertJson>,
+}
+
+#[derive(serde::Deserialize)]
+struct AlertJson {
+    uid: String,
+    kind: String,
+    active: bool,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    queue: Option<String>,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    caller: Option<String>,
+    #[serde(default)]
+    call: Option<String>,
+}
+
 /// The part of `/api/status` a scenario reads.
 #[derive(serde::Deserialize)]
 struct StatusJson {
@@ -238,6 +264,27 @@ impl BoxView for WebBox {
                 state: a.state.state,
                 reason: a.state.reason,
                 device: a.device,
+            })
+            .collect())
+    }
+
+    fn alerts(&mut self) -> anyhow::Result<Vec<AlertView>> {
+        let body = http::get(&self.base, "/api/alerts")?;
+        let page: AlertsJson = serde_json::from_str(&body)
+            .context("box's /api/alerts is not a list of alerts with uid, kind and active")?;
+        Ok(page
+            .alerts
+            .into_iter()
+            .map(|a| AlertView {
+                uid: a.uid,
+                kind: a.kind,
+                active: a.active,
+                text: a.text,
+                key: a.key,
+                queue: a.queue,
+                agent: a.agent,
+                caller: a.caller,
+                call: a.call,
             })
             .collect())
     }

@@ -177,6 +177,29 @@ pub enum Subject {
     },
     /// `expect agent 201 ready`: an ACD agent's state, from the box's `/api/agents`.
     Agent(AgentCondition),
+    /// `expect alert surge ivr:acd-test/main=3 active`: a floor alert, from the box's
+    /// `/api/alerts`.
+    Alert(AlertCondition),
+}
+
+/// The alert kinds of the box, as `/api/alerts` spells them (snake_case).
+pub const ALERT_KINDS: [&str; 5] = [
+    "surge",
+    "vip",
+    "queue_waiting",
+    "queue_longest_wait",
+    "not_ready_too_long",
+];
+
+/// `expect alert KIND [SUBJECT] [active|cleared]`: an alert of KIND (one of
+/// [`ALERT_KINDS`]) about SUBJECT if given (its surge `key`, `queue`, `agent`, `caller`
+/// or `call`, whichever it has) is active now; `cleared`: one not yet cleared when the
+/// scenario started has cleared, and none such is active.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertCondition {
+    pub kind: String,
+    pub subject: Option<String>,
+    pub cleared: bool,
 }
 
 /// The agent states of the box's ACD, as `/api/agents` spells them (kebab-case).
@@ -498,6 +521,16 @@ impl fmt::Display for Expectation {
                     f.write_str("not ")?;
                 }
                 write!(f, "{a}")?;
+            }
+            Subject::Alert(a) => {
+                write!(f, "alert {}", a.kind)?;
+                if let Some(subject) = &a.subject {
+                    write!(f, " {}", quote(subject))?;
+                }
+                if self.negated {
+                    f.write_str(" not")?;
+                }
+                f.write_str(if a.cleared { " cleared" } else { " active" })?;
             }
         }
         let word = match self.mode {

@@ -93,6 +93,52 @@ impl fmt::Display for AgentView {
     }
 }
 
+/// One floor alert as the scenario sees it (`/api/alerts`): its uid, kind as the API
+/// spells it (`surge`, `vip`, `queue_waiting`, …), whether it is active, its text and
+/// what it is about (the fields its kind has).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AlertView {
+    pub uid: String,
+    pub kind: String,
+    pub active: bool,
+    pub text: String,
+    /// A surge's key: `ivr:FLOW/NODE=KEY` or `area:PREFIX`.
+    pub key: Option<String>,
+    pub queue: Option<String>,
+    pub agent: Option<String>,
+    /// A VIP alert's caller number and call id.
+    pub caller: Option<String>,
+    pub call: Option<String>,
+}
+
+impl AlertView {
+    /// Whether the alert is about `subject`: its key, queue, agent, caller or call.
+    pub fn is_about(&self, subject: &str) -> bool {
+        [
+            &self.key,
+            &self.queue,
+            &self.agent,
+            &self.caller,
+            &self.call,
+        ]
+        .iter()
+        .any(|field| field.as_deref() == Some(subject))
+    }
+}
+
+impl fmt::Display for AlertView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} ({:?})",
+            self.uid,
+            self.kind,
+            if self.active { "active" } else { "cleared" },
+            self.text
+        )
+    }
+}
+
 impl fmt::Display for CdrView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -140,6 +186,11 @@ pub trait BoxView {
     /// Every agent of the box's ACD as it is now (`/api/agents`).
     fn agents(&mut self) -> anyhow::Result<Vec<AgentView>> {
         anyhow::bail!("the box's agents are not available (nothing reads its /api/agents)")
+    }
+
+    /// The box's floor alerts since it started, active and cleared (`/api/alerts`).
+    fn alerts(&mut self) -> anyhow::Result<Vec<AlertView>> {
+        anyhow::bail!("the box's alerts are not available (nothing reads its /api/alerts)")
     }
 
     /// Every event of call `call` the box has, stored and live, in seq order
@@ -241,6 +292,7 @@ pub fn run(
         ivr: IvrLog::default(),
         incoming_used: HashSet::new(),
         prev_step_ms: started,
+        alerts_cleared_before: HashSet::new(),
     };
     let _ = writeln!(out, "scenario: {} ({})", scenario.name, scenario.file);
     if let (Err(message), Some(step)) = (roles, scenario.steps.first()) {
@@ -290,6 +342,34 @@ pub fn run(
                     scenario,
                     step,
                     format!("cannot read the box's events at scenario start: {e:#}"),
+                ));
+            }
+        }
+    }
+    let first_alert_step = scenario.steps.iter().find(|s| {
+        matches!(
+            &s.action,
+            Action::Expect(Expectation {
+                subject: Subject::Alert(_),
+                ..
+            })
+        )
+    });
+    if let Some(step) = first_alert_step {
+        // Alerts cleared before the scenario's start are not its own.
+        match exec.view.alerts() {
+            Ok(list) => {
+                exec.alerts_cleared_before = list
+                    .into_iter()
+                    .filter(|a| !a.active)
+                    .map(|a| a.uid)
+                    .collect();
+            }
+            Err(e) => {
+                return Err(exec.failure(
+                    scenario,
+                    step,
+                    format!("cannot read the box's alerts at scenario start: {e:#}"),
                 ));
             }
         }
@@ -380,6 +460,8 @@ struct Exec<'a> {
     incoming_used: HashSet<(String, usize)>,
     /// Rig time at which the previous step began.
     prev_step_ms: u64,
+    /// Alerts cleared already when the scenario started (their uids): not its own.
+    alerts_cleared_before: HashSet<String>,
 }
 
 /// Polling state of one expectation.
@@ -410,6 +492,10 @@ struct Poll {
     /// `/api/agents` (kept between reads), and what it was.
     agent_holds: bool,
     agent_seen: Option<String>,
+    /// `expect alert`: whether the condition held at the last read of `/api/alerts`
+    /// (kept between reads), and the alerts of the kind read then.
+    alert_holds: bool,
+    alert_seen: Option<Vec<AlertView>>,
 }
 
 /// The IVR calls seen on the box's event bus since the scenario started.
@@ -600,6 +686,7 @@ impl Exec<'_> {
         match subject {
             Subject::Cdr(m) => self.evaluate_cdr(m, consume, poll, last_tick),
             Subject::Agent(a) => self.evaluate_agent(a, poll, last_tick),
+            Subject::Alert(a) => self.evaluate_alert(a, poll, last_tick),
             Subject::Ivr { call, condition } => {
                 self.evaluate_ivr(*call, condition, consume, poll, last_tick)
             }
@@ -742,6 +829,45 @@ impl Exec<'_> {
                 .as_ref()
                 .is_none_or(|d| agent.device.as_deref() == Some(d.as_str()));
         Ok(poll.agent_holds)
+    }
+
+    /// `expect alert`: reads `/api/alerts` every 200 ms of rig time (and at the window's
+    /// last block); between reads the last answer stands. `active`: an alert of the kind
+    /// (about the subject) is active; `cleared`: one cleared since the scenario started,
+    /// and none active.
+    fn evaluate_alert(
+        &mut self,
+        want: &AlertCondition,
+        poll: &mut Poll,
+        last_tick: bool,
+    ) -> Result<bool, String> {
+        let now = self.rig.now_ms();
+        if now < poll.next_ms && !last_tick {
+            return Ok(poll.alert_holds);
+        }
+        poll.next_ms = now + CDR_POLL_MS;
+        // An unreadable /api/alerts fails the step: a `not` or `for` must not pass on
+        // what it could not see.
+        let alerts = self
+            .view
+            .alerts()
+            .map_err(|e| format!("cannot read the box's alerts: {e:#}"))?;
+        let matching: Vec<AlertView> = alerts
+            .into_iter()
+            .filter(|a| a.kind == want.kind)
+            .filter(|a| want.subject.as_deref().is_none_or(|s| a.is_about(s)))
+            .collect();
+        let active = matching.iter().any(|a| a.active);
+        poll.alert_holds = if want.cleared {
+            !active
+                && matching
+                    .iter()
+                    .any(|a| !self.alerts_cleared_before.contains(&a.uid))
+        } else {
+            active
+        };
+        poll.alert_seen = Some(matching);
+        Ok(poll.alert_holds)
     }
 
     /// `expect ivr`: reads the bus's new events (every 200 ms of rig time), picks the
@@ -937,6 +1063,25 @@ impl Exec<'_> {
                 Some(seen) => format!("the box says {seen}"),
                 None => format!("agent {} was not read from the box", a.agent),
             },
+            Subject::Alert(a) => {
+                let about = match &a.subject {
+                    Some(subject) => format!(" about {subject}"),
+                    None => String::new(),
+                };
+                match &poll.alert_seen {
+                    None => "the box's alerts were not read".to_string(),
+                    Some(list) if list.is_empty() => {
+                        format!(
+                            "the box has had no {} alert{about} since it started",
+                            a.kind
+                        )
+                    }
+                    Some(list) => {
+                        let shown: Vec<String> = list.iter().map(|a| a.to_string()).collect();
+                        format!("the box's {} alerts{about}: {}", a.kind, shown.join("; "))
+                    }
+                }
+            }
             Subject::Cdr(m) => {
                 let want = m.count.unwrap_or(1);
                 let mut s = format!(

@@ -12,11 +12,13 @@ mod exec;
 mod parse;
 
 pub use ast::{
-    Action, AgentCondition, CallSel, CdrMatch, Condition, DeviceSpec, Expectation, IvrCondition,
-    LookupServerSpec, Mode, Scenario, Sound, SpanCondition, Step, Subject, AGENT_STATES,
-    DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
+    Action, AgentCondition, AlertCondition, CallSel, CdrMatch, Condition, DeviceSpec, Expectation,
+    IvrCondition, LookupServerSpec, Mode, Scenario, Sound, SpanCondition, Step, Subject,
+    AGENT_STATES, ALERT_KINDS, DEFAULT_TONE_MIN_DBM0, DEFAULT_TONE_MIN_MS, DEFAULT_WINDOW_MS,
 };
 /// The former name of [`BoxView`].
 pub use exec::BoxView as CdrSource;
-pub use exec::{run, AgentView, BoxView, CdrView, EventView, NoCdrs, Report, StepFailure};
+pub use exec::{
+    run, AgentView, AlertView, BoxView, CdrView, EventView, NoCdrs, Report, StepFailure,
+};
 pub use parse::{parse, parse_box_time, parse_file, ParseError, MAX_STEPS};

@@ -844,6 +844,8 @@ impl Cursor<'_> {
             (self.ivr()?, false)
         } else if self.eat("agent") {
             self.agent()?
+        } else if self.eat("alert") {
+            self.alert()?
         } else {
             let dev = self.device()?;
             let negated = self.eat("not");
@@ -1134,6 +1136,47 @@ impl Cursor<'_> {
                 state,
                 reason,
                 device,
+            }),
+            negated,
+        ))
+    }
+
+    /// What follows `expect alert`: `KIND [SUBJECT] [not] [active|cleared]`. A subject
+    /// spelled like one of those keywords (or `within`, `for`) is quoted.
+    fn alert(&mut self) -> Result<(Subject, bool), String> {
+        let kinds = ALERT_KINDS.join(", ");
+        let kind = self.next(&format!("the alert's kind after `expect alert` ({kinds})"))?;
+        if !ALERT_KINDS.contains(&kind.as_str()) {
+            return Err(format!(
+                "unknown alert kind {kind:?} (expected one of {kinds})"
+            ));
+        }
+        let keyword = |w: &str| matches!(w, "not" | "active" | "cleared" | "within" | "for");
+        let subject = match (self.tokens.get(self.at), self.peek_word()) {
+            (None, _) => None,
+            (Some(_), Some(word)) if keyword(word) => None,
+            (Some(_), _) => {
+                let subject = self.next("the alert's subject")?;
+                if subject.is_empty() || subject.chars().any(char::is_whitespace) {
+                    return Err(format!(
+                        "bad alert subject {subject:?}: expected a surge key, queue, agent or caller number without blanks"
+                    ));
+                }
+                Some(subject)
+            }
+        };
+        let negated = self.eat("not");
+        let cleared = if self.eat("cleared") {
+            true
+        } else {
+            self.eat("active");
+            false
+        };
+        Ok((
+            Subject::Alert(AlertCondition {
+                kind,
+                subject,
+                cleared,
             }),
             negated,
         ))
