@@ -51,23 +51,12 @@ struct HistoryQuery {
 
 async fn history(state: web::Data<WebState>, query: web::Query<HistoryQuery>) -> HttpResponse {
     let limit = query.limit.unwrap_or(100).min(1000);
-    let state = state.into_inner();
-    let result = web::block(move || -> anyhow::Result<Vec<storage::AlertRow>> {
-        let mut guard = state
-            .storage
-            .lock()
-            .map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(storage::Storage::open(&state.data_dir)?);
-        }
-        match guard.as_ref() {
-            Some(storage) => Ok(storage.recent_alerts(limit)?),
-            None => Ok(Vec::new()),
-        }
+    let result = crate::web::read_storage(state.into_inner(), move |storage| {
+        Ok(storage.recent_alerts(limit)?)
     })
     .await;
     match result {
-        Ok(Ok(rows)) => {
+        Ok(rows) => {
             // The stored body is the alert itself; hand it back as JSON, not a string.
             let alerts: Vec<serde_json::Value> = rows
                 .into_iter()
@@ -88,13 +77,9 @@ async fn history(state: web::Data<WebState>, query: web::Query<HistoryQuery>) ->
                 .collect();
             HttpResponse::Ok().json(serde_json::json!({ "alerts": alerts }))
         }
-        Ok(Err(e)) => error(
-            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot read alerts: {e:#}"),
-        ),
         Err(e) => error(
             actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot read alerts: {e}"),
+            format!("cannot read alerts: {e:#}"),
         ),
     }
 }

@@ -116,10 +116,13 @@ struct CdrQuery {
     limit: Option<usize>,
 }
 
-async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpResponse {
-    let limit = query.limit.unwrap_or(50).min(1000);
-    let state = state.into_inner();
-    let result = web::block(move || -> anyhow::Result<Vec<storage::Cdr>> {
+/// Runs `read` on the web's own database connection (opened at first use), off the web
+/// worker.
+pub async fn read_storage<T: Send + 'static>(
+    state: Arc<WebState>,
+    read: impl FnOnce(&storage::Storage) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    web::block(move || -> anyhow::Result<T> {
         let mut guard = state
             .storage
             .lock()
@@ -128,18 +131,23 @@ async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpRe
             *guard = Some(storage::Storage::open(&state.data_dir)?);
         }
         match guard.as_ref() {
-            Some(storage) => Ok(storage.recent_cdrs(limit)?),
-            None => Ok(Vec::new()),
+            Some(storage) => read(storage),
+            None => Err(anyhow::anyhow!("no database")),
         }
+    })
+    .await?
+}
+
+async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpResponse {
+    let limit = query.limit.unwrap_or(50).min(1000);
+    let result = read_storage(state.into_inner(), move |storage| {
+        Ok(storage.recent_cdrs(limit)?)
     })
     .await;
     match result {
-        Ok(Ok(cdrs)) => HttpResponse::Ok().json(cdrs),
-        Ok(Err(error)) => {
-            HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error:#}"))
-        }
+        Ok(cdrs) => HttpResponse::Ok().json(cdrs),
         Err(error) => {
-            HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error}"))
+            HttpResponse::InternalServerError().body(format!("cannot read CDRs: {error:#}"))
         }
     }
 }
@@ -165,19 +173,8 @@ async fn stored_call_events(
     state: &Arc<WebState>,
     call: &str,
 ) -> anyhow::Result<Vec<CallEventJson>> {
-    let state = state.clone();
     let call = call.to_owned();
-    web::block(move || -> anyhow::Result<Vec<CallEventJson>> {
-        let mut guard = state
-            .storage
-            .lock()
-            .map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(storage::Storage::open(&state.data_dir)?);
-        }
-        let Some(storage) = guard.as_ref() else {
-            return Ok(Vec::new());
-        };
+    read_storage(state.clone(), move |storage| {
         storage
             .call_events(&call)?
             .into_iter()
@@ -198,7 +195,6 @@ async fn stored_call_events(
             .collect()
     })
     .await
-    .map_err(|error| anyhow::anyhow!("the database reader stopped: {error}"))?
 }
 
 /// The call's events still in the bus's history (the newest ones, perhaps not archived

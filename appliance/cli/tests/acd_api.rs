@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
-
 const QUEUES: &str = r#"
 not_ready_reasons = ["break", "lunch"]
 
@@ -31,20 +29,7 @@ skills = { billing = 6 }
 
 /// A POST with a JSON body; the status line and the body.
 fn post(address: std::net::SocketAddr, path: &str, body: &str) -> (String, String) {
-    let mut stream = std::net::TcpStream::connect(address).expect("web port");
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or_default().to_owned(),
-        body.to_owned(),
-    )
+    common::send(address, "POST", path, body)
 }
 
 fn agent_state(agents: &serde_json::Value, id: &str) -> serde_json::Value {
@@ -201,24 +186,6 @@ fn an_agent_whose_phone_is_unplugged_is_logged_out() {
     );
 }
 
-/// A request with a JSON body; the status line and the body.
-fn send(address: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (String, String) {
-    let mut stream = std::net::TcpStream::connect(address).expect("web port");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or_default().to_owned(),
-        body.to_owned(),
-    )
-}
-
 #[test]
 fn queue_memberships_and_skills_change_live_by_api() {
     let work = tempfile::tempdir().expect("temp dir");
@@ -229,9 +196,9 @@ fn queue_memberships_and_skills_change_live_by_api() {
     let running = common::start(work.path(), "basic");
     let web = running.web_address();
 
-    let (status, body) = send(web, "PUT", "/api/agents/7002/queues", r#"{"queues": []}"#);
+    let (status, body) = common::send(web, "PUT", "/api/agents/7002/queues", r#"{"queues": []}"#);
     assert!(status.contains("204"), "{status}: {body}");
-    let (status, body) = send(
+    let (status, body) = common::send(
         web,
         "PUT",
         "/api/agents/7002/queues",
@@ -241,30 +208,30 @@ fn queue_memberships_and_skills_change_live_by_api() {
         status.contains("404") && body.contains("nope"),
         "{status}: {body}"
     );
-    let (status, _) = send(web, "PUT", "/api/agents/7002/queues", r#"{"queue": []}"#);
+    let (status, _) = common::send(web, "PUT", "/api/agents/7002/queues", r#"{"queue": []}"#);
     assert!(status.contains("400"), "{status}");
-    let (status, body) = send(
+    let (status, body) = common::send(
         web,
         "PUT",
         "/api/agents/7002/skills/billing",
         r#"{"level": 11}"#,
     );
     assert!(status.contains("400"), "{status}: {body}");
-    let (status, body) = send(
+    let (status, body) = common::send(
         web,
         "PUT",
         "/api/agents/7002/skills/english",
         r#"{"level": 8}"#,
     );
     assert!(status.contains("204"), "{status}: {body}");
-    let (status, body) = send(
+    let (status, body) = common::send(
         web,
         "PUT",
         "/api/agents/7002/skills/billing",
         r#"{"level": null}"#,
     );
     assert!(status.contains("204"), "{status}: {body}");
-    let (status, _) = send(
+    let (status, _) = common::send(
         web,
         "PUT",
         "/api/agents/7999/skills/billing",

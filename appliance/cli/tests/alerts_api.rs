@@ -6,7 +6,6 @@ mod common;
 
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
-use std::io::{Read, Write};
 
 const QUEUES: &str = r#"
 not_ready_reasons = ["break", "lunch"]
@@ -32,16 +31,7 @@ queues = ["billing"]
 "#;
 
 fn post(address: std::net::SocketAddr, path: &str, body: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(address).expect("web port");
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    response.lines().next().unwrap_or_default().to_owned()
+    common::send(address, "POST", path, body).0
 }
 
 #[test]
@@ -130,23 +120,6 @@ fn an_agent_not_ready_too_long_raises_an_alert_a_supervisor_acknowledges_once() 
     assert_eq!(history["alerts"][0]["acknowledged_by"], "Wang", "{history}");
 }
 
-fn send(address: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (String, String) {
-    let mut stream = std::net::TcpStream::connect(address).expect("web port");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or_default().to_owned(),
-        body.to_owned(),
-    )
-}
-
 #[test]
 fn a_notice_goes_to_its_queues_agents_until_it_expires_or_is_withdrawn() {
     let work = tempfile::tempdir().expect("temp dir");
@@ -159,7 +132,7 @@ fn a_notice_goes_to_its_queues_agents_until_it_expires_or_is_withdrawn() {
     let devices = [("fxs3", DeviceKind::Fxs, 3)];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
 
-    let (status, body) = send(
+    let (status, body) = common::send(
         web,
         "POST",
         "/api/notices",
@@ -167,7 +140,7 @@ fn a_notice_goes_to_its_queues_agents_until_it_expires_or_is_withdrawn() {
     );
     assert!(status.contains("201"), "{status}: {body}");
     let billing: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let (status, body) = send(
+    let (status, body) = common::send(
         web,
         "POST",
         "/api/notices",
@@ -179,7 +152,7 @@ fn a_notice_goes_to_its_queues_agents_until_it_expires_or_is_withdrawn() {
         r#"{"text": "x", "expires_in_s": 0, "by": "Wang"}"#,
         r#"{"text": "x", "by": "Wang"}"#,
     ] {
-        let (status, body) = send(web, "POST", "/api/notices", bad);
+        let (status, body) = common::send(web, "POST", "/api/notices", bad);
         assert!(status.contains("400"), "{bad}: {status}: {body}");
     }
     let general = common::json(web, "GET", "/api/notices?queue=general");
@@ -196,9 +169,9 @@ fn a_notice_goes_to_its_queues_agents_until_it_expires_or_is_withdrawn() {
     let left = common::json(web, "GET", "/api/notices");
     assert_eq!(left["notices"].as_array().map(Vec::len), Some(1), "{left}");
     let id = billing["id"].as_u64().expect("id");
-    let (status, _) = send(web, "DELETE", &format!("/api/notices/{id}"), "");
+    let (status, _) = common::send(web, "DELETE", &format!("/api/notices/{id}"), "");
     assert!(status.contains("204"), "{status}");
-    let (status, _) = send(web, "DELETE", &format!("/api/notices/{id}"), "");
+    let (status, _) = common::send(web, "DELETE", &format!("/api/notices/{id}"), "");
     assert!(status.contains("404"), "{status}");
     let events = common::json(web, "GET", "/api/events?after=0&limit=1000");
     let changes: Vec<String> = events["events"]

@@ -49,10 +49,21 @@ pub fn step_until(rig: &mut Rig, ms: u64, mut done: impl FnMut(&Rig) -> bool) ->
 
 /// One HTTP request; the status line and the body.
 pub fn http(address: std::net::SocketAddr, method: &str, path: &str) -> (String, String) {
+    send(address, method, path, "")
+}
+
+/// One HTTP request with a JSON body; the status line and the body.
+pub fn send(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (String, String) {
     let mut stream = std::net::TcpStream::connect(address).expect("web port");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )
     .expect("request sent");
     let mut response = String::new();
