@@ -9,13 +9,13 @@
 //! than a flash ago) is asked for again each second while the offer stands: the ACD's
 //! ring timeout decides when it is missed, not the phone's last second of a call.
 
-use super::{AgentCall, Application, Ivr, IvrContext, Route, Survey};
+use super::{ask_destination, AgentCall, Application, Ivr, IvrContext, Route, Survey};
 use crate::session::{
     AcdInstruction, AcdRequest, Call, CallSession, LegId, PlaybackId, QueueEntry,
 };
 use acd::AgentId;
 use ivr::flow::Language;
-use line_boundary::{Cause, LineCommand, LineEvent, PhoneNumber, Tone};
+use line_boundary::{Cause, LineEvent, PhoneNumber, Tone};
 use media_engine::PromptId;
 use std::collections::BTreeMap;
 use storage::Disposition;
@@ -236,23 +236,10 @@ impl Application for AcdQueue {
             }
             return;
         };
-        let calling = call.numbers().calling.clone();
-        match route {
-            Route::Ring { leg } => {
-                let name = call.numbers().name.clone();
-                call.line(leg, LineCommand::Ring { calling, name });
-                call.destination_asked(leg);
-                self.ringing.push((agent, leg));
-            }
-            Route::Dial { leg, called } => {
-                call.line(leg, LineCommand::CallOut { calling, called });
-                call.destination_asked(leg);
-                self.ringing.push((agent, leg));
-            }
-            Route::Reject(Cause::USER_BUSY) => self.busy.push((agent, device)),
-            Route::Reject(_) | Route::Echo | Route::Flow(_) | Route::Feature(_) => {
-                call.acd(AcdRequest::OfferFailed { agent });
-            }
+        match ask_destination(call, route) {
+            Ok(leg) => self.ringing.push((agent, leg)),
+            Err(Route::Reject(Cause::USER_BUSY)) => self.busy.push((agent, device)),
+            Err(_) => call.acd(AcdRequest::OfferFailed { agent }),
         }
     }
 

@@ -92,6 +92,27 @@ pub trait Application: Send {
     }
 }
 
+/// Rings (a phone) or dials (out of a trunk) a leg the switchboard granted, showing the
+/// caller's number, as a destination of the call: ring time runs and the record's callee
+/// becomes who it is for. Any other route is handed back.
+pub(super) fn ask_destination(call: &mut Call<'_>, route: Route) -> Result<LegId, Route> {
+    let calling = call.numbers().calling.clone();
+    let leg = match route {
+        Route::Ring { leg } => {
+            let name = call.numbers().name.clone();
+            call.line(leg, line_boundary::LineCommand::Ring { calling, name });
+            leg
+        }
+        Route::Dial { leg, called } => {
+            call.line(leg, line_boundary::LineCommand::CallOut { calling, called });
+            leg
+        }
+        other => return Err(other),
+    };
+    call.destination_asked(leg);
+    Ok(leg)
+}
+
 /// Where the router sent the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {

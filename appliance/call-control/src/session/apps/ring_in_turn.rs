@@ -3,9 +3,9 @@
 //! until one answers or the caller hangs up. A busy or missing extension is skipped at
 //! once; when a whole round is refused the next starts after [`ROUND_PAUSE_MS`].
 
-use super::{Application, Route, Talk};
+use super::{ask_destination, Application, Route, Talk};
 use crate::session::{Call, CallSession, LegId};
-use line_boundary::{Cause, LineCommand, LineEvent, PhoneNumber, Tone};
+use line_boundary::{Cause, LineEvent, PhoneNumber, Tone};
 use media_engine::PromptId;
 use storage::Disposition;
 
@@ -108,26 +108,14 @@ impl Application for RingInTurn {
             }
             return;
         }
-        let calling = call.numbers().calling.clone();
-        match route {
-            Route::Ring { leg } => {
-                let name = call.numbers().name.clone();
-                call.line(leg, LineCommand::Ring { calling, name });
-                call.destination_asked(leg);
+        match ask_destination(call, route) {
+            Ok(leg) => {
                 self.stage = Stage::Ringing {
                     leg,
                     since_ms: call.now_ms(),
                 };
             }
-            Route::Dial { leg, called } => {
-                call.line(leg, LineCommand::CallOut { calling, called });
-                call.destination_asked(leg);
-                self.stage = Stage::Ringing {
-                    leg,
-                    since_ms: call.now_ms(),
-                };
-            }
-            Route::Reject(_) | Route::Echo | Route::Flow(_) | Route::Feature(_) => {
+            Err(_) => {
                 self.refused_in_a_row += 1;
                 self.ask_next(call);
             }
