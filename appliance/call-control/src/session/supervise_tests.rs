@@ -412,7 +412,18 @@ fn hold_with_a_supervisor_on_cuts_the_caller_out_and_keeps_agent_and_supervisor_
         matches!(commands[1], MediaCommand::Music { leg: C, .. }),
         "{commands:?}"
     );
-    assert_eq!(commands.len(), 2, "{commands:?}");
+    // The agent hears dial tone (they may key a number to transfer to).
+    assert!(
+        matches!(
+            commands[2..],
+            [MediaCommand::Tone {
+                leg: A,
+                tone: Tone::Dial,
+                ..
+            }]
+        ),
+        "{commands:?}"
+    );
     assert_eq!(
         acd_requests(&out),
         vec![AcdRequest::Hold {
@@ -426,13 +437,15 @@ fn hold_with_a_supervisor_on_cuts_the_caller_out_and_keeps_agent_and_supervisor_
     s.handle_supervise(21_500, supervise(SuperviseMode::Listen, "203"))
         .unwrap();
     assert_eq!(media(&drain(&mut s)), vec![disconnect(A, S)]);
-    // Unhold: the bridge ends every other connection of both parties, then the mode's
-    // come back, the caller's included.
+    // Unhold (the flash also cancels the transfer the agent did not key): the bridge
+    // ends every other connection of both parties, then the mode's come back, the
+    // caller's included.
     s.handle_line(22_000, EXT_201, LineEvent::Flash);
     let out = drain(&mut s);
     assert_eq!(
         media(&out),
         vec![
+            MediaCommand::Stop { leg: A },
             MediaCommand::Stop { leg: C },
             MediaCommand::Bridge { a: C, b: A },
             connect(S, C),

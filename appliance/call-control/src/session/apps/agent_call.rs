@@ -228,6 +228,10 @@ impl AgentCall {
         if self.on_hold {
             call.media(MediaCommand::Stop { leg: CALLER });
         }
+        // A transfer the agent was setting up goes with them.
+        if let Some(consult) = self.consult.take() {
+            consult.release(call);
+        }
         call.release_leg(self.agent_leg, Cause::NORMAL_CLEARING);
         call.media(MediaCommand::Bridge {
             a: CALLER,
