@@ -5,6 +5,7 @@
 pub mod acd_api;
 pub mod alerts_api;
 pub mod boot;
+pub mod calls_api;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod logging;

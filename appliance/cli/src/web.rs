@@ -553,7 +553,9 @@ async fn index() -> HttpResponse {
                DELETE /api/spans/ID/capture  stop it\n\
                GET /api/events?after=SEQ&limit=N  events after SEQ (JSON; limit 1..=1000, default 100)\n\
                GET /api/events/stream  the same live as server-sent events (resumes from Last-Event-ID or ?after=SEQ)\n\
-               GET /api/calls/ID/events  every event of call ID, stored and live, in seq order (JSON)\n")
+               GET /api/calls/ID/events  every event of call ID, stored and live, in seq order (JSON)\n\
+               GET /api/calls  live calls: numbers, application, legs, queue, agent, supervisor (JSON)\n\
+               POST /api/calls/ID/supervise  {\"mode\": \"listen\"|\"whisper\"|\"barge\"|\"take-over\", \"extension\": \"203\"}\n")
 }
 
 /// Binds the web port and returns the server to spawn, and the address it got.
@@ -573,6 +575,7 @@ pub fn serve(
             .route("/api/events/stream", web::get().to(events_stream))
             .route("/api/calls/{call}/events", web::get().to(call_events))
             .configure(crate::acd_api::routes)
+            .configure(crate::calls_api::routes)
             .configure(crate::alerts_api::routes)
     })
     .workers(1)

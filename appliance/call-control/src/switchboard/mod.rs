@@ -6,6 +6,7 @@
 //! status view (`view.rs`).
 
 mod lines;
+mod live;
 mod supervision;
 mod view;
 
@@ -32,6 +33,7 @@ use crate::status::{BoxStatus, SpanView, Totals};
 use actix::prelude::*;
 use events::{Event, Publish};
 use line_boundary::{Cause, ChannelId, LineKind, PhoneNumber};
+pub use live::{ListCalls, LiveCall, Supervise, SuperviseError};
 use media_engine::CommandSender;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -59,7 +61,11 @@ struct LineEntry {
 struct CallEntry {
     addr: Addr<CallActor>,
     origin: ChannelId,
+    /// The leg granted last that is still in the call (the status view's destination).
     destination: Option<ChannelId>,
+    /// Every leg granted to the call (routed or asked for mid-call: an agent's phone, a
+    /// supervisor's) still in it, oldest first.
+    granted: Vec<ChannelId>,
     numbers: CallNumbers,
     started_ms: u64,
     answered_ms: Option<u64>,
@@ -214,23 +220,28 @@ impl Switchboard {
         if let Some(entry) = self.calls.remove(call) {
             // A leg granted while the call was ending never reached its session: its line
             // must not stay attached to a call that is gone (a detach is harmless twice).
-            if let Some(line) = entry.destination.and_then(|channel| self.line(channel)) {
+            for line in entry
+                .granted
+                .iter()
+                .filter_map(|&channel| self.line(channel))
+            {
                 line.port.do_send(PortInput::Detach {
                     call: call.clone(),
                     stamp: stamp.clone(),
                 });
             }
-            for (channel, role) in [
-                (Some(entry.origin), events::LegRole::Origin),
-                (entry.destination, events::LegRole::Destination),
-            ] {
-                if let Some(channel) = channel {
-                    self.publish(Event::LegLeft {
-                        call: call.clone(),
-                        channel: channel.to_string(),
-                        role,
-                    });
-                }
+            let legs = std::iter::once((entry.origin, events::LegRole::Origin)).chain(
+                entry
+                    .granted
+                    .iter()
+                    .map(|&channel| (channel, events::LegRole::Destination)),
+            );
+            for (channel, role) in legs {
+                self.publish(Event::LegLeft {
+                    call: call.clone(),
+                    channel: channel.to_string(),
+                    role,
+                });
             }
         }
         self.pool.release_call(call);
@@ -351,6 +362,7 @@ impl Switchboard {
                 addr: call,
                 origin: incoming.channel,
                 destination,
+                granted: destination.into_iter().collect(),
                 numbers,
                 started_ms: incoming.stamp.at_ms,
                 answered_ms: None,
@@ -487,6 +499,7 @@ impl Switchboard {
             });
             if let Some(entry) = self.calls.get_mut(&request.call) {
                 entry.destination = Some(line.channel);
+                entry.granted.push(line.channel);
             }
         } else if let Some(channel) = channel {
             // Reserved but no line actor to run it: give it back.
@@ -508,8 +521,9 @@ impl Switchboard {
         let Some(entry) = self.calls.get_mut(&left.call) else {
             return;
         };
+        entry.granted.retain(|&channel| channel != left.channel);
         if entry.destination == Some(left.channel) {
-            entry.destination = None;
+            entry.destination = entry.granted.last().copied();
         }
         self.pool.release(left.channel, &left.call);
         self.publish(Event::LegLeft {
@@ -617,6 +631,7 @@ impl Switchboard {
                 addr: call,
                 origin: channel,
                 destination: None,
+                granted: Vec::new(),
                 numbers,
                 started_ms: place.stamp.at_ms,
                 answered_ms: None,

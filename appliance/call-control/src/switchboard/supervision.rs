@@ -54,12 +54,16 @@ impl Switchboard {
         let CallEntry {
             origin,
             destination,
+            granted,
             numbers,
             started_ms,
             answered_ms,
             ..
         } = entry;
         let (origin, destination) = (*origin, *destination);
+        let legs: Vec<ChannelId> = std::iter::once(origin)
+            .chain(granted.iter().copied())
+            .collect();
         // The call's own record died with its actor: keep what the switchboard saw.
         let record = CallRecord {
             numbers: numbers.clone(),
@@ -72,7 +76,8 @@ impl Switchboard {
             acd: Default::default(),
         };
         let stamp = self.cleanup_stamp();
-        for channel in [Some(origin), destination].into_iter().flatten() {
+        // Every leg still in it: the destination and anyone else (a supervisor).
+        for channel in legs {
             let Some(line) = self.lines.get(&channel) else {
                 continue;
             };

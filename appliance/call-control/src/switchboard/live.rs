@@ -1,0 +1,174 @@
+//! Live calls for the web API: the list (`GET /api/calls`: the switchboard's view of
+//! each call joined with what the call's session says about itself) and a supervisor's
+//! request (`POST /api/calls/{id}/supervise`: the switchboard checks the call and the
+//! supervisor's phone, the call decides — see `session/supervise.rs`).
+
+use super::Switchboard;
+use crate::messages::{CallInput, Stamp};
+use crate::session::{LegView, SessionView, SuperviseMode, SuperviseRefused, SuperviseRequest};
+use actix::prelude::*;
+use line_boundary::PhoneNumber;
+use media_engine::WorkToken;
+use serde::Serialize;
+
+/// A supervisor at the phone of `extension` asks to join call `call` in `mode`.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), SuperviseError>")]
+pub struct Supervise {
+    pub call: String,
+    pub mode: SuperviseMode,
+    pub extension: String,
+}
+
+/// Why a supervisor's request was not taken; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SuperviseError {
+    #[error("no live call {0}")]
+    NoSuchCall(String),
+    #[error("{0} is not an extension of the box")]
+    UnknownExtension(String),
+    #[error("extension {0} is busy")]
+    ExtensionBusy(String),
+    #[error(transparent)]
+    Refused(#[from] SuperviseRefused),
+}
+
+/// Every live call (`GET /api/calls`).
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<LiveCall>")]
+pub struct ListCalls;
+
+/// One live call as `GET /api/calls` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveCall {
+    pub id: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub dialled: Option<String>,
+    /// The box's wall clock when the call began, and how long ago that is.
+    pub started_unix_ms: u64,
+    pub age_ms: u64,
+    /// When a destination answered (`null`: not yet).
+    pub answered_unix_ms: Option<u64>,
+    /// What the call runs now (`queue`, `agent-call`, `ivr`, `talk`, …; `unknown` if the
+    /// call did not say).
+    pub application: &'static str,
+    /// The legs still in the call: channel, role (`origin`, `destination`,
+    /// `supervisor`, `other`) and state.
+    pub legs: Vec<LegView>,
+    /// A queue call: the ACD queue it entered and the agent who answered it.
+    pub queue: Option<String>,
+    pub agent: Option<String>,
+    pub supervisor: Option<crate::session::SupervisorView>,
+}
+
+impl Handler<Supervise> for Switchboard {
+    type Result = ResponseFuture<Result<(), SuperviseError>>;
+    fn handle(&mut self, supervise: Supervise, _ctx: &mut Context<Self>) -> Self::Result {
+        let checked = self.check_supervise(&supervise);
+        Box::pin(async move {
+            let reply = checked?;
+            match reply.await {
+                Ok(verdict) => Ok(verdict?),
+                // The call's actor stopped before answering: the call is over.
+                Err(_) => Err(SuperviseError::NoSuchCall(supervise.call)),
+            }
+        })
+    }
+}
+
+type Verdict = tokio::sync::oneshot::Receiver<Result<(), SuperviseRefused>>;
+
+impl Switchboard {
+    /// The call exists, the extension is a phone of the box, and that phone is free (or
+    /// on this very call: a supervisor changing mode): the request goes to the call.
+    fn check_supervise(&self, supervise: &Supervise) -> Result<Verdict, SuperviseError> {
+        let Some((id, entry)) = self
+            .calls
+            .iter()
+            .find(|(id, _)| id.as_ref() == supervise.call)
+        else {
+            return Err(SuperviseError::NoSuchCall(supervise.call.clone()));
+        };
+        let unknown = || SuperviseError::UnknownExtension(supervise.extension.clone());
+        let extension = PhoneNumber::parse(&supervise.extension).map_err(|_| unknown())?;
+        let channel = self
+            .pool
+            .extension(extension.as_str())
+            .ok_or_else(unknown)?;
+        if self.pool.call_on(channel) != Some(id) && !self.pool.is_free(channel) {
+            return Err(SuperviseError::ExtensionBusy(supervise.extension.clone()));
+        }
+        let (reply, verdict) = tokio::sync::oneshot::channel();
+        entry.addr.do_send(CallInput::Supervise {
+            request: SuperviseRequest {
+                mode: supervise.mode,
+                extension,
+            },
+            reply,
+            // Not from a tick: lock-step time does not wait for it.
+            stamp: Stamp {
+                at_ms: self.now_ms,
+                token: WorkToken::untracked(),
+            },
+        });
+        Ok(verdict)
+    }
+}
+
+impl Handler<ListCalls> for Switchboard {
+    type Result = ResponseFuture<Vec<LiveCall>>;
+    fn handle(&mut self, _: ListCalls, _ctx: &mut Context<Self>) -> Self::Result {
+        let epoch = self.plan.epoch_unix_ms;
+        let asked: Vec<(LiveCall, tokio::sync::oneshot::Receiver<SessionView>)> = self
+            .calls
+            .iter()
+            .map(|(id, entry)| {
+                let (reply, view) = tokio::sync::oneshot::channel();
+                entry.addr.do_send(CallInput::Describe { reply });
+                let text = |n: &Option<PhoneNumber>| n.as_ref().map(|n| n.to_string());
+                let call = LiveCall {
+                    id: id.to_string(),
+                    from: text(&entry.numbers.calling),
+                    to: text(&entry.numbers.callee),
+                    dialled: text(&entry.numbers.dialled),
+                    started_unix_ms: epoch + entry.started_ms,
+                    age_ms: self.now_ms.saturating_sub(entry.started_ms),
+                    answered_unix_ms: entry.answered_ms.map(|ms| epoch + ms),
+                    application: "unknown",
+                    legs: std::iter::once(entry.origin)
+                        .chain(entry.granted.iter().copied())
+                        .map(|channel| LegView {
+                            channel: channel.to_string(),
+                            role: if channel == entry.origin {
+                                "origin"
+                            } else {
+                                "destination"
+                            },
+                            state: "unknown",
+                        })
+                        .collect(),
+                    queue: None,
+                    agent: None,
+                    supervisor: None,
+                };
+                (call, view)
+            })
+            .collect();
+        Box::pin(async move {
+            let mut calls = Vec::with_capacity(asked.len());
+            for (mut call, view) in asked {
+                // A call that ends meanwhile keeps what the switchboard knew of it.
+                if let Ok(view) = view.await {
+                    call.application = view.application;
+                    call.legs = view.legs;
+                    call.queue = view.queue;
+                    call.agent = view.agent;
+                    call.supervisor = view.supervisor;
+                }
+                calls.push(call);
+            }
+            calls
+        })
+    }
+}

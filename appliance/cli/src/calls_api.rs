@@ -1,0 +1,89 @@
+//! Live calls in the JSON API, and a supervisor's actions on them (issue #11).
+//!
+//! - `GET /api/calls`: `{"calls": [{"id", "from", "to", "dialled", "started_unix_ms",
+//!   "age_ms", "answered_unix_ms", "application", "legs": [{"channel", "role", "state"}],
+//!   "queue", "agent", "supervisor": {"extension", "mode", "stage"}}, …]}`, oldest first.
+//! - `POST /api/calls/{id}/supervise` with `{"mode": "listen"|"whisper"|"barge"|
+//!   "take-over", "extension": "203"}`: the supervisor's phone is rung and, answered,
+//!   joins the call in that mode (the same phone already on the call: the mode changes).
+//!   202 accepted; 404 no such live call; 400 a malformed request or an extension that is
+//!   not a phone of the box; 409 not possible now (not an agent call, another supervisor
+//!   on it, the phone busy, the phone is a party to the call); with `{"error": …}`.
+
+use crate::web::WebState;
+use actix_web::{web, HttpResponse};
+use call_control::session::{SuperviseMode, SuperviseRefused};
+use call_control::switchboard::{ListCalls, Supervise, SuperviseError};
+use serde::Deserialize;
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/api/calls", web::get().to(calls))
+        .route("/api/calls/{call}/supervise", web::post().to(supervise));
+}
+
+fn unavailable(error: impl std::fmt::Display) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .json(serde_json::json!({ "error": format!("switchboard not answering: {error}") }))
+}
+
+async fn calls(state: web::Data<WebState>) -> HttpResponse {
+    match state.switchboard.send(ListCalls).await {
+        Ok(calls) => HttpResponse::Ok().json(serde_json::json!({ "calls": calls })),
+        Err(error) => unavailable(error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuperviseBody {
+    mode: String,
+    extension: String,
+}
+
+const EXPECTED: &str =
+    r#"expected {"mode": "listen"|"whisper"|"barge"|"take-over", "extension": "203"}"#;
+
+async fn supervise(
+    state: web::Data<WebState>,
+    call: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let bad = |error: String| {
+        HttpResponse::BadRequest()
+            .json(serde_json::json!({ "error": format!("{error}; {EXPECTED}") }))
+    };
+    let body: SuperviseBody = match serde_json::from_slice(&body) {
+        Ok(body) => body,
+        Err(error) => return bad(error.to_string()),
+    };
+    let Some(mode) = SuperviseMode::parse(&body.mode) else {
+        return bad(format!("unknown mode {:?}", body.mode));
+    };
+    let request = Supervise {
+        call: call.into_inner(),
+        mode,
+        extension: body.extension,
+    };
+    let call = request.call.clone();
+    match state.switchboard.send(request).await {
+        Ok(Ok(())) => HttpResponse::Accepted().json(serde_json::json!({
+            "call": call,
+            "mode": mode,
+        })),
+        Ok(Err(error)) => {
+            let body = serde_json::json!({ "error": error.to_string() });
+            match error {
+                SuperviseError::NoSuchCall(_)
+                | SuperviseError::Refused(SuperviseRefused::Ended) => {
+                    HttpResponse::NotFound().json(body)
+                }
+                SuperviseError::UnknownExtension(_) => HttpResponse::BadRequest().json(body),
+                SuperviseError::ExtensionBusy(_) | SuperviseError::Refused(_) => {
+                    HttpResponse::Conflict().json(body)
+                }
+            }
+        }
+        Err(error) => unavailable(error),
+    }
+}
