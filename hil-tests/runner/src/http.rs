@@ -17,6 +17,21 @@ pub fn get(base: &str, path: &str) -> anyhow::Result<String> {
 /// GETs `path` from `base`: the status code, the status line and the body, whatever the
 /// status.
 pub fn get_any(base: &str, path: &str) -> anyhow::Result<(u16, String, String)> {
+    request(base, "GET", path, None)
+}
+
+/// POSTs the JSON `body` to `path`: the status code, the status line and the body,
+/// whatever the status.
+pub fn post_json(base: &str, path: &str, body: &str) -> anyhow::Result<(u16, String, String)> {
+    request(base, "POST", path, Some(body))
+}
+
+fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> anyhow::Result<(u16, String, String)> {
     let authority = base
         .strip_prefix("http://")
         .with_context(|| format!("{base}: only http:// URLs are supported"))?;
@@ -24,10 +39,17 @@ pub fn get_any(base: &str, path: &str) -> anyhow::Result<(u16, String, String)> 
     let mut stream = TcpStream::connect(authority)
         .with_context(|| format!("cannot connect to the box's web port at {authority}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    )?;
+    match body {
+        None => write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+        )?,
+        Some(body) => write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?,
+    }
     let mut response = Vec::new();
     stream
         .read_to_end(&mut response)
@@ -41,7 +63,7 @@ pub fn get_any(base: &str, path: &str) -> anyhow::Result<(u16, String, String)> 
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse::<u16>().ok())
-        .with_context(|| format!("GET {path}: bad status line {status:?}"))?;
+        .with_context(|| format!("{method} {path}: bad status line {status:?}"))?;
     let body = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")

@@ -289,6 +289,50 @@ impl BoxView for WebBox {
             .collect())
     }
 
+    fn supervise(&mut self, agent: &str, mode: &str, extension: &str) -> anyhow::Result<String> {
+        let body = http::get(&self.base, "/api/calls")?;
+        let list: serde_json::Value =
+            serde_json::from_str(&body).context("box's /api/calls is not JSON")?;
+        let calls = list["calls"]
+            .as_array()
+            .context("box's /api/calls has no calls list")?;
+        let Some(call) = calls
+            .iter()
+            .find(|c| c["agent"].as_str() == Some(agent))
+            .and_then(|c| c["id"].as_str())
+        else {
+            let seen: Vec<String> = calls
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {} agent {}",
+                        c["id"].as_str().unwrap_or("?"),
+                        c["application"].as_str().unwrap_or("?"),
+                        c["agent"].as_str().unwrap_or("none")
+                    )
+                })
+                .collect();
+            anyhow::bail!(
+                "no live call of agent {agent} (the box's calls: {})",
+                if seen.is_empty() {
+                    "none".to_owned()
+                } else {
+                    seen.join("; ")
+                }
+            );
+        };
+        let request = serde_json::json!({ "mode": mode, "extension": extension }).to_string();
+        let (code, status, answer) = http::post_json(
+            &self.base,
+            &format!("/api/calls/{call}/supervise"),
+            &request,
+        )?;
+        if code != 202 {
+            anyhow::bail!("POST /api/calls/{call}/supervise {request}: {status}: {answer}");
+        }
+        Ok(call.to_owned())
+    }
+
     fn call_events(&mut self, call: &str) -> anyhow::Result<Option<Vec<EventView>>> {
         let (code, status, body) = http::get_any(&self.base, &format!("/api/calls/{call}/events"))?;
         match code {

@@ -134,6 +134,14 @@ pub enum Action {
         calls: CallSel,
         sound: Sound,
     },
+    /// `supervise agent 201 whisper from 203`: the supervisor at extension 203 joins
+    /// the live call agent 201 is on, in this mode (`POST /api/calls/{id}/supervise`).
+    Supervise {
+        agent: String,
+        /// `listen`, `whisper`, `barge` or `take-over`.
+        mode: String,
+        extension: String,
+    },
     /// `expect …`
     Expect(Expectation),
 }
@@ -430,6 +438,11 @@ impl fmt::Display for Action {
                 )
             }
             Action::Wait { duration_ms } => write!(f, "wait {}", fmt_duration(*duration_ms)),
+            Action::Supervise {
+                agent,
+                mode,
+                extension,
+            } => write!(f, "supervise agent {agent} {mode} from {extension}"),
             Action::SpanCall {
                 device,
                 count,

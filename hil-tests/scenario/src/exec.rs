@@ -188,6 +188,14 @@ pub trait BoxView {
         anyhow::bail!("the box's agents are not available (nothing reads its /api/agents)")
     }
 
+    /// The supervisor at `extension` joins the live call agent `agent` is on, in `mode`
+    /// (`GET /api/calls` to find it, `POST /api/calls/{id}/supervise`); the call's id.
+    fn supervise(&mut self, agent: &str, mode: &str, extension: &str) -> anyhow::Result<String> {
+        anyhow::bail!(
+            "the box cannot be asked to supervise (nothing posts to its /api/calls/ID/supervise for agent {agent}, {mode} from {extension})"
+        )
+    }
+
     /// The box's floor alerts since it started, active and cleared (`/api/alerts`).
     fn alerts(&mut self) -> anyhow::Result<Vec<AlertView>> {
         anyhow::bail!("the box's alerts are not available (nothing reads its /api/alerts)")
@@ -599,6 +607,17 @@ impl Exec<'_> {
             | Action::SpanHangUp { .. }
             | Action::SpanAlarm { .. }
             | Action::SpanPlay { .. } => return self.span_action(now, action),
+            Action::Supervise {
+                agent,
+                mode,
+                extension,
+            } => {
+                let call = self
+                    .view
+                    .supervise(agent, mode, extension)
+                    .map_err(|e| format!("{e:#}"))?;
+                return Ok(format!(" (call {call})"));
+            }
             Action::Expect(e) => return self.expect(e),
         }
         Ok(String::new())

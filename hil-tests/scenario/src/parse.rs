@@ -718,6 +718,37 @@ impl Cursor<'_> {
         }
     }
 
+    /// `supervise agent ID MODE from EXTENSION`.
+    fn supervise(&mut self) -> Result<Action, String> {
+        if !self.eat("agent") {
+            return Err("expected `supervise agent ID MODE from EXTENSION`".into());
+        }
+        let digits = |text: String, what: &str| -> Result<String, String> {
+            if (1..=8).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(text)
+            } else {
+                Err(format!("bad {what} {text:?}: 1 to 8 digits"))
+            }
+        };
+        let agent = digits(self.next("agent after `supervise agent`")?, "agent")?;
+        let mode = self.next("mode (listen, whisper, barge, take-over)")?;
+        if !["listen", "whisper", "barge", "take-over"].contains(&mode.as_str()) {
+            return Err(format!(
+                "unknown supervise mode {mode:?} (listen, whisper, barge, take-over)"
+            ));
+        }
+        if !self.eat("from") {
+            return Err("expected `from EXTENSION` after the mode".into());
+        }
+        let extension = digits(self.next("extension after `from`")?, "extension")?;
+        self.done("supervise")?;
+        Ok(Action::Supervise {
+            agent,
+            mode,
+            extension,
+        })
+    }
+
     fn step(&mut self) -> Result<Action, String> {
         if self.eat("wait") {
             let duration_ms = self.duration("duration after `wait`")?;
@@ -726,6 +757,9 @@ impl Cursor<'_> {
         }
         if self.eat("expect") {
             return self.expect().map(Action::Expect);
+        }
+        if self.eat("supervise") {
+            return self.supervise();
         }
         let first = self.peek().unwrap_or_default().to_owned();
         if parse_device_name(&first).is_err() {
