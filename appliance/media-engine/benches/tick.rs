@@ -335,7 +335,9 @@ fn music_on_hold_240_channels(c: &mut Criterion) {
     }
     let mut next_id = all.len() as u32;
     let mut done = 0u64;
+    let mut steps = 0u64;
     let mut step = |rig: &mut Rig| {
+        steps += 1;
         rig.step_with(|rig, event| {
             if let EngineEvent::PlaybackDone { slot, .. } = event {
                 let n = all.iter().position(|s| *s == slot).expect("one of ours");
@@ -351,7 +353,213 @@ fn music_on_hold_240_channels(c: &mut Criterion) {
     group.bench_function(BenchmarkId::from_parameter("240_sequences"), |b| {
         b.iter_custom(|iters| (0..iters).map(|_| step(&mut rig)).sum())
     });
-    assert!(done > 0, "sequences ended and were restarted");
+    drop(step);
+    // Only when the bench ran long enough for a sequence to end (the longest is about 130
+    // ticks): filtered out (`-- three_party`) or run once (`--test`) it ran 4 steps.
+    if steps > 200 {
+        assert!(done > 0, "sequences ended and were restarted");
+    }
+    group.finish();
+}
+
+/// Every tick's CPU time as the bench runs it (Criterion's warm-up included: the same
+/// steady state), for the mean and tail Criterion's per-sample figures do not give.
+#[derive(Default)]
+struct TickLog(Vec<Duration>);
+
+impl TickLog {
+    fn record(&mut self, took: Duration) -> Duration {
+        self.0.push(took);
+        took
+    }
+
+    /// One line per bench: ticks, mean, p50, p99, min, max in µs. Nothing when the bench
+    /// was filtered out or ran once (`cargo test --benches`).
+    fn report(&mut self, name: &str) {
+        let ticks = &mut self.0;
+        if ticks.len() < 100 {
+            return;
+        }
+        ticks.sort_unstable();
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        let at = |q: f64| us(ticks[((ticks.len() - 1) as f64 * q).round() as usize]);
+        let mean = ticks.iter().map(|d| us(*d)).sum::<f64>() / ticks.len() as f64;
+        println!(
+            "ticks {name}: n={} mean={mean:.1} p50={:.1} p99={:.1} min={:.1} max={:.1} (µs CPU)",
+            ticks.len(),
+            at(0.5),
+            at(0.99),
+            us(ticks[0]),
+            us(ticks[ticks.len() - 1]),
+        );
+    }
+}
+
+/// What a listener should receive: the sum of its sources' frames as the far ends sent
+/// them (decoded, summed, A-law encoded again), sample by sample.
+fn expected_mix(rig: &Rig, sources: &[(u16, u16)]) -> Vec<u8> {
+    (0..line_boundary::FRAME_SAMPLES)
+        .map(|n| {
+            let sum: i32 = sources
+                .iter()
+                .map(|&(span, ts)| {
+                    let octet = rig.outgoing[span as usize - 1].channels[ts as usize].audio[n];
+                    i32::from(dsp::g711::alaw_decode(octet))
+                })
+                .sum();
+            alaw_encode(sum.clamp(i16::MIN.into(), i16::MAX.into()) as i16)
+        })
+        .collect()
+}
+
+/// Checks, on the frames of the last tick, that each listener received exactly the sum of
+/// its sources, that the sum is sound (not silence, not one source alone), and that every
+/// channel in no mix received silence.
+fn assert_heard(rig: &Rig, heard: &[((u16, u16), Vec<(u16, u16)>)]) {
+    let silence = alaw_encode(0);
+    let received = |(span, ts): (u16, u16)| {
+        rig.incoming[span as usize - 1].channels[ts as usize]
+            .audio
+            .to_vec()
+    };
+    for (listener, sources) in heard {
+        let got = received(*listener);
+        assert_eq!(
+            got,
+            expected_mix(rig, sources),
+            "{listener:?} hears the sum of {sources:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|octet| dsp::g711::alaw_decode(*octet).unsigned_abs() > 1000),
+            "{listener:?} hears sound"
+        );
+        if sources.len() > 1 {
+            for source in sources {
+                assert_ne!(
+                    got,
+                    expected_mix(rig, &[*source]),
+                    "{listener:?} hears more than {source:?}"
+                );
+            }
+        }
+    }
+    for span in 1..=SPANS {
+        for ts in timeslots() {
+            if heard.iter().all(|(listener, _)| *listener != (span, ts)) {
+                assert!(
+                    received((span, ts)).iter().all(|octet| *octet == silence),
+                    "{:?} is in no mix and hears silence",
+                    (span, ts)
+                );
+            }
+        }
+    }
+}
+
+/// The shapes of issue #11 on the same 240 talking channels.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Nothing connected: every channel decoded, detected and encoded, sending silence.
+    Idle,
+    /// Two-party bridges (`Bridge`): each party hears the other, a copy.
+    Bridges(usize),
+    /// Three-party mixes as a supervisor's barge makes them: A and B bridged, then
+    /// `modes::barge(C, [A, B])`; each of the three hears the other two.
+    Barges(usize),
+    /// Whisper: A and B bridged, then `modes::whisper(C, B, A)`: C hears A and B, B hears
+    /// A and C, A hears B only.
+    Whispers(usize),
+}
+
+/// A rig with `shape` set up and settled, and who hears whom in it.
+fn shaped(shape: Shape) -> (Rig, Vec<((u16, u16), Vec<(u16, u16)>)>) {
+    let mut rig = Rig::new();
+    let all: Vec<(u16, u16)> = (1..=SPANS)
+        .flat_map(|span| timeslots().map(move |ts| (span, ts)))
+        .collect();
+    let (size, count) = match shape {
+        Shape::Idle => (2, 0),
+        Shape::Bridges(n) => (2, n),
+        Shape::Barges(n) | Shape::Whispers(n) => (3, n),
+    };
+    assert!(size * count <= all.len(), "{count} groups of {size} fit");
+    let mut heard = Vec::new();
+    for (n, group) in all.chunks(size).take(count).enumerate() {
+        let slot = |at: (u16, u16)| rig.slot(at.0, at.1);
+        let (a, b) = (group[0], group[1]);
+        rig.send(EngineCommand::Bridge {
+            a: slot(a),
+            b: slot(b),
+        });
+        match shape {
+            Shape::Idle => {}
+            Shape::Bridges(_) => {
+                heard.push((a, vec![b]));
+                heard.push((b, vec![a]));
+            }
+            Shape::Barges(_) => {
+                let c = group[2];
+                for command in media_engine::modes::barge(slot(c), [slot(a), slot(b)]) {
+                    rig.send(command);
+                }
+                heard.push((a, vec![b, c]));
+                heard.push((b, vec![a, c]));
+                heard.push((c, vec![a, b]));
+            }
+            Shape::Whispers(_) => {
+                let c = group[2];
+                for command in media_engine::modes::whisper(slot(c), slot(b), slot(a)) {
+                    rig.send(command);
+                }
+                heard.push((a, vec![b]));
+                heard.push((b, vec![a, c]));
+                heard.push((c, vec![a, b]));
+            }
+        }
+        // At most 5 commands a group: a tick applies 256 at most, so tick now and then.
+        if n % 10 == 9 {
+            rig.step();
+        }
+    }
+    for _ in 0..4 {
+        rig.step_with(|_, event| {
+            assert!(
+                !matches!(event, EngineEvent::ConnectRefused { .. }),
+                "{event:?}"
+            )
+        });
+    }
+    assert_eq!(rig.engine.stats().connects_refused, 0);
+    assert_eq!(rig.engine.stats().commands_refused, 0);
+    assert_heard(&rig, &heard);
+    (rig, heard)
+}
+
+/// Issue #11: three-party mixes (barge) and whispers against two-party bridges. 60 mixes
+/// of 3 (180 channels mixing two sources, or 120 for whispers) against 60 bridges (120
+/// channels copying one), on the same 8 spans as the other groups, all 240 channels
+/// talking; `idle` (no connections) is the floor they share, `120_bridges` the scale.
+/// Who hears whom is checked on real frames before and after timing (untimed).
+fn three_party_240_channels(c: &mut Criterion) {
+    let mut group = c.benchmark_group("three_party_240_channels");
+    group.sample_size(50);
+    group.measurement_time(Duration::from_secs(10));
+    for (name, shape) in [
+        ("idle", Shape::Idle),
+        ("60_bridges", Shape::Bridges(60)),
+        ("60_three_party", Shape::Barges(60)),
+        ("60_whispers", Shape::Whispers(60)),
+        ("120_bridges", Shape::Bridges(120)),
+    ] {
+        let (mut rig, heard) = shaped(shape);
+        let mut log = TickLog::default();
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| log.record(rig.step())).sum())
+        });
+        assert_heard(&rig, &heard);
+        log.report(&format!("three_party_240_channels/{name}"));
+    }
     group.finish();
 }
 
@@ -359,6 +567,7 @@ criterion_group!(
     benches,
     tick_240_channels,
     mixing_240_channels,
-    music_on_hold_240_channels
+    music_on_hold_240_channels,
+    three_party_240_channels
 );
 criterion_main!(benches);
