@@ -795,9 +795,17 @@ impl Handler<CallbackNotPlaced> for AcdActor {
         // until then the callback is placed again each second (the phone may be
         // hanging up from the feature code call that made the agent ready); the
         // callback keeps its place.
-        tracing::info!(call = %failed.acd_call, agent = %failed.agent, reason = %failed.reason, "callback not placed; tried again next second until the offer's ring timeout");
-        self.unplaced_callbacks
-            .push((call_key(&failed.acd_call), failed.agent.clone()));
+        let key = call_key(&failed.acd_call);
+        if failed.unreachable {
+            // No trunk route reaches the number: it can never be called back. It leaves
+            // the ACD (counted abandoned) and the agent is free, instead of missing it
+            // again and again.
+            tracing::error!(call = %failed.acd_call, reason = %failed.reason, "callback dropped: its number cannot be reached");
+            let _ = self.acd.call_left(failed.stamp.at_ms, &key);
+        } else {
+            tracing::info!(call = %failed.acd_call, agent = %failed.agent, reason = %failed.reason, "callback not placed; tried again next second until the offer's ring timeout");
+            self.unplaced_callbacks.push((key, failed.agent.clone()));
+        }
         self.drain_with(Some(&failed.stamp), Some(ctx.address().recipient()));
     }
 }
@@ -1186,6 +1194,8 @@ mod tests {
     /// it is asked to place, and keeps every request.
     struct FakeSwitchboard {
         busy: usize,
+        /// Refuses as "no route" instead of busy.
+        unreachable: bool,
         asked: std::sync::Arc<std::sync::Mutex<Vec<(u64, String, String)>>>,
     }
 
@@ -1207,6 +1217,7 @@ mod tests {
                     acd_call: place.acd_call,
                     agent: place.agent,
                     reason: format!("phone {} is busy", place.device),
+                    unreachable: self.unreachable,
                     stamp: place.stamp,
                 });
             }
@@ -1223,6 +1234,7 @@ mod tests {
             let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
             let switchboard = FakeSwitchboard {
                 busy: 1,
+                unreachable: false,
                 asked: asked.clone(),
             }
             .start();
@@ -1299,6 +1311,79 @@ mod tests {
                     call: CallKey::new("c1")
                 }
             );
+        });
+    }
+
+    #[test]
+    fn a_callback_to_a_number_no_route_reaches_is_dropped_and_its_agent_freed() {
+        actix::System::new().block_on(async {
+            let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let switchboard = FakeSwitchboard {
+                busy: usize::MAX,
+                unreachable: true,
+                asked: asked.clone(),
+            }
+            .start();
+            let mut acd = Acd::new(config(), 0).expect("valid config");
+            acd.login(0, &AgentId::new("201"), "201").expect("login");
+            acd.not_ready(0, &AgentId::new("201"), "break")
+                .expect("not ready");
+            let actor = AcdActor::new(acd)
+                .with_callbacks(switchboard.recipient())
+                .start();
+            let call = FakeCall(std::sync::Arc::new(std::sync::Mutex::new(Vec::new()))).start();
+            let send = |request: AcdRequest, at_ms: u64| {
+                actor.send(CallToAcd {
+                    call: "c1".into(),
+                    caller: Some("5550123".into()),
+                    request,
+                    reply: call.clone().recipient(),
+                    stamp: stamp(at_ms),
+                })
+            };
+            send(
+                AcdRequest::Enter(crate::session::QueueEntry {
+                    queue: "billing".into(),
+                    priority: 0,
+                    skills: Vec::new(),
+                    variables: BTreeMap::new(),
+                    language: ivr::flow::Language::En,
+                }),
+                1000,
+            )
+            .await
+            .expect("actor answers");
+            send(
+                AcdRequest::CallbackRequested {
+                    number: "5550123".into(),
+                },
+                2000,
+            )
+            .await
+            .expect("actor answers");
+            actor
+                .send(AgentCommand {
+                    agent: AgentId::new("201"),
+                    request: AgentRequest::Ready,
+                })
+                .await
+                .expect("actor answers")
+                .expect("ready");
+            for at_ms in [3000, 4000, 5000] {
+                actor
+                    .send(Second {
+                        stamp: stamp(at_ms),
+                    })
+                    .await
+                    .expect("actor answers");
+                actix::clock::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(asked.lock().expect("not poisoned").len(), 1, "asked once");
+            assert_eq!(snapshot.agents[0].state, AgentState::Ready);
+            assert_eq!(snapshot.agents[0].missed_in_row, 0);
+            assert_eq!(snapshot.queues[0].waiting, 0);
+            assert_eq!(snapshot.queues[0].abandoned, 1);
         });
     }
 }

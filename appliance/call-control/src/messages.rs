@@ -114,6 +114,8 @@ pub struct CallbackNotPlaced {
     pub acd_call: CallId,
     pub agent: acd::AgentId,
     pub reason: String,
+    /// No way out reaches the number at all: trying again cannot help.
+    pub unreachable: bool,
     pub stamp: Stamp,
 }
 

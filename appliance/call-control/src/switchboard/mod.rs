@@ -539,12 +539,13 @@ impl Switchboard {
     /// ringing in), the customer is dialled once the agent answered.
     fn on_place_callback(&mut self, place: PlaceCallback, ctx: &mut Context<Self>) {
         self.now_ms = self.now_ms.max(place.stamp.at_ms);
-        let not_placed = |reason: String| {
-            tracing::warn!(call = %place.acd_call, agent = %place.agent, %reason, "callback not placed");
+        let not_placed = |reason: String, unreachable: bool| {
+            tracing::info!(call = %place.acd_call, agent = %place.agent, %reason, "callback not placed");
             place.not_placed.do_send(CallbackNotPlaced {
                 acd_call: place.acd_call.clone(),
                 agent: place.agent.clone(),
                 reason,
+                unreachable,
                 stamp: place.stamp.clone(),
             });
         };
@@ -556,19 +557,19 @@ impl Switchboard {
                 .find_map(|route| route.dialled_for(&place.number))
                 .and_then(|d| PhoneNumber::parse(&d).ok()),
         ) else {
-            return not_placed(format!("no outbound route reaches {}", place.number));
+            return not_placed(format!("no outbound route reaches {}", place.number), true);
         };
         let id: CallId = format!("c{}-{}", self.plan.epoch_unix_ms, self.next_call).into();
         self.next_call += 1;
         let Some(channel) = self.pool.extension(&place.device) else {
-            return not_placed(format!("no phone {}", place.device));
+            return not_placed(format!("no phone {}", place.device), false);
         };
         if !self.pool.is_free(channel) || self.pool.reserve(channel, &id).is_err() {
-            return not_placed(format!("phone {} is busy", place.device));
+            return not_placed(format!("phone {} is busy", place.device), false);
         }
         let Some(line) = self.line(channel) else {
             self.pool.release(channel, &id);
-            return not_placed(format!("phone {} has no line actor", place.device));
+            return not_placed(format!("phone {} has no line actor", place.device), false);
         };
         let numbers = CallNumbers {
             calling: PhoneNumber::parse(&place.device).ok(),
