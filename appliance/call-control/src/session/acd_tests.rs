@@ -2,6 +2,7 @@
 //! agent's phone; answers, failures, hold and the caller's end go back to the ACD. No
 //! actors, no ACD core: the script plays the ACD's part.
 
+use super::script::*;
 use super::*;
 use acd::AgentId;
 use ivr::flow::{Flow, Language};
@@ -137,20 +138,6 @@ fn queued(key: char) -> (CallSession, HashMap<&'static str, PromptId>, Vec<Outpu
     (session, ids, out)
 }
 
-fn drain(session: &mut CallSession) -> Vec<Output> {
-    std::iter::from_fn(|| session.poll_output()).collect()
-}
-
-fn acd_requests(outputs: &[Output]) -> Vec<AcdRequest> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Acd(request) => Some(request.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn agent(id: &str) -> AgentId {
     AgentId::new(id)
 }
@@ -170,22 +157,6 @@ fn offer(session: &mut CallSession, now_ms: u64, id: &str) -> u32 {
             _ => None,
         })
         .unwrap_or_else(|| panic!("the agent's phone {id} is asked for: {out:?}"))
-}
-
-fn phone(channel: ChannelId, slot: u16) -> LegGrant {
-    LegGrant::Ring(Leg::new(
-        channel,
-        Slot(slot),
-        LineKind::Fxs,
-        LegRole::Destination,
-    ))
-}
-
-fn ended(outputs: &[Output]) -> Option<&CallRecord> {
-    outputs.iter().find_map(|o| match o {
-        Output::Ended(record) => Some(record),
-        _ => None,
-    })
 }
 
 fn hang_up(session: &mut CallSession, now_ms: u64, channel: ChannelId) -> Vec<Output> {

@@ -16,6 +16,8 @@ mod apps;
 mod ivr_tests;
 mod legs;
 mod record;
+#[cfg(test)]
+mod script;
 mod supervise;
 #[cfg(test)]
 mod supervise_tests;

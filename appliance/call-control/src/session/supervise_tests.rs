@@ -3,6 +3,7 @@
 //! mode is the exact media commands it makes. No actors, no ACD core: the script plays
 //! the ACD's and the switchboard's parts.
 
+use super::script::*;
 use super::*;
 use acd::AgentId;
 use ivr::flow::Flow;
@@ -51,41 +52,8 @@ fn context() -> IvrContext {
     }
 }
 
-fn drain(session: &mut CallSession) -> Vec<Output> {
-    std::iter::from_fn(|| session.poll_output()).collect()
-}
-
-fn media(outputs: &[Output]) -> Vec<MediaCommand> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Media(command) => Some(command.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn acd_requests(outputs: &[Output]) -> Vec<AcdRequest> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Acd(request) => Some(request.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn number(n: &str) -> PhoneNumber {
     PhoneNumber::parse(n).unwrap()
-}
-
-fn phone(channel: ChannelId, slot: u16) -> LegGrant {
-    LegGrant::Ring(Leg::new(
-        channel,
-        Slot(slot),
-        LineKind::Fxs,
-        LegRole::Destination,
-    ))
 }
 
 fn connect(listener: LegId, source: LegId) -> MediaCommand {
