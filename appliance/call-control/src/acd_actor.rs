@@ -55,6 +55,11 @@ pub struct AgentCommand {
     pub request: AgentRequest,
 }
 
+/// Whether the core's invariants hold now (diagnostics and tests).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), acd::InvariantViolation>")]
+pub struct CheckAcd;
+
 /// The queues and agents as they are now (`GET /api/queues`, `GET /api/agents`).
 #[derive(Debug, Message)]
 #[rtype(result = "Snapshot")]
@@ -669,6 +674,13 @@ impl Handler<AgentCommand> for AcdActor {
         };
         self.drain(None);
         result
+    }
+}
+
+impl Handler<CheckAcd> for AcdActor {
+    type Result = Result<(), acd::InvariantViolation>;
+    fn handle(&mut self, _: CheckAcd, _ctx: &mut Context<Self>) -> Self::Result {
+        self.acd.check_invariants()
     }
 }
 

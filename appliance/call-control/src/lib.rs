@@ -13,6 +13,8 @@
 //! [`containment::run_contained`]: a panic ends that actor only.
 
 pub mod acd_actor;
+#[cfg(test)]
+mod acd_restarts_tests;
 pub mod alert_actor;
 pub mod bchannel;
 pub mod call;
