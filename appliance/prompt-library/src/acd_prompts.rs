@@ -19,6 +19,8 @@ pub const CLOSED: &str = "queue-closed";
 pub const CALLBACK_OFFER: &str = "queue-callback-offer";
 /// The caller took it: … (their number, said digit by digit).
 pub const CALLBACK_OK: &str = "queue-callback-ok";
+/// The caller chose another number: key it, then `#`.
+pub const CALLBACK_NUMBER: &str = "queue-callback-number";
 /// What the agent hears before the box dials the customer back: … (the number).
 pub const CALLBACK_AGENT: &str = "agent-callback";
 
@@ -35,7 +37,7 @@ pub const NOT_READY: &str = "agent-not-ready";
 pub const REFUSED: &str = "agent-refused";
 
 /// Each built-in prompt: name, English text, Mandarin text.
-pub const ACD_PROMPTS: [(&str, &str, &str); 15] = [
+pub const ACD_PROMPTS: [(&str, &str, &str); 16] = [
     (POSITION, "You are number", "您现在排在第"),
     (POSITION_END, "in the queue.", "位。"),
     (WAIT, "Your expected wait is about", "预计等待时间约为"),
@@ -47,13 +49,18 @@ pub const ACD_PROMPTS: [(&str, &str, &str); 15] = [
     ),
     (
         CALLBACK_OFFER,
-        "To keep your place and be called back instead of waiting, press 1.",
-        "如需保留排队位置并等待回电，请按1。",
+        "To keep your place and be called back instead of waiting, press 1. To be called back at another number, press 2.",
+        "如需保留排队位置并等待回电，请按1；如需回电至其他号码，请按2。",
     ),
     (
         CALLBACK_OK,
         "Thank you. You keep your place, and we will call you back at",
         "谢谢。您的排队位置已保留，我们将回电至",
+    ),
+    (
+        CALLBACK_NUMBER,
+        "Please key the number to call you back at, then press the hash key.",
+        "请输入回电号码，以井号键结束。",
     ),
     (CALLBACK_AGENT, "Callback to", "回电给"),
     (

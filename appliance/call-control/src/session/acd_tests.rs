@@ -82,6 +82,7 @@ fn store() -> (PromptStore, HashMap<&'static str, PromptId>) {
         "zh/queue-survey",
         "zh/queue-survey-thanks",
         "zh/queue-callback-ok",
+        "zh/queue-callback-number",
         "zh/五",
         "zh/零",
         "zh/一",
@@ -1021,4 +1022,50 @@ fn a_transfer_to_a_queues_number_puts_the_caller_back_in_the_acd() {
     let record = ended(&out).unwrap();
     assert_eq!(record.acd.queue.as_deref(), Some("billing"));
     assert_eq!(record.acd.agent.as_deref(), Some("202"));
+}
+
+#[test]
+fn a_caller_can_leave_another_number_for_the_callback() {
+    let (mut s, ids, _) = queued('2');
+    s.handle_acd(600_000, AcdInstruction::OfferCallback);
+    drain(&mut s);
+    s.handle_line(601_000, TRUNK, LineEvent::Digit { digit: '2' });
+    let (prompts, _) = sequence_of(&drain(&mut s)).expect("asked for the number");
+    assert_eq!(prompts, vec![ids["zh/queue-callback-number"]]);
+    // A slip is started again with *; # ends the number.
+    for (i, key) in "99*5550321#".chars().enumerate() {
+        s.handle_line(
+            602_000 + i as u64 * 200,
+            TRUNK,
+            LineEvent::Digit { digit: key },
+        );
+    }
+    let out = drain(&mut s);
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::CallbackRequested {
+            number: "5550321".into()
+        }]
+    );
+    assert!(!s.in_acd());
+}
+
+#[test]
+fn a_number_too_short_for_a_callback_leaves_the_caller_waiting() {
+    let (mut s, _, _) = queued('2');
+    s.handle_acd(600_000, AcdInstruction::OfferCallback);
+    drain(&mut s);
+    for (i, key) in "212#".chars().enumerate() {
+        s.handle_line(
+            601_000 + i as u64 * 200,
+            TRUNK,
+            LineEvent::Digit { digit: key },
+        );
+    }
+    let out = drain(&mut s);
+    assert!(acd_requests(&out).is_empty(), "{out:?}");
+    assert!(s.in_acd(), "still waiting");
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::Media(MediaCommand::Music { leg: O, .. }))));
 }

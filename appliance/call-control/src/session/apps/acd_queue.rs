@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use storage::Disposition;
 
 use prompt_library::acd_prompts::{
-    CALLBACK_OFFER, CALLBACK_OK, CLOSED, POSITION, POSITION_END, WAIT, WAIT_END,
+    CALLBACK_NUMBER, CALLBACK_OFFER, CALLBACK_OK, CLOSED, POSITION, POSITION_END, WAIT, WAIT_END,
 };
 
 pub struct AcdQueue {
@@ -43,6 +43,8 @@ pub struct AcdQueue {
     closing: Option<(PlaybackId, Disposition)>,
     /// The caller was offered a callback: `1` takes it.
     callback_offered: bool,
+    /// The caller keys another number to be called back at (after `2`).
+    callback_digits: Option<String>,
 }
 
 impl AcdQueue {
@@ -58,6 +60,7 @@ impl AcdQueue {
             announcing: None,
             closing: None,
             callback_offered: false,
+            callback_digits: None,
         }
     }
 
@@ -75,6 +78,7 @@ impl AcdQueue {
             announcing: None,
             closing: None,
             callback_offered: false,
+            callback_digits: None,
         }
     }
 
@@ -123,11 +127,12 @@ impl AcdQueue {
         self.announcing = Some(call.play_sequence(CallSession::ORIGIN, prompts, false));
     }
 
-    /// The caller takes the callback at their caller ID: the ACD keeps their place and
-    /// will call them back; they hear so and the box clears. Without a caller ID there is
-    /// no number to call: the offer stands and the caller waits on.
-    fn take_callback(&mut self, call: &mut Call<'_>) {
-        let Some(number) = call.numbers().calling.clone() else {
+    /// The caller takes the callback at the number they keyed, or else their caller ID:
+    /// the ACD keeps their place and will call them back; they hear so and the box
+    /// clears. Without either there is no number to call: the offer stands and the
+    /// caller waits on.
+    fn take_callback(&mut self, call: &mut Call<'_>, number: Option<PhoneNumber>) {
+        let Some(number) = number.or_else(|| call.numbers().calling.clone()) else {
             return;
         };
         self.callback_offered = false;
@@ -162,6 +167,30 @@ impl AcdQueue {
         self.closing = Some((id, Disposition::Callback));
     }
 
+    /// A key of the number the caller leaves: `#` ends it (a number that does not parse,
+    /// or none, and the caller waits on as before); `*` starts it again.
+    fn callback_key(&mut self, call: &mut Call<'_>, key: char) {
+        let Some(digits) = self.callback_digits.as_mut() else {
+            return;
+        };
+        match key {
+            '#' => {
+                let keyed = std::mem::take(digits);
+                self.callback_digits = None;
+                match PhoneNumber::parse(&keyed) {
+                    Ok(number) if keyed.len() >= 3 => self.take_callback(call, Some(number)),
+                    _ => {
+                        self.announcing = None;
+                        self.music(call);
+                    }
+                }
+            }
+            '*' => digits.clear(),
+            '0'..='9' if digits.len() < 20 => digits.push(key),
+            _ => {}
+        }
+    }
+
     /// Lets every ringing phone go (the caller left, or another agent answered).
     fn release_ringing(&mut self, call: &mut Call<'_>) {
         for (_, leg) in self.ringing.drain(..) {
@@ -193,8 +222,23 @@ impl Application for AcdQueue {
                     // was arranged, nothing: the ACD keeps their place).
                     call.end(Disposition::Abandoned, *cause);
                 }
+                LineEvent::Digit { digit } if self.callback_digits.is_some() => {
+                    self.callback_key(call, *digit)
+                }
                 LineEvent::Digit { digit: '1' } if self.callback_offered => {
-                    self.take_callback(call)
+                    self.take_callback(call, None)
+                }
+                LineEvent::Digit { digit: '2' } if self.callback_offered => {
+                    // Another number: keyed now, ended by #.
+                    self.callback_digits = Some(String::new());
+                    let prompts = self.prompts(&[CALLBACK_NUMBER]);
+                    call.media(crate::session::MediaCommand::Stop {
+                        leg: CallSession::ORIGIN,
+                    });
+                    if !prompts.is_empty() {
+                        self.announcing =
+                            Some(call.play_sequence(CallSession::ORIGIN, prompts, true));
+                    }
                 }
                 _ => {}
             }
