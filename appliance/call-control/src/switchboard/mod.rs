@@ -322,51 +322,18 @@ impl Switchboard {
         });
         let (session, app, lines) =
             self.new_session(origin, target, numbers.clone(), incoming.stamp.at_ms);
-        let call = CallActor::new(CallSetup {
-            id: id.clone(),
-            session,
-            lines: lines.clone(),
-            app,
-            engine: self.engine.clone(),
-            switchboard: SwitchboardLink::to(&ctx.address()),
-            events: self.events.clone(),
-            lookup_tls: self.plan.ivr.lookup_tls.clone(),
-            acd: self.acd.clone(),
-            acd_key: None,
-        })
-        .start();
-        for (index, line) in lines.iter().enumerate() {
-            let role = if index == 0 {
-                events::LegRole::Origin
-            } else {
-                events::LegRole::Destination
-            };
-            self.publish(Event::LegJoined {
-                call: id.clone(),
-                channel: line.channel.to_string(),
-                role,
-            });
-            line.port.do_send(PortInput::Attach {
-                call: id.clone(),
-                to: call.clone().recipient(),
-                stamp: incoming.stamp.clone(),
-            });
-        }
-        call.do_send(CallInput::Start {
-            stamp: incoming.stamp.clone(),
-        });
-        self.totals.calls_started += 1;
-        self.calls.insert(
-            id,
-            CallEntry {
-                addr: call,
-                origin: incoming.channel,
-                destination,
-                granted: destination.into_iter().collect(),
+        self.start_call(
+            NewCall {
+                id,
+                session,
+                app,
+                lines,
                 numbers,
-                started_ms: incoming.stamp.at_ms,
-                answered_ms: None,
+                destination,
+                acd_key: None,
             },
+            &incoming.stamp,
+            ctx,
         );
     }
 
@@ -534,7 +501,71 @@ impl Switchboard {
     }
 }
 
+/// A call about to start: its session, first application and legs' lines (`lines[0]`
+/// the origin).
+struct NewCall {
+    id: CallId,
+    session: CallSession,
+    app: Box<dyn crate::session::Application>,
+    lines: Vec<LegLine>,
+    numbers: CallNumbers,
+    destination: Option<ChannelId>,
+    acd_key: Option<CallId>,
+}
+
 impl Switchboard {
+    /// Starts a call's actor, attaches its legs (each joining on the bus), starts its
+    /// first application and enters it in the call table.
+    fn start_call(&mut self, new: NewCall, stamp: &Stamp, ctx: &mut Context<Self>) {
+        let call = CallActor::new(CallSetup {
+            id: new.id.clone(),
+            session: new.session,
+            lines: new.lines.clone(),
+            app: new.app,
+            engine: self.engine.clone(),
+            switchboard: SwitchboardLink::to(&ctx.address()),
+            events: self.events.clone(),
+            lookup_tls: self.plan.ivr.lookup_tls.clone(),
+            acd: self.acd.clone(),
+            acd_key: new.acd_key,
+        })
+        .start();
+        for (index, line) in new.lines.iter().enumerate() {
+            let role = if index == 0 {
+                events::LegRole::Origin
+            } else {
+                events::LegRole::Destination
+            };
+            self.publish(Event::LegJoined {
+                call: new.id.clone(),
+                channel: line.channel.to_string(),
+                role,
+            });
+            line.port.do_send(PortInput::Attach {
+                call: new.id.clone(),
+                to: call.clone().recipient(),
+                stamp: stamp.clone(),
+            });
+        }
+        call.do_send(CallInput::Start {
+            stamp: stamp.clone(),
+        });
+        self.totals.calls_started += 1;
+        let origin = new.lines[0].channel;
+        self.calls.insert(
+            new.id,
+            CallEntry {
+                addr: call,
+                origin,
+                destination: new.destination,
+                granted: new.destination.into_iter().collect(),
+                numbers: new.numbers,
+                started_ms: stamp.at_ms,
+                answered_ms: None,
+            },
+        );
+    }
+
     /// Starts the call of a callback: the agent's phone is this call's origin (rung, not
     /// ringing in), the customer is dialled once the agent answered.
     fn on_place_callback(&mut self, place: PlaceCallback, ctx: &mut Context<Self>) {
@@ -599,44 +630,18 @@ impl Switchboard {
                 prompts: Arc::clone(&self.plan.ivr.prompts),
             },
         ));
-        let call = CallActor::new(CallSetup {
-            id: id.clone(),
-            session,
-            lines: vec![line.clone()],
-            app,
-            engine: self.engine.clone(),
-            switchboard: SwitchboardLink::to(&ctx.address()),
-            events: self.events.clone(),
-            lookup_tls: self.plan.ivr.lookup_tls.clone(),
-            acd: self.acd.clone(),
-            acd_key: Some(place.acd_call.clone()),
-        })
-        .start();
-        self.publish(Event::LegJoined {
-            call: id.clone(),
-            channel: channel.to_string(),
-            role: events::LegRole::Origin,
-        });
-        line.port.do_send(PortInput::Attach {
-            call: id.clone(),
-            to: call.clone().recipient(),
-            stamp: place.stamp.clone(),
-        });
-        call.do_send(CallInput::Start {
-            stamp: place.stamp.clone(),
-        });
-        self.totals.calls_started += 1;
-        self.calls.insert(
-            id,
-            CallEntry {
-                addr: call,
-                origin: channel,
-                destination: None,
-                granted: Vec::new(),
+        self.start_call(
+            NewCall {
+                id,
+                session,
+                app,
+                lines: vec![line],
                 numbers,
-                started_ms: place.stamp.at_ms,
-                answered_ms: None,
+                destination: None,
+                acd_key: Some(place.acd_call.clone()),
             },
+            &place.stamp,
+            ctx,
         );
     }
 }
