@@ -90,6 +90,8 @@ struct CdrJson {
     ivr_flow: Option<String>,
     #[serde(default)]
     ivr_path: Vec<String>,
+    #[serde(default)]
+    survey: Option<u8>,
 }
 
 /// A page of `/api/events`.
@@ -238,6 +240,7 @@ impl BoxView for WebBox {
                 ring_ms: row.ring_ms,
                 ivr_flow: row.ivr_flow,
                 ivr_path: row.ivr_path,
+                survey: row.survey,
             })
             .collect())
     }

@@ -350,6 +350,9 @@ pub struct CdrMatch {
     /// `ivr path A,B,C`: the CDR's `ivr_path` is exactly these nodes (`ivr path none`:
     /// empty).
     pub ivr_path: Option<Vec<String>>,
+    /// `survey N`: the caller's post-call survey score is N (1-5); `survey none`: they
+    /// gave none (`Some(None)`).
+    pub survey: Option<Option<u8>>,
 }
 
 pub(crate) fn fmt_duration(ms: u64) -> String {
@@ -669,6 +672,11 @@ impl fmt::Display for CdrMatch {
         match &self.ivr_path {
             Some(nodes) if nodes.is_empty() => f.write_str(" ivr path none")?,
             Some(nodes) => write!(f, " ivr path {}", nodes.join(","))?,
+            None => {}
+        }
+        match self.survey {
+            Some(Some(score)) => write!(f, " survey {score}")?,
+            Some(None) => f.write_str(" survey none")?,
             None => {}
         }
         Ok(())

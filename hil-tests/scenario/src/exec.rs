@@ -36,6 +36,8 @@ pub struct CdrView {
     pub ivr_flow: Option<String>,
     /// The nodes it entered (`ivr_path`), `[]` without a flow.
     pub ivr_path: Vec<String>,
+    /// The caller's post-call survey score (`survey`, 1-5), if they gave one.
+    pub survey: Option<u8>,
 }
 
 /// One event of the box's event bus (`/api/events`, `/api/calls/{id}/events`): its seq,
@@ -154,6 +156,9 @@ impl fmt::Display for CdrView {
         )?;
         if let Some(flow) = &self.ivr_flow {
             write!(f, " ivr {flow} path {}", self.ivr_path.join(","))?;
+        }
+        if let Some(score) = self.survey {
+            write!(f, " survey {score}")?;
         }
         Ok(())
     }
@@ -1460,4 +1465,5 @@ fn cdr_matches(m: &CdrMatch, c: &CdrView) -> bool {
         && m.ring_min_ms.is_none_or(|x| c.ring_ms >= x)
         && m.ring_max_ms.is_none_or(|x| c.ring_ms <= x)
         && m.ivr_path.as_ref().is_none_or(|p| *p == c.ivr_path)
+        && m.survey.is_none_or(|s| s == c.survey)
 }

@@ -1291,9 +1291,19 @@ impl Cursor<'_> {
                     let nodes = self.node_list("the nodes of the IVR path (A,B,C or none)")?;
                     m.ivr_path = Some(if nodes == ["none"] { Vec::new() } else { nodes });
                 }
+                "survey" => {
+                    let v = self.next("survey score (1-5 or none)")?;
+                    m.survey = Some(if v == "none" {
+                        None
+                    } else {
+                        Some(v.parse().ok().filter(|s| (1..=5).contains(s)).ok_or_else(
+                            || format!("bad survey score {v:?}: expected 1 to 5, or none"),
+                        )?)
+                    });
+                }
                 other => {
                     return Err(format!(
-                        "unknown CDR field {other:?} (count, disposition, cause, from, to, talk >=/<=, ring >=/<=, ivr path)"
+                        "unknown CDR field {other:?} (count, disposition, cause, from, to, talk >=/<=, ring >=/<=, ivr path, survey)"
                     ))
                 }
             }

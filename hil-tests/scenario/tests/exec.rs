@@ -33,6 +33,7 @@ impl CdrSource for FakeCdrs {
                 ring_ms: 5000,
                 ivr_flow: None,
                 ivr_path: Vec::new(),
+                survey: None,
             });
         }
         let mut rows = self.rows.clone();
@@ -53,6 +54,7 @@ fn old_cdr() -> CdrView {
         ring_ms: 1000,
         ivr_flow: None,
         ivr_path: Vec::new(),
+        survey: None,
     }
 }
 
@@ -323,6 +325,7 @@ fn cdr(id: i64, disposition: &str, cause: i64, from: &str) -> CdrView {
         ring_ms: 1000,
         ivr_flow: None,
         ivr_path: Vec::new(),
+        survey: None,
     }
 }
 
@@ -576,4 +579,38 @@ fn not_hears_tone_fails_on_an_own_tone_mixed_into_the_other_sides() {
     let mut out = Vec::new();
     let result = run(&scenario, &mut rig, &mut NoCdrs, &mut out);
     assert!(result.is_ok(), "{}", String::from_utf8_lossy(&out));
+}
+
+#[test]
+fn a_cdr_matches_its_survey_score_or_none() {
+    let scored = |id, survey| CdrView {
+        survey,
+        ..cdr(id, "answered", 16, "5550123")
+    };
+    let mut cdrs = ScriptedCdrs::new(vec![
+        (2, scored(8, Some(4))),
+        (2, scored(9, None)),
+        (2, scored(10, Some(2))),
+    ]);
+    let (failure, out) = run_cdrs(
+        "expect cdr survey 4 within 2s\nexpect cdr survey none within 1s\nexpect cdr disposition answered survey 2 within 1s\n",
+        &mut cdrs,
+    );
+    assert!(failure.is_none(), "{failure:?}\n{out}");
+    assert!(
+        out.contains("[ok] 3: expect cdr survey 4 within 2s"),
+        "{out}"
+    );
+
+    let mut cdrs = ScriptedCdrs::new(vec![(2, scored(8, Some(3)))]);
+    let (failure, _) = run_cdrs("expect cdr survey 4 within 1s\n", &mut cdrs);
+    let f = failure.expect("a score of 3 is not 4");
+    assert!(
+        f.message.contains("0 of 1 matching CDRs found") && f.message.contains("survey 3"),
+        "the CDR's score shows: {}",
+        f.message
+    );
+    let mut cdrs = ScriptedCdrs::new(vec![(2, scored(8, Some(3)))]);
+    let (failure, _) = run_cdrs("expect cdr survey none within 1s\n", &mut cdrs);
+    assert!(failure.is_some(), "a score is not none");
 }

@@ -380,6 +380,7 @@ fn a_cdr_matches_its_ivr_path_exactly() {
         ring_ms: 0,
         ivr_flow: Some("hotline-test".into()),
         ivr_path: path.iter().map(|s| s.to_string()).collect(),
+        survey: None,
     };
     let mut events = ScriptedEvents::new(vec![], false);
     events.cdrs = vec![cdr(1, &["hours", "closed", "bye"])];

@@ -37,6 +37,8 @@ expect fxs3 hears silence for 1s
 expect fxs3 not hears tone 1004 for 2s within 3s
 expect cdr disposition answered cause 16 from 5550123 to 201
 expect cdr disposition failed cause 41 from none talk >= 1s talk <= 1min ring >= 0s ring <= 30s within 10s
+expect cdr survey 4 from 5550123
+expect cdr survey none within 3s
 "#;
 
 #[test]
@@ -52,7 +54,7 @@ fn parses_the_header_and_every_step_kind() {
             ("fxs4", DeviceKind::Fxs, 4)
         ]
     );
-    assert_eq!(s.steps.len(), 33);
+    assert_eq!(s.steps.len(), 35);
     assert_eq!(s.steps[0].line, 5);
     assert_eq!(
         s.steps[0].text,
@@ -126,6 +128,23 @@ fn parses_the_header_and_every_step_kind() {
             window_ms: hil_scenario::DEFAULT_WINDOW_MS
         })
     );
+    assert_eq!(
+        s.steps[33].action,
+        Action::Expect(Expectation {
+            subject: Subject::Cdr(CdrMatch {
+                survey: Some(Some(4)),
+                from: Some(Some("5550123".into())),
+                ..CdrMatch::default()
+            }),
+            negated: false,
+            mode: Mode::Within,
+            window_ms: hil_scenario::DEFAULT_WINDOW_MS
+        })
+    );
+    assert!(matches!(
+        &s.steps[34].action,
+        Action::Expect(Expectation { subject: Subject::Cdr(m), .. }) if m.survey == Some(None)
+    ));
 }
 
 #[test]
@@ -188,6 +207,9 @@ fn errors_name_file_line_and_what_is_wrong() {
     assert!(error_of("expect cdr within 1s\n")
         .starts_with("bad.hil:4: `expect cdr` needs at least one field"));
     assert!(error_of("expect cdr cause sixteen\n").starts_with("bad.hil:4: bad cause"));
+    assert!(error_of("expect cdr survey 6\n")
+        .starts_with("bad.hil:4: bad survey score \"6\": expected 1 to 5, or none"));
+    assert!(error_of("expect cdr survey\n").starts_with("bad.hil:4: missing survey score"));
     assert!(error_of("fxo1 call name \"unterminated\n")
         .starts_with("bad.hil:4: unterminated quoted string"));
     assert!(error_of("jump 3\n").starts_with("bad.hil:4: unknown step \"jump\""));

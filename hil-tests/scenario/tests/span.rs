@@ -75,6 +75,7 @@ impl BoxView for UserSideCdrs {
                 ring_ms: 0,
                 ivr_flow: None,
                 ivr_path: Vec::new(),
+                survey: None,
             })
             .collect();
         rows.reverse();
