@@ -11,7 +11,7 @@
 //! - `PUT /api/agents/{id}/skills/{skill}` with `{"level": 7}` (1-10) or `{"level": null}`
 //!   (remove it): live.
 
-use crate::web::WebState;
+use crate::web_state::WebState;
 use actix_web::{web, HttpResponse};
 use box_config::acd::{AcdError, AgentId, QueueName};
 use call_control::acd_actor::{AgentCommand, AgentRequest, GetAcdSnapshot};

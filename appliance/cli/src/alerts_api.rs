@@ -13,7 +13,7 @@
 //!   `{"id": N}`, or 400; `GET /api/notices[?queue=NAME]` (those up, for everyone and
 //!   that queue); `DELETE /api/notices/{id}` → 204 or 404.
 
-use crate::web::WebState;
+use crate::web_state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::alert_actor::{
     AcknowledgeAlert, AcknowledgeError, GetAlerts, GetNotices, PostNotice, WithdrawNotice,
@@ -51,7 +51,7 @@ struct HistoryQuery {
 
 async fn history(state: web::Data<WebState>, query: web::Query<HistoryQuery>) -> HttpResponse {
     let limit = query.limit.unwrap_or(100).min(1000);
-    let result = crate::web::read_storage(state.into_inner(), move |storage| {
+    let result = crate::web_state::read_storage(state.into_inner(), move |storage| {
         Ok(storage.recent_alerts(limit)?)
     })
     .await;

@@ -10,7 +10,7 @@
 //!   not a phone of the box; 409 not possible now (not an agent call, another supervisor
 //!   on it, the phone busy, the phone is a party to the call); with `{"error": …}`.
 
-use crate::web::WebState;
+use crate::web_state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::session::{SuperviseMode, SuperviseRefused};
 use call_control::switchboard::{ListCalls, Supervise, SuperviseError};

@@ -11,3 +11,4 @@ pub mod demo;
 pub mod logging;
 pub mod plan;
 pub mod web;
+pub mod web_state;

@@ -1,38 +1,15 @@
 //! The web port: for now the status JSON and the CDR list (the full UI is its own work).
 
-use actix::Addr;
+pub use crate::web_state::{read_storage, DeviceView, WebState};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use call_control::switchboard::{CaptureSpan, GetStatus, Switchboard};
+use call_control::switchboard::{CaptureSpan, GetStatus};
 use events::{Envelope, EventsHandle, PageRequest};
 use media_engine::{DeviceCounts, EngineStatsSnapshot};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// What the web handlers can reach. All of it is Send: handlers run on the web worker.
-#[derive(Clone)]
-pub struct WebState {
-    pub switchboard: Addr<Switchboard>,
-    pub engine_stats: Arc<dyn Fn() -> EngineStatsSnapshot + Send + Sync>,
-    pub devices: Arc<dyn Fn() -> Vec<DeviceView> + Send + Sync>,
-    pub data_dir: PathBuf,
-    pub storage: Arc<Mutex<Option<storage::Storage>>>,
-    /// The event bus: `/api/events` pages through its history, the stream follows it live.
-    pub events: EventsHandle,
-    /// The ACD: `/api/queues`, `/api/agents` (see `acd_api.rs`).
-    pub acd: Addr<call_control::acd_actor::AcdActor>,
-    /// The floor's alerts: `/api/alerts` (see `alerts_api.rs`).
-    pub alerts: Addr<call_control::alert_actor::AlertActor>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DeviceView {
-    pub id: u16,
-    pub kind: &'static str,
-    pub socket: String,
-}
 
 /// A device as configured, with what the engine counts for it.
 #[derive(Serialize)]
@@ -114,28 +91,6 @@ async fn status(state: web::Data<WebState>) -> HttpResponse {
 #[derive(serde::Deserialize)]
 struct CdrQuery {
     limit: Option<usize>,
-}
-
-/// Runs `read` on the web's own database connection (opened at first use), off the web
-/// worker.
-pub async fn read_storage<T: Send + 'static>(
-    state: Arc<WebState>,
-    read: impl FnOnce(&storage::Storage) -> anyhow::Result<T> + Send + 'static,
-) -> anyhow::Result<T> {
-    web::block(move || -> anyhow::Result<T> {
-        let mut guard = state
-            .storage
-            .lock()
-            .map_err(|_| anyhow::anyhow!("storage lock poisoned"))?;
-        if guard.is_none() {
-            *guard = Some(storage::Storage::open(&state.data_dir)?);
-        }
-        match guard.as_ref() {
-            Some(storage) => read(storage),
-            None => Err(anyhow::anyhow!("no database")),
-        }
-    })
-    .await?
 }
 
 async fn cdrs(state: web::Data<WebState>, query: web::Query<CdrQuery>) -> HttpResponse {

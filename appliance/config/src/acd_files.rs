@@ -27,6 +27,7 @@
 //! skills = { billing = 9, english = 7 }
 //! ```
 
+use crate::check::{plain_name, Check, PLAIN_NAME};
 use crate::error::{ConfigError, SourceFile};
 use acd::{
     AcdConfig, AgentConfig, AgentId, JoinRule, LeaveRule, Overflow, OverflowTarget, QueueConfig,
@@ -145,115 +146,6 @@ pub(crate) struct AcdFiles {
     /// Overflows to flows, checked once the flows are loaded: the flow's name and the
     /// error to report (its reason filled in then) if there is no such flow.
     pub flow_refs: Vec<(String, ConfigError)>,
-}
-
-/// Skill names, queue names and not-ready reasons: what `queue:NAME`, the API and the
-/// phone's feature codes can carry.
-fn plain_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 32
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
-const PLAIN_NAME: &str = "lower-case letters, digits, `-` and `_`, at most 32";
-
-pub(crate) struct Check<'a> {
-    file: &'a SourceFile,
-    errors: &'a mut Vec<ConfigError>,
-}
-
-impl Check<'_> {
-    pub(crate) fn at(
-        &mut self,
-        span: Range<usize>,
-        field: impl Into<String>,
-        reason: impl Into<String>,
-    ) {
-        self.errors.push(self.file.error_at(span, field, reason));
-    }
-
-    /// A whole number of `unit` within `range`, or an error naming the range.
-    pub(crate) fn ranged(
-        &mut self,
-        value: Option<&Spanned<i64>>,
-        field: &str,
-        range: std::ops::RangeInclusive<i64>,
-        unit: &str,
-    ) -> Option<u64> {
-        let value = value?;
-        if range.contains(value.get_ref()) {
-            Some(*value.get_ref() as u64)
-        } else {
-            self.at(
-                value.span(),
-                field,
-                format!(
-                    "{} is out of range ({} to {}{unit})",
-                    value.get_ref(),
-                    range.start(),
-                    range.end()
-                ),
-            );
-            None
-        }
-    }
-
-    fn choice<T: Copy>(
-        &mut self,
-        value: Option<&Spanned<String>>,
-        field: &str,
-        choices: &[(&str, T)],
-        default: T,
-    ) -> T {
-        let Some(value) = value else { return default };
-        match choices.iter().find(|(name, _)| *name == value.get_ref()) {
-            Some((_, chosen)) => *chosen,
-            None => {
-                let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-                self.at(
-                    value.span(),
-                    field,
-                    format!("{:?} is not one of {}", value.get_ref(), names.join(", ")),
-                );
-                default
-            }
-        }
-    }
-
-    /// `{ skill = level }`: every name plain, every level 1-10; errors at the level.
-    fn skills(
-        &mut self,
-        skills: &BTreeMap<String, Spanned<i64>>,
-        field: &str,
-    ) -> BTreeMap<String, u8> {
-        let mut checked = BTreeMap::new();
-        for (skill, level) in skills {
-            if !plain_name(skill) {
-                self.at(
-                    level.span(),
-                    format!("{field}.{skill}"),
-                    format!("{skill:?} is not a skill name ({PLAIN_NAME})"),
-                );
-                continue;
-            }
-            match u8::try_from(*level.get_ref()) {
-                Ok(l) if (1..=MAX_SKILL_LEVEL).contains(&l) => {
-                    checked.insert(skill.clone(), l);
-                }
-                _ => self.at(
-                    level.span(),
-                    format!("{field}.{skill}"),
-                    format!(
-                        "skill level {} is outside 1 to {MAX_SKILL_LEVEL}",
-                        level.get_ref()
-                    ),
-                ),
-            }
-        }
-        checked
-    }
 }
 
 fn read(dir: &Path, name: &str, errors: &mut Vec<ConfigError>) -> Option<SourceFile> {

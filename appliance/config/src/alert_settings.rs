@@ -15,7 +15,7 @@
 //! area_code_digits = 3    # the caller's area code: the first 3 digits (0: not watched)
 //! ```
 
-use crate::acd_files::Check;
+use crate::check::Check;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;

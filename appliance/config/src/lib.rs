@@ -20,6 +20,7 @@
 
 mod acd_files;
 mod alert_settings;
+mod check;
 mod error;
 mod ivr_files;
 mod model;
