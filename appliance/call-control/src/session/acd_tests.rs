@@ -794,9 +794,10 @@ fn in_a_survey_queue_the_caller_rates_the_call_after_the_agent_hangs_up() {
     drain(&mut s);
     let out = hang_up(&mut s, 60_000, EXT_201);
     assert!(ended(&out).is_none(), "the caller stays for the survey");
-    assert!(
-        acd_requests(&out).is_empty(),
-        "the ACD hears the end with the call's"
+    assert_eq!(
+        acd_requests(&out),
+        vec![AcdRequest::Left],
+        "the agent is done and wraps up now"
     );
     let (prompts, question) = sequence_of(&out).expect("the question plays");
     assert_eq!(prompts, vec![ids["zh/queue-survey"]]);
@@ -810,7 +811,10 @@ fn in_a_survey_queue_the_caller_rates_the_call_after_the_agent_hangs_up() {
     assert_eq!(prompts, vec![ids["zh/queue-survey-thanks"]]);
     s.handle_playback_done(65_000, TRUNK, Some(thanks));
     let out = drain(&mut s);
-    assert_eq!(acd_requests(&out), vec![AcdRequest::Left]);
+    assert!(
+        acd_requests(&out).is_empty(),
+        "said once, at the agent's hang-up"
+    );
     let record = ended(&out).expect("the call ended");
     assert_eq!(record.disposition, Disposition::Answered);
     assert_eq!(record.acd.survey, Some(4));
@@ -910,7 +914,13 @@ fn a_blind_transfer_hands_the_caller_to_the_ringing_target_when_the_agent_hangs_
         acd_requests(&out).is_empty(),
         "the ACD let the call go at the transfer"
     );
-    assert_eq!(ended(&out).unwrap().disposition, Disposition::Answered);
+    let record = ended(&out).unwrap();
+    assert_eq!(record.disposition, Disposition::Answered);
+    assert_eq!(
+        record.numbers.callee,
+        Some(PhoneNumber::parse("202").unwrap()),
+        "passed on to 202"
+    );
 }
 
 #[test]

@@ -707,6 +707,13 @@ impl Call<'_> {
         self.set_state(leg, LegState::Alerting);
     }
 
+    /// The record's callee becomes the number `leg` was asked for (a transfer's target).
+    pub fn callee_is(&mut self, leg: LegId) {
+        if let Some(number) = self.session.leg_callees.get(&leg) {
+            self.session.numbers.callee = Some(number.clone());
+        }
+    }
+
     /// `leg`, rung with [`Call::ring_other`], answered: it is up, the record unchanged.
     pub fn other_answered(&mut self, leg: LegId) {
         self.set_state(leg, LegState::Up);

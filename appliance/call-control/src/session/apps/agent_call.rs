@@ -140,6 +140,10 @@ impl AgentCall {
         }
         call.acd(AcdRequest::Transferred { to_queue: None });
         call.left_acd();
+        if let Some(leg) = consult.leg() {
+            // The record's callee becomes who the caller was passed to.
+            call.callee_is(leg);
+        }
         match consult {
             Consult::Ringing(leg) => call.hand_over(Box::new(Handoff::new(leg))),
             Consult::Talking(leg) => {
@@ -355,6 +359,8 @@ impl Application for AgentCall {
                     call.release_leg(supervisor, Cause::NORMAL_CLEARING);
                 }
                 self.supervisor = None;
+                // The agent is done: they wrap up now, not when the caller has rated.
+                call.acd(AcdRequest::Left);
                 if let Some(survey) = self.survey.take() {
                     call.hand_over(Box::new(survey));
                 }
