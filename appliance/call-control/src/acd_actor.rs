@@ -244,8 +244,16 @@ impl AcdActor {
                 );
             }
             Action::Overflow { call, to } => match to {
-                // The core moved the call already.
-                OverflowTarget::Queue(_) => {}
+                // The core moved the call already; the call's record follows.
+                OverflowTarget::Queue(queue) => {
+                    self.tell(
+                        &call,
+                        AcdInstruction::MovedTo {
+                            queue: queue.to_string(),
+                        },
+                        stamp,
+                    );
+                }
                 OverflowTarget::Flow(flow) => {
                     let context = self
                         .flows

@@ -89,4 +89,6 @@ pub enum AcdInstruction {
     Refused,
     /// The ACD's verdict on a feature code.
     FeatureDone { accepted: bool },
+    /// The call waited too long and the ACD moved it to this queue (it keeps waiting).
+    MovedTo { queue: String },
 }

@@ -1079,3 +1079,27 @@ fn a_number_too_short_for_a_callback_leaves_the_caller_waiting() {
         .iter()
         .any(|o| matches!(o, Output::Media(MediaCommand::Music { leg: O, .. }))));
 }
+
+#[test]
+fn a_call_moved_to_another_queue_is_recorded_there_and_gets_its_survey() {
+    let (mut s, ids, _) = queued('2');
+    s.handle_acd(
+        130_000,
+        AcdInstruction::MovedTo {
+            queue: "billing".into(),
+        },
+    );
+    assert!(
+        drain(&mut s).is_empty(),
+        "the caller waits on, music unchanged"
+    );
+    let request = offer(&mut s, 140_000, "201");
+    s.handle_leg(140_010, request, phone(EXT_201, 3));
+    s.handle_line(141_000, EXT_201, LineEvent::Answered);
+    drain(&mut s);
+    let out = hang_up(&mut s, 150_000, EXT_201);
+    let (prompts, _) = sequence_of(&out).expect("billing's survey plays");
+    assert_eq!(prompts, vec![ids["zh/queue-survey"]]);
+    let out = hang_up(&mut s, 151_000, TRUNK);
+    assert_eq!(ended(&out).unwrap().acd.queue.as_deref(), Some("billing"));
+}

@@ -707,6 +707,11 @@ impl Call<'_> {
         self.set_state(leg, LegState::Alerting);
     }
 
+    /// The ACD moved the call to `queue` (an overflow): its record names that queue.
+    pub fn queue_is(&mut self, queue: &str) {
+        self.session.acd_queue = Some(queue.to_owned());
+    }
+
     /// The record's callee becomes the number `leg` was asked for (a transfer's target).
     pub fn callee_is(&mut self, leg: LegId) {
         if let Some(number) = self.session.leg_callees.get(&leg) {

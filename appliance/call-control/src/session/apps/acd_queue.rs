@@ -321,6 +321,11 @@ impl Application for AcdQueue {
                 call.hand_over(Box::new(Ivr::new(context)));
             }
             AcdInstruction::FeatureDone { .. } => {}
+            AcdInstruction::MovedTo { queue } => {
+                // Its survey and record are the new queue's.
+                call.queue_is(&queue);
+                self.queue = queue;
+            }
             AcdInstruction::OfferCallback => {
                 if self.closing.is_some() || !self.ringing.is_empty() {
                     return;
