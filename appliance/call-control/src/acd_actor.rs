@@ -9,6 +9,7 @@
 //! next second and taken out of the ACD as if the caller hung up, so no agent stays
 //! reserved for a call that is gone.
 
+use crate::agent_device::{AgentDevice, DeviceSignal};
 use crate::feature_codes::FeatureCode;
 use crate::messages::{
     CallId, CallInput, CallToAcd, CallbackNotPlaced, PlaceCallback, Second, Stamp,
@@ -76,8 +77,8 @@ pub struct AcdActor {
     pins: BTreeMap<AgentId, String>,
     /// The not-ready reasons in configured order (`*24N` picks the Nth).
     reasons: Vec<String>,
-    /// Phones by channel (as the bus names channels): extension.
-    devices: HashMap<String, String>,
+    /// The devices agents work at (a phone on an FXS port today).
+    devices: Vec<Box<dyn AgentDevice>>,
     /// Feature code calls in progress: a phone dialling one is not busy for the ACD
     /// (else `*22` would find its agent on a call and refuse the logout).
     feature_calls: std::collections::HashSet<CallId>,
@@ -101,7 +102,7 @@ impl AcdActor {
             flows: None,
             pins: BTreeMap::new(),
             reasons: Vec::new(),
-            devices: HashMap::new(),
+            devices: Vec::new(),
             feature_calls: std::collections::HashSet::new(),
             stopped_calls: std::collections::HashSet::new(),
             callbacks: None,
@@ -115,11 +116,10 @@ impl AcdActor {
         self
     }
 
-    /// The phones agents may work at: channel (as the event bus names it) → extension.
-    /// With the bus's leg events fed in, a phone busy with a call that is not an offer
-    /// (the agent dials out, or is rung directly) takes its agent off the queues until
-    /// it is free again.
-    pub fn with_devices(mut self, devices: HashMap<String, String>) -> AcdActor {
+    /// The devices agents may work at. With the bus's events fed in, a device busy with
+    /// a call that is not an offer (the agent dials out, or is rung directly) takes its
+    /// agent off the queues until it is free again, and a device gone logs its agent out.
+    pub fn with_devices(mut self, devices: Vec<Box<dyn AgentDevice>>) -> AcdActor {
         self.devices = devices;
         self
     }
@@ -207,10 +207,14 @@ impl AcdActor {
         let now = self.acd.now_ms();
         match action {
             Action::Offer { call, agent } => {
-                let device = self
-                    .acd
-                    .device(&agent)
-                    .and_then(|d| PhoneNumber::parse(d).ok());
+                // A device the box knows is reached its own way; any other id (an API
+                // login at a number) is dialled as a phone of the box would.
+                let device = self.acd.device(&agent).and_then(|id| {
+                    match self.devices.iter().find(|d| d.id() == id) {
+                        Some(device) => device.reach(),
+                        None => PhoneNumber::parse(id).ok(),
+                    }
+                });
                 let sent = device.is_some_and(|device| {
                     self.tell(
                         &call,
@@ -710,24 +714,12 @@ impl Handler<Second> for AcdActor {
     }
 }
 
-/// Leg events from the bus: an agent's phone joining or leaving a call.
+/// The bus: feature code calls (which do not make a phone busy), and what agents'
+/// devices say (busy with a call, free again, gone).
 impl Handler<events::Envelope> for AcdActor {
     type Result = ();
     fn handle(&mut self, envelope: events::Envelope, _ctx: &mut Context<Self>) {
-        let (call, channel, joined) = match &envelope.event {
-            Event::LineStateChanged { channel, state, .. } if state == "unplugged" => {
-                let agent = self
-                    .devices
-                    .get(channel)
-                    .and_then(|device| self.acd.agent_at_device(device))
-                    .cloned();
-                if let Some(agent) = agent {
-                    tracing::warn!(%agent, %channel, "agent's phone unplugged: logged out");
-                    let _ = self.acd.device_lost(envelope.at_ms, &agent);
-                    self.drain(None);
-                }
-                return;
-            }
+        match &envelope.event {
             Event::CallStarted {
                 call,
                 dialled: Some(dialled),
@@ -740,41 +732,53 @@ impl Handler<events::Envelope> for AcdActor {
                 self.feature_calls.remove(call);
                 return;
             }
-            Event::LegJoined { call, channel, .. } => (call, channel, true),
-            Event::LegLeft { call, channel, .. } => (call, channel, false),
-            _ => return,
-        };
-        if self.feature_calls.contains(call) {
-            return;
+            _ => {}
         }
-        let Some(agent) = self
+        let Some((device, signal)) = self
             .devices
-            .get(channel)
-            .and_then(|device| self.acd.agent_at_device(device))
-            .cloned()
+            .iter()
+            .find_map(|d| d.signal(&envelope.event).map(|s| (d.id().to_owned(), s)))
         else {
             return;
         };
-        let key = call_key(call);
+        let Some(agent) = self.acd.agent_at_device(&device).cloned() else {
+            return;
+        };
         let now = envelope.at_ms;
-        if joined {
-            // Refused while the agent is reserved or on a call: that is the ACD's own
-            // offer joining, or a second call the agent's phone cannot take anyway.
-            if self.acd.outbound_started(now, &agent, &key).is_ok() {
-                tracing::info!(%agent, %call, "agent's phone busy with a call of its own");
+        match (signal, &envelope.event) {
+            (DeviceSignal::Gone, _) => {
+                tracing::warn!(%agent, %device, "agent's device gone: logged out");
+                let _ = self.acd.device_lost(now, &agent);
             }
-        } else {
-            let own_call = matches!(
-                self.acd.agent(&agent),
-                Some((
-                    AgentState::OnCall { call: c, direction: Direction::Outbound }
-                    | AgentState::OnHold { call: c, direction: Direction::Outbound },
-                    _
-                )) if *c == key
-            );
-            if own_call {
-                let _ = self.acd.call_ended(now, &key);
+            (
+                DeviceSignal::Leg { joined },
+                Event::LegJoined { call, .. } | Event::LegLeft { call, .. },
+            ) => {
+                if self.feature_calls.contains(call) {
+                    return;
+                }
+                let key = call_key(call);
+                if joined {
+                    // Refused while the agent is reserved or on a call: that is the
+                    // ACD's own offer joining, or a second call the device cannot take.
+                    if self.acd.outbound_started(now, &agent, &key).is_ok() {
+                        tracing::info!(%agent, %call, "agent's device busy with a call of its own");
+                    }
+                } else {
+                    let own_call = matches!(
+                        self.acd.agent(&agent),
+                        Some((
+                            AgentState::OnCall { call: c, direction: Direction::Outbound }
+                            | AgentState::OnHold { call: c, direction: Direction::Outbound },
+                            _
+                        )) if *c == key
+                    );
+                    if own_call {
+                        let _ = self.acd.call_ended(now, &key);
+                    }
+                }
             }
+            _ => return,
         }
         self.drain(None);
     }
@@ -1059,7 +1063,10 @@ mod tests {
             let mut acd = Acd::new(config(), 0).expect("valid config");
             acd.login(0, &AgentId::new("201"), "203").expect("login");
             let actor = AcdActor::new(acd)
-                .with_devices(HashMap::from([("3/1".to_owned(), "203".to_owned())]))
+                .with_devices(vec![Box::new(crate::agent_device::FxsPhone {
+                    extension: "203".into(),
+                    channel: "3/1".into(),
+                })])
                 .start();
             let leg = |seq, at_ms, call: &str, joined: bool| {
                 let (call, channel) = (CallId::from(call), "3/1".to_owned());
@@ -1185,7 +1192,10 @@ mod tests {
             let mut acd = Acd::new(config(), 0).expect("valid config");
             acd.login(0, &AgentId::new("201"), "203").expect("login");
             let actor = AcdActor::new(acd)
-                .with_devices(HashMap::from([("3/1".to_owned(), "203".to_owned())]))
+                .with_devices(vec![Box::new(crate::agent_device::FxsPhone {
+                    extension: "203".into(),
+                    channel: "3/1".into(),
+                })])
                 .start();
             let line = |state: &str| {
                 envelope(

@@ -15,6 +15,7 @@
 pub mod acd_actor;
 #[cfg(test)]
 mod acd_restarts_tests;
+pub mod agent_device;
 pub mod alert_actor;
 pub mod bchannel;
 pub mod call;

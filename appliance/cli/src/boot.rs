@@ -187,7 +187,12 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                         plan.ports
                             .iter()
                             .filter_map(|port| {
-                                Some((port.channel.to_string(), port.extension.clone()?))
+                                let phone = call_control::agent_device::FxsPhone {
+                                    extension: port.extension.clone()?,
+                                    channel: port.channel.to_string(),
+                                };
+                                Some(Box::new(phone)
+                                    as Box<dyn call_control::agent_device::AgentDevice>)
                             })
                             .collect(),
                     )
