@@ -49,19 +49,9 @@ pub struct AcdQueue {
 
 impl AcdQueue {
     pub fn new(entry: QueueEntry, context: IvrContext) -> AcdQueue {
-        AcdQueue {
-            language: entry.language,
-            queue: entry.queue.clone(),
-            entry: Some(entry),
-            context,
-            asking: BTreeMap::new(),
-            busy: Vec::new(),
-            ringing: Vec::new(),
-            announcing: None,
-            closing: None,
-            callback_offered: false,
-            callback_digits: None,
-        }
+        let mut queue = AcdQueue::transferred(entry.queue.clone(), context, entry.language);
+        queue.entry = Some(entry);
+        queue
     }
 
     /// A caller an agent transferred here: the ACD moved the call already (no entry to
@@ -97,11 +87,7 @@ impl AcdQueue {
     }
 
     fn say_number(&self, n: u64) -> Vec<PromptId> {
-        let language = match self.language {
-            Language::En => ivr::say::Language::En,
-            Language::Zh => ivr::say::Language::Zh,
-        };
-        ivr::say::number(n, language)
+        ivr::say::number(n, self.language)
             .iter()
             .filter_map(|fragment| self.context.prompt(fragment.as_str(), self.language))
             .collect()
@@ -144,11 +130,9 @@ impl AcdQueue {
         call.left_acd();
         self.announcing = None;
         let mut prompts = self.prompts(&[CALLBACK_OK]);
-        let language = match self.language {
-            Language::En => ivr::say::Language::En,
-            Language::Zh => ivr::say::Language::Zh,
-        };
-        if let Ok(fragments) = ivr::say::digits(number.as_str().trim_start_matches('+'), language) {
+        if let Ok(fragments) =
+            ivr::say::digits(number.as_str().trim_start_matches('+'), self.language)
+        {
             prompts.extend(
                 fragments
                     .iter()

@@ -84,7 +84,7 @@ impl Application for CallbackCall {
                         .collect();
                 if let Ok(digits) = ivr::say::digits(
                     self.request.customer.as_str().trim_start_matches('+'),
-                    ivr::say::Language::En,
+                    Language::En,
                 ) {
                     prompts.extend(digits.iter().filter_map(|f| {
                         prompt_library::resolve(&self.request.prompts, f.as_str(), Language::En)
