@@ -114,6 +114,17 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
+    /// Its `kind` in JSON and events (`vip`, `queue_waiting`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            AlertKind::Vip { .. } => "vip",
+            AlertKind::QueueWaiting { .. } => "queue_waiting",
+            AlertKind::QueueLongestWait { .. } => "queue_longest_wait",
+            AlertKind::Surge { .. } => "surge",
+            AlertKind::NotReadyTooLong { .. } => "not_ready_too_long",
+        }
+    }
+
     /// The condition this alert stands for: one active alert per condition.
     pub fn condition(&self) -> String {
         match self {

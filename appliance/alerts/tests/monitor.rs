@@ -292,5 +292,6 @@ fn acknowledging_marks_who_and_when_once() {
     assert!(alert.is_active(), "acknowledged is not cleared");
     let json = serde_json::to_value(alert).unwrap();
     assert_eq!(json["kind"], "queue_waiting");
+    assert_eq!(json["kind"], alert.kind.name(), "the name is the JSON's");
     assert_eq!(json["queue"], "billing");
 }

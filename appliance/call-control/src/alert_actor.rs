@@ -164,10 +164,7 @@ impl AlertActor {
             };
             let uid = self.uid(alert.id);
             tracing::info!(alert = %uid, change = name, text = %alert.text, "alert");
-            let kind = serde_json::to_value(&alert.kind)
-                .ok()
-                .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
-                .unwrap_or_default();
+            let kind = alert.kind.name().to_owned();
             if let Some(events) = &self.events {
                 events.do_send(Publish::new(
                     Event::Alert {
