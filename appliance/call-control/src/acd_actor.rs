@@ -1254,6 +1254,40 @@ mod tests {
         }
     }
 
+    /// Call c1 from 5550123 enters billing at 1 s and takes a callback at 2 s.
+    async fn callback_waiting(actor: &Addr<AcdActor>) {
+        let call = FakeCall(std::sync::Arc::new(std::sync::Mutex::new(Vec::new()))).start();
+        for (request, at_ms) in [
+            (
+                AcdRequest::Enter(crate::session::QueueEntry {
+                    queue: "billing".into(),
+                    priority: 0,
+                    skills: Vec::new(),
+                    variables: BTreeMap::new(),
+                    language: ivr::flow::Language::En,
+                }),
+                1000,
+            ),
+            (
+                AcdRequest::CallbackRequested {
+                    number: "5550123".into(),
+                },
+                2000,
+            ),
+        ] {
+            actor
+                .send(CallToAcd {
+                    call: "c1".into(),
+                    caller: Some("5550123".into()),
+                    request,
+                    reply: call.clone().recipient(),
+                    stamp: stamp(at_ms),
+                })
+                .await
+                .expect("actor answers");
+        }
+    }
+
     /// An agent made ready while their phone still hangs up from the feature code call
     /// (or by the API, whose command has no way to hear a failure back) is reserved for
     /// the waiting callback: the callback is placed again each second until the phone
@@ -1272,36 +1306,7 @@ mod tests {
             let actor = AcdActor::new(acd)
                 .with_callbacks(switchboard.recipient())
                 .start();
-            let call = FakeCall(std::sync::Arc::new(std::sync::Mutex::new(Vec::new()))).start();
-            let send = |request: AcdRequest, at_ms: u64| {
-                actor.send(CallToAcd {
-                    call: "c1".into(),
-                    caller: Some("5550123".into()),
-                    request,
-                    reply: call.clone().recipient(),
-                    stamp: stamp(at_ms),
-                })
-            };
-            send(
-                AcdRequest::Enter(crate::session::QueueEntry {
-                    queue: "billing".into(),
-                    priority: 0,
-                    skills: Vec::new(),
-                    variables: BTreeMap::new(),
-                    language: ivr::flow::Language::En,
-                }),
-                1000,
-            )
-            .await
-            .expect("actor answers");
-            send(
-                AcdRequest::CallbackRequested {
-                    number: "5550123".into(),
-                },
-                2000,
-            )
-            .await
-            .expect("actor answers");
+            callback_waiting(&actor).await;
             let agent = AgentId::new("201");
             actor
                 .send(AgentCommand {
@@ -1361,36 +1366,7 @@ mod tests {
             let actor = AcdActor::new(acd)
                 .with_callbacks(switchboard.recipient())
                 .start();
-            let call = FakeCall(std::sync::Arc::new(std::sync::Mutex::new(Vec::new()))).start();
-            let send = |request: AcdRequest, at_ms: u64| {
-                actor.send(CallToAcd {
-                    call: "c1".into(),
-                    caller: Some("5550123".into()),
-                    request,
-                    reply: call.clone().recipient(),
-                    stamp: stamp(at_ms),
-                })
-            };
-            send(
-                AcdRequest::Enter(crate::session::QueueEntry {
-                    queue: "billing".into(),
-                    priority: 0,
-                    skills: Vec::new(),
-                    variables: BTreeMap::new(),
-                    language: ivr::flow::Language::En,
-                }),
-                1000,
-            )
-            .await
-            .expect("actor answers");
-            send(
-                AcdRequest::CallbackRequested {
-                    number: "5550123".into(),
-                },
-                2000,
-            )
-            .await
-            .expect("actor answers");
+            callback_waiting(&actor).await;
             actor
                 .send(AgentCommand {
                     agent: AgentId::new("201"),
