@@ -370,18 +370,7 @@ fn an_announcement_says_position_and_wait_in_the_callers_language_then_music_res
         },
     );
     let out = drain(&mut s);
-    let (prompts, id) = out
-        .iter()
-        .find_map(|o| match o {
-            Output::Media(MediaCommand::Sequence {
-                leg: O,
-                prompts,
-                id,
-                ..
-            }) => Some((prompts.clone(), *id)),
-            _ => None,
-        })
-        .expect("an announcement plays");
+    let (prompts, id) = sequence_of(&out).expect("an announcement plays");
     // Position 3, and 125 s rounds up to 3 minutes.
     assert_eq!(
         prompts,
@@ -479,18 +468,7 @@ fn a_refused_call_hears_the_goodbye_and_ends_without_telling_the_acd() {
     let (mut s, ids, _) = queued('2');
     s.handle_acd(3000, AcdInstruction::Refused);
     let out = drain(&mut s);
-    let (prompts, id) = out
-        .iter()
-        .find_map(|o| match o {
-            Output::Media(MediaCommand::Sequence {
-                leg: O,
-                prompts,
-                id,
-                ..
-            }) => Some((prompts.clone(), *id)),
-            _ => None,
-        })
-        .expect("the goodbye plays");
+    let (prompts, id) = sequence_of(&out).expect("the goodbye plays");
     assert_eq!(prompts, vec![ids["zh/queue-closed"]]);
     // An offer racing with the refusal is refused.
     s.handle_acd(
@@ -583,18 +561,7 @@ fn a_login_code_asks_the_acd_for_this_phone_and_says_the_verdict() {
     assert!(!s.in_acd(), "a feature code is no call in a queue");
     s.handle_acd(50, AcdInstruction::FeatureDone { accepted: true });
     let out = drain(&mut s);
-    let (prompts, id) = out
-        .iter()
-        .find_map(|o| match o {
-            Output::Media(MediaCommand::Sequence {
-                leg: O,
-                prompts,
-                id,
-                ..
-            }) => Some((prompts.clone(), *id)),
-            _ => None,
-        })
-        .expect("the verdict plays");
+    let (prompts, id) = sequence_of(&out).expect("the verdict plays");
     let ids = store_with_feature_prompts(store().0);
     assert_eq!(prompts, vec![ids.find("en/agent-logged-in").unwrap()]);
     s.handle_playback_done(2000, EXT_202, Some(id));
