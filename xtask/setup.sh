@@ -5,8 +5,10 @@ set -euo pipefail
 # Reference libraries (spandsp, libpri) are linked by test-only crates; sox and tshark are
 # independent references used by tests. The box itself needs espeak-ng (text prompts,
 # synthesized when a configuration is applied), the English prompts and say fragments
-# (asterisk-core-sounds-en-wav) and music on hold (asterisk-moh-opsound-wav).
-APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 libspandsp-dev libpri-dev espeak-ng sox tshark asterisk-core-sounds-en-wav asterisk-moh-opsound-wav)
+# (asterisk-core-sounds-en-wav) and music on hold (asterisk-moh-opsound-wav). The recorder's
+# libopus is built from the opus crate's bundled source with cmake; opus-tools (opusinfo,
+# opusdec) check recordings in tests, as an independent reference.
+APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 cmake libspandsp-dev libpri-dev espeak-ng sox tshark opus-tools asterisk-core-sounds-en-wav asterisk-moh-opsound-wav)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
