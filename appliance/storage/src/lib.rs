@@ -5,10 +5,14 @@ mod alerts;
 mod call_events;
 mod cdr;
 mod migrations;
+mod recordings;
 
 pub use alerts::AlertRow;
 pub use call_events::{CallEventRow, StoredCallEvent};
 pub use cdr::{Cdr, Disposition};
+pub use recordings::{
+    NewRecording, RecordingCallFacts, RecordingEnd, RecordingFilter, RecordingRow,
+};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -142,6 +142,35 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE cdr ADD COLUMN queue TEXT;
     ALTER TABLE cdr ADD COLUMN agent TEXT;
     ALTER TABLE cdr ADD COLUMN survey INTEGER CHECK (survey BETWEEN 1 AND 5);",
+    // 7: the recordings index: one row per recording (a call's, or a voicemail message),
+    // written when it starts and completed when its file is closed, interrupted by a
+    // restart, failed, found empty or purged.
+    "CREATE TABLE recordings (
+        uid TEXT PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('call','voicemail')),
+        mailbox TEXT,
+        caller TEXT,
+        called TEXT,
+        queue TEXT,
+        agent TEXT,
+        legs TEXT,
+        started_unix_ms INTEGER NOT NULL,
+        duration_ms INTEGER,
+        path TEXT NOT NULL,
+        bytes INTEGER,
+        sha256 TEXT,
+        status TEXT NOT NULL CHECK (status IN ('recording','complete','interrupted','failed','empty','purged')),
+        reason TEXT NOT NULL,
+        failure TEXT,
+        retention_days INTEGER NOT NULL,
+        closed_unix_ms INTEGER,
+        purged_unix_ms INTEGER,
+        heard INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX recordings_started ON recordings(started_unix_ms);
+    CREATE INDEX recordings_call ON recordings(call_id);
+    CREATE INDEX recordings_mailbox ON recordings(mailbox) WHERE mailbox IS NOT NULL;",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
