@@ -13,6 +13,8 @@
 //!   numbers and not-ready reasons. With it, the IVR's `queue` nodes must name its queues.
 //! - `agents.toml` (optional): `[[agent]]` entries (number, name, PIN, queues, skills).
 //!   Both are read into [`Config::acd`], an [`acd::AcdConfig`] the ACD core starts from.
+//! - `recording.toml` (optional): recording rules per trunk, queue, extension and agent,
+//!   retention, and the disk shares (see `recording_settings.rs`).
 //!
 //! [`Config::load`] reads and checks all of it and reports every error it finds, each
 //! with file, line, column, field and reason (see `config/REFERENCE.md`). A config with
@@ -26,6 +28,7 @@ mod ivr_files;
 mod model;
 mod prompts_file;
 mod raw;
+mod recording_settings;
 mod validate;
 
 /// The ACD core's crate, whose configuration types [`Config::acd`] holds.
@@ -38,6 +41,9 @@ pub use error::{ConfigError, ConfigErrors};
 pub use ivr_files::{FLOWS_DIR, SCHEDULES_FILE};
 pub use model::*;
 pub use prompts_file::{TextPrompts, PROMPTS_DIR, PROMPTS_FILE};
+pub use recording_settings::{
+    RecordMode, RecordRule, RecordingSettings, DEFAULT_RETENTION_DAYS, RECORDING_FILE,
+};
 
 use std::path::Path;
 

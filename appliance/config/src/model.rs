@@ -35,6 +35,9 @@ pub struct Config {
     pub survey_queues: std::collections::BTreeSet<acd::QueueName>,
     /// What an agent keys after a flash to send their caller to a queue → that queue.
     pub queue_transfer_numbers: std::collections::BTreeMap<String, acd::QueueName>,
+    /// Which calls are recorded, where and for how long (`recording.toml`; without it,
+    /// none).
+    pub recording: crate::RecordingSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

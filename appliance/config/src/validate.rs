@@ -200,6 +200,39 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     let flows = crate::ivr_files::load_flows(&dir, &schedules, &known_prompt, &mut check.errors);
     let acd = crate::acd_files::load_acd(&dir, &mut check.errors);
     check_acd_against_flows(&acd, &flows, &mut check.errors);
+    let recording = match &lines {
+        Some(lines) => {
+            let known = crate::recording_settings::KnownTargets {
+                trunks: lines
+                    .spans
+                    .iter()
+                    .map(|span| span.id)
+                    .chain(lines.ports.iter().filter_map(|port| match port.kind {
+                        crate::PortKind::Fxo(_) => Some(port.id),
+                        crate::PortKind::Fxs(_) => None,
+                    }))
+                    .collect(),
+                extensions: lines
+                    .ports
+                    .iter()
+                    .filter_map(|port| match &port.kind {
+                        crate::PortKind::Fxs(fxs) => Some(fxs.extension.to_string()),
+                        crate::PortKind::Fxo(_) => None,
+                    })
+                    .collect(),
+                queues: acd
+                    .config
+                    .queues
+                    .iter()
+                    .map(|q| q.name.to_string())
+                    .collect(),
+                agents: acd.config.agents.iter().map(|a| a.id.to_string()).collect(),
+            };
+            crate::recording_settings::load_recording(&dir, &known, &mut check.errors)
+        }
+        // lines.toml's own errors are reported; the rules cannot be checked against it.
+        None => crate::RecordingSettings::default(),
+    };
     if check.errors.is_empty() {
         // Everything the files can get wrong is reported above, at its place; this only
         // guards against the core refusing what the checks let through.
@@ -246,6 +279,7 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             alerts: acd.alerts,
             survey_queues: acd.survey_queues,
             queue_transfer_numbers: acd.transfer_numbers,
+            recording,
         }),
         _ => Err(ConfigErrors(check.errors)),
     }
