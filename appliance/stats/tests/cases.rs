@@ -140,8 +140,10 @@ fn not_ready_reasons_survive_logout_and_restart() {
     second_boot.login(t(10, 5, 0), "A");
     second_boot.shut_down(t(10, 10, 0));
 
-    let mut records = RecordSet::default();
-    records.agent_states = stored;
+    let mut records = RecordSet {
+        agent_states: stored,
+        ..RecordSet::default()
+    };
     records
         .agent_states
         .extend(second_boot.records.agent_states.iter().cloned());
