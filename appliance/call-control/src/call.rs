@@ -10,7 +10,10 @@ use crate::messages::{
     CallAnswered, CallEnded, CallId, CallInput, CallToAcd, LegLeft, PortInput, RequestLeg, Stamp,
     SwitchboardLink,
 };
-use crate::session::{Application, CallRecord, CallSession, LegId, MediaCommand, Output};
+use crate::recorder_actor::{StartRecording, StopRecording};
+use crate::session::{
+    Application, CallRecord, CallSession, LegId, MediaCommand, Output, RecordingOutput,
+};
 
 use actix::prelude::*;
 use media_engine::{CommandSender, EngineCommand, Slot};
@@ -34,6 +37,8 @@ pub struct CallSetup {
     /// The name the ACD knows this call by, when not its own id (a callback speaks for
     /// the call that asked for it).
     pub acd_key: Option<CallId>,
+    /// The recorder, when the box records calls.
+    pub recorder: Option<crate::messages::RecorderLink>,
 }
 
 pub struct CallActor {
@@ -47,6 +52,9 @@ pub struct CallActor {
     lookup_tls: Option<crate::lookup::LookupTls>,
     acd: Option<Recipient<CallToAcd>>,
     acd_key: Option<CallId>,
+    recorder: Option<crate::messages::RecorderLink>,
+    /// A recording was started for this call: its end is told to the recorder.
+    recorded: bool,
     name: Arc<str>,
 }
 
@@ -64,6 +72,8 @@ impl CallActor {
             lookup_tls: setup.lookup_tls,
             acd: setup.acd,
             acd_key: setup.acd_key,
+            recorder: setup.recorder,
+            recorded: false,
         }
     }
 
@@ -130,6 +140,21 @@ impl CallActor {
                     }
                 }
                 // The asker may have given up waiting: nothing to tell then.
+                let _ = reply.send(result);
+                stamp
+            }
+            CallInput::Record {
+                start,
+                reply,
+                stamp,
+            } => {
+                let result = self.session.handle_recording_request(stamp.at_ms, start);
+                match &result {
+                    Ok(()) => tracing::info!(call = %self.id, start, "recording on demand"),
+                    Err(error) => {
+                        tracing::info!(call = %self.id, start, %error, "recording request refused")
+                    }
+                }
                 let _ = reply.send(result);
                 stamp
             }
@@ -205,6 +230,7 @@ impl CallActor {
                     stamp: stamp.clone(),
                 }),
                 Output::Acd(request) => self.to_acd(request, stamp, ctx),
+                Output::Recording(recording) => self.recording(recording, stamp),
                 Output::Ended(record) => self.ended(record, stamp),
             }
         }
@@ -252,7 +278,53 @@ impl CallActor {
         });
     }
 
+    fn recording(&mut self, output: RecordingOutput, stamp: &Stamp) {
+        let Some(recorder) = &self.recorder else {
+            return;
+        };
+        match output {
+            RecordingOutput::Start {
+                reason,
+                retention_days,
+            } => {
+                let Some(slot) = self.slot(CallSession::ORIGIN) else {
+                    return;
+                };
+                let numbers = self.session.numbers();
+                recorder.start.do_send(StartRecording {
+                    call: self.id.clone(),
+                    slot,
+                    caller: numbers.calling.as_ref().map(|n| n.to_string()),
+                    called: numbers
+                        .callee
+                        .as_ref()
+                        .or(numbers.dialled.as_ref())
+                        .map(|n| n.to_string()),
+                    reason,
+                    retention_days,
+                    stamp: stamp.clone(),
+                });
+                self.recorded = true;
+            }
+            RecordingOutput::Stop => recorder.stop.do_send(StopRecording {
+                call: self.id.clone(),
+                facts: self.session.recording_facts(),
+                call_ended: self.session.is_ended(),
+                stamp: stamp.clone(),
+            }),
+        }
+    }
+
     fn ended(&self, record: CallRecord, stamp: &Stamp) {
+        if let (true, Some(recorder)) = (self.recorded, &self.recorder) {
+            // Its recordings may be purged from now on.
+            recorder.stop.do_send(StopRecording {
+                call: self.id.clone(),
+                facts: self.session.recording_facts(),
+                call_ended: true,
+                stamp: stamp.clone(),
+            });
+        }
         self.switchboard.ended.do_send(CallEnded {
             call: self.id.clone(),
             record,

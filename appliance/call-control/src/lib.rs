@@ -31,6 +31,7 @@ pub mod messages;
 pub mod pcap_tap;
 pub mod plan;
 pub mod port;
+pub mod recorder_actor;
 pub mod restart_policy;
 pub mod router;
 pub mod routing;

@@ -85,6 +85,13 @@ pub enum CallInput {
         reply: tokio::sync::oneshot::Sender<Result<(), crate::session::SuperviseRefused>>,
         stamp: Stamp,
     },
+    /// An agent or supervisor starts (`start`) or stops the call's recording by hand;
+    /// the call's verdict goes to `reply`.
+    Record {
+        start: bool,
+        reply: tokio::sync::oneshot::Sender<Result<(), crate::session::RecordingRefused>>,
+        stamp: Stamp,
+    },
     /// What the call says about itself, for the live view (`GET /api/calls`).
     Describe {
         reply: tokio::sync::oneshot::Sender<crate::session::SessionView>,
@@ -301,8 +308,25 @@ impl crate::containment::Traced for CallInput {
             | CallInput::Leg { stamp, .. }
             | CallInput::LookupDone { stamp, .. }
             | CallInput::Acd { stamp, .. }
-            | CallInput::Supervise { stamp, .. } => stamp.token.clone(),
+            | CallInput::Supervise { stamp, .. }
+            | CallInput::Record { stamp, .. } => stamp.token.clone(),
             CallInput::Describe { .. } => WorkToken::untracked(),
+        }
+    }
+}
+
+/// Where a call asks for its recording to start and stop.
+#[derive(Clone)]
+pub struct RecorderLink {
+    pub start: Recipient<crate::recorder_actor::StartRecording>,
+    pub stop: Recipient<crate::recorder_actor::StopRecording>,
+}
+
+impl RecorderLink {
+    pub fn to(recorder: &Addr<crate::recorder_actor::RecorderActor>) -> RecorderLink {
+        RecorderLink {
+            start: recorder.clone().recipient(),
+            stop: recorder.clone().recipient(),
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct EventRouter {
     spans: BTreeMap<u16, Addr<SpanActor>>,
     switchboard: Option<Recipient<Second>>,
     phone_links: Option<Recipient<PhoneLink>>,
+    /// Where a stopped tap is told (the recorder).
+    taps: Option<Recipient<crate::recorder_actor::TapStopped>>,
     /// The latest state-type event (a far end connecting, line conditions, signal bits)
     /// for a device or slot that had no route yet: handed over when its route is set, so
     /// a line that came up during start-up is not missed. Only the latest of each kind.
@@ -88,6 +90,17 @@ impl EventRouter {
         let RoutedEvent { event, token } = routed;
         tracing::debug!(?event, "engine event");
         match event {
+            EngineEvent::TapStopped {
+                tap, frames, at_ms, ..
+            } => {
+                if let Some(taps) = &self.taps {
+                    taps.do_send(crate::recorder_actor::TapStopped {
+                        tap,
+                        frames,
+                        stamp: Stamp { at_ms, token },
+                    });
+                }
+            }
             EngineEvent::Second { at_ms } => {
                 if let Some(switchboard) = &self.switchboard {
                     switchboard.do_send(Second {
@@ -177,6 +190,18 @@ impl Handler<SetPhoneLinks> for EventRouter {
     type Result = ();
     fn handle(&mut self, message: SetPhoneLinks, _ctx: &mut Context<Self>) {
         self.phone_links = Some(message.0);
+    }
+}
+
+/// Where stopped taps are told (the recorder).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetTapListener(pub Recipient<crate::recorder_actor::TapStopped>);
+
+impl Handler<SetTapListener> for EventRouter {
+    type Result = ();
+    fn handle(&mut self, message: SetTapListener, _ctx: &mut Context<Self>) {
+        self.taps = Some(message.0);
     }
 }
 

@@ -10,6 +10,7 @@ use call_control::acd_actor::AcdActor;
 use call_control::alert_actor::{AlertActor, AlertStore};
 use call_control::cdr_writer::CdrWriter;
 use call_control::event_archive::EventArchive;
+use call_control::recorder_actor::{RecorderActor, RecordingStore};
 use call_control::router::{EventRouter, RoutedEvent, RouterReady, SetSwitchboard};
 use call_control::switchboard::{GetStatus, Switchboard};
 use media_engine::{DeviceSpec, EngineHandle, EngineSetup, PromptStore, WorkGauge};
@@ -99,6 +100,18 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
             format!("cannot open the database in {}", options.data_dir.display())
         })?,
     ));
+    // The recordings index is written on the recording store's thread; opening it closes
+    // the recordings a stop cut off.
+    let recording_storage = Mutex::new(Some(
+        storage::Storage::open(&options.data_dir).with_context(|| {
+            format!("cannot open the database in {}", options.data_dir.display())
+        })?,
+    ));
+    let recordings_dir = config
+        .recording
+        .directory
+        .clone()
+        .unwrap_or_else(|| options.data_dir.join(RECORDINGS_DIR));
     let archive_feed = archive.feed();
     let prompt_cache_dir = options
         .prompt_cache_dir
@@ -219,6 +232,26 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     .subscribe(alerts.clone().recipient())
                     .await
                     .context("the alert monitor did not subscribe to the event bus")?;
+                let recording_store = SyncArbiter::start(1, move || {
+                    match recording_storage.lock().ok().and_then(|mut s| s.take()) {
+                        Some(storage) => RecordingStore::new(storage),
+                        // Only one store thread is ever started.
+                        None => unreachable!("the recording store is started once"),
+                    }
+                });
+                let recording_settings = Arc::new(config.recording.clone());
+                let recorder = RecorderActor::new(
+                    Arc::clone(&recording_settings),
+                    recordings_dir,
+                    engine.tap_rings(),
+                    engine.commands(),
+                    recording_store,
+                )
+                .with_events(events.publisher())
+                .start();
+                router.do_send(call_control::router::SetTapListener(
+                    recorder.clone().recipient(),
+                ));
                 let switchboard = Switchboard::new(
                     plan.clone(),
                     engine.commands(),
@@ -229,6 +262,10 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 .with_clock_listener(acd.clone().recipient())
                 .with_clock_listener(alerts.clone().recipient())
                 .with_acd(acd.clone().recipient())
+                .with_recorder(
+                    call_control::messages::RecorderLink::to(&recorder),
+                    recording_settings,
+                )
                 .start();
                 acd.do_send(call_control::acd_actor::SetCallbacks(
                     switchboard.clone().recipient(),
@@ -269,6 +306,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     events: events.clone(),
                     acd,
                     alerts,
+                    recorder,
                 };
                 let (server, web_address) = web::serve(state, &web_listen)?;
                 actix::spawn(async move {
@@ -339,6 +377,8 @@ fn device_specs(config: &box_config::Config) -> Vec<DeviceSpec> {
 
 /// The prompt cache's folder in the data directory, unless `BoxOptions` names another.
 pub const PROMPT_CACHE_DIR: &str = "prompt-cache";
+/// Where recordings go in the data directory, unless `recording.toml` says otherwise.
+pub const RECORDINGS_DIR: &str = "recordings";
 
 /// Every prompt the configuration can play, decoded (and texts synthesized) now: a prompt
 /// that cannot be loaded stops the box from starting, rather than playing silence later.

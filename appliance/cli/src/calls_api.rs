@@ -9,6 +9,11 @@
 //!   202 accepted; 404 no such live call; 400 a malformed request or an extension that is
 //!   not a phone of the box; 409 not possible now (not an agent call, another supervisor
 //!   on it, the phone busy, the phone is a party to the call); with `{"error": …}`.
+//! - `POST /api/calls/{id}/recording` with `{"action": "start"|"stop"}`: an agent or
+//!   supervisor records the call from now on, or stops; only where the call's recording
+//!   rule is `on-demand` (what came before a start is not kept). 202; 404 no such live
+//!   call; 409 refused (the rule is not on-demand, recording already or not at all, no
+//!   audio yet); 400 a malformed body.
 
 use crate::web_state::WebState;
 use actix_web::{web, HttpResponse};
@@ -19,7 +24,8 @@ use serde::Deserialize;
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/api/calls", web::get().to(calls))
-        .route("/api/calls/{call}/supervise", web::post().to(supervise));
+        .route("/api/calls/{call}/supervise", web::post().to(supervise))
+        .route("/api/calls/{call}/recording", web::post().to(recording));
 }
 
 fn unavailable(error: impl std::fmt::Display) -> HttpResponse {
@@ -80,6 +86,57 @@ async fn supervise(
                 }
                 SuperviseError::UnknownExtension(_) => HttpResponse::BadRequest().json(body),
                 SuperviseError::ExtensionBusy(_) | SuperviseError::Refused(_) => {
+                    HttpResponse::Conflict().json(body)
+                }
+            }
+        }
+        Err(error) => unavailable(error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordingBody {
+    action: String,
+}
+
+async fn recording(
+    state: web::Data<WebState>,
+    call: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    const EXPECTED: &str = r#"expected {"action": "start"|"stop"}"#;
+    let start = match serde_json::from_slice::<RecordingBody>(&body) {
+        Ok(body) if body.action == "start" => true,
+        Ok(body) if body.action == "stop" => false,
+        Ok(body) => {
+            return HttpResponse::BadRequest().json(serde_json::json!({
+                "error": format!("unknown action {:?}; {EXPECTED}", body.action)
+            }))
+        }
+        Err(error) => {
+            return HttpResponse::BadRequest()
+                .json(serde_json::json!({ "error": format!("{error}; {EXPECTED}") }))
+        }
+    };
+    let call = call.into_inner();
+    let request = call_control::switchboard::RecordCall {
+        call: call.clone(),
+        start,
+    };
+    match state.switchboard.send(request).await {
+        Ok(Ok(())) => HttpResponse::Accepted().json(serde_json::json!({
+            "call": call,
+            "recording": start,
+        })),
+        Ok(Err(error)) => {
+            let body = serde_json::json!({ "error": error.to_string() });
+            match error {
+                call_control::switchboard::RecordError::NoSuchCall(_)
+                | call_control::switchboard::RecordError::Refused(
+                    call_control::session::RecordingRefused::Ended,
+                ) => HttpResponse::NotFound().json(body),
+                call_control::switchboard::RecordError::Refused(_) => {
                     HttpResponse::Conflict().json(body)
                 }
             }

@@ -10,5 +10,6 @@ pub mod calls_api;
 pub mod demo;
 pub mod logging;
 pub mod plan;
+pub mod recordings_api;
 pub mod web;
 pub mod web_state;

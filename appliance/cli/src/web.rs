@@ -532,6 +532,7 @@ pub fn serve(
             .configure(crate::acd_api::routes)
             .configure(crate::calls_api::routes)
             .configure(crate::alerts_api::routes)
+            .configure(crate::recordings_api::routes)
     })
     .workers(1)
     .disable_signals()

@@ -25,6 +25,8 @@ pub struct WebState {
     pub acd: Addr<call_control::acd_actor::AcdActor>,
     /// The floor's alerts: `/api/alerts` (see `alerts_api.rs`).
     pub alerts: Addr<call_control::alert_actor::AlertActor>,
+    /// The recorder: its figures for `/metrics`.
+    pub recorder: Addr<call_control::recorder_actor::RecorderActor>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -120,6 +120,24 @@ pub enum Event {
         queue: Option<String>,
         expires_at_ms: u64,
     },
+    /// A recording started, was closed, failed, was found empty (a call without audio:
+    /// the file is removed and never listed), was repaired after a restart
+    /// (`interrupted`) or purged by retention.
+    Recording {
+        recording: String,
+        call: Option<CallId>,
+        /// `started`, `closed`, `failed`, `empty`, `interrupted` or `purged`.
+        change: String,
+        /// Why it started (the rule), why it failed, or why it was purged.
+        detail: Option<String>,
+    },
+    /// Recording stopped for lack of disk space (`raised`: no new recording starts; calls
+    /// go on), or started again (`cleared`).
+    RecordingAlarm {
+        raised: bool,
+        reason: String,
+        free_percent: u8,
+    },
     /// A floor alert was raised, cleared or acknowledged (`GET /api/alerts` has it all).
     Alert {
         /// `raised`, `cleared` or `acknowledged`.
@@ -222,6 +240,8 @@ impl Event {
             Event::Queue { .. } => "queue",
             Event::Alert { .. } => "alert",
             Event::Notice { .. } => "notice",
+            Event::Recording { .. } => "recording",
+            Event::RecordingAlarm { .. } => "recording_alarm",
         }
     }
 
@@ -236,12 +256,14 @@ impl Event {
             | Event::CdrWritten { call, .. }
             | Event::Ivr { call, .. }
             | Event::Queue { call, .. } => Some(call),
+            Event::Recording { call, .. } => call.as_ref(),
             Event::LineStateChanged { .. }
             | Event::SpanStateChanged { .. }
             | Event::AgentStateChanged { .. }
             | Event::QueueChanged { .. }
             | Event::Alert { .. }
-            | Event::Notice { .. } => None,
+            | Event::Notice { .. }
+            | Event::RecordingAlarm { .. } => None,
         }
     }
 }
@@ -357,6 +379,17 @@ mod tests {
                 text: "System X is down".into(),
                 queue: Some("billing".into()),
                 expires_at_ms: 60_000,
+            },
+            Event::Recording {
+                recording: "c1-1-r1".into(),
+                call: Some(call.clone()),
+                change: "started".into(),
+                detail: Some("always:trunk 1".into()),
+            },
+            Event::RecordingAlarm {
+                raised: true,
+                reason: "4% of the disk is free; recording needs 10%".into(),
+                free_percent: 4,
             },
             Event::CdrWritten { call, cdr_seq: 7 },
         ]

@@ -85,12 +85,14 @@ impl Drop for AliveGuard {
     }
 }
 
-/// Every channel's tap ring, in slot order: where readers are had.
+/// Every channel's tap ring, in slot order: where readers are had (the recorder holds a
+/// clone).
 #[derive(Clone)]
-pub(crate) struct TapRings(Arc<[Arc<TapRing>]>);
+pub struct TapRings(Arc<[Arc<TapRing>]>);
 
 impl TapRings {
-    pub(crate) fn reader(&self, slot: Slot) -> Result<TapReader, TapError> {
+    /// The reader of `slot`'s ring; one at a time per ring.
+    pub fn reader(&self, slot: Slot) -> Result<TapReader, TapError> {
         let ring = self
             .0
             .get(slot.0 as usize)
@@ -262,6 +264,11 @@ impl EngineHandle {
     /// while a `StartTap` runs on the channel. Poll it from any thread; it never blocks.
     pub fn tap_reader(&self, slot: Slot) -> Result<TapReader, TapError> {
         self.taps.reader(slot)
+    }
+
+    /// Every channel's tap ring, for a consumer on another thread (the recorder).
+    pub fn tap_rings(&self) -> TapRings {
+        self.taps.clone()
     }
 
     pub fn prompts(&self) -> Arc<PromptStore> {

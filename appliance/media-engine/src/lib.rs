@@ -20,7 +20,9 @@ pub mod testing;
 pub mod watchdog;
 mod work;
 
-pub use handle::{DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource};
+pub use handle::{
+    DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource, TapRings,
+};
 pub use messages::{
     CallerIdFormat, EngineCommand, EngineEvent, Gain, PlaybackId, PromptId, Slot, TapId,
     MAX_DIAL_DIGITS, MAX_SEQUENCE, MAX_SOURCES,

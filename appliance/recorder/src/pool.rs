@@ -197,7 +197,15 @@ struct Worker {
 impl Worker {
     fn run(mut self) {
         loop {
-            match self.inbox.recv_timeout(POLL) {
+            // Idle, the thread sleeps until there is work; recording, it wakes every POLL.
+            let next = if self.running.is_empty() {
+                self.inbox
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                self.inbox.recv_timeout(POLL)
+            };
+            match next {
                 Ok(command) => self.handle(command),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,

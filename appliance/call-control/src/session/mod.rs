@@ -16,6 +16,7 @@ mod apps;
 mod ivr_tests;
 mod legs;
 mod record;
+mod recording;
 #[cfg(test)]
 mod script;
 mod supervise;
@@ -31,6 +32,9 @@ pub use apps::{
 };
 pub use legs::{Leg, LegId, LegRole, LegState};
 pub use record::{AcdRecord, CallRecord, CallTimes, IvrRecord};
+pub use recording::{
+    seed_for as recording_seed, RecordingContext, RecordingOutput, RecordingRefused,
+};
 pub use supervise::{
     LegView, SessionView, SuperviseMode, SuperviseRefused, SuperviseRequest, SupervisorStage,
     SupervisorView,
@@ -121,6 +125,8 @@ pub enum Output {
     Ivr { flow: String, step: events::IvrStep },
     /// Tell the ACD (see [`AcdRequest`]).
     Acd(AcdRequest),
+    /// Start or stop recording the caller's leg.
+    Recording(RecordingOutput),
     /// The call is over; its record is final. Nothing follows.
     Ended(CallRecord),
 }
@@ -185,6 +191,8 @@ pub struct CallSession {
     acd_agent: Option<String>,
     /// The caller's post-call survey score.
     survey: Option<u8>,
+    /// Whether the call is being recorded, by `recording.toml`'s rules.
+    recording: recording::CallRecording,
 }
 
 impl CallSession {
@@ -217,6 +225,93 @@ impl CallSession {
             acd_queue: None,
             acd_agent: None,
             survey: None,
+            recording: recording::CallRecording::none(),
+        }
+    }
+
+    /// The recording rules this call follows, and its seed for rules that record a share
+    /// of calls ([`recording_seed`] of the call's id).
+    pub fn set_recording(
+        &mut self,
+        settings: std::sync::Arc<box_config::RecordingSettings>,
+        seed: u64,
+    ) {
+        self.recording = recording::CallRecording::new(settings, seed);
+    }
+
+    /// What the recordings index keeps about the call: its queue, agent and every
+    /// channel that took part.
+    pub fn recording_facts(&self) -> storage::RecordingCallFacts {
+        let mut legs: Vec<String> = Vec::new();
+        for leg in &self.legs {
+            let channel = leg.channel.to_string();
+            if !legs.contains(&channel) {
+                legs.push(channel);
+            }
+        }
+        storage::RecordingCallFacts {
+            queue: self.acd_queue.clone(),
+            agent: self.acd_agent.clone(),
+            legs,
+        }
+    }
+
+    /// Whether the call is being recorded now.
+    pub fn is_recording(&self) -> bool {
+        self.recording.is_on()
+    }
+
+    /// An agent or supervisor starts (`start`) or stops the recording by hand; only
+    /// where the rule that applies to the call is `on-demand`.
+    pub fn handle_recording_request(
+        &mut self,
+        now_ms: u64,
+        start: bool,
+    ) -> Result<(), RecordingRefused> {
+        self.advance(now_ms);
+        if self.ended {
+            return Err(RecordingRefused::Ended);
+        }
+        let context = self.recording_context();
+        let output = self.recording.on_demand(&context, start)?;
+        self.outputs.push_back(Output::Recording(output));
+        Ok(())
+    }
+
+    /// What the recording rules look at: the trunk and extension on the call, its queue
+    /// and agent, and whether the caller's line carries audio yet.
+    fn recording_context(&self) -> RecordingContext {
+        let trunk = self
+            .legs
+            .iter()
+            .find(|leg| leg.is_trunk() && leg.role != LegRole::Other)
+            .map(|leg| leg.channel.device);
+        let extension =
+            if self.legs[0].kind == line_boundary::LineKind::Fxs {
+                self.numbers.calling.as_ref().map(|n| n.to_string())
+            } else if self.legs.iter().any(|leg| {
+                leg.role == LegRole::Destination && leg.kind == line_boundary::LineKind::Fxs
+            }) {
+                self.numbers.callee.as_ref().map(|n| n.to_string())
+            } else {
+                None
+            };
+        RecordingContext {
+            trunk,
+            extension,
+            queue: self.acd_queue.clone(),
+            agent: self.acd_agent.clone(),
+            audio: self.times.line_answered_ms.is_some() || self.times.answered_ms.is_some(),
+        }
+    }
+
+    fn update_recording(&mut self) {
+        if self.ended {
+            return;
+        }
+        let context = self.recording_context();
+        if let Some(output) = self.recording.update(&context) {
+            self.outputs.push_back(Output::Recording(output));
         }
     }
 
@@ -481,6 +576,7 @@ impl CallSession {
         if !self.ended {
             self.app = Some(current);
         }
+        self.update_recording();
     }
 }
 
@@ -764,6 +860,10 @@ impl Call<'_> {
         }
         let now = self.session.now_ms;
         self.acd(AcdRequest::Left);
+        // The recording stops before the caller's leg is let go.
+        if let Some(output) = self.session.recording.end() {
+            self.session.outputs.push_back(Output::Recording(output));
+        }
         for index in 0..self.session.legs.len() {
             let leg = LegId(index);
             if self.session.legs[index].state == LegState::Gone {

@@ -33,6 +33,54 @@ pub enum SuperviseError {
     Refused(#[from] SuperviseRefused),
 }
 
+/// Start (`start`) or stop call `call`'s recording by hand (`POST
+/// /api/calls/{id}/recording`); the call decides by its recording rule.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), RecordError>")]
+pub struct RecordCall {
+    pub call: String,
+    pub start: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    #[error("no live call {0}")]
+    NoSuchCall(String),
+    #[error(transparent)]
+    Refused(#[from] crate::session::RecordingRefused),
+}
+
+impl Handler<RecordCall> for Switchboard {
+    type Result = ResponseFuture<Result<(), RecordError>>;
+    fn handle(&mut self, record: RecordCall, _ctx: &mut Context<Self>) -> Self::Result {
+        let found = self
+            .calls
+            .iter()
+            .find(|(id, _)| id.as_ref() == record.call)
+            .map(|(_, entry)| entry.addr.clone());
+        let now_ms = self.now_ms;
+        Box::pin(async move {
+            let Some(call) = found else {
+                return Err(RecordError::NoSuchCall(record.call));
+            };
+            let (reply, verdict) = tokio::sync::oneshot::channel();
+            call.do_send(CallInput::Record {
+                start: record.start,
+                reply,
+                // Not from a tick: lock-step time does not wait for it.
+                stamp: Stamp {
+                    at_ms: now_ms,
+                    token: WorkToken::untracked(),
+                },
+            });
+            match verdict.await {
+                Ok(result) => Ok(result?),
+                Err(_) => Err(RecordError::NoSuchCall(record.call)),
+            }
+        })
+    }
+}
+
 /// Every live call (`GET /api/calls`).
 #[derive(Debug, Message)]
 #[rtype(result = "Vec<LiveCall>")]

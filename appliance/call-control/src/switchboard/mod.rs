@@ -33,7 +33,7 @@ use crate::status::{BoxStatus, SpanView, Totals};
 use actix::prelude::*;
 use events::{Event, Publish};
 use line_boundary::{Cause, ChannelId, LineKind, PhoneNumber};
-pub use live::{ListCalls, LiveCall, Supervise, SuperviseError};
+pub use live::{ListCalls, LiveCall, RecordCall, RecordError, Supervise, SuperviseError};
 use media_engine::CommandSender;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -81,6 +81,11 @@ pub struct Switchboard {
     clock_listeners: Vec<Recipient<Second>>,
     /// The ACD actor, handed to every call (queue nodes join its queues).
     acd: Option<Recipient<crate::messages::CallToAcd>>,
+    /// The recorder and the rules each call is recorded by.
+    recorder: Option<(
+        crate::messages::RecorderLink,
+        Arc<box_config::RecordingSettings>,
+    )>,
     dial_plan: Arc<DialPlan>,
     lines: BTreeMap<ChannelId, LineEntry>,
     pool: LegPool,
@@ -137,6 +142,7 @@ impl Switchboard {
             events: None,
             clock_listeners: Vec::new(),
             acd: None,
+            recorder: None,
             dial_plan,
             lines: BTreeMap::new(),
             pool: LegPool::default(),
@@ -164,6 +170,16 @@ impl Switchboard {
     /// Gives every call the ACD actor, for queue nodes.
     pub fn with_acd(mut self, acd: Recipient<crate::messages::CallToAcd>) -> Switchboard {
         self.acd = Some(acd);
+        self
+    }
+
+    /// Gives every call the recorder and the recording rules.
+    pub fn with_recorder(
+        mut self,
+        recorder: crate::messages::RecorderLink,
+        settings: Arc<box_config::RecordingSettings>,
+    ) -> Switchboard {
+        self.recorder = Some((recorder, settings));
         self
     }
 
@@ -517,9 +533,16 @@ impl Switchboard {
     /// Starts a call's actor, attaches its legs (each joining on the bus), starts its
     /// first application and enters it in the call table.
     fn start_call(&mut self, new: NewCall, stamp: &Stamp, ctx: &mut Context<Self>) {
+        let mut session = new.session;
+        if let Some((_, settings)) = &self.recorder {
+            session.set_recording(
+                Arc::clone(settings),
+                crate::session::recording_seed(&new.id),
+            );
+        }
         let call = CallActor::new(CallSetup {
             id: new.id.clone(),
-            session: new.session,
+            session,
             lines: new.lines.clone(),
             app: new.app,
             engine: self.engine.clone(),
@@ -528,6 +551,7 @@ impl Switchboard {
             lookup_tls: self.plan.ivr.lookup_tls.clone(),
             acd: self.acd.clone(),
             acd_key: new.acd_key,
+            recorder: self.recorder.as_ref().map(|(link, _)| link.clone()),
         })
         .start();
         for (index, line) in new.lines.iter().enumerate() {

@@ -130,3 +130,66 @@ pub fn echo_calls(rig: &mut Rig, span: &str, count: usize) {
         rig.state_summary()
     );
 }
+
+/// One GET with extra header lines (each ending `\r\n`); the status line, the head and
+/// the body as bytes (audio, files).
+pub fn get_bytes(
+    address: std::net::SocketAddr,
+    path: &str,
+    headers: &str,
+) -> (String, String, Vec<u8>) {
+    let mut stream = std::net::TcpStream::connect(address).expect("web port");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: box\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .expect("request sent");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("response read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let body = response.get(split + 4..).unwrap_or_default().to_vec();
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        head,
+        body,
+    )
+}
+
+/// Copies `hil-tests/configs/NAME` (prompts and flows too) into `work/config`, adds the
+/// `extra` files, and starts a box from it at `epoch_unix_ms`.
+pub fn start_config_with(
+    work: &Path,
+    name: &str,
+    extra: &[(&str, &str)],
+    epoch_unix_ms: u64,
+) -> RunningBox {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("config dir");
+        for entry in std::fs::read_dir(from).expect("HIL config") {
+            let path = entry.expect("entry").path();
+            let target = to.join(path.file_name().expect("name"));
+            if path.is_dir() {
+                copy_dir(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).expect("copy config file");
+            }
+        }
+    }
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../hil-tests/configs")
+        .join(name);
+    let config = work.join("config");
+    copy_dir(&source, &config);
+    for (file, text) in extra {
+        std::fs::write(config.join(file), text).expect("extra config file");
+    }
+    let mut options = BoxOptions::new(config, work.join("data"));
+    options.device_dir = Some(work.join("devices"));
+    options.prompt_cache_dir = Some(shared_prompt_cache());
+    options.epoch_unix_ms = Some(epoch_unix_ms);
+    start_box(options).expect("box starts")
+}

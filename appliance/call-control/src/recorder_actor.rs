@@ -1,0 +1,734 @@
+//! The recorder's owner on the control plane. Calls ask it to start and stop recording
+//! their caller's leg; it claims the leg's tap ring, tells the engine to tap it, hands
+//! the ring to a recorder thread (`recorder::RecorderPool`) and keeps the index
+//! (`RecordingStore`, SQLite on its own thread) in step. It also watches the disk: below
+//! the configured free share no recording starts (an alarm on the bus; calls go on) until
+//! space is back, and retention purges closed recordings past their days or beyond the
+//! recordings' share of the disk — never one of a call still up.
+
+use crate::messages::{CallId, Stamp};
+use actix::prelude::*;
+use box_config::RecordingSettings;
+use media_engine::{CommandSender, EngineCommand, Slot, TapId, TapRings};
+use recorder::{RecorderPool, RecordingJob, RecordingOutcome, RecordingReport, RecordingTags};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use storage::{NewRecording, RecordingCallFacts, RecordingEnd, Storage};
+
+/// How often the disk is looked at and retention runs.
+const HOUSEKEEPING: Duration = Duration::from_secs(5);
+
+/// Start recording `call`'s caller leg (on `slot`).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct StartRecording {
+    pub call: CallId,
+    pub slot: Slot,
+    pub caller: Option<String>,
+    pub called: Option<String>,
+    pub reason: String,
+    pub retention_days: u32,
+    /// Held until the engine has the tap command (lock-step time waits for it).
+    pub stamp: Stamp,
+}
+
+/// Stop `call`'s recording (if one runs); `call_ended`: the call is over, so its
+/// recordings may be purged from now on.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct StopRecording {
+    pub call: CallId,
+    pub facts: RecordingCallFacts,
+    pub call_ended: bool,
+    pub stamp: Stamp,
+}
+
+/// The engine stopped a tap (`EngineEvent::TapStopped`), routed here by the event router.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct TapStopped {
+    pub tap: TapId,
+    pub frames: u32,
+    pub stamp: Stamp,
+}
+
+/// A recorder thread finished a recording.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct Finished(RecordingReport);
+
+/// Run the disk check and retention now (tests; the actor does it every few seconds).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Housekeeping;
+
+/// Figures for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecorderFigures {
+    pub recording: usize,
+    pub started: u64,
+    pub failed: u64,
+    pub refused_disk: u64,
+    pub frames_missing: u64,
+    pub suspended: bool,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "RecorderFigures")]
+pub struct GetRecorderFigures;
+
+/// How full the recordings' disk is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiskUsage {
+    pub total_bytes: u64,
+    pub free_bytes: u64,
+}
+
+impl DiskUsage {
+    pub fn free_percent(&self) -> u8 {
+        if self.total_bytes == 0 {
+            return 0;
+        }
+        (self.free_bytes.saturating_mul(100) / self.total_bytes).min(100) as u8
+    }
+}
+
+/// Where disk figures come from: `statvfs` on the box, a script in tests.
+pub trait DiskGauge: Send {
+    fn usage(&self, dir: &Path) -> std::io::Result<DiskUsage>;
+}
+
+pub struct StatvfsGauge;
+
+impl DiskGauge for StatvfsGauge {
+    fn usage(&self, dir: &Path) -> std::io::Result<DiskUsage> {
+        let stat = nix::sys::statvfs::statvfs(dir).map_err(std::io::Error::from)?;
+        let block = stat.fragment_size() as u64;
+        Ok(DiskUsage {
+            total_bytes: stat.blocks() as u64 * block,
+            free_bytes: stat.blocks_available() as u64 * block,
+        })
+    }
+}
+
+struct Running {
+    uid: String,
+    slot: Slot,
+}
+
+pub struct RecorderActor {
+    pool: Option<RecorderPool>,
+    threads: usize,
+    taps: TapRings,
+    engine: CommandSender,
+    store: Addr<RecordingStore>,
+    events: Option<Recipient<events::Publish>>,
+    settings: Arc<RecordingSettings>,
+    directory: PathBuf,
+    gauge: Box<dyn DiskGauge>,
+    running: HashMap<CallId, Running>,
+    /// Each recording's call, until its report comes.
+    calls_of: HashMap<String, CallId>,
+    /// Calls that have had a recording and are still up: retention leaves theirs alone.
+    live_calls: HashSet<CallId>,
+    started_per_call: HashMap<CallId, u32>,
+    next_tap: u32,
+    /// The free share when the alarm was raised; `None`: recording runs.
+    suspended: Option<u8>,
+    figures: RecorderFigures,
+    /// Engine time of the latest message, for the events published.
+    now_ms: u64,
+}
+
+impl RecorderActor {
+    pub fn new(
+        settings: Arc<RecordingSettings>,
+        directory: PathBuf,
+        taps: TapRings,
+        engine: CommandSender,
+        store: Addr<RecordingStore>,
+    ) -> RecorderActor {
+        RecorderActor {
+            pool: None,
+            threads: RecorderPool::default_threads(),
+            taps,
+            engine,
+            store,
+            events: None,
+            settings,
+            directory,
+            gauge: Box::new(StatvfsGauge),
+            running: HashMap::new(),
+            calls_of: HashMap::new(),
+            live_calls: HashSet::new(),
+            started_per_call: HashMap::new(),
+            next_tap: 1,
+            suspended: None,
+            figures: RecorderFigures::default(),
+            now_ms: 0,
+        }
+    }
+
+    pub fn with_events(mut self, events: Recipient<events::Publish>) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    pub fn with_gauge(mut self, gauge: Box<dyn DiskGauge>) -> Self {
+        self.gauge = gauge;
+        self
+    }
+
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    fn publish(&self, event: events::Event) {
+        if let Some(events) = &self.events {
+            events.do_send(events::Publish::new(event, self.now_ms));
+        }
+    }
+
+    fn recording_event(
+        &self,
+        uid: &str,
+        call: Option<CallId>,
+        change: &str,
+        detail: Option<String>,
+    ) {
+        self.publish(events::Event::Recording {
+            recording: uid.to_owned(),
+            call,
+            change: change.to_owned(),
+            detail,
+        });
+    }
+
+    /// Whether a recording may start: the disk has its free share. Raises or clears the
+    /// alarm as the answer changes.
+    fn disk_allows(&mut self) -> bool {
+        let _ = std::fs::create_dir_all(&self.directory);
+        let usage = match self.gauge.usage(&self.directory) {
+            Ok(usage) => usage,
+            Err(error) => {
+                tracing::warn!(dir = %self.directory.display(), %error, "cannot read the recordings disk's usage");
+                return self.suspended.is_none();
+            }
+        };
+        let free = usage.free_percent();
+        let needed = self.settings.min_free_percent.max(1);
+        if free < needed {
+            if self.suspended.is_none() {
+                let reason = format!(
+                    "{free}% of the recordings disk is free; recording needs {needed}%: no new recording starts"
+                );
+                tracing::error!(dir = %self.directory.display(), %reason, "recording suspended");
+                self.publish(events::Event::RecordingAlarm {
+                    raised: true,
+                    reason,
+                    free_percent: free,
+                });
+            }
+            self.suspended = Some(free);
+            false
+        } else {
+            if self.suspended.take().is_some() {
+                let reason =
+                    format!("{free}% of the recordings disk is free again: recording resumes");
+                tracing::info!(dir = %self.directory.display(), %reason, "recording resumed");
+                self.publish(events::Event::RecordingAlarm {
+                    raised: false,
+                    reason,
+                    free_percent: free,
+                });
+            }
+            true
+        }
+    }
+
+    fn start(&mut self, request: StartRecording) {
+        if self.running.contains_key(&request.call) {
+            return;
+        }
+        if !self.disk_allows() {
+            self.figures.refused_disk += 1;
+            tracing::warn!(call = %request.call, "recording not started: the disk is too full");
+            return;
+        }
+        let Some(pool) = &self.pool else { return };
+        let count = self
+            .started_per_call
+            .entry(request.call.clone())
+            .or_insert(0);
+        *count += 1;
+        let uid = format!("{}-r{}", request.call, count);
+        let started = SystemTime::now();
+        let started_unix_ms = started
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let path = self
+            .directory
+            .join(day_dir(started_unix_ms))
+            .join(format!("{uid}.opus"));
+        let reader = match self.taps.reader(request.slot) {
+            Ok(reader) => reader,
+            Err(error) => {
+                // The slot's previous recording is still being closed, or no such slot.
+                self.figures.failed += 1;
+                tracing::warn!(call = %request.call, %error, "recording not started");
+                self.recording_event(
+                    &uid,
+                    Some(request.call.clone()),
+                    "failed",
+                    Some(error.to_string()),
+                );
+                return;
+            }
+        };
+        let tap = TapId(self.next_tap);
+        self.next_tap = self.next_tap.wrapping_add(1).max(1);
+        if let Err(error) = self.engine.send(EngineCommand::StartTap {
+            slot: request.slot,
+            tap,
+        }) {
+            self.figures.failed += 1;
+            tracing::error!(call = %request.call, %error, "the engine did not take the tap");
+            return;
+        }
+        self.store.do_send(StoreRecording::Insert(NewRecording {
+            uid: uid.clone(),
+            call_id: request.call.to_string(),
+            kind: "call",
+            mailbox: None,
+            caller: request.caller.clone(),
+            called: request.called.clone(),
+            started_unix_ms,
+            path: path.display().to_string(),
+            reason: request.reason.clone(),
+            retention_days: request.retention_days,
+        }));
+        pool.start_recording(RecordingJob {
+            recording: uid.clone(),
+            tap,
+            source: Box::new(reader),
+            path,
+            tags: RecordingTags {
+                call_id: request.call.to_string(),
+                caller: request.caller,
+                called: request.called,
+                started: rfc3339(started_unix_ms),
+            },
+        });
+        self.figures.started += 1;
+        tracing::info!(call = %request.call, recording = %uid, reason = %request.reason, "recording started");
+        self.recording_event(
+            &uid,
+            Some(request.call.clone()),
+            "started",
+            Some(request.reason),
+        );
+        self.calls_of.insert(uid.clone(), request.call.clone());
+        self.live_calls.insert(request.call.clone());
+        self.running.insert(
+            request.call,
+            Running {
+                uid,
+                slot: request.slot,
+            },
+        );
+    }
+
+    fn stop(&mut self, request: StopRecording) {
+        if let Some(running) = self.running.remove(&request.call) {
+            if let Err(error) = self
+                .engine
+                .send(EngineCommand::StopTap { slot: running.slot })
+            {
+                tracing::error!(call = %request.call, %error, "the engine did not take the tap's stop");
+            }
+            self.store
+                .do_send(StoreRecording::Describe(running.uid, request.facts));
+        }
+        if request.call_ended {
+            self.live_calls.remove(&request.call);
+            self.started_per_call.remove(&request.call);
+        }
+    }
+
+    fn finished(&mut self, report: RecordingReport) {
+        let call = self.calls_of.remove(&report.recording);
+        let now = unix_now_ms();
+        match report.outcome {
+            RecordingOutcome::Closed(closed) if closed.frames == 0 => {
+                // A call without audio leaves no zero-length recording behind.
+                let _ = std::fs::remove_file(&report.path);
+                self.store.do_send(StoreRecording::End(
+                    report.recording.clone(),
+                    RecordingEnd::Empty,
+                    now,
+                ));
+                self.recording_event(&report.recording, call, "empty", None);
+            }
+            RecordingOutcome::Closed(closed) => {
+                self.figures.frames_missing += closed.frames_missing;
+                let detail = format!("{} ms, {} bytes", closed.duration_ms(), closed.bytes);
+                self.store.do_send(StoreRecording::End(
+                    report.recording.clone(),
+                    RecordingEnd::Closed {
+                        interrupted: false,
+                        duration_ms: closed.duration_ms(),
+                        bytes: closed.bytes,
+                        sha256: closed.sha256,
+                    },
+                    now,
+                ));
+                self.recording_event(&report.recording, call, "closed", Some(detail));
+            }
+            RecordingOutcome::Failed { reason, bytes } => {
+                self.figures.failed += 1;
+                self.store.do_send(StoreRecording::End(
+                    report.recording.clone(),
+                    RecordingEnd::Failed {
+                        reason: reason.clone(),
+                        bytes,
+                    },
+                    now,
+                ));
+                self.recording_event(&report.recording, call, "failed", Some(reason));
+            }
+        }
+    }
+
+    fn housekeeping(&mut self, ctx: &mut Context<Self>) {
+        self.disk_allows();
+        let max_bytes = match self.gauge.usage(&self.directory) {
+            Ok(usage) => usage.total_bytes / 100 * self.settings.max_disk_percent as u64,
+            Err(_) => u64::MAX,
+        };
+        let purge = Purge {
+            now_unix_ms: unix_now_ms(),
+            max_bytes,
+            live_calls: self.live_calls.iter().map(|c| c.to_string()).collect(),
+        };
+        self.store
+            .send(purge)
+            .into_actor(self)
+            .map(|purged, actor, _| {
+                for (uid, call, why) in purged.unwrap_or_default() {
+                    actor.recording_event(
+                        &uid,
+                        Some(Arc::from(call.as_str())),
+                        "purged",
+                        Some(why),
+                    );
+                }
+            })
+            .wait(ctx);
+    }
+}
+
+impl Actor for RecorderActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let me = ctx.address().recipient::<Finished>();
+        match RecorderPool::start(self.threads, move |report| me.do_send(Finished(report))) {
+            Ok(pool) => self.pool = Some(pool),
+            Err(error) => {
+                tracing::error!(%error, "recorder threads did not start: nothing is recorded")
+            }
+        }
+        ctx.run_interval(HOUSEKEEPING, |actor, ctx| actor.housekeeping(ctx));
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        // Joining the threads closes every running file properly.
+        self.pool.take();
+    }
+}
+
+impl Handler<StartRecording> for RecorderActor {
+    type Result = ();
+    fn handle(&mut self, request: StartRecording, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(request.stamp.at_ms);
+        self.start(request);
+    }
+}
+
+impl Handler<StopRecording> for RecorderActor {
+    type Result = ();
+    fn handle(&mut self, request: StopRecording, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(request.stamp.at_ms);
+        self.stop(request);
+    }
+}
+
+impl Handler<TapStopped> for RecorderActor {
+    type Result = ();
+    fn handle(&mut self, stopped: TapStopped, _ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(stopped.stamp.at_ms);
+        if let Some(pool) = &self.pool {
+            pool.tap_stopped(stopped.tap, stopped.frames as u64);
+        }
+    }
+}
+
+impl Handler<Finished> for RecorderActor {
+    type Result = ();
+    fn handle(&mut self, finished: Finished, _ctx: &mut Context<Self>) {
+        self.finished(finished.0);
+    }
+}
+
+impl Handler<Housekeeping> for RecorderActor {
+    type Result = ();
+    fn handle(&mut self, _: Housekeeping, ctx: &mut Context<Self>) {
+        self.housekeeping(ctx);
+    }
+}
+
+impl Handler<GetRecorderFigures> for RecorderActor {
+    type Result = MessageResult<GetRecorderFigures>;
+    fn handle(&mut self, _: GetRecorderFigures, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(RecorderFigures {
+            recording: self.running.len(),
+            suspended: self.suspended.is_some(),
+            ..self.figures
+        })
+    }
+}
+
+/// Writes the recordings index, deletes purged files; on a thread of its own.
+pub struct RecordingStore {
+    storage: Storage,
+}
+
+impl RecordingStore {
+    /// Takes the database over, first closing the recordings a stop cut off (each is
+    /// repaired to a finished file and marked `interrupted`).
+    pub fn new(storage: Storage) -> RecordingStore {
+        recover_interrupted(&storage);
+        RecordingStore { storage }
+    }
+}
+
+impl Actor for RecordingStore {
+    type Context = SyncContext<Self>;
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub enum StoreRecording {
+    Insert(NewRecording),
+    Describe(String, RecordingCallFacts),
+    End(String, RecordingEnd, u64),
+}
+
+impl Handler<StoreRecording> for RecordingStore {
+    type Result = ();
+    fn handle(&mut self, message: StoreRecording, _ctx: &mut SyncContext<Self>) {
+        let (uid, result) = match &message {
+            StoreRecording::Insert(new) => (&new.uid, self.storage.insert_recording(new)),
+            StoreRecording::Describe(uid, facts) => {
+                (uid, self.storage.describe_recording(uid, facts))
+            }
+            StoreRecording::End(uid, end, at) => (uid, self.storage.end_recording(uid, end, *at)),
+        };
+        if let Err(error) = result {
+            tracing::error!(recording = %uid, %error, "recordings index not updated");
+        }
+    }
+}
+
+/// Purge what retention says is due; answers each purged recording's uid, call and why.
+#[derive(Debug, Message)]
+#[rtype(result = "Vec<(String, String, String)>")]
+pub struct Purge {
+    pub now_unix_ms: u64,
+    /// The recordings' share of the disk, in bytes.
+    pub max_bytes: u64,
+    /// Calls still up: their recordings stay.
+    pub live_calls: HashSet<String>,
+}
+
+impl Handler<Purge> for RecordingStore {
+    type Result = MessageResult<Purge>;
+    fn handle(&mut self, purge: Purge, _ctx: &mut SyncContext<Self>) -> Self::Result {
+        MessageResult(purge_due(&self.storage, &purge))
+    }
+}
+
+/// Retention: first every closed recording past its days, then the oldest while the
+/// recordings take more than their share of the disk. A recording of a call still up
+/// is never purged; each purge is logged.
+pub fn purge_due(storage: &Storage, purge: &Purge) -> Vec<(String, String, String)> {
+    let mut purged = Vec::new();
+    let mut remove = |row: &storage::RecordingRow, why: String| {
+        if purge.live_calls.contains(&row.call_id) {
+            return false;
+        }
+        match std::fs::remove_file(&row.path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                tracing::error!(recording = %row.uid, path = %row.path, %error, "cannot purge a recording");
+                return false;
+            }
+        }
+        if let Err(error) = storage.mark_recording_purged(&row.uid, purge.now_unix_ms) {
+            tracing::error!(recording = %row.uid, %error, "purged recording not marked in the index");
+        }
+        tracing::info!(recording = %row.uid, call = %row.call_id, path = %row.path, %why, "recording purged");
+        purged.push((row.uid.clone(), row.call_id.clone(), why));
+        true
+    };
+    match storage.expired_recordings(purge.now_unix_ms) {
+        Ok(rows) => {
+            for row in rows {
+                let why = format!("older than its {} days", row.retention_days);
+                remove(&row, why);
+            }
+        }
+        Err(error) => tracing::error!(%error, "retention could not read the index"),
+    }
+    let mut used = match storage.recordings_bytes() {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            tracing::error!(%error, "retention could not sum the recordings");
+            return purged;
+        }
+    };
+    while used > purge.max_bytes {
+        let oldest = match storage.oldest_closed_recordings(64) {
+            Ok(rows) => rows,
+            Err(_) => break,
+        };
+        let mut freed_any = false;
+        for row in oldest {
+            if used <= purge.max_bytes {
+                break;
+            }
+            let bytes = row.bytes.unwrap_or(0);
+            if remove(
+                &row,
+                format!("recordings over their {} bytes of disk", purge.max_bytes),
+            ) {
+                used = used.saturating_sub(bytes);
+                freed_any = true;
+            }
+        }
+        if !freed_any {
+            break;
+        }
+    }
+    purged
+}
+
+/// The recordings a stop cut off (still `recording` in the index): each file is closed
+/// with an end-of-stream page and the row marked `interrupted`; a file that is gone or
+/// holds nothing playable is marked `failed`.
+pub fn recover_interrupted(storage: &Storage) {
+    let open = match storage.open_recordings() {
+        Ok(open) => open,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the recordings index for interrupted recordings");
+            return;
+        }
+    };
+    let now = unix_now_ms();
+    for row in open {
+        let end = match recorder::close_interrupted(Path::new(&row.path)) {
+            Ok(repaired) => {
+                tracing::warn!(recording = %row.uid, path = %row.path, duration_ms = repaired.duration_ms, "recording was interrupted by a stop; closed and kept");
+                RecordingEnd::Closed {
+                    interrupted: true,
+                    duration_ms: repaired.duration_ms,
+                    bytes: repaired.bytes,
+                    sha256: repaired.sha256,
+                }
+            }
+            Err(error) => {
+                tracing::error!(recording = %row.uid, %error, "interrupted recording could not be kept");
+                RecordingEnd::Failed {
+                    reason: format!("interrupted and not recoverable: {error}"),
+                    bytes: std::fs::metadata(&row.path).map_or(0, |m| m.len()),
+                }
+            }
+        };
+        if let Err(error) = storage.end_recording(&row.uid, &end, now) {
+            tracing::error!(recording = %row.uid, %error, "interrupted recording not marked");
+        }
+    }
+}
+
+fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// `YYYY/MM/DD` (UTC) of a time: recordings are filed by day.
+fn day_dir(unix_ms: u64) -> PathBuf {
+    let (year, month, day) = civil_date((unix_ms / 86_400_000) as i64);
+    PathBuf::from(format!("{year:04}/{month:02}/{day:02}"))
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn rfc3339(unix_ms: u64) -> String {
+    let days = (unix_ms / 86_400_000) as i64;
+    let (year, month, day) = civil_date(days);
+    let seconds = (unix_ms / 1000) % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        (seconds / 60) % 60,
+        seconds % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_date(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_civil_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_796_637_600_000), "2026-12-07T10:00:00Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(day_dir(1_796_637_600_000), PathBuf::from("2026/12/07"));
+    }
+
+    #[test]
+    fn free_share_is_rounded_down() {
+        let usage = DiskUsage {
+            total_bytes: 1_000,
+            free_bytes: 99,
+        };
+        assert_eq!(usage.free_percent(), 9);
+        assert_eq!(
+            DiskUsage {
+                total_bytes: 0,
+                free_bytes: 0
+            }
+            .free_percent(),
+            0
+        );
+    }
+}
