@@ -374,7 +374,13 @@ impl RecorderActor {
             }
             RecordingOutcome::Closed(closed) => {
                 self.figures.frames_missing += closed.frames_missing;
-                let detail = format!("{} ms, {} bytes", closed.duration_ms(), closed.bytes);
+                let detail = format!(
+                    "{} ms, {} bytes, {} frames missing",
+                    closed.duration_ms(),
+                    closed.bytes,
+                    closed.frames_missing
+                );
+                tracing::info!(recording = %report.recording, %detail, "recording closed");
                 self.store.do_send(StoreRecording::End(
                     report.recording.clone(),
                     RecordingEnd::Closed {
@@ -713,6 +719,163 @@ mod tests {
         assert_eq!(rfc3339(1_796_637_600_000), "2026-12-07T10:00:00Z");
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
         assert_eq!(day_dir(1_796_637_600_000), PathBuf::from("2026/12/07"));
+    }
+
+    fn indexed(
+        storage: &Storage,
+        dir: &Path,
+        uid: &str,
+        call: &str,
+        started: u64,
+        days: u32,
+        bytes: u64,
+    ) -> PathBuf {
+        let path = dir.join(format!("{uid}.opus"));
+        std::fs::write(&path, vec![0u8; bytes as usize]).unwrap();
+        storage
+            .insert_recording(&NewRecording {
+                uid: uid.into(),
+                call_id: call.into(),
+                kind: "call",
+                mailbox: None,
+                caller: None,
+                called: None,
+                started_unix_ms: started,
+                path: path.display().to_string(),
+                reason: "always:default".into(),
+                retention_days: days,
+            })
+            .unwrap();
+        storage
+            .end_recording(
+                uid,
+                &RecordingEnd::Closed {
+                    interrupted: false,
+                    duration_ms: 1_000,
+                    bytes,
+                    sha256: "00".repeat(32),
+                },
+                started + 1_000,
+            )
+            .unwrap();
+        path
+    }
+
+    const DAY: u64 = 86_400_000;
+
+    #[test]
+    fn retention_purges_expired_files_and_keeps_those_of_live_calls() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let expired = indexed(&storage, dir.path(), "c1-r1", "c1", 0, 7, 10);
+        // As old, but its call is still up (an on-demand part closed mid-call).
+        let live = indexed(&storage, dir.path(), "c2-r1", "c2", 0, 7, 10);
+        let young = indexed(&storage, dir.path(), "c3-r1", "c3", 5 * DAY, 7, 10);
+        let purge = Purge {
+            now_unix_ms: 8 * DAY,
+            max_bytes: u64::MAX,
+            live_calls: ["c2".to_string()].into_iter().collect(),
+        };
+        let purged = purge_due(&storage, &purge);
+        assert_eq!(purged.len(), 1, "{purged:?}");
+        assert_eq!(purged[0].0, "c1-r1");
+        assert!(purged[0].2.contains("7 days"), "{purged:?}");
+        assert!(!expired.exists());
+        assert!(live.exists() && young.exists());
+        assert_eq!(
+            storage.recording("c1-r1").unwrap().unwrap().status,
+            "purged"
+        );
+        assert_eq!(
+            storage.recording("c2-r1").unwrap().unwrap().status,
+            "complete"
+        );
+        // Once the call is over, its recording goes too.
+        let purge = Purge {
+            live_calls: HashSet::new(),
+            ..purge
+        };
+        assert_eq!(purge_due(&storage, &purge).len(), 1);
+        assert!(!live.exists() && young.exists());
+    }
+
+    #[test]
+    fn over_their_disk_share_the_oldest_recordings_go_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let oldest = indexed(&storage, dir.path(), "a-r1", "a", 1_000, 90, 400);
+        let middle = indexed(&storage, dir.path(), "b-r1", "b", 2_000, 90, 400);
+        let newest = indexed(&storage, dir.path(), "c-r1", "c", 3_000, 90, 400);
+        let purge = Purge {
+            now_unix_ms: 10_000,
+            max_bytes: 900,
+            live_calls: HashSet::new(),
+        };
+        let purged: Vec<String> = purge_due(&storage, &purge)
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        assert_eq!(purged, vec!["a-r1"]);
+        assert!(!oldest.exists() && middle.exists() && newest.exists());
+        assert_eq!(storage.recordings_bytes().unwrap(), 800);
+    }
+
+    #[test]
+    fn a_recording_cut_off_by_a_stop_is_closed_and_marked_interrupted_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let path = dir.path().join("cut.opus");
+        let mut writer = recorder::OggOpusWriter::new(
+            std::fs::File::create(&path).unwrap(),
+            1,
+            &RecordingTags {
+                call_id: "c9".into(),
+                ..RecordingTags::default()
+            },
+        )
+        .unwrap();
+        for _ in 0..120 {
+            writer.write_frame(&[100; 160], &[-100; 160]).unwrap();
+        }
+        drop(writer); // killed: no end-of-stream page
+        let gone = dir.path().join("gone.opus");
+        for (uid, path) in [("c9-r1", &path), ("c8-r1", &gone)] {
+            storage
+                .insert_recording(&NewRecording {
+                    uid: uid.into(),
+                    call_id: uid[..2].into(),
+                    kind: "call",
+                    mailbox: None,
+                    caller: None,
+                    called: None,
+                    started_unix_ms: 1,
+                    path: path.display().to_string(),
+                    reason: "always:default".into(),
+                    retention_days: 1,
+                })
+                .unwrap();
+        }
+        recover_interrupted(&storage);
+        let row = storage.recording("c9-r1").unwrap().unwrap();
+        assert_eq!(row.status, "interrupted");
+        // The two whole pages written, less the encoder's lookahead still inside it.
+        assert!(
+            (1_990..=2_000).contains(&row.duration_ms.unwrap()),
+            "{row:?}"
+        );
+        assert_eq!(
+            row.sha256.as_deref(),
+            Some(recorder::sha256_of(&path).unwrap().1.as_str())
+        );
+        assert!(
+            recorder::read_info(std::fs::File::open(&path).unwrap())
+                .unwrap()
+                .complete
+        );
+        let lost = storage.recording("c8-r1").unwrap().unwrap();
+        assert_eq!(lost.status, "failed");
+        assert!(lost.failure.unwrap().contains("not recoverable"));
+        assert!(storage.open_recordings().unwrap().is_empty());
     }
 
     #[test]

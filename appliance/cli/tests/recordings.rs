@@ -161,6 +161,25 @@ fn a_queue_call_is_recorded_caller_left_agent_right_and_served_by_the_api() {
     );
     let id = row["uid"].as_str().unwrap().to_owned();
     assert!(id.ends_with("-r1"), "{id}");
+    // The call's events tell the recording's story; no frame was lost on the way.
+    let call = row["call_id"].as_str().unwrap();
+    let events = common::json(web, "GET", &format!("/api/calls/{call}/events"));
+    let steps: Vec<(String, String)> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event"]["type"] == "recording")
+        .map(|e| {
+            (
+                e["event"]["change"].as_str().unwrap_or("?").to_owned(),
+                e["event"]["detail"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(steps[0], ("started".into(), "always:trunk 1".into()));
+    assert_eq!(steps[1].0, "closed");
+    assert!(steps[1].1.ends_with(" 0 frames missing"), "{steps:?}");
 
     // The file as the API serves it: opusinfo accepts it, its size and hash are indexed.
     let (status, head, file) = common::get_bytes(web, &format!("/api/recordings/{id}/audio"), "");
@@ -340,4 +359,139 @@ fn a_call_without_audio_leaves_no_recording_and_never_means_never() {
     assert_eq!(row["reason"], "always:extension 201", "{row}");
     assert_eq!(row["caller"], "201", "{row}");
     assert!(row["duration_ms"].as_u64().unwrap() >= 1900, "{row}");
+}
+
+#[test]
+fn on_demand_keeps_only_what_follows_the_start_and_refuses_what_it_must() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let rules = "default = \"never\"\n[queues.agents]\nrecord = \"on-demand\"\n";
+    let running = common::start_config_with(
+        work.path(),
+        "acd",
+        &[("recording.toml", rules)],
+        BOX_TIME_UNIX_MS,
+    );
+    let web = running.web_address();
+    let mut rig = Rig::connect(running.device_dir(), &devices(), ClockMode::LockStep).unwrap();
+    common::wait_link_up(&mut rig, "span1");
+    common::send(
+        web,
+        "POST",
+        "/api/agents/201/state",
+        r#"{"state":"login","device":"201"}"#,
+    );
+    common::send(web, "POST", "/api/agents/201/state", r#"{"state":"ready"}"#);
+    let now = rig.now_ms();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .place_calls(now, 1, Some("5550123"), "95598")
+        .unwrap();
+    assert!(common::step_until(&mut rig, 5000, |r| r
+        .carrier("span1")
+        .is_some_and(|c| c.answered_count() == 1)));
+    let calls = common::json(web, "GET", "/api/calls");
+    let call = calls["calls"][0]["id"].as_str().unwrap().to_owned();
+    let record = |action: &str| {
+        common::send(
+            web,
+            "POST",
+            &format!("/api/calls/{call}/recording"),
+            &format!(r#"{{"action":"{action}"}}"#),
+        )
+    };
+    // In the menu the default rule (never) applies: no one may start it.
+    let (status, body) = record("start");
+    assert!(
+        status.contains("409") && body.contains("never"),
+        "{status} {body}"
+    );
+    rig.run_for(1000).unwrap();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .mouth(1)
+        .unwrap()
+        .push(PlayItem::Dtmf("2".into()))
+        .unwrap();
+    assert!(common::step_until(&mut rig, 5000, |r| r
+        .phone("fxs2")
+        .is_some_and(|p| p.ringing())));
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").unwrap().go_off_hook(now);
+    rig.run_for(500).unwrap();
+    assert_eq!(
+        recordings(web, ""),
+        Vec::<Value>::new(),
+        "on demand: nothing yet"
+    );
+
+    let tone = |freq_hz, duration_ms| PlayItem::Tone {
+        freq_hz,
+        level_dbm0: -10.0,
+        duration_ms,
+    };
+    // 700 Hz before the start: never kept.
+    rig.carrier_mut("span1")
+        .unwrap()
+        .mouth(1)
+        .unwrap()
+        .push(tone(700, 1500))
+        .unwrap();
+    rig.run_for(2000).unwrap();
+    let (status, body) = record("stop");
+    assert!(
+        status.contains("409") && body.contains("not being recorded"),
+        "{status} {body}"
+    );
+    let (status, body) = record("start");
+    assert!(status.contains("202"), "{status} {body}");
+    let (status, body) = record("start");
+    assert!(
+        status.contains("409") && body.contains("already"),
+        "{status} {body}"
+    );
+    let started_at = rig.now_ms();
+    rig.carrier_mut("span1")
+        .unwrap()
+        .mouth(1)
+        .unwrap()
+        .push(tone(CALLER_HZ, 1500))
+        .unwrap();
+    rig.run_for(2000).unwrap();
+    let (status, body) = record("stop");
+    assert!(status.contains("202"), "{status} {body}");
+    let stopped_at = rig.now_ms();
+    rig.run_for(1000).unwrap();
+    // Started again: a second recording of the same call.
+    let (status, _) = record("start");
+    assert!(status.contains("202"), "{status}");
+    rig.run_for(1000).unwrap();
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").unwrap().hang_up(now);
+    rig.run_for(2000).unwrap();
+    let (status, _) = record("start");
+    assert!(status.contains("404"), "the call is over: {status}");
+
+    let mut rows = recordings(web, "");
+    rows.reverse();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|r| r["status"] == "complete"), "{rows:?}");
+    assert_eq!(rows[0]["uid"], format!("{call}-r1"));
+    assert_eq!(rows[1]["uid"], format!("{call}-r2"));
+    assert_eq!(rows[0]["reason"], "on-demand:queue agents");
+    let first = rows[0]["duration_ms"].as_u64().unwrap();
+    assert!(
+        first.abs_diff(stopped_at - started_at) <= 100,
+        "{first} ms recorded, {} ms between start and stop",
+        stopped_at - started_at
+    );
+    let (_, _, file) = common::get_bytes(web, &format!("/api/recordings/{call}-r1/audio"), "");
+    let path = work.path().join("r1.opus");
+    std::fs::write(&path, &file).unwrap();
+    let decoded = recorder::decode(std::fs::File::open(&path).unwrap()).unwrap();
+    let left = decoded.left();
+    let (kept, before) = (power_at(&left, CALLER_HZ as f64), power_at(&left, 700.0));
+    assert!(
+        kept > 1_000.0 * before.max(1.0),
+        "only what followed the start: {kept} vs {before}"
+    );
 }

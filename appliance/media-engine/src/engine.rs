@@ -215,8 +215,33 @@ impl Engine {
                     "control plane still busy after a lock-step tick; going on"
                 );
             }
+            if realtime.is_none() {
+                self.wait_taps_read(QUIESCENCE_TIMEOUT);
+            }
         }
         self.doorbell.close();
+    }
+
+    /// Lock-step: a tap's reader (the recorder, on its own thread) keeps up however fast
+    /// the rig drives, so a test's recording loses no frame to a full ring. Real time
+    /// never waits: a reader that falls behind loses frames, counted.
+    fn wait_taps_read(&self, limit: Duration) {
+        let began = Instant::now();
+        let behind = || {
+            self.channels
+                .iter()
+                .any(|c| c.tap.is_some() && c.tap_ring.waiting() > crate::tap::TAP_RING_FRAMES / 2)
+        };
+        while behind() {
+            if began.elapsed() > limit {
+                tracing::warn!(
+                    at_ms = self.now_ms(),
+                    "a tap's reader is behind after a lock-step tick; going on"
+                );
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Accepts far ends, drops those silent past the HELLO timeout (a wall-clock limit:
