@@ -6,6 +6,7 @@ mod call_events;
 mod cdr;
 mod migrations;
 mod recordings;
+mod stats;
 
 pub use alerts::AlertRow;
 pub use call_events::{CallEventRow, StoredCallEvent};
@@ -13,6 +14,7 @@ pub use cdr::{Cdr, Disposition};
 pub use recordings::{
     NewRecording, RecordingCallFacts, RecordingEnd, RecordingFilter, RecordingRow,
 };
+pub use stats::{AgentOfferRow, AgentStateSpanRow, QueueAttemptRow, StatsRows};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

@@ -171,6 +171,61 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX recordings_started ON recordings(started_unix_ms);
     CREATE INDEX recordings_call ON recordings(call_id);
     CREATE INDEX recordings_mailbox ON recordings(mailbox) WHERE mailbox IS NOT NULL;",
+    // 8: call-center statistics (the `stats` crate's records): each call's stay in a
+    // queue, each agent rung for a call, each agent state span. Plain rows, read back by
+    // time range for the reports; times are Unix ms (UTC), durations ms.
+    "CREATE TABLE queue_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        entry TEXT NOT NULL,
+        entry_from TEXT,
+        repeat_in_queue INTEGER NOT NULL,
+        counted_at_ms INTEGER NOT NULL,
+        entered_at_ms INTEGER NOT NULL,
+        priority INTEGER NOT NULL,
+        vip INTEGER NOT NULL,
+        offers INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        waited_ms INTEGER NOT NULL,
+        answered_by TEXT,
+        answered_at_ms INTEGER,
+        callback_offered INTEGER NOT NULL,
+        callback INTEGER NOT NULL,
+        overflowed_to TEXT,
+        transferred_to TEXT,
+        refused_reason TEXT,
+        talk_ms INTEGER NOT NULL,
+        hold_ms INTEGER NOT NULL,
+        wrap_up_ms INTEGER NOT NULL,
+        finished_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX queue_attempts_counted ON queue_attempts(counted_at_ms);
+    CREATE INDEX queue_attempts_finished ON queue_attempts(finished_at_ms);
+    CREATE TABLE agent_offers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        offered_at_ms INTEGER NOT NULL,
+        ring_ms INTEGER NOT NULL,
+        answered INTEGER NOT NULL,
+        end_reason TEXT NOT NULL
+    );
+    CREATE INDEX agent_offers_offered ON agent_offers(offered_at_ms);
+    CREATE TABLE agent_state_spans (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        agent TEXT NOT NULL,
+        state TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        not_ready_reason TEXT,
+        from_ms INTEGER NOT NULL,
+        to_ms INTEGER NOT NULL,
+        ended_by TEXT NOT NULL
+    );
+    CREATE INDEX agent_state_spans_to ON agent_state_spans(to_ms);
+    CREATE INDEX agent_state_spans_agent ON agent_state_spans(agent, to_ms);",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
