@@ -8,6 +8,8 @@
 //! - [`cdr_writer::CdrWriter`] writes CDRs on its own thread.
 //! - [`event_archive::EventArchive`] keeps each call's bus events in the database, on its
 //!   own thread.
+//! - [`stats_actor::StatsActor`] turns the bus's queue and agent events into statistics
+//!   records, written by [`stats_actor::StatsStore`] on its own thread.
 //!
 //! Every handler that touches a call's or a line's state runs inside
 //! [`containment::run_contained`]: a panic ends that actor only.
@@ -38,5 +40,6 @@ pub mod routing;
 pub mod session;
 pub mod span;
 pub mod span_link;
+pub mod stats_actor;
 pub mod status;
 pub mod switchboard;
