@@ -12,6 +12,7 @@ use call_control::cdr_writer::CdrWriter;
 use call_control::event_archive::EventArchive;
 use call_control::recorder_actor::{RecorderActor, RecordingStore};
 use call_control::router::{EventRouter, RoutedEvent, RouterReady, SetSwitchboard};
+use call_control::stats_actor::{FlushStats, StatsActor, StatsStore};
 use call_control::switchboard::{GetStatus, Switchboard};
 use media_engine::{DeviceSpec, EngineHandle, EngineSetup, PromptStore, WorkGauge};
 use soft_hardware::{ClockMode, DeviceKind};
@@ -59,6 +60,7 @@ pub struct RunningBox {
     engine: Option<EngineHandle>,
     acd: Addr<AcdActor>,
     alerts: Addr<AlertActor>,
+    stats: Addr<StatsActor>,
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
@@ -72,6 +74,7 @@ struct Started {
     engine: EngineHandle,
     acd: Addr<AcdActor>,
     alerts: Addr<AlertActor>,
+    stats: Addr<StatsActor>,
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
@@ -107,6 +110,22 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
             format!("cannot open the database in {}", options.data_dir.display())
         })?,
     ));
+    // Statistics: the store writes batches on its own thread and connection; the actor
+    // keeps one for a stop without `FlushStats`, and resumes from each agent's latest
+    // stored span (an agent not ready at the last stop stays so).
+    let open_stats_storage = || {
+        storage::Storage::open(&options.data_dir)
+            .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))
+    };
+    let stats_shutdown_storage = open_stats_storage()?;
+    let stored_spans: Vec<stats::AgentStateSpan> = stats_shutdown_storage
+        .latest_agent_spans()
+        .context("cannot read the agents' latest statistics")?
+        .into_iter()
+        .filter_map(call_control::stats_actor::span_of)
+        .collect();
+    let stats_storage = Mutex::new(Some(open_stats_storage()?));
+    let stats_config = Arc::new(call_control::stats_actor::stats_config(&config.acd));
     let recordings_dir = config
         .recording
         .directory
@@ -232,6 +251,21 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     .subscribe(alerts.clone().recipient())
                     .await
                     .context("the alert monitor did not subscribe to the event bus")?;
+                let stats_store = SyncArbiter::start(1, move || {
+                    match stats_storage.lock().ok().and_then(|mut s| s.take()) {
+                        Some(storage) => StatsStore::new(storage),
+                        // Only one store thread is ever started.
+                        None => unreachable!("the statistics store is started once"),
+                    }
+                });
+                let stats = StatsActor::new(&stored_spans, epoch_unix_ms)
+                    .with_store(stats_store.recipient())
+                    .with_shutdown_storage(stats_shutdown_storage)
+                    .start();
+                events
+                    .subscribe(stats.clone().recipient())
+                    .await
+                    .context("the statistics did not subscribe to the event bus")?;
                 let recording_store = SyncArbiter::start(1, move || {
                     match recording_storage.lock().ok().and_then(|mut s| s.take()) {
                         Some(storage) => RecordingStore::new(storage),
@@ -261,6 +295,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 .with_events(events.publisher())
                 .with_clock_listener(acd.clone().recipient())
                 .with_clock_listener(alerts.clone().recipient())
+                .with_clock_listener(stats.clone().recipient())
                 .with_acd(acd.clone().recipient())
                 .with_recorder(
                     call_control::messages::RecorderLink::to(&recorder),
@@ -307,6 +342,8 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     acd,
                     alerts,
                     recorder,
+                    stats_config,
+                    epoch_unix_ms,
                 };
                 let (server, web_address) = web::serve(state, &web_listen)?;
                 actix::spawn(async move {
@@ -319,6 +356,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     engine,
                     acd: acd_for_box,
                     alerts: alerts_for_box,
+                    stats,
                     switchboard,
                     events,
                     web_address,
@@ -343,6 +381,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         engine: Some(started.engine),
         acd: started.acd,
         alerts: started.alerts,
+        stats: started.stats,
         switchboard: started.switchboard,
         events: started.events,
         web_address: started.web_address,
@@ -501,12 +540,34 @@ impl RunningBox {
     }
 
     pub fn stop(&mut self) {
+        let mut engine_ms = 0;
         if let Some(mut engine) = self.engine.take() {
+            engine_ms = engine.stats().engine_time_ms;
             engine.stop();
+        }
+        if self.thread.is_some() {
+            self.flush_stats(engine_ms);
         }
         self.system.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+impl RunningBox {
+    /// Closes the open statistics (agents' spans, calls still waiting) at `engine_ms` and
+    /// waits until they are written: after the system stops, the store's thread is gone.
+    fn flush_stats(&self, engine_ms: u64) {
+        let stats = self.stats.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.system.arbiter().spawn(async move {
+            let _ = tx.send(stats.send(FlushStats { engine_ms }).await);
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(5)) {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "statistics not flushed at the stop"),
+            Err(_) => tracing::error!("statistics not flushed within 5 s of the stop"),
         }
     }
 }

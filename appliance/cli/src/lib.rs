@@ -9,7 +9,9 @@ pub mod calls_api;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod logging;
+pub mod metrics_api;
 pub mod plan;
 pub mod recordings_api;
+pub mod reports_api;
 pub mod web;
 pub mod web_state;

@@ -510,7 +510,10 @@ async fn index() -> HttpResponse {
                GET /api/events/stream  the same live as server-sent events (resumes from Last-Event-ID or ?after=SEQ)\n\
                GET /api/calls/ID/events  every event of call ID, stored and live, in seq order (JSON)\n\
                GET /api/calls  live calls: numbers, application, legs, queue, agent, supervisor (JSON)\n\
-               POST /api/calls/ID/supervise  {\"mode\": \"listen\"|\"whisper\"|\"barge\"|\"take-over\", \"extension\": \"203\"}\n")
+               POST /api/calls/ID/supervise  {\"mode\": \"listen\"|\"whisper\"|\"barge\"|\"take-over\", \"extension\": \"203\"}\n\
+               GET /api/reports/queues?from=&to=&interval=15m|1h|1d|1w|1mo&queue=&format=json|csv  queue statistics per interval\n\
+               GET /api/reports/agents?from=&to=&interval=&agent=&format=json|csv  agent statistics per interval\n\
+               GET /metrics  live figures (Prometheus text format)\n")
 }
 
 /// Binds the web port and returns the server to spawn, and the address it got.
@@ -533,6 +536,8 @@ pub fn serve(
             .configure(crate::calls_api::routes)
             .configure(crate::alerts_api::routes)
             .configure(crate::recordings_api::routes)
+            .configure(crate::reports_api::routes)
+            .configure(crate::metrics_api::routes)
     })
     .workers(1)
     .disable_signals()

@@ -27,6 +27,10 @@ pub struct WebState {
     pub alerts: Addr<call_control::alert_actor::AlertActor>,
     /// The recorder: its figures for `/metrics`.
     pub recorder: Addr<call_control::recorder_actor::RecorderActor>,
+    /// The reports' thresholds (each queue's service level): `reports_api.rs`.
+    pub stats_config: Arc<stats::StatsConfig>,
+    /// The box's clock at engine time 0 (Unix ms): what the stored statistics count in.
+    pub epoch_unix_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
