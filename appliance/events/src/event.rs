@@ -131,6 +131,15 @@ pub enum Event {
         /// Why it started (the rule), why it failed, or why it was purged.
         detail: Option<String>,
     },
+    /// A voicemail message was left (its recording closed with audio in it).
+    Voicemail {
+        mailbox: String,
+        /// The message's recording (`GET /api/recordings/{recording}/audio`).
+        recording: String,
+        call: CallId,
+        caller: Option<String>,
+        duration_ms: u64,
+    },
     /// Recording stopped for lack of disk space (`raised`: no new recording starts; calls
     /// go on), or started again (`cleared`).
     RecordingAlarm {
@@ -242,6 +251,7 @@ impl Event {
             Event::Notice { .. } => "notice",
             Event::Recording { .. } => "recording",
             Event::RecordingAlarm { .. } => "recording_alarm",
+            Event::Voicemail { .. } => "voicemail",
         }
     }
 
@@ -255,7 +265,8 @@ impl Event {
             | Event::CallEnded { call, .. }
             | Event::CdrWritten { call, .. }
             | Event::Ivr { call, .. }
-            | Event::Queue { call, .. } => Some(call),
+            | Event::Queue { call, .. }
+            | Event::Voicemail { call, .. } => Some(call),
             Event::Recording { call, .. } => call.as_ref(),
             Event::LineStateChanged { .. }
             | Event::SpanStateChanged { .. }
@@ -390,6 +401,13 @@ mod tests {
                 raised: true,
                 reason: "4% of the disk is free; recording needs 10%".into(),
                 free_percent: 4,
+            },
+            Event::Voicemail {
+                mailbox: "202".into(),
+                recording: "c1-1-r1".into(),
+                call: call.clone(),
+                caller: Some("5550123".into()),
+                duration_ms: 3_020,
             },
             Event::CdrWritten { call, cdr_seq: 7 },
         ]

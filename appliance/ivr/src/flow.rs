@@ -35,6 +35,7 @@
 //! | `lookup` | `url` (http/https, `${var}`s); `timeout_ms = 2000`; `fields = { VARIABLE = "json.path", ... }` (default: none); `next`; `on_failure` |
 //! | `transfer` | `to` (an extension or outside number, digits) |
 //! | `queue` | `queue = NAME`; `priority = 0` (0-9); `skills = { SKILL = LEVEL, ... }` (levels 1-10, default: none); `extensions = ["201", ...]` (rung in turn when the box has no `queues.toml`; then at least one) |
+//! | `voicemail` | `mailbox` (the owner's extension, digits); `prompt` (default: the built-in greeting); `max_length_s = 120` (5-600) |
 //! | `hangup` | `cause = 16` (Q.850, 1-127) |
 //!
 //! See [`NodeKind`]'s variants for each type's meaning and [`EXAMPLE`] for a worked

@@ -165,6 +165,13 @@ pub enum Action {
         skills: Vec<(String, u8)>,
         variables: Vec<(String, String)>,
     },
+    /// Take a voicemail message for `mailbox`: the greeting (a prompt store name;
+    /// `None`: the built-in one), a beep, then at most `max_ms` of the caller.
+    Voicemail {
+        mailbox: String,
+        greeting: Option<String>,
+        max_ms: u64,
+    },
     Hangup {
         cause: u8,
     },
@@ -640,6 +647,11 @@ impl IvrSession {
                     .iter()
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
+            }),
+            NodeKind::Voicemail(voicemail) => self.finish(Action::Voicemail {
+                mailbox: voicemail.mailbox.value.clone(),
+                greeting: voicemail.prompt.as_ref().map(|p| p.value.clone()),
+                max_ms: u64::from(voicemail.max_length_s) * 1000,
             }),
             NodeKind::Hangup(hangup) => self.finish(Action::Hangup {
                 cause: hangup.cause,

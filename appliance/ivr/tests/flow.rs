@@ -439,6 +439,76 @@ fn refuses_bad_settings() {
     );
 }
 
+#[test]
+fn a_voicemail_node_parses_with_its_defaults_and_its_prompt_is_checked() {
+    let extra = "[nodes.vm]\ntype = \"voicemail\"\nmailbox = \"202\"\n\
+                 [nodes.vm2]\ntype = \"voicemail\"\nmailbox = \"203\"\nprompt = \"p-away\"\nmax_length_s = 30\n";
+    let text = flow_with(r#""1" = "vm", "2" = "vm2""#, extra);
+    let flow = match Flow::load(&text, FILE, &known_prompt, &known_schedule) {
+        Ok(flow) => flow,
+        Err(errors) => panic!("{errors}"),
+    };
+    let Some(NodeKind::Voicemail(vm)) = flow.node("vm").map(|node| &node.kind) else {
+        panic!("vm takes messages");
+    };
+    assert_eq!(
+        (vm.mailbox.as_str(), vm.prompt.as_ref(), vm.max_length_s),
+        ("202", None, 120)
+    );
+    assert!(
+        flow.node("vm").unwrap().kind.successors().is_empty(),
+        "the call ends there"
+    );
+    assert!(
+        flow.node("vm").unwrap().kind.prompts().is_empty(),
+        "the built-in greeting"
+    );
+    let Some(NodeKind::Voicemail(vm2)) = flow.node("vm2").map(|node| &node.kind) else {
+        panic!("vm2 takes messages");
+    };
+    assert_eq!(vm2.max_length_s, 30);
+    let prompts: Vec<&str> = flow
+        .node("vm2")
+        .unwrap()
+        .kind
+        .prompts()
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    assert_eq!(prompts, ["p-away"], "check-config checks the greeting");
+    assert_eq!(flow.node("vm2").unwrap().kind.type_name(), "voicemail");
+
+    let extra = "[nodes.vm]\ntype = \"voicemail\"\nmailbox = \"202\"\nprompt = \"gone\"\n";
+    assert_eq!(
+        check(&flow_with(r#""1" = "vm""#, extra)),
+        one("14:10: node `vm` plays prompt `gone`, which is not in the prompt store")
+    );
+}
+
+#[test]
+fn refuses_a_voicemail_node_without_a_mailbox_or_with_bad_settings() {
+    let extra = "[nodes.a]\ntype = \"voicemail\"\n\
+                 [nodes.b]\ntype = \"voicemail\"\nmailbox = \"20x\"\n\
+                 [nodes.c]\ntype = \"voicemail\"\nmailbox = \"202\"\nmax_length_s = 4\n\
+                 [nodes.d]\ntype = \"voicemail\"\nmailbox = \"202\"\nmax_length_s = 601\nnext = \"bye\"\n";
+    assert_eq!(
+        check(&flow_with(
+            r#""1" = "a", "2" = "b", "3" = "c", "4" = "d""#,
+            extra
+        )),
+        [
+            format!("{FILE}:11:8: node `a`: a `voicemail` node needs `mailbox`"),
+            format!("{FILE}:15:11: node `b`: `mailbox` is `20x`, not a number (digits 0-9)"),
+            format!("{FILE}:19:16: node `c`: `max_length_s` is 4, not within 5-600 seconds"),
+            format!("{FILE}:23:16: node `d`: `max_length_s` is 601, not within 5-600 seconds"),
+            format!(
+                "{FILE}:24:8: node `d`: `next` is not a setting of a `voicemail` node \
+                 (it has: type, mailbox, prompt, max_length_s)"
+            ),
+        ]
+    );
+}
+
 /// Lines of the worked example, for mutations that stay close to a real flow.
 fn example_lines() -> Vec<&'static str> {
     EXAMPLE.lines().collect()

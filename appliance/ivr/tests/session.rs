@@ -912,7 +912,10 @@ impl Owed {
                     self.lookup = Some(id);
                 }
                 Action::StopPlayback => {}
-                Action::Transfer { .. } | Action::Queue { .. } | Action::Hangup { .. } => {
+                Action::Transfer { .. }
+                | Action::Queue { .. }
+                | Action::Voicemail { .. }
+                | Action::Hangup { .. } => {
                     assert!(!finished, "two final actions");
                     finished = true;
                 }
@@ -998,4 +1001,57 @@ proptest! {
         prop_assert!(s.is_finished());
         prop_assert_eq!(s.poll_timeout(), None);
     }
+}
+
+#[test]
+fn a_voicemail_node_finishes_the_session_with_its_mailbox_greeting_and_length() {
+    let text = r#"
+name = "vm"
+entry = "main"
+[nodes.main]
+type = "menu"
+prompt = "p-menu"
+choices = { "4" = "leave", "5" = "away" }
+on_failure = "bye"
+[nodes.leave]
+type = "voicemail"
+mailbox = "202"
+[nodes.away]
+type = "voicemail"
+mailbox = "203"
+prompt = "p-away"
+max_length_s = 30
+[nodes.bye]
+type = "hangup"
+"#;
+    let mut s = IvrSession::new(flow(text), setup(), 0);
+    assert_eq!(actions(&mut s), [play(&["p-menu"], Language::En, 1, true)]);
+    s.handle_playback_done(500, 1);
+    s.handle_digit(1000, '4');
+    assert_eq!(
+        actions(&mut s),
+        [Action::Voicemail {
+            mailbox: "202".into(),
+            greeting: None,
+            max_ms: 120_000
+        }]
+    );
+    assert_eq!(
+        events(&mut s),
+        [entered("main"), collected("main", "4"), entered("leave")]
+    );
+    assert!(s.is_finished());
+
+    let mut s = IvrSession::new(flow(text), setup(), 0);
+    let _ = actions(&mut s);
+    s.handle_playback_done(500, 1);
+    s.handle_digit(1000, '5');
+    assert_eq!(
+        actions(&mut s),
+        [Action::Voicemail {
+            mailbox: "203".into(),
+            greeting: Some("p-away".into()),
+            max_ms: 30_000
+        }]
+    );
 }

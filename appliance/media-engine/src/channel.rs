@@ -1,6 +1,7 @@
 //! One channel's media state: what it hears, what it plays, whether it is tapped.
 
 use crate::messages::{Gain, PlaybackId, PromptId, Slot, TapId, MAX_SEQUENCE, MAX_SOURCES};
+use crate::stream::StreamRing;
 use crate::tap::TapRing;
 use dsp::caller_id::{DtmfClipGenerator, FskCallerIdDecoder, FskCallerIdGenerator};
 use dsp::dtmf::{DtmfDetector, DtmfGenerator};
@@ -27,6 +28,9 @@ pub(crate) enum Playback {
     Dtmf(DtmfGenerator),
     CallerId(FskCallerIdGenerator),
     DtmfClip(DtmfClipGenerator),
+    /// Frames from the channel's stream ring (`stream.rs`), written by a thread outside
+    /// the engine.
+    Stream,
 }
 
 /// The playback under way and the caller's id for it.
@@ -73,6 +77,9 @@ pub(crate) struct Channel {
     /// in a tick allocates nothing. The engine thread is its only writer.
     pub tap_ring: Arc<TapRing>,
     pub tap: Option<ActiveTap>,
+    /// Allocated when the engine is built, like the tap ring; the engine thread is its
+    /// only reader.
+    pub stream_ring: Arc<StreamRing>,
 }
 
 impl Channel {
@@ -93,6 +100,7 @@ impl Channel {
             progress: None,
             tap_ring: Arc::new(TapRing::new()),
             tap: None,
+            stream_ring: Arc::new(StreamRing::new()),
         }
     }
 }

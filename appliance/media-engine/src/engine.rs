@@ -217,6 +217,7 @@ impl Engine {
             }
             if realtime.is_none() {
                 self.wait_taps_read(QUIESCENCE_TIMEOUT);
+                self.wait_streams_written(QUIESCENCE_TIMEOUT);
             }
         }
         self.doorbell.close();
@@ -237,6 +238,29 @@ impl Engine {
                 tracing::warn!(
                     at_ms = self.now_ms(),
                     "a tap's reader is behind after a lock-step tick; going on"
+                );
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Lock-step: a stream's writer (a player thread) gets ahead however fast the rig
+    /// drives, so a message plays without gaps. Real time never waits: a writer that
+    /// falls behind leaves silence, counted as underruns.
+    fn wait_streams_written(&self, limit: Duration) {
+        let began = Instant::now();
+        let behind = || {
+            self.channels.iter().any(|c| {
+                matches!(c.playing.as_ref().map(|p| &p.what), Some(Playback::Stream))
+                    && c.stream_ring.writer_behind()
+            })
+        };
+        while behind() {
+            if began.elapsed() > limit {
+                tracing::warn!(
+                    at_ms = self.now_ms(),
+                    "a stream's writer is behind after a lock-step tick; going on"
                 );
                 return;
             }
@@ -433,6 +457,12 @@ impl Engine {
                 };
                 self.start_playback(slot, id, playback);
             }
+            EngineCommand::PlayStream { slot, id } => {
+                self.start_playback(slot, id, Some(Playback::Stream));
+                if let Some(channel) = self.channel_mut(slot) {
+                    channel.stream_ring.start_playing();
+                }
+            }
             EngineCommand::StopPlayback { slot } => self.stop_playback(slot),
             EngineCommand::Bridge { a, b } => {
                 // `a == b` is a loopback: the channel hears itself (the echo test).
@@ -531,7 +561,13 @@ impl Engine {
     }
 
     fn stop_playback(&mut self, slot: Slot) {
-        let stopped = self.channel_mut(slot).and_then(|c| c.playing.take());
+        let stopped = self.channel_mut(slot).and_then(|c| {
+            let playing = c.playing.take();
+            if matches!(playing.as_ref().map(|p| &p.what), Some(Playback::Stream)) {
+                c.stream_ring.stop_playing();
+            }
+            playing
+        });
         if let Some(Playing { id, .. }) = stopped {
             let at_ms = self.now_ms();
             self.emit(EngineEvent::PlaybackStopped { slot, id, at_ms });
@@ -694,7 +730,12 @@ impl Engine {
             let (out, finished) = self.mix_channel(slot);
             let channel = &mut self.channels[slot];
             let finished = if finished {
-                channel.playing.take().map(|playing| playing.id)
+                channel.playing.take().map(|playing| {
+                    if matches!(playing.what, Playback::Stream) {
+                        channel.stream_ring.stop_playing();
+                    }
+                    playing.id
+                })
             } else {
                 None
             };
@@ -746,8 +787,17 @@ impl Engine {
     /// One channel's output for this tick, and whether its playback ran out.
     fn mix_channel(&mut self, slot: usize) -> ([i16; FRAME_SAMPLES], bool) {
         let mut played = [0i16; FRAME_SAMPLES];
-        let (playing, finished) = match self.channels[slot].playing.as_mut() {
+        let channel = &mut self.channels[slot];
+        let (playing, finished) = match channel.playing.as_mut() {
             None => (false, false),
+            // The stream's frames are the channel's own ring's: read here, not in `play`.
+            Some(Playing {
+                what: Playback::Stream,
+                ..
+            }) => (
+                true,
+                channel.stream_ring.read(&mut played) == crate::stream::StreamRead::Finished,
+            ),
             Some(playing) => (
                 true,
                 play(
@@ -942,5 +992,7 @@ fn play(
         Playback::Dtmf(generator) => !generator.fill(out),
         Playback::CallerId(generator) => !generator.fill(out),
         Playback::DtmfClip(generator) => !generator.fill(out),
+        // Read from the channel's ring by `mix_channel`; never reaches here.
+        Playback::Stream => false,
     }
 }

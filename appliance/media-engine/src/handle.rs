@@ -8,6 +8,7 @@ use crate::queues::{
     command_queue, event_queue, CommandQueue, CommandSender, Doorbell, EventQueue,
 };
 use crate::stats::{EngineStats, EngineStatsSnapshot};
+use crate::stream::{StreamError, StreamRing, StreamWriter};
 use crate::tap::{TapError, TapReader, TapRing};
 use crate::watchdog;
 use crate::work::{WorkGauge, WorkToken};
@@ -69,6 +70,7 @@ pub struct EngineHandle {
     stats: Arc<EngineStats>,
     slots: Arc<BTreeMap<ChannelId, Slot>>,
     taps: TapRings,
+    streams: StreamRings,
     prompts: Arc<PromptStore>,
     stop: Arc<AtomicBool>,
     engine_thread: Option<JoinHandle<()>>,
@@ -101,6 +103,23 @@ impl TapRings {
     }
 }
 
+/// Every channel's stream ring, in slot order: where writers are had (the recorder holds
+/// a clone to play stored messages).
+#[derive(Clone)]
+pub struct StreamRings(Arc<[Arc<StreamRing>]>);
+
+impl StreamRings {
+    /// The writer of `slot`'s ring; one at a time per ring, and not while the channel
+    /// still plays the previous stream.
+    pub fn writer(&self, slot: Slot) -> Result<StreamWriter, StreamError> {
+        let ring = self
+            .0
+            .get(slot.0 as usize)
+            .ok_or(StreamError::NoSuchSlot(slot))?;
+        StreamWriter::claim(slot, ring)
+    }
+}
+
 /// The shared ends of an engine that is built but not yet running.
 pub(crate) struct EngineParts {
     pub commands: Arc<CommandQueue>,
@@ -109,6 +128,7 @@ pub(crate) struct EngineParts {
     pub stats: Arc<EngineStats>,
     pub slots: Arc<BTreeMap<ChannelId, Slot>>,
     pub taps: TapRings,
+    pub streams: StreamRings,
     pub prompts: Arc<PromptStore>,
     pub stop: Arc<AtomicBool>,
 }
@@ -149,6 +169,12 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
         .map(|(index, c)| (c.id, Slot(index as u16)))
         .collect();
     let taps = TapRings(channels.iter().map(|c| Arc::clone(&c.tap_ring)).collect());
+    let streams = StreamRings(
+        channels
+            .iter()
+            .map(|c| Arc::clone(&c.stream_ring))
+            .collect(),
+    );
     let parts = EngineParts {
         commands: Arc::new(command_queue()),
         events: Arc::new(event_queue()),
@@ -156,6 +182,7 @@ pub(crate) fn build(setup: EngineSetup<'_>) -> Result<(Engine, EngineParts), Eng
         stats: Arc::new(EngineStats::new(setup.devices.iter().map(|d| d.id))),
         slots: Arc::new(slots),
         taps,
+        streams,
         prompts: Arc::new(setup.prompts),
         stop: Arc::new(AtomicBool::new(false)),
     };
@@ -188,6 +215,7 @@ impl EngineHandle {
             stats,
             slots,
             taps,
+            streams,
             prompts,
             stop,
         } = parts;
@@ -239,6 +267,7 @@ impl EngineHandle {
             stats,
             slots,
             taps,
+            streams,
             prompts,
             stop,
             engine_thread: Some(engine_thread),
@@ -269,6 +298,19 @@ impl EngineHandle {
     /// Every channel's tap ring, for a consumer on another thread (the recorder).
     pub fn tap_rings(&self) -> TapRings {
         self.taps.clone()
+    }
+
+    /// The writer of this channel's stream ring (one at a time per channel): what it
+    /// writes plays while a `PlayStream` runs on the channel. Write from any thread; it
+    /// never blocks.
+    pub fn stream_writer(&self, slot: Slot) -> Result<StreamWriter, StreamError> {
+        self.streams.writer(slot)
+    }
+
+    /// Every channel's stream ring, for a producer on another thread (the message
+    /// player).
+    pub fn stream_rings(&self) -> StreamRings {
+        self.streams.clone()
     }
 
     pub fn prompts(&self) -> Arc<PromptStore> {

@@ -15,13 +15,15 @@ pub mod modes;
 mod prompts;
 mod queues;
 mod stats;
+mod stream;
 mod tap;
 pub mod testing;
 pub mod watchdog;
 mod work;
 
 pub use handle::{
-    DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource, TapRings,
+    DeviceSpec, EngineError, EngineHandle, EngineSetup, EventSink, StatsSource, StreamRings,
+    TapRings,
 };
 pub use messages::{
     CallerIdFormat, EngineCommand, EngineEvent, Gain, PlaybackId, PromptId, Slot, TapId,
@@ -30,5 +32,6 @@ pub use messages::{
 pub use prompts::PromptStore;
 pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};
 pub use stats::{DeviceCounts, DeviceStatsSnapshot, EngineStatsSnapshot, LatenessSummary};
+pub use stream::{StreamError, StreamWriter, STREAM_RING_FRAMES};
 pub use tap::{TapError, TapFrame, TapReader, TAP_RING_FRAMES};
 pub use work::{WorkGauge, WorkToken};

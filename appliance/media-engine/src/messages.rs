@@ -101,6 +101,12 @@ pub enum EngineCommand {
         format: CallerIdFormat,
         id: PlaybackId,
     },
+    /// Play the frames a writer outside the engine puts in this channel's stream ring
+    /// (`EngineHandle::stream_writer`), one per tick, silence while the ring is empty and
+    /// the writer still writes; `PlaybackDone` once the writer has ended and the ring is
+    /// drained. Stopping it (or replacing it) tells the writer to stop. A channel's next
+    /// stream needs its writer claimed after this one ended.
+    PlayStream { slot: Slot, id: PlaybackId },
     /// Stop whatever plays toward the far end (`PlaybackStopped` if something did).
     StopPlayback { slot: Slot },
     /// The two-party case: `a` and `b` hear exactly each other at unity gain, and every
@@ -152,6 +158,7 @@ impl EngineCommand {
             EngineCommand::PlayMusic { .. } => "play-music",
             EngineCommand::SendDtmf { .. } => "send-dtmf",
             EngineCommand::SendCallerId { .. } => "send-caller-id",
+            EngineCommand::PlayStream { .. } => "play-stream",
             EngineCommand::StopPlayback { .. } => "stop-playback",
             EngineCommand::Bridge { .. } => "bridge",
             EngineCommand::Unbridge { .. } => "unbridge",

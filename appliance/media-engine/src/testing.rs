@@ -2,10 +2,11 @@
 //! must observe the tick itself (allocation counting) and for benchmarks.
 
 use crate::engine::Engine;
-use crate::handle::{build, EngineError, EngineSetup, TapRings};
+use crate::handle::{build, EngineError, EngineSetup, StreamRings, TapRings};
 use crate::messages::{EngineEvent, Slot};
 use crate::queues::CommandSender;
 use crate::stats::EngineStatsSnapshot;
+use crate::stream::{StreamError, StreamWriter};
 use crate::tap::{TapError, TapReader};
 use line_boundary::ChannelId;
 use std::time::Duration;
@@ -15,6 +16,7 @@ pub struct ManualEngine {
     commands: CommandSender,
     slots: std::sync::Arc<std::collections::BTreeMap<ChannelId, Slot>>,
     taps: TapRings,
+    streams: StreamRings,
 }
 
 impl ManualEngine {
@@ -28,6 +30,7 @@ impl ManualEngine {
             },
             slots: parts.slots,
             taps: parts.taps,
+            streams: parts.streams,
         })
     }
 
@@ -42,6 +45,11 @@ impl ManualEngine {
     /// The reader of this channel's tap ring (see `EngineHandle::tap_reader`).
     pub fn tap_reader(&self, slot: Slot) -> Result<TapReader, TapError> {
         self.taps.reader(slot)
+    }
+
+    /// The writer of this channel's stream ring (see `EngineHandle::stream_writer`).
+    pub fn stream_writer(&self, slot: Slot) -> Result<StreamWriter, StreamError> {
+        self.streams.writer(slot)
     }
 
     /// Sets every device's HELLO timeout (the engine checks it on the wall clock).

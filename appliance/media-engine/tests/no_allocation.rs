@@ -1,7 +1,7 @@
 //! Proves the claim that a tick never allocates: a counting allocator counts allocations
 //! made on this thread while it ticks a busy engine (tones, bridges, DTMF, caller ID,
 //! prompts, detectors on every channel, far ends on real sockets; mixing modes, a
-//! conference, taps, and their teardown).
+//! conference, taps, stream playback, and their teardown).
 
 mod common;
 
@@ -254,6 +254,10 @@ fn mixing_taps_and_teardown_do_not_allocate() {
         .iter()
         .map(|s| rig.engine.tap_reader(*s).unwrap())
         .collect();
+    // A stream playback on fxs2 (the supervisor's phone otherwise hears nothing of its
+    // own): its writer runs outside the counted tick, as a player thread would.
+    let mut stream_writer = Some(rig.engine.stream_writer(supervisor).unwrap());
+    let mut stream_frames = 0u32;
     let mut tap = 0u32;
     let mut id = 0u32;
     // Everything below is applied inside counted ticks: commands are only queued here.
@@ -332,6 +336,38 @@ fn mixing_taps_and_teardown_do_not_allocate() {
         for command in batch {
             commands.send(command).unwrap();
         }
+        // Streams: each written for 40 ticks then drained, stopped early every other
+        // time; a new writer is claimed once the last one's playback ended.
+        match round % 80 {
+            0 => {
+                if stream_writer.is_none() {
+                    stream_writer = Some(rig.engine.stream_writer(supervisor).unwrap());
+                }
+                commands
+                    .send(EngineCommand::PlayStream {
+                        slot: supervisor,
+                        id: PlaybackId(1000 + round as u32),
+                    })
+                    .unwrap();
+            }
+            30 if round % 160 == 30 => commands
+                .send(EngineCommand::StopPlayback { slot: supervisor })
+                .unwrap(),
+            40 => {
+                // The end is marked (dropping the writer): the ring drains, then done.
+                stream_writer.take();
+            }
+            _ => {}
+        }
+        if let Some(writer) = stream_writer.as_mut() {
+            while writer.space() > 0 && !writer.is_cancelled() {
+                let frame: [i16; 160] = sine(850.0, 3000.0, stream_frames as usize * 160, 160)
+                    .try_into()
+                    .unwrap();
+                writer.write(&frame);
+                stream_frames += 1;
+            }
+        }
         rig.set_audio(0, 0, &sine(1100.0, 4000.0, round * 160, 160));
         rig.set_audio(1, 0, &sine(1900.0, 4000.0, round * 160, 160));
         rig.set_audio(2, 0, &sine(500.0, 4000.0, round * 160, 160));
@@ -354,6 +390,10 @@ fn mixing_taps_and_teardown_do_not_allocate() {
         "a full tap ring was exercised"
     );
     assert_eq!(readers[0].dropped(), stats.tap_frames_dropped);
+    assert!(
+        stream_frames > 100,
+        "streams were played: {stream_frames} frames"
+    );
     assert_eq!(allocations(), 0, "allocations made inside ticks");
 }
 

@@ -13,6 +13,7 @@ pub mod acd_prompts;
 mod builtin;
 mod library;
 pub mod tts;
+pub mod voicemail_prompts;
 pub mod wav;
 
 pub use builtin::{builtin_greeting, BUILTIN_GREETING};

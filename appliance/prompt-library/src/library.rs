@@ -55,7 +55,10 @@ fn to_i16(samples: &[f32]) -> Vec<i16> {
 ///   language its `language` nodes offer);
 /// - with `queues.toml`: `en/NAME` and `zh/NAME` for the queue announcements and
 ///   feature code answers of [`crate::acd_prompts`], unless the configuration has the
-///   prompt.
+///   prompt;
+/// - with a flow's `voicemail` node: `en/NAME` and `zh/NAME` for the texts of
+///   [`crate::voicemail_prompts`] (the greeting, goodbye and `*98` announcements), unless
+///   the configuration has the prompt, and `vm-beep` (generated).
 ///
 /// A prompt that cannot be loaded or synthesized is an error naming it.
 pub fn build_store(config: &Config, cache_dir: &Path) -> Result<PromptStore, PromptError> {
@@ -88,6 +91,14 @@ pub fn build_store(config: &Config, cache_dir: &Path) -> Result<PromptStore, Pro
     }
     if config.acd_queues_configured {
         library.add_acd_prompts()?;
+    }
+    let has_voicemail = config.flows.iter().any(|flow| {
+        flow.nodes
+            .iter()
+            .any(|node| matches!(node.kind, NodeKind::Voicemail(_)))
+    });
+    if has_voicemail {
+        library.add_voicemail_prompts()?;
     }
     tracing::info!(prompts = library.store.len(), "prompt library loaded");
     Ok(library.store)
@@ -184,6 +195,22 @@ impl Library {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The built-in voicemail texts in both languages where the configuration has no
+    /// prompt of the same name, and the beep.
+    fn add_voicemail_prompts(&mut self) -> Result<(), PromptError> {
+        use crate::voicemail_prompts::{beep, BEEP, VOICEMAIL_PROMPTS};
+        for (name, english, mandarin) in VOICEMAIL_PROMPTS {
+            for (language, text) in [(Language::En, english), (Language::Zh, mandarin)] {
+                let key = format!("{}/{name}", language.code());
+                if !self.has(name) {
+                    self.add_text(&key, language, text)?;
+                }
+            }
+        }
+        self.add(BEEP, beep());
         Ok(())
     }
 

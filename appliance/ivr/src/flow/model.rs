@@ -230,6 +230,23 @@ pub struct Queue {
     pub skills: Vec<(String, u8)>,
 }
 
+/// `type = "voicemail"`: `mailbox` (digits: the extension whose owner hears the
+/// messages), `prompt` (the greeting; default the built-in "Please leave a message
+/// after the tone…"), `max_length_s` (5-600, default 120). The caller hears the
+/// greeting and a beep, then is recorded until `#`, the maximum length or hanging up;
+/// the call ends there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voicemail {
+    pub mailbox: Located<String>,
+    pub prompt: Option<Located<String>>,
+    pub max_length_s: u32,
+}
+
+/// The longest and shortest a voicemail message may be set to, in seconds.
+pub const VOICEMAIL_MAX_LENGTH_S: std::ops::RangeInclusive<u32> = 5..=600;
+/// A voicemail node's `max_length_s` when it has none.
+pub const VOICEMAIL_DEFAULT_LENGTH_S: u32 = 120;
+
 /// `type = "hangup"`: `cause` (Q.850, default 16 normal clearing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hangup {
@@ -250,6 +267,7 @@ pub enum NodeKind {
     Lookup(Lookup),
     Transfer(Transfer),
     Queue(Queue),
+    Voicemail(Voicemail),
     Hangup(Hangup),
 }
 
@@ -276,7 +294,10 @@ impl NodeKind {
             NodeKind::Set(set) => vec![&set.next],
             NodeKind::Language(language) => vec![&language.next],
             NodeKind::Lookup(lookup) => vec![&lookup.next, &lookup.on_failure],
-            NodeKind::Transfer(_) | NodeKind::Queue(_) | NodeKind::Hangup(_) => Vec::new(),
+            NodeKind::Transfer(_)
+            | NodeKind::Queue(_)
+            | NodeKind::Voicemail(_)
+            | NodeKind::Hangup(_) => Vec::new(),
         }
     }
 
@@ -294,6 +315,7 @@ impl NodeKind {
                 .collect(),
             NodeKind::Collect(collect) => vec![&collect.prompt],
             NodeKind::Language(language) => vec![&language.prompt],
+            NodeKind::Voicemail(voicemail) => voicemail.prompt.iter().collect(),
             _ => Vec::new(),
         }
     }
@@ -324,6 +346,7 @@ impl NodeKind {
             NodeKind::Lookup(_) => "lookup",
             NodeKind::Transfer(_) => "transfer",
             NodeKind::Queue(_) => "queue",
+            NodeKind::Voicemail(_) => "voicemail",
             NodeKind::Hangup(_) => "hangup",
         }
     }

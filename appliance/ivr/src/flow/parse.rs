@@ -37,6 +37,7 @@ enum NodeType {
     Lookup,
     Transfer,
     Queue,
+    Voicemail,
     Hangup,
 }
 
@@ -78,6 +79,8 @@ struct RawNode {
     extensions: Option<Spanned<Vec<Spanned<String>>>>,
     skills: Option<Spanned<BTreeMap<Spanned<String>, Spanned<u8>>>>,
     cause: Option<Spanned<u8>>,
+    mailbox: Text,
+    max_length_s: Option<Spanned<u32>>,
 }
 
 impl RawNode {
@@ -122,6 +125,8 @@ impl RawNode {
             at("extensions", &self.extensions),
             at("skills", &self.skills),
             at("cause", &self.cause),
+            at("mailbox", &self.mailbox),
+            at("max_length_s", &self.max_length_s),
         ]
         .into_iter()
         .flatten()
@@ -143,6 +148,7 @@ impl NodeType {
             NodeType::Lookup => "lookup",
             NodeType::Transfer => "transfer",
             NodeType::Queue => "queue",
+            NodeType::Voicemail => "voicemail",
             NodeType::Hangup => "hangup",
         }
     }
@@ -177,6 +183,7 @@ impl NodeType {
             NodeType::Lookup => &["url", "timeout_ms", "fields", "next", "on_failure"],
             NodeType::Transfer => &["to"],
             NodeType::Queue => &["queue", "priority", "extensions", "skills"],
+            NodeType::Voicemail => &["mailbox", "prompt", "max_length_s"],
             NodeType::Hangup => &["cause"],
         }
     }
@@ -807,6 +814,32 @@ fn convert_node(
                 priority,
                 extensions: numbers,
                 skills,
+            })
+        }
+        NodeType::Voicemail => {
+            let mailbox = s.required("mailbox", raw.mailbox);
+            let mailbox = mailbox.and_then(|mailbox| s.number(mailbox, "`mailbox`"));
+            let prompt = s.optional(raw.prompt);
+            let max_length_s = match s.optional(raw.max_length_s) {
+                Some(length) if !VOICEMAIL_MAX_LENGTH_S.contains(&length.value) => {
+                    s.error(
+                        length.at,
+                        format!(
+                            "`max_length_s` is {}, not within {}-{} seconds",
+                            length.value,
+                            VOICEMAIL_MAX_LENGTH_S.start(),
+                            VOICEMAIL_MAX_LENGTH_S.end()
+                        ),
+                    );
+                    VOICEMAIL_DEFAULT_LENGTH_S
+                }
+                Some(length) => length.value,
+                None => VOICEMAIL_DEFAULT_LENGTH_S,
+            };
+            NodeKind::Voicemail(Voicemail {
+                mailbox: mailbox?,
+                prompt,
+                max_length_s,
             })
         }
         NodeType::Hangup => {
