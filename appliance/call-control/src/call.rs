@@ -10,9 +10,10 @@ use crate::messages::{
     CallAnswered, CallEnded, CallId, CallInput, CallToAcd, LegLeft, PortInput, RequestLeg, Stamp,
     SwitchboardLink,
 };
-use crate::recorder_actor::{StartRecording, StopRecording};
+use crate::recorder_actor::{ListMailbox, MarkHeard, PlayMessage, StartRecording, StopRecording};
 use crate::session::{
     Application, CallRecord, CallSession, LegId, MediaCommand, Output, RecordingOutput,
+    VoicemailOutput,
 };
 
 use actix::prelude::*;
@@ -158,6 +159,10 @@ impl CallActor {
                 let _ = reply.send(result);
                 stamp
             }
+            CallInput::Mailbox { messages, stamp } => {
+                self.session.handle_mailbox(stamp.at_ms, messages);
+                stamp
+            }
             CallInput::Describe { reply } => {
                 let _ = reply.send(self.session.view());
                 return;
@@ -231,6 +236,7 @@ impl CallActor {
                 }),
                 Output::Acd(request) => self.to_acd(request, stamp, ctx),
                 Output::Recording(recording) => self.recording(recording, stamp),
+                Output::Voicemail(request) => self.voicemail(request, stamp, ctx),
                 Output::Ended(record) => self.ended(record, stamp),
             }
         }
@@ -282,36 +288,86 @@ impl CallActor {
         let Some(recorder) = &self.recorder else {
             return;
         };
-        match output {
+        let (reason, retention_days, mailbox) = match output {
             RecordingOutput::Start {
                 reason,
                 retention_days,
-            } => {
-                let Some(slot) = self.slot(CallSession::ORIGIN) else {
-                    return;
-                };
-                let numbers = self.session.numbers();
-                recorder.start.do_send(StartRecording {
+            } => (reason, retention_days, None),
+            RecordingOutput::StartMessage {
+                mailbox,
+                retention_days,
+            } => ("voicemail".to_owned(), retention_days, Some(mailbox)),
+            RecordingOutput::Stop => {
+                recorder.stop.do_send(StopRecording {
                     call: self.id.clone(),
-                    slot,
-                    caller: numbers.calling.as_ref().map(|n| n.to_string()),
-                    called: numbers
-                        .callee
-                        .as_ref()
-                        .or(numbers.dialled.as_ref())
-                        .map(|n| n.to_string()),
-                    reason,
-                    retention_days,
+                    facts: self.session.recording_facts(),
+                    call_ended: self.session.is_ended(),
                     stamp: stamp.clone(),
                 });
-                self.recorded = true;
+                return;
             }
-            RecordingOutput::Stop => recorder.stop.do_send(StopRecording {
-                call: self.id.clone(),
-                facts: self.session.recording_facts(),
-                call_ended: self.session.is_ended(),
-                stamp: stamp.clone(),
-            }),
+        };
+        let Some(slot) = self.slot(CallSession::ORIGIN) else {
+            return;
+        };
+        let numbers = self.session.numbers();
+        recorder.start.do_send(StartRecording {
+            call: self.id.clone(),
+            slot,
+            caller: numbers.calling.as_ref().map(|n| n.to_string()),
+            called: numbers
+                .callee
+                .as_ref()
+                .or(numbers.dialled.as_ref())
+                .map(|n| n.to_string()),
+            reason,
+            retention_days,
+            mailbox,
+            stamp: stamp.clone(),
+        });
+        self.recorded = true;
+    }
+
+    /// A mailbox's messages: the recorder actor reads the index off this thread and
+    /// plays a message through the engine's stream ring. The list's answer holds the
+    /// work token that asked, so lock-step time waits for it.
+    fn voicemail(&mut self, request: VoicemailOutput, stamp: &Stamp, ctx: &mut Context<Self>) {
+        let Some(recorder) = &self.recorder else {
+            tracing::warn!(call = %self.id, ?request, "no recorder on this box: voicemail request dropped");
+            return;
+        };
+        match request {
+            VoicemailOutput::List { mailbox } => {
+                let asked = recorder.list.send(ListMailbox { mailbox });
+                let call = ctx.address();
+                let stamp = stamp.clone();
+                actix::spawn(async move {
+                    let messages = match asked.await {
+                        Ok(answer) => answer,
+                        Err(error) => Err(error.to_string()),
+                    };
+                    call.do_send(CallInput::Mailbox { messages, stamp });
+                });
+            }
+            VoicemailOutput::Play {
+                leg,
+                recording,
+                path,
+                id,
+            } => {
+                let Some(slot) = self.slot(leg) else {
+                    return;
+                };
+                recorder.play.do_send(PlayMessage {
+                    recording,
+                    path: path.into(),
+                    slot,
+                    id,
+                    reply: ctx.address().recipient(),
+                    stamp: stamp.clone(),
+                });
+            }
+            VoicemailOutput::Heard { recording } => recorder.heard.do_send(MarkHeard { recording }),
         }
     }
 

@@ -7,9 +7,10 @@
 //! | `*22` | log out the agent at this phone |
 //! | `*23` | ready |
 //! | `*24#`, `*24` N `#` | not ready, with the Nth reason of `queues.toml`'s `not_ready_reasons` (default the first) |
+//! | `*98` | listen to the voicemail messages of this phone's mailbox (its extension) |
 //!
-//! `#` ends dialling (or the phone's inter-digit timeout); `*22` and `*23` are complete
-//! as dialled.
+//! `#` ends dialling (or the phone's inter-digit timeout); `*22`, `*23` and `*98` are
+//! complete as dialled. `*98` is not the ACD's: it runs the `voicemail_listen` app.
 
 /// What a feature code asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,15 @@ pub enum FeatureCode {
 }
 
 /// Codes complete as dialled, for the phone's digit collection.
-pub const COMPLETE_CODES: [&str; 2] = ["*22", "*23"];
+pub const COMPLETE_CODES: [&str; 3] = ["*22", "*23", VOICEMAIL_CODE];
+
+/// A mailbox's owner listens to their messages.
+pub const VOICEMAIL_CODE: &str = "*98";
+
+/// Whether `dialled` is the voicemail code (a trailing `#` allowed).
+pub fn is_voicemail_code(dialled: &str) -> bool {
+    dialled.strip_suffix('#').unwrap_or(dialled) == VOICEMAIL_CODE
+}
 
 /// Whether `dialled` is meant as a feature code (`*2` then a digit); such a number is
 /// never routed as a call, even when malformed.
@@ -102,6 +111,15 @@ mod tests {
             parse("*242#"),
             Some(FeatureCode::NotReady { reason: Some(2) })
         );
+    }
+
+    #[test]
+    fn the_voicemail_code_is_its_own_and_not_an_agent_code() {
+        assert!(is_voicemail_code("*98") && is_voicemail_code("*98#"));
+        assert!(!is_voicemail_code("*981") && !is_voicemail_code("98"));
+        assert!(!is_feature_code("*98"), "not the ACD's");
+        assert_eq!(parse("*98"), None);
+        assert!(COMPLETE_CODES.contains(&"*98"));
     }
 
     #[test]

@@ -92,6 +92,12 @@ pub enum CallInput {
         reply: tokio::sync::oneshot::Sender<Result<(), crate::session::RecordingRefused>>,
         stamp: Stamp,
     },
+    /// The messages of a mailbox the call asked for (`VoicemailOutput::List`), from the
+    /// recordings index.
+    Mailbox {
+        messages: Result<Vec<crate::session::MailboxMessage>, String>,
+        stamp: Stamp,
+    },
     /// What the call says about itself, for the live view (`GET /api/calls`).
     Describe {
         reply: tokio::sync::oneshot::Sender<crate::session::SessionView>,
@@ -309,17 +315,22 @@ impl crate::containment::Traced for CallInput {
             | CallInput::LookupDone { stamp, .. }
             | CallInput::Acd { stamp, .. }
             | CallInput::Supervise { stamp, .. }
-            | CallInput::Record { stamp, .. } => stamp.token.clone(),
+            | CallInput::Record { stamp, .. }
+            | CallInput::Mailbox { stamp, .. } => stamp.token.clone(),
             CallInput::Describe { .. } => WorkToken::untracked(),
         }
     }
 }
 
-/// Where a call asks for its recording to start and stop.
+/// Where a call asks for its recording to start and stop, and for a mailbox's stored
+/// messages (listed, played, marked heard).
 #[derive(Clone)]
 pub struct RecorderLink {
     pub start: Recipient<crate::recorder_actor::StartRecording>,
     pub stop: Recipient<crate::recorder_actor::StopRecording>,
+    pub list: Recipient<crate::recorder_actor::ListMailbox>,
+    pub play: Recipient<crate::recorder_actor::PlayMessage>,
+    pub heard: Recipient<crate::recorder_actor::MarkHeard>,
 }
 
 impl RecorderLink {
@@ -327,6 +338,9 @@ impl RecorderLink {
         RecorderLink {
             start: recorder.clone().recipient(),
             stop: recorder.clone().recipient(),
+            list: recorder.clone().recipient(),
+            play: recorder.clone().recipient(),
+            heard: recorder.clone().recipient(),
         }
     }
 }

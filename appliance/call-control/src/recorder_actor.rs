@@ -5,12 +5,23 @@
 //! the configured free share no recording starts (an alarm on the bus; calls go on) until
 //! space is back, and retention purges closed recordings past their days or beyond the
 //! recordings' share of the disk — never one of a call still up.
+//!
+//! Voicemail too: a message is a recording of kind `voicemail` for a mailbox (recorded
+//! whether or not `recording.toml` exists; a `voicemail` event when it closes with
+//! audio), and a mailbox's owner hears their messages through it: the list read by the
+//! store's thread, each message played by a `recorder::MessagePlayer` into the engine's
+//! stream ring, marked heard in the index.
 
 use crate::messages::{CallId, Stamp};
 use actix::prelude::*;
 use box_config::RecordingSettings;
-use media_engine::{CommandSender, EngineCommand, Slot, TapId, TapRings};
-use recorder::{RecorderPool, RecordingJob, RecordingOutcome, RecordingReport, RecordingTags};
+use media_engine::{
+    CommandSender, EngineCommand, PlaybackId, Slot, StreamError, StreamRings, TapError, TapId,
+    TapRings, WorkToken,
+};
+use recorder::{
+    MessagePlayer, RecorderPool, RecordingJob, RecordingOutcome, RecordingReport, RecordingTags,
+};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,9 +41,44 @@ pub struct StartRecording {
     pub called: Option<String>,
     pub reason: String,
     pub retention_days: u32,
+    /// A voicemail message for this mailbox (`None`: a call recording).
+    pub mailbox: Option<String>,
     /// Held until the engine has the tap command (lock-step time waits for it).
     pub stamp: Stamp,
 }
+
+/// A mailbox's messages not yet heard, oldest first, from the recordings index (read on
+/// the store's thread).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<crate::session::MailboxMessage>, String>")]
+pub struct ListMailbox {
+    pub mailbox: String,
+}
+
+/// Play a stored message's caller side on `slot`; `reply` hears `PlaybackDone` with `id`
+/// from the engine, or from here when it cannot be played at all.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PlayMessage {
+    pub recording: String,
+    pub path: PathBuf,
+    pub slot: Slot,
+    pub id: PlaybackId,
+    pub reply: Recipient<crate::messages::CallInput>,
+    pub stamp: Stamp,
+}
+
+/// A message was played to its mailbox's owner.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct MarkHeard {
+    pub recording: String,
+}
+
+/// How long a start waits for its slot's previous recording to let go of the tap ring,
+/// and a message for its slot's stream ring, before giving up.
+const SLOT_WAIT: Duration = Duration::from_secs(5);
+const SLOT_RETRY: Duration = Duration::from_millis(20);
 
 /// Stop `call`'s recording (if one runs); `call_ended`: the call is over, so its
 /// recordings may be purged from now on.
@@ -73,6 +119,10 @@ pub struct RecorderFigures {
     pub refused_disk: u64,
     pub frames_missing: u64,
     pub suspended: bool,
+    /// Frames the recorder threads encoded, and the time they spent encoding and writing
+    /// them (the bench's Opus share of the CPU).
+    pub frames_encoded: u64,
+    pub encode_us: u64,
 }
 
 #[derive(Debug, Message)]
@@ -118,10 +168,19 @@ struct Running {
     slot: Slot,
 }
 
+/// What a voicemail message's event says once it closes.
+struct MessageFacts {
+    mailbox: String,
+    call: CallId,
+    caller: Option<String>,
+}
+
 pub struct RecorderActor {
     pool: Option<RecorderPool>,
     threads: usize,
     taps: TapRings,
+    /// Where messages are played (`None`: a box that plays none).
+    streams: Option<StreamRings>,
     engine: CommandSender,
     store: Addr<RecordingStore>,
     events: Option<Recipient<events::Publish>>,
@@ -131,6 +190,13 @@ pub struct RecorderActor {
     running: HashMap<CallId, Running>,
     /// Each recording's call, until its report comes.
     calls_of: HashMap<String, CallId>,
+    /// Voicemail messages being recorded, until their report comes.
+    messages: HashMap<String, MessageFacts>,
+    /// Starts waiting for their slot's previous recording to let go of the tap ring,
+    /// with when they gave up waiting.
+    parked: Vec<(StartRecording, std::time::Instant)>,
+    /// Messages playing (their threads are reaped once done).
+    players: Vec<MessagePlayer>,
     /// Calls that have had a recording and are still up: retention leaves theirs alone.
     live_calls: HashSet<CallId>,
     started_per_call: HashMap<CallId, u32>,
@@ -154,6 +220,7 @@ impl RecorderActor {
             pool: None,
             threads: RecorderPool::default_threads(),
             taps,
+            streams: None,
             engine,
             store,
             events: None,
@@ -162,6 +229,9 @@ impl RecorderActor {
             gauge: Box::new(StatvfsGauge),
             running: HashMap::new(),
             calls_of: HashMap::new(),
+            messages: HashMap::new(),
+            parked: Vec::new(),
+            players: Vec::new(),
             live_calls: HashSet::new(),
             started_per_call: HashMap::new(),
             next_tap: 1,
@@ -173,6 +243,12 @@ impl RecorderActor {
 
     pub fn with_events(mut self, events: Recipient<events::Publish>) -> Self {
         self.events = Some(events);
+        self
+    }
+
+    /// The engine's stream rings, where stored messages are played.
+    pub fn with_streams(mut self, streams: StreamRings) -> Self {
+        self.streams = Some(streams);
         self
     }
 
@@ -249,7 +325,17 @@ impl RecorderActor {
         }
     }
 
-    fn start(&mut self, request: StartRecording) {
+    fn start(&mut self, request: StartRecording, ctx: &mut Context<Self>) {
+        self.start_since(request, std::time::Instant::now(), ctx);
+    }
+
+    /// Starts a recording asked for at `since`.
+    fn start_since(
+        &mut self,
+        request: StartRecording,
+        since: std::time::Instant,
+        ctx: &mut Context<Self>,
+    ) {
         if self.running.contains_key(&request.call) {
             return;
         }
@@ -258,6 +344,19 @@ impl RecorderActor {
             tracing::warn!(call = %request.call, "recording not started: the disk is too full");
             return;
         }
+        if self.pool.is_none() {
+            return;
+        }
+        // The slot's previous recording (a call's, stopped for a voicemail message) may
+        // still hold the tap ring while its thread closes the file: wait for it. Not
+        // holding the work token: the engine must tick for that recording to end.
+        let reader = match self.taps.reader(request.slot) {
+            Err(TapError::AlreadyReading(_)) => {
+                self.park(request, since, ctx);
+                return;
+            }
+            other => other,
+        };
         let Some(pool) = &self.pool else { return };
         let count = self
             .started_per_call
@@ -273,10 +372,10 @@ impl RecorderActor {
             .directory
             .join(day_dir(started_unix_ms))
             .join(format!("{uid}.opus"));
-        let reader = match self.taps.reader(request.slot) {
+        let reader = match reader {
             Ok(reader) => reader,
             Err(error) => {
-                // The slot's previous recording is still being closed, or no such slot.
+                // No such slot, or its previous recording never let go.
                 self.figures.failed += 1;
                 tracing::warn!(call = %request.call, %error, "recording not started");
                 self.recording_event(
@@ -298,11 +397,25 @@ impl RecorderActor {
             tracing::error!(call = %request.call, %error, "the engine did not take the tap");
             return;
         }
+        if let Some(mailbox) = &request.mailbox {
+            self.messages.insert(
+                uid.clone(),
+                MessageFacts {
+                    mailbox: mailbox.clone(),
+                    call: request.call.clone(),
+                    caller: request.caller.clone(),
+                },
+            );
+        }
         self.store.do_send(StoreRecording::Insert(NewRecording {
             uid: uid.clone(),
             call_id: request.call.to_string(),
-            kind: "call",
-            mailbox: None,
+            kind: if request.mailbox.is_some() {
+                "voicemail"
+            } else {
+                "call"
+            },
+            mailbox: request.mailbox.clone(),
             caller: request.caller.clone(),
             called: request.called.clone(),
             started_unix_ms,
@@ -341,6 +454,34 @@ impl RecorderActor {
         );
     }
 
+    /// Parks a start until its slot's tap ring is free: retried every few ticks' worth
+    /// of time and when a recording's report comes, given up after [`SLOT_WAIT`].
+    fn park(
+        &mut self,
+        mut request: StartRecording,
+        since: std::time::Instant,
+        ctx: &mut Context<Self>,
+    ) {
+        if since.elapsed() > SLOT_WAIT {
+            self.figures.failed += 1;
+            tracing::warn!(call = %request.call, "recording not started: the slot's previous recording never closed");
+            return;
+        }
+        tracing::debug!(call = %request.call, slot = request.slot.0, "recording waits for the slot's previous recording to close");
+        request.stamp = Stamp {
+            at_ms: request.stamp.at_ms,
+            token: WorkToken::untracked(),
+        };
+        self.parked.push((request, since));
+        ctx.run_later(SLOT_RETRY, |actor, ctx| actor.retry_parked(ctx));
+    }
+
+    fn retry_parked(&mut self, ctx: &mut Context<Self>) {
+        for (request, since) in std::mem::take(&mut self.parked) {
+            self.start_since(request, since, ctx);
+        }
+    }
+
     fn stop(&mut self, request: StopRecording) {
         if let Some(running) = self.running.remove(&request.call) {
             if let Err(error) = self
@@ -360,6 +501,7 @@ impl RecorderActor {
 
     fn finished(&mut self, report: RecordingReport) {
         let call = self.calls_of.remove(&report.recording);
+        let message = self.messages.remove(&report.recording);
         let now = unix_now_ms();
         match report.outcome {
             RecordingOutcome::Closed(closed) if closed.frames == 0 => {
@@ -387,11 +529,21 @@ impl RecorderActor {
                         interrupted: false,
                         duration_ms: closed.duration_ms(),
                         bytes: closed.bytes,
-                        sha256: closed.sha256,
+                        sha256: closed.sha256.clone(),
                     },
                     now,
                 ));
                 self.recording_event(&report.recording, call, "closed", Some(detail));
+                if let Some(message) = message {
+                    tracing::info!(mailbox = %message.mailbox, recording = %report.recording, "voicemail message left");
+                    self.publish(events::Event::Voicemail {
+                        mailbox: message.mailbox,
+                        recording: report.recording.clone(),
+                        call: message.call,
+                        caller: message.caller,
+                        duration_ms: closed.duration_ms(),
+                    });
+                }
             }
             RecordingOutcome::Failed { reason, bytes } => {
                 self.figures.failed += 1;
@@ -406,6 +558,70 @@ impl RecorderActor {
                 self.recording_event(&report.recording, call, "failed", Some(reason));
             }
         }
+    }
+
+    /// Plays a stored message: claims the slot's stream ring (waiting while the slot's
+    /// previous message lets go of it), starts a player thread on it, then tells the
+    /// engine to play the stream. A message that cannot be played is done at once.
+    fn play_message(
+        &mut self,
+        request: PlayMessage,
+        since: std::time::Instant,
+        ctx: &mut Context<Self>,
+    ) {
+        self.players.retain(|player| !player.is_finished());
+        let writer = match &self.streams {
+            Some(streams) => streams.writer(request.slot),
+            None => Err(StreamError::NoSuchSlot(request.slot)),
+        };
+        let writer = match writer {
+            Ok(writer) => writer,
+            Err(StreamError::AlreadyWriting(_) | StreamError::StillPlaying(_))
+                if since.elapsed() < SLOT_WAIT =>
+            {
+                // Not holding the work token: the engine must tick to let go of it.
+                let request = PlayMessage {
+                    stamp: Stamp {
+                        at_ms: request.stamp.at_ms,
+                        token: WorkToken::untracked(),
+                    },
+                    ..request
+                };
+                ctx.run_later(SLOT_RETRY, move |actor, ctx| {
+                    actor.play_message(request, since, ctx)
+                });
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(recording = %request.recording, %error, "voicemail message not played");
+                return self.not_played(request);
+            }
+        };
+        match MessagePlayer::start(&request.path, writer) {
+            Ok(player) => self.players.push(player),
+            Err(error) => {
+                tracing::error!(recording = %request.recording, %error, "no thread to play a voicemail message");
+                return self.not_played(request);
+            }
+        }
+        if let Err(error) = self.engine.send(EngineCommand::PlayStream {
+            slot: request.slot,
+            id: request.id,
+        }) {
+            tracing::error!(recording = %request.recording, %error, "the engine did not take a message's playback");
+            self.not_played(request);
+        }
+    }
+
+    /// The call goes on as if the message had played.
+    fn not_played(&self, request: PlayMessage) {
+        request
+            .reply
+            .do_send(crate::messages::CallInput::PlaybackDone {
+                slot: request.slot,
+                id: request.id,
+                stamp: request.stamp,
+            });
     }
 
     fn housekeeping(&mut self, ctx: &mut Context<Self>) {
@@ -458,9 +674,32 @@ impl Actor for RecorderActor {
 
 impl Handler<StartRecording> for RecorderActor {
     type Result = ();
-    fn handle(&mut self, request: StartRecording, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, request: StartRecording, ctx: &mut Context<Self>) {
         self.now_ms = self.now_ms.max(request.stamp.at_ms);
-        self.start(request);
+        self.start(request, ctx);
+    }
+}
+
+impl Handler<ListMailbox> for RecorderActor {
+    type Result = ResponseFuture<Result<Vec<crate::session::MailboxMessage>, String>>;
+    fn handle(&mut self, request: ListMailbox, _ctx: &mut Context<Self>) -> Self::Result {
+        let asked = self.store.send(request);
+        Box::pin(async move { asked.await.map_err(|e| e.to_string())? })
+    }
+}
+
+impl Handler<PlayMessage> for RecorderActor {
+    type Result = ();
+    fn handle(&mut self, request: PlayMessage, ctx: &mut Context<Self>) {
+        self.now_ms = self.now_ms.max(request.stamp.at_ms);
+        self.play_message(request, std::time::Instant::now(), ctx);
+    }
+}
+
+impl Handler<MarkHeard> for RecorderActor {
+    type Result = ();
+    fn handle(&mut self, request: MarkHeard, _ctx: &mut Context<Self>) {
+        self.store.do_send(StoreRecording::Heard(request.recording));
     }
 }
 
@@ -484,8 +723,10 @@ impl Handler<TapStopped> for RecorderActor {
 
 impl Handler<Finished> for RecorderActor {
     type Result = ();
-    fn handle(&mut self, finished: Finished, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, finished: Finished, ctx: &mut Context<Self>) {
         self.finished(finished.0);
+        // A start waiting for this recording's slot may go now.
+        self.retry_parked(ctx);
     }
 }
 
@@ -499,9 +740,22 @@ impl Handler<Housekeeping> for RecorderActor {
 impl Handler<GetRecorderFigures> for RecorderActor {
     type Result = MessageResult<GetRecorderFigures>;
     fn handle(&mut self, _: GetRecorderFigures, _ctx: &mut Context<Self>) -> Self::Result {
+        let (frames_encoded, encode_us) = self.pool.as_ref().map_or((0, 0), |pool| {
+            let counters = pool.counters();
+            (
+                counters
+                    .frames_encoded
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                counters
+                    .encode_us
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            )
+        });
         MessageResult(RecorderFigures {
             recording: self.running.len(),
             suspended: self.suspended.is_some(),
+            frames_encoded,
+            encode_us,
             ..self.figures
         })
     }
@@ -531,6 +785,8 @@ pub enum StoreRecording {
     Insert(NewRecording),
     Describe(String, RecordingCallFacts),
     End(String, RecordingEnd, u64),
+    /// A voicemail message was played to its owner.
+    Heard(String),
 }
 
 impl Handler<StoreRecording> for RecordingStore {
@@ -542,11 +798,48 @@ impl Handler<StoreRecording> for RecordingStore {
                 (uid, self.storage.describe_recording(uid, facts))
             }
             StoreRecording::End(uid, end, at) => (uid, self.storage.end_recording(uid, end, *at)),
+            StoreRecording::Heard(uid) => (uid, self.storage.mark_recording_heard(uid)),
         };
         if let Err(error) = result {
             tracing::error!(recording = %uid, %error, "recordings index not updated");
         }
     }
+}
+
+impl Handler<ListMailbox> for RecordingStore {
+    type Result = MessageResult<ListMailbox>;
+    fn handle(&mut self, request: ListMailbox, _ctx: &mut SyncContext<Self>) -> Self::Result {
+        MessageResult(unheard_messages(&self.storage, &request.mailbox))
+    }
+}
+
+/// A mailbox's messages not yet heard (closed, with audio), oldest first.
+pub fn unheard_messages(
+    storage: &Storage,
+    mailbox: &str,
+) -> Result<Vec<crate::session::MailboxMessage>, String> {
+    let filter = storage::RecordingFilter {
+        kind: Some("voicemail".to_owned()),
+        mailbox: Some(mailbox.to_owned()),
+        limit: 1000,
+        ..storage::RecordingFilter::default()
+    };
+    let rows = storage
+        .list_recordings(&filter)
+        .map_err(|error| error.to_string())?;
+    let mut messages: Vec<crate::session::MailboxMessage> = rows
+        .into_iter()
+        .filter(|row| !row.heard && matches!(row.status.as_str(), "complete" | "interrupted"))
+        .map(|row| crate::session::MailboxMessage {
+            recording: row.uid,
+            path: row.path,
+            caller: row.caller,
+            started_unix_ms: row.started_unix_ms,
+            duration_ms: row.duration_ms.unwrap_or(0),
+        })
+        .collect();
+    messages.sort_by_key(|m| (m.started_unix_ms, m.recording.clone()));
+    Ok(messages)
 }
 
 /// Purge what retention says is due; answers each purged recording's uid, call and why.

@@ -22,6 +22,8 @@ pub enum Target {
     Flow(String),
     /// An agent feature code (`None`: malformed).
     Feature(Option<crate::feature_codes::FeatureCode>),
+    /// `*98`: the phone's owner listens to their voicemail.
+    Voicemail,
     /// Refuse the call with this cause.
     Reject(Cause),
 }
@@ -45,6 +47,14 @@ pub fn route(
     called: Option<&PhoneNumber>,
 ) -> Routing {
     match kind {
+        LineKind::Fxs
+            if called.is_some_and(|c| crate::feature_codes::is_voicemail_code(c.as_str())) =>
+        {
+            Routing {
+                target: Target::Voicemail,
+                callee: called.cloned(),
+            }
+        }
         LineKind::Fxs => match called.filter(|c| crate::feature_codes::is_feature_code(c.as_str()))
         {
             Some(code) => Routing {

@@ -24,11 +24,14 @@ mod supervise;
 mod supervise_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod voicemail_tests;
 
 pub use acd_link::{AcdInstruction, AcdRequest, QueueEntry};
 pub use apps::{
     plan_applications, Application, CallbackCall, CallbackRequest, Connect, EchoTest,
-    FeatureRequest, Greeting, Ivr, IvrContext, Reject, RingInTurn, Route, Talk, Transfer,
+    FeatureRequest, Greeting, Ivr, IvrContext, ListenRequest, Reject, RingInTurn, Route, Talk,
+    Transfer, VoicemailListen,
 };
 pub use legs::{Leg, LegId, LegRole, LegState};
 pub use record::{AcdRecord, CallRecord, CallTimes, IvrRecord};
@@ -127,8 +130,38 @@ pub enum Output {
     Acd(AcdRequest),
     /// Start or stop recording the caller's leg.
     Recording(RecordingOutput),
+    /// A mailbox's stored messages: read them, play one, mark one heard.
+    Voicemail(VoicemailOutput),
     /// The call is over; its record is final. Nothing follows.
     Ended(CallRecord),
+}
+
+/// What a voicemail application needs from the recordings' owner (the recorder actor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoicemailOutput {
+    /// Read `mailbox`'s messages not yet heard; the answer comes back with
+    /// [`CallSession::handle_mailbox`].
+    List { mailbox: String },
+    /// Play a stored message's caller side toward the leg; `PlaybackDone` with `id`
+    /// follows its end.
+    Play {
+        leg: LegId,
+        recording: String,
+        path: String,
+        id: PlaybackId,
+    },
+    /// The message was played to its owner.
+    Heard { recording: String },
+}
+
+/// A stored voicemail message, as the recordings index has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxMessage {
+    pub recording: String,
+    pub path: String,
+    pub caller: Option<String>,
+    pub started_unix_ms: u64,
+    pub duration_ms: u64,
 }
 
 /// What the switchboard found for a [`Output::RequestLeg`]: a reserved line to ring or
@@ -450,6 +483,13 @@ impl CallSession {
         self.with_app(|app, call| app.on_lookup(call, id, result));
     }
 
+    /// The messages of the mailbox the session asked for ([`VoicemailOutput::List`]);
+    /// `Err`: the index could not be read.
+    pub fn handle_mailbox(&mut self, now_ms: u64, messages: Result<Vec<MailboxMessage>, String>) {
+        self.advance(now_ms);
+        self.with_app(|app, call| app.on_mailbox(call, messages));
+    }
+
     /// What the ACD tells the call. A call that no longer runs an application taking
     /// offers refuses them, so the ACD is never left waiting for an answer.
     pub fn handle_acd(&mut self, now_ms: u64, instruction: AcdInstruction) {
@@ -711,6 +751,31 @@ impl Call<'_> {
             _ => {}
         }
         self.session.outputs.push_back(Output::Acd(request));
+    }
+
+    /// Starts recording a voicemail message for `mailbox` on the caller's leg (a
+    /// recording the rules started stops first; the rules wait until it is done).
+    pub fn start_message(&mut self, mailbox: &str) {
+        for output in self.session.recording.start_message(mailbox) {
+            self.session.outputs.push_back(Output::Recording(output));
+        }
+    }
+
+    /// The voicemail message is complete: its recording stops.
+    pub fn stop_message(&mut self) {
+        if let Some(output) = self.session.recording.stop_message() {
+            self.session.outputs.push_back(Output::Recording(output));
+        }
+    }
+
+    /// Asks the recordings' owner about stored messages (see [`VoicemailOutput`]).
+    pub fn voicemail(&mut self, output: VoicemailOutput) {
+        self.session.outputs.push_back(Output::Voicemail(output));
+    }
+
+    /// A new playback id, for a playback started through [`Call::voicemail`].
+    pub fn next_playback_id(&mut self) -> PlaybackId {
+        self.playback_id()
     }
 
     /// The caller's survey score (1-5), for the call's record.

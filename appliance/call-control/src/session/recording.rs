@@ -16,6 +16,12 @@ pub enum RecordingOutput {
         reason: String,
         retention_days: u32,
     },
+    /// Start recording a voicemail message on the caller's leg for `mailbox` (while it
+    /// records, the rules start and stop nothing).
+    StartMessage {
+        mailbox: String,
+        retention_days: u32,
+    },
     /// Stop it; the file is closed.
     Stop,
 }
@@ -33,6 +39,8 @@ pub enum RecordingRefused {
     NoAudioYet,
     #[error("the call is over")]
     Ended,
+    #[error("the caller is leaving a voicemail message")]
+    VoicemailMessage,
 }
 
 /// What a call is, for choosing its rule.
@@ -53,6 +61,8 @@ pub(crate) struct CallRecording {
     /// The rule that decided last (`agent 1001`), so a rule decides once.
     decided_by: Option<String>,
     on: bool,
+    /// What records is a voicemail message: the rules leave it alone.
+    message: bool,
 }
 
 impl CallRecording {
@@ -62,6 +72,7 @@ impl CallRecording {
             seed,
             decided_by: None,
             on: false,
+            message: false,
         }
     }
 
@@ -100,7 +111,7 @@ impl CallRecording {
 
     /// Called after every input: a rule that has newly come to apply decides.
     pub(crate) fn update(&mut self, context: &RecordingContext) -> Option<RecordingOutput> {
-        if !self.settings.configured || !context.audio {
+        if !self.settings.configured || !context.audio || self.message {
             return None;
         }
         let (scope, rule) = self.applicable(context);
@@ -137,6 +148,9 @@ impl CallRecording {
         context: &RecordingContext,
         start: bool,
     ) -> Result<RecordingOutput, RecordingRefused> {
+        if self.message {
+            return Err(RecordingRefused::VoicemailMessage);
+        }
         let (scope, rule) = self.applicable(context);
         if rule.mode != RecordMode::OnDemand {
             return Err(RecordingRefused::NotOnDemand(format!(
@@ -162,8 +176,35 @@ impl CallRecording {
         }
     }
 
-    /// The call ends: a running recording stops.
+    /// A voicemail message starts recording for `mailbox`. The engine taps a channel
+    /// once: a recording the rules started stops first. Kept as long as the box's
+    /// default retention.
+    pub(crate) fn start_message(&mut self, mailbox: &str) -> Vec<RecordingOutput> {
+        let mut outputs = Vec::new();
+        if self.on && !self.message {
+            outputs.push(RecordingOutput::Stop);
+        }
+        self.on = true;
+        self.message = true;
+        outputs.push(RecordingOutput::StartMessage {
+            mailbox: mailbox.to_owned(),
+            retention_days: self.settings.default.retention_days,
+        });
+        outputs
+    }
+
+    /// The voicemail message is complete (`#`, its maximum length).
+    pub(crate) fn stop_message(&mut self) -> Option<RecordingOutput> {
+        if !std::mem::take(&mut self.message) {
+            return None;
+        }
+        self.on = false;
+        Some(RecordingOutput::Stop)
+    }
+
+    /// The call ends: a running recording (or message) stops.
     pub(crate) fn end(&mut self) -> Option<RecordingOutput> {
+        self.message = false;
         if std::mem::take(&mut self.on) {
             Some(RecordingOutput::Stop)
         } else {
@@ -317,6 +358,54 @@ mod tests {
                 .is_some()
         };
         assert!((0..50).all(|n| draw(n) == draw(n)));
+    }
+
+    #[test]
+    fn a_voicemail_message_stops_the_rules_recording_first_and_the_rules_wait_for_it() {
+        let s = settings(|s| {
+            s.default.retention_days = 45;
+            s.trunks.insert(1, rule(RecordMode::Always));
+            s.queues.insert("billing".into(), rule(RecordMode::Never));
+            s.agents.insert("1001".into(), rule(RecordMode::OnDemand));
+        });
+        let mut call = CallRecording::new(s, 3);
+        assert!(call.update(&context(Some(1), None, None)).is_some());
+        assert_eq!(
+            call.start_message("202"),
+            vec![
+                RecordingOutput::Stop,
+                RecordingOutput::StartMessage {
+                    mailbox: "202".into(),
+                    retention_days: 45
+                }
+            ]
+        );
+        // A rule that would stop it, or an on-demand request, changes nothing.
+        assert_eq!(call.update(&context(Some(1), Some("billing"), None)), None);
+        assert_eq!(
+            call.on_demand(&context(Some(1), None, Some("1001")), false),
+            Err(RecordingRefused::VoicemailMessage)
+        );
+        assert!(call.is_on());
+        assert_eq!(call.stop_message(), Some(RecordingOutput::Stop));
+        assert_eq!(call.stop_message(), None);
+        assert_eq!(call.end(), None);
+    }
+
+    #[test]
+    fn a_voicemail_message_records_without_recording_toml_and_stops_at_the_end() {
+        let mut call = CallRecording::none();
+        assert_eq!(
+            call.start_message("202"),
+            vec![RecordingOutput::StartMessage {
+                mailbox: "202".into(),
+                retention_days: box_config::RecordingSettings::default()
+                    .default
+                    .retention_days
+            }]
+        );
+        assert_eq!(call.update(&context(Some(1), None, None)), None);
+        assert_eq!(call.end(), Some(RecordingOutput::Stop));
     }
 
     #[test]

@@ -323,7 +323,11 @@ impl Switchboard {
         }
         let destination = match &target {
             Target::Ring(channel) | Target::Dial { channel, .. } => Some(*channel),
-            Target::Echo | Target::Flow(_) | Target::Feature(_) | Target::Reject(_) => None,
+            Target::Echo
+            | Target::Flow(_)
+            | Target::Feature(_)
+            | Target::Voicemail
+            | Target::Reject(_) => None,
         };
         tracing::info!(
             call = %id, from = ?numbers.calling.as_ref().map(|n| n.to_string()), to = ?numbers.callee.as_ref().map(|n| n.to_string()),
@@ -414,6 +418,23 @@ impl Switchboard {
                     .unwrap_or_default(),
                 prompts: Arc::clone(&self.plan.ivr.prompts),
             }),
+            Target::Voicemail => {
+                let extension = self
+                    .plan
+                    .ports
+                    .iter()
+                    .find(|port| port.channel == origin_leg_channel)
+                    .and_then(|port| port.extension.clone());
+                match extension {
+                    Some(mailbox) => Route::Voicemail(crate::session::ListenRequest {
+                        mailbox,
+                        prompts: Arc::clone(&self.plan.ivr.prompts),
+                        language: ivr::flow::Language::En,
+                    }),
+                    // A phone without an extension has no mailbox.
+                    None => Route::Reject(Cause::UNALLOCATED_NUMBER),
+                }
+            }
             Target::Reject(cause) => Route::Reject(cause),
         };
         let app = plan_applications(trunk, route, self.plan.greeting);

@@ -161,7 +161,7 @@ impl Application for CallbackCall {
                 self.stage = Stage::RingingCustomer(leg);
             }
             Route::Reject(cause) => call.end(Disposition::unanswered(cause), cause),
-            Route::Echo | Route::Flow(_) | Route::Feature(_) => {
+            Route::Echo | Route::Flow(_) | Route::Feature(_) | Route::Voicemail(_) => {
                 call.end(Disposition::Failed, Cause::TEMPORARY_FAILURE)
             }
         }

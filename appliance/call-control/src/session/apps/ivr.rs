@@ -2,7 +2,7 @@
 //! application turns its actions into the call's media, lookups and hand-overs, and its
 //! events into the call's event log and record.
 
-use super::{AcdQueue, Application, RingInTurn, Transfer};
+use super::{AcdQueue, Application, RingInTurn, Transfer, Voicemail, VoicemailPrompts};
 use crate::session::{Call, CallSession, IvrRecord, LegId, LegState, PlaybackId, QueueEntry};
 use events::IvrStep;
 use ivr::flow::{Flow, Language};
@@ -176,6 +176,24 @@ impl Ivr {
                             language: session.language(),
                         };
                         next = Some(Box::new(AcdQueue::new(entry, self.context.clone())));
+                    }
+                    Action::Voicemail {
+                        mailbox,
+                        greeting,
+                        max_ms,
+                    } => {
+                        use prompt_library::voicemail_prompts::{BEEP, GREETING, SAVED};
+                        let language = session.language();
+                        let greeting_name = greeting.as_deref().unwrap_or(GREETING);
+                        let prompts = VoicemailPrompts {
+                            greeting: self.context.prompt(greeting_name, language),
+                            beep: self.context.prompt(BEEP, language),
+                            saved: self.context.prompt(SAVED, language),
+                        };
+                        if prompts.greeting.is_none() {
+                            tracing::warn!(flow = %self.flow_name(), prompt = %greeting_name, "voicemail greeting not loaded; skipped");
+                        }
+                        next = Some(Box::new(Voicemail::new(mailbox, prompts, max_ms)));
                     }
                     Action::Hangup { cause } => end = Some(Cause(cause)),
                 }

@@ -15,6 +15,8 @@ mod ring_in_turn;
 mod survey;
 mod talk;
 mod transfer;
+mod voicemail;
+mod voicemail_listen;
 
 pub use acd_queue::AcdQueue;
 pub use agent_call::AgentCall;
@@ -29,10 +31,12 @@ pub use ring_in_turn::RingInTurn;
 pub use survey::Survey;
 pub use talk::Talk;
 pub use transfer::Transfer;
+pub use voicemail::{Voicemail, VoicemailPrompts};
+pub use voicemail_listen::{ListenRequest, VoicemailListen};
 
 use super::{
-    AcdInstruction, AcdRequest, Call, LegId, PlaybackId, SuperviseRefused, SuperviseRequest,
-    SupervisorView,
+    AcdInstruction, AcdRequest, Call, LegId, MailboxMessage, PlaybackId, SuperviseRefused,
+    SuperviseRequest, SupervisorView,
 };
 use line_boundary::{Cause, LineEvent, PhoneNumber};
 use media_engine::PromptId;
@@ -82,6 +86,9 @@ pub trait Application: Send {
     fn supervisor_leg(&self) -> Option<LegId> {
         None
     }
+    /// The messages of a mailbox asked for with `VoicemailOutput::List`.
+    fn on_mailbox(&mut self, _call: &mut Call<'_>, _messages: Result<Vec<MailboxMessage>, String>) {
+    }
     /// The answer to [`Call::lookup`] `id`.
     fn on_lookup(
         &mut self,
@@ -128,6 +135,8 @@ pub enum Route {
     Flow(IvrContext),
     /// An agent's feature code.
     Feature(FeatureRequest),
+    /// A mailbox's owner listens to their messages (`*98`).
+    Voicemail(ListenRequest),
 }
 
 /// The applications a new call runs: a trunk call is answered and greeted (if a greeting
@@ -145,6 +154,7 @@ pub fn plan_applications(
         // A flow answers the line itself and plays its own prompts.
         Route::Flow(context) => return Box::new(Ivr::new(context)),
         Route::Feature(request) => return Box::new(AgentFeature::new(request)),
+        Route::Voicemail(request) => return Box::new(VoicemailListen::new(request)),
     };
     if origin_is_trunk {
         Box::new(Greeting::new(greeting, routed))

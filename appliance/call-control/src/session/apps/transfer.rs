@@ -41,7 +41,7 @@ impl Application for Transfer {
             Route::Ring { leg } => call.hand_over(Box::new(Connect::ring(leg))),
             Route::Dial { leg, called } => call.hand_over(Box::new(Connect::dial(leg, called))),
             Route::Reject(cause) => call.end(Disposition::unanswered(cause), cause),
-            Route::Echo | Route::Flow(_) | Route::Feature(_) => {}
+            Route::Echo | Route::Flow(_) | Route::Feature(_) | Route::Voicemail(_) => {}
         }
     }
 }
