@@ -281,6 +281,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     engine.commands(),
                     recording_store,
                 )
+                .with_streams(engine.stream_rings())
                 .with_events(events.publisher())
                 .start();
                 router.do_send(call_control::router::SetTapListener(

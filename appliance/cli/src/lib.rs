@@ -13,5 +13,6 @@ pub mod metrics_api;
 pub mod plan;
 pub mod recordings_api;
 pub mod reports_api;
+pub mod voicemail_api;
 pub mod web;
 pub mod web_state;

@@ -536,6 +536,7 @@ pub fn serve(
             .configure(crate::calls_api::routes)
             .configure(crate::alerts_api::routes)
             .configure(crate::recordings_api::routes)
+            .configure(crate::voicemail_api::routes)
             .configure(crate::reports_api::routes)
             .configure(crate::metrics_api::routes)
     })
