@@ -10,6 +10,9 @@
 //!   seeks.
 //! - `GET /api/recordings/{id}/wav`: the same audio as a 16-bit 8 kHz stereo WAV,
 //!   converted on the fly (left: the caller; right: the box's side).
+//! - `GET /api/recorder`: the recorder's figures (recording now, started, failed, refused
+//!   for lack of disk, frames missing, suspended, frames encoded and the time spent
+//!   encoding them).
 
 use crate::web_state::{read_storage, WebState};
 use actix_web::http::header;
@@ -19,6 +22,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
+        .route("/api/recorder", web::get().to(figures))
         .route("/api/recordings", web::get().to(list))
         .route("/api/recordings/{id}", web::get().to(one))
         .route("/api/recordings/{id}/audio", web::get().to(audio))
@@ -27,6 +31,20 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 fn error(status: actix_web::http::StatusCode, message: impl std::fmt::Display) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({ "error": message.to_string() }))
+}
+
+async fn figures(state: web::Data<WebState>) -> HttpResponse {
+    match state
+        .recorder
+        .send(call_control::recorder_actor::GetRecorderFigures)
+        .await
+    {
+        Ok(figures) => HttpResponse::Ok().json(figures),
+        Err(e) => error(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            format!("recorder not answering: {e}"),
+        ),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -161,7 +161,10 @@ impl Engine {
         let mut realtime = match self.clock {
             ClockMode::RealTime => {
                 match soft_hardware::RealTimeClock::new(Duration::from_millis(FRAME_MS as u64)) {
-                    Ok(clock) => Some(clock),
+                    Ok(clock) => {
+                        crate::priority::request_realtime(crate::priority::ENGINE_RT_PRIORITY);
+                        Some(clock)
+                    }
                     Err(error) => {
                         tracing::error!(%error, "media engine cannot start its 20 ms clock");
                         return;

@@ -12,6 +12,7 @@ mod engine;
 mod handle;
 mod messages;
 pub mod modes;
+pub mod priority;
 mod prompts;
 mod queues;
 mod stats;
@@ -31,7 +32,9 @@ pub use messages::{
 };
 pub use prompts::PromptStore;
 pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};
-pub use stats::{DeviceCounts, DeviceStatsSnapshot, EngineStatsSnapshot, LatenessSummary};
+pub use stats::{
+    DeviceCounts, DeviceStatsSnapshot, EngineStatsSnapshot, LatenessCounts, LatenessSummary,
+};
 pub use stream::{StreamError, StreamWriter, STREAM_RING_FRAMES};
 pub use tap::{TapError, TapFrame, TapReader, TAP_RING_FRAMES};
 pub use work::{WorkGauge, WorkToken};

@@ -70,12 +70,61 @@ impl LatenessHistogram {
         self.max_us.load(Ordering::Relaxed)
     }
 
+    /// Every bucket's count now, to take the figures of a window later
+    /// ([`LatenessCounts::since`]).
+    pub fn counts(&self) -> LatenessCounts {
+        LatenessCounts(
+            self.counts
+                .iter()
+                .map(|c| c.load(Ordering::Relaxed))
+                .collect(),
+        )
+    }
+
     pub fn summary(&self) -> LatenessSummary {
         LatenessSummary {
             samples: self.total.load(Ordering::Relaxed),
             p50_us: self.percentile(0.50),
             p99_us: self.percentile(0.99),
             max_us: self.max_us.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A histogram's bucket counts at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LatenessCounts(Vec<u64>);
+
+impl LatenessCounts {
+    /// The figures of what was recorded between `earlier` and these counts (a bench's
+    /// measuring window); `max_us` is the upper bound of the highest bucket used.
+    pub fn since(&self, earlier: &LatenessCounts) -> LatenessSummary {
+        let window: Vec<u64> = self
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, now)| now.saturating_sub(earlier.0.get(i).copied().unwrap_or(0)))
+            .collect();
+        let total: u64 = window.iter().sum();
+        let percentile = |fraction: f64| {
+            let wanted = ((total as f64) * fraction).ceil().max(1.0) as u64;
+            let mut seen = 0;
+            for (index, count) in window.iter().enumerate() {
+                seen += count;
+                if seen >= wanted {
+                    return bucket_upper(index);
+                }
+            }
+            0
+        };
+        LatenessSummary {
+            samples: total,
+            p50_us: if total == 0 { 0 } else { percentile(0.50) },
+            p99_us: if total == 0 { 0 } else { percentile(0.99) },
+            max_us: window
+                .iter()
+                .rposition(|count| *count > 0)
+                .map_or(0, bucket_upper),
         }
     }
 }
@@ -223,6 +272,9 @@ pub struct EngineStatsSnapshot {
     pub engine_time_ms: u64,
     pub ticks: u64,
     pub tick_lateness: LatenessSummary,
+    /// The lateness histogram's buckets, for figures over a window.
+    #[serde(skip)]
+    pub tick_lateness_counts: LatenessCounts,
     pub tick_duration: LatenessSummary,
     pub missed_ticks: u64,
     pub events_dropped: u64,
@@ -283,6 +335,7 @@ impl EngineStats {
             engine_time_ms: load(&self.engine_time_ms),
             ticks: load(&self.ticks),
             tick_lateness: self.tick_lateness.summary(),
+            tick_lateness_counts: self.tick_lateness.counts(),
             tick_duration: self.tick_duration.summary(),
             missed_ticks: load(&self.missed_ticks),
             events_dropped: load(&self.events_dropped),
@@ -308,6 +361,29 @@ impl EngineStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_counts_only_what_came_after_its_start() {
+        let histogram = LatenessHistogram::default();
+        for _ in 0..1000 {
+            histogram.record(5_000); // a bad start-up, before the window
+        }
+        let start = histogram.counts();
+        for _ in 0..99 {
+            histogram.record(100);
+        }
+        histogram.record(1_500);
+        let window = histogram.counts().since(&start);
+        assert_eq!(window.samples, 100);
+        assert_eq!(window.p50_us, bucket_upper(bucket_of(100)));
+        assert_eq!(window.p99_us, bucket_upper(bucket_of(100)));
+        assert_eq!(window.max_us, bucket_upper(bucket_of(1_500)));
+        assert!(
+            histogram.summary().p50_us >= 5_000,
+            "the whole run's figures keep the start"
+        );
+        assert_eq!(start.since(&start).samples, 0);
+    }
 
     #[test]
     fn buckets_are_ordered_and_bounds_contain_their_values() {

@@ -16,6 +16,9 @@ const GRANULE_RATE_HZ: u32 = 48_000;
 const GRANULE_PER_FRAME: u64 = (FRAME_SAMPLES as u64) * (GRANULE_RATE_HZ / INPUT_RATE_HZ) as u64;
 /// Frames per page: a page ends at least every second (crash safety).
 pub const PAGE_FRAMES: u64 = 50;
+/// Opus complexity for recordings: 240 calls are encoded on two cores beside the media
+/// engine (`benches/encode.rs` gives the cost of each level).
+pub const ENCODER_COMPLEXITY: i32 = 0;
 /// Opus's own ceiling for one packet.
 const MAX_PACKET_BYTES: usize = 1_275;
 /// Both voices at telephone bandwidth, kept apart: enough that a tone on one side does not
@@ -74,12 +77,25 @@ pub struct OggOpusWriter<W: Write> {
 impl<W: Write> OggOpusWriter<W> {
     /// Starts the stream: both header pages are written to `out` before this returns.
     pub fn new(out: W, serial: u32, tags: &RecordingTags) -> Result<Self, WriteError> {
+        Self::with_complexity(out, serial, tags, ENCODER_COMPLEXITY)
+    }
+
+    /// As [`OggOpusWriter::new`], at Opus complexity 0-10 (the bench compares them).
+    pub fn with_complexity(
+        out: W,
+        serial: u32,
+        tags: &RecordingTags,
+        complexity: i32,
+    ) -> Result<Self, WriteError> {
+        // CELT only (restricted low delay): half the CPU of SILK's stereo at telephone
+        // bandwidth (`benches/encode.rs`), which is what lets two cores record 240 calls.
         let mut encoder = opus::Encoder::new(
             INPUT_RATE_HZ,
             opus::Channels::Stereo,
-            opus::Application::Voip,
+            opus::Application::LowDelay,
         )?;
         encoder.set_bitrate(opus::Bitrate::Bits(BITRATE_BPS))?;
+        encoder.set_complexity(complexity.clamp(0, 10))?;
         // Lookahead is reported at the encoder's rate; OpusHead wants 48 kHz samples.
         let lookahead = encoder.get_lookahead()?.max(0) as u32;
         let pre_skip = (lookahead * (GRANULE_RATE_HZ / INPUT_RATE_HZ)).min(u16::MAX as u32) as u16;

@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// How much lower than normal recorder threads run (nice).
+const RECORDER_NICE: i32 = 5;
+
 /// How often a recorder thread reads its rings: well inside the 640 ms a ring holds.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -196,6 +199,8 @@ struct Worker {
 
 impl Worker {
     fn run(mut self) {
+        // Encoding is bulk work: calls (the engine, the control plane) come first.
+        media_engine::priority::lower_priority(RECORDER_NICE);
         loop {
             // Idle, the thread sleeps until there is work; recording, it wakes every POLL.
             let next = if self.running.is_empty() {
