@@ -1,0 +1,621 @@
+//! Where call-center statistics commonly go wrong, one whole-box scenario per case
+//! (issue #12: "a scenario per statistics case whose interval figures match the
+//! scenario's known numbers exactly"), lock-step with the HIL rig on the `acd`
+//! configuration with three queues (`agents`: menu 2, transfer number 600; `second`:
+//! menu 4, 5 s of wrap-up; `later`: menu 5, a callback offer after 5 s) and agent 201 in
+//! all three, 202 and 203 in `agents`:
+//!
+//! a. a call transferred back to its queue: each agent's talk, hold and wrap-up as they
+//!    served it, the queue's handle time both agents', the call offered and answered once;
+//! b. wrap-up kept whole on the queue of the call when the agent serves two queues;
+//! c. not-ready reasons survive a logout and a restart;
+//! d. a call abandoned while the agent's phone rings: abandoned, not answered, an offer
+//!    not answered for the agent, no missed-call not-ready;
+//! e. a callback counts once, answered, its wait from the caller's first entry;
+//! f. a 15-minute boundary: a call entered before it and answered after counts in the
+//!    earlier interval with its exact wait; a not-ready across it is split exactly.
+//! g. (recording) a call with no audio never shows as a zero-length recording: covered by
+//!    `tests/recordings.rs`, `a_call_without_audio_leaves_no_recording_and_never_means_never`.
+//!
+//! Every figure is checked twice: exactly against what the bus's events say happened
+//! (the events the statistics are built from), and against the times the test drove the
+//! rig, within one 20 ms tick. The rig's times reach the box's events through the line
+//! signalling, whose delays are fixed (see the `*_LAG_MS` constants): an off-hook counts
+//! after its 40 ms debounce, a flash once the loop is closed again and debounced, a
+//! hang-up once it is longer than the longest flash; a carrier's DISCONNECT is seen in
+//! the tick it is sent. Two things the ACD does in whole seconds of engine time: its
+//! timers (a wrap-up of 3 s ends at the first second at or after the 3 s), and the time
+//! of an API request (the latest engine second it heard of: tests make their requests
+//! one tick after a whole second, see `Floor::to_whole_second`).
+mod common;
+
+use appliance::boot::{start_box, BoxOptions, RunningBox};
+use far_end::{PlayItem, Rig};
+use serde_json::Value;
+use soft_hardware::{ClockMode, DeviceKind};
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// 2026-12-07 10:00 +08:00 (02:00 UTC, a 15-minute boundary): the flow's opening hours.
+const TEN_AM_UNIX_MS: u64 = 1_796_608_800_000;
+const QUARTER_MS: u64 = 15 * 60_000;
+
+const QUEUES: &str = r#"
+not_ready_reasons = ["break", "lunch"]
+
+[queues.agents]
+strategy = "longest-idle"
+ring_timeout_s = 8
+max_missed = 1
+wrap_up_s = 3
+transfer_number = "600"
+
+[queues.second]
+strategy = "longest-idle"
+ring_timeout_s = 8
+max_missed = 1
+wrap_up_s = 5
+
+[queues.later]
+strategy = "longest-idle"
+ring_timeout_s = 8
+max_missed = 1
+wrap_up_s = 3
+max_wait_s = 5
+overflow = "callback"
+"#;
+
+const AGENTS: &str = r#"
+[[agent]]
+id = "201"
+name = "Agent One"
+pin = "2011"
+queues = ["agents", "second", "later"]
+
+[[agent]]
+id = "202"
+name = "Agent Two"
+pin = "2022"
+queues = ["agents"]
+
+[[agent]]
+id = "203"
+name = "Agent Three"
+pin = "2033"
+queues = ["agents"]
+"#;
+
+const FLOW: &str = r#"
+name = "acd-test"
+entry = "hours"
+language = "en"
+
+[nodes.hours]
+type = "time"
+schedule = "test-hours"
+open = "main"
+closed = "bye"
+
+[nodes.main]
+type = "menu"
+prompt = "main-menu"
+choices = { "2" = "agents", "4" = "second", "5" = "later" }
+timeout_s = 5
+max_retries = 2
+on_failure = "bye"
+
+[nodes.agents]
+type = "queue"
+queue = "agents"
+
+[nodes.second]
+type = "queue"
+queue = "second"
+
+[nodes.later]
+type = "queue"
+queue = "later"
+
+[nodes.bye]
+type = "hangup"
+cause = 16
+"#;
+
+const ROUTES: &str = r#"
+greeting = "builtin:greeting"
+ring_timeout_s = 60
+
+[[inbound]]
+lines = [1]
+called = "95598"
+destination = "flow:acd-test"
+
+[[outbound]]
+prefix = "9"
+strip = 1
+lines = [1]
+"#;
+
+/// An off-hook counts after the hook debounce (analog `FxsConfig::hook_debounce_ms`).
+const OFF_HOOK_LAG_MS: u64 = 40;
+/// A flash (the rig's 100 ms break) counts once the loop is closed again, debounced.
+const FLASH_LAG_MS: u64 = far_end::FLASH_MS + 40;
+/// An on-hook is a hang-up once it lasts longer than the longest flash
+/// (`FxsConfig::flash_max_ms`).
+const HANG_UP_LAG_MS: u64 = 700;
+/// The ringing voltage reaches the rig's phone a tick after the offer.
+const RING_LAG_MS: u64 = 40;
+/// One tick: how far a figure may be from the one the rig's times give.
+const TICK_MS: u64 = 20;
+
+struct Floor {
+    running: RunningBox,
+    rig: Rig,
+    web: SocketAddr,
+}
+
+const EXTRA_FILES: [(&str, &str); 4] = [
+    ("queues.toml", QUEUES),
+    ("agents.toml", AGENTS),
+    ("flows/acd-test.toml", FLOW),
+    ("routes.toml", ROUTES),
+];
+
+fn connect(running: RunningBox) -> Floor {
+    let web = running.web_address();
+    let devices = [
+        ("span1", DeviceKind::E1, 1),
+        ("fxs2", DeviceKind::Fxs, 2),
+        ("fxs3", DeviceKind::Fxs, 3),
+        ("fxs4", DeviceKind::Fxs, 4),
+    ];
+    let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
+    common::wait_link_up(&mut rig, "span1");
+    Floor { running, rig, web }
+}
+
+/// A box on `work` with the cases' configuration, its clock at `epoch_unix_ms`.
+fn start_floor(work: &Path, epoch_unix_ms: u64) -> Floor {
+    connect(common::start_config_with(
+        work,
+        "acd",
+        &EXTRA_FILES,
+        epoch_unix_ms,
+    ))
+}
+
+/// The same box started again on `work`'s configuration and data (devices in `devices`).
+fn restart_floor(work: &Path, devices: &str, epoch_unix_ms: u64) -> Floor {
+    let mut options = BoxOptions::new(work.join("config"), work.join("data"));
+    options.device_dir = Some(work.join(devices));
+    options.prompt_cache_dir = Some(common::shared_prompt_cache());
+    options.epoch_unix_ms = Some(epoch_unix_ms);
+    connect(start_box(options).expect("box starts again"))
+}
+
+impl Floor {
+    fn agent(&mut self, agent: &str, body: &str) -> u64 {
+        let at = self.to_whole_second();
+        let (status, answer) = common::send(
+            self.web,
+            "POST",
+            &format!("/api/agents/{agent}/state"),
+            body,
+        );
+        assert!(status.contains("204"), "{agent} {body}: {status} {answer}");
+        at
+    }
+
+    /// `agent` logs in at their own phone (ready); the engine time it is stamped with.
+    fn login(&mut self, agent: &str) -> u64 {
+        self.agent(agent, &format!(r#"{{"state":"login","device":"{agent}"}}"#))
+    }
+
+    fn not_ready(&mut self, agent: &str, reason: &str) -> u64 {
+        self.agent(
+            agent,
+            &format!(r#"{{"state":"not-ready","reason":"{reason}"}}"#),
+        )
+    }
+
+    /// Steps to one tick past a whole second of engine time and returns that second: an
+    /// API request now is stamped with it (the ACD stamps a request with the latest
+    /// engine time it has heard of, the engine's seconds among them; the rig's
+    /// `now_ms` is the tick it sends next, so the second's tick is done one tick on).
+    fn to_whole_second(&mut self) -> u64 {
+        while self.rig.now_ms() % 1000 != TICK_MS {
+            self.rig.step().unwrap();
+        }
+        self.rig.now_ms() - TICK_MS
+    }
+
+    /// A carrier call to the hotline (the carrier's call `number`) that keys `key` once
+    /// the IVR answers; the rig time the key starts.
+    fn call_in(&mut self, number: usize, from: &str, key: &str) -> u64 {
+        let now = self.rig.now_ms();
+        let placed = self
+            .rig
+            .carrier_mut("span1")
+            .unwrap()
+            .place_calls(now, 1, Some(from), "95598")
+            .unwrap();
+        assert_eq!(*placed.start(), number);
+        assert!(common::step_until(&mut self.rig, 5000, |r| r
+            .carrier("span1")
+            .is_some_and(|c| c.answered_count() >= number)));
+        self.rig.run_for(1000).unwrap();
+        self.rig
+            .carrier_mut("span1")
+            .unwrap()
+            .mouth(number)
+            .unwrap()
+            .push(PlayItem::Dtmf(key.into()))
+            .unwrap();
+        self.rig.now_ms()
+    }
+
+    /// Steps until `phone` rings; the engine time of the offer that rang it.
+    fn until_ringing(&mut self, phone: &str) -> u64 {
+        assert!(
+            common::step_until(&mut self.rig, 8000, |r| r
+                .phone(phone)
+                .is_some_and(|p| p.ringing())),
+            "{phone} rings: {}",
+            self.rig.state_summary()
+        );
+        self.rig.now_ms() - RING_LAG_MS
+    }
+
+    /// `phone` goes off hook; the engine time the box counts it at.
+    fn off_hook(&mut self, phone: &str) -> u64 {
+        let now = self.rig.now_ms();
+        self.rig.phone_mut(phone).unwrap().go_off_hook(now);
+        now + OFF_HOOK_LAG_MS
+    }
+
+    /// `phone` hangs up; the engine time the box counts it at.
+    fn on_hook(&mut self, phone: &str) -> u64 {
+        let now = self.rig.now_ms();
+        self.rig.phone_mut(phone).unwrap().hang_up(now);
+        now + HANG_UP_LAG_MS
+    }
+
+    /// `phone` flashes; the engine time the box counts it at.
+    fn flash(&mut self, phone: &str) -> u64 {
+        let now = self.rig.now_ms();
+        self.rig.phone_mut(phone).unwrap().flash(now).unwrap();
+        now + FLASH_LAG_MS
+    }
+
+    fn dial(&mut self, phone: &str, digits: &str) {
+        let now = self.rig.now_ms();
+        self.rig
+            .phone_mut(phone)
+            .unwrap()
+            .dial(now, digits)
+            .unwrap();
+    }
+
+    /// The carrier's call `number` hangs up; the engine time the box counts it at.
+    fn caller_hangs_up(&mut self, number: usize) -> u64 {
+        let now = self.rig.now_ms();
+        self.rig
+            .carrier_mut("span1")
+            .unwrap()
+            .hang_up(now, number, 16)
+            .unwrap();
+        now
+    }
+
+    fn run(&mut self, ms: u64) {
+        self.rig.run_for(ms).unwrap();
+    }
+
+    /// Every queue step and agent state change on the bus so far.
+    fn bus(&self) -> Bus {
+        let page = common::json(self.web, "GET", "/api/events?after=0&limit=1000");
+        assert_eq!(page["missed"], false, "the whole history: {page}");
+        Bus(page["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|envelope| {
+                let mut event = envelope.get("event").unwrap_or(envelope).clone();
+                event["at_ms"] = envelope["at_ms"].clone();
+                event
+            })
+            .filter(|e| e["type"] == "queue" || e["type"] == "agent_state_changed")
+            .collect())
+    }
+
+    fn queue_rows(&self, range: &str) -> Vec<Value> {
+        common::json(
+            self.web,
+            "GET",
+            &format!("/api/reports/queues?{range}&interval=15m"),
+        )["queues"]
+            .as_array()
+            .cloned()
+            .expect("queue rows")
+    }
+
+    fn agent_rows(&self, range: &str, agent: &str) -> Vec<Value> {
+        common::json(
+            self.web,
+            "GET",
+            &format!("/api/reports/agents?{range}&interval=15m&agent={agent}"),
+        )["agents"]
+            .as_array()
+            .cloned()
+            .expect("agent rows")
+    }
+
+    /// Steps until `agent`'s `count`th wrap-up is over.
+    fn until_wrapped_up(&mut self, agent: &str, count: usize) {
+        self.until(&format!("{agent}'s wrap-up #{count} over"), |f| {
+            f.bus()
+                .changes(agent)
+                .iter()
+                .filter(|c| c["reason"] == "wrap-up-ended")
+                .count()
+                >= count
+        });
+    }
+
+    /// Steps the rig (200 ms at a time, 20 s at most) until `done` holds.
+    fn until(&mut self, what: &str, mut done: impl FnMut(&Floor) -> bool) {
+        let end = self.rig.now_ms() + 20_000;
+        while !done(self) {
+            assert!(self.rig.now_ms() < end, "{what}: not within 20 s");
+            self.rig.run_for(200).unwrap();
+        }
+    }
+}
+
+/// The bus's queue steps and agent state changes, each with its `at_ms`.
+struct Bus(Vec<Value>);
+
+impl Bus {
+    /// The engine time of the `nth` (from 0) queue step `step` of any call.
+    fn step(&self, step: &str, nth: usize) -> u64 {
+        self.steps(step)
+            .get(nth)
+            .map(|e| at(e))
+            .unwrap_or_else(|| panic!("no queue step {step} #{nth}: {self}"))
+    }
+
+    fn steps(&self, step: &str) -> Vec<&Value> {
+        self.0
+            .iter()
+            .filter(|e| e["type"] == "queue" && e["step"] == step)
+            .collect()
+    }
+
+    fn changes(&self, agent: &str) -> Vec<&Value> {
+        self.0
+            .iter()
+            .filter(|e| e["type"] == "agent_state_changed" && e["agent"] == agent)
+            .collect()
+    }
+
+    /// The engine time of `agent`'s `nth` (from 0) change to `to`.
+    fn became(&self, agent: &str, to: &str, nth: usize) -> u64 {
+        self.changes(agent)
+            .into_iter()
+            .filter(|c| c["to"] == to)
+            .nth(nth)
+            .map(at)
+            .unwrap_or_else(|| panic!("{agent} not {to} #{nth}: {self}"))
+    }
+
+    /// How long `agent` was in `state`, each time until their next change.
+    fn time_in(&self, agent: &str, state: &str) -> u64 {
+        let changes = self.changes(agent);
+        changes
+            .windows(2)
+            .filter(|pair| pair[0]["to"] == state)
+            .map(|pair| at(pair[1]) - at(pair[0]))
+            .sum()
+    }
+}
+
+impl std::fmt::Display for Bus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for event in &self.0 {
+            writeln!(f, "{event}")?;
+        }
+        Ok(())
+    }
+}
+
+fn at(event: &Value) -> u64 {
+    event["at_ms"].as_u64().expect("at_ms")
+}
+
+/// `row`'s counts and durations are exactly `expected` (a missing map entry is 0).
+fn assert_figures(row: &Value, expected: &[(&str, u64)]) {
+    for (field, value) in expected {
+        let mut found = row;
+        for part in field.split('.') {
+            found = &found[part];
+        }
+        let actual = if found.is_null() {
+            0
+        } else {
+            found
+                .as_u64()
+                .unwrap_or_else(|| panic!("{field} is not a count in {row:#}"))
+        };
+        assert_eq!(actual, *value, "{field} in {row:#}");
+    }
+}
+
+/// `figure` (from the report) is what the rig's times give, within a tick.
+fn assert_near(what: &str, figure: u64, from_rig: u64) {
+    assert!(
+        figure.abs_diff(from_rig) <= TICK_MS,
+        "{what}: {figure} ms reported, {from_rig} ms from the rig's times"
+    );
+}
+
+/// The engine time a wrap-up of `wrap_up_ms` started at `from` ends: the ACD's timers
+/// run on the engine's whole seconds.
+fn wrap_up_end(from: u64, wrap_up_ms: u64) -> u64 {
+    (from + wrap_up_ms).div_ceil(1000) * 1000
+}
+
+/// The one row in `rows` for interval `start` (and `key` = `name`).
+fn row<'a>(rows: &'a [Value], key: &str, name: &str, start: &str) -> &'a Value {
+    let found: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r[key] == name && r["interval_start"] == start)
+        .collect();
+    assert_eq!(found.len(), 1, "one {name} row at {start}: {rows:#?}");
+    found[0]
+}
+
+/// An hour of reports from 10:00 +08:00.
+const RANGE: &str = "from=2026-12-07T02:00:00Z&to=2026-12-07T03:00:00Z";
+const AT_10_00: &str = "2026-12-07T02:00:00Z";
+
+/// a. Agent 201 answers a call from `agents`, talks, flashes (the caller on hold) and
+/// keys the queue's transfer number 600#: the caller waits in `agents` again and 202
+/// answers, talks, holds once and hangs up. Each agent's row has their own talk, hold
+/// and wrap-up (201's hold: from the flash to the transfer); the queue has both agents'
+/// handle time and counts the call once: offered 1, answered 1 with the first wait, one
+/// transfer out.
+#[test]
+fn a_transferred_call_counts_for_each_agent_as_served_and_once_for_the_queue() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut floor = start_floor(work.path(), TEN_AM_UNIX_MS);
+    floor.login("201");
+    let keyed = floor.call_in(1, "5550123", "2");
+    let offered_a = floor.until_ringing("fxs2");
+    floor.run(2000);
+    let answered_a = floor.off_hook("fxs2");
+    floor.run(1000);
+    // 202 logs in once 201 has the call (so the first offer is 201's).
+    floor.login("202");
+    floor.run(2000);
+    let held_a = floor.flash("fxs2");
+    floor.run(1000);
+    floor.dial("fxs2", "600#");
+    let offered_b = floor.until_ringing("fxs3");
+    floor.on_hook("fxs2");
+    floor.run(1500);
+    let answered_b = floor.off_hook("fxs3");
+    floor.run(3000);
+    let held_b = floor.flash("fxs3");
+    floor.run(1000);
+    let unheld_b = floor.flash("fxs3");
+    floor.run(2000);
+    let ended_b = floor.on_hook("fxs3");
+    floor.until_wrapped_up("202", 1);
+    let bus = floor.bus();
+    let wrapped = bus.time_in("201", "wrap-up") + bus.time_in("202", "wrap-up");
+    floor.until("the call stored with both wrap-ups", |f| {
+        f.queue_rows(RANGE)
+            .first()
+            .is_some_and(|r| r["wrap_up_ms"] == wrapped)
+    });
+    // The transfer is at 201's '#' (DTMF detection): the bus gives it; 202's phone
+    // rang at once.
+    let transferred = bus.step("transferred", 0);
+    assert_eq!(transferred, offered_b, "{bus}");
+    let entered = bus.step("entered", 0);
+    assert!(
+        (keyed..keyed + 200).contains(&entered),
+        "key 2 at {keyed}: {bus}"
+    );
+    assert_eq!(bus.steps("entered").len(), 1, "{bus}");
+    assert_eq!(offered_a, entered, "{bus}");
+
+    // From the rig's times: 201 talked from their answer to the flash, held until the
+    // transfer and wrapped up 3 s (to the next whole second); 202 talked from their
+    // answer to the hang-up but for the hold between the two flashes.
+    let wait = answered_a - entered;
+    let (talk_a, hold_a) = (held_a - answered_a, transferred - held_a);
+    let wrap_a = wrap_up_end(transferred, 3000) - transferred;
+    let hold_b = unheld_b - held_b;
+    let talk_b = ended_b - answered_b - hold_b;
+    let wrap_b = wrap_up_end(ended_b, 3000) - ended_b;
+    // The same from the bus, exactly.
+    let wait_bus = bus.step("answered", 0) - entered;
+    let talk_a_bus = bus.time_in("201", "on-call-inbound");
+    let hold_a_bus = bus.time_in("201", "on-hold");
+    let wrap_a_bus = bus.time_in("201", "wrap-up");
+    let talk_b_bus = bus.time_in("202", "on-call-inbound");
+    let hold_b_bus = bus.time_in("202", "on-hold");
+    let wrap_b_bus = bus.time_in("202", "wrap-up");
+    let served = bus.steps("ended");
+    assert_eq!(served.len(), 1, "{bus}");
+    assert_eq!(served[0]["agent"], "202");
+
+    let rows = floor.queue_rows(RANGE);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let queue = row(&rows, "queue", "agents", AT_10_00);
+    assert_figures(
+        queue,
+        &[
+            ("offered", 1),
+            ("answered", 1),
+            ("answered_within_service_level", 1),
+            ("abandoned", 0),
+            ("answer_wait_ms", wait_bus),
+            ("talk_ms", talk_a_bus + talk_b_bus),
+            ("hold_ms", hold_a_bus + hold_b_bus),
+            ("wrap_up_ms", wrap_a_bus + wrap_b_bus),
+            ("transfers_out", 1),
+        ],
+    );
+    assert_near("the queue's wait", wait_bus, wait);
+    assert_near("the queue's talk", talk_a_bus + talk_b_bus, talk_a + talk_b);
+    assert_near("the queue's hold", hold_a_bus + hold_b_bus, hold_a + hold_b);
+    assert_near(
+        "the queue's wrap-up",
+        wrap_a_bus + wrap_b_bus,
+        wrap_a + wrap_b,
+    );
+    assert_eq!(
+        queue["average_handle_time_ms"],
+        (talk_a_bus + talk_b_bus + hold_a_bus + hold_b_bus + wrap_a_bus + wrap_b_bus) as f64,
+        "one call: both agents' handle time"
+    );
+
+    let a = floor.agent_rows(RANGE, "201");
+    let a = row(&a, "agent", "201", AT_10_00);
+    assert_figures(
+        a,
+        &[
+            ("offers", 1),
+            ("offers_answered", 1),
+            ("answered", 1),
+            ("talk_ms", talk_a_bus),
+            ("hold_ms", hold_a_bus),
+            ("wrap_up_ms", wrap_a_bus),
+            ("transfers_out", 1),
+            ("state_ms.reserved", answered_a - offered_a),
+        ],
+    );
+    assert_near("201's talk", talk_a_bus, talk_a);
+    assert_near("201's hold", hold_a_bus, hold_a);
+    assert_near("201's wrap-up", wrap_a_bus, wrap_a);
+    let b = floor.agent_rows(RANGE, "202");
+    let b = row(&b, "agent", "202", AT_10_00);
+    assert_figures(
+        b,
+        &[
+            ("offers", 1),
+            ("offers_answered", 1),
+            ("answered", 1),
+            ("talk_ms", talk_b_bus),
+            ("hold_ms", hold_b_bus),
+            ("wrap_up_ms", wrap_b_bus),
+            ("transfers_out", 0),
+            ("state_ms.reserved", answered_b - offered_b),
+        ],
+    );
+    assert_near("202's talk", talk_b_bus, talk_b);
+    assert_near("202's hold", hold_b_bus, hold_b);
+    assert_near("202's wrap-up", wrap_b_bus, wrap_b);
+}
