@@ -619,3 +619,221 @@ fn a_transferred_call_counts_for_each_agent_as_served_and_once_for_the_queue() {
     assert_near("202's hold", hold_b_bus, hold_b);
     assert_near("202's wrap-up", wrap_b_bus, wrap_b);
 }
+
+/// b. Agent 201 serves `agents` (3 s of wrap-up) and `second` (5 s). A call from
+/// `agents` is answered and 201 hangs up; a call from `second`, waiting meanwhile, is
+/// offered after 201's wrap-up, answered, and the caller hangs up. The first wrap-up
+/// counts whole on `agents` (none of it on `second`, whose call waited through it), the
+/// second whole on `second`; 201's row has both.
+#[test]
+fn b_wrap_up_is_kept_whole_on_the_queue_of_the_call_when_an_agent_serves_two() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut floor = start_floor(work.path(), TEN_AM_UNIX_MS);
+    floor.login("201");
+    floor.call_in(1, "5550123", "2");
+    let offered_1 = floor.until_ringing("fxs2");
+    floor.run(1000);
+    let answered_1 = floor.off_hook("fxs2");
+    let keyed_2 = floor.call_in(2, "5550456", "4");
+    floor.run(2000);
+    let ended_1 = floor.on_hook("fxs2");
+    let offered_2 = floor.until_ringing("fxs2");
+    floor.run(1000);
+    let answered_2 = floor.off_hook("fxs2");
+    floor.run(2000);
+    let ended_2 = floor.caller_hangs_up(2);
+    floor.run(500);
+    floor.on_hook("fxs2");
+    floor.until_wrapped_up("201", 2);
+    let bus = floor.bus();
+    let wrapped = bus.time_in("201", "wrap-up");
+    floor.until("both calls stored", |f| {
+        let rows = f.queue_rows(RANGE);
+        rows.len() == 2
+            && rows
+                .iter()
+                .map(|r| r["wrap_up_ms"].as_u64().unwrap_or(0))
+                .sum::<u64>()
+                == wrapped
+    });
+
+    // From the rig: each wrap-up runs from the call's end to the first whole second
+    // after the queue's wrap-up time; the second call is offered at the first's end.
+    let wrap_1 = wrap_up_end(ended_1, 3000) - ended_1;
+    let wrap_2 = wrap_up_end(ended_2, 5000) - ended_2;
+    assert_eq!(offered_2, ended_1 + wrap_1, "{bus}");
+    // From the bus, exactly: each wrap-up from 201's change to it to the next change.
+    let changes = bus.changes("201");
+    let wraps: Vec<u64> = changes
+        .windows(2)
+        .filter(|pair| pair[0]["to"] == "wrap-up")
+        .map(|pair| at(pair[1]) - at(pair[0]))
+        .collect();
+    assert_eq!(wraps.len(), 2, "{bus}");
+    assert_near("the first wrap-up", wraps[0], wrap_1);
+    assert_near("the second wrap-up", wraps[1], wrap_2);
+    let entered: Vec<(&str, u64)> = bus
+        .steps("entered")
+        .iter()
+        .map(|e| (e["queue"].as_str().unwrap(), at(e)))
+        .collect();
+    assert_eq!(entered.len(), 2, "{bus}");
+    assert_eq!((entered[0].0, entered[1].0), ("agents", "second"));
+    let entered_2 = entered[1].1;
+    assert!((keyed_2..keyed_2 + 200).contains(&entered_2), "{bus}");
+    let talks: Vec<u64> = bus
+        .steps("ended")
+        .iter()
+        .map(|e| e["talk_ms"].as_u64().unwrap())
+        .collect();
+    assert_eq!(talks.len(), 2, "{bus}");
+    assert_near("the first talk", talks[0], ended_1 - answered_1);
+    assert_near("the second talk", talks[1], ended_2 - answered_2);
+
+    let rows = floor.queue_rows(RANGE);
+    assert_figures(
+        row(&rows, "queue", "agents", AT_10_00),
+        &[
+            ("offered", 1),
+            ("answered", 1),
+            ("answer_wait_ms", bus.step("answered", 0) - entered[0].1),
+            ("talk_ms", talks[0]),
+            ("hold_ms", 0),
+            ("wrap_up_ms", wraps[0]),
+        ],
+    );
+    // `second`'s call waited through 201's wrap-up for `agents`: its wait has it, its
+    // wrap-up has none of it.
+    let second = row(&rows, "queue", "second", AT_10_00);
+    assert_figures(
+        second,
+        &[
+            ("offered", 1),
+            ("answered", 1),
+            ("answer_wait_ms", bus.step("answered", 1) - entered_2),
+            ("talk_ms", talks[1]),
+            ("hold_ms", 0),
+            ("wrap_up_ms", wraps[1]),
+        ],
+    );
+    assert_near(
+        "second's wait",
+        u(&second["answer_wait_ms"]),
+        answered_2 - entered_2,
+    );
+
+    let agent = floor.agent_rows(RANGE, "201");
+    assert_figures(
+        row(&agent, "agent", "201", AT_10_00),
+        &[
+            ("offers", 2),
+            ("offers_answered", 2),
+            ("answered", 2),
+            ("talk_ms", talks[0] + talks[1]),
+            ("wrap_up_ms", wraps[0] + wraps[1]),
+            ("state_ms.wrap-up", wraps[0] + wraps[1]),
+            (
+                "state_ms.reserved",
+                (answered_1 - offered_1) + (answered_2 - offered_2),
+            ),
+        ],
+    );
+}
+
+/// d. Agent 201's phone rings 6 s for a call; the caller hangs up while it rings. The
+/// queue counts it abandoned (after 6 s: not a short abandon), not answered; 201 has an
+/// offer not answered, the ringing as reserved time, and is ready again at once (a
+/// caller who left is no missed call: no not-ready).
+#[test]
+fn d_a_call_abandoned_while_the_agent_rings_is_abandoned_and_an_offer_not_answered() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut floor = start_floor(work.path(), TEN_AM_UNIX_MS);
+    let login = floor.login("201");
+    floor.call_in(1, "5550123", "2");
+    let offered = floor.until_ringing("fxs2");
+    floor.run(6000);
+    let hung_up = floor.caller_hangs_up(1);
+    floor.run(2000);
+    assert!(
+        !floor.rig.phone("fxs2").unwrap().ringing(),
+        "the ringing stopped"
+    );
+    let logout = floor.agent("201", r#"{"state":"logout"}"#);
+    floor.until("the call and 201's spans stored", |f| {
+        f.queue_rows(RANGE).len() == 1
+            && f.agent_rows(RANGE, "201").first().is_some_and(|r| {
+                r["state_ms"]["ready"]
+                    .as_u64()
+                    .is_some_and(|ms| ms > offered - login)
+            })
+    });
+
+    let bus = floor.bus();
+    let entered = bus.step("entered", 0);
+    assert_eq!(entered, offered, "{bus}");
+    assert_eq!(bus.step("abandoned", 0), hung_up, "{bus}");
+    assert!(bus.steps("answered").is_empty(), "{bus}");
+    let changes = bus.changes("201");
+    let tos: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| (c["to"].as_str().unwrap(), c["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        tos,
+        [
+            ("ready", "login"),
+            ("reserved", "offered"),
+            ("ready", "offer-cancelled"),
+            ("logged-out", "logout")
+        ],
+        "{bus}"
+    );
+
+    let rows = floor.queue_rows(RANGE);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let queue = row(&rows, "queue", "agents", AT_10_00);
+    assert_figures(
+        queue,
+        &[
+            ("offered", 1),
+            ("answered", 0),
+            ("answered_within_service_level", 0),
+            ("abandoned", 1),
+            ("abandoned_short", 0),
+            ("abandon_wait_ms", hung_up - entered),
+            ("answer_wait_ms", 0),
+            ("talk_ms", 0),
+            ("wrap_up_ms", 0),
+        ],
+    );
+    assert_eq!(queue["service_level_percent"], 0.0, "{queue:#}");
+    assert_eq!(
+        queue["average_speed_of_answer_ms"],
+        Value::Null,
+        "{queue:#}"
+    );
+
+    let agent = floor.agent_rows(RANGE, "201");
+    let agent = row(&agent, "agent", "201", AT_10_00);
+    assert_figures(
+        agent,
+        &[
+            ("offers", 1),
+            ("offers_answered", 0),
+            ("offers_not_answered", 1),
+            ("answered", 0),
+            ("talk_ms", 0),
+            ("wrap_up_ms", 0),
+            ("state_ms.reserved", hung_up - offered),
+            ("state_ms.ready", (offered - login) + (logout - hung_up)),
+            ("state_ms.not-ready", 0),
+            ("logged_in_ms", logout - login),
+        ],
+    );
+}
+
+fn u(value: &Value) -> u64 {
+    value
+        .as_u64()
+        .unwrap_or_else(|| panic!("not a count: {value}"))
+}
