@@ -837,3 +837,121 @@ fn u(value: &Value) -> u64 {
         .as_u64()
         .unwrap_or_else(|| panic!("not a count: {value}"))
 }
+
+/// e. A caller in `later` (no agent logged in) is offered a callback after 5 s, keys 1
+/// and is cleared; agent 201 logs in, their phone rings for the callback, they answer,
+/// the box calls the customer, who answers; 201 hangs up. The queue counts the call once:
+/// offered 1, answered 1 (a callback), never abandoned, its wait from the caller's entry
+/// to 201's answer (outside the 20 s service level); 201 has one offer answered and the
+/// call as outbound talk.
+#[test]
+fn e_a_callback_counts_once_with_its_wait_from_the_first_entry() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut floor = start_floor(work.path(), TEN_AM_UNIX_MS);
+    let keyed = floor.call_in(1, "5550123", "5");
+    // The offer comes at 5 s (on the ACD's next second); 1 during it takes it.
+    floor.run(6500);
+    floor
+        .rig
+        .carrier_mut("span1")
+        .unwrap()
+        .mouth(1)
+        .unwrap()
+        .push(PlayItem::Dtmf("1".into()))
+        .unwrap();
+    assert!(
+        common::step_until(&mut floor.rig, 15_000, |r| !r
+            .carrier("span1")
+            .and_then(|c| c.call(1))
+            .is_some_and(|c| c.is_live())),
+        "the box clears the caller after the confirmation"
+    );
+    floor.run(1000);
+    let login = floor.login("201");
+    floor.until_ringing("fxs2");
+    floor.run(1500);
+    let answered = floor.off_hook("fxs2");
+    assert!(
+        common::step_until(&mut floor.rig, 10_000, |r| r
+            .carrier("span1")
+            .and_then(|c| c.call(2))
+            .is_some_and(|c| c.stage == far_end::CallStage::Offered)),
+        "the box calls the customer"
+    );
+    let now = floor.rig.now_ms();
+    floor
+        .rig
+        .carrier_mut("span1")
+        .unwrap()
+        .answer_next(now)
+        .unwrap();
+    floor.run(3000);
+    let ended = floor.on_hook("fxs2");
+    floor.until_wrapped_up("201", 1);
+    floor.until("the callback stored", |f| {
+        f.queue_rows(RANGE)
+            .first()
+            .is_some_and(|r| r["wrap_up_ms"].as_u64().is_some_and(|ms| ms > 0))
+    });
+
+    let bus = floor.bus();
+    let entered = bus.step("entered", 0);
+    assert!((keyed..keyed + 200).contains(&entered), "{bus}");
+    assert_eq!(bus.steps("entered").len(), 1, "{bus}");
+    assert_eq!(bus.steps("callback_requested").len(), 1, "{bus}");
+    assert!(bus.steps("abandoned").is_empty(), "{bus}");
+    let offered = bus.step("offered", 0);
+    assert_eq!(offered, login, "offered at the login: {bus}");
+    assert_eq!(bus.step("answered", 0), answered, "{bus}");
+    assert_eq!(
+        bus.steps("answered")[0]["waited_ms"],
+        answered - entered,
+        "{bus}"
+    );
+    assert_eq!(bus.step("ended", 0), ended, "{bus}");
+    let wrap_up = wrap_up_end(ended, 3000) - ended;
+    assert_eq!(bus.time_in("201", "wrap-up"), wrap_up, "{bus}");
+
+    let rows = floor.queue_rows(RANGE);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let queue = row(&rows, "queue", "later", AT_10_00);
+    assert_figures(
+        queue,
+        &[
+            ("offered", 1),
+            ("answered", 1),
+            ("answered_within_service_level", 0),
+            ("abandoned", 0),
+            ("overflowed", 0),
+            ("unfinished", 0),
+            ("callbacks", 1),
+            ("answer_wait_ms", answered - entered),
+            ("talk_ms", ended - answered),
+            ("hold_ms", 0),
+            ("wrap_up_ms", wrap_up),
+        ],
+    );
+    assert_eq!(queue["service_level_percent"], 0.0, "{queue:#}");
+    let hourly = common::json(
+        floor.web,
+        "GET",
+        &format!("/api/reports/queues?{RANGE}&interval=1h"),
+    );
+    assert_eq!(hourly["queues"][0]["offered"], 1, "{hourly:#}");
+    assert_eq!(hourly["queues"][0]["callbacks"], 1, "{hourly:#}");
+
+    let agent = floor.agent_rows(RANGE, "201");
+    assert_figures(
+        row(&agent, "agent", "201", AT_10_00),
+        &[
+            ("offers", 1),
+            ("offers_answered", 1),
+            ("answered", 1),
+            ("talk_ms", ended - answered),
+            ("wrap_up_ms", wrap_up),
+            ("state_ms.reserved", answered - offered),
+            ("state_ms.on-call-outbound", ended - answered),
+            ("state_ms.on-call-inbound", 0),
+        ],
+    );
+}
