@@ -955,3 +955,96 @@ fn e_a_callback_counts_once_with_its_wait_from_the_first_entry() {
         ],
     );
 }
+
+/// f. The box's clock starts 20 s before 10:15 (+08:00), so the 15-minute boundary is at
+/// engine time 20 s. Agent 201 logs in and goes not ready (break) at once; a call enters
+/// `agents` about 1.5 s before the boundary; 201 is ready 2 s after it and answers. The
+/// queue counts the call offered and answered in 10:00-10:15 with its whole wait (across
+/// the boundary), and has no row for 10:15; 201's break is split exactly at the boundary,
+/// and their offer and call count in 10:15, when they rang and were answered.
+#[test]
+fn f_an_interval_boundary_splits_nothing_it_should_not() {
+    const BOUNDARY: u64 = 20_000;
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut floor = start_floor(work.path(), TEN_AM_UNIX_MS + QUARTER_MS - BOUNDARY);
+    let login = floor.login("201");
+    let on_break = floor.not_ready("201", "break");
+    floor.run(17_500 - floor.rig.now_ms());
+    let keyed = floor.call_in(1, "5550123", "2");
+    floor.run(BOUNDARY + 1_000 - floor.rig.now_ms());
+    let ready = floor.agent("201", r#"{"state":"ready"}"#);
+    let offered = floor.until_ringing("fxs2");
+    floor.run(1000);
+    let answered = floor.off_hook("fxs2");
+    floor.run(2000);
+    let ended = floor.caller_hangs_up(1);
+    floor.run(500);
+    floor.on_hook("fxs2");
+    floor.until_wrapped_up("201", 1);
+    floor.run(1000);
+    let logout = floor.agent("201", r#"{"state":"logout"}"#);
+    floor.until("the call and 201's spans stored", |f| {
+        !f.queue_rows(RANGE).is_empty()
+            && f.agent_rows(RANGE, "201")
+                .last()
+                .is_some_and(|r| r["state_ms"]["ready"].as_u64().is_some())
+    });
+
+    let bus = floor.bus();
+    let entered = bus.step("entered", 0);
+    assert!((keyed..keyed + 200).contains(&entered), "{bus}");
+    assert!(entered < BOUNDARY && BOUNDARY - entered <= 2_000, "{bus}");
+    assert_eq!(offered, ready, "{bus}");
+    assert_eq!(bus.step("answered", 0), answered, "{bus}");
+    assert_eq!(bus.step("ended", 0), ended, "{bus}");
+    assert_eq!(bus.became("201", "not-ready", 0), on_break, "{bus}");
+    let wrap_up = wrap_up_end(ended, 3000) - ended;
+    assert_eq!(bus.time_in("201", "wrap-up"), wrap_up, "{bus}");
+
+    let rows = floor.queue_rows(RANGE);
+    assert_eq!(rows.len(), 1, "the call in 10:00-10:15 only: {rows:#?}");
+    let queue = row(&rows, "queue", "agents", AT_10_00);
+    assert_figures(
+        queue,
+        &[
+            ("offered", 1),
+            ("answered", 1),
+            ("answered_within_service_level", 1),
+            ("abandoned", 0),
+            ("answer_wait_ms", answered - entered),
+            ("talk_ms", ended - answered),
+            ("wrap_up_ms", wrap_up),
+        ],
+    );
+
+    let agent = floor.agent_rows(RANGE, "201");
+    assert_eq!(agent.len(), 2, "{agent:#?}");
+    assert_figures(
+        row(&agent, "agent", "201", AT_10_00),
+        &[
+            ("state_ms.ready", on_break - login),
+            ("state_ms.not-ready", BOUNDARY - on_break),
+            ("not_ready_ms.break", BOUNDARY - on_break),
+            ("logged_in_ms", BOUNDARY - login),
+            ("offers", 0),
+            ("answered", 0),
+        ],
+    );
+    assert_figures(
+        row(&agent, "agent", "201", "2026-12-07T02:15:00Z"),
+        &[
+            ("state_ms.not-ready", ready - BOUNDARY),
+            ("not_ready_ms.break", ready - BOUNDARY),
+            ("state_ms.reserved", answered - offered),
+            ("state_ms.on-call-inbound", ended - answered),
+            ("state_ms.wrap-up", wrap_up),
+            ("state_ms.ready", logout - (ended + wrap_up)),
+            ("logged_in_ms", logout - BOUNDARY),
+            ("offers", 1),
+            ("offers_answered", 1),
+            ("answered", 1),
+            ("talk_ms", ended - answered),
+            ("wrap_up_ms", wrap_up),
+        ],
+    );
+}
