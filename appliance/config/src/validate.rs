@@ -200,6 +200,9 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
     let flows = crate::ivr_files::load_flows(&dir, &schedules, &known_prompt, &mut check.errors);
     let acd = crate::acd_files::load_acd(&dir, &mut check.errors);
     check_acd_against_flows(&acd, &flows, &mut check.errors);
+    if let Some(lines) = &lines {
+        check_mailboxes(lines, &flows, &mut check.errors);
+    }
     let recording = match &lines {
         Some(lines) => {
             let known = crate::recording_settings::KnownTargets {
@@ -297,6 +300,45 @@ fn flow_names(flows: &[ivr::flow::Flow]) -> String {
 /// What the ACD files and the flows say about each other: a queue's overflow to a flow
 /// names one that exists; with `queues.toml`, every flow's `queue` node names one of its
 /// queues (without it, a `queue` node rings its extensions in turn, as before the ACD).
+/// A voicemail node's mailbox is the extension of a phone of the box: its owner listens
+/// from that phone (`*98`).
+fn check_mailboxes(lines: &Lines, flows: &[ivr::flow::Flow], errors: &mut Vec<ConfigError>) {
+    let extensions: Vec<String> = lines
+        .ports
+        .iter()
+        .filter_map(|port| match &port.kind {
+            crate::PortKind::Fxs(fxs) => Some(fxs.extension.to_string()),
+            crate::PortKind::Fxo(_) => None,
+        })
+        .collect();
+    for flow in flows {
+        for node in &flow.nodes {
+            let ivr::flow::NodeKind::Voicemail(voicemail) = &node.kind else {
+                continue;
+            };
+            if !extensions.contains(&voicemail.mailbox.value) {
+                errors.push(ConfigError {
+                    file: PathBuf::from(&flow.file),
+                    line: voicemail.mailbox.at.line as usize,
+                    column: voicemail.mailbox.at.column as usize,
+                    field: format!("nodes.{}.mailbox", node.name),
+                    reason: format!(
+                        "mailbox {:?} is not the extension of a phone in {} (its owner \
+                         listens there with *98; extensions: {})",
+                        voicemail.mailbox.value,
+                        crate::LINES_FILE,
+                        if extensions.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            extensions.join(", ")
+                        }
+                    ),
+                });
+            }
+        }
+    }
+}
+
 fn check_acd_against_flows(
     acd: &crate::acd_files::AcdFiles,
     flows: &[ivr::flow::Flow],

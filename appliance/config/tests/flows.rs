@@ -254,3 +254,20 @@ fn without_queues_toml_a_queue_node_needs_extensions_to_ring() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_voicemail_mailbox_must_be_a_phone_of_the_box() {
+    let flow = "name = \"hotline\"\nentry = \"vm\"\n\n[nodes.vm]\ntype = \"voicemail\"\nmailbox = \"299\"\n";
+    let dir = hotline(flow, SCHEDULES);
+    let found = errors(dir.path());
+    assert!(
+        found.iter().any(|e| e.contains("flows/hotline.toml:6:")
+            && e.contains("nodes.vm.mailbox")
+            && e.contains("\"299\"")
+            && e.contains("201")),
+        "{found:#?}"
+    );
+    let good = flow.replace("\"299\"", "\"201\"");
+    std::fs::write(dir.path().join("flows/hotline.toml"), good).unwrap();
+    Config::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+}

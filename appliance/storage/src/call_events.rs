@@ -24,6 +24,17 @@ pub struct CallEventRow {
     pub body_json: String,
 }
 
+/// One leg of a call: a channel that took part, from when to when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallLegRow {
+    pub channel: String,
+    /// `origin`, `destination` or `other`.
+    pub role: String,
+    pub joined_unix_ms: u64,
+    /// `None`: still in the call (or the box stopped before it left).
+    pub left_unix_ms: Option<u64>,
+}
+
 /// What reading a call's events gives back: the rows as they were stored.
 pub type StoredCallEvent = CallEventRow;
 
@@ -90,6 +101,32 @@ impl Storage {
             events.push(CallEventRow { seq, ..event });
         }
         Ok(events)
+    }
+
+    /// The call's legs (the `call_legs` view over its leg events), in the order they
+    /// joined.
+    pub fn call_legs(&self, call_id: &str) -> Result<Vec<CallLegRow>, StorageError> {
+        let error = |source| self.query_error("read a call's legs", source);
+        let mut statement = self
+            .connection()
+            .prepare_cached(
+                "SELECT channel, role, joined_unix_ms, left_unix_ms FROM call_legs
+                 WHERE call_id = ?1 ORDER BY joined_seq",
+            )
+            .map_err(error)?;
+        let rows = statement
+            .query_map([call_id], |row| {
+                Ok(CallLegRow {
+                    channel: row.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    role: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    joined_unix_ms: u64::try_from(row.get::<_, i64>(2)?).unwrap_or_default(),
+                    left_unix_ms: row
+                        .get::<_, Option<i64>>(3)?
+                        .map(|ms| u64::try_from(ms).unwrap_or_default()),
+                })
+            })
+            .map_err(error)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(error)
     }
 
     /// How many call events are stored, all calls together.
@@ -161,6 +198,55 @@ mod tests {
             ["call_started", "call_ended"]
         );
         assert_eq!(storage.call_events("c9-9").unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn each_leg_is_a_row_with_its_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path()).unwrap();
+        let leg = |seq: u64, kind: &str, channel: &str, role: &str| CallEventRow {
+            body_json: format!(
+                r#"{{"type":"{kind}","call":"c1-1","channel":"{channel}","role":"{role}"}}"#
+            ),
+            ..event(seq, "c1-1", kind)
+        };
+        storage
+            .insert_call_events(&[
+                leg(1, "leg_joined", "1/1", "origin"),
+                leg(2, "leg_joined", "2/1", "destination"),
+                leg(3, "leg_left", "2/1", "destination"),
+                // The same phone rung again later: a leg of its own.
+                leg(4, "leg_joined", "2/1", "destination"),
+                leg(6, "leg_left", "1/1", "origin"),
+                event(7, "c1-1", "call_ended"),
+            ])
+            .unwrap();
+        let legs = storage.call_legs("c1-1").unwrap();
+        let at = |seq: u64| seq + 1_700_000_000_000;
+        assert_eq!(
+            legs,
+            vec![
+                CallLegRow {
+                    channel: "1/1".into(),
+                    role: "origin".into(),
+                    joined_unix_ms: at(1),
+                    left_unix_ms: Some(at(6)),
+                },
+                CallLegRow {
+                    channel: "2/1".into(),
+                    role: "destination".into(),
+                    joined_unix_ms: at(2),
+                    left_unix_ms: Some(at(3)),
+                },
+                CallLegRow {
+                    channel: "2/1".into(),
+                    role: "destination".into(),
+                    joined_unix_ms: at(4),
+                    left_unix_ms: None,
+                },
+            ]
+        );
+        assert!(storage.call_legs("c9-9").unwrap().is_empty());
     }
 
     #[test]

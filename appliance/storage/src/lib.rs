@@ -9,7 +9,7 @@ mod recordings;
 mod stats;
 
 pub use alerts::AlertRow;
-pub use call_events::{CallEventRow, StoredCallEvent};
+pub use call_events::{CallEventRow, CallLegRow, StoredCallEvent};
 pub use cdr::{Cdr, Disposition};
 pub use recordings::{
     NewRecording, RecordingCallFacts, RecordingEnd, RecordingFilter, RecordingRow,

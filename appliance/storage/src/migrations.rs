@@ -226,6 +226,23 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX agent_state_spans_to ON agent_state_spans(to_ms);
     CREATE INDEX agent_state_spans_agent ON agent_state_spans(agent, to_ms);",
+    // 9: one row per leg of each call (`call_legs`), read from the archived leg_joined and
+    // leg_left events: the channel, its role, when it joined and when it left (NULL while
+    // it is still in the call, or when the box stopped first). A view: the events are the
+    // one record, so the two cannot disagree.
+    "CREATE VIEW call_legs AS
+     SELECT joined.call_id AS call_id,
+            json_extract(joined.body, '$.channel') AS channel,
+            json_extract(joined.body, '$.role') AS role,
+            joined.seq AS joined_seq,
+            joined.unix_ms AS joined_unix_ms,
+            (SELECT MIN(gone.unix_ms) FROM call_events gone
+              WHERE gone.call_id = joined.call_id AND gone.type = 'leg_left'
+                AND gone.seq > joined.seq
+                AND json_extract(gone.body, '$.channel') = json_extract(joined.body, '$.channel')
+            ) AS left_unix_ms
+     FROM call_events joined
+     WHERE joined.type = 'leg_joined';",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
