@@ -1048,3 +1048,99 @@ fn f_an_interval_boundary_splits_nothing_it_should_not() {
         ],
     );
 }
+
+/// c. Agent 201 goes to lunch, logs out, and the box restarts; agent 202 goes on a break
+/// and is still on it when the box restarts (a minute later on the clock). 201's lunch
+/// is lunch until their logout, not a moment more (logged-out time counts for nothing,
+/// and the restart does not bring the lunch back); 202's break goes on through the
+/// restart, still a break, until they log in again on the new box. Extends `reports.rs`
+/// (a not-ready carried over a restart) with the logout in between.
+#[test]
+fn c_not_ready_reasons_survive_logout_and_restart() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut floor = start_floor(work.path(), TEN_AM_UNIX_MS);
+    let login_201 = floor.login("201");
+    floor.run(1000);
+    let login_202 = floor.login("202");
+    floor.run(1000);
+    let lunch = floor.not_ready("201", "lunch");
+    floor.run(5000);
+    let logout = floor.agent("201", r#"{"state":"logout"}"#);
+    floor.run(1000);
+    let on_break = floor.not_ready("202", "break");
+    floor.run(4000);
+    floor.until("201's lunch stored", |f| {
+        f.agent_rows(RANGE, "201")
+            .first()
+            .is_some_and(|r| r["not_ready_ms"]["lunch"].as_u64().is_some())
+    });
+    let bus = floor.bus();
+    assert_eq!(bus.became("201", "not-ready", 0), lunch, "{bus}");
+    assert_eq!(bus.became("201", "logged-out", 0), logout, "{bus}");
+    assert_eq!(bus.became("202", "not-ready", 0), on_break, "{bus}");
+
+    // The box stops (the rig first: lock-step time stands still) and starts again a
+    // minute later on the clock, on the same data.
+    let stopped_at = floor.running.engine_stats().expect("engine").engine_time_ms;
+    drop(floor);
+    let restart_epoch = TEN_AM_UNIX_MS + stopped_at + 60_000;
+    let mut floor = restart_floor(work.path(), "devices-2", restart_epoch);
+    let before = floor.agent_rows(RANGE, "202");
+    assert_figures(
+        row(&before, "agent", "202", AT_10_00),
+        &[("not_ready_ms.break", stopped_at - on_break)],
+    );
+    floor.run(2000);
+    let login_201_again = floor.login("201");
+    floor.run(1000);
+    let login_202_again = floor.login("202");
+    floor.until("202's break stored through the restart", |f| {
+        f.agent_rows(RANGE, "202").first().is_some_and(|r| {
+            r["not_ready_ms"]["break"]
+                .as_u64()
+                .is_some_and(|ms| ms > stopped_at - on_break)
+        })
+    });
+    let bus = floor.bus();
+    let logins: Vec<(&str, &str)> = bus
+        .0
+        .iter()
+        .map(|c| (c["agent"].as_str().unwrap(), c["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(logins, [("201", "ready"), ("202", "ready")], "{bus}");
+
+    let a = floor.agent_rows(RANGE, "201");
+    let a = row(&a, "agent", "201", AT_10_00);
+    assert_eq!(
+        a["not_ready_ms"],
+        serde_json::json!({ "lunch": logout - lunch }),
+        "lunch until the logout only: {a:#}"
+    );
+    assert_figures(
+        a,
+        &[
+            ("state_ms.not-ready", logout - lunch),
+            ("state_ms.ready", lunch - login_201),
+        ],
+    );
+    // Logged in: the first box until the logout (201's ready span on the new box is
+    // still open: not stored yet).
+    assert_eq!(bus.became("201", "ready", 0), login_201_again, "{bus}");
+    assert_figures(a, &[("logged_in_ms", logout - login_201)]);
+
+    let b = floor.agent_rows(RANGE, "202");
+    let b = row(&b, "agent", "202", AT_10_00);
+    let break_ms = (stopped_at - on_break) + 60_000 + login_202_again;
+    assert_eq!(
+        b["not_ready_ms"],
+        serde_json::json!({ "break": break_ms }),
+        "the break through the restart until the login: {b:#}"
+    );
+    assert_figures(
+        b,
+        &[
+            ("state_ms.not-ready", break_ms),
+            ("state_ms.ready", on_break - login_202),
+        ],
+    );
+}
