@@ -7,6 +7,7 @@
 //!
 //! a. a call transferred back to its queue: each agent's talk, hold and wrap-up as they
 //!    served it, the queue's handle time both agents', the call offered and answered once;
+//!    and one transferred to an extension (out of the ACD): the first agent's side only;
 //! b. wrap-up kept whole on the queue of the call when the agent serves two queues;
 //! c. not-ready reasons survive a logout and a restart;
 //! d. a call abandoned while the agent's phone rings: abandoned, not answered, an offer
