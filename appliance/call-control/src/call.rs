@@ -39,7 +39,7 @@ pub struct CallSetup {
     /// the call that asked for it).
     pub acd_key: Option<CallId>,
     /// The recorder, when the box records calls.
-    pub recorder: Option<crate::messages::RecorderLink>,
+    pub recorder: Option<crate::recorder_actor::RecorderLink>,
 }
 
 pub struct CallActor {
@@ -53,7 +53,7 @@ pub struct CallActor {
     lookup_tls: Option<crate::lookup::LookupTls>,
     acd: Option<Recipient<CallToAcd>>,
     acd_key: Option<CallId>,
-    recorder: Option<crate::messages::RecorderLink>,
+    recorder: Option<crate::recorder_actor::RecorderLink>,
     /// A recording was started for this call: its end is told to the recorder.
     recorded: bool,
     name: Arc<str>,

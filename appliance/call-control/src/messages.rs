@@ -321,26 +321,3 @@ impl crate::containment::Traced for CallInput {
         }
     }
 }
-
-/// Where a call asks for its recording to start and stop, and for a mailbox's stored
-/// messages (listed, played, marked heard).
-#[derive(Clone)]
-pub struct RecorderLink {
-    pub start: Recipient<crate::recorder_actor::StartRecording>,
-    pub stop: Recipient<crate::recorder_actor::StopRecording>,
-    pub list: Recipient<crate::recorder_actor::ListMailbox>,
-    pub play: Recipient<crate::recorder_actor::PlayMessage>,
-    pub heard: Recipient<crate::recorder_actor::MarkHeard>,
-}
-
-impl RecorderLink {
-    pub fn to(recorder: &Addr<crate::recorder_actor::RecorderActor>) -> RecorderLink {
-        RecorderLink {
-            start: recorder.clone().recipient(),
-            stop: recorder.clone().recipient(),
-            list: recorder.clone().recipient(),
-            play: recorder.clone().recipient(),
-            heard: recorder.clone().recipient(),
-        }
-    }
-}

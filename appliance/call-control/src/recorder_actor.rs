@@ -31,6 +31,29 @@ use storage::{NewRecording, RecordingCallFacts, RecordingEnd, Storage};
 /// How often the disk is looked at and retention runs.
 const HOUSEKEEPING: Duration = Duration::from_secs(5);
 
+/// Where a call asks for its recording to start and stop, and for a mailbox's stored
+/// messages (listed, played, marked heard).
+#[derive(Clone)]
+pub struct RecorderLink {
+    pub start: Recipient<StartRecording>,
+    pub stop: Recipient<StopRecording>,
+    pub list: Recipient<ListMailbox>,
+    pub play: Recipient<PlayMessage>,
+    pub heard: Recipient<MarkHeard>,
+}
+
+impl RecorderLink {
+    pub fn to(recorder: &Addr<RecorderActor>) -> RecorderLink {
+        RecorderLink {
+            start: recorder.clone().recipient(),
+            stop: recorder.clone().recipient(),
+            list: recorder.clone().recipient(),
+            play: recorder.clone().recipient(),
+            heard: recorder.clone().recipient(),
+        }
+    }
+}
+
 /// Start recording `call`'s caller leg (on `slot`).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]

@@ -299,7 +299,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                 .with_clock_listener(stats.clone().recipient())
                 .with_acd(acd.clone().recipient())
                 .with_recorder(
-                    call_control::messages::RecorderLink::to(&recorder),
+                    call_control::recorder_actor::RecorderLink::to(&recorder),
                     recording_settings,
                 )
                 .start();

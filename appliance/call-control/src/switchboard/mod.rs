@@ -83,7 +83,7 @@ pub struct Switchboard {
     acd: Option<Recipient<crate::messages::CallToAcd>>,
     /// The recorder and the rules each call is recorded by.
     recorder: Option<(
-        crate::messages::RecorderLink,
+        crate::recorder_actor::RecorderLink,
         Arc<box_config::RecordingSettings>,
     )>,
     dial_plan: Arc<DialPlan>,
@@ -176,7 +176,7 @@ impl Switchboard {
     /// Gives every call the recorder and the recording rules.
     pub fn with_recorder(
         mut self,
-        recorder: crate::messages::RecorderLink,
+        recorder: crate::recorder_actor::RecorderLink,
         settings: Arc<box_config::RecordingSettings>,
     ) -> Switchboard {
         self.recorder = Some((recorder, settings));
