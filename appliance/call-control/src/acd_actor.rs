@@ -758,23 +758,38 @@ impl Handler<events::Envelope> for AcdActor {
                     return;
                 }
                 let key = call_key(call);
+                // The same call may already be another agent's (a colleague's transfer
+                // ringing this phone): this agent's part of it gets a key of its own.
+                let this_phones = CallKey::new(format!("{call}@{device}"));
                 if joined {
                     // Refused while the agent is reserved or on a call: that is the
                     // ACD's own offer joining, or a second call the device cannot take.
-                    if self.acd.outbound_started(now, &agent, &key).is_ok() {
+                    let started = match self.acd.outbound_started(now, &agent, &key) {
+                        Err(acd::AcdError::DuplicateCall(_)) => {
+                            self.acd.outbound_started(now, &agent, &this_phones)
+                        }
+                        other => other,
+                    };
+                    if started.is_ok() {
                         tracing::info!(%agent, %call, "agent's device busy with a call of its own");
                     }
                 } else {
-                    let own_call = matches!(
-                        self.acd.agent(&agent),
+                    let own_call = match self.acd.agent(&agent) {
                         Some((
-                            AgentState::OnCall { call: c, direction: Direction::Outbound }
-                            | AgentState::OnHold { call: c, direction: Direction::Outbound },
-                            _
-                        )) if *c == key
-                    );
-                    if own_call {
-                        let _ = self.acd.call_ended(now, &key);
+                            AgentState::OnCall {
+                                call: c,
+                                direction: Direction::Outbound,
+                            }
+                            | AgentState::OnHold {
+                                call: c,
+                                direction: Direction::Outbound,
+                            },
+                            _,
+                        )) if *c == key || *c == this_phones => Some(c.clone()),
+                        _ => None,
+                    };
+                    if let Some(own) = own_call {
+                        let _ = self.acd.call_ended(now, &own);
                     }
                 }
             }
@@ -1136,6 +1151,92 @@ mod tests {
                 .expect("actor answers");
             let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
             assert_eq!(state(snapshot), acd::AgentStateKind::Ready);
+        });
+    }
+
+    #[test]
+    fn a_colleagues_transfer_to_an_agents_phone_makes_that_agent_busy_until_it_leaves() {
+        actix::System::new().block_on(async {
+            let mut config = config();
+            config
+                .agents
+                .push(AgentConfig::new(AgentId::new("202"), &["billing"]));
+            let mut acd = Acd::new(config, 0).expect("valid config");
+            acd.login(0, &AgentId::new("201"), "201").expect("login");
+            acd.login(0, &AgentId::new("202"), "202").expect("login");
+            let phone =
+                |extension: &str, channel: &str| -> Box<dyn crate::agent_device::AgentDevice> {
+                    Box::new(crate::agent_device::FxsPhone {
+                        extension: extension.into(),
+                        channel: channel.into(),
+                    })
+                };
+            let actor = AcdActor::new(acd)
+                .with_devices(vec![phone("201", "2/1"), phone("202", "3/1")])
+                .start();
+            let leg = |seq, at_ms, channel: &str, joined: bool| {
+                let (call, channel) = (CallId::from("c1"), channel.to_owned());
+                let role = events::LegRole::Destination;
+                envelope(
+                    seq,
+                    at_ms,
+                    if joined {
+                        Event::LegJoined {
+                            call,
+                            channel,
+                            role,
+                        }
+                    } else {
+                        Event::LegLeft {
+                            call,
+                            channel,
+                            role,
+                        }
+                    },
+                )
+            };
+            let state = |snapshot: &Snapshot, agent: &str| {
+                snapshot
+                    .agents
+                    .iter()
+                    .find(|a| a.id.as_str() == agent)
+                    .map(|a| a.state.kind())
+            };
+            // 201 is on call c1; 201 consults 202, whose phone joins the same call.
+            actor
+                .send(leg(1, 1000, "2/1", true))
+                .await
+                .expect("actor answers");
+            actor
+                .send(leg(2, 5000, "3/1", true))
+                .await
+                .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(
+                state(&snapshot, "201"),
+                Some(acd::AgentStateKind::OnCallOutbound)
+            );
+            assert_eq!(
+                state(&snapshot, "202"),
+                Some(acd::AgentStateKind::OnCallOutbound)
+            );
+            // 201 hangs up (the transfer completes): 202 is still on it.
+            actor
+                .send(leg(3, 8000, "2/1", false))
+                .await
+                .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(&snapshot, "201"), Some(acd::AgentStateKind::Ready));
+            assert_eq!(
+                state(&snapshot, "202"),
+                Some(acd::AgentStateKind::OnCallOutbound)
+            );
+            actor
+                .send(leg(4, 12000, "3/1", false))
+                .await
+                .expect("actor answers");
+            let snapshot = actor.send(GetAcdSnapshot).await.expect("snapshot");
+            assert_eq!(state(&snapshot, "202"), Some(acd::AgentStateKind::Ready));
         });
     }
 
