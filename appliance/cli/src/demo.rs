@@ -72,12 +72,13 @@ fn hotline_script(dice: &mut Dice, surge: bool) -> Vec<PlayItem> {
     let pick = if surge && dice.next() % 4 != 0 {
         2
     } else {
-        dice.next() % 5
+        dice.next() % 6
     };
     let choice: &[&str] = match pick {
         0 | 1 => &["1", "123456#"],
         2 => &["2"],
         3 => &["3"],
+        4 => &["8"],
         _ => &["0"],
     };
     let mut script = vec![
@@ -87,6 +88,17 @@ fn hotline_script(dice: &mut Dice, surge: bool) -> Vec<PlayItem> {
     for keys in choice {
         script.push(PlayItem::Silence { duration_ms: 3_000 });
         script.push(PlayItem::Dtmf((*keys).into()));
+    }
+    if pick == 4 {
+        // A message for the operator after the greeting and the beep: 3 s of "speech"
+        // (a tone), then # to end it.
+        script.push(PlayItem::Silence { duration_ms: 8_000 });
+        script.push(PlayItem::Tone {
+            freq_hz: 440,
+            level_dbm0: -15.0,
+            duration_ms: 3_000,
+        });
+        script.push(PlayItem::Dtmf("#".into()));
     }
     script
 }
@@ -134,6 +146,10 @@ pub fn run_demo(
     println!("  a call's IVR: http://{web}/api/calls/<id>/events");
     println!("  the floor:    http://{web}/api/agents  and  /api/queues");
     println!("  alerts:       http://{web}/api/alerts");
+    println!("  recordings:   http://{web}/api/recordings  (each at /api/recordings/<id>/audio)");
+    println!("  voicemail:    http://{web}/api/mailboxes/204/messages  (key 8 in the hotline)");
+    println!("  reports:      http://{web}/api/reports/queues?interval=15m  and  /api/reports/agents  (&format=csv)");
+    println!("  metrics:      http://{web}/metrics");
     let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
     if let Some(billing) = &billing {
         println!("billing lookups answered: {}", billing.requests());
@@ -242,6 +258,9 @@ fn generate_traffic(
             if let Ok(floor) = running.acd_snapshot() {
                 println!("[{:>5.0} s] {}", now as f64 / 1000.0, floor_line(&floor));
             }
+            if let Some(line) = recordings_line(running) {
+                println!("[{:>5.0} s] {line}", now as f64 / 1000.0);
+            }
             if let Ok(alerts) = running.alerts() {
                 for alert in alerts.iter().filter(|a| a.active) {
                     if reported_alerts.insert(alert.uid.clone()) {
@@ -256,6 +275,28 @@ fn generate_traffic(
         }
     }
     Ok(())
+}
+
+/// The recordings so far (calls and voicemail), read from the box's database.
+fn recordings_line(running: &RunningBox) -> Option<String> {
+    let storage = storage::Storage::open(running.data_dir()).ok()?;
+    let rows = storage
+        .list_recordings(&storage::RecordingFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .ok()?;
+    let count = |kind: &str, status: &str| {
+        rows.iter()
+            .filter(|r| r.kind == kind && (status.is_empty() || r.status == status))
+            .count()
+    };
+    Some(format!(
+        "recordings: {} calls ({} recording now), {} voicemail messages",
+        count("call", ""),
+        count("call", "recording"),
+        count("voicemail", "")
+    ))
 }
 
 /// The ACD's agents on the demo floor: all log in at the start (at the phone of their
