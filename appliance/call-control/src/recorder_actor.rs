@@ -994,35 +994,13 @@ fn unix_now_ms() -> u64 {
 
 /// `YYYY/MM/DD` (UTC) of a time: recordings are filed by day.
 fn day_dir(unix_ms: u64) -> PathBuf {
-    let (year, month, day) = civil_date((unix_ms / 86_400_000) as i64);
-    PathBuf::from(format!("{year:04}/{month:02}/{day:02}"))
+    let stamp = rfc3339(unix_ms);
+    PathBuf::from(stamp.get(..10).unwrap_or("unknown").replace('-', "/"))
 }
 
-/// RFC 3339 in UTC, to the second.
+/// RFC 3339 in UTC, to the second (the statistics' calendar does the date).
 pub fn rfc3339(unix_ms: u64) -> String {
-    let days = (unix_ms / 86_400_000) as i64;
-    let (year, month, day) = civil_date(days);
-    let seconds = (unix_ms / 1000) % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        (seconds / 60) % 60,
-        seconds % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_date(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    (year, month, day)
+    stats::format_utc(unix_ms)
 }
 
 #[cfg(test)]

@@ -15,23 +15,10 @@ use std::path::Path;
 /// 2026-12-07 10:00 +08:00: the flow's opening hours.
 const BOX_TIME_UNIX_MS: u64 = 1_796_608_800_000;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("config dir");
-    for entry in std::fs::read_dir(from).expect("HIL config") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy config file");
-        }
-    }
-}
-
 fn start_acd(work: &Path) -> appliance::boot::RunningBox {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/acd");
     let config = work.join("config");
-    copy_dir(&source, &config);
+    common::copy_dir(&source, &config);
     let mut options = appliance::boot::BoxOptions::new(config, work.join("data"));
     options.device_dir = Some(work.join("devices"));
     options.prompt_cache_dir = Some(common::shared_prompt_cache());

@@ -21,21 +21,9 @@ fn free_port() -> u16 {
 /// The `acd` HIL configuration with its devices under `work` and the web on `port`, every
 /// call on the trunk recorded.
 fn config(work: &Path, port: u16) -> PathBuf {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("config dir");
-        for entry in std::fs::read_dir(from).expect("HIL config") {
-            let path = entry.expect("entry").path();
-            let target = to.join(path.file_name().expect("name"));
-            if path.is_dir() {
-                copy_dir(&path, &target);
-            } else {
-                std::fs::copy(&path, &target).expect("copy config file");
-            }
-        }
-    }
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/acd");
     let config = work.join("config");
-    copy_dir(&source, &config);
+    common::copy_dir(&source, &config);
     let system = std::fs::read_to_string(config.join("system.toml")).expect("system.toml");
     let system = system
         .replace(

@@ -19,26 +19,13 @@ use std::path::Path;
 const BOX_TIME_UNIX_MS: u64 = 1_796_608_800_000;
 const REPORT_RANGE: &str = "from=2026-12-07T02:00:00Z&to=2026-12-07T03:00:00Z";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("config dir");
-    for entry in std::fs::read_dir(from).expect("HIL config") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy config file");
-        }
-    }
-}
-
 /// A box of the `acd` configuration on `work/data`, its devices in `work/DEVICES`,
 /// its clock starting at `epoch_unix_ms`.
 fn start_acd(work: &Path, devices: &str, epoch_unix_ms: u64) -> RunningBox {
     let config = work.join("config");
     if !config.exists() {
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/acd");
-        copy_dir(&source, &config);
+        common::copy_dir(&source, &config);
     }
     let mut options = BoxOptions::new(config, work.join("data"));
     options.device_dir = Some(work.join(devices));

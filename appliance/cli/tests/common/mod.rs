@@ -167,18 +167,6 @@ pub fn start_config_with(
     extra: &[(&str, &str)],
     epoch_unix_ms: u64,
 ) -> RunningBox {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("config dir");
-        for entry in std::fs::read_dir(from).expect("HIL config") {
-            let path = entry.expect("entry").path();
-            let target = to.join(path.file_name().expect("name"));
-            if path.is_dir() {
-                copy_dir(&path, &target);
-            } else {
-                std::fs::copy(&path, &target).expect("copy config file");
-            }
-        }
-    }
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../hil-tests/configs")
         .join(name);
@@ -192,4 +180,18 @@ pub fn start_config_with(
     options.prompt_cache_dir = Some(shared_prompt_cache());
     options.epoch_unix_ms = Some(epoch_unix_ms);
     start_box(options).expect("box starts")
+}
+
+/// Copies a configuration directory (prompts and flows too).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("config dir");
+    for entry in std::fs::read_dir(from).expect("HIL config") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy config file");
+        }
+    }
 }
