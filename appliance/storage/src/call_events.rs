@@ -106,16 +106,11 @@ impl Storage {
     /// The call's legs (the `call_legs` view over its leg events), in the order they
     /// joined.
     pub fn call_legs(&self, call_id: &str) -> Result<Vec<CallLegRow>, StorageError> {
-        let error = |source| self.query_error("read a call's legs", source);
-        let mut statement = self
-            .connection()
-            .prepare_cached(
-                "SELECT channel, role, joined_unix_ms, left_unix_ms FROM call_legs
-                 WHERE call_id = ?1 ORDER BY joined_seq",
-            )
-            .map_err(error)?;
-        let rows = statement
-            .query_map([call_id], |row| {
+        self.select_all(
+            "SELECT channel, role, joined_unix_ms, left_unix_ms FROM call_legs
+             WHERE call_id = ?1 ORDER BY joined_seq",
+            [call_id],
+            |row| {
                 Ok(CallLegRow {
                     channel: row.get::<_, Option<String>>(0)?.unwrap_or_default(),
                     role: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
@@ -124,9 +119,9 @@ impl Storage {
                         .get::<_, Option<i64>>(3)?
                         .map(|ms| u64::try_from(ms).unwrap_or_default()),
                 })
-            })
-            .map_err(error)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(error)
+            },
+        )
+        .map_err(|source| self.query_error("read a call's legs", source))
     }
 
     /// How many call events are stored, all calls together.

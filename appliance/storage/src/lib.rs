@@ -141,6 +141,18 @@ impl Storage {
     pub(crate) fn connection(&self) -> &Connection {
         &self.connection
     }
+
+    /// Every row `sql` selects with `params`, each read by `read`.
+    pub(crate) fn select_all<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Vec<T>> {
+        let mut statement = self.connection.prepare_cached(sql)?;
+        let rows = statement.query_map(params, read)?;
+        rows.collect()
+    }
 }
 
 #[cfg(test)]

@@ -330,11 +330,12 @@ impl Storage {
         condition: &str,
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<RecordingRow>, StorageError> {
-        let sql = format!("SELECT {COLUMNS} FROM recordings {condition}");
-        let error = |source| self.query_error("read the recordings index", source);
-        let mut statement = self.connection().prepare_cached(&sql).map_err(error)?;
-        let rows = statement.query_map(params, row_of).map_err(error)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(error)
+        self.select_all(
+            &format!("SELECT {COLUMNS} FROM recordings {condition}"),
+            params,
+            row_of,
+        )
+        .map_err(|source| self.query_error("read the recordings index", source))
     }
 }
 

@@ -194,41 +194,35 @@ impl Storage {
     pub fn stats_between(&self, from_ms: u64, to_ms: u64) -> Result<StatsRows, StorageError> {
         let error = |source| self.query_error("read statistics", source);
         let (from, to) = (signed(from_ms), signed(to_ms));
-        let mut statement = self
-            .connection()
-            .prepare_cached(&format!(
-                "SELECT {ATTEMPT_COLUMNS} FROM queue_attempts
-                 WHERE counted_at_ms < ?2 AND finished_at_ms >= ?1 ORDER BY id"
-            ))
+        let attempts = self
+            .select_all(
+                &format!(
+                    "SELECT {ATTEMPT_COLUMNS} FROM queue_attempts
+                     WHERE counted_at_ms < ?2 AND finished_at_ms >= ?1 ORDER BY id"
+                ),
+                [from, to],
+                read_attempt,
+            )
             .map_err(error)?;
-        let attempts = statement
-            .query_map([from, to], read_attempt)
-            .map_err(error)?
-            .collect::<Result<Vec<_>, _>>()
+        let offers = self
+            .select_all(
+                &format!(
+                    "SELECT {OFFER_COLUMNS} FROM agent_offers
+                     WHERE offered_at_ms >= ?1 AND offered_at_ms < ?2 ORDER BY id"
+                ),
+                [from, to],
+                read_offer,
+            )
             .map_err(error)?;
-        let mut statement = self
-            .connection()
-            .prepare_cached(&format!(
-                "SELECT {OFFER_COLUMNS} FROM agent_offers
-                 WHERE offered_at_ms >= ?1 AND offered_at_ms < ?2 ORDER BY id"
-            ))
-            .map_err(error)?;
-        let offers = statement
-            .query_map([from, to], read_offer)
-            .map_err(error)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(error)?;
-        let mut statement = self
-            .connection()
-            .prepare_cached(&format!(
-                "SELECT {SPAN_COLUMNS} FROM agent_state_spans
-                 WHERE to_ms >= ?1 AND from_ms < ?2 ORDER BY id"
-            ))
-            .map_err(error)?;
-        let spans = statement
-            .query_map([from, to], read_span)
-            .map_err(error)?
-            .collect::<Result<Vec<_>, _>>()
+        let spans = self
+            .select_all(
+                &format!(
+                    "SELECT {SPAN_COLUMNS} FROM agent_state_spans
+                     WHERE to_ms >= ?1 AND from_ms < ?2 ORDER BY id"
+                ),
+                [from, to],
+                read_span,
+            )
             .map_err(error)?;
         Ok(StatsRows {
             attempts,
@@ -240,24 +234,19 @@ impl Storage {
     /// Each agent's latest stored span (latest end, then latest start, then last
     /// stored): what a collector resumes from after a restart.
     pub fn latest_agent_spans(&self) -> Result<Vec<AgentStateSpanRow>, StorageError> {
-        let error = |source| self.query_error("read the agents' latest spans", source);
-        let mut statement = self
-            .connection()
-            .prepare_cached(&format!(
+        self.select_all(
+            &format!(
                 "SELECT {SPAN_COLUMNS} FROM agent_state_spans WHERE id IN (
                     SELECT (SELECT id FROM agent_state_spans latest
                             WHERE latest.agent = agents.agent
                             ORDER BY to_ms DESC, from_ms DESC, id DESC LIMIT 1)
                     FROM (SELECT DISTINCT agent FROM agent_state_spans) agents)
                  ORDER BY agent"
-            ))
-            .map_err(error)?;
-        let spans = statement
-            .query_map([], read_span)
-            .map_err(error)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(error)?;
-        Ok(spans)
+            ),
+            [],
+            read_span,
+        )
+        .map_err(|source| self.query_error("read the agents' latest spans", source))
     }
 }
 
