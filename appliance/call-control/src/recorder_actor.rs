@@ -229,6 +229,8 @@ pub struct RecorderActor {
     figures: RecorderFigures,
     /// Engine time of the latest message, for the events published.
     now_ms: u64,
+    /// A retention pass is running on the store.
+    purging: bool,
 }
 
 impl RecorderActor {
@@ -261,6 +263,7 @@ impl RecorderActor {
             suspended: None,
             figures: RecorderFigures::default(),
             now_ms: 0,
+            purging: false,
         }
     }
 
@@ -653,15 +656,21 @@ impl RecorderActor {
             Ok(usage) => usage.total_bytes / 100 * self.settings.max_disk_percent as u64,
             Err(_) => u64::MAX,
         };
+        if self.purging {
+            return;
+        }
+        self.purging = true;
         let purge = Purge {
             now_unix_ms: unix_now_ms(),
             max_bytes,
             live_calls: self.live_calls.iter().map(|c| c.to_string()).collect(),
         };
-        self.store
+        let purge_done = self
+            .store
             .send(purge)
             .into_actor(self)
             .map(|purged, actor, _| {
+                actor.purging = false;
                 for (uid, call, why) in purged.unwrap_or_default() {
                     actor.recording_event(
                         &uid,
@@ -670,8 +679,10 @@ impl RecorderActor {
                         Some(why),
                     );
                 }
-            })
-            .wait(ctx);
+            });
+        // Deleting files takes the store's time, not the recorder's: starts and stops
+        // are handled meanwhile.
+        ctx.spawn(purge_done);
     }
 }
 
