@@ -63,18 +63,6 @@ fn alarms(web: std::net::SocketAddr) -> Vec<(bool, String)> {
         .collect()
 }
 
-/// The carrier places a call and the box answers it (the menu).
-fn call(rig: &mut Rig, expected_answered: usize) {
-    let now = rig.now_ms();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .place_calls(now, 1, Some("5550123"), "95598")
-        .unwrap();
-    assert!(common::step_until(rig, 5000, |r| r
-        .carrier("span1")
-        .is_some_and(|c| c.answered_count() == expected_answered)));
-}
-
 #[test]
 fn a_full_disk_stops_new_recordings_raises_the_alarm_and_calls_go_on() {
     let work = tempfile::tempdir().expect("temp dir");
@@ -103,7 +91,7 @@ fn a_full_disk_stops_new_recordings_raises_the_alarm_and_calls_go_on() {
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     common::wait_link_up(&mut rig, "span1");
 
-    call(&mut rig, 1);
+    common::hotline_call_answered(&mut rig, "5550123", 1);
     rig.run_for(3000).unwrap();
     assert_eq!(recordings(web), Vec::<Value>::new(), "no recording starts");
     let raised = alarms(web);
@@ -116,7 +104,7 @@ fn a_full_disk_stops_new_recordings_raises_the_alarm_and_calls_go_on() {
 
     // Space back: the next call is recorded and the alarm clears.
     std::fs::remove_file(&filler).expect("filler removed");
-    call(&mut rig, 2);
+    common::hotline_call_answered(&mut rig, "5550123", 2);
     rig.run_for(1000).unwrap();
     let rows = recordings(web);
     assert_eq!(rows.len(), 1, "{rows:?}");

@@ -83,14 +83,7 @@ fn an_expired_recording_is_purged_and_a_live_calls_is_kept() {
     ];
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     common::wait_link_up(&mut rig, "span1");
-    let placed = rig.now_ms();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .place_calls(placed, 1, Some("5550123"), "95598")
-        .unwrap();
-    assert!(common::step_until(&mut rig, 5000, |r| r
-        .carrier("span1")
-        .is_some_and(|c| c.answered_count() == 1)));
+    common::hotline_call_answered(&mut rig, "5550123", 1);
     rig.run_for(1000).unwrap();
 
     // Retention runs every 5 s of the box's wall clock.

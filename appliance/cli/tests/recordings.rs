@@ -82,36 +82,17 @@ fn a_queue_call_is_recorded_caller_left_agent_right_and_served_by_the_api() {
     let web = running.web_address();
     let mut rig = Rig::connect(running.device_dir(), &devices(), ClockMode::LockStep).unwrap();
     common::wait_link_up(&mut rig, "span1");
-    common::send(
-        web,
-        "POST",
-        "/api/agents/201/state",
-        r#"{"state":"login","device":"201"}"#,
-    );
-    common::send(web, "POST", "/api/agents/201/state", r#"{"state":"ready"}"#);
+    common::agent_ready(web, "201", "201");
 
-    let now = rig.now_ms();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .place_calls(now, 1, Some("5550123"), "95598")
-        .unwrap();
-    assert!(common::step_until(&mut rig, 5000, |r| r
-        .carrier("span1")
-        .is_some_and(|c| c.answered_count() == 1)));
     // The recording runs from the box's answer.
-    let answered_at = rig.now_ms();
+    let answered_at = common::hotline_call_answered(&mut rig, "5550123", 1);
     rig.run_for(1000).unwrap();
     assert_eq!(
         recordings(web, "")[0]["status"],
         "recording",
         "started at the answer"
     );
-    rig.carrier_mut("span1")
-        .unwrap()
-        .mouth(1)
-        .unwrap()
-        .push(PlayItem::Dtmf("2".into()))
-        .unwrap();
+    common::key(&mut rig, 1, "2");
     assert!(common::step_until(&mut rig, 5000, |r| r
         .phone("fxs2")
         .is_some_and(|p| p.ringing())));
@@ -374,21 +355,8 @@ fn on_demand_keeps_only_what_follows_the_start_and_refuses_what_it_must() {
     let web = running.web_address();
     let mut rig = Rig::connect(running.device_dir(), &devices(), ClockMode::LockStep).unwrap();
     common::wait_link_up(&mut rig, "span1");
-    common::send(
-        web,
-        "POST",
-        "/api/agents/201/state",
-        r#"{"state":"login","device":"201"}"#,
-    );
-    common::send(web, "POST", "/api/agents/201/state", r#"{"state":"ready"}"#);
-    let now = rig.now_ms();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .place_calls(now, 1, Some("5550123"), "95598")
-        .unwrap();
-    assert!(common::step_until(&mut rig, 5000, |r| r
-        .carrier("span1")
-        .is_some_and(|c| c.answered_count() == 1)));
+    common::agent_ready(web, "201", "201");
+    common::hotline_call_answered(&mut rig, "5550123", 1);
     let calls = common::json(web, "GET", "/api/calls");
     let call = calls["calls"][0]["id"].as_str().unwrap().to_owned();
     let record = |action: &str| {
@@ -406,12 +374,7 @@ fn on_demand_keeps_only_what_follows_the_start_and_refuses_what_it_must() {
         "{status} {body}"
     );
     rig.run_for(1000).unwrap();
-    rig.carrier_mut("span1")
-        .unwrap()
-        .mouth(1)
-        .unwrap()
-        .push(PlayItem::Dtmf("2".into()))
-        .unwrap();
+    common::key(&mut rig, 1, "2");
     assert!(common::step_until(&mut rig, 5000, |r| r
         .phone("fxs2")
         .is_some_and(|p| p.ringing())));

@@ -195,3 +195,45 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `agent` logs in at the phone of extension `device` by API and is made ready.
+pub fn agent_ready(address: std::net::SocketAddr, agent: &str, device: &str) {
+    let path = format!("/api/agents/{agent}/state");
+    let (status, body) = send(
+        address,
+        "POST",
+        &path,
+        &format!(r#"{{"state":"login","device":"{device}"}}"#),
+    );
+    assert!(status.contains("204"), "login: {status} {body}");
+    let (status, body) = send(address, "POST", &path, r#"{"state":"ready"}"#);
+    assert!(status.contains("204"), "ready: {status} {body}");
+}
+
+/// The carrier on `span1` calls the hotline 95598 from `from` and steps until the box
+/// has answered `answered` calls in all (5 s at most); the rig time of the answer.
+pub fn hotline_call_answered(rig: &mut Rig, from: &str, answered: usize) -> u64 {
+    let now = rig.now_ms();
+    rig.carrier_mut("span1")
+        .expect("carrier")
+        .place_calls(now, 1, Some(from), "95598")
+        .expect("call placed");
+    assert!(
+        step_until(rig, 5000, |r| r
+            .carrier("span1")
+            .is_some_and(|c| c.answered_count() == answered)),
+        "the box answers: {}",
+        rig.state_summary()
+    );
+    rig.now_ms()
+}
+
+/// The carrier's call `number` keys `digits` (a menu choice).
+pub fn key(rig: &mut Rig, number: usize, digits: &str) {
+    rig.carrier_mut("span1")
+        .expect("carrier")
+        .mouth(number)
+        .expect("the call's audio")
+        .push(far_end::PlayItem::Dtmf(digits.into()))
+        .expect("digits");
+}
