@@ -1,11 +1,11 @@
 //! Starting the box: load the configuration, bind the soft devices, start the media
 //! engine, the actors, the CDR writer and the web port.
 
-use crate::web::{self, DeviceView, WebState};
 use actix::prelude::*;
 use anyhow::{anyhow, Context};
 use box_config::acd;
 use box_config::alerts;
+use box_web::{self as web, DeviceView, WebState};
 use call_control::acd_actor::AcdActor;
 use call_control::alert_actor::{AlertActor, AlertStore};
 use call_control::cdr_writer::CdrWriter;

@@ -1,7 +1,8 @@
-//! The web port: for now the status JSON and the CDR list (the full UI is its own work).
+//! The status JSON, the CDR list, D-channel captures and the event bus over HTTP.
 
-pub use crate::web_state::{read_storage, DeviceView, WebState};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use crate::routes::{Endpoint, SIGNED_IN, STAFF, TECHNICIANS};
+use crate::state::{read_storage, DeviceView, WebState};
+use actix_web::{web, HttpRequest, HttpResponse};
 use call_control::switchboard::{CaptureSpan, GetStatus};
 use events::{Envelope, EventsHandle, PageRequest};
 use media_engine::{DeviceCounts, EngineStatsSnapshot};
@@ -516,40 +517,23 @@ async fn index() -> HttpResponse {
                GET /metrics  live figures (Prometheus text format)\n")
 }
 
-/// Binds the web port and returns the server to spawn, and the address it got.
-pub fn serve(
-    state: WebState,
-    listen: &str,
-) -> anyhow::Result<(actix_web::dev::Server, std::net::SocketAddr)> {
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(state.clone()))
-            .route("/", web::get().to(index))
-            .route("/api/status", web::get().to(status))
-            .route("/api/cdrs", web::get().to(cdrs))
-            .route("/api/spans/{span}/capture", web::post().to(start_capture))
-            .route("/api/spans/{span}/capture", web::delete().to(stop_capture))
-            .route("/api/events", web::get().to(events_page))
-            .route("/api/events/stream", web::get().to(events_stream))
-            .route("/api/calls/{call}/events", web::get().to(call_events))
-            .configure(crate::acd_api::routes)
-            .configure(crate::calls_api::routes)
-            .configure(crate::alerts_api::routes)
-            .configure(crate::recordings_api::routes)
-            .configure(crate::voicemail_api::routes)
-            .configure(crate::reports_api::routes)
-            .configure(crate::metrics_api::routes)
-    })
-    .workers(1)
-    .disable_signals()
-    .bind(listen)
-    .map_err(|error| anyhow::anyhow!("cannot listen for the web UI on {listen}: {error}"))?;
-    let address = server
-        .addrs()
-        .first()
-        .copied()
-        .ok_or_else(|| anyhow::anyhow!("web server bound no address"))?;
-    Ok((server.run(), address))
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/", SIGNED_IN, || web::get().to(index)),
+        Endpoint::get("/api/status", STAFF, || web::get().to(status)),
+        Endpoint::get("/api/cdrs", STAFF, || web::get().to(cdrs)),
+        Endpoint::post("/api/spans/{span}/capture", TECHNICIANS, || {
+            web::post().to(start_capture)
+        }),
+        Endpoint::delete("/api/spans/{span}/capture", TECHNICIANS, || {
+            web::delete().to(stop_capture)
+        }),
+        Endpoint::get("/api/events", STAFF, || web::get().to(events_page)),
+        Endpoint::get("/api/events/stream", STAFF, || web::get().to(events_stream)),
+        Endpoint::get("/api/calls/{call}/events", STAFF, || {
+            web::get().to(call_events)
+        }),
+    ]
 }
 
 #[cfg(test)]

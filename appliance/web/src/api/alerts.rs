@@ -13,21 +13,27 @@
 //!   `{"id": N}`, or 400; `GET /api/notices[?queue=NAME]` (those up, for everyone and
 //!   that queue); `DELETE /api/notices/{id}` → 204 or 404.
 
-use crate::web_state::WebState;
+use crate::routes::{Endpoint, FLOOR, SIGNED_IN, STAFF};
+use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::alert_actor::{
     AcknowledgeAlert, AcknowledgeError, GetAlerts, GetNotices, PostNotice, WithdrawNotice,
 };
 use serde::Deserialize;
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/api/alerts", web::get().to(alerts))
-        .route("/api/alerts/history", web::get().to(history))
-        .route("/api/alerts/{uid}/acknowledge", web::post().to(acknowledge))
-        .route("/api/notices", web::get().to(notices))
-        .route("/api/notices", web::post().to(post_notice))
-        .route("/api/notices/{id}", web::delete().to(withdraw_notice));
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/alerts", STAFF, || web::get().to(alerts)),
+        Endpoint::get("/api/alerts/history", STAFF, || web::get().to(history)),
+        Endpoint::post("/api/alerts/{uid}/acknowledge", FLOOR, || {
+            web::post().to(acknowledge)
+        }),
+        Endpoint::get("/api/notices", SIGNED_IN, || web::get().to(notices)),
+        Endpoint::post("/api/notices", FLOOR, || web::post().to(post_notice)),
+        Endpoint::delete("/api/notices/{id}", FLOOR, || {
+            web::delete().to(withdraw_notice)
+        }),
+    ]
 }
 
 fn error(status: actix_web::http::StatusCode, message: String) -> HttpResponse {
@@ -51,7 +57,7 @@ struct HistoryQuery {
 
 async fn history(state: web::Data<WebState>, query: web::Query<HistoryQuery>) -> HttpResponse {
     let limit = query.limit.unwrap_or(100).min(1000);
-    let result = crate::web_state::read_storage(state.into_inner(), move |storage| {
+    let result = crate::state::read_storage(state.into_inner(), move |storage| {
         Ok(storage.recent_alerts(limit)?)
     })
     .await;

@@ -4,7 +4,8 @@
 //! recorder's counts. A part whose actor does not answer is left out of that scrape
 //! (and logged); the rest is still served.
 
-use crate::web_state::WebState;
+use crate::routes::{Endpoint, STAFF};
+use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::recorder_actor::GetRecorderFigures;
 use call_control::switchboard::ListCalls;
@@ -13,8 +14,8 @@ use std::fmt::Write;
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config.route("/metrics", web::get().to(metrics));
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![Endpoint::get("/metrics", STAFF, || web::get().to(metrics))]
 }
 
 /// The states the ACD reports, each always exported (0 when nobody is in it).

@@ -8,14 +8,20 @@
 //! - `POST /api/recordings/{id}/heard`: marks a message (any recording) heard; 204, 404
 //!   for an unknown one. Listening on `*98` marks them too.
 
-use crate::web_state::{read_storage, WebState};
+use crate::routes::{Endpoint, STAFF};
+use crate::state::{read_storage, WebState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/api/mailboxes/{mailbox}/messages", web::get().to(messages))
-        .route("/api/recordings/{id}/heard", web::post().to(heard));
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/mailboxes/{mailbox}/messages", STAFF, || {
+            web::get().to(messages)
+        }),
+        Endpoint::post("/api/recordings/{id}/heard", STAFF, || {
+            web::post().to(heard)
+        }),
+    ]
 }
 
 fn error(status: StatusCode, message: impl std::fmt::Display) -> HttpResponse {

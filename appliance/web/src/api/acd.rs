@@ -11,22 +11,27 @@
 //! - `PUT /api/agents/{id}/skills/{skill}` with `{"level": 7}` (1-10) or `{"level": null}`
 //!   (remove it): live.
 
-use crate::web_state::WebState;
+use crate::routes::{Endpoint, FLOOR, FLOOR_AND_AGENTS, SIGNED_IN, STAFF};
+use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use box_config::acd::{AcdError, AgentId, QueueName};
 use call_control::acd_actor::{AgentCommand, AgentRequest, GetAcdSnapshot};
 use serde::Deserialize;
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/api/queues", web::get().to(queues))
-        .route("/api/agents", web::get().to(agents))
-        .route("/api/agents/{agent}/state", web::post().to(change_state))
-        .route("/api/agents/{agent}/queues", web::put().to(set_queues))
-        .route(
-            "/api/agents/{agent}/skills/{skill}",
-            web::put().to(set_skill),
-        );
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/queues", SIGNED_IN, || web::get().to(queues)),
+        Endpoint::get("/api/agents", STAFF, || web::get().to(agents)),
+        Endpoint::post("/api/agents/{agent}/state", FLOOR_AND_AGENTS, || {
+            web::post().to(change_state)
+        }),
+        Endpoint::put("/api/agents/{agent}/queues", FLOOR, || {
+            web::put().to(set_queues)
+        }),
+        Endpoint::put("/api/agents/{agent}/skills/{skill}", FLOOR, || {
+            web::put().to(set_skill)
+        }),
+    ]
 }
 
 async fn snapshot(state: &WebState) -> Result<box_config::acd::Snapshot, HttpResponse> {

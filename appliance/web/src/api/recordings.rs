@@ -14,19 +14,21 @@
 //!   for lack of disk, frames missing, suspended, frames encoded and the time spent
 //!   encoding them).
 
-use crate::web_state::{read_storage, WebState};
+use crate::routes::{Endpoint, FLOOR, STAFF};
+use crate::state::{read_storage, WebState};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::io::{Read, Seek, SeekFrom};
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/api/recorder", web::get().to(figures))
-        .route("/api/recordings", web::get().to(list))
-        .route("/api/recordings/{id}", web::get().to(one))
-        .route("/api/recordings/{id}/audio", web::get().to(audio))
-        .route("/api/recordings/{id}/wav", web::get().to(wav));
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/recorder", STAFF, || web::get().to(figures)),
+        Endpoint::get("/api/recordings", FLOOR, || web::get().to(list)),
+        Endpoint::get("/api/recordings/{id}", FLOOR, || web::get().to(one)),
+        Endpoint::get("/api/recordings/{id}/audio", FLOOR, || web::get().to(audio)),
+        Endpoint::get("/api/recordings/{id}/wav", FLOOR, || web::get().to(wav)),
+    ]
 }
 
 fn error(status: actix_web::http::StatusCode, message: impl std::fmt::Display) -> HttpResponse {

@@ -19,7 +19,8 @@
 //! or `1mo`, in UTC. `format`: `json` (default) or `csv` (`text/csv`, as a file). A bad
 //! or unknown parameter is a 400 with `{"error": …}` naming it.
 
-use crate::web_state::{read_storage, WebState};
+use crate::routes::{Endpoint, FLOOR};
+use crate::state::{read_storage, WebState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -32,10 +33,11 @@ const DAY_MS: u64 = 24 * 3_600_000;
 /// The longest range a report reads (its records are read whole into memory).
 const MAX_RANGE_MS: u64 = 400 * DAY_MS;
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/api/reports/queues", web::get().to(queues))
-        .route("/api/reports/agents", web::get().to(agents));
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/reports/queues", FLOOR, || web::get().to(queues)),
+        Endpoint::get("/api/reports/agents", FLOOR, || web::get().to(agents)),
+    ]
 }
 
 fn error(status: StatusCode, message: impl std::fmt::Display) -> HttpResponse {
@@ -92,7 +94,7 @@ fn parse_query(query: &str, filter: &str, now_ms: u64) -> Result<ReportQuery, St
         Some(name) => name.parse().map_err(|e| format!("interval: {e}"))?,
     };
     let time = |name: &str, value: &str| {
-        crate::recordings_api::parse_time(value).map_err(|reason| format!("{name}: {reason}"))
+        crate::api::recordings::parse_time(value).map_err(|reason| format!("{name}: {reason}"))
     };
     let to_ms = match to.as_deref() {
         Some(value) => time("to", value)?,

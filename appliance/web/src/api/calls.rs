@@ -15,17 +15,23 @@
 //!   call; 409 refused (the rule is not on-demand, recording already or not at all, no
 //!   audio yet); 400 a malformed body.
 
-use crate::web_state::WebState;
+use crate::routes::{Endpoint, FLOOR, FLOOR_AND_AGENTS, STAFF};
+use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::session::{SuperviseMode, SuperviseRefused};
 use call_control::switchboard::{ListCalls, Supervise, SuperviseError};
 use serde::Deserialize;
 
-pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .route("/api/calls", web::get().to(calls))
-        .route("/api/calls/{call}/supervise", web::post().to(supervise))
-        .route("/api/calls/{call}/recording", web::post().to(recording));
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint::get("/api/calls", STAFF, || web::get().to(calls)),
+        Endpoint::post("/api/calls/{call}/supervise", FLOOR, || {
+            web::post().to(supervise)
+        }),
+        Endpoint::post("/api/calls/{call}/recording", FLOOR_AND_AGENTS, || {
+            web::post().to(recording)
+        }),
+    ]
 }
 
 fn unavailable(error: impl std::fmt::Display) -> HttpResponse {
