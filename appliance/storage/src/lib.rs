@@ -7,6 +7,7 @@ mod cdr;
 mod migrations;
 mod recordings;
 mod stats;
+mod users;
 
 pub use alerts::AlertRow;
 pub use call_events::{CallEventRow, CallLegRow, StoredCallEvent};
@@ -15,6 +16,7 @@ pub use recordings::{
     NewRecording, RecordingCallFacts, RecordingEnd, RecordingFilter, RecordingRow,
 };
 pub use stats::{AgentOfferRow, AgentStateSpanRow, QueueAttemptRow, StatsRows};
+pub use users::{ApiTokenRow, AuditRow, NewAudit, SessionRow, UserRow};
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -140,6 +142,10 @@ impl Storage {
 
     pub(crate) fn connection(&self) -> &Connection {
         &self.connection
+    }
+
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
     }
 
     /// Every row `sql` selects with `params`, each read by `read`.

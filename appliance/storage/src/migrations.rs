@@ -243,6 +243,47 @@ pub const MIGRATIONS: &[&str] = &[
             ) AS left_unix_ms
      FROM call_events joined
      WHERE joined.type = 'leg_joined';",
+    // 10: the web UI's users (role, language, the agent they work as), their signed-in
+    // sessions (only a SHA-256 of each session's secret is stored), API tokens for CRM
+    // integrations (hashed likewise) and the audit log of every change made through the
+    // web port (who, when, what, the state before and after as JSON).
+    "CREATE TABLE users (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'technician', 'supervisor', 'agent')),
+        password_hash TEXT NOT NULL,
+        language TEXT NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'zh')),
+        agent TEXT,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_unix_ms INTEGER NOT NULL
+     );
+     CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_unix_ms INTEGER NOT NULL,
+        last_seen_unix_ms INTEGER NOT NULL,
+        address TEXT
+     );
+     CREATE TABLE api_tokens (
+        name TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'technician', 'supervisor', 'agent')),
+        created_by TEXT NOT NULL,
+        created_unix_ms INTEGER NOT NULL,
+        last_used_unix_ms INTEGER
+     );
+     CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        unix_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        address TEXT,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        before TEXT,
+        after TEXT
+     );",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
