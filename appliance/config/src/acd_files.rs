@@ -1,5 +1,5 @@
 //! The ACD's part of the configuration directory: `queues.toml` (queues, VIP numbers,
-//! not-ready reasons) and `agents.toml` (agents with their PINs, queues and skills),
+//! not-ready reasons, wrap-up dispositions: `dispositions.rs`) and `agents.toml` (agents with their PINs, queues and skills),
 //! both optional, read into an [`acd::AcdConfig`] and checked with every error at its
 //! file, line and column. What needs other files is checked by `validate.rs` once they
 //! are loaded: overflows to flows, and the IVR flows' `queue` nodes.
@@ -68,6 +68,7 @@ struct QueuesFile {
     not_ready_reasons: Option<Spanned<Vec<Spanned<String>>>>,
     default_handle_time_s: Option<Spanned<i64>>,
     alerts: Option<crate::alert_settings::RawAlerts>,
+    dispositions: Option<crate::dispositions::RawDispositions>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +147,8 @@ pub(crate) struct AcdFiles {
     /// Overflows to flows, checked once the flows are loaded: the flow's name and the
     /// error to report (its reason filled in then) if there is no such flow.
     pub flow_refs: Vec<(String, ConfigError)>,
+    /// The codes agents wrap calls up with (`[dispositions]`).
+    pub dispositions: crate::Dispositions,
 }
 
 fn read(dir: &Path, name: &str, errors: &mut Vec<ConfigError>) -> Option<SourceFile> {
@@ -177,6 +180,7 @@ pub(crate) fn load_acd(dir: &Path, errors: &mut Vec<ConfigError>) -> AcdFiles {
         survey_queues: BTreeSet::new(),
         transfer_numbers: BTreeMap::new(),
         flow_refs: Vec::new(),
+        dispositions: crate::Dispositions::default(),
     };
     let queues_source = read(dir, QUEUES_FILE, errors);
     files.queues_file = queues_source.is_some() || dir.join(QUEUES_FILE).exists();
@@ -583,6 +587,9 @@ fn check_queues(check: &mut Check, raw: QueuesFile, files: &mut AcdFiles) {
     if let Some(raw_alerts) = &raw.alerts {
         let reasons = config.not_ready_reasons.clone();
         crate::alert_settings::check_alerts(check, raw_alerts, &reasons, &mut files.alerts);
+    }
+    if let Some(raw_dispositions) = &raw.dispositions {
+        files.dispositions = crate::dispositions::check_dispositions(check, raw_dispositions);
     }
 }
 

@@ -10,7 +10,8 @@
 //!   `prompts/zh/NAME.wav`).
 //! - `queues.toml` (optional): the ACD's queues (strategy, skills, widening, ring timeout,
 //!   wrap-up, overflow, service level, announcements, join/leave rules, music), VIP
-//!   numbers and not-ready reasons. With it, the IVR's `queue` nodes must name its queues.
+//!   numbers, not-ready reasons and the disposition codes agents wrap calls up with
+//!   (`[dispositions]`). With it, the IVR's `queue` nodes must name its queues.
 //! - `agents.toml` (optional): `[[agent]]` entries (number, name, PIN, queues, skills).
 //!   Both are read into [`Config::acd`], an [`acd::AcdConfig`] the ACD core starts from.
 //! - `recording.toml` (optional): recording rules per trunk, queue, extension and agent,
@@ -23,6 +24,7 @@
 mod acd_files;
 mod alert_settings;
 mod check;
+mod dispositions;
 mod error;
 mod ivr_files;
 mod model;
@@ -37,6 +39,7 @@ pub use acd_files::{
     AGENTS_FILE, MUSIC_CLASSES, OVERFLOW_FLOW_PREFIX, OVERFLOW_QUEUE_PREFIX, QUEUES_FILE,
 };
 pub use alerts;
+pub use dispositions::{DispositionCode, Dispositions, MAX_LABEL_CHARS};
 pub use error::{ConfigError, ConfigErrors};
 pub use ivr_files::{FLOWS_DIR, SCHEDULES_FILE};
 pub use model::*;

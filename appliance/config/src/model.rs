@@ -35,6 +35,8 @@ pub struct Config {
     pub survey_queues: std::collections::BTreeSet<acd::QueueName>,
     /// What an agent keys after a flash to send their caller to a queue → that queue.
     pub queue_transfer_numbers: std::collections::BTreeMap<String, acd::QueueName>,
+    /// The codes an agent may wrap a call up with (`queues.toml`'s `[dispositions]`).
+    pub dispositions: crate::Dispositions,
     /// Which calls are recorded, where and for how long (`recording.toml`; without it,
     /// none).
     pub recording: crate::RecordingSettings,

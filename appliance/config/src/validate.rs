@@ -282,6 +282,7 @@ pub fn load(dir: &Path) -> Result<Config, ConfigErrors> {
             alerts: acd.alerts,
             survey_queues: acd.survey_queues,
             queue_transfer_numbers: acd.transfer_numbers,
+            dispositions: acd.dispositions,
             recording,
         }),
         _ => Err(ConfigErrors(check.errors)),

@@ -218,6 +218,19 @@ impl Storage {
         row.map(|row| self.checked(row)).transpose()
     }
 
+    /// The newest `limit` CDRs of calls from `caller` (as the line delivered the
+    /// number), newest first.
+    pub fn cdrs_from_caller(&self, caller: &str, limit: usize) -> Result<Vec<Cdr>, StorageError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM cdr WHERE caller = ?1 ORDER BY start_unix_ms DESC, seq DESC LIMIT ?2"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .select_all(&sql, params![caller, limit], read_row)
+            .map_err(|source| self.query_error("read a caller's CDRs", source))?;
+        rows.into_iter().map(|row| self.checked(row)).collect()
+    }
+
     pub fn cdr_count(&self) -> Result<u64, StorageError> {
         self.connection()
             .query_row("SELECT COUNT(*) FROM cdr", [], |row| row.get::<_, i64>(0))

@@ -1,10 +1,12 @@
 //! The box's database: SQLite in WAL mode in the data directory, schema by migrations.
-//! It holds CDRs (`cdr`) and each call's events from the event bus (`call_events`).
+//! It holds CDRs (`cdr`), each call's events from the event bus (`call_events`) and the
+//! agents' wrap-up notes (`notes`).
 
 mod alerts;
 mod call_events;
 mod cdr;
 mod migrations;
+mod notes;
 mod recordings;
 mod stats;
 mod users;
@@ -12,6 +14,7 @@ mod users;
 pub use alerts::AlertRow;
 pub use call_events::{CallEventRow, CallLegRow, StoredCallEvent};
 pub use cdr::{Cdr, Disposition};
+pub use notes::WrapUpRow;
 pub use recordings::{
     NewRecording, RecordingCallFacts, RecordingEnd, RecordingFilter, RecordingRow,
 };
