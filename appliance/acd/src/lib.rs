@@ -135,5 +135,5 @@
 mod core;
 mod model;
 
-pub use crate::core::Acd;
+pub use crate::core::{Acd, Reconfigured};
 pub use crate::model::*;

@@ -535,6 +535,13 @@ impl Engine {
                     channel.wake_at = at_ms;
                 }
             }
+            EngineCommand::ReplacePrompts { store, generation } => {
+                // The swapper still holds the old store: this drop only counts down.
+                self.prompts = store;
+                self.stats
+                    .prompts_generation
+                    .store(generation, Ordering::Release);
+            }
         }
     }
 

@@ -72,6 +72,7 @@ pub struct EngineHandle {
     taps: TapRings,
     streams: StreamRings,
     prompts: Arc<PromptStore>,
+    swapper: crate::PromptSwapper,
     stop: Arc<AtomicBool>,
     engine_thread: Option<JoinHandle<()>>,
     dispatcher_thread: Option<JoinHandle<()>>,
@@ -259,16 +260,20 @@ impl EngineHandle {
             .name("engine-watchdog".into())
             .spawn(move || watched.run())
             .map_err(|e| EngineError::Thread("engine watchdog", e))?;
+        let commands = CommandSender {
+            queue: commands,
+            stats: Arc::clone(&stats),
+        };
+        let swapper =
+            crate::PromptSwapper::new(commands.clone(), Arc::clone(&stats), Arc::clone(&prompts));
         Ok(EngineHandle {
-            commands: CommandSender {
-                queue: commands,
-                stats: Arc::clone(&stats),
-            },
+            commands,
             stats,
             slots,
             taps,
             streams,
             prompts,
+            swapper,
             stop,
             engine_thread: Some(engine_thread),
             dispatcher_thread: Some(dispatcher_thread),
@@ -313,8 +318,15 @@ impl EngineHandle {
         self.streams.clone()
     }
 
+    /// The store the engine started with (after a live swap, ask the swapper).
     pub fn prompts(&self) -> Arc<PromptStore> {
         Arc::clone(&self.prompts)
+    }
+
+    /// Replaces the engine's prompt store while it runs (one swapper per engine: every
+    /// clone shares its state).
+    pub fn prompt_swapper(&self) -> crate::PromptSwapper {
+        self.swapper.clone()
     }
 
     pub fn stats(&self) -> EngineStatsSnapshot {

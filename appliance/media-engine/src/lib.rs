@@ -13,6 +13,7 @@ mod handle;
 mod messages;
 pub mod modes;
 pub mod priority;
+mod prompt_swap;
 mod prompts;
 mod queues;
 mod stats;
@@ -30,6 +31,7 @@ pub use messages::{
     CallerIdFormat, EngineCommand, EngineEvent, Gain, PlaybackId, PromptId, Slot, TapId,
     MAX_DIAL_DIGITS, MAX_SEQUENCE, MAX_SOURCES,
 };
+pub use prompt_swap::PromptSwapper;
 pub use prompts::PromptStore;
 pub use queues::{CommandSender, QueueFull, COMMAND_CAPACITY, EVENT_CAPACITY};
 pub use stats::{

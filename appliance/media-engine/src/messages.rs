@@ -146,6 +146,13 @@ pub enum EngineCommand {
     WakeDeviceAt { device: u16, at_ms: Option<u64> },
     /// Send a `Wake` event once engine time reaches `at_ms` (None cancels).
     WakeAt { slot: Slot, at_ms: Option<u64> },
+    /// Play from this store from now on (a configuration applied live). Send it through
+    /// [`crate::PromptSwapper`], which keeps the old store alive until the engine has let
+    /// go of it, so the tick only moves pointers and never frees a store.
+    ReplacePrompts {
+        store: std::sync::Arc<crate::PromptStore>,
+        generation: u64,
+    },
 }
 
 impl EngineCommand {
@@ -172,6 +179,7 @@ impl EngineCommand {
             EngineCommand::WakeAt { .. } => "wake-at",
             EngineCommand::SendDChannelFrame { .. } => "send-d-channel-frame",
             EngineCommand::WakeDeviceAt { .. } => "wake-device-at",
+            EngineCommand::ReplacePrompts { .. } => "replace-prompts",
         }
     }
 }

@@ -263,6 +263,8 @@ pub struct EngineStats {
     pub dchannel_errors: AtomicU64,
     /// Engine events the dispatcher handed to the control plane.
     pub events_dispatched: AtomicU64,
+    /// The last `ReplacePrompts` the engine applied (0: the store it started with).
+    pub prompts_generation: AtomicU64,
     /// What the watchdog last judged of the engine and dispatcher threads.
     pub health: crate::watchdog::HealthCell,
 }
@@ -320,6 +322,7 @@ impl EngineStats {
             dchannel_tx_dropped: AtomicU64::new(0),
             dchannel_errors: AtomicU64::new(0),
             events_dispatched: AtomicU64::new(0),
+            prompts_generation: AtomicU64::new(0),
             health: crate::watchdog::HealthCell::default(),
         }
     }

@@ -9,6 +9,7 @@
 //! - `timers`: what time brings (ring timeouts, wrap-up ends, max wait/overflow, leave
 //!   rules, announcements) and `poll_timeout`;
 //! - `reading`: the read-only API, the snapshot and the `QueueChanged` reports;
+//! - `reconfigure`: a new configuration taken live, agents' states and calls kept;
 //! - `invariants`: `check_invariants`;
 //! - `same_as_reference` (tests): the indexed routing pass against the plain one.
 
@@ -16,6 +17,8 @@ mod agents;
 mod calls;
 mod invariants;
 mod reading;
+mod reconfigure;
+pub use reconfigure::Reconfigured;
 mod routing;
 #[cfg(test)]
 mod same_as_reference;
