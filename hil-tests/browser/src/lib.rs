@@ -768,6 +768,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_missing_driver_or_chromium_says_how_to_install_them() {
+        for error in [
+            BrowserError::DriverMissing {
+                path: CHROMEDRIVER.into(),
+            },
+            BrowserError::ChromiumMissing {
+                path: CHROMIUM.into(),
+            },
+        ] {
+            let message = error.to_string();
+            assert!(message.contains("bash xtask/setup.sh"), "{message}");
+            assert!(message.contains("/usr/bin/chrom"), "{message}");
+        }
+    }
+
+    #[test]
+    fn timeouts_say_what_and_where() {
+        let error = BrowserError::Timeout {
+            what: "an element matching \"#x\"".into(),
+            timeout: Duration::from_millis(500),
+            url: "https://127.0.0.1:8443/floor".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "timed out after 500ms waiting for an element matching \"#x\" (page at https://127.0.0.1:8443/floor)"
+        );
+    }
+
+    #[test]
     fn percent_encoding_keeps_names_and_escapes_the_rest() {
         assert_eq!(percent_encode("data-state"), "data-state");
         assert_eq!(percent_encode("a/b c"), "a%2Fb%20c");
