@@ -191,6 +191,7 @@ fn run(calls: usize, window_s: u64) -> anyhow::Result<Row> {
     options.device_dir = Some(work.path().join("devices"));
     options.prompt_cache_dir =
         Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("load-bench-prompt-cache"));
+    options.provision_token = Some(TOKEN.into());
     let running = start_box(options)?;
     let web = running.web_address();
     for agent in 0..calls {
@@ -512,7 +513,8 @@ fn write_config(work: &Path, spans: usize, agents: usize) -> anyhow::Result<Path
         config.join("system.toml"),
         format!(
             "[system]\nname = \"load-bench\"\ntone_plan = \"etsi\"\nclock = \"realtime\"\n\
-             device_dir = {:?}\nweb_listen = \"127.0.0.1:0\"\nlog_level = \"warn\"\n",
+             device_dir = {:?}\nweb_listen = \"127.0.0.1:0\"\nweb_plain_http = true\n\
+             log_level = \"warn\"\n",
             devices.display().to_string()
         ),
     )?;
@@ -609,6 +611,9 @@ fn recorder(web: std::net::SocketAddr) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::from_str(&body)?)
 }
 
+/// The admin API token the bench's box is started with.
+const TOKEN: &str = "load-bench-token-0123456789abcdefghijkl";
+
 fn request(
     web: std::net::SocketAddr,
     method: &str,
@@ -618,8 +623,8 @@ fn request(
     let mut stream = std::net::TcpStream::connect(web)?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut response = String::new();

@@ -37,6 +37,10 @@ pub struct BoxOptions {
     /// The box's wall clock at its start (Unix ms), instead of the system clock: what IVR
     /// time conditions and CDR times count from (HIL scenarios' `box time:`).
     pub epoch_unix_ms: Option<u64>,
+    /// An API token (32 characters or more) installed at start as the admin-role token
+    /// `provisioning`: how an installer, the HIL runner or a test reaches the API of a
+    /// box that has no user yet.
+    pub provision_token: Option<String>,
 }
 
 impl BoxOptions {
@@ -50,6 +54,7 @@ impl BoxOptions {
             fault_injection: None,
             prompt_cache_dir: None,
             epoch_unix_ms: None,
+            provision_token: None,
         }
     }
 }
@@ -64,6 +69,7 @@ pub struct RunningBox {
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
+    web_scheme: &'static str,
     device_dir: PathBuf,
     data_dir: PathBuf,
     config_dir: PathBuf,
@@ -78,6 +84,7 @@ struct Started {
     switchboard: Addr<Switchboard>,
     events: events::EventsHandle,
     web_address: SocketAddr,
+    web_scheme: &'static str,
 }
 
 pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
@@ -126,6 +133,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         .collect();
     let stats_storage = Mutex::new(Some(open_stats_storage()?));
     let stats_config = Arc::new(call_control::stats_actor::stats_config(&config.acd));
+    let dispositions = Arc::new(config.dispositions.clone());
     let recordings_dir = config
         .recording
         .directory
@@ -149,6 +157,30 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         .web_listen
         .clone()
         .unwrap_or_else(|| config.system.web_listen.to_string());
+    // The accounts (users, sessions, API tokens) are opened before anything starts, so a
+    // broken database stops the box with the reason.
+    let auth = Arc::new(
+        web::auth::store::AuthStore::open(
+            &options.data_dir,
+            u64::from(config.system.web_session_idle_minutes) * 60_000,
+        )
+        .context("cannot open the web's accounts")?,
+    );
+    if let Some(token) = &options.provision_token {
+        auth.install_token(
+            "provisioning",
+            token,
+            web::auth::Role::Admin,
+            "the box's start",
+            web::auth::store::now_unix_ms(),
+        )
+        .context("cannot install the provisioning token")?;
+    }
+    let web_settings = web::WebSettings {
+        listen: web_listen.clone(),
+        tls_dir: (!config.system.web_plain_http).then(|| options.data_dir.join("tls")),
+        box_name: config.system.name.clone(),
+    };
     let fault_injection = options
         .fault_injection
         .unwrap_or(config.system.fault_injection);
@@ -345,8 +377,11 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     recorder,
                     stats_config,
                     epoch_unix_ms,
+                    dispositions,
                 };
-                let (server, web_address) = web::serve(state, &web_listen)?;
+                let served = web::serve(state, auth, &web_settings)?;
+                let (server, web_address, web_scheme) =
+                    (served.server, served.address, served.scheme);
                 actix::spawn(async move {
                     if let Err(error) = server.await {
                         tracing::error!(%error, "web server stopped");
@@ -361,6 +396,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     switchboard,
                     events,
                     web_address,
+                    web_scheme,
                 })
             });
             let failed = outcome.is_err();
@@ -386,6 +422,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         switchboard: started.switchboard,
         events: started.events,
         web_address: started.web_address,
+        web_scheme: started.web_scheme,
         device_dir,
         data_dir: options.data_dir,
         config_dir: options.config_dir,
@@ -447,6 +484,11 @@ pub fn block_stop_signals() -> anyhow::Result<nix::sys::signal::SigSet> {
 impl RunningBox {
     pub fn web_address(&self) -> SocketAddr {
         self.web_address
+    }
+
+    /// The web port's base URL (`https://127.0.0.1:8443`).
+    pub fn web_url(&self) -> String {
+        format!("{}://{}", self.web_scheme, self.web_address)
     }
 
     pub fn device_dir(&self) -> &Path {

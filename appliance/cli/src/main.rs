@@ -35,6 +35,11 @@ enum Command {
         /// system clock's (IVR time conditions, CDR times; for test rigs).
         #[arg(long, value_name = "UNIX_MS")]
         epoch_unix_ms: Option<u64>,
+        /// A file holding an API token (32 characters or more) to install as the admin
+        /// token `provisioning`: how an installer or a test rig reaches the API before
+        /// anyone has signed in. Keep the file readable by root only.
+        #[arg(long, value_name = "FILE")]
+        provision_token_file: Option<PathBuf>,
     },
     /// Check a configuration directory and report every error with file, line, field and
     /// reason. Exits non-zero when there is any.
@@ -75,7 +80,8 @@ fn main() -> ExitCode {
             config,
             data,
             epoch_unix_ms,
-        } => run(config, data, epoch_unix_ms),
+            provision_token_file,
+        } => run(config, data, epoch_unix_ms, provision_token_file),
         #[cfg(feature = "demo")]
         Command::Demo {
             config,
@@ -131,13 +137,24 @@ fn check_config(dir: &std::path::Path) -> ExitCode {
     }
 }
 
-fn run(config: PathBuf, data: PathBuf, epoch_unix_ms: Option<u64>) -> anyhow::Result<()> {
+fn run(
+    config: PathBuf,
+    data: PathBuf,
+    epoch_unix_ms: Option<u64>,
+    provision_token_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
     init_logs("info");
     let signals = appliance::boot::block_stop_signals()?;
     let mut options = BoxOptions::new(config, data);
     options.epoch_unix_ms = epoch_unix_ms;
+    if let Some(file) = provision_token_file {
+        let token = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read the provisioning token {}", file.display()))?;
+        options.provision_token = Some(token.trim().to_owned());
+    }
     let running = start_box(options).context("box did not start")?;
-    println!("status: http://{}/api/status", running.web_address());
+    println!("web UI: {}/", running.web_url());
+    println!("status: {}/api/status", running.web_url());
     running.wait_for(&signals)
 }
 

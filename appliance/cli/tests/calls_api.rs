@@ -22,6 +22,7 @@ fn start_acd(work: &Path) -> appliance::boot::RunningBox {
     let mut options = appliance::boot::BoxOptions::new(config, work.join("data"));
     options.device_dir = Some(work.join("devices"));
     options.prompt_cache_dir = Some(common::shared_prompt_cache());
+    options.provision_token = Some(common::TEST_TOKEN.into());
     options.epoch_unix_ms = Some(BOX_TIME_UNIX_MS);
     appliance::boot::start_box(options).expect("box starts")
 }

@@ -302,7 +302,10 @@ fn open_stream(
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("read timeout");
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: box\r\nAccept: text/event-stream\r\n");
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: box\r\nAuthorization: Bearer {}\r\nAccept: text/event-stream\r\n",
+        common::TEST_TOKEN
+    );
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -47,11 +47,15 @@ fn config(work: &Path, port: u16) -> PathBuf {
 }
 
 fn start(config: &Path, data: &Path) -> Child {
+    let token_file = data.with_file_name("provision-token");
+    std::fs::write(&token_file, common::TEST_TOKEN).expect("token file");
     Command::new(env!("CARGO_BIN_EXE_appliance"))
         .args(["run", "--config"])
         .arg(config)
         .arg("--data")
         .arg(data)
+        .arg("--provision-token-file")
+        .arg(&token_file)
         .arg("--epoch-unix-ms")
         .arg(BOX_TIME_UNIX_MS.to_string())
         .env("APPLIANCE_LOG", "warn")

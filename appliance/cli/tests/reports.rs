@@ -30,6 +30,7 @@ fn start_acd(work: &Path, devices: &str, epoch_unix_ms: u64) -> RunningBox {
     let mut options = BoxOptions::new(config, work.join("data"));
     options.device_dir = Some(work.join(devices));
     options.prompt_cache_dir = Some(common::shared_prompt_cache());
+    options.provision_token = Some(common::TEST_TOKEN.into());
     options.epoch_unix_ms = Some(epoch_unix_ms);
     start_box(options).expect("box starts")
 }

@@ -190,6 +190,7 @@ fn restart_floor(work: &Path, devices: &str, epoch_unix_ms: u64) -> Floor {
     let mut options = BoxOptions::new(work.join("config"), work.join("data"));
     options.device_dir = Some(work.join(devices));
     options.prompt_cache_dir = Some(common::shared_prompt_cache());
+    options.provision_token = Some(common::TEST_TOKEN.into());
     options.epoch_unix_ms = Some(epoch_unix_ms);
     connect(start_box(options).expect("box starts again"))
 }

@@ -5,11 +5,14 @@ use soft_hardware::{Block, ClockMode, DeviceKind, FarEnd, LineConditions};
 use std::io::{Read, Write};
 use std::time::Duration;
 
+/// The admin API token the test boxes are started with.
+const TOKEN: &str = "status-test-token-0123456789abcdefghij";
+
 fn http_get(address: std::net::SocketAddr, path: &str) -> serde_json::Value {
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: box\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: box\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
@@ -23,7 +26,7 @@ fn config_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("system.toml"),
-        "[system]\nname = \"t\"\nclock = \"lockstep\"\nweb_listen = \"127.0.0.1:0\"\n",
+        "[system]\nname = \"t\"\nclock = \"lockstep\"\nweb_listen = \"127.0.0.1:0\"\nweb_plain_http = true\n",
     )
     .unwrap();
     std::fs::write(
@@ -50,6 +53,7 @@ fn status_shows_spans_ports_calls_and_engine_figures_and_spans_answer_alarms() {
     let work = tempfile::tempdir().unwrap();
     let mut options = BoxOptions::new(config.path().to_owned(), work.path().join("data"));
     options.device_dir = Some(work.path().join("devices"));
+    options.provision_token = Some(TOKEN.into());
     let running = start_box(options).unwrap();
     let span_path = soft_hardware::socket_path(running.device_dir(), DeviceKind::E1, 9);
     let (span, _) = FarEnd::connect(

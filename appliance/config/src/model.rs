@@ -65,6 +65,10 @@ pub struct SystemConfig {
     /// Where the soft-hardware sockets are created (absolute).
     pub device_dir: PathBuf,
     pub web_listen: SocketAddr,
+    /// Serve plain HTTP instead of HTTPS (allowed on a loopback address only).
+    pub web_plain_http: bool,
+    /// A web session ends after this long without a request.
+    pub web_session_idle_minutes: u32,
     pub log_level: String,
     /// Lets DTMF `*#*9` make a call's actor panic: for fault-isolation tests only.
     pub fault_injection: bool,

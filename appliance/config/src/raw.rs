@@ -18,6 +18,8 @@ pub struct RawSystem {
     pub clock: Option<Spanned<String>>,
     pub device_dir: Option<Spanned<String>>,
     pub web_listen: Option<Spanned<String>>,
+    pub web_plain_http: Option<Spanned<bool>>,
+    pub web_session_idle_minutes: Option<Spanned<i64>>,
     pub log_level: Option<Spanned<String>>,
     pub fault_injection: Option<bool>,
     pub sounds_dir: Option<Spanned<String>>,

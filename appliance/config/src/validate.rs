@@ -461,6 +461,35 @@ fn check_system(
         },
         None => default_listen,
     };
+    let web_plain_http = match &raw.web_plain_http {
+        Some(plain) if *plain.get_ref() && !web_listen.ip().is_loopback() => {
+            check.at(
+                file,
+                plain,
+                "system.web_plain_http",
+                format!(
+                    "plain HTTP is allowed on a loopback address only, and web_listen is {web_listen}: \
+                     remove web_plain_http (the box serves HTTPS) or listen on 127.0.0.1"
+                ),
+            );
+            false
+        }
+        Some(plain) => *plain.get_ref(),
+        None => false,
+    };
+    let web_session_idle_minutes = match &raw.web_session_idle_minutes {
+        Some(minutes) if (1..=1440).contains(minutes.get_ref()) => *minutes.get_ref() as u32,
+        Some(minutes) => {
+            check.at(
+                file,
+                minutes,
+                "system.web_session_idle_minutes",
+                format!("{} is not from 1 to 1440 minutes", minutes.get_ref()),
+            );
+            30
+        }
+        None => 30,
+    };
     let log_level = match &raw.log_level {
         Some(level) if LOG_LEVELS.contains(&level.get_ref().as_str()) => level.get_ref().clone(),
         Some(level) => {
@@ -510,6 +539,8 @@ fn check_system(
         clock,
         device_dir,
         web_listen,
+        web_plain_http,
+        web_session_idle_minutes,
         log_level,
         fault_injection: raw.fault_injection.unwrap_or(false),
         sounds_dir,

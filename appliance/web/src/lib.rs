@@ -2,10 +2,14 @@
 //! mounted from one endpoint table (`routes.rs`) behind one access check.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
+pub mod i18n;
+pub mod pages;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod tls;
 
-pub use server::serve;
+pub use server::{serve, Served, WebSettings};
 pub use state::{read_storage, DeviceView, WebState};

@@ -31,6 +31,8 @@ pub struct WebState {
     pub stats_config: Arc<stats::StatsConfig>,
     /// The box's clock at engine time 0 (Unix ms): what the stored statistics count in.
     pub epoch_unix_ms: u64,
+    /// The codes agents wrap calls up with (`queues.toml`'s `[dispositions]`): `api/desk.rs`.
+    pub dispositions: Arc<box_config::Dispositions>,
 }
 
 #[derive(Debug, Clone, Serialize)]

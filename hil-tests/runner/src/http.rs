@@ -5,8 +5,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// GETs `path` from `base` (`http://host:port`) and returns the body of a 200 answer.
-pub fn get(base: &str, path: &str) -> anyhow::Result<String> {
+/// Where the box's API is (`http://host:port`) and the bearer token it takes.
+pub struct Api {
+    pub base: String,
+    pub token: String,
+}
+
+/// GETs `path` from the API and returns the body of a 200 answer.
+pub fn get(base: &Api, path: &str) -> anyhow::Result<String> {
     let (code, status, body) = get_any(base, path)?;
     if code != 200 {
         bail!("GET {path}: {status}: {body}");
@@ -16,25 +22,26 @@ pub fn get(base: &str, path: &str) -> anyhow::Result<String> {
 
 /// GETs `path` from `base`: the status code, the status line and the body, whatever the
 /// status.
-pub fn get_any(base: &str, path: &str) -> anyhow::Result<(u16, String, String)> {
+pub fn get_any(base: &Api, path: &str) -> anyhow::Result<(u16, String, String)> {
     request(base, "GET", path, None)
 }
 
 /// POSTs the JSON `body` to `path`: the status code, the status line and the body,
 /// whatever the status.
-pub fn post_json(base: &str, path: &str, body: &str) -> anyhow::Result<(u16, String, String)> {
+pub fn post_json(base: &Api, path: &str, body: &str) -> anyhow::Result<(u16, String, String)> {
     request(base, "POST", path, Some(body))
 }
 
 fn request(
-    base: &str,
+    api: &Api,
     method: &str,
     path: &str,
     body: Option<&str>,
 ) -> anyhow::Result<(u16, String, String)> {
+    let (base, token) = (&api.base, &api.token);
     let authority = base
         .strip_prefix("http://")
-        .with_context(|| format!("{base}: only http:// URLs are supported"))?;
+        .with_context(|| format!("{base}: only http:// URLs are supported (web_plain_http)"))?;
     let authority = authority.trim_end_matches('/');
     let mut stream = TcpStream::connect(authority)
         .with_context(|| format!("cannot connect to the box's web port at {authority}"))?;
@@ -42,11 +49,11 @@ fn request(
     match body {
         None => write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
         )?,
         Some(body) => write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )?,
     }

@@ -37,6 +37,10 @@ enum Command {
         /// The running box's web address, for its CDRs and status (with --box).
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         web: String,
+        /// A file holding the running box's API token (with --box; the box takes it with
+        /// `appliance run --provision-token-file`).
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
         /// Use this configuration directory instead of the one the scenario names
         /// (lock-step runs only).
         #[arg(long)]
@@ -54,13 +58,14 @@ fn main() -> ExitCode {
             Command::Run {
                 box_dir,
                 web,
+                token_file,
                 config,
                 scenarios,
             },
     } = Cli::parse();
     for path in &scenarios {
         let outcome = match &box_dir {
-            Some(dir) => run_against_running_box(path, dir, &web),
+            Some(dir) => run_against_running_box(path, dir, &web, token_file.as_deref()),
             None => run_lockstep(path, config.as_deref()),
         };
         if let Err(error) = outcome {
@@ -74,7 +79,7 @@ fn main() -> ExitCode {
 
 /// CDRs and status read from the box's web API; the API's `seq` orders the CDRs.
 pub struct WebBox {
-    pub base: String,
+    pub api: http::Api,
 }
 
 #[derive(serde::Deserialize)]
@@ -204,7 +209,7 @@ struct SpanJson {
 
 impl BoxView for WebBox {
     fn span_busy_channels(&mut self, device: u16) -> anyhow::Result<usize> {
-        let body = http::get(&self.base, "/api/status")?;
+        let body = http::get(&self.api, "/api/status")?;
         let status: StatusJson = serde_json::from_str(&body)
             .context("box's /api/status has no spans list with device and b_channels_busy")?;
         match status.spans.iter().find(|s| s.device == device) {
@@ -225,7 +230,7 @@ impl BoxView for WebBox {
     }
 
     fn latest(&mut self, count: usize) -> anyhow::Result<Vec<CdrView>> {
-        let body = http::get(&self.base, &format!("/api/cdrs?limit={count}"))?;
+        let body = http::get(&self.api, &format!("/api/cdrs?limit={count}"))?;
         let rows: Vec<CdrJson> =
             serde_json::from_str(&body).context("box's /api/cdrs is not a CDR list")?;
         Ok(rows
@@ -246,7 +251,7 @@ impl BoxView for WebBox {
     }
 
     fn events_after(&mut self, after: u64) -> anyhow::Result<(Vec<EventView>, u64)> {
-        let body = http::get(&self.base, &format!("/api/events?after={after}&limit=1000"))?;
+        let body = http::get(&self.api, &format!("/api/events?after={after}&limit=1000"))?;
         let page: EventsPageJson =
             serde_json::from_str(&body).context("box's /api/events is not a page of events")?;
         Ok((
@@ -256,7 +261,7 @@ impl BoxView for WebBox {
     }
 
     fn agents(&mut self) -> anyhow::Result<Vec<AgentView>> {
-        let body = http::get(&self.base, "/api/agents")?;
+        let body = http::get(&self.api, "/api/agents")?;
         let page: AgentsJson = serde_json::from_str(&body)
             .context("box's /api/agents is not a list of agents with id, state and device")?;
         Ok(page
@@ -272,7 +277,7 @@ impl BoxView for WebBox {
     }
 
     fn alerts(&mut self) -> anyhow::Result<Vec<AlertView>> {
-        let body = http::get(&self.base, "/api/alerts")?;
+        let body = http::get(&self.api, "/api/alerts")?;
         let page: AlertsJson = serde_json::from_str(&body)
             .context("box's /api/alerts is not a list of alerts with uid, kind and active")?;
         Ok(page
@@ -293,7 +298,7 @@ impl BoxView for WebBox {
     }
 
     fn supervise(&mut self, agent: &str, mode: &str, extension: &str) -> anyhow::Result<String> {
-        let body = http::get(&self.base, "/api/calls")?;
+        let body = http::get(&self.api, "/api/calls")?;
         let list: serde_json::Value =
             serde_json::from_str(&body).context("box's /api/calls is not JSON")?;
         let calls = list["calls"]
@@ -325,11 +330,8 @@ impl BoxView for WebBox {
             );
         };
         let request = serde_json::json!({ "mode": mode, "extension": extension }).to_string();
-        let (code, status, answer) = http::post_json(
-            &self.base,
-            &format!("/api/calls/{call}/supervise"),
-            &request,
-        )?;
+        let (code, status, answer) =
+            http::post_json(&self.api, &format!("/api/calls/{call}/supervise"), &request)?;
         if code != 202 {
             anyhow::bail!("POST /api/calls/{call}/supervise {request}: {status}: {answer}");
         }
@@ -337,7 +339,7 @@ impl BoxView for WebBox {
     }
 
     fn call_events(&mut self, call: &str) -> anyhow::Result<Option<Vec<EventView>>> {
-        let (code, status, body) = http::get_any(&self.base, &format!("/api/calls/{call}/events"))?;
+        let (code, status, body) = http::get_any(&self.api, &format!("/api/calls/{call}/events"))?;
         match code {
             200 => {
                 let list: CallEventsJson = serde_json::from_str(&body).with_context(|| {
@@ -389,10 +391,13 @@ pub fn run_lockstep(path: &Path, config: Option<&Path>) -> anyhow::Result<()> {
     options.device_dir = Some(work.path().join("devices"));
     options.web_listen = Some("127.0.0.1:0".into());
     options.epoch_unix_ms = scenario.box_time_unix_ms;
+    // The box is this run's own: a fresh random token for its API.
+    let token = fresh_token()?;
+    options.provision_token = Some(token.clone());
     // Before the box, so its first lookup finds it; stopped after the box.
     let lookup = start_lookup_server(&scenario)?;
     let running = start_box(options)?;
-    let outcome = drive(&scenario, &running, ClockMode::LockStep);
+    let outcome = drive(&scenario, &running, ClockMode::LockStep, token);
     drop(running);
     drop(lookup);
     outcome
@@ -410,10 +415,27 @@ fn start_lookup_server(scenario: &Scenario) -> anyhow::Result<Option<far_end::Lo
         .transpose()
 }
 
-fn drive(scenario: &Scenario, running: &RunningBox, clock: ClockMode) -> anyhow::Result<()> {
+/// A random API token (from the kernel's generator).
+fn fresh_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .context("cannot read /dev/urandom")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn drive(
+    scenario: &Scenario,
+    running: &RunningBox,
+    clock: ClockMode,
+    token: String,
+) -> anyhow::Result<()> {
     let mut rig = Rig::connect(running.device_dir(), &scenario.rig_devices(), clock)?;
     let mut view = WebBox {
-        base: format!("http://{}", running.web_address()),
+        api: http::Api {
+            base: running.web_url(),
+            token,
+        },
     };
     run_scenario(scenario, &mut rig, &mut view)
 }
@@ -431,14 +453,29 @@ fn run_scenario(scenario: &Scenario, rig: &mut Rig, view: &mut dyn BoxView) -> a
     Ok(())
 }
 
-pub fn run_against_running_box(path: &Path, device_dir: &Path, web: &str) -> anyhow::Result<()> {
+pub fn run_against_running_box(
+    path: &Path,
+    device_dir: &Path,
+    web: &str,
+    token_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let token = match token_file {
+        Some(file) => std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the API token {}", file.display()))?
+            .trim()
+            .to_owned(),
+        None => anyhow::bail!("--token-file is needed with --box: the box's API takes a token"),
+    };
     let scenario = load(path)?;
     // The box runs already: its clock is whatever it was started with (a `box time:` is
     // for whoever starts it: `appliance run --epoch-unix-ms`).
     let _lookup = start_lookup_server(&scenario)?;
     let mut rig = Rig::connect(device_dir, &scenario.rig_devices(), ClockMode::RealTime)?;
     let mut view = WebBox {
-        base: web.trim_end_matches('/').to_owned(),
+        api: http::Api {
+            base: web.trim_end_matches('/').to_owned(),
+            token,
+        },
     };
     run_scenario(&scenario, &mut rig, &mut view)
 }

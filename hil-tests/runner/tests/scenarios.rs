@@ -219,6 +219,8 @@ struct RealTimeBox {
     _process: RunningAppliance,
     devices: PathBuf,
     web: String,
+    /// The file holding the box's API token (`--provision-token-file`, `--token-file`).
+    token_file: PathBuf,
     _work: tempfile::TempDir,
 }
 
@@ -270,12 +272,20 @@ fn start_real_time_box(
     }
     std::fs::write(config.join("system.toml"), system).unwrap();
 
+    let token_file = work.path().join("api-token");
+    let token: String = format!(
+        "hil-real-time-{}-{port}-0123456789abcdef",
+        std::process::id()
+    );
+    std::fs::write(&token_file, token).map_err(|e| format!("token file: {e}"))?;
     let mut command = Command::new(appliance_binary());
     command
         .args(["run", "--config"])
         .arg(&config)
         .arg("--data")
-        .arg(work.path().join("data"));
+        .arg(work.path().join("data"))
+        .arg("--provision-token-file")
+        .arg(&token_file);
     if let Some(ms) = epoch_unix_ms {
         command.arg("--epoch-unix-ms").arg(ms.to_string());
     }
@@ -310,6 +320,7 @@ fn start_real_time_box(
         _process: process,
         devices,
         web: format!("http://127.0.0.1:{port}"),
+        token_file,
         _work: work,
     })
 }
@@ -347,6 +358,8 @@ fn run_real_time(config_name: &str, runs: &[RealTimeRun]) -> Vec<(String, String
             .arg(&the_box.devices)
             .arg("--web")
             .arg(&the_box.web)
+            .arg("--token-file")
+            .arg(&the_box.token_file)
             .arg(&run.path)
             .output()
             .expect("hil runs");

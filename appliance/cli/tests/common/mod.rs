@@ -22,8 +22,13 @@ pub fn start_edited(work: &Path, name: &str, edit: impl Fn(&str, String) -> Stri
     let mut options = BoxOptions::new(config, work.join("data"));
     options.device_dir = Some(work.join("devices"));
     options.prompt_cache_dir = Some(shared_prompt_cache());
+    options.provision_token = Some(TEST_TOKEN.into());
     start_box(options).expect("box starts")
 }
+
+/// The admin API token every test box is started with (`BoxOptions::provision_token`):
+/// what `http`, `send` and `json` present.
+pub const TEST_TOKEN: &str = "test-provisioning-token-0123456789abcdef";
 
 /// One prompt cache for every box of the test run: each text is synthesized once.
 pub fn shared_prompt_cache() -> std::path::PathBuf {
@@ -62,7 +67,7 @@ pub fn send(
     let mut stream = std::net::TcpStream::connect(address).expect("web port");
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: box\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nAuthorization: Bearer {TEST_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("request sent");
@@ -141,7 +146,7 @@ pub fn get_bytes(
     let mut stream = std::net::TcpStream::connect(address).expect("web port");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: box\r\n{headers}Connection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: box\r\nAuthorization: Bearer {TEST_TOKEN}\r\n{headers}Connection: close\r\n\r\n"
     )
     .expect("request sent");
     let mut response = Vec::new();

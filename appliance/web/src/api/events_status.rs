@@ -1,6 +1,6 @@
 //! The status JSON, the CDR list, D-channel captures and the event bus over HTTP.
 
-use crate::routes::{Endpoint, SIGNED_IN, STAFF, TECHNICIANS};
+use crate::routes::{Endpoint, STAFF, TECHNICIANS};
 use crate::state::{read_storage, DeviceView, WebState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use call_control::switchboard::{CaptureSpan, GetStatus};
@@ -501,25 +501,8 @@ fn missed_notice(after: u64, page: &events::Page) -> web::Bytes {
     web::Bytes::from(format!("event: missed\ndata: {json}\n\n"))
 }
 
-async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("call-center appliance\n\nGET /api/status  box status (JSON)\nGET /api/cdrs?limit=N  recent call records (JSON)\n\
-               POST /api/spans/ID/capture  start a pcap of span ID's D-channel (LAPD)\n\
-               DELETE /api/spans/ID/capture  stop it\n\
-               GET /api/events?after=SEQ&limit=N  events after SEQ (JSON; limit 1..=1000, default 100)\n\
-               GET /api/events/stream  the same live as server-sent events (resumes from Last-Event-ID or ?after=SEQ)\n\
-               GET /api/calls/ID/events  every event of call ID, stored and live, in seq order (JSON)\n\
-               GET /api/calls  live calls: numbers, application, legs, queue, agent, supervisor (JSON)\n\
-               POST /api/calls/ID/supervise  {\"mode\": \"listen\"|\"whisper\"|\"barge\"|\"take-over\", \"extension\": \"203\"}\n\
-               GET /api/reports/queues?from=&to=&interval=15m|1h|1d|1w|1mo&queue=&format=json|csv  queue statistics per interval\n\
-               GET /api/reports/agents?from=&to=&interval=&agent=&format=json|csv  agent statistics per interval\n\
-               GET /metrics  live figures (Prometheus text format)\n")
-}
-
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        Endpoint::get("/", SIGNED_IN, || web::get().to(index)),
         Endpoint::get("/api/status", STAFF, || web::get().to(status)),
         Endpoint::get("/api/cdrs", STAFF, || web::get().to(cdrs)),
         Endpoint::post("/api/spans/{span}/capture", TECHNICIANS, || {

@@ -1,0 +1,175 @@
+//! English and Simplified Chinese: every text a page or message shows, in both, chosen
+//! per user. A `Msg` is one text; the catalogue is one match, so a text without its
+//! translation does not compile.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// The `lang` attribute of a page.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-Hans",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
+    /// The language's own name (what the picker shows, in any UI language).
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Zh => "简体中文",
+        }
+    }
+
+    pub fn t(self, msg: Msg) -> &'static str {
+        msg.text(self)
+    }
+}
+
+macro_rules! catalogue {
+    ($($name:ident => $en:literal, $zh:literal;)*) => {
+        /// Every text of the UI.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($name),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$name),*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$name, Lang::En) => $en, (Msg::$name, Lang::Zh) => $zh,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppName => "Call-center box", "呼叫中心一体机";
+    SignIn => "Sign in", "登录";
+    SignOut => "Sign out", "退出";
+    UserName => "User name", "用户名";
+    DisplayName => "Display name", "显示名称";
+    Password => "Password", "密码";
+    PasswordAgain => "Password again", "再次输入密码";
+    Language => "Language", "语言";
+    Role => "Role", "角色";
+    WrongPassword => "Wrong user name or password.", "用户名或密码错误。";
+    Throttled => "Too many wrong passwords. Try again in a minute.", "密码错误次数过多，请一分钟后再试。";
+    FirstStartTitle => "First start: create the administrator", "首次启动：创建管理员账户";
+    FirstStartText => "This box has no account yet. Create the administrator account now; there is no default password.", "本机尚无任何账户。请立即创建管理员账户；系统没有默认密码。";
+    CreateAdmin => "Create administrator", "创建管理员";
+    PasswordsDiffer => "The two passwords differ.", "两次输入的密码不一致。";
+    PasswordTooShort => "The password must have at least 8 characters.", "密码至少需要 8 个字符。";
+    SetupDone => "The administrator exists already.", "管理员账户已存在。";
+    Dashboard => "Dashboard", "仪表盘";
+    Wallboard => "Wallboard", "大屏看板";
+    AgentDesk => "Agent desktop", "坐席工作台";
+    LiveCalls => "Live calls", "实时通话";
+    Recordings => "Recordings", "录音";
+    Reports => "Reports", "报表";
+    Alerts => "Alerts", "告警";
+    Configuration => "Configuration", "配置";
+    Users => "Users", "用户";
+    ApiTokens => "API tokens", "API 令牌";
+    AuditLog => "Audit log", "审计日志";
+    Account => "My account", "我的账户";
+    Save => "Save", "保存";
+    Saved => "Saved.", "已保存。";
+    Add => "Add", "添加";
+    Remove => "Remove", "删除";
+    Revoke => "Revoke", "吊销";
+    Disabled => "Disabled", "已停用";
+    AgentId => "Agent id", "坐席工号";
+    When => "When", "时间";
+    Who => "Who", "操作人";
+    What => "What", "操作";
+    Target => "Target", "对象";
+    Before => "Before", "修改前";
+    After => "After", "修改后";
+    Status => "Status", "状态";
+    NotAllowed => "You may not open this page.", "您无权打开此页面。";
+    RoleAdmin => "Administrator", "管理员";
+    RoleTechnician => "Technician", "技术员";
+    RoleSupervisor => "Supervisor", "班长";
+    RoleAgent => "Agent", "坐席";
+    TokenShownOnce => "Copy this token now; it is not shown again:", "请立即复制此令牌，它不会再次显示：";
+    TokenName => "Token name", "令牌名称";
+    Created => "Created", "创建时间";
+    LastUsed => "Last used", "最近使用";
+    Never => "never", "从未";
+    ChangePassword => "Change password", "修改密码";
+    CurrentPassword => "Current password", "当前密码";
+    NewPassword => "New password", "新密码";
+    Spans => "Spans and ports", "中继与端口";
+    Channels => "Channels", "信道";
+    SystemFigures => "System", "系统";
+    Version => "Version", "版本";
+    Uptime => "Uptime", "运行时间";
+    Disk => "Disk", "磁盘";
+    Cpu => "CPU", "处理器";
+    Lateness => "Media lateness p99", "媒体时延 p99";
+    FramesDropped => "Frames dropped", "丢帧数";
+    Connected => "connected", "已连接";
+    Unplugged => "unplugged", "未连接";
+    DChannelUp => "D-channel up", "D 信道已建立";
+    DChannelDown => "D-channel down", "D 信道未建立";
+    Alarm => "Alarm", "告警";
+    NoAlarm => "no alarm", "无告警";
+    ActiveCall => "Call", "通话";
+    Idle => "idle", "空闲";
+    Queue => "Queue", "队列";
+    Waiting => "Waiting", "排队中";
+    LongestWait => "Longest wait", "最长等待";
+    ServiceLevel => "Service level today", "今日服务水平";
+    AbandonedToday => "Abandoned today", "今日放弃";
+    AgentsReady => "Agents ready", "就绪坐席";
+    Notices => "Notices", "通知";
+    NoAlerts => "No active alerts.", "没有活动告警。";
+    Live => "live", "实时";
+    Reconnecting => "reconnecting…", "正在重新连接…";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_has_a_chinese_translation_that_is_chinese() {
+        for msg in Msg::ALL {
+            let en = msg.text(Lang::En);
+            let zh = msg.text(Lang::Zh);
+            assert!(!en.is_empty(), "{msg:?}");
+            assert_ne!(en, zh, "{msg:?} is not translated");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{msg:?}'s Chinese text has no Chinese character: {zh}"
+            );
+        }
+    }
+}
