@@ -58,6 +58,12 @@ impl AlertMonitor {
         }
     }
 
+    /// Thresholds and surge settings from now on (a configuration applied live); the
+    /// alerts already raised stay until their condition clears.
+    pub fn set_config(&mut self, config: AlertConfig) {
+        self.config = config;
+    }
+
     /// One event of the bus, at its engine time.
     pub fn handle_event(&mut self, at_ms: u64, event: &Event) {
         self.now_ms = self.now_ms.max(at_ms);

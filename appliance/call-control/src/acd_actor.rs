@@ -689,6 +689,26 @@ impl Handler<AgentCommand> for AcdActor {
     }
 }
 
+impl Handler<crate::live_config::ReconfigureAcd> for AcdActor {
+    type Result = Result<acd::Reconfigured, acd::ConfigError>;
+    fn handle(
+        &mut self,
+        new: crate::live_config::ReconfigureAcd,
+        _ctx: &mut Context<Self>,
+    ) -> Self::Result {
+        let now = self.acd.now_ms();
+        let report = self.acd.reconfigure(now, new.config)?;
+        self.pins = new.pins;
+        self.reasons = new.reasons;
+        if let Some((plan, _)) = &mut self.flows {
+            *plan = new.flows;
+        }
+        // The new settings may offer a waiting call at once.
+        self.drain(None);
+        Ok(report)
+    }
+}
+
 impl Handler<CheckAcd> for AcdActor {
     type Result = Result<(), acd::InvariantViolation>;
     fn handle(&mut self, _: CheckAcd, _ctx: &mut Context<Self>) -> Self::Result {

@@ -392,3 +392,14 @@ mod tests {
         });
     }
 }
+
+impl Handler<crate::live_config::ReplaceAlertConfig> for AlertActor {
+    type Result = ();
+    fn handle(
+        &mut self,
+        replace: crate::live_config::ReplaceAlertConfig,
+        _ctx: &mut Context<Self>,
+    ) {
+        self.monitor.set_config(replace.0);
+    }
+}

@@ -28,6 +28,7 @@ pub mod feature_codes;
 pub mod leg;
 pub mod leg_pool;
 pub mod log_limit;
+pub mod live_config;
 pub mod lookup;
 pub mod messages;
 pub mod pcap_tap;

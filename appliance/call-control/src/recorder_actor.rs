@@ -1200,3 +1200,14 @@ mod tests {
         );
     }
 }
+
+impl Handler<crate::live_config::ReplaceRecordingSettings> for RecorderActor {
+    type Result = ();
+    fn handle(
+        &mut self,
+        replace: crate::live_config::ReplaceRecordingSettings,
+        _ctx: &mut Context<Self>,
+    ) {
+        self.settings = replace.0;
+    }
+}

@@ -865,3 +865,21 @@ impl Handler<CaptureSpan> for Switchboard {
         })
     }
 }
+
+impl Handler<crate::live_config::ReplaceRouting> for Switchboard {
+    type Result = ();
+    /// The next calls' routes, flows and recording rules; calls already up keep theirs
+    /// (their sessions hold what they were started with). Lines stay as they are.
+    fn handle(&mut self, new: crate::live_config::ReplaceRouting, _ctx: &mut Context<Self>) {
+        let mut plan = (*self.plan).clone();
+        plan.inbound = new.inbound;
+        plan.outbound = new.outbound;
+        plan.greeting = new.greeting;
+        plan.ivr = new.ivr;
+        plan.ring_timeout_ms = new.ring_timeout_ms;
+        self.plan = Arc::new(plan);
+        if let Some((_, settings)) = &mut self.recorder {
+            *settings = new.recording;
+        }
+    }
+}
