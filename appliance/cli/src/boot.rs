@@ -97,6 +97,13 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
             list.join("\n")
         )
     })?;
+    // A restore staged a database for this start: it replaces the live one before any
+    // connection opens.
+    if let Some(database) = config_store::backup::install_staged_database(&options.data_dir)
+        .context("cannot put the restored database in place")?
+    {
+        tracing::warn!(database = %database.display(), "the restored database replaced the live one");
+    }
     let storage = storage::Storage::open(&options.data_dir)
         .with_context(|| format!("cannot open the database in {}", options.data_dir.display()))?;
     // The event archive writes call events on a thread and connection of its own.
@@ -365,8 +372,33 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     .collect();
                 let acd_for_box = acd.clone();
                 let alerts_for_box = alerts.clone();
+                // Configuration applied live, versions, backup and restore (`/api/config`).
+                let applier = crate::live_config::BoxApplier {
+                    prompt_cache_dir: prompt_cache_dir.clone(),
+                    prompts: engine.prompt_swapper(),
+                    switchboard: switchboard.clone(),
+                    acd: acd.clone(),
+                    alerts: alerts.clone(),
+                    recorder: recorder.clone(),
+                    arbiter: actix::Arbiter::current(),
+                };
+                let config_keeper = config_store::ConfigKeeper::open(
+                    &config.dir,
+                    &data_dir,
+                    config.clone(),
+                    env!("CARGO_PKG_VERSION"),
+                    Box::new(applier),
+                    Box::new(|| {
+                        SystemTime::now()
+                            .duration_since(UNIX_EPOCH)
+                            .map(|d| d.as_millis() as u64)
+                            .unwrap_or(0)
+                    }),
+                )
+                .context("cannot open the configuration versions")?;
                 let state = WebState {
                     switchboard: switchboard.clone(),
+                    config: Arc::new(config_keeper),
                     engine_stats: Arc::new(move || stats_source.snapshot()),
                     devices: Arc::new(move || device_views.clone()),
                     data_dir: data_dir.clone(),

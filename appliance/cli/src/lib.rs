@@ -5,6 +5,7 @@
 pub mod boot;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod live_config;
 pub mod logging;
 pub mod plan;
 pub use box_web as web;

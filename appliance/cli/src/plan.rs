@@ -91,6 +91,34 @@ pub fn switchboard_plan(
     for span in &config.spans {
         spans.push(span_plan(span, engine)?);
     }
+    let routing = routing_plan(config, engine.prompts())?;
+    Ok(SwitchboardPlan {
+        ports,
+        spans,
+        inbound: routing.inbound,
+        outbound: routing.outbound,
+        greeting: routing.greeting,
+        ivr: routing.ivr,
+        ring_timeout_ms: routing.ring_timeout_ms,
+        fault_injection,
+        epoch_unix_ms,
+    })
+}
+
+/// What the next calls follow and a configuration applied live replaces: routes, the
+/// greeting, flows and their prompts (resolved in `prompts`), the ring timeout.
+pub struct RoutingPlan {
+    pub inbound: Vec<InboundRoute>,
+    pub outbound: Vec<OutboundRoute>,
+    pub greeting: Option<media_engine::PromptId>,
+    pub ivr: IvrPlan,
+    pub ring_timeout_ms: u64,
+}
+
+pub fn routing_plan(
+    config: &box_config::Config,
+    prompts: Arc<media_engine::PromptStore>,
+) -> anyhow::Result<RoutingPlan> {
     let outbound = config
         .routes
         .outbound
@@ -117,21 +145,16 @@ pub fn switchboard_plan(
             },
         })
         .collect();
-    let prompts = engine.prompts();
     let greeting = match &config.routes.greeting {
         box_config::PromptSource::Builtin(name) => prompts.find(name),
         box_config::PromptSource::File(path) => prompts.find(&path.display().to_string()),
     };
-    Ok(SwitchboardPlan {
-        ports,
-        spans,
+    Ok(RoutingPlan {
         inbound,
         outbound,
         greeting,
-        ivr: ivr_plan(config, Arc::clone(&prompts))?,
+        ivr: ivr_plan(config, prompts)?,
         ring_timeout_ms: config.routes.ring_timeout_s * 1000,
-        fault_injection,
-        epoch_unix_ms,
     })
 }
 

@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub struct WebState {
     pub switchboard: Addr<Switchboard>,
+    /// The configuration keeper: live apply, versions, backup and restore (`api/config.rs`).
+    pub config: Arc<dyn config_store::ConfigService>,
     pub engine_stats: Arc<dyn Fn() -> EngineStatsSnapshot + Send + Sync>,
     pub devices: Arc<dyn Fn() -> Vec<DeviceView> + Send + Sync>,
     pub data_dir: PathBuf,
