@@ -222,6 +222,9 @@ pub struct CallSession {
     /// The ACD queue the call entered and the agent who answered it (for the live view).
     acd_queue: Option<String>,
     acd_agent: Option<String>,
+    /// The caller's language and when the call first entered the ACD (the screen pop).
+    acd_language: Option<ivr::flow::Language>,
+    queued_ms: Option<u64>,
     /// The caller's post-call survey score.
     survey: Option<u8>,
     /// Whether the call is being recorded, by `recording.toml`'s rules.
@@ -257,6 +260,8 @@ impl CallSession {
             in_acd: false,
             acd_queue: None,
             acd_agent: None,
+            acd_language: None,
+            queued_ms: None,
             survey: None,
             recording: recording::CallRecording::none(),
         }
@@ -553,6 +558,9 @@ impl CallSession {
             queue: self.acd_queue.clone(),
             agent: self.acd_agent.clone(),
             supervisor,
+            ivr: self.ivr.clone(),
+            language: self.acd_language.map(|language| language.code()),
+            queued_ms: self.queued_ms,
         }
     }
 
@@ -730,6 +738,9 @@ impl Call<'_> {
             AcdRequest::Enter(entry) => {
                 self.session.in_acd = true;
                 self.session.acd_queue = Some(entry.queue.clone());
+                self.session.acd_language = Some(entry.language);
+                let now_ms = self.session.now_ms;
+                self.session.queued_ms.get_or_insert(now_ms);
             }
             AcdRequest::OfferAnswered { agent } => {
                 // An answer makes the call the ACD's until it ends (a callback's call

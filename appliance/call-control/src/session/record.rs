@@ -103,7 +103,7 @@ pub struct AcdRecord {
 /// What a call's IVR leaves in its CDR: the flow, the nodes entered in order, and the
 /// variables as they were when the call left the flow (they feed the screen pop and
 /// statistics).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct IvrRecord {
     pub flow: String,
     pub path: Vec<String>,

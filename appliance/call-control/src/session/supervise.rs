@@ -126,4 +126,10 @@ pub struct SessionView {
     /// The agent who answered it, if any.
     pub agent: Option<String>,
     pub supervisor: Option<SupervisorView>,
+    /// The call's run through an IVR flow so far (the agent's screen pop).
+    pub ivr: Option<super::IvrRecord>,
+    /// The caller's language (`en`, `zh`) as the call entered the ACD.
+    pub language: Option<&'static str>,
+    /// When (engine ms) the call first entered the ACD.
+    pub queued_ms: Option<u64>,
 }

@@ -1,5 +1,6 @@
 //! Live calls for the web API: the list (`GET /api/calls`: the switchboard's view of
-//! each call joined with what the call's session says about itself) and a supervisor's
+//! each call joined with what the call's session says about itself, down to its IVR
+//! run and wait for the agent's screen pop) and a supervisor's
 //! request (`POST /api/calls/{id}/supervise`: the switchboard checks the call and the
 //! supervisor's phone, the call decides — see `session/supervise.rs`).
 
@@ -108,6 +109,18 @@ pub struct LiveCall {
     pub queue: Option<String>,
     pub agent: Option<String>,
     pub supervisor: Option<crate::session::SupervisorView>,
+    /// The caller's name as the line gave it (PRI display, analog caller ID name).
+    pub caller_name: Option<String>,
+    /// The call's run through an IVR so far: the flow, the nodes entered in order and
+    /// its variables (`null`, `[]`, `{}` without one).
+    pub ivr_flow: Option<String>,
+    pub ivr_path: Vec<String>,
+    pub ivr_variables: std::collections::BTreeMap<String, String>,
+    /// A queue call: the caller's language, when it first entered the ACD and how long
+    /// it waited there (until the agent's answer, or until now).
+    pub language: Option<&'static str>,
+    pub queued_unix_ms: Option<u64>,
+    pub waited_ms: Option<u64>,
 }
 
 impl Handler<Supervise> for Switchboard {
@@ -168,7 +181,7 @@ impl Handler<ListCalls> for Switchboard {
     type Result = ResponseFuture<Vec<LiveCall>>;
     fn handle(&mut self, _: ListCalls, _ctx: &mut Context<Self>) -> Self::Result {
         let epoch = self.plan.epoch_unix_ms;
-        let asked: Vec<(LiveCall, tokio::sync::oneshot::Receiver<SessionView>)> = self
+        let asked: Vec<(LiveCall, tokio::sync::oneshot::Receiver<SessionView>, u64)> = self
             .calls
             .iter()
             .map(|(id, entry)| {
@@ -199,13 +212,22 @@ impl Handler<ListCalls> for Switchboard {
                     queue: None,
                     agent: None,
                     supervisor: None,
+                    caller_name: entry.numbers.name.clone(),
+                    ivr_flow: None,
+                    ivr_path: Vec::new(),
+                    ivr_variables: Default::default(),
+                    language: None,
+                    queued_unix_ms: None,
+                    waited_ms: None,
                 };
-                (call, view)
+                // A queue call waits until an agent answers it (or still, now).
+                let wait_ends_ms = entry.answered_ms.unwrap_or(self.now_ms);
+                (call, view, wait_ends_ms)
             })
             .collect();
         Box::pin(async move {
             let mut calls = Vec::with_capacity(asked.len());
-            for (mut call, view) in asked {
+            for (mut call, view, wait_ends_ms) in asked {
                 // A call that ends meanwhile keeps what the switchboard knew of it.
                 if let Ok(view) = view.await {
                     call.application = view.application;
@@ -213,6 +235,16 @@ impl Handler<ListCalls> for Switchboard {
                     call.queue = view.queue;
                     call.agent = view.agent;
                     call.supervisor = view.supervisor;
+                    if let Some(ivr) = view.ivr {
+                        call.ivr_flow = Some(ivr.flow);
+                        call.ivr_path = ivr.path;
+                        call.ivr_variables = ivr.variables;
+                    }
+                    call.language = view.language;
+                    call.queued_unix_ms = view.queued_ms.map(|ms| epoch + ms);
+                    call.waited_ms = view
+                        .queued_ms
+                        .map(|queued_ms| wait_ends_ms.saturating_sub(queued_ms));
                 }
                 calls.push(call);
             }

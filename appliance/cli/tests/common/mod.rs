@@ -64,20 +64,7 @@ pub fn send(
     path: &str,
     body: &str,
 ) -> (String, String) {
-    let mut stream = std::net::TcpStream::connect(address).expect("web port");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: box\r\nAuthorization: Bearer {TEST_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or_default().to_owned(),
-        body.to_owned(),
-    )
+    send_with_headers(address, method, path, "", body)
 }
 
 /// A request that must answer 200 with JSON.
@@ -184,6 +171,7 @@ pub fn start_config_with(
     options.device_dir = Some(work.join("devices"));
     options.prompt_cache_dir = Some(shared_prompt_cache());
     options.epoch_unix_ms = Some(epoch_unix_ms);
+    options.provision_token = Some(TEST_TOKEN.into());
     start_box(options).expect("box starts")
 }
 
@@ -241,4 +229,28 @@ pub fn key(rig: &mut Rig, number: usize, digits: &str) {
         .expect("the call's audio")
         .push(far_end::PlayItem::Dtmf(digits.into()))
         .expect("digits");
+}
+
+/// As `send`, with extra header lines (each ending `\r\n`).
+pub fn send_with_headers(
+    address: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (String, String) {
+    let mut stream = std::net::TcpStream::connect(address).expect("web port");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: box\r\nAuthorization: Bearer {TEST_TOKEN}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_owned(),
+        body.to_owned(),
+    )
 }
