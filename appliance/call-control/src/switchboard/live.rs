@@ -180,75 +180,130 @@ impl Switchboard {
 impl Handler<ListCalls> for Switchboard {
     type Result = ResponseFuture<Vec<LiveCall>>;
     fn handle(&mut self, _: ListCalls, _ctx: &mut Context<Self>) -> Self::Result {
-        let epoch = self.plan.epoch_unix_ms;
-        let asked: Vec<(LiveCall, tokio::sync::oneshot::Receiver<SessionView>, u64)> = self
+        let asked: Vec<AskedCall> = self
             .calls
             .iter()
-            .map(|(id, entry)| {
-                let (reply, view) = tokio::sync::oneshot::channel();
-                entry.addr.do_send(CallInput::Describe { reply });
-                let text = |n: &Option<PhoneNumber>| n.as_ref().map(|n| n.to_string());
-                let call = LiveCall {
-                    id: id.to_string(),
-                    from: text(&entry.numbers.calling),
-                    to: text(&entry.numbers.callee),
-                    dialled: text(&entry.numbers.dialled),
-                    started_unix_ms: epoch + entry.started_ms,
-                    age_ms: self.now_ms.saturating_sub(entry.started_ms),
-                    answered_unix_ms: entry.answered_ms.map(|ms| epoch + ms),
-                    application: "unknown",
-                    legs: std::iter::once(entry.origin)
-                        .chain(entry.granted.iter().copied())
-                        .map(|channel| LegView {
-                            channel: channel.to_string(),
-                            role: if channel == entry.origin {
-                                "origin"
-                            } else {
-                                "destination"
-                            },
-                            state: "unknown",
-                        })
-                        .collect(),
-                    queue: None,
-                    agent: None,
-                    supervisor: None,
-                    caller_name: entry.numbers.name.clone(),
-                    ivr_flow: None,
-                    ivr_path: Vec::new(),
-                    ivr_variables: Default::default(),
-                    language: None,
-                    queued_unix_ms: None,
-                    waited_ms: None,
-                };
-                // A queue call waits until an agent answers it (or still, now).
-                let wait_ends_ms = entry.answered_ms.unwrap_or(self.now_ms);
-                (call, view, wait_ends_ms)
-            })
+            .map(|(id, entry)| self.ask(id, entry))
             .collect();
         Box::pin(async move {
             let mut calls = Vec::with_capacity(asked.len());
-            for (mut call, view, wait_ends_ms) in asked {
-                // A call that ends meanwhile keeps what the switchboard knew of it.
-                if let Ok(view) = view.await {
-                    call.application = view.application;
-                    call.legs = view.legs;
-                    call.queue = view.queue;
-                    call.agent = view.agent;
-                    call.supervisor = view.supervisor;
-                    if let Some(ivr) = view.ivr {
-                        call.ivr_flow = Some(ivr.flow);
-                        call.ivr_path = ivr.path;
-                        call.ivr_variables = ivr.variables;
-                    }
-                    call.language = view.language;
-                    call.queued_unix_ms = view.queued_ms.map(|ms| epoch + ms);
-                    call.waited_ms = view
-                        .queued_ms
-                        .map(|queued_ms| wait_ends_ms.saturating_sub(queued_ms));
-                }
-                calls.push(call);
+            for asked in asked {
+                calls.push(asked.answer().await);
             }
             calls
         })
+    }
+}
+
+/// One live call as `GET /api/calls` shows it (the agent's screen pop), `None` if there
+/// is no such live call: only that call is asked, not every one.
+#[derive(Debug, Message)]
+#[rtype(result = "Option<LiveCall>")]
+pub struct GetCall {
+    pub call: String,
+}
+
+impl Handler<GetCall> for Switchboard {
+    type Result = ResponseFuture<Option<LiveCall>>;
+    fn handle(&mut self, get: GetCall, _ctx: &mut Context<Self>) -> Self::Result {
+        let asked = self
+            .calls
+            .iter()
+            .find(|(id, _)| id.as_ref() == get.call)
+            .map(|(id, entry)| self.ask(id, entry));
+        Box::pin(async move {
+            match asked {
+                Some(asked) => Some(asked.answer().await),
+                None => None,
+            }
+        })
+    }
+}
+
+/// What the switchboard knows of a live call, and the call's own answer to come.
+struct AskedCall {
+    call: LiveCall,
+    view: tokio::sync::oneshot::Receiver<SessionView>,
+    epoch_unix_ms: u64,
+    /// A queue call waits until an agent answers it (or still, now).
+    wait_ends_ms: u64,
+}
+
+impl Switchboard {
+    /// Asks the call's actor to describe itself; fills in what the switchboard knows.
+    fn ask(&self, id: &crate::messages::CallId, entry: &super::CallEntry) -> AskedCall {
+        let epoch = self.plan.epoch_unix_ms;
+        let (reply, view) = tokio::sync::oneshot::channel();
+        entry.addr.do_send(CallInput::Describe { reply });
+        let text = |n: &Option<PhoneNumber>| n.as_ref().map(|n| n.to_string());
+        let call = LiveCall {
+            id: id.to_string(),
+            from: text(&entry.numbers.calling),
+            to: text(&entry.numbers.callee),
+            dialled: text(&entry.numbers.dialled),
+            started_unix_ms: epoch + entry.started_ms,
+            age_ms: self.now_ms.saturating_sub(entry.started_ms),
+            answered_unix_ms: entry.answered_ms.map(|ms| epoch + ms),
+            application: "unknown",
+            legs: std::iter::once(entry.origin)
+                .chain(entry.granted.iter().copied())
+                .map(|channel| LegView {
+                    channel: channel.to_string(),
+                    role: if channel == entry.origin {
+                        "origin"
+                    } else {
+                        "destination"
+                    },
+                    state: "unknown",
+                })
+                .collect(),
+            queue: None,
+            agent: None,
+            supervisor: None,
+            caller_name: entry.numbers.name.clone(),
+            ivr_flow: None,
+            ivr_path: Vec::new(),
+            ivr_variables: Default::default(),
+            language: None,
+            queued_unix_ms: None,
+            waited_ms: None,
+        };
+        AskedCall {
+            call,
+            view,
+            epoch_unix_ms: epoch,
+            wait_ends_ms: entry.answered_ms.unwrap_or(self.now_ms),
+        }
+    }
+}
+
+impl AskedCall {
+    /// The call with what it says about itself; a call that ends meanwhile keeps what
+    /// the switchboard knew of it.
+    async fn answer(self) -> LiveCall {
+        let AskedCall {
+            mut call,
+            view,
+            epoch_unix_ms,
+            wait_ends_ms,
+        } = self;
+        if let Ok(view) = view.await {
+            call.application = view.application;
+            call.legs = view.legs;
+            call.queue = view.queue;
+            call.agent = view.agent;
+            call.supervisor = view.supervisor;
+            if let Some(ivr) = view.ivr {
+                call.ivr_flow = Some(ivr.flow);
+                call.ivr_path = ivr.path;
+                call.ivr_variables = ivr.variables;
+            }
+            call.language = view.language;
+            call.queued_unix_ms = view.queued_ms.map(|ms| epoch_unix_ms + ms);
+            call.waited_ms = view
+                .queued_ms
+                .map(|queued_ms| wait_ends_ms.saturating_sub(queued_ms));
+        }
+        call
     }
 }

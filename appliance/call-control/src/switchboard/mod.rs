@@ -33,7 +33,7 @@ use crate::status::{BoxStatus, SpanView, Totals};
 use actix::prelude::*;
 use events::{Event, Publish};
 use line_boundary::{Cause, ChannelId, LineKind, PhoneNumber};
-pub use live::{ListCalls, LiveCall, RecordCall, RecordError, Supervise, SuperviseError};
+pub use live::{GetCall, ListCalls, LiveCall, RecordCall, RecordError, Supervise, SuperviseError};
 use media_engine::CommandSender;
 use std::collections::BTreeMap;
 use std::sync::Arc;

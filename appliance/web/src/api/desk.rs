@@ -42,7 +42,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use box_config::acd::AgentSnapshot;
 use call_control::acd_actor::GetAcdSnapshot;
-use call_control::switchboard::{ListCalls, LiveCall};
+use call_control::switchboard::{GetCall, LiveCall};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -147,13 +147,15 @@ async fn agent_snapshot(state: &WebState, agent: &str) -> Result<AgentSnapshot, 
 }
 
 async fn live_call(state: &WebState, call: &str) -> Result<Option<LiveCall>, HttpResponse> {
-    let calls = state.switchboard.send(ListCalls).await.map_err(|e| {
+    let get = GetCall {
+        call: call.to_owned(),
+    };
+    state.switchboard.send(get).await.map_err(|e| {
         error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("switchboard not answering: {e}"),
         )
-    })?;
-    Ok(calls.into_iter().find(|live| live.id == call))
+    })
 }
 
 fn internal(error_text: anyhow::Error) -> HttpResponse {
