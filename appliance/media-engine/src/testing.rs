@@ -17,21 +17,30 @@ pub struct ManualEngine {
     slots: std::sync::Arc<std::collections::BTreeMap<ChannelId, Slot>>,
     taps: TapRings,
     streams: StreamRings,
+    swapper: crate::PromptSwapper,
 }
 
 impl ManualEngine {
     pub fn new(setup: EngineSetup<'_>) -> Result<ManualEngine, EngineError> {
         let (engine, parts) = build(setup)?;
+        let commands = CommandSender {
+            queue: parts.commands,
+            stats: std::sync::Arc::clone(&parts.stats),
+        };
+        let swapper = crate::PromptSwapper::new(commands.clone(), parts.stats, parts.prompts);
         Ok(ManualEngine {
             engine,
-            commands: CommandSender {
-                queue: parts.commands,
-                stats: parts.stats,
-            },
+            commands,
             slots: parts.slots,
             taps: parts.taps,
             streams: parts.streams,
+            swapper,
         })
+    }
+
+    /// Replaces the prompt store while the engine runs, as `EngineHandle::prompt_swapper`.
+    pub fn prompt_swapper(&self) -> crate::PromptSwapper {
+        self.swapper.clone()
     }
 
     pub fn commands(&self) -> CommandSender {
