@@ -1070,3 +1070,28 @@ fn a_call_moved_to_another_queue_is_recorded_there_and_gets_its_survey() {
     let out = hang_up(&mut s, 151_000, TRUNK);
     assert_eq!(ended(&out).unwrap().acd.queue.as_deref(), Some("billing"));
 }
+
+#[test]
+fn the_live_view_carries_the_ivr_run_the_language_and_the_queue_entry_for_the_screen_pop() {
+    let (mut s, _, _) = queued('1');
+    let view = s.view();
+    let ivr = view.ivr.expect("the IVR's run");
+    assert_eq!(ivr.flow, "desk");
+    assert_eq!(ivr.path, ["main", "vip", "billing"]);
+    assert_eq!(ivr.variables["account"], "A-77");
+    assert_eq!(view.language, Some("zh"));
+    assert_eq!(view.queue.as_deref(), Some("billing"));
+    assert_eq!(view.queued_ms, Some(2000), "the key that queued it");
+    // Answered: the agent shows, and the call still queued when it first did.
+    let request = offer(&mut s, 5000, "201");
+    s.handle_leg(5010, request, phone(EXT_201, 3));
+    s.handle_line(9000, EXT_201, LineEvent::Answered);
+    drain(&mut s);
+    let view = s.view();
+    assert_eq!(view.agent.as_deref(), Some("201"));
+    assert_eq!(view.queued_ms, Some(2000));
+    // A call that never queued says so.
+    let (plain, _, _) = queued('9');
+    assert_eq!(plain.view().queued_ms, None);
+    assert_eq!(plain.view().language, None);
+}
