@@ -52,7 +52,19 @@ enum Op {
     Unplug(usize),
     /// An input for something that does not exist or is stale: must be refused cleanly.
     Stale(usize, usize),
+    /// A configuration applied live: both queues' strategies (by index into
+    /// `STRATEGIES`), and with `narrow` agent 202 in `sales` only, with shorter timers.
+    Reconfigure(usize, usize, bool),
 }
+
+const STRATEGIES: [acd::Strategy; 6] = [
+    acd::Strategy::LongestIdle,
+    acd::Strategy::RoundRobin,
+    acd::Strategy::FewestCalls,
+    acd::Strategy::RingAll,
+    acd::Strategy::Random,
+    acd::Strategy::SkillsBased,
+];
 
 fn op() -> impl proptest::strategy::Strategy<Value = Op> {
     prop_oneof![
@@ -77,6 +89,8 @@ fn op() -> impl proptest::strategy::Strategy<Value = Op> {
         1 => (0usize..4, proptest::option::of(0..QUEUES.len())).prop_map(|(n, q)| Op::Transfer(n, q)),
         1 => (0..AGENTS).prop_map(Op::Unplug),
         1 => (0usize..4, 0usize..4).prop_map(|(x, y)| Op::Stale(x, y)),
+        1 => (0..STRATEGIES.len(), 0..STRATEGIES.len(), any::<bool>())
+            .prop_map(|(a, b, narrow)| Op::Reconfigure(a, b, narrow)),
     ]
 }
 
@@ -283,6 +297,20 @@ impl Run {
                 self.outbound += 1;
                 let key = CallKey::new(format!("out{}", self.outbound));
                 self.acd.outbound_started(now, &agent_id(a), &key)
+            }
+            Op::Reconfigure(a, b, narrow) => {
+                let mut next = config((STRATEGIES[a], STRATEGIES[b]), 7);
+                if narrow {
+                    next.agents[2].queues = vec![QueueName::from("sales")];
+                    for queue in &mut next.queues {
+                        queue.ring_timeout_ms /= 2;
+                        queue.wrap_up_ms /= 2;
+                    }
+                }
+                self.acd
+                    .reconfigure(now, next)
+                    .map(|_| ())
+                    .map_err(|e| panic!("the same queues and agents are always accepted: {e}"))
             }
             Op::SetQueues(a, mask) => {
                 let queues: Vec<QueueName> = QUEUES
