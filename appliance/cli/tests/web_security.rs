@@ -349,7 +349,7 @@ fn every_endpoint_is_guarded_and_changes_need_the_csrf_token() {
     assert!(forbidden > 20, "{forbidden} endpoints are closed to agents");
     for technician_page in [
         "/dashboard",
-        "/config",
+        "/wallboard",
         "/api/status",
         "/api/spans/1/capture",
     ] {

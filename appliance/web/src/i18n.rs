@@ -153,6 +153,37 @@ catalogue! {
     NoAlerts => "No active alerts.", "没有活动告警。";
     Live => "live", "实时";
     Reconnecting => "reconnecting…", "正在重新连接…";
+    StateLoggedOut => "Logged out", "已签出";
+    StateReady => "Ready", "就绪";
+    StateReserved => "Ringing", "振铃中";
+    StateOnCallInbound => "On a call", "通话中";
+    StateOnCallOutbound => "Calling out", "外呼中";
+    StateOnHold => "On hold", "保持中";
+    StateWrapUp => "Wrap-up", "话后处理";
+    StateNotReady => "Not ready", "未就绪";
+    Agents => "Agents", "坐席";
+    Reason => "Reason", "原因";
+    Caller => "Caller", "来电信息";
+    EarlierCalls => "Earlier calls", "历史来电";
+    Note => "Note", "备注";
+    Disposition => "Disposition", "处理结果";
+    Today => "Today", "今日";
+    Answered => "Answered", "已接听";
+    TalkTime => "Talk time", "通话时长";
+    AverageHandleTime => "Average handle time", "平均处理时长";
+    NoCall => "No call now.", "当前没有来电。";
+    Number => "Number", "号码";
+    Name => "Name", "姓名";
+    IvrPath => "IVR path", "IVR 路径";
+    Variables => "Variables", "变量";
+    WrapUpEndsIn => "Wrap-up ends in", "话后处理剩余";
+    NotBound => "This account is not bound to an agent.", "此账户未绑定坐席。";
+    LogInAtPhone => "Log in at phone", "在话机登录";
+    Extension => "Extension", "分机";
+    LogOut => "Log out", "签出";
+    Waited => "Waited", "等待时长";
+    NoEarlierCalls => "No earlier calls.", "没有历史来电。";
+    SaveNote => "Save note", "保存备注";
 }
 
 #[cfg(test)]

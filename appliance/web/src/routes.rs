@@ -78,6 +78,7 @@ pub fn table() -> Vec<Endpoint> {
     table.extend(crate::api::events_status::endpoints());
     table.extend(crate::api::acd::endpoints());
     table.extend(crate::api::calls::endpoints());
+    table.extend(crate::api::config::endpoints());
     table.extend(crate::api::alerts::endpoints());
     table.extend(crate::api::recordings::endpoints());
     table.extend(crate::api::voicemail::endpoints());

@@ -72,9 +72,14 @@ enum StateChange {
 
 async fn change_state(
     state: web::Data<WebState>,
+    identity: crate::auth::Identity,
     agent: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
+    if !identity.may_act_for_agent(&agent) {
+        return HttpResponse::Forbidden()
+            .json(serde_json::json!({ "error": "an agent may change only their own state" }));
+    }
     let change: StateChange = match serde_json::from_slice(&body) {
         Ok(change) => change,
         Err(error) => {
@@ -146,7 +151,7 @@ async fn set_skill(
 
 /// Sends an agent request; 204, or the core's refusal as 404 (no such agent or queue),
 /// 400 (a value out of range) or 409 (not possible in the agent's state).
-async fn send(state: &WebState, agent: String, request: AgentRequest) -> HttpResponse {
+pub async fn send(state: &WebState, agent: String, request: AgentRequest) -> HttpResponse {
     let command = AgentCommand {
         agent: AgentId::new(agent),
         request,

@@ -3,7 +3,11 @@
 
 pub mod account;
 pub mod admin;
+pub mod dashboard;
+pub mod desk;
+pub mod live;
 pub mod login;
+pub mod wallboard;
 
 use crate::auth::{Identity, Role};
 use crate::i18n::{Lang, Msg};
@@ -60,12 +64,7 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     use Section::*;
     const ADMIN: &[(Section, &str, Msg)] = &[
         (Dashboard, "/dashboard", Msg::Dashboard),
-        (Configuration, "/config", Msg::Configuration),
         (Wallboard, "/wallboard", Msg::Wallboard),
-        (LiveCalls, "/calls", Msg::LiveCalls),
-        (Recordings, "/recordings", Msg::Recordings),
-        (Reports, "/reports", Msg::Reports),
-        (Alerts, "/alerts", Msg::Alerts),
         (Users, "/admin/users", Msg::Users),
         (Tokens, "/admin/tokens", Msg::ApiTokens),
         (Audit, "/admin/audit", Msg::AuditLog),
@@ -73,15 +72,10 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     ];
     const TECHNICIAN: &[(Section, &str, Msg)] = &[
         (Dashboard, "/dashboard", Msg::Dashboard),
-        (Configuration, "/config", Msg::Configuration),
         (Account, "/account", Msg::Account),
     ];
     const SUPERVISOR: &[(Section, &str, Msg)] = &[
         (Wallboard, "/wallboard", Msg::Wallboard),
-        (LiveCalls, "/calls", Msg::LiveCalls),
-        (Recordings, "/recordings", Msg::Recordings),
-        (Reports, "/reports", Msg::Reports),
-        (Alerts, "/alerts", Msg::Alerts),
         (Account, "/account", Msg::Account),
     ];
     const AGENT: &[(Section, &str, Msg)] = &[
@@ -230,5 +224,8 @@ pub fn endpoints() -> Vec<crate::routes::Endpoint> {
     table.extend(login::endpoints());
     table.extend(account::endpoints());
     table.extend(admin::endpoints());
+    table.extend(dashboard::endpoints());
+    table.extend(wallboard::endpoints());
+    table.extend(desk::endpoints());
     table
 }

@@ -1,0 +1,149 @@
+//! The live parts of pages: one server-sent-event stream per page view. Each bus event
+//! (and each second, for the clocks on screen) re-renders the view's fragments; those
+//! that changed go out as an SSE event named after the fragment, which htmx's SSE
+//! extension swaps in (`sse-swap="NAME"`). The extension reconnects by itself, and the
+//! session outlives a restart of the box, so a wall screen comes back on its own.
+
+use crate::auth::Identity;
+use crate::state::WebState;
+use actix_web::{web, HttpResponse};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The page views that have a live stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Dashboard,
+    Wallboard,
+    Desk,
+}
+
+/// A view's fragments, rendered now: (name, HTML).
+pub async fn render(
+    view: View,
+    state: &WebState,
+    identity: &Identity,
+) -> Vec<(&'static str, String)> {
+    let markups = match view {
+        View::Dashboard => super::dashboard::fragments(state, identity).await,
+        View::Wallboard => super::wallboard::fragments(state, identity).await,
+        View::Desk => super::desk::fragments(state, identity).await,
+    };
+    markups
+        .into_iter()
+        .map(|(name, markup)| (name, markup.into_string()))
+        .collect()
+}
+
+struct LiveFeed {
+    view: View,
+    state: Arc<WebState>,
+    identity: Identity,
+    events: tokio::sync::broadcast::Receiver<Arc<events::Envelope>>,
+    tick: tokio::time::Interval,
+    sent: HashMap<&'static str, String>,
+    pending: VecDeque<web::Bytes>,
+    first: bool,
+}
+
+impl LiveFeed {
+    async fn next_chunk(&mut self) -> Option<web::Bytes> {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        loop {
+            if let Some(chunk) = self.pending.pop_front() {
+                return Some(chunk);
+            }
+            if !self.first {
+                tokio::select! {
+                    received = self.events.recv() => match received {
+                        Ok(_) | Err(RecvError::Lagged(_)) => {
+                            // Whatever else is queued is covered by this one rendering.
+                            loop {
+                                match self.events.try_recv() {
+                                    Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
+                                    Err(_) => break,
+                                }
+                            }
+                        }
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = self.tick.tick() => {}
+                }
+            }
+            self.first = false;
+            for (name, html) in render(self.view, &self.state, &self.identity).await {
+                if self.sent.get(name) == Some(&html) {
+                    continue;
+                }
+                self.pending.push_back(sse_event(name, &html));
+                self.sent.insert(name, html);
+            }
+            if self.pending.is_empty() {
+                // Nothing changed: a comment keeps proxies and the browser's timer alive.
+                return Some(web::Bytes::from_static(b": unchanged\n\n"));
+            }
+        }
+    }
+}
+
+/// One SSE event; every line of the HTML is a `data:` line (the client joins them).
+fn sse_event(name: &str, html: &str) -> web::Bytes {
+    let mut text = format!("event: {name}\n");
+    for line in html.lines() {
+        text.push_str("data: ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push('\n');
+    web::Bytes::from(text)
+}
+
+/// The live stream of `view` for this user.
+pub fn stream(view: View, state: web::Data<WebState>, identity: Identity) -> HttpResponse {
+    let state = state.into_inner();
+    let events = state.events.live();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let feed = LiveFeed {
+        view,
+        state,
+        identity,
+        events,
+        tick,
+        sent: HashMap::new(),
+        pending: VecDeque::new(),
+        first: true,
+    };
+    let body = futures_util::stream::unfold(feed, |mut feed| async move {
+        let chunk = feed.next_chunk().await?;
+        Some((Ok::<_, std::convert::Infallible>(chunk), feed))
+    });
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .streaming(body)
+}
+
+/// The element that holds a view's stream, and its connection state for the user.
+pub fn connect(view_path: &str, content: maud::Markup) -> maud::Markup {
+    maud::html! {
+        div.live hx-ext="sse" sse-connect=(view_path) {
+            (content)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_of_a_fragment_is_a_data_line() {
+        let chunk = sse_event("queues", "<div>\n<b>2</b>\n</div>");
+        assert_eq!(
+            &chunk[..],
+            b"event: queues\ndata: <div>\ndata: <b>2</b>\ndata: </div>\n\n"
+        );
+    }
+}
