@@ -119,7 +119,7 @@ fn the_screen_pop_shows_the_ivr_and_the_callers_history_with_its_notes() {
     let idle = common::json(web, "GET", "/api/agents/201/call");
     assert_eq!(
         idle,
-        serde_json::json!({ "agent": "201", "call": null, "history": [] })
+        serde_json::json!({ "agent": "201", "call": null, "history": [], "last_call": null })
     );
     let (status, _) = common::http(web, "GET", "/api/agents/999/call");
     assert!(status.contains("404"), "{status}");
@@ -221,6 +221,12 @@ fn the_screen_pop_shows_the_ivr_and_the_callers_history_with_its_notes() {
             .as_array()
             .is_some_and(|calls| calls.len() == 1)
     });
+    // The call over, 201 has none; the one they wrap up is their last.
+    let pop = common::json(web, "GET", "/api/agents/201/call");
+    assert_eq!(pop["call"], Value::Null, "{pop}");
+    assert_eq!(pop["last_call"]["id"], first.as_str(), "{pop}");
+    assert_eq!(pop["last_call"]["caller"], CALLER, "{pop}");
+    assert_eq!(pop["last_call"]["wrap_ups"][0]["note"], note, "{pop}");
     // After the call: 202 still may not, the floor (the admin token itself) may.
     let (status, body) = wrap_up(web, &first, &as_agent("202"), r#"{"note":"mine"}"#);
     assert!(status.contains("403"), "{status} {body}");

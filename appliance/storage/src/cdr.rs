@@ -231,6 +231,17 @@ impl Storage {
         rows.into_iter().map(|row| self.checked(row)).collect()
     }
 
+    /// The last CDR written of a call `agent` answered (the call they wrap up).
+    pub fn last_cdr_of_agent(&self, agent: &str) -> Result<Option<Cdr>, StorageError> {
+        let sql = format!("SELECT {COLUMNS} FROM cdr WHERE agent = ?1 ORDER BY seq DESC LIMIT 1");
+        let row = self
+            .connection()
+            .query_row(&sql, [agent], read_row)
+            .optional()
+            .map_err(|source| self.query_error("read an agent's last CDR", source))?;
+        row.map(|row| self.checked(row)).transpose()
+    }
+
     pub fn cdr_count(&self) -> Result<u64, StorageError> {
         self.connection()
             .query_row("SELECT COUNT(*) FROM cdr", [], |row| row.get::<_, i64>(0))

@@ -287,7 +287,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 12 (11 is the configuration applied live, appended before this one when it lands):
     // agents' wrap-ups (`notes.rs`): a note and a disposition code per call and author,
     // saved while the call is live or after it (so no reference to `cdr`); and the CDRs
-    // by caller, newest first, for the caller's history on the agent desktop.
+    // by caller, newest first, for the caller's history on the agent desktop, and by
+    // agent, for the call an agent wraps up.
     "CREATE TABLE call_notes (
         call_id TEXT NOT NULL,
         author TEXT NOT NULL,
@@ -296,7 +297,8 @@ pub const MIGRATIONS: &[&str] = &[
         saved_unix_ms INTEGER NOT NULL,
         PRIMARY KEY (call_id, author)
      );
-     CREATE INDEX cdr_caller ON cdr(caller, start_unix_ms);",
+     CREATE INDEX cdr_caller ON cdr(caller, start_unix_ms);
+     CREATE INDEX cdr_agent ON cdr(agent, seq);",
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -193,5 +193,9 @@ mod tests {
             .cdrs_from_caller("999", 10)
             .expect("read")
             .is_empty());
+        // An agent's last call is the last CDR written, whatever its start.
+        let last = storage.last_cdr_of_agent("201").expect("read");
+        assert_eq!(last.map(|c| c.id).as_deref(), Some("d"));
+        assert!(storage.last_cdr_of_agent("202").expect("read").is_none());
     }
 }

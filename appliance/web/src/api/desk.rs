@@ -5,19 +5,20 @@
 //!   `connected`, `on-hold`), "caller", "caller_name" (`null` when the line gave none),
 //!   "dialled", "queue", "language", "queued_unix_ms", "waited_ms", "started_unix_ms",
 //!   "answered_unix_ms", "ivr_flow", "ivr_path", "ivr_variables", "wrap_ups"}, "history":
-//!   [the caller's earlier calls, as below, at most 5]}`, or `{"agent", "call": null,
-//!   "history": []}` when the agent has none. 404 for an unknown agent.
+//!   [the caller's earlier calls, as below, at most 5], "last_call": the last call the agent
+//!   answered, ended, as below (`null`: none; the call they wrap up)}`, or `{"agent",
+//!   "call": null, "history": [], "last_call"}` when the agent has none. 404 for an
+//!   unknown agent.
 //! - `GET /api/callers/{number}/calls?limit=N` (default 20, at most 200): the caller's
-//!   calls from the CDRs, newest first: `{"caller", "calls": [{"id", "start_unix_ms",
-//!   "answer_unix_ms", "end_unix_ms", "disposition", "queue", "agent", "talk_ms",
-//!   "ivr_flow", "ivr_path", "ivr_variables", "wrap_ups": [{"author", "note",
+//!   calls from the CDRs, newest first: `{"caller", "calls": [{"id", "caller",
+//!   "start_unix_ms", "answer_unix_ms", "end_unix_ms", "disposition", "queue", "agent",
+//!   "talk_ms", "ivr_flow", "ivr_path", "ivr_variables", "wrap_ups": [{"author", "note",
 //!   "disposition", "disposition_label", "saved_unix_ms"}]}]}`.
 //! - `PUT /api/calls/{call}/wrap-up` with `{"note": "…", "disposition": "CODE"}`: the
 //!   acting user's note and disposition code on a call, live or ended (saving again
 //!   replaces theirs). 200 with what was saved; 400 malformed; 403 an agent on a call
-//!   they did not take; 404 no such call; 422 a note over 4000
-//!   characters, nothing to save, or a code `queues.toml` does not list (naming those it
-//!   does).
+//!   they did not take; 404 no such call; 422 a note over 4000 characters, nothing to
+//!   save, or a code `queues.toml` does not list (naming those it does).
 //! - `GET /api/dispositions`: the configured codes with their labels.
 //! - `GET /api/agents/{agent}/today?utc_offset_min=M`: the agent's own figures since
 //!   midnight (UTC, or `M` minutes east of it): calls answered, talk, hold, wrap-up,
@@ -177,26 +178,50 @@ async fn history(
             if Some(&cdr.id) == skip.as_ref() || calls.len() == limit {
                 continue;
             }
-            let wrap_ups = storage.wrap_ups_of(&cdr.id)?;
-            calls.push(json!({
-                "id": cdr.id,
-                "start_unix_ms": cdr.start_unix_ms,
-                "answer_unix_ms": cdr.answer_unix_ms,
-                "end_unix_ms": cdr.end_unix_ms,
-                "disposition": cdr.disposition,
-                "queue": cdr.queue,
-                "agent": cdr.agent,
-                "talk_ms": cdr.talk_ms,
-                "ivr_flow": cdr.ivr_flow,
-                "ivr_path": cdr.ivr_path,
-                "ivr_variables": cdr.ivr_variables,
-                "wrap_ups": wrap_ups_json(&wrap_ups, &dispositions),
-            }));
+            calls.push(ended_call_json(storage, cdr, &dispositions)?);
         }
         Ok(calls)
     })
     .await
     .map_err(internal)
+}
+
+/// The last call `agent` answered, as the history shows it (`null`: none yet): the call
+/// they wrap up once it has ended.
+async fn last_call(state: Arc<WebState>, agent: String) -> Result<Value, HttpResponse> {
+    let dispositions = state.dispositions.clone();
+    read_storage(state, move |storage| {
+        match storage.last_cdr_of_agent(&agent)? {
+            Some(cdr) => ended_call_json(storage, cdr, &dispositions),
+            None => Ok(Value::Null),
+        }
+    })
+    .await
+    .map_err(internal)
+}
+
+/// An ended call from its CDR, with the wrap-ups saved on it.
+fn ended_call_json(
+    storage: &storage::Storage,
+    cdr: storage::Cdr,
+    dispositions: &box_config::Dispositions,
+) -> anyhow::Result<Value> {
+    let wrap_ups = storage.wrap_ups_of(&cdr.id)?;
+    Ok(json!({
+        "id": cdr.id,
+        "caller": cdr.caller,
+        "start_unix_ms": cdr.start_unix_ms,
+        "answer_unix_ms": cdr.answer_unix_ms,
+        "end_unix_ms": cdr.end_unix_ms,
+        "disposition": cdr.disposition,
+        "queue": cdr.queue,
+        "agent": cdr.agent,
+        "talk_ms": cdr.talk_ms,
+        "ivr_flow": cdr.ivr_flow,
+        "ivr_path": cdr.ivr_path,
+        "ivr_variables": cdr.ivr_variables,
+        "wrap_ups": wrap_ups_json(&wrap_ups, dispositions),
+    }))
 }
 
 fn wrap_ups_json(rows: &[storage::WrapUpRow], dispositions: &box_config::Dispositions) -> Value {
@@ -227,7 +252,18 @@ async fn screen_pop(
         Ok(snapshot) => snapshot,
         Err(response) => return response,
     };
-    let none = || HttpResponse::Ok().json(json!({ "agent": agent, "call": null, "history": [] }));
+    let last_call = match last_call(state.clone().into_inner(), agent.clone()).await {
+        Ok(last_call) => last_call,
+        Err(response) => return response,
+    };
+    let none = || {
+        HttpResponse::Ok().json(json!({
+            "agent": agent,
+            "call": null,
+            "history": [],
+            "last_call": last_call,
+        }))
+    };
     let call_state = match &snapshot.state {
         box_config::acd::AgentState::Reserved { .. } => "offered",
         box_config::acd::AgentState::OnCall { .. } => "connected",
@@ -283,6 +319,7 @@ async fn screen_pop(
             "wrap_ups": wrap_ups_json(&wrap_ups, &dispositions),
         },
         "history": earlier,
+        "last_call": last_call,
     }))
 }
 
