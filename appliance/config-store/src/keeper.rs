@@ -188,6 +188,26 @@ pub fn restart_needs(running: &box_config::Config, next: &box_config::Config) ->
     if describe(&running.system) != describe(&next.system) {
         needs.push(format!("{}: changed", box_config::SYSTEM_FILE));
     }
+    // The web's views read these from the configuration the box started with.
+    let service_levels = |c: &box_config::Config| -> Vec<(String, u64)> {
+        c.acd
+            .queues
+            .iter()
+            .map(|q| (q.name.to_string(), q.service_level_ms))
+            .collect()
+    };
+    if service_levels(running) != service_levels(next) {
+        needs.push(format!(
+            "{}: service levels (the reports' thresholds)",
+            box_config::QUEUES_FILE
+        ));
+    }
+    if running.dispositions != next.dispositions {
+        needs.push(format!(
+            "{}: dispositions (the agent desktop's wrap-up codes)",
+            box_config::QUEUES_FILE
+        ));
+    }
     if running.recording.directory != next.recording.directory {
         needs.push(format!("{}: directory changed", box_config::RECORDING_FILE));
     }
