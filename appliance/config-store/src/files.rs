@@ -89,7 +89,9 @@ pub fn replace_dir(live: &Path, files: &ConfigFiles) -> io::Result<()> {
     std::fs::remove_dir_all(&previous)
 }
 
-fn sibling(dir: &Path, what: &str) -> PathBuf {
+/// A hidden directory beside `dir` (`.NAME.what`): relative paths (`../sounds`) resolve
+/// from it as from `dir`.
+pub fn sibling(dir: &Path, what: &str) -> PathBuf {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

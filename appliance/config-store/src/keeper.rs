@@ -19,8 +19,9 @@ pub trait LiveApplier: Send + Sync {
     fn apply(&self, config: &box_config::Config) -> Result<Vec<String>, String>;
 }
 
-/// Scratch folders in the data directory.
-const CHECK_DIR: &str = "config-check";
+/// Scratch folders: the check's beside the live directory, the others in the data
+/// directory.
+const CHECK_DIR: &str = "check";
 const BACKUP_SCRATCH: &str = "backup-scratch";
 const RESTORE_SCRATCH: &str = "restore-check";
 
@@ -106,7 +107,8 @@ impl ConfigKeeper {
     }
 
     fn check_candidate(&self, files: &ConfigFiles) -> Result<(), ServiceError> {
-        check_files(files, &self.data_dir.join(CHECK_DIR))
+        // Beside the live directory, so that paths relative to it resolve the same.
+        check_files(files, &files::sibling(&self.config_dir, CHECK_DIR))
             .map(|_| ())
             .map_err(ServiceError::Invalid)
     }
