@@ -1,7 +1,8 @@
 //! A configuration applied live on a running box (the technician's `/api/config`):
-//! the next call follows it, a call in progress keeps what it started with and is not
-//! dropped, an invalid one is refused at its field and changes nothing; versions,
-//! rollback, backup and a restore checked whole before it replaces anything.
+//! the next call follows it, a call in progress keeps what it started with (its flow, its
+//! recording rules) and is not dropped, an invalid one is refused at its field and changes
+//! nothing; versions, rollback, backup and a restore checked whole before it replaces
+//! anything.
 
 mod common;
 
@@ -191,6 +192,9 @@ fn a_call_in_progress_keeps_its_configuration_and_the_next_call_follows_the_new_
             ),
         ],
     );
+    // And every call recorded from now on (there was no recording.toml).
+    let mut files = files;
+    files["recording.toml"] = json!("default = \"always\"\n");
     let (status, applied) = apply(web, &files, "key 2 is the outage notice");
     assert!(status.contains("200"), "{status} {applied}");
     assert_eq!(applied["version"]["number"], 2, "{applied}");
@@ -263,6 +267,14 @@ fn a_call_in_progress_keeps_its_configuration_and_the_next_call_follows_the_new_
             .is_some_and(|p| p.to_string().contains("outage")),
         "call 3 ran the new flow: {call3_path:?}"
     );
+    // Recorded by the new rules: call 3 only; calls 1 and 2 started before them.
+    let recorded: Vec<String> = common::json(web, "GET", "/api/recordings")["recordings"]
+        .as_array()
+        .expect("recordings")
+        .iter()
+        .filter_map(|r| r["caller"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(recorded, vec!["0203333".to_owned()], "recorded callers");
     running.stop();
 }
 
