@@ -295,3 +295,25 @@ fn acknowledging_marks_who_and_when_once() {
     assert_eq!(json["kind"], alert.kind.name(), "the name is the JSON's");
     assert_eq!(json["queue"], "billing");
 }
+
+#[test]
+fn thresholds_applied_live_decide_from_the_next_change() {
+    let mut m = AlertMonitor::new(config());
+    m.handle_event(1000, &queue_changed("billing", 2, 0));
+    assert!(changes(&mut m).is_empty());
+    // The technician lowers billing's threshold to 2 waiting.
+    let mut lower = config();
+    lower.queues.insert(
+        "billing".to_owned(),
+        QueueThresholds {
+            waiting: Some(2),
+            longest_wait_ms: None,
+        },
+    );
+    m.set_config(lower);
+    m.handle_event(2000, &queue_changed("billing", 2, 1000));
+    assert_eq!(
+        changes(&mut m),
+        vec![change("raised", 1, "waiting:billing")]
+    );
+}
