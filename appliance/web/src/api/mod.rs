@@ -3,6 +3,7 @@
 pub mod acd;
 pub mod alerts;
 pub mod calls;
+pub mod config;
 pub mod events_status;
 pub mod metrics;
 pub mod recordings;
