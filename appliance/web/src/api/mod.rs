@@ -4,6 +4,7 @@ pub mod acd;
 pub mod alerts;
 pub mod calls;
 pub mod config;
+pub mod desk;
 pub mod events_status;
 pub mod metrics;
 pub mod recordings;

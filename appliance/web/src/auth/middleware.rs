@@ -132,11 +132,10 @@ fn foreign_origin(request: &actix_web::HttpRequest) -> bool {
     let Some(origin) = request.headers().get(header::ORIGIN) else {
         return false;
     };
-    let Some(host) = request.headers().get(header::HOST) else {
-        return true;
-    };
+    // The host asked for: the Host header, or HTTP/2's :authority.
+    let info = request.connection_info();
+    let host = info.host();
     let origin = origin.to_str().unwrap_or("");
-    let host = host.to_str().unwrap_or("");
     let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
     origin_host != host
 }
