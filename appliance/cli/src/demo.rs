@@ -138,18 +138,23 @@ pub fn run_demo(
                 None
             }
         };
-    let web = running.web_address();
+    let web = running.web_url();
     println!("demo box running (Ctrl-C stops)");
-    println!("  status:       http://{web}/api/status");
-    println!("  call records: http://{web}/api/cdrs");
-    println!("  live events:  http://{web}/api/events/stream  (or /api/events?after=N)");
-    println!("  a call's IVR: http://{web}/api/calls/<id>/events");
-    println!("  the floor:    http://{web}/api/agents  and  /api/queues");
-    println!("  alerts:       http://{web}/api/alerts");
-    println!("  recordings:   http://{web}/api/recordings  (each at /api/recordings/<id>/audio)");
-    println!("  voicemail:    http://{web}/api/mailboxes/204/messages  (key 8 in the hotline)");
-    println!("  reports:      http://{web}/api/reports/queues?interval=15m  and  /api/reports/agents  (&format=csv)");
-    println!("  metrics:      http://{web}/metrics");
+    println!("  web UI:       {web}/");
+    println!("    first start: open it and create the administrator (there is no default password);");
+    println!("    the browser warns once about the box's self-signed certificate. Then the wallboard");
+    println!("    ({web}/wallboard) shows the demo's staffed floor live.");
+    println!("  the JSON API (a session, or `Authorization: Bearer` with a token made under Admin → API tokens):");
+    println!("  status:       {web}/api/status");
+    println!("  call records: {web}/api/cdrs");
+    println!("  live events:  {web}/api/events/stream  (or /api/events?after=N)");
+    println!("  a call's IVR: {web}/api/calls/<id>/events");
+    println!("  the floor:    {web}/api/agents  and  /api/queues");
+    println!("  alerts:       {web}/api/alerts");
+    println!("  recordings:   {web}/api/recordings  (each at /api/recordings/<id>/audio)");
+    println!("  voicemail:    {web}/api/mailboxes/204/messages  (key 8 in the hotline)");
+    println!("  reports:      {web}/api/reports/queues?interval=15m  and  /api/reports/agents  (&format=csv)");
+    println!("  metrics:      {web}/metrics");
     let outcome = generate_traffic(&running, call_interval_s, seconds, &stop);
     if let Some(billing) = &billing {
         println!("billing lookups answered: {}", billing.requests());
