@@ -198,6 +198,7 @@ fn a_call_in_progress_keeps_its_configuration_and_the_next_call_follows_the_new_
     let (status, applied) = apply(web, &files, "key 2 is the outage notice");
     assert!(status.contains("200"), "{status} {applied}");
     assert_eq!(applied["version"]["number"], 2, "{applied}");
+    assert_eq!(applied["replaced"], 1, "{applied}");
     assert_eq!(
         applied["version"]["user"], "token:provisioning",
         "{applied}"
@@ -358,6 +359,12 @@ fn a_new_strategy_offers_the_next_call_and_an_invalid_configuration_changes_noth
         diff.contains("--- v1/queues.toml\n+++ v2/queues.toml\n")
             && diff.contains("-strategy = \"longest-idle\"\n+strategy = \"round-robin\"\n"),
         "{diff}"
+    );
+    let (_, _, by_default) = common::get_bytes(web, "/api/config/versions/2/diff", "");
+    assert_eq!(
+        String::from_utf8(by_default).unwrap(),
+        diff,
+        "against 1 by default"
     );
     let (status, rolled) = common::send(web, "POST", "/api/config/versions/1/rollback", "");
     assert!(status.contains("200"), "{status} {rolled}");

@@ -145,12 +145,14 @@ impl ConfigKeeper {
             Ok(notes) => notes,
             Err(why) => return Err(put_back(format!("not applied: {why}"))),
         };
+        let replaced = state.versions.current().map(|v| v.number);
         let version = state
             .versions
             .save(&files, user, (self.clock)(), comment)
             .map_err(failed)?;
         Ok(Applied {
             version,
+            replaced,
             restart_required: restart_needs(&state.started_with, &config),
             notes,
         })
@@ -410,6 +412,7 @@ mod tests {
         let back = keeper.rollback(1, "bob").expect("rolled back");
         assert_eq!(back.version.number, 3);
         assert_eq!(back.version.comment, "rollback to 1");
+        assert_eq!(back.replaced, Some(2));
         assert_eq!(keeper.current().expect("current").files, first.files);
         let list = keeper.versions().expect("list");
         assert_eq!(

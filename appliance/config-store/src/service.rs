@@ -20,6 +20,8 @@ pub struct CurrentConfig {
 #[derive(Debug, Clone, Serialize)]
 pub struct Applied {
     pub version: VersionInfo,
+    /// The version that was current before.
+    pub replaced: Option<u32>,
     /// Changes saved but not in effect until the next start (lines, system settings).
     pub restart_required: Vec<String>,
     /// What stays as it was for now (a removed queue that still holds calls…).

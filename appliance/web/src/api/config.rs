@@ -9,7 +9,8 @@
 //! - `POST /api/config/apply` `{"files": {…}, "comment"}`: 200 `{"version", "restart_required",
 //!   "notes"}`, or 422 `{"ok": false, "errors": […]}` and nothing changed.
 //! - `GET /api/config/versions`, `GET /api/config/versions/{n}` (its files),
-//!   `GET /api/config/versions/{n}/diff?against=M` (unified diff from M to n, text),
+//!   `GET /api/config/versions/{n}/diff?against=M` (unified diff from M, by default n-1,
+//!   to n, text),
 //!   `POST /api/config/versions/{n}/rollback` (as apply).
 //! - `GET /api/backup`: the archive (tar.gz) as an attachment.
 //! - `POST /api/backup/restore` with the archive as the body: 200 with what was restored,
@@ -70,6 +71,19 @@ fn user_of(request: &HttpRequest) -> String {
         .get::<String>()
         .cloned()
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// What the audit log keeps of an applied configuration: the version it replaced and the
+/// new one.
+fn audit(request: &HttpRequest, applied: &config_store::Applied) {
+    request.extensions_mut().insert(crate::auth::AuditDetail {
+        before: Some(json!({ "version": applied.replaced })),
+        after: Some(json!({
+            "version": applied.version.number,
+            "comment": applied.version.comment,
+            "restart_required": applied.restart_required,
+        })),
+    });
 }
 
 fn error_response(error: ServiceError) -> HttpResponse {
@@ -167,7 +181,10 @@ async fn apply(
     })
     .await
     {
-        Ok(applied) => HttpResponse::Ok().json(applied),
+        Ok(applied) => {
+            audit(&request, &applied);
+            HttpResponse::Ok().json(applied)
+        }
         Err(response) => response,
     }
 }
@@ -189,7 +206,8 @@ async fn version(state: web::Data<WebState>, number: web::Path<u32>) -> HttpResp
 
 #[derive(Debug, Deserialize)]
 struct DiffQuery {
-    against: u32,
+    /// The version diffed from; the one before `n` when left out.
+    against: Option<u32>,
 }
 
 async fn diff(
@@ -197,7 +215,8 @@ async fn diff(
     number: web::Path<u32>,
     query: web::Query<DiffQuery>,
 ) -> HttpResponse {
-    let (to, from) = (number.into_inner(), query.against);
+    let to = number.into_inner();
+    let from = query.against.unwrap_or(to.saturating_sub(1));
     match run(&state, move |keeper| keeper.diff(from, to)).await {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/x-diff; charset=utf-8")
@@ -214,7 +233,10 @@ async fn rollback(
     let user = user_of(&request);
     let number = number.into_inner();
     match run(&state, move |keeper| keeper.rollback(number, &user)).await {
-        Ok(applied) => HttpResponse::Ok().json(applied),
+        Ok(applied) => {
+            audit(&request, &applied);
+            HttpResponse::Ok().json(applied)
+        }
         Err(response) => response,
     }
 }
@@ -243,7 +265,10 @@ async fn restore(
         Err(response) => return response,
     };
     match run(&state, move |keeper| keeper.restore(&archive, &user)).await {
-        Ok(outcome) => HttpResponse::Ok().json(outcome),
+        Ok(outcome) => {
+            audit(&request, &outcome.applied);
+            HttpResponse::Ok().json(outcome)
+        }
         Err(response) => response,
     }
 }
