@@ -106,6 +106,25 @@ impl ConfigKeeper {
             .map_err(|_| failed("the configuration keeper failed in an earlier request"))
     }
 
+    /// The candidate the technician's texts make; only `*.toml` files come as text.
+    fn candidate(&self, texts: &ConfigTexts) -> Result<ConfigFiles, ServiceError> {
+        let not_text: Vec<FieldError> = texts
+            .keys()
+            .filter(|name| !files::is_text_file(name))
+            .map(|name| {
+                FieldError::whole_file(
+                    name,
+                    "only the *.toml files are sent as text; recorded prompts stay as they are",
+                )
+            })
+            .collect();
+        if !not_text.is_empty() {
+            return Err(ServiceError::Invalid(not_text));
+        }
+        let current = read_dir(&self.config_dir).map_err(failed)?;
+        Ok(files::with_texts(&current, texts))
+    }
+
     fn check_candidate(&self, files: &ConfigFiles) -> Result<(), ServiceError> {
         // Beside the live directory, so that paths relative to it resolve the same.
         check_files(files, &files::sibling(&self.config_dir, CHECK_DIR))
@@ -230,8 +249,10 @@ impl ConfigService for ConfigKeeper {
 
     fn check(&self, texts: &ConfigTexts) -> Result<Vec<FieldError>, ServiceError> {
         let _state = self.lock()?;
-        let current = read_dir(&self.config_dir).map_err(failed)?;
-        match self.check_candidate(&files::with_texts(&current, texts)) {
+        match self
+            .candidate(texts)
+            .and_then(|files| self.check_candidate(&files))
+        {
             Ok(()) => Ok(Vec::new()),
             Err(ServiceError::Invalid(errors)) => Ok(errors),
             Err(other) => Err(other),
@@ -245,8 +266,7 @@ impl ConfigService for ConfigKeeper {
         comment: &str,
     ) -> Result<Applied, ServiceError> {
         let mut state = self.lock()?;
-        let current = read_dir(&self.config_dir).map_err(failed)?;
-        let files = files::with_texts(&current, texts);
+        let files = self.candidate(texts)?;
         self.apply_files(&mut state, files, user, comment)
     }
 
@@ -450,6 +470,22 @@ mod tests {
         assert_eq!(applied.load(Ordering::SeqCst), 0);
         assert_eq!(keeper.versions().expect("list").len(), 1);
         assert_eq!(keeper.current().expect("current").version, Some(1));
+    }
+
+    #[test]
+    fn only_toml_files_come_as_text_and_no_name_leaves_the_directory() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let (keeper, applied, _) = keeper(root.path());
+        for name in ["prompts/welcome.wav", "../outside.toml"] {
+            let mut texts = keeper.current().expect("current").files;
+            texts.insert(name.into(), "x".into());
+            let errors = keeper.check(&texts).expect("checked");
+            assert_eq!(errors.len(), 1, "{name}: {errors:?}");
+            assert_eq!(errors[0].file, name);
+            assert!(keeper.apply(&texts, "a", "").is_err(), "{name}");
+        }
+        assert!(!root.path().join("outside.toml").exists());
+        assert_eq!(applied.load(Ordering::SeqCst), 0);
     }
 
     #[test]
