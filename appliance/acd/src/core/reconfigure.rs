@@ -48,18 +48,19 @@ impl Acd {
 
         // Agents: settings replaced, state kept.
         let configured: BTreeSet<AgentId> = fresh.agents.keys().cloned().collect();
-        for (id, agent) in fresh.agents {
-            if self.agents.contains_key(&id) {
-                self.replace_memberships(&id, agent.queues.clone());
-                if let Some(existing) = self.agents.get_mut(&id) {
-                    existing.name = agent.name;
-                    existing.skills = agent.skills;
-                }
-                self.mark_queues_dirty(&id);
-            } else {
-                self.agents.insert(id, agent);
+        let (known, added): (Vec<_>, Vec<_>) = fresh
+            .agents
+            .into_iter()
+            .partition(|(id, _)| self.agents.contains_key(id));
+        for (id, agent) in known {
+            self.replace_memberships(&id, agent.queues.clone());
+            if let Some(existing) = self.agents.get_mut(&id) {
+                existing.name = agent.name;
+                existing.skills = agent.skills;
             }
+            self.mark_queues_dirty(&id);
         }
+        self.agents.extend(added);
         let removed: Vec<AgentId> = self
             .agents
             .keys()
