@@ -184,6 +184,10 @@ catalogue! {
     Waited => "Waited", "等待时长";
     NoEarlierCalls => "No earlier calls.", "没有历史来电。";
     SaveNote => "Save note", "保存备注";
+    // --- supervisor pages (live calls, recordings, reports, alerts) ---
+    // --- end of supervisor pages ---
+    // --- technician configuration pages ---
+    // --- end of technician configuration pages ---
 }
 
 #[cfg(test)]
