@@ -285,6 +285,17 @@ impl Handler<AcknowledgeAlert> for AlertActor {
     }
 }
 
+impl Handler<crate::live_config::ReplaceAlertConfig> for AlertActor {
+    type Result = ();
+    fn handle(
+        &mut self,
+        replace: crate::live_config::ReplaceAlertConfig,
+        _ctx: &mut Context<Self>,
+    ) {
+        self.monitor.set_config(replace.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,16 +401,5 @@ mod tests {
             assert_eq!(rows[0].acknowledged_by.as_deref(), Some("sup"));
             assert_eq!(rows[0].raised_unix_ms, 1_700_000_005_000);
         });
-    }
-}
-
-impl Handler<crate::live_config::ReplaceAlertConfig> for AlertActor {
-    type Result = ();
-    fn handle(
-        &mut self,
-        replace: crate::live_config::ReplaceAlertConfig,
-        _ctx: &mut Context<Self>,
-    ) {
-        self.monitor.set_config(replace.0);
     }
 }

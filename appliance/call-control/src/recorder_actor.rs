@@ -1014,6 +1014,17 @@ pub fn rfc3339(unix_ms: u64) -> String {
     stats::format_utc(unix_ms)
 }
 
+impl Handler<crate::live_config::ReplaceRecordingSettings> for RecorderActor {
+    type Result = ();
+    fn handle(
+        &mut self,
+        replace: crate::live_config::ReplaceRecordingSettings,
+        _ctx: &mut Context<Self>,
+    ) {
+        self.settings = replace.0;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1198,16 +1209,5 @@ mod tests {
             .free_percent(),
             0
         );
-    }
-}
-
-impl Handler<crate::live_config::ReplaceRecordingSettings> for RecorderActor {
-    type Result = ();
-    fn handle(
-        &mut self,
-        replace: crate::live_config::ReplaceRecordingSettings,
-        _ctx: &mut Context<Self>,
-    ) {
-        self.settings = replace.0;
     }
 }
