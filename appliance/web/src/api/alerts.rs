@@ -116,10 +116,13 @@ async fn acknowledge(
             )
         }
     };
-    let request = AcknowledgeAlert {
-        uid: uid.into_inner(),
-        by: ack.by,
-    };
+    acknowledge_alert(&state, uid.into_inner(), ack.by).await
+}
+
+/// `by` acknowledges alert `uid` (the API and the alerts page): 204, or 404/409/503
+/// with `{"error": …}`.
+pub async fn acknowledge_alert(state: &WebState, uid: String, by: String) -> HttpResponse {
+    let request = AcknowledgeAlert { uid, by };
     match state.alerts.send(request).await {
         Ok(Ok(())) => HttpResponse::NoContent().finish(),
         Ok(Err(e @ AcknowledgeError::Unknown(_)))
@@ -171,12 +174,21 @@ async fn post_notice(state: web::Data<WebState>, body: web::Bytes) -> HttpRespon
             )
         }
     };
-    let post = PostNotice {
-        text: notice.text,
-        queue: notice.queue,
-        by: notice.by,
-        lasts_ms: notice.expires_in_s.saturating_mul(1000),
-    };
+    publish_notice(
+        &state,
+        PostNotice {
+            text: notice.text,
+            queue: notice.queue,
+            by: notice.by,
+            lasts_ms: notice.expires_in_s.saturating_mul(1000),
+        },
+    )
+    .await
+}
+
+/// Puts a notice up (the API and the supervisor's pages): 201 `{"id": N}`, or 400/503
+/// with `{"error": …}`.
+pub async fn publish_notice(state: &WebState, post: PostNotice) -> HttpResponse {
     match state.alerts.send(post).await {
         Ok(Ok(id)) => HttpResponse::Created().json(serde_json::json!({ "id": id })),
         Ok(Err(e)) => error(actix_web::http::StatusCode::BAD_REQUEST, e.to_string()),

@@ -72,12 +72,22 @@ async fn supervise(
     let Some(mode) = SuperviseMode::parse(&body.mode) else {
         return bad(format!("unknown mode {:?}", body.mode));
     };
+    supervise_call(&state, call.into_inner(), mode, body.extension).await
+}
+
+/// Asks the switchboard to ring `extension` and join `call` in `mode` (the API and the
+/// live calls page): 202, or 404/400/409/503 with `{"error": …}`.
+pub async fn supervise_call(
+    state: &WebState,
+    call: String,
+    mode: SuperviseMode,
+    extension: String,
+) -> HttpResponse {
     let request = Supervise {
-        call: call.into_inner(),
+        call: call.clone(),
         mode,
-        extension: body.extension,
+        extension,
     };
-    let call = request.call.clone();
     match state.switchboard.send(request).await {
         Ok(Ok(())) => HttpResponse::Accepted().json(serde_json::json!({
             "call": call,

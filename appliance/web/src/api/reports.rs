@@ -49,25 +49,25 @@ fn bad_request(message: impl std::fmt::Display) -> HttpResponse {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub enum Format {
     Json,
     Csv,
 }
 
 /// A report's parameters, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ReportQuery {
-    from_ms: u64,
-    to_ms: u64,
-    interval: Granularity,
+pub struct ReportQuery {
+    pub from_ms: u64,
+    pub to_ms: u64,
+    pub interval: Granularity,
     /// `queue=` for the queue report, `agent=` for the agent report.
-    only: Option<String>,
-    format: Format,
+    pub only: Option<String>,
+    pub format: Format,
 }
 
 /// Parses `query` (the URL's query string); `filter` is the one filter parameter this
 /// report takes. Errors name the parameter.
-fn parse_query(query: &str, filter: &str, now_ms: u64) -> Result<ReportQuery, String> {
+pub fn parse_query(query: &str, filter: &str, now_ms: u64) -> Result<ReportQuery, String> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
         .map_err(|e| format!("query: {e}"))?
         .into_inner();
@@ -140,7 +140,7 @@ fn default_lookback_ms(interval: Granularity) -> u64 {
 }
 
 /// The end of the interval holding `unix_ms`.
-fn interval_end(interval: Granularity, unix_ms: u64) -> u64 {
+pub fn interval_end(interval: Granularity, unix_ms: u64) -> u64 {
     let start = interval.start_of(unix_ms);
     match interval {
         Granularity::FifteenMinutes => start + Granularity::QUARTER_HOUR_MS,
@@ -153,7 +153,7 @@ fn interval_end(interval: Granularity, unix_ms: u64) -> u64 {
 }
 
 /// The box's clock now: its epoch plus engine time.
-fn box_now_ms(state: &WebState) -> u64 {
+pub fn box_now_ms(state: &WebState) -> u64 {
     state
         .epoch_unix_ms
         .saturating_add((state.engine_stats)().engine_time_ms)
@@ -180,18 +180,9 @@ async fn queues(state: web::Data<WebState>, request: HttpRequest) -> HttpRespons
         Ok(query) => query,
         Err(message) => return bad_request(message),
     };
-    let config = state.stats_config.clone();
-    let mut records = match read_records(state, &query).await {
-        Ok(records) => records,
+    let rows = match queue_rows(state, &query).await {
+        Ok(rows) => rows,
         Err(response) => return response,
-    };
-    if let Some(queue) = &query.only {
-        records.attempts.retain(|attempt| &attempt.queue == queue);
-    }
-    let rows = queue_intervals(&records.attempts, &config);
-    let rows = match rollup(&rows, query.interval) {
-        Ok(rows) => between(&rows, query.from_ms, query.to_ms),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
     };
     match query.format {
         Format::Csv => csv_file("queues", &query, queue_csv(&rows)),
@@ -209,17 +200,9 @@ async fn agents(state: web::Data<WebState>, request: HttpRequest) -> HttpRespons
         Ok(query) => query,
         Err(message) => return bad_request(message),
     };
-    let records = match read_records(state, &query).await {
-        Ok(records) => records,
+    let rows = match agent_rows(state, &query).await {
+        Ok(rows) => rows,
         Err(response) => return response,
-    };
-    let mut rows = agent_intervals(&records);
-    if let Some(agent) = &query.only {
-        rows.retain(|row| &row.agent == agent);
-    }
-    let rows = match rollup(&rows, query.interval) {
-        Ok(rows) => between(&rows, query.from_ms, query.to_ms),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e),
     };
     match query.format {
         Format::Csv => csv_file("agents", &query, agent_csv(&rows)),
@@ -230,6 +213,37 @@ async fn agents(state: web::Data<WebState>, request: HttpRequest) -> HttpRespons
             "agents": rows.iter().map(agent_json).collect::<Vec<_>>(),
         })),
     }
+}
+
+/// The queue report's rows (the API and the reports page).
+pub async fn queue_rows(
+    state: web::Data<WebState>,
+    query: &ReportQuery,
+) -> Result<Vec<QueueIntervalRow>, HttpResponse> {
+    let config = state.stats_config.clone();
+    let mut records = read_records(state, query).await?;
+    if let Some(queue) = &query.only {
+        records.attempts.retain(|attempt| &attempt.queue == queue);
+    }
+    let rows = queue_intervals(&records.attempts, &config);
+    rollup(&rows, query.interval)
+        .map(|rows| between(&rows, query.from_ms, query.to_ms))
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))
+}
+
+/// The agent report's rows (the API and the reports page).
+pub async fn agent_rows(
+    state: web::Data<WebState>,
+    query: &ReportQuery,
+) -> Result<Vec<AgentIntervalRow>, HttpResponse> {
+    let records = read_records(state, query).await?;
+    let mut rows = agent_intervals(&records);
+    if let Some(agent) = &query.only {
+        rows.retain(|row| &row.agent == agent);
+    }
+    rollup(&rows, query.interval)
+        .map(|rows| between(&rows, query.from_ms, query.to_ms))
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))
 }
 
 fn csv_file(report: &str, query: &ReportQuery, body: String) -> HttpResponse {

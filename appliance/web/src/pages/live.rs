@@ -17,6 +17,7 @@ pub enum View {
     Dashboard,
     Wallboard,
     Desk,
+    Calls,
 }
 
 /// A view's fragments, rendered now: (name, HTML).
@@ -29,6 +30,7 @@ pub async fn render(
         View::Dashboard => super::dashboard::fragments(state, identity).await,
         View::Wallboard => super::wallboard::fragments(state, identity).await,
         View::Desk => super::desk::fragments(state, identity).await,
+        View::Calls => super::calls::fragments(state, identity).await,
     };
     markups
         .into_iter()

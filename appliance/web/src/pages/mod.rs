@@ -3,10 +3,16 @@
 
 pub mod account;
 pub mod admin;
+pub mod alerts;
+pub mod calls;
+pub mod charts;
 pub mod dashboard;
 pub mod desk;
 pub mod live;
 pub mod login;
+pub mod screen_pop;
+pub mod recordings;
+pub mod reports;
 pub mod wallboard;
 
 use crate::auth::{Identity, Role};
@@ -65,6 +71,10 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     const ADMIN: &[(Section, &str, Msg)] = &[
         (Dashboard, "/dashboard", Msg::Dashboard),
         (Wallboard, "/wallboard", Msg::Wallboard),
+        (LiveCalls, "/calls", Msg::LiveCalls),
+        (Recordings, "/recordings", Msg::Recordings),
+        (Reports, "/reports", Msg::Reports),
+        (Alerts, "/alerts", Msg::Alerts),
         (Users, "/admin/users", Msg::Users),
         (Tokens, "/admin/tokens", Msg::ApiTokens),
         (Audit, "/admin/audit", Msg::AuditLog),
@@ -76,6 +86,10 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     ];
     const SUPERVISOR: &[(Section, &str, Msg)] = &[
         (Wallboard, "/wallboard", Msg::Wallboard),
+        (LiveCalls, "/calls", Msg::LiveCalls),
+        (Recordings, "/recordings", Msg::Recordings),
+        (Reports, "/reports", Msg::Reports),
+        (Alerts, "/alerts", Msg::Alerts),
         (Account, "/account", Msg::Account),
     ];
     const AGENT: &[(Section, &str, Msg)] = &[
@@ -227,5 +241,9 @@ pub fn endpoints() -> Vec<crate::routes::Endpoint> {
     table.extend(dashboard::endpoints());
     table.extend(wallboard::endpoints());
     table.extend(desk::endpoints());
+    table.extend(calls::endpoints());
+    table.extend(recordings::endpoints());
+    table.extend(reports::endpoints());
+    table.extend(alerts::endpoints());
     table
 }
