@@ -494,3 +494,62 @@ fn a_backup_restores_only_when_it_is_whole_and_its_database_comes_in_at_the_next
     );
     again.stop();
 }
+
+#[test]
+fn a_text_prompt_added_live_is_synthesized_and_played_to_the_next_call() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (mut running, mut rig, web) = start(work.path());
+    let mut files = edited_files(
+        web,
+        &[(
+            FLOW,
+            OLD_CHOICES,
+            r#"choices = { "2" = "agents", "3" = "outage", "4" = "notice" }"#,
+        )],
+    );
+    let flow = files[FLOW].as_str().unwrap().to_owned();
+    files[FLOW] = json!(format!(
+        "{flow}\n[nodes.notice]\ntype = \"play\"\nprompt = \"holiday-notice\"\nnext = \"bye\"\n"
+    ));
+    let prompts = files["prompts.toml"].as_str().unwrap().to_owned();
+    files["prompts.toml"] = json!(format!(
+        "{prompts}\n[prompts.holiday-notice]\nen = \"We are closed for the holiday today. Please call again tomorrow morning.\"\n"
+    ));
+    let (status, applied) = apply(web, &files, "a holiday notice on key 4");
+    assert!(status.contains("200"), "{status} {applied}");
+
+    hotline_call(&mut rig, 1, "0201111");
+    key(&mut rig, 1, "4");
+    let keyed_at = rig.now_ms();
+    let mut loudest = f32::MIN;
+    let cleared = common::step_until(&mut rig, 30_000, |r| {
+        let call = r.carrier("span1").and_then(|c| c.call(1));
+        if let Some(level) = call
+            .and_then(|c| c.ear())
+            .and_then(|ear| ear.meter().block_level_dbm0(0))
+        {
+            loudest = loudest.max(level);
+        }
+        call.is_some_and(|c| !c.is_live())
+    });
+    assert!(cleared, "the box hangs up after the notice");
+    // Spoken for seconds (a prompt the engine did not have would end at once, silent).
+    let spoken_ms = rig.now_ms() - keyed_at;
+    assert!(spoken_ms > 2_500, "the notice lasted {spoken_ms} ms");
+    assert!(loudest > -30.0, "the caller heard speech ({loudest} dBm0)");
+    let mut path = None;
+    for _ in 0..50 {
+        path = common::json(web, "GET", "/api/cdrs?limit=5")
+            .as_array()
+            .and_then(|cdrs| cdrs.first().map(|c| c["ivr_path"].to_string()));
+        if path.is_some() {
+            break;
+        }
+        rig.run_for(100).unwrap();
+    }
+    assert!(
+        path.as_ref().is_some_and(|p| p.contains("notice")),
+        "{path:?}"
+    );
+    running.stop();
+}
