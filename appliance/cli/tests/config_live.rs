@@ -1,8 +1,8 @@
 //! A configuration applied live on a running box (the technician's `/api/config`):
 //! the next call follows it, a call in progress keeps what it started with (its flow, its
-//! recording rules) and is not dropped, an invalid one is refused at its field and changes
-//! nothing; versions, rollback, backup and a restore checked whole before it replaces
-//! anything.
+//! recording rules) and is not dropped, a text prompt added plays, an invalid one is
+//! refused at its field and changes nothing; versions, rollback, backup and a restore
+//! checked whole before it replaces anything.
 
 mod common;
 
