@@ -489,6 +489,42 @@ mod tests {
     }
 
     #[test]
+    fn a_start_saves_a_directory_changed_by_hand_as_a_new_version_once() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let (keeper, _, _) = keeper(root.path());
+        drop(keeper);
+        let routes = root.path().join("config/routes.toml");
+        let text = std::fs::read_to_string(&routes).expect("read");
+        std::fs::write(
+            &routes,
+            text.replace("ring_timeout_s = 30", "ring_timeout_s = 40"),
+        )
+        .expect("edit");
+        let reopen = || {
+            let dir = root.path().join("config");
+            let config = box_config::Config::load(&dir).expect("valid");
+            let fake = FakeBox {
+                applied: Arc::new(AtomicUsize::new(0)),
+                refuse: Arc::new(AtomicBool::new(false)),
+            };
+            ConfigKeeper::open(
+                &dir,
+                &root.path().join("data"),
+                config,
+                "test",
+                Box::new(fake),
+                Box::new(|| 43),
+            )
+            .expect("keeper")
+        };
+        let list = reopen().versions().expect("list");
+        assert_eq!(list.len(), 2);
+        assert_eq!((list[1].user.as_str(), list[1].current), ("boot", true));
+        assert!(list[1].comment.contains("outside"), "{}", list[1].comment);
+        assert_eq!(reopen().versions().expect("list").len(), 2, "saved once");
+    }
+
+    #[test]
     fn a_box_that_cannot_take_it_gets_the_old_files_back() {
         let root = tempfile::tempdir().expect("tempdir");
         let (keeper, _, refuse) = keeper(root.path());
