@@ -248,58 +248,54 @@ async fn screen_pop(
     if let Err(response) = check_reader(&request, &agent) {
         return response;
     }
-    let snapshot = match agent_snapshot(&state, &agent).await {
-        Ok(snapshot) => snapshot,
-        Err(response) => return response,
-    };
-    let last_call = match last_call(state.clone().into_inner(), agent.clone()).await {
-        Ok(last_call) => last_call,
-        Err(response) => return response,
-    };
-    let none = || {
-        HttpResponse::Ok().json(json!({
-            "agent": agent,
-            "call": null,
-            "history": [],
-            "last_call": last_call,
-        }))
-    };
+    match screen_pop_json(state.into_inner(), agent).await {
+        Ok(json) => HttpResponse::Ok().json(json),
+        Err(response) => response,
+    }
+}
+
+/// The screen pop of `agent` (what `GET /api/agents/{agent}/call` answers; the caller
+/// checks who may read it): the agent desktop's page renders the same.
+pub async fn screen_pop_json(state: Arc<WebState>, agent: String) -> Result<Value, HttpResponse> {
+    let snapshot = agent_snapshot(&state, &agent).await?;
+    let last_call = last_call(state.clone(), agent.clone()).await?;
+    let none = json!({
+        "agent": agent,
+        "call": null,
+        "history": [],
+        "last_call": last_call,
+    });
     let call_state = match &snapshot.state {
         box_config::acd::AgentState::Reserved { .. } => "offered",
         box_config::acd::AgentState::OnCall { .. } => "connected",
         box_config::acd::AgentState::OnHold { .. } => "on-hold",
-        _ => return none(),
+        _ => return Ok(none),
     };
     let Some(call_id) = snapshot.state.call().map(|call| call.as_str().to_owned()) else {
-        return none();
+        return Ok(none);
     };
     // The call may end between the two looks: then there is none.
-    let live = match live_call(&state, &call_id).await {
-        Ok(Some(live)) => live,
-        Ok(None) => return none(),
-        Err(response) => return response,
+    let Some(live) = live_call(&state, &call_id).await? else {
+        return Ok(none);
     };
     let dispositions = state.dispositions.clone();
     let id = call_id.clone();
-    let wrap_ups = match read_storage(state.clone().into_inner(), move |storage| {
-        Ok(storage.wrap_ups_of(&id)?)
-    })
-    .await
-    {
-        Ok(rows) => rows,
-        Err(e) => return internal(e),
-    };
+    let wrap_ups = read_storage(state.clone(), move |storage| Ok(storage.wrap_ups_of(&id)?))
+        .await
+        .map_err(internal)?;
     let earlier = match &live.from {
         Some(caller) => {
-            let store = state.clone().into_inner();
-            match history(store, caller.clone(), SCREEN_POP_HISTORY, Some(call_id)).await {
-                Ok(calls) => calls,
-                Err(response) => return response,
-            }
+            history(
+                state.clone(),
+                caller.clone(),
+                SCREEN_POP_HISTORY,
+                Some(call_id),
+            )
+            .await?
         }
         None => Vec::new(),
     };
-    HttpResponse::Ok().json(json!({
+    Ok(json!({
         "agent": agent,
         "call": {
             "id": live.id,
@@ -409,12 +405,22 @@ async fn save_wrap_up(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let call = call.into_inner();
-    let actor = match acting(&request) {
+    save_wrap_up_for(state, call.into_inner(), &request, &body).await
+}
+
+/// Saves the acting user's note and disposition on `call` from a JSON body (what
+/// `PUT /api/calls/{call}/wrap-up` does; the agent desktop's form goes through it too).
+pub async fn save_wrap_up_for(
+    state: web::Data<WebState>,
+    call: String,
+    request: &HttpRequest,
+    body: &[u8],
+) -> HttpResponse {
+    let actor = match acting(request) {
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let wrap_up = match parse_wrap_up(&body, &state.dispositions) {
+    let wrap_up = match parse_wrap_up(body, &state.dispositions) {
         Ok(wrap_up) => wrap_up,
         Err(refused @ WrapUpRefused::Malformed(_)) => {
             return error(StatusCode::BAD_REQUEST, refused)
@@ -488,15 +494,26 @@ async fn today(
     if let Err(response) = check_reader(&request, &agent) {
         return response;
     }
-    let now = box_now_ms(&state);
-    let from = match parse_offset(request.query_string()).and_then(|m| day_start(now, m)) {
-        Ok(from) => from,
+    let offset = match parse_offset(request.query_string()) {
+        Ok(offset) => offset,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
-    let snapshot = match agent_snapshot(&state, &agent).await {
-        Ok(snapshot) => snapshot,
-        Err(response) => return response,
-    };
+    match today_of(state.into_inner(), agent, offset).await {
+        Ok(figures) => HttpResponse::Ok().json(figures),
+        Err(response) => response,
+    }
+}
+
+/// The agent's own figures since midnight `utc_offset_min` minutes east of UTC (what
+/// `GET /api/agents/{agent}/today` answers; the caller checks who may read them).
+pub async fn today_of(
+    state: Arc<WebState>,
+    agent: String,
+    utc_offset_min: i64,
+) -> Result<TodayFigures, HttpResponse> {
+    let now = box_now_ms(&state);
+    let from = day_start(now, utc_offset_min).map_err(|m| error(StatusCode::BAD_REQUEST, m))?;
+    let snapshot = agent_snapshot(&state, &agent).await?;
     let open = OpenState {
         state: serde_json::to_value(snapshot.state.kind())
             .ok()
@@ -508,14 +525,12 @@ async fn today(
         },
         since_unix_ms: state.epoch_unix_ms.saturating_add(snapshot.since_ms),
     };
-    let records = match read_storage(state.clone().into_inner(), move |storage| {
+    let rows = read_storage(state.clone(), move |storage| {
         Ok(storage.stats_between(from, now.max(from + 1))?)
     })
     .await
-    {
-        Ok(rows) => call_control::stats_actor::record_set(rows),
-        Err(e) => return internal(e),
-    };
+    .map_err(internal)?;
+    let records = call_control::stats_actor::record_set(rows);
     let rows = stats::agent_intervals(&records);
-    HttpResponse::Ok().json(today_figures(&agent, &rows, Some(&open), from, now))
+    Ok(today_figures(&agent, &rows, Some(&open), from, now))
 }

@@ -22,6 +22,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/desk/state", FLOOR_AND_AGENTS, || {
             web::post().to(change_state)
         }),
+        Endpoint::post("/desk/wrap-up/{call}", FLOOR_AND_AGENTS, || {
+            web::post().to(save_wrap_up)
+        }),
     ]
 }
 
@@ -29,15 +32,6 @@ pub fn endpoints() -> Vec<Endpoint> {
 fn wrap_up_until(state: &box_config::acd::AgentState) -> Option<u64> {
     match state {
         box_config::acd::AgentState::WrapUp { until_ms } => Some(*until_ms),
-        _ => None,
-    }
-}
-
-/// The call the agent is offered, talking on or holding.
-fn current_call(state: &box_config::acd::AgentState) -> Option<&box_config::acd::CallKey> {
-    use box_config::acd::AgentState as S;
-    match state {
-        S::Reserved { call } | S::OnCall { call, .. } | S::OnHold { call, .. } => Some(call),
         _ => None,
     }
 }
@@ -72,28 +66,29 @@ pub async fn fragments(state: &WebState, identity: &Identity) -> Vec<(&'static s
             }
         }
     };
-    let call = html! {
-        div #screen-pop {
-            @if let Some(call) = agent.and_then(|a| current_call(&a.state)) {
-                @let waiting = snapshot.as_ref().and_then(|s| s.queues.iter().flat_map(|q| q.calls.iter()).find(|c| c.call == *call));
-                dl.figures {
-                    dt { (lang.t(Msg::ActiveCall)) } dd #pop-call { (call.to_string()) }
-                    @if let Some(waiting) = waiting {
-                        dt { (lang.t(Msg::Number)) } dd #pop-number { (waiting.caller) }
-                        dt { (lang.t(Msg::Waited)) } dd { (clock(waiting.waited_ms)) }
-                    }
-                }
-            } @else {
-                p.none { (lang.t(Msg::NoCall)) }
-            }
-        }
-    };
+    let pop =
+        crate::api::desk::screen_pop_json(std::sync::Arc::new(state.clone()), agent_id.clone())
+            .await
+            .unwrap_or(serde_json::Value::Null);
+    let call = super::screen_pop::render(lang, &pop, &state.dispositions);
+    let today =
+        match crate::api::desk::today_of(std::sync::Arc::new(state.clone()), agent_id.clone(), 0)
+            .await
+        {
+            Ok(figures) => super::screen_pop::today(lang, &figures),
+            Err(_) => html! {},
+        };
     let notices = html! {
         ul #notices {
             @for notice in &notices { li.notice { (notice.text) " — " (notice.by) } }
         }
     };
-    vec![("agent", status), ("call", call), ("notices", notices)]
+    vec![
+        ("agent", status),
+        ("call", call),
+        ("today", today),
+        ("notices", notices),
+    ]
 }
 
 async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
@@ -155,4 +150,32 @@ async fn change_state(
         other => return HttpResponse::BadRequest().body(format!("unknown state {other:?}")),
     };
     crate::api::acd::send(&state, agent, request).await
+}
+
+#[derive(Deserialize)]
+struct WrapUpForm {
+    note: Option<String>,
+    disposition: Option<String>,
+}
+
+/// The desktop's wrap-up form, saved through the API's own path (the same checks: the
+/// agent took the call, the code is configured, the note's length).
+async fn save_wrap_up(
+    state: web::Data<WebState>,
+    call: web::Path<String>,
+    request: actix_web::HttpRequest,
+    form: web::Form<WrapUpForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let body = serde_json::json!({
+        "note": form.note.filter(|n| !n.trim().is_empty()),
+        "disposition": form.disposition.filter(|d| !d.is_empty()),
+    });
+    crate::api::desk::save_wrap_up_for(
+        state,
+        call.into_inner(),
+        &request,
+        body.to_string().as_bytes(),
+    )
+    .await
 }
