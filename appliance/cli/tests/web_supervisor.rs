@@ -31,7 +31,13 @@ fn devices() -> [(&'static str, DeviceKind, u16); 4] {
     ]
 }
 
-fn screenshot(browser: &Browser, name: &str) {
+/// A screenshot of the page scrolled to `css`, the part it is about.
+fn screenshot(browser: &Browser, name: &str, css: &str) {
+    browser
+        .eval(&format!(
+            "const e = document.querySelector({css:?}); if (e) e.scrollIntoView({{block: 'start'}});"
+        ))
+        .expect("scroll");
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/screenshots")
         .join(format!("{name}.png"));
@@ -246,7 +252,7 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
         .is_empty());
     let alerts = api_get(&browser, "/api/alerts");
     assert_eq!(alerts["alerts"][0]["acknowledged_by"], "root", "{alerts}");
-    screenshot(&browser, "alerts");
+    screenshot(&browser, "alerts", "main h1");
 
     // 201 made ready from the live calls page: their phone rings, they answer.
     browser.goto(&format!("{base}/calls")).unwrap();
@@ -309,7 +315,7 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
         "the live page shows the supervisor: {}",
         text_of(&browser, "#live-calls")
     );
-    screenshot(&browser, "live-calls");
+    screenshot(&browser, "live-calls", "#supervisor-extension");
 
     // Three seconds of talk, then the agent hangs up; the recording closes.
     rig.run_for(3000).unwrap();
@@ -320,10 +326,18 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
     });
     assert!(closed, "{}", api_get(&browser, "/api/recordings"));
 
-    // The recordings page finds it by the day and the number, and plays it.
+    // The recordings page finds it by its day and the number, and plays it. (The
+    // recorder stamps a recording with the host's clock, not the box's.)
+    let day = browser
+        .eval(
+            "const x = new XMLHttpRequest(); x.open('GET', '/api/recordings', false); x.send(); \
+             return new Date(JSON.parse(x.responseText).recordings[0].started_unix_ms).toISOString().slice(0, 10);",
+        )
+        .unwrap();
+    let day = day.as_str().expect("the recording's day");
     browser
         .goto(&format!(
-            "{base}/recordings?from=2026-12-07&to=2026-12-07&number={VIP}"
+            "{base}/recordings?from={day}&to={day}&number={VIP}"
         ))
         .unwrap();
     let player = "#recordings tr[data-recording] audio";
@@ -378,7 +392,7 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
             .eval("return window.playResult;")
             .unwrap_or_default()
     );
-    screenshot(&browser, "recordings");
+    screenshot(&browser, "recordings", "#recordings");
 
     // The day's report: the call is in the 02:00 quarter of the volume chart.
     let reported = common::step_until(&mut rig, 10_000, |_| {
@@ -448,5 +462,5 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
             .starts_with("text/csv"),
         "{csv_status}"
     );
-    screenshot(&browser, "report-chart");
+    screenshot(&browser, "report-chart", "p.range");
 }

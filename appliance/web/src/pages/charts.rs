@@ -44,13 +44,45 @@ fn nice_ceiling(largest: f64) -> f64 {
     10.0 * magnitude
 }
 
-/// A y value as a label: whole numbers without decimals.
-fn label(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.0}")
+/// Earlier series are drawn wider, so a line lying on a later one (offered = answered)
+/// still shows at its edges.
+fn stroke_width(number: usize, count: usize) -> f64 {
+    1.5 + count.saturating_sub(number + 1) as f64
+}
+
+/// The y axis' top for these values: counts below 4 get 4, so the axis' quarters are
+/// whole numbers.
+fn y_top(plotted: &[f64]) -> f64 {
+    let largest = plotted.iter().copied().fold(0.0, f64::max);
+    if largest < 4.0 && plotted.iter().all(|v| v.fract() == 0.0) {
+        4.0
     } else {
-        format!("{value:.1}")
+        nice_ceiling(largest)
     }
+}
+
+/// A y value as a label: no trailing zeros.
+fn label(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The points with no plotted neighbour: a path cannot show them, a dot does.
+fn isolated(values: &[Option<f64>]) -> Vec<(usize, f64)> {
+    let plotted = |index: Option<usize>| {
+        index
+            .and_then(|i| values.get(i))
+            .is_some_and(|v| v.is_some_and(f64::is_finite))
+    };
+    values
+        .iter()
+        .enumerate()
+        .filter_map(|(index, value)| {
+            let value = value.filter(|v| v.is_finite())?;
+            let alone = !plotted(index.checked_sub(1)) && !plotted(index.checked_add(1));
+            alone.then_some((index, value))
+        })
+        .collect()
 }
 
 /// The path of one series: `M` at each start (the first point, or after a gap), `L` to
@@ -90,9 +122,7 @@ pub fn line_chart(chart: &LineChart, no_data: &str) -> Markup {
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let points = chart.x_labels.len();
-    let y_top = chart
-        .y_max
-        .unwrap_or_else(|| nice_ceiling(plotted.iter().copied().fold(0.0, f64::max)));
+    let y_top = chart.y_max.unwrap_or_else(|| y_top(&plotted));
     let x_of = |index: usize| {
         if points <= 1 {
             LEFT + plot_width / 2.0
@@ -106,7 +136,7 @@ pub fn line_chart(chart: &LineChart, no_data: &str) -> Markup {
     x_ticks.dedup();
     let view_box = format!("0 0 {WIDTH} {HEIGHT}");
     html! {
-        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(view_box) role="img" aria-label=(chart.title) {
+        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(view_box) width=(WIDTH) height=(HEIGHT) role="img" aria-label=(chart.title) {
             text x=(LEFT) y="16" font-size="13" font-weight="bold" { (chart.title) }
             @if plotted.is_empty() || points == 0 {
                 text.no-data x=(WIDTH / 2.0) y=(HEIGHT / 2.0) text-anchor="middle" font-size="14" fill="#777" { (no_data) }
@@ -118,14 +148,19 @@ pub fn line_chart(chart: &LineChart, no_data: &str) -> Markup {
                 }
                 @for index in &x_ticks {
                     @if let Some(text) = chart.x_labels.get(*index) {
-                        text x=(format!("{:.1}", x_of(*index))) y=(HEIGHT - BOTTOM + 14.0) text-anchor="middle" font-size="10" fill="#555" { (text) }
+                        // The ends' labels inside the chart, the middle one centred.
+                        @let anchor = if points > 1 && *index == 0 { "start" } else if points > 1 && *index == points - 1 { "end" } else { "middle" };
+                        text x=(format!("{:.1}", x_of(*index))) y=(HEIGHT - BOTTOM + 14.0) text-anchor=(anchor) font-size="10" fill="#555" { (text) }
                     }
                 }
                 @for (number, series) in chart.series.iter().enumerate() {
                     @let colour = COLOURS[number % COLOURS.len()];
                     @let data = path_data(&series.values, x_of, y_of);
                     @if !data.is_empty() {
-                        path.series data-series=(series.name) d=(data) fill="none" stroke=(colour) stroke-width="2" {}
+                        path.series data-series=(series.name) d=(data) fill="none" stroke=(colour) stroke-width=(stroke_width(number, chart.series.len())) {}
+                    }
+                    @for (index, value) in isolated(&series.values) {
+                        circle.point cx=(format!("{:.1}", x_of(index))) cy=(format!("{:.1}", y_of(value))) r="3" fill=(colour) {}
                     }
                     rect x=(LEFT + 120.0 * number as f64) y=(HEIGHT - 12.0) width="10" height="10" fill=(colour) {}
                     text x=(LEFT + 14.0 + 120.0 * number as f64) y=(HEIGHT - 3.0) font-size="11" { (series.name) }
@@ -197,6 +232,28 @@ mod tests {
             "{offered}"
         );
         assert!(svg.contains(">10<"), "y axis up to 10: {svg}");
+        assert!(!svg.contains("<circle"), "no point stands alone: {svg}");
+    }
+
+    #[test]
+    fn a_point_without_neighbours_is_a_dot_and_small_counts_have_whole_ticks() {
+        let svg = line_chart(
+            &chart(
+                vec![Series {
+                    name: "SL".into(),
+                    values: vec![None, Some(1.0), None, Some(0.0), Some(1.0)],
+                }],
+                5,
+            ),
+            "No data",
+        )
+        .into_string();
+        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
+        for tick in [">0<", ">1<", ">2<", ">3<", ">4<"] {
+            assert!(svg.contains(tick), "{tick}: {svg}");
+        }
+        assert_eq!(label(0.25), "0.25");
+        assert_eq!(label(2.5), "2.5");
     }
 
     #[test]
