@@ -463,4 +463,41 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
         "{csv_status}"
     );
     screenshot(&browser, "report-chart", "p.range");
+
+    // In Chinese, the supervisor's pages and their charts speak Chinese.
+    browser.goto(&format!("{base}/account")).unwrap();
+    browser.wait_for("#language-form", WAIT).unwrap();
+    browser
+        .find("#language-form select[name=language]")
+        .unwrap()
+        .select_by_value("zh")
+        .unwrap();
+    browser
+        .find("#language-form button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser
+        .wait_until("document.documentElement.lang === 'zh-Hans'", WAIT)
+        .expect("the account page in Chinese");
+    browser
+        .goto(&format!(
+            "{base}/reports?report=queues&interval=1h&from=2026-12-07&to=2026-12-07"
+        ))
+        .unwrap();
+    browser.wait_for("svg.chart", WAIT).unwrap();
+    let nav = text_of(&browser, "nav.side");
+    for label in ["实时通话", "录音", "报表", "告警"] {
+        assert!(nav.contains(label), "{label}: {nav}");
+    }
+    assert!(
+        browser
+            .find("svg.chart path.series[data-series=呼入]")
+            .is_ok(),
+        "the offered line named in Chinese"
+    );
+    browser.goto(&format!("{base}/calls")).unwrap();
+    browser.wait_for("#agent-state-form", WAIT).unwrap();
+    assert_eq!(text_of(&browser, "#calls"), "当前没有通话。");
+    screenshot(&browser, "live-calls-zh", "main h1");
 }

@@ -105,19 +105,7 @@ async fn acknowledge(
     });
     let response =
         crate::api::alerts::acknowledge_alert(&state, uid.clone(), identity.name.clone()).await;
-    let error = if response.status().is_success() {
-        None
-    } else {
-        let body = actix_web::body::to_bytes(response.into_body())
-            .await
-            .unwrap_or_default();
-        Some(
-            serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["error"].as_str().map(str::to_owned))
-                .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned()),
-        )
-    };
+    let error = super::calls::api_error(response).await;
     let alerts = state.alerts.send(GetAlerts).await.unwrap_or_default();
     match alerts.iter().find(|a| a.uid == uid) {
         Some(alert) => html_fragment(

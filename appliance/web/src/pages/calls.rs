@@ -170,17 +170,9 @@ async fn stream(state: web::Data<WebState>, identity: Identity) -> HttpResponse 
 /// error. Always 200, so htmx swaps it in; `data-status` keeps the API's status.
 pub(super) async fn outcome(lang: Lang, response: HttpResponse, done: &str) -> HttpResponse {
     let status = response.status();
-    let message = if status.is_success() {
-        done.to_owned()
-    } else {
-        let body = actix_web::body::to_bytes(response.into_body())
-            .await
-            .unwrap_or_default();
-        let error = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["error"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-        format!("{}: {error}", lang.t(Msg::Refused))
+    let message = match api_error(response).await {
+        None => done.to_owned(),
+        Some(error) => format!("{}: {error}", lang.t(Msg::Refused)),
     };
     html_fragment(
         StatusCode::OK,
@@ -188,6 +180,23 @@ pub(super) async fn outcome(lang: Lang, response: HttpResponse, done: &str) -> H
             span class=(if status.is_success() { "outcome ok" } else { "outcome field-error" })
                 data-status=(status.as_u16()) role="status" { (message) }
         },
+    )
+}
+
+/// The API's `{"error": …}` of a refused request (its body as text if it has none);
+/// `None` when the request succeeded.
+pub(super) async fn api_error(response: HttpResponse) -> Option<String> {
+    if response.status().is_success() {
+        return None;
+    }
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap_or_default();
+    Some(
+        serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned()),
     )
 }
 
