@@ -247,6 +247,63 @@ catalogue! {
     AlertText => "Alert", "告警内容";
     // --- end of supervisor pages ---
     // --- technician configuration pages ---
+    ConfigVersions => "Versions", "版本";
+    ConfigBackup => "Backup and restore", "备份与恢复";
+    CurrentVersion => "Current version", "当前版本";
+    GroupSystemLines => "System and lines (spans and ports)", "系统与线路（中继与端口）";
+    GroupTrunksRoutes => "Trunks and routes", "中继与路由";
+    GroupIvrFlows => "IVR flows", "IVR 流程";
+    GroupQueues => "Queues", "队列";
+    GroupAgents => "Agents", "坐席";
+    GroupRecording => "Recording", "录音";
+    GroupPrompts => "Prompts", "提示音";
+    GroupSchedules => "Schedules", "时间表";
+    GroupOther => "Other files", "其他文件";
+    CheckConfig => "Check", "检查";
+    ApplyLive => "Apply live", "在线应用";
+    ChangeComment => "Comment", "备注";
+    ConfigOk => "No errors: this configuration can be applied.", "没有错误：此配置可以应用。";
+    ConfigHasErrors => "The configuration has errors. Nothing was applied.", "配置有错误，未应用任何更改。";
+    ConfigCheckErrors => "The configuration has errors; it would not be applied.", "配置有错误，将不会被应用。";
+    AppliedVersion => "Applied as version", "已应用为版本";
+    RestartRequired => "Takes effect at the next restart", "下次重启后生效";
+    ConfigNotes => "Notes", "说明";
+    ErrorLine => "Line", "行";
+    ErrorColumn => "Column", "列";
+    ErrorField => "Field", "字段";
+    FlowNodes => "Nodes", "节点";
+    NodeName => "Node", "节点名";
+    NodeType => "Type", "类型";
+    NodeSetting => "Setting", "设置项";
+    NodeValue => "Value", "值";
+    FlowDoesNotParse => "The flow cannot be read as TOML; see the errors.", "无法按 TOML 读取该流程，请查看错误。";
+    PromptTry => "Try a prompt", "试听提示音";
+    PromptName => "Prompt name", "提示音名称";
+    PromptText => "Text to speak", "朗读文本";
+    PromptLanguage => "Language", "语言";
+    PromptEnglish => "English", "英语";
+    PromptMandarin => "Mandarin", "普通话";
+    ListenPrompt => "Listen", "试听";
+    AddToPrompts => "Add to prompts.toml (then apply)", "添加到 prompts.toml（然后应用）";
+    PromptTooLong => "The text is empty or too long.", "文本为空或过长。";
+    PromptSynthesisFailed => "The text could not be synthesized", "无法合成该文本";
+    VersionNumber => "Version", "版本号";
+    VersionUser => "By", "操作人";
+    VersionTime => "Applied (UTC)", "应用时间（UTC）";
+    VersionCurrent => "Current", "当前";
+    ShowDiff => "Diff with current", "与当前版本比较";
+    Rollback => "Roll back", "回滚";
+    RolledBack => "Rolled back: now version", "已回滚：当前为版本";
+    NoDifference => "No difference from the current version.", "与当前版本没有差异。";
+    DownloadBackup => "Download a backup", "下载备份";
+    RestoreBackup => "Restore a backup", "恢复备份";
+    RestoreButton => "Restore", "恢复";
+    RestoreRefusedMsg => "The archive was refused; nothing was changed", "备份文件被拒绝，未做任何更改";
+    Restored => "Restored: configuration version", "已恢复：配置版本";
+    RestoredFiles => "Files in the archive", "备份中的文件";
+    BackupMade => "Archive made", "备份时间";
+    DatabaseRestore => "Database", "数据库";
+    ConfigFailed => "The configuration keeper failed", "配置管理出错";
     // --- end of technician configuration pages ---
 }
 

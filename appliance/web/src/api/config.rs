@@ -75,7 +75,7 @@ fn user_of(request: &HttpRequest) -> String {
 
 /// What the audit log keeps of an applied configuration: the version it replaced and the
 /// new one.
-fn audit(request: &HttpRequest, applied: &config_store::Applied) {
+pub(crate) fn audit(request: &HttpRequest, applied: &config_store::Applied) {
     request.extensions_mut().insert(crate::auth::AuditDetail {
         before: Some(json!({ "version": applied.replaced })),
         after: Some(json!({
@@ -115,7 +115,7 @@ async fn run<T: Send + 'static>(
     }
 }
 
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, HttpResponse> {
+pub(crate) async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, HttpResponse> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|error| {

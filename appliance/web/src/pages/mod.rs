@@ -6,6 +6,7 @@ pub mod admin;
 pub mod alerts;
 pub mod calls;
 pub mod charts;
+pub mod config;
 pub mod dashboard;
 pub mod desk;
 pub mod live;
@@ -70,6 +71,7 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     use Section::*;
     const ADMIN: &[(Section, &str, Msg)] = &[
         (Dashboard, "/dashboard", Msg::Dashboard),
+        (Configuration, "/config", Msg::Configuration),
         (Wallboard, "/wallboard", Msg::Wallboard),
         (LiveCalls, "/calls", Msg::LiveCalls),
         (Recordings, "/recordings", Msg::Recordings),
@@ -82,6 +84,7 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     ];
     const TECHNICIAN: &[(Section, &str, Msg)] = &[
         (Dashboard, "/dashboard", Msg::Dashboard),
+        (Configuration, "/config", Msg::Configuration),
         (Account, "/account", Msg::Account),
     ];
     const SUPERVISOR: &[(Section, &str, Msg)] = &[
@@ -239,6 +242,7 @@ pub fn endpoints() -> Vec<crate::routes::Endpoint> {
     table.extend(account::endpoints());
     table.extend(admin::endpoints());
     table.extend(dashboard::endpoints());
+    table.extend(config::endpoints());
     table.extend(wallboard::endpoints());
     table.extend(desk::endpoints());
     table.extend(calls::endpoints());
