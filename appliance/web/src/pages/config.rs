@@ -28,6 +28,8 @@ const MAX_ARCHIVE_BYTES: usize = 1 << 30;
 const MAX_PREVIEW_CHARS: usize = 1000;
 /// Form fields holding a file's text are named `file:NAME`.
 const FILE_FIELD: &str = "file:";
+/// Text prompts: their editor is shown even when the configuration has none.
+const PROMPTS_FILE: &str = "prompts.toml";
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -144,7 +146,11 @@ fn file_editor(lang: Lang, file: &str, text: &str, errors: &[&FieldError]) -> Ma
             div.editor {
                 pre.gutter aria-hidden="true" { (gutter) }
                 textarea id=(format!("text-{id}")) name=(format!("{FILE_FIELD}{file}"))
-                    data-file=(file) rows=(line_count.clamp(4, 40)) spellcheck="false" { (text) }
+                    data-file=(file) rows=(line_count.clamp(4, 40)) spellcheck="false" {
+                    // A newline right after <textarea> is dropped by the HTML parser:
+                    // this one, so a file starting with one keeps it.
+                    "\n" (text)
+                }
             }
             (file_errors(lang, file, text, errors, false))
             @if file.starts_with("flows/") {
@@ -206,11 +212,11 @@ async fn editor_page(state: web::Data<WebState>, identity: Identity) -> HttpResp
     let content = match keeper(&state, |keeper| keeper.current()).await {
         Err(error) => service_error(lang, &error),
         Ok(current) => {
-            let has_prompts = current.files.contains_key("prompts.toml");
+            let has_prompts = current.files.contains_key(PROMPTS_FILE);
             let mut files = current.files;
             // The prompt trial adds to prompts.toml, so its editor is always there.
             if !has_prompts {
-                files.insert("prompts.toml".to_owned(), String::new());
+                files.insert(PROMPTS_FILE.to_owned(), String::new());
             }
             html! {
                 (config_tabs(lang, "/config"))
@@ -223,6 +229,9 @@ async fn editor_page(state: web::Data<WebState>, identity: Identity) -> HttpResp
                                 legend { (lang.t(group)) }
                                 @for (file, text) in in_group {
                                     (file_editor(lang, file, text, &[]))
+                                }
+                                @if group == Msg::GroupPrompts && !has_prompts {
+                                    input type="hidden" name="new" value=(PROMPTS_FILE);
                                 }
                                 @if group == Msg::GroupPrompts { (prompt_trial(lang)) }
                             }
@@ -246,6 +255,30 @@ async fn editor_page(state: web::Data<WebState>, identity: Identity) -> HttpResp
     ))
 }
 
+/// The configuration pages' own looks: the editor's gutter, marked lines, the diff.
+const STYLE: &str = "
+.config-group { margin: 1em 0; }
+.config-file .editor { display: flex; align-items: stretch; }
+.config-file .gutter { margin: 0; padding: 2px 6px; text-align: right; color: #888; background: #f3f3f3; font: 13px/1.3 monospace; overflow: hidden; }
+.config-file textarea { flex: 1; margin: 0; font: 13px/1.3 monospace; white-space: pre; overflow-x: auto; }
+.config-errors { list-style: none; padding: 0; }
+pre.error-line { margin: 2px 0; }
+pre.error-line mark { background: #ffd6d6; }
+.flow-nodes ol.nodes { display: flex; flex-wrap: wrap; gap: 8px; padding: 0; list-style: none; }
+.flow-nodes li.node { border: 1px solid #ccc; border-radius: 4px; padding: 6px; }
+.flow-nodes li.node.has-error { border-color: #c00; }
+.flow-nodes tr.error td { background: #ffd6d6; }
+pre.diff .added { color: #064; background: #e6ffec; }
+pre.diff .removed { color: #900; background: #ffebe9; }
+pre.diff .hunk { color: #05a; }
+pre.diff .file { font-weight: bold; }
+tr.current td { font-weight: bold; }
+";
+
+fn style() -> Markup {
+    html! { style { (PreEscaped(STYLE)) } }
+}
+
 /// The links between the three configuration pages.
 fn config_tabs(lang: Lang, here: &str) -> Markup {
     let tabs = [
@@ -254,6 +287,7 @@ fn config_tabs(lang: Lang, here: &str) -> Markup {
         ("/config/backup", Msg::ConfigBackup),
     ];
     html! {
+        (style())
         nav.tabs {
             @for (path, msg) in tabs {
                 a href=(path) class=[(path == here).then_some("active")] { (lang.t(msg)) } " "
@@ -277,6 +311,7 @@ async fn editor_form(payload: web::Payload) -> Result<EditorForm, HttpResponse> 
         files: ConfigTexts::new(),
         comment: String::new(),
     };
+    let mut new_files = Vec::new();
     for (name, value) in fields {
         if let Some(file) = name.strip_prefix(FILE_FIELD) {
             // Browsers post CRLF line ends from a textarea; the files keep LF.
@@ -284,6 +319,19 @@ async fn editor_form(payload: web::Payload) -> Result<EditorForm, HttpResponse> 
                 .insert(file.to_owned(), value.replace("\r\n", "\n"));
         } else if name == "comment" {
             form.comment = value;
+        } else if name == "new" {
+            new_files.push(value);
+        }
+    }
+    // An editor shown for a file the configuration does not have, left empty, does not
+    // create it.
+    for file in new_files {
+        if form
+            .files
+            .get(&file)
+            .is_some_and(|text| text.trim().is_empty())
+        {
+            form.files.remove(&file);
         }
     }
     Ok(form)

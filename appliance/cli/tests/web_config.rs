@@ -1,0 +1,573 @@
+//! The technician's configuration pages end to end, in headless Chromium against a whole
+//! box on soft hardware (the HIL configuration `acd`, plain HTTP) with the HIL rig's
+//! calls: a queue's strategy changed in the editor decides who rings for the next call;
+//! a change applied while a call talks leaves it talking both ways; an invalid IVR node
+//! is refused with the error at its file, line, node and setting and nothing applies;
+//! a rollback from the versions page brings back the earlier file text and behaviour;
+//! a corrupted backup uploaded from the backup page is refused and changes nothing.
+//! Screenshots `ivr-editor.png` and `config-versions.png` go to `target/screenshots/`.
+
+mod common;
+
+use browser::Browser;
+use far_end::{PlayItem, Rig};
+use serde_json::Value;
+use soft_hardware::{ClockMode, DeviceKind};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A weekday inside the hotline's opening hours (flows/acd-test.toml's `hours`).
+const BOX_TIME_UNIX_MS: u64 = 1_796_608_800_000;
+const CALLER_HZ: u16 = 1004;
+const AGENT_HZ: u16 = 1400;
+const FLOW: &str = "flows/acd-test.toml";
+const OLD_CHOICES: &str = r#"choices = { "2" = "agents", "3" = "outage" }"#;
+const NEW_CHOICES: &str = r#"choices = { "2" = "outage", "3" = "agents" }"#;
+const WAIT: Duration = Duration::from_secs(15);
+
+fn devices() -> [(&'static str, DeviceKind, u16); 4] {
+    [
+        ("span1", DeviceKind::E1, 1),
+        ("fxs2", DeviceKind::Fxs, 2),
+        ("fxs3", DeviceKind::Fxs, 3),
+        ("fxs4", DeviceKind::Fxs, 4),
+    ]
+}
+
+/// A box from `hil-tests/configs/acd` with the rig plugged in and a browser signed in
+/// as the admin made at first start.
+struct Bench {
+    running: appliance::boot::RunningBox,
+    rig: Rig,
+    web: SocketAddr,
+    base: String,
+    browser: Browser,
+}
+
+fn start(work: &Path) -> Bench {
+    let running = common::start_config_with(work, "acd", &[], BOX_TIME_UNIX_MS);
+    let web = running.web_address();
+    let base = running.web_url();
+    let mut rig = Rig::connect(running.device_dir(), &devices(), ClockMode::LockStep).expect("rig");
+    common::wait_link_up(&mut rig, "span1");
+    let browser = Browser::start().expect("chromium starts");
+    browser.goto(&format!("{base}/setup")).unwrap();
+    browser.wait_for("form.setup", WAIT).unwrap();
+    for (field, text) in [
+        ("name", "root"),
+        ("display_name", "Root"),
+        ("password", "correct horse battery"),
+        ("password_again", "correct horse battery"),
+    ] {
+        browser
+            .find(&format!("input[name={field}]"))
+            .unwrap()
+            .type_text(text)
+            .unwrap();
+    }
+    browser
+        .find("form.setup button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser.wait_for("#spans", WAIT).expect("signed in");
+    Bench {
+        running,
+        rig,
+        web,
+        base,
+        browser,
+    }
+}
+
+fn screenshot(browser: &Browser, name: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/screenshots")
+        .join(format!("{name}.png"));
+    browser.screenshot(&path).expect("screenshot");
+}
+
+fn eval_text(browser: &Browser, script: &str) -> String {
+    browser
+        .eval(script)
+        .expect("eval")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn text_of(browser: &Browser, css: &str) -> String {
+    eval_text(
+        browser,
+        &format!(
+            "const e = document.querySelector({css:?}); return e ? e.textContent.trim() : '';"
+        ),
+    )
+}
+
+fn open_editor(bench: &Bench) {
+    bench
+        .browser
+        .goto(&format!("{}/config", bench.base))
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#config-form textarea[data-file='queues.toml']", WAIT)
+        .expect("the configuration editor");
+}
+
+/// The editor's text of `file`.
+fn editor_text(browser: &Browser, file: &str) -> String {
+    eval_text(
+        browser,
+        &format!("return document.querySelector('textarea[data-file=\"{file}\"]').value;"),
+    )
+}
+
+/// Edits `file` in its editor: `from` becomes `to`.
+fn edit(browser: &Browser, file: &str, from: &str, to: &str) {
+    let text = editor_text(browser, file);
+    assert!(text.contains(from), "{file} has {from}: {text}");
+    browser
+        .eval_with(
+            "document.querySelector('textarea[data-file=\"' + arguments[0] + '\"]').value = arguments[1]; return true;",
+            vec![Value::from(file), Value::from(text.replace(from, to))],
+        )
+        .expect("edit");
+}
+
+/// Clicks a button of the editor (`#config-check`, `#config-apply`) and waits for the
+/// outcome it shows; whether it says ok.
+fn press(browser: &Browser, button: &str) -> bool {
+    browser
+        .eval("document.querySelector('#config-result').innerHTML = ''; return true;")
+        .unwrap();
+    browser.find(button).unwrap().click().unwrap();
+    browser
+        .wait_for("#config-outcome", WAIT)
+        .unwrap_or_else(|e| panic!("{button} answers: {e}"));
+    browser
+        .find("#config-outcome")
+        .unwrap()
+        .attribute("data-ok")
+        .unwrap()
+        .as_deref()
+        == Some("true")
+}
+
+fn apply_in_page(browser: &Browser, comment: &str) -> u64 {
+    browser
+        .find("#config-form input[name=comment]")
+        .unwrap()
+        .clear()
+        .unwrap();
+    browser
+        .find("#config-form input[name=comment]")
+        .unwrap()
+        .type_text(comment)
+        .unwrap();
+    assert!(
+        press(browser, "#config-apply"),
+        "applied: {}",
+        text_of(browser, "#config-result")
+    );
+    let version = text_of(browser, "#config-outcome .applied-version");
+    assert_eq!(text_of(browser, "#current-version"), version);
+    version.parse().expect("a version number")
+}
+
+fn versions(web: SocketAddr) -> Vec<Value> {
+    common::json(web, "GET", "/api/config/versions")["versions"]
+        .as_array()
+        .expect("versions")
+        .clone()
+}
+
+fn current_version(web: SocketAddr) -> u64 {
+    let current: Vec<u64> = versions(web)
+        .iter()
+        .filter(|v| v["current"] == true)
+        .filter_map(|v| v["number"].as_u64())
+        .collect();
+    assert_eq!(current.len(), 1, "one current version");
+    current[0]
+}
+
+/// 202 ready first, 201 two seconds later: 202 is the one idle longest.
+fn agents_ready(rig: &mut Rig, web: SocketAddr) {
+    common::agent_ready(web, "202", "202");
+    rig.run_for(2000).unwrap();
+    common::agent_ready(web, "201", "201");
+    rig.run_for(1000).unwrap();
+}
+
+/// The carrier calls the hotline as call `number` and keys `digits` after the menu starts.
+fn call_and_key(rig: &mut Rig, number: usize, from: &str, digits: &str) {
+    common::hotline_call_answered(rig, from, number);
+    rig.run_for(1000).unwrap();
+    common::key(rig, number, digits);
+}
+
+fn ringing(rig: &Rig, phone: &str) -> bool {
+    rig.phone(phone).is_some_and(|p| p.ringing())
+}
+
+fn until_ringing(rig: &mut Rig, phone: &str) {
+    assert!(
+        common::step_until(rig, 8000, |r| ringing(r, phone)),
+        "{phone} rings: {}",
+        rig.state_summary()
+    );
+}
+
+/// One second of a tone each way on carrier call `number` and `phone`: each end hears
+/// the other's for most of it.
+fn tones_pass_both_ways(rig: &mut Rig, number: usize, phone: &str) -> bool {
+    let tone = |freq_hz| PlayItem::Tone {
+        freq_hz,
+        level_dbm0: -10.0,
+        duration_ms: 1000,
+    };
+    rig.carrier_mut("span1")
+        .unwrap()
+        .mouth(number)
+        .unwrap()
+        .push(tone(CALLER_HZ))
+        .unwrap();
+    rig.phone_mut(phone)
+        .unwrap()
+        .mouth()
+        .push(tone(AGENT_HZ))
+        .unwrap();
+    rig.run_for(900).unwrap();
+    let caller_hears = rig
+        .carrier("span1")
+        .and_then(|c| c.ear(number))
+        .map_or(0, |ear| {
+            ear.meter()
+                .tone_run_ms(f32::from(AGENT_HZ), -30.0, 0.5, 600)
+        });
+    let agent_hears = rig.phone(phone).map_or(0, |p| {
+        p.ear()
+            .meter()
+            .tone_run_ms(f32::from(CALLER_HZ), -30.0, 0.5, 600)
+    });
+    rig.run_for(400).unwrap();
+    caller_hears >= 600 && agent_hears >= 600
+}
+
+fn answer(rig: &mut Rig, phone: &str) {
+    let now = rig.now_ms();
+    rig.phone_mut(phone).unwrap().go_off_hook(now);
+    rig.run_for(1000).unwrap();
+}
+
+#[test]
+fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talking_through_an_apply_and_an_invalid_node_is_refused_at_its_field(
+) {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut bench = start(work.path());
+    let web = bench.web;
+    assert_eq!(current_version(web), 1);
+    agents_ready(&mut bench.rig, web);
+
+    // The technician's navigation leads to the editor; the queue goes round-robin.
+    bench
+        .browser
+        .find("nav.side a[href='/config']")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#config-form textarea[data-file='queues.toml']", WAIT)
+        .expect("the configuration editor");
+    assert_eq!(text_of(&bench.browser, "#current-version"), "1");
+    for group in [
+        "GroupSystemLines",
+        "GroupTrunksRoutes",
+        "GroupIvrFlows",
+        "GroupQueues",
+        "GroupAgents",
+        "GroupPrompts",
+        "GroupSchedules",
+    ] {
+        bench
+            .browser
+            .find(&format!("fieldset[data-group={group}] textarea"))
+            .unwrap_or_else(|e| panic!("{group}'s editor: {e}"));
+    }
+    edit(
+        &bench.browser,
+        "queues.toml",
+        r#"strategy = "longest-idle""#,
+        r#"strategy = "round-robin""#,
+    );
+    assert!(
+        press(&bench.browser, "#config-check"),
+        "the change checks clean"
+    );
+    assert_eq!(current_version(web), 1, "a check applies nothing");
+    assert_eq!(apply_in_page(&bench.browser, "round-robin"), 2);
+    assert_eq!(current_version(web), 2);
+
+    // Longest-idle would offer the call to 202; round-robin starts with 201.
+    call_and_key(&mut bench.rig, 1, "0201111", "2");
+    until_ringing(&mut bench.rig, "fxs2");
+    assert!(!ringing(&bench.rig, "fxs3"), "202 is not offered the call");
+    answer(&mut bench.rig, "fxs2");
+    assert!(
+        tones_pass_both_ways(&mut bench.rig, 1, "fxs2"),
+        "call 1 talks"
+    );
+
+    // Applied while call 1 talks: the call stays up, audio both ways.
+    edit(
+        &bench.browser,
+        "queues.toml",
+        "ring_timeout_s = 8",
+        "ring_timeout_s = 10",
+    );
+    assert_eq!(apply_in_page(&bench.browser, "longer ring"), 3);
+    assert!(
+        bench
+            .rig
+            .carrier("span1")
+            .unwrap()
+            .call(1)
+            .unwrap()
+            .is_live(),
+        "call 1 is still up"
+    );
+    assert!(
+        tones_pass_both_ways(&mut bench.rig, 1, "fxs2"),
+        "call 1 still talks both ways after the apply"
+    );
+
+    // A menu node that never waits for a key: refused at its line and node, nothing
+    // applied.
+    let flow_before = editor_text(&bench.browser, FLOW);
+    let line = 1 + flow_before
+        .lines()
+        .position(|l| l.starts_with("timeout_s ="))
+        .expect("the menu's timeout");
+    edit(&bench.browser, FLOW, "timeout_s = 5", "timeout_s = 0");
+    assert!(
+        !press(&bench.browser, "#config-check"),
+        "the check finds the error"
+    );
+    assert!(
+        !press(&bench.browser, "#config-apply"),
+        "the apply is refused"
+    );
+    let error_css = format!("li.field-error[data-file='{FLOW}'][data-line='{line}']");
+    let at_field = text_of(&bench.browser, &error_css);
+    assert!(
+        at_field.contains("node `main`: `timeout_s` must be at least 1"),
+        "the error under the flow's editor: {at_field:?} ({})",
+        text_of(&bench.browser, "#config-result")
+    );
+    assert!(
+        text_of(&bench.browser, &format!("{error_css} pre.error-line mark"))
+            .contains("timeout_s = 0"),
+        "the offending line quoted"
+    );
+    let node_error = bench
+        .browser
+        .find(&format!(
+            ".flow-nodes li.node[data-node='main'] p.node-error[data-line='{line}']"
+        ))
+        .expect("the error at the menu node");
+    assert_eq!(
+        node_error.attribute("data-setting").unwrap().as_deref(),
+        Some("timeout_s")
+    );
+    bench
+        .browser
+        .find(".flow-nodes li.node.has-error[data-node='main'][data-type='menu'] tr.error[data-setting='timeout_s']")
+        .expect("the node's timeout_s row marked");
+    assert!(
+        bench
+            .browser
+            .find(".flow-nodes li.node[data-node='bye'].has-error")
+            .is_err(),
+        "only the node concerned is marked"
+    );
+    bench
+        .browser
+        .eval("document.querySelector('.flow-nodes').scrollIntoView(); return true;")
+        .unwrap();
+    screenshot(&bench.browser, "ivr-editor");
+    assert_eq!(text_of(&bench.browser, "#current-version"), "3");
+    assert_eq!(current_version(web), 3, "nothing applied");
+    assert_eq!(versions(web).len(), 3);
+    let live_flow = std::fs::read_to_string(bench.running.config_dir().join(FLOW)).unwrap();
+    assert_eq!(live_flow, flow_before, "the live flow is unchanged");
+
+    // The running flow still works: key 2 queues the next call, to 202, the one ready.
+    call_and_key(&mut bench.rig, 2, "0202222", "2");
+    until_ringing(&mut bench.rig, "fxs3");
+    assert!(
+        tones_pass_both_ways(&mut bench.rig, 1, "fxs2"),
+        "call 1 talks to the end"
+    );
+    bench.running.stop();
+}
+
+#[test]
+fn a_rollback_from_the_versions_page_restores_the_flow_and_a_corrupted_backup_changes_nothing() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut bench = start(work.path());
+    let web = bench.web;
+    agents_ready(&mut bench.rig, web);
+
+    // Version 2: the menu's key 2 is the outage notice; the next call hears it and is
+    // hung up, no agent rings.
+    open_editor(&bench);
+    let original_flow = editor_text(&bench.browser, FLOW);
+    edit(&bench.browser, FLOW, OLD_CHOICES, NEW_CHOICES);
+    assert_eq!(
+        apply_in_page(&bench.browser, "key 2 is the outage notice"),
+        2
+    );
+    call_and_key(&mut bench.rig, 1, "0201111", "2");
+    let cleared = common::step_until(&mut bench.rig, 30_000, |r| {
+        r.carrier("span1")
+            .and_then(|c| c.call(1))
+            .is_some_and(|call| !call.is_live())
+    });
+    assert!(
+        cleared,
+        "call 1 ends after the notice: {}",
+        bench.rig.state_summary()
+    );
+    assert!(!ringing(&bench.rig, "fxs2") && !ringing(&bench.rig, "fxs3"));
+
+    // The versions page: both versions, the diff of version 1 against the current one.
+    bench
+        .browser
+        .goto(&format!("{}/config/versions", bench.base))
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#versions tr[data-version='1']", WAIT)
+        .unwrap();
+    assert!(
+        text_of(&bench.browser, "#versions tr[data-version='2'] td.current").contains("Current")
+    );
+    assert!(text_of(&bench.browser, "#versions tr[data-version='2']").contains("root"));
+    assert!(text_of(&bench.browser, "#versions tr[data-version='2']")
+        .contains("key 2 is the outage notice"));
+    bench
+        .browser
+        .find("#versions tr[data-version='1'] button.diff")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#diff span.added", WAIT)
+        .expect("the diff");
+    let removed = text_of(&bench.browser, "#diff span.removed");
+    let added = text_of(&bench.browser, "#diff span.added");
+    assert_eq!(removed, format!("-{OLD_CHOICES}"), "version 1's line");
+    assert_eq!(added, format!("+{NEW_CHOICES}"), "the current line");
+    screenshot(&bench.browser, "config-versions");
+
+    // Rolled back to 1 as version 3: the file's text and the behaviour come back.
+    bench
+        .browser
+        .eval("window.confirm = function () { return true; }; return true;")
+        .unwrap();
+    bench
+        .browser
+        .find("#versions tr[data-version='1'] button.rollback")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#versions-result #config-outcome", WAIT)
+        .expect("rolled back");
+    assert_eq!(
+        text_of(&bench.browser, "#versions-result .applied-version"),
+        "3"
+    );
+    bench
+        .browser
+        .wait_for("#versions tr[data-version='3'].current", WAIT)
+        .unwrap();
+    assert_eq!(current_version(web), 3);
+    open_editor(&bench);
+    assert_eq!(editor_text(&bench.browser, FLOW), original_flow);
+    call_and_key(&mut bench.rig, 2, "0202222", "2");
+    until_ringing(&mut bench.rig, "fxs3");
+    answer(&mut bench.rig, "fxs3");
+    assert!(
+        tones_pass_both_ways(&mut bench.rig, 2, "fxs3"),
+        "key 2 reaches an agent again"
+    );
+
+    // A backup downloaded from the page's link, one byte flipped, uploaded: refused with
+    // the reason, nothing changed.
+    let files_before = common::json(web, "GET", "/api/config/current");
+    bench
+        .browser
+        .goto(&format!("{}/config/backup", bench.base))
+        .unwrap();
+    bench.browser.wait_for("#restore-file", WAIT).unwrap();
+    let size = bench
+        .browser
+        .eval(
+            "const link = document.querySelector('#backup-download').getAttribute('href');
+             const x = new XMLHttpRequest(); x.open('GET', link, false);
+             x.overrideMimeType('text/plain; charset=x-user-defined'); x.send();
+             const bytes = new Uint8Array(x.responseText.length);
+             for (let i = 0; i < bytes.length; i++) { bytes[i] = x.responseText.charCodeAt(i) & 0xff; }
+             bytes[bytes.length >> 1] ^= 1;
+             const list = new DataTransfer();
+             list.items.add(new File([bytes], 'box-backup.tar.gz', { type: 'application/gzip' }));
+             document.querySelector('#restore-file').files = list.files;
+             return bytes.length;",
+        )
+        .expect("the backup downloaded and damaged")
+        .as_u64()
+        .unwrap_or(0);
+    assert!(size > 1000, "a backup of {size} bytes");
+    bench
+        .browser
+        .find("#restore-button")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#restore-outcome", WAIT)
+        .expect("the restore answers");
+    let outcome = bench.browser.find("#restore-outcome").unwrap();
+    assert_eq!(
+        outcome.attribute("data-ok").unwrap().as_deref(),
+        Some("false")
+    );
+    let reason = text_of(&bench.browser, "#restore-outcome");
+    assert!(
+        reason.contains("refused") && (reason.contains("damaged") || reason.contains("SHA-256")),
+        "{reason}"
+    );
+    assert_eq!(current_version(web), 3, "no version saved");
+    assert_eq!(versions(web).len(), 3);
+    assert_eq!(
+        common::json(web, "GET", "/api/config/current"),
+        files_before
+    );
+    assert!(
+        !work.path().join("data/restore").exists(),
+        "no database staged"
+    );
+    assert!(
+        tones_pass_both_ways(&mut bench.rig, 2, "fxs3"),
+        "call 2 still talks"
+    );
+    bench.running.stop();
+}
