@@ -412,6 +412,72 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
         tones_pass_both_ways(&mut bench.rig, 1, "fxs2"),
         "call 1 talks to the end"
     );
+
+    // A Mandarin text prompt: heard in the page first, then added to prompts.toml and
+    // applied with the rest (the broken flow put right).
+    edit(&bench.browser, FLOW, "timeout_s = 0", "timeout_s = 5");
+    bench
+        .browser
+        .find("#prompt-name")
+        .unwrap()
+        .type_text("welcome-zh")
+        .unwrap();
+    bench
+        .browser
+        .find("#prompt-language")
+        .unwrap()
+        .select_by_value("zh")
+        .unwrap();
+    bench
+        .browser
+        .find("#prompt-text")
+        .unwrap()
+        .type_text("您好，欢迎致电")
+        .unwrap();
+    bench
+        .browser
+        .find("#prompt-listen")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_until(
+            "document.querySelector('#prompt-audio').readyState >= 1 && document.querySelector('#prompt-audio').duration > 0.3",
+            WAIT,
+        )
+        .expect("the synthesized prompt loads in the page's player");
+    bench.browser.find("#prompt-add").unwrap().click().unwrap();
+    assert!(
+        editor_text(&bench.browser, "prompts.toml")
+            .contains("[prompts.welcome-zh]\nzh = \"您好，欢迎致电\""),
+        "{}",
+        editor_text(&bench.browser, "prompts.toml")
+    );
+    assert_eq!(apply_in_page(&bench.browser, "a welcome in Mandarin"), 4);
+    let prompts = common::json(web, "GET", "/api/config/current")["files"]["prompts.toml"].clone();
+    assert!(
+        prompts
+            .as_str()
+            .is_some_and(|text| text.contains("[prompts.welcome-zh]")),
+        "{prompts}"
+    );
+
+    // The audit log keeps each apply with the version it replaced and the new one.
+    bench
+        .browser
+        .goto(&format!("{}/admin/audit", bench.base))
+        .unwrap();
+    bench.browser.wait_for("table", WAIT).unwrap();
+    let row = eval_text(
+        &bench.browser,
+        "const row = [...document.querySelectorAll('tr')].find(r => r.textContent.includes('/config/apply') && r.textContent.includes('a welcome in Mandarin'));
+         return row ? row.textContent : '';",
+    );
+    assert!(
+        row.contains(r#"{"version":3}"#) && row.contains(r#""version":4"#),
+        "the audit entry's before and after: {row:?}"
+    );
     bench.running.stop();
 }
 
