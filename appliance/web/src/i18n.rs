@@ -304,6 +304,7 @@ catalogue! {
     BackupMade => "Archive made", "备份时间";
     DatabaseRestore => "Database", "数据库";
     ConfigFailed => "The configuration keeper failed", "配置管理出错";
+    RollbackConfirm => "Apply this version again, as a new version?", "将此版本重新应用为一个新版本？";
     // --- end of technician configuration pages ---
 }
 

@@ -135,7 +135,8 @@ fn file_errors(lang: Lang, file: &str, text: &str, errors: &[&FieldError], oob: 
 }
 
 /// One file's editor: the text with a line-number gutter, its errors and, for a flow,
-/// its nodes.
+/// its nodes. The textarea is as tall as the file, so the gutter's numbers stay beside
+/// their lines.
 fn file_editor(lang: Lang, file: &str, text: &str, errors: &[&FieldError]) -> Markup {
     let id = slug(file);
     let line_count = text.lines().count().max(1);
@@ -146,7 +147,7 @@ fn file_editor(lang: Lang, file: &str, text: &str, errors: &[&FieldError]) -> Ma
             div.editor {
                 pre.gutter aria-hidden="true" { (gutter) }
                 textarea id=(format!("text-{id}")) name=(format!("{FILE_FIELD}{file}"))
-                    data-file=(file) rows=(line_count.clamp(4, 40)) spellcheck="false" {
+                    data-file=(file) rows=(line_count.max(4) + 1) spellcheck="false" {
                     // A newline right after <textarea> is dropped by the HTML parser:
                     // this one, so a file starting with one keeps it.
                     "\n" (text)
@@ -504,7 +505,7 @@ fn versions_table(lang: Lang, versions: &[VersionInfo], oob: bool) -> Markup {
                         } }
                         td { @if !version.current {
                             button.rollback.danger type="button" hx-post=(format!("/config/versions/{}/rollback", version.number))
-                                hx-target="#versions-result" hx-confirm="?" { (lang.t(Msg::Rollback)) }
+                                hx-target="#versions-result" hx-confirm=(lang.t(Msg::RollbackConfirm)) { (lang.t(Msg::Rollback)) }
                         } }
                     }
                 }
