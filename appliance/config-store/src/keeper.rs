@@ -178,6 +178,25 @@ impl ConfigKeeper {
     }
 }
 
+/// Where an uploaded recording may go: `prompts/NAME.wav`, `prompts/en/NAME.wav` or
+/// `prompts/zh/NAME.wav`, NAME of letters, digits, `-` and `_`.
+fn is_recording_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("prompts/") else {
+        return false;
+    };
+    let stem = match rest.split_once('/') {
+        Some(("en" | "zh", stem)) => stem,
+        Some(_) => return false,
+        None => rest,
+    };
+    stem.strip_suffix(".wav").is_some_and(|stem| {
+        !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
+}
+
 /// What differs from what the box started with in settings only a start applies: the
 /// lines (their actors hold signalling state) and `system.toml`.
 pub fn restart_needs(running: &box_config::Config, next: &box_config::Config) -> Vec<String> {
@@ -267,6 +286,36 @@ impl ConfigService for ConfigKeeper {
     ) -> Result<Applied, ServiceError> {
         let mut state = self.lock()?;
         let files = self.candidate(texts)?;
+        self.apply_files(&mut state, files, user, comment)
+    }
+
+    fn apply_with_recordings(
+        &self,
+        texts: &ConfigTexts,
+        recordings: &ConfigFiles,
+        user: &str,
+        comment: &str,
+    ) -> Result<Applied, ServiceError> {
+        let misnamed: Vec<FieldError> = recordings
+            .keys()
+            .filter(|name| !is_recording_name(name))
+            .map(|name| {
+                FieldError::whole_file(
+                    name,
+                    "a recorded prompt is prompts/NAME.wav or prompts/LANG/NAME.wav",
+                )
+            })
+            .collect();
+        if !misnamed.is_empty() {
+            return Err(ServiceError::Invalid(misnamed));
+        }
+        let mut state = self.lock()?;
+        let mut files = self.candidate(texts)?;
+        files.extend(
+            recordings
+                .iter()
+                .map(|(name, bytes)| (name.clone(), bytes.clone())),
+        );
         self.apply_files(&mut state, files, user, comment)
     }
 
@@ -486,6 +535,40 @@ mod tests {
         }
         assert!(!root.path().join("outside.toml").exists());
         assert_eq!(applied.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_recording_is_added_beside_the_texts_only_under_a_prompt_name() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let (keeper, applied, _) = keeper(root.path());
+        let texts = keeper.current().expect("current").files;
+        for name in [
+            "welcome.wav",
+            "prompts/../x.wav",
+            "prompts/fr/a.wav",
+            "prompts/a.toml",
+        ] {
+            let recordings = ConfigFiles::from([(name.to_owned(), b"RIFF".to_vec())]);
+            match keeper.apply_with_recordings(&texts, &recordings, "a", "") {
+                Err(ServiceError::Invalid(errors)) => assert_eq!(errors[0].file, name),
+                other => panic!("{name} not refused: {other:?}"),
+            }
+        }
+        assert_eq!(applied.load(Ordering::SeqCst), 0);
+        let recordings = ConfigFiles::from([("prompts/zh/hello.wav".to_owned(), b"RIFF".to_vec())]);
+        let done = keeper
+            .apply_with_recordings(&texts, &recordings, "alice", "hello recorded")
+            .expect("applied");
+        assert_eq!(done.version.number, 2);
+        assert_eq!(
+            std::fs::read(root.path().join("config/prompts/zh/hello.wav")).expect("written"),
+            b"RIFF"
+        );
+        assert_eq!(
+            keeper.current().expect("current").files,
+            texts,
+            "texts as they were"
+        );
     }
 
     #[test]

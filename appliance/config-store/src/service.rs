@@ -62,6 +62,20 @@ pub trait ConfigService: Send + Sync {
         user: &str,
         comment: &str,
     ) -> Result<Applied, ServiceError>;
+    /// As `apply`, with recorded prompts added or replaced: `prompts/NAME.wav` or
+    /// `prompts/LANG/NAME.wav` → the WAV's bytes (the technician's upload).
+    fn apply_with_recordings(
+        &self,
+        texts: &ConfigTexts,
+        recordings: &crate::files::ConfigFiles,
+        user: &str,
+        comment: &str,
+    ) -> Result<Applied, ServiceError> {
+        let _ = (texts, recordings, user, comment);
+        Err(ServiceError::Refused(
+            "this box does not take recorded prompts".to_owned(),
+        ))
+    }
     fn versions(&self) -> Result<Vec<VersionInfo>, ServiceError>;
     fn version(&self, number: u32) -> Result<(VersionInfo, ConfigTexts), ServiceError>;
     /// Unified diff from `from` to `to`.
