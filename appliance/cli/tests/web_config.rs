@@ -4,7 +4,8 @@
 //! a change applied while a call talks leaves it talking both ways; an invalid IVR node
 //! is refused with the error at its file, line, node and setting and nothing applies;
 //! a rollback from the versions page brings back the earlier file text and behaviour;
-//! a corrupted backup uploaded from the backup page is refused and changes nothing.
+//! a corrupted backup uploaded from the backup page is refused and changes nothing;
+//! prompts are heard in the page before they are saved (a Mandarin text, a WAV).
 //! Screenshots `ivr-editor.png` and `config-versions.png` go to `target/screenshots/`.
 
 mod common;
@@ -478,7 +479,100 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
         row.contains(r#"{"version":3}"#) && row.contains(r#""version":4"#),
         "the audit entry's before and after: {row:?}"
     );
+
+    // A recorded prompt: a WAV (16 kHz, half a second of 440 Hz) heard as a caller will
+    // hear it, then saved as prompts/en/hold-on.wav in a new version; a file that is no
+    // WAV is refused with the reader's reason and changes nothing.
+    open_editor(&bench);
+    bench
+        .browser
+        .find("#prompt-name")
+        .unwrap()
+        .type_text("hold-on")
+        .unwrap();
+    bench
+        .browser
+        .find("#prompt-language")
+        .unwrap()
+        .select_by_value("en")
+        .unwrap();
+    let size = choose_upload(&bench.browser, "tone");
+    bench
+        .browser
+        .find("#prompt-wav-listen")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_until(
+            "document.querySelector('#prompt-audio').src.startsWith('blob:') && Math.abs(document.querySelector('#prompt-audio').duration - 0.5) < 0.05",
+            WAIT,
+        )
+        .expect("the converted recording loads in the page's player");
+    bench
+        .browser
+        .find("#prompt-wav-save")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#prompt-outcome[data-ok='true']", WAIT)
+        .unwrap_or_else(|e| panic!("saved: {e}: {}", text_of(&bench.browser, "#prompt-result")));
+    assert_eq!(
+        text_of(&bench.browser, "#prompt-result .applied-version"),
+        "5"
+    );
+    assert_eq!(text_of(&bench.browser, "#current-version"), "5");
+    assert_eq!(current_version(web), 5);
+    let saved = std::fs::read(bench.running.config_dir().join("prompts/en/hold-on.wav")).unwrap();
+    assert_eq!(saved.len() as u64, size, "the upload saved as it was");
+    choose_upload(&bench.browser, "junk");
+    bench
+        .browser
+        .find("#prompt-wav-save")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#prompt-outcome[data-ok='false']", WAIT)
+        .expect("refused");
+    assert!(text_of(&bench.browser, "#prompt-result").contains("RIFF"));
+    assert_eq!(current_version(web), 5, "nothing applied");
     bench.running.stop();
+}
+
+/// Puts a file made in the page into the recorded prompt's file input: `tone` a 16 kHz
+/// 16-bit WAV of half a second of 440 Hz, anything else a few bytes that are no WAV.
+/// The file's size.
+fn choose_upload(browser: &Browser, kind: &str) -> u64 {
+    browser
+        .eval_with(
+            "let bytes;
+             if (arguments[0] === 'tone') {
+               const rate = 16000, count = rate / 2, buffer = new ArrayBuffer(44 + count * 2), v = new DataView(buffer);
+               const text = (at, s) => { for (let i = 0; i < s.length; i++) v.setUint8(at + i, s.charCodeAt(i)); };
+               text(0, 'RIFF'); v.setUint32(4, 36 + count * 2, true); text(8, 'WAVEfmt ');
+               v.setUint32(16, 16, true); v.setUint16(20, 1, true); v.setUint16(22, 1, true);
+               v.setUint32(24, rate, true); v.setUint32(28, rate * 2, true); v.setUint16(32, 2, true);
+               v.setUint16(34, 16, true); text(36, 'data'); v.setUint32(40, count * 2, true);
+               for (let i = 0; i < count; i++) v.setInt16(44 + i * 2, Math.round(8000 * Math.sin(2 * Math.PI * 440 * i / rate)), true);
+               bytes = new Uint8Array(buffer);
+             } else {
+               bytes = new TextEncoder().encode('ID3 this is an mp3, not a wav');
+             }
+             const list = new DataTransfer();
+             list.items.add(new File([bytes], 'prompt.wav', { type: 'audio/wav' }));
+             document.querySelector('#prompt-wav').files = list.files;
+             document.querySelector('#prompt-result').innerHTML = '';
+             return bytes.length;",
+            vec![Value::from(kind)],
+        )
+        .expect("a file chosen")
+        .as_u64()
+        .unwrap_or(0)
 }
 
 #[test]

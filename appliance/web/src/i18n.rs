@@ -305,6 +305,11 @@ catalogue! {
     DatabaseRestore => "Database", "数据库";
     ConfigFailed => "The configuration keeper failed", "配置管理出错";
     RollbackConfirm => "Apply this version again, as a new version?", "将此版本重新应用为一个新版本？";
+    RecordedPrompt => "Recorded prompt (WAV file)", "录制的提示音（WAV 文件）";
+    ListenAsCall => "Listen as a caller hears it", "按来电者听到的音质试听";
+    SaveRecording => "Save the recording and apply", "保存录音并应用";
+    WavRefused => "The recording cannot be used", "无法使用该录音";
+    BadPromptName => "Give the prompt a name of letters, digits, - and _, and a language.", "请为提示音命名（仅限字母、数字、- 和 _）并选择语言。";
     // --- end of technician configuration pages ---
 }
 

@@ -15,30 +15,26 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use config_store::service::{ConfigTexts, ServiceError};
 use config_store::{Applied, ConfigService, FieldError, RestoreOutcome, VersionInfo};
 use maud::{html, Markup, PreEscaped};
-use serde::Deserialize;
 use std::sync::Arc;
 
 mod flow_nodes;
+mod prompts;
 
 /// The largest editor form a Check or Apply may post (the API's own limit).
 const MAX_FORM_BYTES: usize = 16 << 20;
 /// The largest backup archive a restore accepts (the API's own limit).
 const MAX_ARCHIVE_BYTES: usize = 1 << 30;
-/// A preview's text: a prompt, not a book.
-const MAX_PREVIEW_CHARS: usize = 1000;
 /// Form fields holding a file's text are named `file:NAME`.
 const FILE_FIELD: &str = "file:";
 /// Text prompts: their editor is shown even when the configuration has none.
 const PROMPTS_FILE: &str = "prompts.toml";
 
 pub fn endpoints() -> Vec<Endpoint> {
-    vec![
+    let mut table = prompts::endpoints();
+    table.extend([
         Endpoint::get("/config", TECHNICIANS, || web::get().to(editor_page)),
         Endpoint::post("/config/check", TECHNICIANS, || web::post().to(check)),
         Endpoint::post("/config/apply", TECHNICIANS, || web::post().to(apply)),
-        Endpoint::get("/config/prompts/preview", TECHNICIANS, || {
-            web::get().to(prompt_preview)
-        }),
         Endpoint::get("/config/versions", TECHNICIANS, || {
             web::get().to(versions_page)
         }),
@@ -52,7 +48,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::post("/config/backup/restore", TECHNICIANS, || {
             web::post().to(restore)
         }),
-    ]
+    ]);
+    table
 }
 
 /// Runs a keeper call on the blocking pool, as the API's handlers do.
@@ -165,49 +162,6 @@ fn errors_of<'a>(errors: &'a [FieldError], file: &str) -> Vec<&'a FieldError> {
     errors.iter().filter(|error| error.file == file).collect()
 }
 
-/// The text to speech trial: hear a text in either language, then add it to
-/// prompts.toml (saved by Apply live like any other change).
-fn prompt_trial(lang: Lang) -> Markup {
-    html! {
-        div #prompt-trial.card {
-            h3 { (lang.t(Msg::PromptTry)) }
-            label { (lang.t(Msg::PromptName)) input #prompt-name type="text" pattern="[A-Za-z0-9_-]+"; }
-            label { (lang.t(Msg::PromptLanguage))
-                select #prompt-language {
-                    option value="en" { (lang.t(Msg::PromptEnglish)) }
-                    option value="zh" { (lang.t(Msg::PromptMandarin)) }
-                }
-            }
-            label { (lang.t(Msg::PromptText)) textarea #prompt-text rows="2" maxlength=(MAX_PREVIEW_CHARS) {} }
-            button #prompt-listen type="button" { (lang.t(Msg::ListenPrompt)) }
-            button #prompt-add type="button" { (lang.t(Msg::AddToPrompts)) }
-            audio #prompt-audio controls {}
-            p #prompt-message.field-error role="alert" hidden {}
-        }
-        // The preview is a GET of a WAV; the addition appends a TOML table to the
-        // prompts.toml editor (JSON string escapes are valid TOML basic strings).
-        script { (PreEscaped(r#"
-(function () {
-  function el(id) { return document.getElementById(id); }
-  el('prompt-listen').addEventListener('click', function () {
-    var query = 'language=' + encodeURIComponent(el('prompt-language').value) +
-      '&text=' + encodeURIComponent(el('prompt-text').value);
-    el('prompt-audio').src = '/config/prompts/preview?' + query;
-    el('prompt-audio').play().catch(function () {});
-  });
-  el('prompt-add').addEventListener('click', function () {
-    var name = el('prompt-name').value.trim();
-    var editor = document.querySelector('textarea[data-file="prompts.toml"]');
-    if (!/^[A-Za-z0-9_-]+$/.test(name) || !editor) { el('prompt-name').focus(); return; }
-    var entry = '\n[prompts.' + name + ']\n' + el('prompt-language').value + ' = ' +
-      JSON.stringify(el('prompt-text').value) + '\n';
-    editor.value = editor.value.replace(/\s*$/, '\n') + entry;
-  });
-})();
-"#)) }
-    }
-}
-
 async fn editor_page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
     let lang = identity.language;
     let content = match keeper(&state, |keeper| keeper.current()).await {
@@ -234,7 +188,7 @@ async fn editor_page(state: web::Data<WebState>, identity: Identity) -> HttpResp
                                 @if group == Msg::GroupPrompts && !has_prompts {
                                     input type="hidden" name="new" value=(PROMPTS_FILE);
                                 }
-                                @if group == Msg::GroupPrompts { (prompt_trial(lang)) }
+                                @if group == Msg::GroupPrompts { (prompts::trial(lang)) }
                             }
                         }
                     }
@@ -436,52 +390,6 @@ async fn apply(
         Err(error) => service_error(lang, &error),
     };
     html_fragment(StatusCode::OK, markup)
-}
-
-#[derive(Debug, Deserialize)]
-struct PreviewQuery {
-    language: String,
-    text: String,
-}
-
-/// The text spoken by the box's own synthesizer, as a WAV for the page's `<audio>`.
-async fn prompt_preview(
-    state: web::Data<WebState>,
-    identity: Identity,
-    query: web::Query<PreviewQuery>,
-) -> HttpResponse {
-    let lang = identity.language;
-    let query = query.into_inner();
-    let language = match query.language.as_str() {
-        "en" => ivr::say::Language::En,
-        "zh" => ivr::say::Language::Zh,
-        _ => return HttpResponse::BadRequest().body("language: en or zh"),
-    };
-    let text = query.text.trim().to_owned();
-    if text.is_empty() || text.chars().count() > MAX_PREVIEW_CHARS {
-        return HttpResponse::BadRequest().body(lang.t(Msg::PromptTooLong));
-    }
-    // Its own directory, emptied after each preview: a text tried is not yet a prompt.
-    let dir = state.data_dir.join("prompt-preview");
-    let outcome = web::block(move || -> Result<Vec<u8>, String> {
-        let synthesizer = prompt_library::tts::Synthesizer::new(&dir);
-        let file = synthesizer
-            .synthesize(prompt_library::tts::voice(language), &text)
-            .map_err(|error| error.to_string())?;
-        let wav = std::fs::read(&file).map_err(|error| format!("{}: {error}", file.display()));
-        let _ = std::fs::remove_file(&file);
-        wav
-    })
-    .await;
-    match outcome {
-        Ok(Ok(wav)) => HttpResponse::Ok()
-            .content_type("audio/wav")
-            .insert_header(("cache-control", "no-store"))
-            .body(wav),
-        Ok(Err(reason)) => HttpResponse::UnprocessableEntity()
-            .body(format!("{}: {reason}", lang.t(Msg::PromptSynthesisFailed))),
-        Err(error) => HttpResponse::InternalServerError().body(error.to_string()),
-    }
 }
 
 fn versions_table(lang: Lang, versions: &[VersionInfo], oob: bool) -> Markup {
