@@ -4,7 +4,8 @@
 //! a change applied while a call talks leaves it talking both ways; an invalid IVR node
 //! is refused with the error at its file, line, node and setting and nothing applies;
 //! a rollback from the versions page brings back the earlier file text and behaviour;
-//! a corrupted backup uploaded from the backup page is refused and changes nothing;
+//! a corrupted backup uploaded from the backup page is refused and changes nothing, a
+//! whole one is restored;
 //! prompts are heard in the page before they are saved (a Mandarin text, a WAV).
 //! Screenshots `ivr-editor.png` and `config-versions.png` go to `target/screenshots/`.
 
@@ -395,6 +396,13 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
             .is_err(),
         "only the node concerned is marked"
     );
+    // A click on the error selects its line in the flow's editor.
+    bench.browser.find(&error_css).unwrap().click().unwrap();
+    let selected = eval_text(
+        &bench.browser,
+        "const e = document.activeElement; return e.value.substring(e.selectionStart, e.selectionEnd);",
+    );
+    assert_eq!(selected, "timeout_s = 0");
     bench
         .browser
         .eval("document.querySelector('.flow-nodes').scrollIntoView(); return true;")
@@ -677,23 +685,7 @@ fn a_rollback_from_the_versions_page_restores_the_flow_and_a_corrupted_backup_ch
         .goto(&format!("{}/config/backup", bench.base))
         .unwrap();
     bench.browser.wait_for("#restore-file", WAIT).unwrap();
-    let size = bench
-        .browser
-        .eval(
-            "const link = document.querySelector('#backup-download').getAttribute('href');
-             const x = new XMLHttpRequest(); x.open('GET', link, false);
-             x.overrideMimeType('text/plain; charset=x-user-defined'); x.send();
-             const bytes = new Uint8Array(x.responseText.length);
-             for (let i = 0; i < bytes.length; i++) { bytes[i] = x.responseText.charCodeAt(i) & 0xff; }
-             bytes[bytes.length >> 1] ^= 1;
-             const list = new DataTransfer();
-             list.items.add(new File([bytes], 'box-backup.tar.gz', { type: 'application/gzip' }));
-             document.querySelector('#restore-file').files = list.files;
-             return bytes.length;",
-        )
-        .expect("the backup downloaded and damaged")
-        .as_u64()
-        .unwrap_or(0);
+    let size = choose_backup(&bench.browser, true);
     assert!(size > 1000, "a backup of {size} bytes");
     bench
         .browser
@@ -729,5 +721,67 @@ fn a_rollback_from_the_versions_page_restores_the_flow_and_a_corrupted_backup_ch
         tones_pass_both_ways(&mut bench.rig, 2, "fxs3"),
         "call 2 still talks"
     );
+
+    // The same backup whole: restored as version 4, its database staged for the next
+    // start.
+    choose_backup(&bench.browser, false);
+    bench
+        .browser
+        .find("#restore-button")
+        .unwrap()
+        .click()
+        .unwrap();
+    bench
+        .browser
+        .wait_for("#restore-outcome[data-ok='true']", WAIT)
+        .unwrap_or_else(|e| {
+            panic!(
+                "restored: {e}: {}",
+                text_of(&bench.browser, "#restore-result")
+            )
+        });
+    assert_eq!(
+        bench
+            .browser
+            .find("#restore-outcome")
+            .unwrap()
+            .attribute("data-version")
+            .unwrap()
+            .as_deref(),
+        Some("4")
+    );
+    assert!(text_of(&bench.browser, "#restore-outcome").contains("queues.toml"));
+    assert_eq!(current_version(web), 4);
+    assert_eq!(
+        common::json(web, "GET", "/api/config/current")["files"],
+        files_before["files"]
+    );
+    assert!(
+        tones_pass_both_ways(&mut bench.rig, 2, "fxs3"),
+        "call 2 still talks after the restore"
+    );
     bench.running.stop();
+}
+
+/// Downloads a backup from the backup page's link and puts it into the restore's file
+/// input, with one byte in its middle flipped when `damaged`; its size.
+fn choose_backup(browser: &Browser, damaged: bool) -> u64 {
+    browser
+        .eval_with(
+            "const link = document.querySelector('#backup-download').getAttribute('href');
+             const x = new XMLHttpRequest(); x.open('GET', link, false);
+             x.overrideMimeType('text/plain; charset=x-user-defined'); x.send();
+             const bytes = new Uint8Array(x.responseText.length);
+             for (let i = 0; i < bytes.length; i++) { bytes[i] = x.responseText.charCodeAt(i) & 0xff; }
+             if (arguments[0]) { bytes[bytes.length >> 1] ^= 1; }
+             const list = new DataTransfer();
+             list.items.add(new File([bytes], 'box-backup.tar.gz', { type: 'application/gzip' }));
+             document.querySelector('#restore-file').files = list.files;
+             document.querySelector('#restore-result').innerHTML = '';
+             return bytes.length;",
+            vec![Value::from(damaged)],
+        )
+        .expect("a backup downloaded")
+        .as_u64()
+        .unwrap_or(0)
 }

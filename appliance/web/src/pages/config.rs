@@ -199,6 +199,7 @@ async fn editor_page(state: web::Data<WebState>, identity: Identity) -> HttpResp
                     }
                 }
                 section #config-result aria-live="polite" {}
+                script { (PreEscaped(JUMP_TO_LINE)) }
             }
         }
     };
@@ -219,6 +220,7 @@ const STYLE: &str = "
 .config-errors { list-style: none; padding: 0; }
 pre.error-line { margin: 2px 0; }
 pre.error-line mark { background: #ffd6d6; }
+.field-error[data-line], .node-error[data-line] { cursor: pointer; }
 .flow-nodes ol.nodes { display: flex; flex-wrap: wrap; gap: 8px; padding: 0; list-style: none; }
 .flow-nodes li.node { border: 1px solid #ccc; border-radius: 4px; padding: 6px; }
 .flow-nodes li.node.has-error { border-color: #c00; }
@@ -233,6 +235,23 @@ tr.current td { font-weight: bold; }
 fn style() -> Markup {
     html! { style { (PreEscaped(STYLE)) } }
 }
+
+/// A click on an error selects its line in its file's editor.
+const JUMP_TO_LINE: &str = r#"
+document.addEventListener('click', function (event) {
+  var error = event.target.closest('.field-error[data-line], .node-error[data-line]');
+  var holder = error && error.closest('[data-file]');
+  if (!holder) { return; }
+  var editor = document.querySelector('textarea[data-file="' + holder.getAttribute('data-file') + '"]');
+  var line = parseInt(error.getAttribute('data-line'), 10);
+  if (!editor || !(line > 0)) { return; }
+  var lines = editor.value.split('\n');
+  var start = 0;
+  for (var i = 0; i < line - 1 && i < lines.length; i++) { start += lines[i].length + 1; }
+  editor.focus();
+  editor.setSelectionRange(start, start + (lines[line - 1] || '').length);
+});
+"#;
 
 /// The links between the three configuration pages.
 fn config_tabs(lang: Lang, here: &str) -> Markup {
