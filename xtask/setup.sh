@@ -8,8 +8,9 @@ set -euo pipefail
 # (asterisk-core-sounds-en-wav) and music on hold (asterisk-moh-opsound-wav). The recorder's
 # libopus is built from the opus crate's bundled source with cmake; opus-tools (opusinfo,
 # opusdec) check recordings in tests, as an independent reference.
-# chromium and chromium-driver run the web UI's browser tests (hil-tests/browser).
-APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 cmake libspandsp-dev libpri-dev espeak-ng sox tshark opus-tools asterisk-core-sounds-en-wav asterisk-moh-opsound-wav chromium chromium-driver)
+# chromium and chromium-driver run the web UI's browser tests (hil-tests/browser);
+# fonts-wqy-microhei lets Chromium draw the Chinese UI (its screenshots).
+APT_PACKAGES=(build-essential pkg-config ca-certificates curl python3 cmake libspandsp-dev libpri-dev espeak-ng sox tshark opus-tools asterisk-core-sounds-en-wav asterisk-moh-opsound-wav chromium chromium-driver fonts-wqy-microhei)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

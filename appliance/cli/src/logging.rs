@@ -1,6 +1,10 @@
-//! Structured logs (tracing) to stderr, filtered by an environment variable.
+//! Structured logs (tracing) to stderr, filtered by an environment variable, and into
+//! the web's log ring (the technician's log page).
 
+use box_web::log_ring::{self, Level, LogLine};
+use std::fmt::Write as _;
 use std::io::IsTerminal;
+use tracing_subscriber::prelude::*;
 
 /// Starts logging at `default_level` unless `env_var` holds a filter (e.g. `debug`,
 /// `info,call_control=debug`). Calling it twice is harmless.
@@ -11,11 +15,51 @@ pub fn init(env_var: &str, default_level: &str) {
         std::io::stderr().is_terminal(),
         std::env::var_os("NO_COLOR").as_deref(),
     );
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = tracing_subscriber::fmt::layer()
         .with_ansi(colour)
-        .with_writer(std::io::stderr)
+        .with_writer(std::io::stderr);
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(stderr)
+        .with(RingLayer)
         .try_init();
+}
+
+/// Copies every event that passes the filter into the web's log ring.
+struct RingLayer;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for RingLayer {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let metadata = event.metadata();
+        let level = match *metadata.level() {
+            tracing::Level::ERROR => Level::Error,
+            tracing::Level::WARN => Level::Warn,
+            tracing::Level::INFO => Level::Info,
+            tracing::Level::DEBUG => Level::Debug,
+            tracing::Level::TRACE => Level::Trace,
+        };
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        log_ring::global().push(LogLine {
+            unix_ms: box_web::auth::store::now_unix_ms(),
+            level,
+            target: metadata.target().to_owned(),
+            message: message.0,
+        });
+    }
+}
+
+/// An event's message, then its other fields as `name=value`.
+struct Message(String);
+
+impl tracing::field::Visit for Message {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.0, "{value:?}");
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
 }
 
 /// Colour codes only for a person at a terminal: a log file, a pipe or the journal gets

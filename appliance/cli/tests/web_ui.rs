@@ -223,6 +223,36 @@ fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
     assert!(!nav.contains("Wallboard"), "no English left: {nav}");
     screenshot(&browser, "wallboard-zh");
 
+    // The box restarts (same data, same port): the wall screen reconnects by itself,
+    // still signed in, and shows what happens after the restart.
+    let port = running.web_address().port();
+    drop(rig);
+    drop(running);
+    let mut options =
+        appliance::boot::BoxOptions::new(work.path().join("config"), work.path().join("data"));
+    options.device_dir = Some(work.path().join("devices"));
+    options.prompt_cache_dir = Some(common::shared_prompt_cache());
+    options.epoch_unix_ms = Some(BOX_TIME_UNIX_MS);
+    options.provision_token = Some(common::TEST_TOKEN.into());
+    options.web_listen = Some(format!("127.0.0.1:{port}"));
+    let running = appliance::boot::start_box(options).expect("the box starts again");
+    let mut rig = Rig::connect(running.device_dir(), &devices(), ClockMode::LockStep).expect("rig");
+    common::wait_link_up(&mut rig, "span1");
+    let posted = common::step_until(&mut rig, 10_000, |_| {
+        api_post(
+            &browser,
+            "/api/notices",
+            r#"{"text": "Back after the restart", "expires_in_s": 600, "by": "root"}"#,
+        ) == 201
+    });
+    assert!(posted, "the session outlives the restart");
+    browser
+        .wait_until(
+            "document.querySelector('#ticker').textContent.includes('Back after the restart')",
+            Duration::from_secs(20),
+        )
+        .expect("the wallboard reconnected by itself");
+
     // The admin adds an agent user; the agent signs in and gets the waiting call's
     // screen pop once ready at their phone.
     browser.goto(&format!("{base}/admin/users")).unwrap();
@@ -311,4 +341,269 @@ fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
     assert_eq!(text_of(&browser, "#my-state"), "就绪");
     rig.run_for(200).expect("rig steps");
     screenshot(&browser, "agent-desk");
+}
+
+/// The IVR of the screen-pop test: 1 keys an account number, then the queue; 2 the
+/// queue at once.
+const ACCOUNT_FLOW: &str = r##"
+name = "acd-test"
+entry = "main"
+language = "en"
+
+[nodes.main]
+type = "menu"
+prompt = "main-menu"
+choices = { "1" = "account", "2" = "queue" }
+timeout_s = 5
+max_retries = 2
+on_failure = "bye"
+
+[nodes.account]
+type = "collect"
+prompt = "main-menu"
+min = 4
+max = 10
+terminator = "#"
+timeout_s = 8
+into = "account"
+next = "queue"
+on_failure = "bye"
+
+[nodes.queue]
+type = "queue"
+queue = "agents"
+
+[nodes.bye]
+type = "hangup"
+cause = 16
+"##;
+
+const CALLER: &str = "0201234";
+
+fn sign_in(browser: &Browser, base: &str, name: &str, password: &str) {
+    browser.goto(&format!("{base}/login")).unwrap();
+    browser.wait_for("form.login", WAIT).unwrap();
+    browser
+        .find("input[name=name]")
+        .unwrap()
+        .type_text(name)
+        .unwrap();
+    browser
+        .find("input[name=password]")
+        .unwrap()
+        .type_text(password)
+        .unwrap();
+    browser
+        .find("form.login button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+}
+
+fn ringing(rig: &mut Rig) {
+    assert!(
+        common::step_until(rig, 10_000, |r| r
+            .phone("fxs2")
+            .is_some_and(|p| p.ringing())),
+        "201's phone rings: {}",
+        rig.state_summary()
+    );
+}
+
+#[test]
+fn the_agent_gets_a_screen_pop_with_the_callers_earlier_call_and_note() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let running = common::start_config_with(
+        work.path(),
+        "acd",
+        &[("flows/acd-test.toml", ACCOUNT_FLOW)],
+        BOX_TIME_UNIX_MS,
+    );
+    let web = running.web_address();
+    let base = running.web_url();
+    let mut rig = Rig::connect(running.device_dir(), &devices(), ClockMode::LockStep).expect("rig");
+    common::wait_link_up(&mut rig, "span1");
+    let browser = Browser::start().expect("chromium starts");
+
+    // The admin (first start) makes the agent's account; the agent signs in.
+    browser.goto(&format!("{base}/setup")).unwrap();
+    browser.wait_for("form.setup", WAIT).unwrap();
+    browser
+        .find("input[name=name]")
+        .unwrap()
+        .type_text("root")
+        .unwrap();
+    browser
+        .find("input[name=display_name]")
+        .unwrap()
+        .type_text("Root")
+        .unwrap();
+    browser
+        .find("input[name=password]")
+        .unwrap()
+        .type_text("correct horse battery")
+        .unwrap();
+    browser
+        .find("input[name=password_again]")
+        .unwrap()
+        .type_text("correct horse battery")
+        .unwrap();
+    browser
+        .find("form.setup button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser.wait_for("#spans", WAIT).expect("signed in");
+    browser.goto(&format!("{base}/admin/users")).unwrap();
+    browser.wait_for("#add-user", WAIT).unwrap();
+    browser
+        .find("#add-user input[name=name]")
+        .unwrap()
+        .type_text("agent201")
+        .unwrap();
+    browser
+        .find("#add-user input[name=display_name]")
+        .unwrap()
+        .type_text("Agent One")
+        .unwrap();
+    browser
+        .find("#add-user select[name=role]")
+        .unwrap()
+        .select_by_value("agent")
+        .unwrap();
+    browser
+        .find("#add-user input[name=agent]")
+        .unwrap()
+        .type_text("201")
+        .unwrap();
+    browser
+        .find("#add-user input[name=password]")
+        .unwrap()
+        .type_text("agent password")
+        .unwrap();
+    browser
+        .find("#add-user button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser.wait_for("tr[data-user='agent201']", WAIT).unwrap();
+    // The admin watches the wallboard; the agent works in a browser of their own.
+    browser.goto(&format!("{base}/wallboard")).unwrap();
+    let waiting = "#queues tr[data-queue='agents'] .waiting";
+    browser.wait_for(waiting, WAIT).expect("the queue's row");
+    assert_eq!(text_of(&browser, waiting), "0");
+    let agent_browser = Browser::start().expect("a second chromium");
+    sign_in(&agent_browser, &base, "agent201", "agent password");
+    agent_browser
+        .wait_for("#screen-pop", WAIT)
+        .expect("the agent desktop");
+
+    // The first call: the caller keys an account number and waits in the queue (201 is
+    // not ready yet): the wallboard shows it within a second of the queue's change.
+    common::hotline_call_answered(&mut rig, CALLER, 1);
+    rig.run_for(1000).expect("rig steps");
+    common::key(&mut rig, 1, "1");
+    rig.run_for(4000).expect("rig steps");
+    common::key(&mut rig, 1, "123456#");
+    let queued = common::step_until(&mut rig, 10_000, |_| {
+        common::json(web, "GET", "/api/queues")["queues"]
+            .as_array()
+            .and_then(|queues| queues.iter().find(|q| q["name"] == "agents"))
+            .is_some_and(|q| q["waiting"] == 1)
+    });
+    assert!(
+        queued,
+        "the call waits in the queue: {}",
+        rig.state_summary()
+    );
+    let changed = Instant::now();
+    browser
+        .wait_until(
+            &format!("document.querySelector({waiting:?}).textContent.trim() === '1'"),
+            Duration::from_secs(1),
+        )
+        .expect("the wallboard shows the waiting call within 1 s");
+    println!(
+        "wallboard showed the waiting call {} ms after the queue changed",
+        changed.elapsed().as_millis()
+    );
+    screenshot(&browser, "wallboard-waiting");
+
+    // 201 logs in at their phone (ready at once): the call is offered, and the desktop
+    // pops it.
+    let (status, body) = common::send(
+        web,
+        "POST",
+        "/api/agents/201/state",
+        r#"{"state":"login","device":"201"}"#,
+    );
+    assert!(status.contains("204"), "login: {status} {body}");
+    ringing(&mut rig);
+    let browser = agent_browser;
+    browser
+        .wait_until(
+            &format!("(document.querySelector('#pop-number') || {{textContent: ''}}).textContent.trim() === '{CALLER}'"),
+            Duration::from_secs(3),
+        )
+        .expect("the screen pop shows the caller");
+    assert_eq!(text_of(&browser, "#pop-ivr-path"), "main → account → queue");
+    assert!(text_of(&browser, "#pop-variables").contains("account=123456"));
+    assert!(text_of(&browser, "#pop-history").contains("No earlier calls"));
+
+    // 201 answers, notes the call with a disposition from the desktop, and hangs up.
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").expect("phone").go_off_hook(now);
+    rig.run_for(1000).expect("rig steps");
+    browser
+        .find("#wrap-up-form select[name=disposition]")
+        .unwrap()
+        .select_by_value("resolved")
+        .unwrap();
+    browser
+        .find("#wrap-up-form textarea[name=note]")
+        .unwrap()
+        .type_text("Asked about the May bill")
+        .unwrap();
+    browser
+        .find("#wrap-up-form button[type=submit]")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser
+        .wait_until(
+            "document.querySelector('#screen-pop').textContent.includes('Asked about the May bill')",
+            Duration::from_secs(3),
+        )
+        .expect("the saved note shows");
+    rig.run_for(2000).expect("rig steps");
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").expect("phone").hang_up(now);
+    let written = common::step_until(&mut rig, 10_000, |_| {
+        common::json(web, "GET", &format!("/api/callers/{CALLER}/calls"))["calls"]
+            .as_array()
+            .is_some_and(|calls| calls.len() == 1)
+    });
+    assert!(written, "the first call's record is written");
+    let ready_again = common::step_until(&mut rig, 15_000, |_| {
+        common::json(web, "GET", "/api/agents")["agents"]
+            .as_array()
+            .and_then(|agents| agents.iter().find(|a| a["id"] == "201"))
+            .is_some_and(|a| a["state"]["state"] == "ready")
+    });
+    assert!(ready_again, "201 is ready after wrap-up");
+
+    // The same caller again: the screen pop shows the earlier call with its note.
+    common::hotline_call_answered(&mut rig, CALLER, 2);
+    rig.run_for(1000).expect("rig steps");
+    common::key(&mut rig, 2, "2");
+    ringing(&mut rig);
+    browser
+        .wait_until(
+            "document.querySelector('#pop-history').textContent.includes('Asked about the May bill')",
+            Duration::from_secs(3),
+        )
+        .expect("the earlier call's note in the screen pop");
+    assert!(text_of(&browser, "#pop-history").contains("Resolved"));
+    assert_eq!(text_of(&browser, "#pop-ivr-path"), "main → queue");
+    screenshot(&browser, "agent-desk-screen-pop");
 }

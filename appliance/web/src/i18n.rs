@@ -184,6 +184,14 @@ catalogue! {
     Waited => "Waited", "等待时长";
     NoEarlierCalls => "No earlier calls.", "没有历史来电。";
     SaveNote => "Save note", "保存备注";
+    Log => "Log", "日志";
+    LevelAtLeast => "Level at least", "最低级别";
+    Message => "Message", "消息";
+    Captures => "D-channel captures", "D 信道抓包";
+    StartCapture => "Start capture", "开始抓包";
+    StopCapture => "Stop capture", "停止抓包";
+    CaptureFiles => "Capture files", "抓包文件";
+    Size => "Size", "大小";
     // --- supervisor pages (live calls, recordings, reports, alerts) ---
     NoLiveCalls => "No live calls.", "当前没有通话。";
     CallFrom => "From", "主叫";

@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod i18n;
+pub mod log_ring;
 pub mod pages;
 pub mod routes;
 pub mod server;

@@ -84,6 +84,7 @@ pub fn table() -> Vec<Endpoint> {
     table.extend(crate::api::voicemail::endpoints());
     table.extend(crate::api::reports::endpoints());
     table.extend(crate::api::metrics::endpoints());
+    table.extend(crate::api::openapi::endpoints());
     table.extend(crate::api::desk::endpoints());
     table.extend(crate::pages::endpoints());
     table.extend(crate::assets::endpoints());

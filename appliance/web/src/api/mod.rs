@@ -7,6 +7,7 @@ pub mod config;
 pub mod desk;
 pub mod events_status;
 pub mod metrics;
+pub mod openapi;
 pub mod recordings;
 pub mod reports;
 pub mod voicemail;

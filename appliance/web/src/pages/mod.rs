@@ -11,9 +11,10 @@ pub mod dashboard;
 pub mod desk;
 pub mod live;
 pub mod login;
-pub mod screen_pop;
+pub mod logs;
 pub mod recordings;
 pub mod reports;
+pub mod screen_pop;
 pub mod wallboard;
 
 use crate::auth::{Identity, Role};
@@ -64,6 +65,8 @@ pub enum Section {
     Tokens,
     Audit,
     Account,
+    Logs,
+    Captures,
 }
 
 /// The pages each role sees in its navigation, in order.
@@ -72,6 +75,8 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     const ADMIN: &[(Section, &str, Msg)] = &[
         (Dashboard, "/dashboard", Msg::Dashboard),
         (Configuration, "/config", Msg::Configuration),
+        (Logs, "/logs", Msg::Log),
+        (Captures, "/captures", Msg::Captures),
         (Wallboard, "/wallboard", Msg::Wallboard),
         (LiveCalls, "/calls", Msg::LiveCalls),
         (Recordings, "/recordings", Msg::Recordings),
@@ -85,6 +90,8 @@ fn navigation(role: Role) -> &'static [(Section, &'static str, Msg)] {
     const TECHNICIAN: &[(Section, &str, Msg)] = &[
         (Dashboard, "/dashboard", Msg::Dashboard),
         (Configuration, "/config", Msg::Configuration),
+        (Logs, "/logs", Msg::Log),
+        (Captures, "/captures", Msg::Captures),
         (Account, "/account", Msg::Account),
     ];
     const SUPERVISOR: &[(Section, &str, Msg)] = &[
@@ -147,27 +154,30 @@ pub fn layout(identity: &Identity, section: Section, title: &str, content: Marku
         html lang=(lang.html_lang()) {
             (head(lang, title, identity.csrf()))
             body.signed-in data-section=(format!("{section:?}")) {
-                header.top {
+                header.topbar.top {
                     span.brand { (lang.t(Msg::AppName)) }
-                    span.who {
+                    span.spacer {}
+                    span.user {
                         span.user-name { (identity.display_name) }
                         " · "
                         span.user-role { (role_name(lang, identity.role)) }
                     }
-                    button.sign-out hx-post="/logout" { (lang.t(Msg::SignOut)) }
+                    button.link.sign-out hx-post="/logout" { (lang.t(Msg::SignOut)) }
                 }
-                nav.side {
-                    ul {
-                        @for (item, path, msg) in navigation(identity.role) {
-                            li class=@if *item == section { "active" } {
-                                a href=(path) { (lang.t(*msg)) }
+                div.layout {
+                    nav.nav.side {
+                        ul {
+                            @for (item, path, msg) in navigation(identity.role) {
+                                li {
+                                    a.active[*item == section] href=(path) { (lang.t(*msg)) }
+                                }
                             }
                         }
                     }
-                }
-                main #content {
-                    h1 { (title) }
-                    (content)
+                    main #content.main {
+                        div.page-header { h1 { (title) } }
+                        (content)
+                    }
                 }
             }
         }
@@ -195,7 +205,7 @@ pub fn bare_layout(lang: Lang, title: &str, content: Markup) -> Markup {
 pub fn field_error(message: Option<&str>) -> Markup {
     html! {
         @if let Some(message) = message {
-            p.field-error role="alert" { (message) }
+            p.field-error.form-error role="alert" { (message) }
         }
     }
 }
@@ -245,6 +255,7 @@ pub fn endpoints() -> Vec<crate::routes::Endpoint> {
     table.extend(config::endpoints());
     table.extend(wallboard::endpoints());
     table.extend(desk::endpoints());
+    table.extend(logs::endpoints());
     table.extend(calls::endpoints());
     table.extend(recordings::endpoints());
     table.extend(reports::endpoints());
