@@ -141,8 +141,12 @@ pub fn run_demo(
     let web = running.web_url();
     println!("demo box running (Ctrl-C stops)");
     println!("  web UI:       {web}/");
-    println!("    first start: open it and create the administrator (there is no default password);");
-    println!("    the browser warns once about the box's self-signed certificate. Then the wallboard");
+    println!(
+        "    first start: open it and create the administrator (there is no default password);"
+    );
+    println!(
+        "    the browser warns once about the box's self-signed certificate. Then the wallboard"
+    );
     println!("    ({web}/wallboard) shows the demo's staffed floor live.");
     println!("  the JSON API (a session, or `Authorization: Bearer` with a token made under Admin → API tokens):");
     println!("  status:       {web}/api/status");

@@ -132,7 +132,11 @@ fn a_store_swapped_live_plays_new_prompts_and_the_tick_neither_allocates_nor_fre
     // The prompt that was playing ran its whole second (not the new 0.4 s version); the
     // new one its 0.6 s from the tick it was asked at. Done is told at the last frame's
     // tick.
-    assert_eq!(done_at(&events, PlaybackId(1)), Some(1000 - 20), "{events:?}");
+    assert_eq!(
+        done_at(&events, PlaybackId(1)),
+        Some(1000 - 20),
+        "{events:?}"
+    );
     let menu_done = done_at(&events, PlaybackId(2)).expect("menu played");
     assert_eq!(menu_done, 200 + 600 - 20, "{events:?}");
 

@@ -422,9 +422,15 @@ mod tests {
         assert!(!storage.insert_user(&user("ALICE", "agent")).unwrap());
         assert_eq!(storage.user_count().unwrap(), 2);
         let found = storage.user("Alice").unwrap().expect("found by any case");
-        assert_eq!((found.name.as_str(), found.role.as_str()), ("alice", "agent"));
+        assert_eq!(
+            (found.name.as_str(), found.role.as_str()),
+            ("alice", "agent")
+        );
         let bad_role = storage.insert_user(&user("bob", "root"));
-        assert!(bad_role.is_ok_and(|added| !added), "the CHECK refuses a role");
+        assert!(
+            bad_role.is_ok_and(|added| !added),
+            "the CHECK refuses a role"
+        );
         assert_eq!(storage.users().unwrap().len(), 2);
     }
 
