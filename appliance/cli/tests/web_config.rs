@@ -397,6 +397,13 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
         "only the node concerned is marked"
     );
     // A click on the error selects its line in the flow's editor.
+    // (Scrolled to the middle first: the top bar stays over the page's top.)
+    bench
+        .browser
+        .eval(&format!(
+            "document.querySelector({error_css:?}).scrollIntoView({{block: 'center'}}); return true;"
+        ))
+        .unwrap();
     bench.browser.find(&error_css).unwrap().click().unwrap();
     let selected = eval_text(
         &bench.browser,

@@ -7,7 +7,8 @@
 mod common;
 
 use appliance::web::auth::Role;
-use appliance::web::routes::{self, Access};
+use appliance::web::endpoint::Access;
+use appliance::web::routes;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 

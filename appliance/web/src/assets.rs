@@ -4,7 +4,7 @@
 //! login page needs them), with an ETag computed at build time so a browser revalidates
 //! with `If-None-Match` and gets a 304.
 
-use crate::routes::{Access, Endpoint};
+use crate::endpoint::{Access, Endpoint};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 

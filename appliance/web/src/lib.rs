@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod endpoint;
 pub mod i18n;
 pub mod log_ring;
 pub mod pages;
@@ -11,6 +12,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod tls;
+pub mod url;
 
 pub use server::{serve, Served, WebSettings};
 pub use state::{read_storage, DeviceView, WebState};

@@ -11,7 +11,7 @@
 //! - `PUT /api/agents/{id}/skills/{skill}` with `{"level": 7}` (1-10) or `{"level": null}`
 //!   (remove it): live.
 
-use crate::routes::{Endpoint, FLOOR, FLOOR_AND_AGENTS, SIGNED_IN, STAFF};
+use crate::endpoint::{Endpoint, FLOOR, FLOOR_AND_AGENTS, SIGNED_IN, STAFF};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use box_config::acd::{AcdError, AgentId, QueueName};

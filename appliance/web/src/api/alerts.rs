@@ -13,7 +13,7 @@
 //!   `{"id": N}`, or 400; `GET /api/notices[?queue=NAME]` (those up, for everyone and
 //!   that queue); `DELETE /api/notices/{id}` → 204 or 404.
 
-use crate::routes::{Endpoint, FLOOR, SIGNED_IN, STAFF};
+use crate::endpoint::{Endpoint, FLOOR, SIGNED_IN, STAFF};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::alert_actor::{

@@ -15,7 +15,7 @@
 //!   call; 409 refused (the rule is not on-demand, recording already or not at all, no
 //!   audio yet); 400 a malformed body.
 
-use crate::routes::{Endpoint, FLOOR, FLOOR_AND_AGENTS, STAFF};
+use crate::endpoint::{Endpoint, FLOOR, FLOOR_AND_AGENTS, STAFF};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::session::{SuperviseMode, SuperviseRefused};

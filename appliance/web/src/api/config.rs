@@ -20,7 +20,7 @@
 //! `files` is the configuration's every `*.toml` (flows as `flows/NAME.toml`): one left
 //! out is removed; recorded prompts (`prompts/*.wav`) stay as they are.
 
-use crate::routes::{Endpoint, TECHNICIANS};
+use crate::endpoint::{Endpoint, TECHNICIANS};
 use crate::state::WebState;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use config_store::service::{ConfigTexts, ServiceError};

@@ -37,7 +37,7 @@ pub use today::{day_start, today_figures, OpenState, TodayFigures};
 pub use wrap_up::{may_write, parse_wrap_up, Actor, WrapUp, WrapUpRefused, MAX_NOTE_CHARS};
 
 use crate::auth::{Identity, Role};
-use crate::routes::{Endpoint, FLOOR_AND_AGENTS};
+use crate::endpoint::{Endpoint, FLOOR_AND_AGENTS};
 use crate::state::{read_storage, WebState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};

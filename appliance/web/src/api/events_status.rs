@@ -1,6 +1,6 @@
 //! The status JSON, the CDR list, D-channel captures and the event bus over HTTP.
 
-use crate::routes::{Endpoint, STAFF, TECHNICIANS};
+use crate::endpoint::{Endpoint, STAFF, TECHNICIANS};
 use crate::state::{read_storage, DeviceView, WebState};
 use actix_web::{web, HttpRequest, HttpResponse};
 use call_control::switchboard::{CaptureSpan, GetStatus};

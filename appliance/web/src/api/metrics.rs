@@ -4,7 +4,7 @@
 //! recorder's counts. A part whose actor does not answer is left out of that scrape
 //! (and logged); the rest is still served.
 
-use crate::routes::{Endpoint, STAFF};
+use crate::endpoint::{Endpoint, STAFF};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::recorder_actor::GetRecorderFigures;

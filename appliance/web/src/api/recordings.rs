@@ -14,7 +14,7 @@
 //!   for lack of disk, frames missing, suspended, frames encoded and the time spent
 //!   encoding them).
 
-use crate::routes::{Endpoint, FLOOR, STAFF};
+use crate::endpoint::{Endpoint, FLOOR, STAFF};
 use crate::state::{read_storage, WebState};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -19,7 +19,7 @@
 //! or `1mo`, in UTC. `format`: `json` (default) or `csv` (`text/csv`, as a file). A bad
 //! or unknown parameter is a 400 with `{"error": …}` naming it.
 
-use crate::routes::{Endpoint, FLOOR};
+use crate::endpoint::{Endpoint, FLOOR};
 use crate::state::{read_storage, WebState};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

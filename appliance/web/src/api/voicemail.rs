@@ -8,7 +8,7 @@
 //! - `POST /api/recordings/{id}/heard`: marks a message (any recording) heard; 204, 404
 //!   for an unknown one. Listening on `*98` marks them too.
 
-use crate::routes::{Endpoint, STAFF};
+use crate::endpoint::{Endpoint, STAFF};
 use crate::state::{read_storage, WebState};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};

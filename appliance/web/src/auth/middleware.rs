@@ -5,7 +5,7 @@
 
 use super::store::{now_unix_ms, AuthStore, Credential};
 use super::{AuditDetail, Identity, Via};
-use crate::routes::{self, Access, Endpoint};
+use crate::endpoint::{Access, Endpoint};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
@@ -196,7 +196,7 @@ pub async fn authorize(
             let to = if gate.auth.first_start() {
                 "/setup".to_owned()
             } else {
-                format!("/login?next={}", crate::pages::url_encode(&path))
+                format!("/login?next={}", crate::url::encode(&path))
             };
             return Ok(request.into_response(redirect(to)));
         };
@@ -282,6 +282,3 @@ pub fn describe(table: &[Endpoint]) -> Vec<(String, &'static str, Access)> {
         .map(|e| (e.method.to_string(), e.path, e.access))
         .collect()
 }
-
-#[allow(unused)]
-fn _uses(_: routes::Access) {}

@@ -3,8 +3,8 @@
 use super::{field_error, html_fragment, html_page, hx_redirect, layout, Section};
 use crate::auth::middleware::Gate;
 use crate::auth::{AuditDetail, Identity, Via};
+use crate::endpoint::{Endpoint, SIGNED_IN};
 use crate::i18n::{Lang, Msg};
-use crate::routes::{Endpoint, SIGNED_IN};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use maud::{html, Markup};

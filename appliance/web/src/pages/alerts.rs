@@ -4,8 +4,8 @@
 
 use super::{html_fragment, html_page, layout, Section};
 use crate::auth::{AuditDetail, Identity};
+use crate::endpoint::{Endpoint, FLOOR};
 use crate::i18n::{Lang, Msg};
-use crate::routes::{Endpoint, FLOOR};
 use crate::state::WebState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};

@@ -3,12 +3,12 @@
 //! supervisor's phone; beside them, changing any agent's state and broadcasting a notice.
 //! Each action calls the same internals as its API endpoint.
 
-use super::live::{self, View};
+use super::live;
 use super::wallboard::{clock, state_label};
 use super::{html_fragment, html_page, layout, Section};
 use crate::auth::{AuditDetail, Identity};
+use crate::endpoint::{Endpoint, FLOOR};
 use crate::i18n::{Lang, Msg};
-use crate::routes::{Endpoint, FLOOR};
 use crate::state::WebState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -163,7 +163,7 @@ async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
 }
 
 async fn stream(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
-    live::stream(View::Calls, state, identity)
+    live::stream(render, state, identity)
 }
 
 /// An API answer shown where the action was: `done` on success, else the API's own
@@ -316,4 +316,9 @@ async fn notice(
     };
     let response = crate::api::alerts::publish_notice(&state, post).await;
     outcome(lang, response, lang.t(Msg::NoticePosted)).await
+}
+
+/// The live stream's renderer of this page.
+fn render(state: std::sync::Arc<WebState>, identity: Identity) -> live::Fragments {
+    Box::pin(async move { fragments(&state, &identity).await })
 }

@@ -2,11 +2,11 @@
 //! D-channel, the call on it) and the system's figures (version, uptime, disk, CPU, the
 //! media engine's lateness and frames dropped).
 
-use super::live::{self, View};
+use super::live;
 use super::{html_page, layout, Section};
 use crate::auth::Identity;
+use crate::endpoint::{Endpoint, TECHNICIANS};
 use crate::i18n::Msg;
-use crate::routes::{Endpoint, TECHNICIANS};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::switchboard::GetStatus;
@@ -155,5 +155,10 @@ async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
 }
 
 async fn stream(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
-    live::stream(View::Dashboard, state, identity)
+    live::stream(render, state, identity)
+}
+
+/// The live stream's renderer of this page.
+fn render(state: std::sync::Arc<WebState>, identity: Identity) -> live::Fragments {
+    Box::pin(async move { fragments(&state, &identity).await })
 }

@@ -2,12 +2,12 @@
 //! wrap-up countdown, the call offered or taken (the screen pop: number, IVR path and
 //! variables), and the supervisors' notices.
 
-use super::live::{self, View};
+use super::live;
 use super::wallboard::{clock, state_label};
 use super::{html_page, layout, Section};
 use crate::auth::Identity;
+use crate::endpoint::{Endpoint, FLOOR_AND_AGENTS};
 use crate::i18n::Msg;
-use crate::routes::{Endpoint, FLOOR_AND_AGENTS};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::acd_actor::{AgentRequest, GetAcdSnapshot};
@@ -119,7 +119,7 @@ async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
 }
 
 async fn stream(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
-    live::stream(View::Desk, state, identity)
+    live::stream(render, state, identity)
 }
 
 #[derive(Deserialize)]
@@ -178,4 +178,9 @@ async fn save_wrap_up(
         body.to_string().as_bytes(),
     )
     .await
+}
+
+/// The live stream's renderer of this page.
+fn render(state: std::sync::Arc<WebState>, identity: Identity) -> live::Fragments {
+    Box::pin(async move { fragments(&state, &identity).await })
 }

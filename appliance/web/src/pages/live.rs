@@ -8,38 +8,19 @@ use crate::auth::Identity;
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The page views that have a live stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Dashboard,
-    Wallboard,
-    Desk,
-    Calls,
-}
+/// A page view's fragments, rendered now: (name, HTML).
+pub type Fragments = Pin<Box<dyn Future<Output = Vec<(&'static str, maud::Markup)>>>>;
 
-/// A view's fragments, rendered now: (name, HTML).
-pub async fn render(
-    view: View,
-    state: &WebState,
-    identity: &Identity,
-) -> Vec<(&'static str, String)> {
-    let markups = match view {
-        View::Dashboard => super::dashboard::fragments(state, identity).await,
-        View::Wallboard => super::wallboard::fragments(state, identity).await,
-        View::Desk => super::desk::fragments(state, identity).await,
-        View::Calls => super::calls::fragments(state, identity).await,
-    };
-    markups
-        .into_iter()
-        .map(|(name, markup)| (name, markup.into_string()))
-        .collect()
-}
+/// What renders a view's fragments (each live page passes its own).
+pub type Render = fn(Arc<WebState>, Identity) -> Fragments;
 
 struct LiveFeed {
-    view: View,
+    render: Render,
     state: Arc<WebState>,
     identity: Identity,
     events: tokio::sync::broadcast::Receiver<Arc<events::Envelope>>,
@@ -74,7 +55,9 @@ impl LiveFeed {
                 }
             }
             self.first = false;
-            for (name, html) in render(self.view, &self.state, &self.identity).await {
+            let fragments = (self.render)(self.state.clone(), self.identity.clone()).await;
+            for (name, markup) in fragments {
+                let html = markup.into_string();
                 if self.sent.get(name) == Some(&html) {
                     continue;
                 }
@@ -102,13 +85,13 @@ fn sse_event(name: &str, html: &str) -> web::Bytes {
 }
 
 /// The live stream of `view` for this user.
-pub fn stream(view: View, state: web::Data<WebState>, identity: Identity) -> HttpResponse {
+pub fn stream(render: Render, state: web::Data<WebState>, identity: Identity) -> HttpResponse {
     let state = state.into_inner();
     let events = state.events.live();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let feed = LiveFeed {
-        view,
+        render,
         state,
         identity,
         events,

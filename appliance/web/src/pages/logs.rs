@@ -4,9 +4,9 @@
 
 use super::{html_fragment, html_page, layout, Section};
 use crate::auth::Identity;
+use crate::endpoint::{Endpoint, TECHNICIANS};
 use crate::i18n::{Lang, Msg};
 use crate::log_ring::{self, Level};
-use crate::routes::{Endpoint, TECHNICIANS};
 use crate::state::WebState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};

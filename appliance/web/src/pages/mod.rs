@@ -22,19 +22,7 @@ use crate::i18n::{Lang, Msg};
 use actix_web::HttpResponse;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-/// Percent-encodes a value for a query string.
-pub fn url_encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(byte as char)
-            }
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
+pub use crate::url::encode as url_encode;
 
 pub fn html_page(markup: Markup) -> HttpResponse {
     HttpResponse::Ok()
@@ -246,7 +234,7 @@ pub fn trusted(html: &'static str) -> PreEscaped<&'static str> {
 }
 
 /// Every page endpoint.
-pub fn endpoints() -> Vec<crate::routes::Endpoint> {
+pub fn endpoints() -> Vec<crate::endpoint::Endpoint> {
     let mut table = Vec::new();
     table.extend(login::endpoints());
     table.extend(account::endpoints());

@@ -6,8 +6,8 @@
 use super::wallboard::clock;
 use super::{html_page, layout, Section};
 use crate::auth::Identity;
+use crate::endpoint::{Endpoint, FLOOR};
 use crate::i18n::Msg;
-use crate::routes::{Endpoint, FLOOR};
 use crate::state::{read_storage, WebState};
 use actix_web::{web, HttpResponse};
 use maud::html;

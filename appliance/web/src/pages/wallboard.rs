@@ -2,11 +2,11 @@
 //! longest wait, service level, abandoned, agents ready), a tile per agent coloured by
 //! state with its time in state, the active alerts and a ticker with the notices.
 
-use super::live::{self, View};
+use super::live;
 use super::{html_page, layout, Section};
 use crate::auth::Identity;
+use crate::endpoint::{Endpoint, FLOOR};
 use crate::i18n::{Lang, Msg};
-use crate::routes::{Endpoint, FLOOR};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::acd_actor::GetAcdSnapshot;
@@ -146,5 +146,10 @@ async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
 }
 
 async fn stream(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
-    live::stream(View::Wallboard, state, identity)
+    live::stream(render, state, identity)
+}
+
+/// The live stream's renderer of this page.
+fn render(state: std::sync::Arc<WebState>, identity: Identity) -> live::Fragments {
+    Box::pin(async move { fragments(&state, &identity).await })
 }

@@ -5,8 +5,8 @@
 
 use super::{applied_summary, keeper, service_error};
 use crate::auth::Identity;
+use crate::endpoint::{Endpoint, TECHNICIANS};
 use crate::i18n::{Lang, Msg};
-use crate::routes::{Endpoint, TECHNICIANS};
 use crate::state::WebState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
