@@ -168,9 +168,33 @@ struct RealTimeRun {
 /// Each configuration the scenarios name gets one `appliance run` (in real time), and
 /// its scenarios run against it one after the other, one configuration after the other.
 /// A scenario that cannot be read or names no configuration fails here too.
+/// Scenarios run in lock-step only. Each takes about 110 s of line time (31 calls
+/// cleared one after the other, then 31 refused) and exercises the same clearing in real
+/// time as `pri-outbound.hil` and `pri-30-inbound.hil` do; their real-time pass is left
+/// out to keep the whole suite under CI's 30 minutes.
+const LOCK_STEP_ONLY: &[&str] = &["pri-box-clears.hil", "pri-net-box-clears.hil"];
+
 #[test]
 fn every_scenario_passes_in_real_time_against_appliance_run() {
-    let files = scenario_files();
+    let files: Vec<PathBuf> = scenario_files()
+        .into_iter()
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let skipped = LOCK_STEP_ONLY.contains(&name);
+            if skipped {
+                println!("{name}: lock-step only (LOCK_STEP_ONLY)");
+            }
+            !skipped
+        })
+        .collect();
+    assert!(
+        files.len() > 30,
+        "the real-time pass still runs every other scenario ({})",
+        files.len()
+    );
     let mut groups: BTreeMap<String, Vec<RealTimeRun>> = BTreeMap::new();
     let mut failures = Vec::new();
     for path in &files {
