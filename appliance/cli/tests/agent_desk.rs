@@ -15,40 +15,6 @@ use std::net::SocketAddr;
 const TEN_AM_UNIX_MS: u64 = 1_796_608_800_000;
 const CALLER: &str = "0201234";
 
-/// The hotline: 1 keys an account number, then the queue; 2 the queue at once.
-const FLOW: &str = r##"
-name = "acd-test"
-entry = "main"
-language = "en"
-
-[nodes.main]
-type = "menu"
-prompt = "main-menu"
-choices = { "1" = "account", "2" = "queue" }
-timeout_s = 5
-max_retries = 2
-on_failure = "bye"
-
-[nodes.account]
-type = "collect"
-prompt = "main-menu"
-min = 4
-max = 10
-terminator = "#"
-timeout_s = 8
-into = "account"
-next = "queue"
-on_failure = "bye"
-
-[nodes.queue]
-type = "queue"
-queue = "agents"
-
-[nodes.bye]
-type = "hangup"
-cause = 16
-"##;
-
 fn as_agent(agent: &str) -> String {
     format!("X-Acting-Agent: {agent}\r\n")
 }
@@ -94,7 +60,7 @@ fn the_screen_pop_shows_the_ivr_and_the_callers_history_with_its_notes() {
     let running = common::start_config_with(
         work.path(),
         "acd",
-        &[("flows/acd-test.toml", FLOW)],
+        &[("flows/acd-test.toml", common::ACCOUNT_FLOW)],
         TEN_AM_UNIX_MS,
     );
     let web = running.web_address();

@@ -11,12 +11,14 @@
 
 mod common;
 
+use common::ui::{eval_text, screenshot, text_of};
+
 use browser::Browser;
 use far_end::{PlayItem, Rig};
 use serde_json::Value;
 use soft_hardware::{ClockMode, DeviceKind};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// A weekday inside the hotline's opening hours (flows/acd-test.toml's `hours`).
@@ -54,26 +56,7 @@ fn start(work: &Path) -> Bench {
     let mut rig = Rig::connect(running.device_dir(), &devices(), ClockMode::LockStep).expect("rig");
     common::wait_link_up(&mut rig, "span1");
     let browser = Browser::start().expect("chromium starts");
-    browser.goto(&format!("{base}/setup")).unwrap();
-    browser.wait_for("form.setup", WAIT).unwrap();
-    for (field, text) in [
-        ("name", "root"),
-        ("display_name", "Root"),
-        ("password", "correct horse battery"),
-        ("password_again", "correct horse battery"),
-    ] {
-        browser
-            .find(&format!("input[name={field}]"))
-            .unwrap()
-            .type_text(text)
-            .unwrap();
-    }
-    browser
-        .find("form.setup button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-    browser.wait_for("#spans", WAIT).expect("signed in");
+    common::ui::first_start(&browser, &base);
     Bench {
         running,
         rig,
@@ -81,31 +64,6 @@ fn start(work: &Path) -> Bench {
         base,
         browser,
     }
-}
-
-fn screenshot(browser: &Browser, name: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/screenshots")
-        .join(format!("{name}.png"));
-    browser.screenshot(&path).expect("screenshot");
-}
-
-fn eval_text(browser: &Browser, script: &str) -> String {
-    browser
-        .eval(script)
-        .expect("eval")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn text_of(browser: &Browser, css: &str) -> String {
-    eval_text(
-        browser,
-        &format!(
-            "const e = document.querySelector({css:?}); return e ? e.textContent.trim() : '';"
-        ),
-    )
 }
 
 fn open_editor(bench: &Bench) {

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::ui::{api_get, first_start, screenshot_at, text_of, WAIT};
+
 use browser::Browser;
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
@@ -20,7 +22,6 @@ const BOX_TIME_UNIX_MS: u64 = 1_796_608_800_000;
 const VIP: &str = "0209999";
 const RECORD_TRUNK: &str =
     "default = \"never\"\nretention_days = 30\n[trunks.1]\nrecord = \"always\"\n";
-const WAIT: Duration = Duration::from_secs(10);
 
 fn devices() -> [(&'static str, DeviceKind, u16); 4] {
     [
@@ -32,38 +33,6 @@ fn devices() -> [(&'static str, DeviceKind, u16); 4] {
 }
 
 /// A screenshot of the page scrolled to `css`, the part it is about.
-fn screenshot(browser: &Browser, name: &str, css: &str) {
-    browser
-        .eval(&format!(
-            "const e = document.querySelector({css:?}); if (e) e.scrollIntoView({{block: 'start'}});"
-        ))
-        .expect("scroll");
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/screenshots")
-        .join(format!("{name}.png"));
-    browser.screenshot(&path).expect("screenshot");
-}
-
-fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .eval(&format!(
-            "const e = document.querySelector({css:?}); return e ? e.textContent.trim() : null;"
-        ))
-        .expect("eval")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// A GET of the box's API from the signed-in page (its session cookie).
-fn api_get(browser: &Browser, path: &str) -> serde_json::Value {
-    let text = browser
-        .eval(&format!(
-            "const x = new XMLHttpRequest(); x.open('GET', {path:?}, false); x.send(); return x.responseText;"
-        ))
-        .expect("eval");
-    serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or(serde_json::Value::Null)
-}
 
 /// Steps the rig 100 ms at a time (10 s of box time at most) until `done` holds in the
 /// page; the box moves only when the rig steps.
@@ -81,31 +50,6 @@ fn step_until_page(rig: &mut Rig, browser: &Browser, expression: &str) -> bool {
         rig.run_for(100).expect("rig steps");
     }
     false
-}
-
-fn first_start(browser: &Browser, base: &str) {
-    browser.goto(&format!("{base}/")).expect("goto");
-    browser.wait_for("form.setup", WAIT).expect("first start");
-    for (field, value) in [
-        ("name", "root"),
-        ("display_name", "Root Admin"),
-        ("password", "correct horse battery"),
-        ("password_again", "correct horse battery"),
-    ] {
-        browser
-            .find(&format!("form.setup input[name={field}]"))
-            .expect(field)
-            .type_text(value)
-            .expect(field);
-    }
-    browser
-        .find("form.setup button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-    browser
-        .wait_for("nav.side", WAIT)
-        .expect("signed in after the first start");
 }
 
 /// Submits the live calls page's agent-state form and waits for its accepted outcome.
@@ -252,7 +196,7 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
         .is_empty());
     let alerts = api_get(&browser, "/api/alerts");
     assert_eq!(alerts["alerts"][0]["acknowledged_by"], "root", "{alerts}");
-    screenshot(&browser, "alerts", "main h1");
+    screenshot_at(&browser, "alerts", "main h1");
 
     // 201 made ready from the live calls page: their phone rings, they answer.
     browser.goto(&format!("{base}/calls")).unwrap();
@@ -315,7 +259,7 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
         "the live page shows the supervisor: {}",
         text_of(&browser, "#live-calls")
     );
-    screenshot(&browser, "live-calls", "#supervisor-extension");
+    screenshot_at(&browser, "live-calls", "#supervisor-extension");
 
     // Three seconds of talk, then the agent hangs up; the recording closes.
     rig.run_for(3000).unwrap();
@@ -392,7 +336,7 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
             .eval("return window.playResult;")
             .unwrap_or_default()
     );
-    screenshot(&browser, "recordings", "#recordings");
+    screenshot_at(&browser, "recordings", "#recordings");
 
     // The day's report: the call is in the 02:00 quarter of the volume chart.
     let reported = common::step_until(&mut rig, 10_000, |_| {
@@ -462,7 +406,7 @@ fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted(
             .starts_with("text/csv"),
         "{csv_status}"
     );
-    screenshot(&browser, "report-chart", "p.range");
+    screenshot_at(&browser, "report-chart", "p.range");
 
     // In Chinese, the supervisor's pages and their charts speak Chinese.
     browser.goto(&format!("{base}/account")).unwrap();

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::ui::{self, api_get, api_post, screenshot, text_of, WAIT};
+
 use browser::Browser;
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
@@ -22,50 +24,6 @@ fn devices() -> [(&'static str, DeviceKind, u16); 4] {
         ("fxs4", DeviceKind::Fxs, 4),
     ]
 }
-
-fn screenshot(browser: &Browser, name: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/screenshots")
-        .join(format!("{name}.png"));
-    browser.screenshot(&path).expect("screenshot");
-}
-
-fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .eval(&format!(
-            "const e = document.querySelector({css:?}); return e ? e.textContent.trim() : null;"
-        ))
-        .expect("eval")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// A GET of the box's API from the signed-in page (its session cookie).
-fn api_get(browser: &Browser, path: &str) -> serde_json::Value {
-    let text = browser
-        .eval(&format!(
-            "const x = new XMLHttpRequest(); x.open('GET', {path:?}, false); x.send(); return x.responseText;"
-        ))
-        .expect("eval");
-    serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or(serde_json::Value::Null)
-}
-
-/// A POST from the signed-in page with its CSRF token, as the UI's own requests send it.
-fn api_post(browser: &Browser, path: &str, body: &str) -> u64 {
-    browser
-        .eval(&format!(
-            "const x = new XMLHttpRequest(); x.open('POST', {path:?}, false); \
-             x.setRequestHeader('Content-Type', 'application/json'); \
-             x.setRequestHeader('X-CSRF-Token', document.querySelector('meta[name=csrf-token]').content); \
-             x.send({body:?}); return x.status;"
-        ))
-        .expect("eval")
-        .as_u64()
-        .unwrap_or(0)
-}
-
-const WAIT: Duration = Duration::from_secs(10);
 
 #[test]
 fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
@@ -92,42 +50,10 @@ fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
     let browser = Browser::start().expect("chromium starts");
 
     // First start: any page leads to the admin's creation; no default password.
-    browser.goto(&format!("{base}/")).expect("goto");
+    ui::first_start(&browser, &base);
     browser
-        .wait_for("form.setup", WAIT)
-        .expect("the first-start form");
-    assert!(browser.url().expect("url").ends_with("/setup"));
-    browser
-        .find("input[name=name]")
-        .unwrap()
-        .type_text("root")
-        .unwrap();
-    browser
-        .find("input[name=display_name]")
-        .unwrap()
-        .type_text("Root Admin")
-        .unwrap();
-    browser
-        .find("input[name=password]")
-        .unwrap()
-        .type_text("correct horse battery")
-        .unwrap();
-    browser
-        .find("input[name=password_again]")
-        .unwrap()
-        .type_text("correct horse battery")
-        .unwrap();
-    browser
-        .find("form.setup button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-    if browser.wait_for("#spans", WAIT).is_err() {
-        panic!(
-            "not signed in: {}",
-            browser.page_source().unwrap_or_default()
-        );
-    }
+        .wait_for("#spans", WAIT)
+        .expect("the dashboard after the first start");
     let cookies = browser.cookies().expect("cookies");
     let session = cookies
         .iter()
@@ -152,25 +78,8 @@ fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
     screenshot(&browser, "dashboard");
 
     // Sign out, then in again with the password just made.
-    browser.find("button.sign-out").unwrap().click().unwrap();
-    browser
-        .wait_for("form.login", WAIT)
-        .expect("the login page");
-    browser
-        .find("input[name=name]")
-        .unwrap()
-        .type_text("root")
-        .unwrap();
-    browser
-        .find("input[name=password]")
-        .unwrap()
-        .type_text("correct horse battery")
-        .unwrap();
-    browser
-        .find("form.login button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
+    ui::sign_out(&browser);
+    ui::sign_in(&browser, &base, "root", ui::ADMIN_PASSWORD);
     browser.wait_for("#spans", WAIT).expect("signed in again");
 
     // The wallboard: a call entering the queue shows within a second of the event.
@@ -255,58 +164,9 @@ fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
 
     // The admin adds an agent user; the agent signs in and gets the waiting call's
     // screen pop once ready at their phone.
-    browser.goto(&format!("{base}/admin/users")).unwrap();
-    browser.wait_for("#add-user", WAIT).unwrap();
-    browser
-        .find("#add-user input[name=name]")
-        .unwrap()
-        .type_text("agent201")
-        .unwrap();
-    browser
-        .find("#add-user input[name=display_name]")
-        .unwrap()
-        .type_text("Agent One")
-        .unwrap();
-    browser
-        .find("#add-user select[name=role]")
-        .unwrap()
-        .select_by_value("agent")
-        .unwrap();
-    browser
-        .find("#add-user input[name=agent]")
-        .unwrap()
-        .type_text("201")
-        .unwrap();
-    browser
-        .find("#add-user input[name=password]")
-        .unwrap()
-        .type_text("agent password")
-        .unwrap();
-    browser
-        .find("#add-user button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-    browser
-        .wait_for("tr[data-user='agent201']", WAIT)
-        .expect("the agent user is listed");
-    browser.find("button.sign-out").unwrap().click().unwrap();
-    browser.wait_for("form.login", WAIT).unwrap();
-    browser
-        .find("input[name=name]")
-        .unwrap()
-        .type_text("agent201")
-        .unwrap();
-    browser
-        .find("input[name=password]")
-        .unwrap()
-        .type_text("agent password")
-        .unwrap();
-    browser
-        .find("form.login button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
+    ui::add_agent_user(&browser, &base, "agent201", "201", "agent password");
+    ui::sign_out(&browser);
+    ui::sign_in(&browser, &base, "agent201", "agent password");
     browser
         .wait_for("#agent-state", WAIT)
         .expect("the agent desktop");
@@ -343,62 +203,7 @@ fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
     screenshot(&browser, "agent-desk");
 }
 
-/// The IVR of the screen-pop test: 1 keys an account number, then the queue; 2 the
-/// queue at once.
-const ACCOUNT_FLOW: &str = r##"
-name = "acd-test"
-entry = "main"
-language = "en"
-
-[nodes.main]
-type = "menu"
-prompt = "main-menu"
-choices = { "1" = "account", "2" = "queue" }
-timeout_s = 5
-max_retries = 2
-on_failure = "bye"
-
-[nodes.account]
-type = "collect"
-prompt = "main-menu"
-min = 4
-max = 10
-terminator = "#"
-timeout_s = 8
-into = "account"
-next = "queue"
-on_failure = "bye"
-
-[nodes.queue]
-type = "queue"
-queue = "agents"
-
-[nodes.bye]
-type = "hangup"
-cause = 16
-"##;
-
 const CALLER: &str = "0201234";
-
-fn sign_in(browser: &Browser, base: &str, name: &str, password: &str) {
-    browser.goto(&format!("{base}/login")).unwrap();
-    browser.wait_for("form.login", WAIT).unwrap();
-    browser
-        .find("input[name=name]")
-        .unwrap()
-        .type_text(name)
-        .unwrap();
-    browser
-        .find("input[name=password]")
-        .unwrap()
-        .type_text(password)
-        .unwrap();
-    browser
-        .find("form.login button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-}
 
 fn ringing(rig: &mut Rig) {
     assert!(
@@ -416,7 +221,7 @@ fn the_agent_gets_a_screen_pop_with_the_callers_earlier_call_and_note() {
     let running = common::start_config_with(
         work.path(),
         "acd",
-        &[("flows/acd-test.toml", ACCOUNT_FLOW)],
+        &[("flows/acd-test.toml", common::ACCOUNT_FLOW)],
         BOX_TIME_UNIX_MS,
     );
     let web = running.web_address();
@@ -426,74 +231,15 @@ fn the_agent_gets_a_screen_pop_with_the_callers_earlier_call_and_note() {
     let browser = Browser::start().expect("chromium starts");
 
     // The admin (first start) makes the agent's account; the agent signs in.
-    browser.goto(&format!("{base}/setup")).unwrap();
-    browser.wait_for("form.setup", WAIT).unwrap();
-    browser
-        .find("input[name=name]")
-        .unwrap()
-        .type_text("root")
-        .unwrap();
-    browser
-        .find("input[name=display_name]")
-        .unwrap()
-        .type_text("Root")
-        .unwrap();
-    browser
-        .find("input[name=password]")
-        .unwrap()
-        .type_text("correct horse battery")
-        .unwrap();
-    browser
-        .find("input[name=password_again]")
-        .unwrap()
-        .type_text("correct horse battery")
-        .unwrap();
-    browser
-        .find("form.setup button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-    browser.wait_for("#spans", WAIT).expect("signed in");
-    browser.goto(&format!("{base}/admin/users")).unwrap();
-    browser.wait_for("#add-user", WAIT).unwrap();
-    browser
-        .find("#add-user input[name=name]")
-        .unwrap()
-        .type_text("agent201")
-        .unwrap();
-    browser
-        .find("#add-user input[name=display_name]")
-        .unwrap()
-        .type_text("Agent One")
-        .unwrap();
-    browser
-        .find("#add-user select[name=role]")
-        .unwrap()
-        .select_by_value("agent")
-        .unwrap();
-    browser
-        .find("#add-user input[name=agent]")
-        .unwrap()
-        .type_text("201")
-        .unwrap();
-    browser
-        .find("#add-user input[name=password]")
-        .unwrap()
-        .type_text("agent password")
-        .unwrap();
-    browser
-        .find("#add-user button[type=submit]")
-        .unwrap()
-        .click()
-        .unwrap();
-    browser.wait_for("tr[data-user='agent201']", WAIT).unwrap();
+    ui::first_start(&browser, &base);
+    ui::add_agent_user(&browser, &base, "agent201", "201", "agent password");
     // The admin watches the wallboard; the agent works in a browser of their own.
     browser.goto(&format!("{base}/wallboard")).unwrap();
     let waiting = "#queues tr[data-queue='agents'] .waiting";
     browser.wait_for(waiting, WAIT).expect("the queue's row");
     assert_eq!(text_of(&browser, waiting), "0");
     let agent_browser = Browser::start().expect("a second chromium");
-    sign_in(&agent_browser, &base, "agent201", "agent password");
+    ui::sign_in(&agent_browser, &base, "agent201", "agent password");
     agent_browser
         .wait_for("#screen-pop", WAIT)
         .expect("the agent desktop");

@@ -2,6 +2,8 @@
 //! edited), stepping the rig until something holds, and the web API.
 #![allow(dead_code)]
 
+pub mod ui;
+
 use appliance::boot::{start_box, BoxOptions, RunningBox};
 use far_end::Rig;
 use std::io::{Read, Write};
@@ -254,3 +256,38 @@ pub fn send_with_headers(
         body.to_owned(),
     )
 }
+
+/// The `acd` configuration's hotline flow for the agent-desktop tests: 1 keys an account
+/// number (the IVR variable `account`), then the queue; 2 the queue at once.
+pub const ACCOUNT_FLOW: &str = r##"
+name = "acd-test"
+entry = "main"
+language = "en"
+
+[nodes.main]
+type = "menu"
+prompt = "main-menu"
+choices = { "1" = "account", "2" = "queue" }
+timeout_s = 5
+max_retries = 2
+on_failure = "bye"
+
+[nodes.account]
+type = "collect"
+prompt = "main-menu"
+min = 4
+max = 10
+terminator = "#"
+timeout_s = 8
+into = "account"
+next = "queue"
+on_failure = "bye"
+
+[nodes.queue]
+type = "queue"
+queue = "agents"
+
+[nodes.bye]
+type = "hangup"
+cause = 16
+"##;
