@@ -6,6 +6,11 @@
 
 mod common;
 
+use common::live_config::{
+    agents_ready, current_version, ringing, tones_pass_both_ways, versions, NEW_CHOICES,
+    OLD_CHOICES,
+};
+
 use appliance::boot::{start_box, BoxOptions, RunningBox};
 use far_end::{PlayItem, Rig};
 use serde_json::{json, Value};
@@ -16,11 +21,7 @@ use std::path::Path;
 
 /// A weekday inside the hotline's opening hours (flows/acd-test.toml's `hours`).
 const BOX_TIME_UNIX_MS: u64 = 1_796_608_800_000;
-const CALLER_HZ: u16 = 1004;
-const AGENT_HZ: u16 = 1400;
 const FLOW: &str = "flows/acd-test.toml";
-const OLD_CHOICES: &str = r#"choices = { "2" = "agents", "3" = "outage" }"#;
-const NEW_CHOICES: &str = r#"choices = { "2" = "outage", "3" = "agents" }"#;
 
 fn start_options(work: &Path) -> BoxOptions {
     let mut options = BoxOptions::new(work.join("config"), work.join("data"));
@@ -47,14 +48,6 @@ fn start(work: &Path) -> (RunningBox, Rig, SocketAddr) {
     let mut rig = Rig::connect(running.device_dir(), &devices, ClockMode::LockStep).unwrap();
     common::wait_link_up(&mut rig, "span1");
     (running, rig, web)
-}
-
-/// 202 ready first, 201 two seconds later: 202 is the one idle longest.
-fn agents_ready(rig: &mut Rig, web: SocketAddr) {
-    common::agent_ready(web, "202", "202");
-    rig.run_for(2000).unwrap();
-    common::agent_ready(web, "201", "201");
-    rig.run_for(1000).unwrap();
 }
 
 /// The configuration's files as the API gives them, with `edits` (file, from, to) made.
@@ -100,63 +93,6 @@ fn until_ringing(rig: &mut Rig, phone: &str) {
         "{phone} rings: {}",
         rig.state_summary()
     );
-}
-
-fn ringing(rig: &Rig, phone: &str) -> bool {
-    rig.phone(phone).is_some_and(|p| p.ringing())
-}
-
-/// One second of a tone each way on carrier call `number` and `phone`: each end hears
-/// the other's for most of it.
-fn tones_pass_both_ways(rig: &mut Rig, number: usize, phone: &str) -> bool {
-    let tone = |freq_hz| PlayItem::Tone {
-        freq_hz,
-        level_dbm0: -10.0,
-        duration_ms: 1000,
-    };
-    rig.carrier_mut("span1")
-        .unwrap()
-        .mouth(number)
-        .unwrap()
-        .push(tone(CALLER_HZ))
-        .unwrap();
-    rig.phone_mut(phone)
-        .unwrap()
-        .mouth()
-        .push(tone(AGENT_HZ))
-        .unwrap();
-    rig.run_for(900).unwrap();
-    let caller_hears = rig
-        .carrier("span1")
-        .and_then(|c| c.ear(number))
-        .map_or(0, |ear| {
-            ear.meter()
-                .tone_run_ms(f32::from(AGENT_HZ), -30.0, 0.5, 600)
-        });
-    let agent_hears = rig.phone(phone).map_or(0, |p| {
-        p.ear()
-            .meter()
-            .tone_run_ms(f32::from(CALLER_HZ), -30.0, 0.5, 600)
-    });
-    rig.run_for(400).unwrap();
-    caller_hears >= 600 && agent_hears >= 600
-}
-
-fn versions(web: SocketAddr) -> Vec<Value> {
-    common::json(web, "GET", "/api/config/versions")["versions"]
-        .as_array()
-        .expect("versions")
-        .clone()
-}
-
-fn current_version(web: SocketAddr) -> u64 {
-    let current: Vec<u64> = versions(web)
-        .iter()
-        .filter(|v| v["current"] == true)
-        .filter_map(|v| v["number"].as_u64())
-        .collect();
-    assert_eq!(current.len(), 1, "one current version");
-    current[0]
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! edited), stepping the rig until something holds, and the web API.
 #![allow(dead_code)]
 
+pub mod live_config;
 pub mod ui;
 
 use appliance::boot::{start_box, BoxOptions, RunningBox};
