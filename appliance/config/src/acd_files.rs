@@ -49,14 +49,7 @@ pub const OVERFLOW_FLOW_PREFIX: &str = "flow:";
 /// The music classes a queue may name; only the system's music directory today.
 pub const MUSIC_CLASSES: &[&str] = &["default"];
 
-const STRATEGIES: &[(&str, Strategy)] = &[
-    ("longest-idle", Strategy::LongestIdle),
-    ("round-robin", Strategy::RoundRobin),
-    ("fewest-calls", Strategy::FewestCalls),
-    ("ring-all", Strategy::RingAll),
-    ("random", Strategy::Random),
-    ("skills-based", Strategy::SkillsBased),
-];
+use crate::choices::QUEUE_STRATEGIES as STRATEGIES;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

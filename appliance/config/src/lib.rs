@@ -24,6 +24,7 @@
 mod acd_files;
 mod alert_settings;
 mod check;
+pub mod choices;
 mod dispositions;
 mod error;
 mod ivr_files;

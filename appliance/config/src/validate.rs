@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 const BUILTIN_PROMPTS: &[&str] = &["greeting"];
-const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+use crate::choices::{self, LOG_LEVELS};
 
 /// What `lines.toml` declares, for the cross-file checks of `routes.toml`.
 struct Lines {
@@ -423,18 +423,14 @@ fn check_system(
         file,
         raw.tone_plan.as_ref(),
         "system.tone_plan",
-        &[
-            ("cn", TonePlan::Cn),
-            ("etsi", TonePlan::Etsi),
-            ("na", TonePlan::Na),
-        ],
+        choices::TONE_PLANS,
         TonePlan::Etsi,
     );
     let clock = check.choice(
         file,
         raw.clock.as_ref(),
         "system.clock",
-        &[("realtime", Clock::Realtime), ("lockstep", Clock::Lockstep)],
+        choices::CLOCKS,
         Clock::Realtime,
     );
     let device_dir = raw
@@ -561,8 +557,7 @@ fn check_pri(
         file,
         span.switch.as_ref(),
         &format!("span[{index}].switch"),
-        // Only the variant the stack implements is offered; others come with their work.
-        &[("etsi", PriSwitch::Etsi)],
+        choices::PRI_SWITCHES,
         PriSwitch::Etsi,
     );
     let channels = match &span.channels {
@@ -655,18 +650,14 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
             file,
             span.kind.as_ref(),
             &format!("span[{index}].kind"),
-            &[("e1", SpanKind::E1)],
+            choices::SPAN_KINDS,
             SpanKind::E1,
         );
         let signalling = check.choice(
             file,
             span.signalling.as_ref(),
             &format!("span[{index}].signalling"),
-            &[
-                ("pri-net", SpanSignalling::PriNet),
-                ("pri-cpe", SpanSignalling::PriCpe),
-                ("r2", SpanSignalling::R2),
-            ],
+            choices::SPAN_SIGNALLING,
             SpanSignalling::PriCpe,
         );
         let pri = check_pri(check, file, span, index);
@@ -693,12 +684,7 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
             file,
             fxo.caller_id.as_ref(),
             &format!("fxo[{index}].caller_id"),
-            &[
-                ("etsi-fsk", FxoCallerId::EtsiFsk),
-                ("bell-fsk", FxoCallerId::BellFsk),
-                ("dtmf", FxoCallerId::Dtmf),
-                ("none", FxoCallerId::None),
-            ],
+            choices::FXO_CALLER_ID,
             FxoCallerId::EtsiFsk,
         );
         let disconnect = fxo.disconnect.as_ref().map_or(
@@ -749,12 +735,7 @@ fn check_lines(check: &mut Checker, file: &SourceFile, raw: LinesFile) -> Lines 
             file,
             fxs.caller_id.as_ref(),
             &format!("{field}.caller_id"),
-            &[
-                ("etsi", FxsCallerId::Etsi),
-                ("bell", FxsCallerId::Bell),
-                ("dtmf", FxsCallerId::Dtmf),
-                ("none", FxsCallerId::None),
-            ],
+            choices::FXS_CALLER_ID,
             FxsCallerId::Etsi,
         );
         if let (Some(id), Some(extension)) = (id, extension) {

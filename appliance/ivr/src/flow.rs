@@ -76,6 +76,7 @@ mod parse;
 mod validate;
 
 pub use model::*;
+pub use parse::node_types;
 
 /// The worked example: a bilingual hotline. A welcome in both languages lets the
 /// caller pick one; a time condition sends calls outside opening hours to a closing

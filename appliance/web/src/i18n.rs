@@ -319,6 +319,42 @@ catalogue! {
     WavRefused => "The recording cannot be used", "无法使用该录音";
     BadPromptName => "Give the prompt a name of letters, digits, - and _, and a language.", "请为提示音命名（仅限字母、数字、- 和 _）并选择语言。";
     // --- end of technician configuration pages ---
+    // --- configuration forms ---
+    ConfigForms => "Forms", "表单";
+    FormFiles => "Files", "文件";
+    FormSpans => "E1 spans", "E1 中继";
+    FormFxoPorts => "Analog trunks (FXO)", "模拟中继（FXO）";
+    FormFxsPorts => "Phones (FXS)", "话机（FXS）";
+    FormInbound => "Inbound routes", "呼入路由";
+    FormOutbound => "Outbound routes", "呼出路由";
+    FormQueues => "Queues", "队列";
+    FormAgents => "Agents", "坐席";
+    FormGeneral => "General settings", "常规设置";
+    FormDefault => "(default)", "（默认）";
+    FormYes => "yes", "是";
+    FormNo => "no", "否";
+    FormListHint => "separated by commas", "以逗号分隔";
+    FormTomlHint => "as TOML", "TOML 格式";
+    FormAddSetting => "Add a setting", "添加设置项";
+    FormValueToml => "Value (TOML)", "值（TOML 格式）";
+    FormRemoveEntry => "Remove this entry", "删除此条目";
+    FormNewName => "Name of the new entry", "新条目名称";
+    FormAddEntry => "Add", "添加";
+    FormUnsaved => "Changes not applied yet: check them, then apply.", "更改尚未应用：请先检查，再应用。";
+    FormNoSuchFile => "No form for this file", "此文件没有表单";
+    FormUnreadable => "The form cannot be read.", "无法读取该表单。";
+    FormStale => "The configuration was changed by someone else since this form was opened; it now shows the current version. Make your change again.", "打开此表单后配置已被他人更改；现显示当前版本，请重新修改。";
+    FormHasProblems => "Some fields cannot be written; nothing was changed.", "部分字段无法写入，未做任何更改。";
+    FormNotWholeNumber => "not a whole number", "不是整数";
+    FormNotWholeNumbers => "not whole numbers separated by commas", "不是以逗号分隔的整数";
+    FormNotNumber => "not a number", "不是数字";
+    FormNotYesNo => "choose yes, no or the default", "请选择是、否或默认";
+    FormNotTomlValue => "not a TOML value (text goes in quotes: \"text\")", "不是 TOML 值（文本需加引号：\"文本\"）";
+    FormNotToml => "The file is not valid TOML; mend it in the text editor", "文件不是有效的 TOML，请在文本编辑器中修改";
+    FormBadName => "a name is 1 to 64 letters, digits, - and _", "名称须为 1 至 64 个字母、数字、- 或 _";
+    FormSettingExists => "this setting is already there", "该设置项已存在";
+    FormNameTaken => "this name is already used", "该名称已被使用";
+    // --- end of configuration forms ---
 }
 
 #[cfg(test)]

@@ -135,6 +135,22 @@ impl RawNode {
 }
 
 impl NodeType {
+    const ALL: [NodeType; 13] = [
+        NodeType::Play,
+        NodeType::Menu,
+        NodeType::Collect,
+        NodeType::Say,
+        NodeType::Branch,
+        NodeType::Time,
+        NodeType::Set,
+        NodeType::Language,
+        NodeType::Lookup,
+        NodeType::Transfer,
+        NodeType::Queue,
+        NodeType::Voicemail,
+        NodeType::Hangup,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             NodeType::Play => "play",
@@ -899,4 +915,12 @@ fn sayable(what: SayWhat, text: &str) -> bool {
         SayWhat::Time => matches!(text.split_once(':'), Some((hour, minute))
             if hour.len() == 2 && in_range(hour, 0, 23) && minute.len() == 2 && in_range(minute, 0, 59)),
     }
+}
+
+/// Every node type as written in a flow file, with the settings a node of that type may
+/// have (what the configuration form offers for a node).
+pub fn node_types() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    NodeType::ALL
+        .into_iter()
+        .map(|kind| (kind.name(), kind.settings()))
 }

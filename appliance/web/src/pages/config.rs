@@ -18,6 +18,7 @@ use maud::{html, Markup, PreEscaped};
 use std::sync::Arc;
 
 mod flow_nodes;
+mod forms;
 mod prompts;
 
 /// The largest editor form a Check or Apply may post (the API's own limit).
@@ -31,6 +32,7 @@ const PROMPTS_FILE: &str = "prompts.toml";
 
 pub fn endpoints() -> Vec<Endpoint> {
     let mut table = prompts::endpoints();
+    table.extend(forms::endpoints());
     table.extend([
         Endpoint::get("/config", TECHNICIANS, || web::get().to(editor_page)),
         Endpoint::post("/config/check", TECHNICIANS, || web::post().to(check)),
@@ -257,6 +259,7 @@ document.addEventListener('click', function (event) {
 fn config_tabs(lang: Lang, here: &str) -> Markup {
     let tabs = [
         ("/config", Msg::Configuration),
+        ("/config/form", Msg::ConfigForms),
         ("/config/versions", Msg::ConfigVersions),
         ("/config/backup", Msg::ConfigBackup),
     ];
