@@ -1,13 +1,15 @@
 //! The technician's configuration pages end to end, in headless Chromium against a whole
 //! box on soft hardware (the HIL configuration `acd`, plain HTTP) with the HIL rig's
-//! calls: a queue's strategy changed in the editor decides who rings for the next call;
-//! a change applied while a call talks leaves it talking both ways; an invalid IVR node
-//! is refused with the error at its file, line, node and setting and nothing applies;
+//! calls: a queue's strategy changed in its form decides who rings for the next call;
+//! a change applied from the form while a call talks leaves it talking both ways; a bad
+//! number is refused beside its field; an invalid IVR node is refused beside the node's
+//! field in the flow's form, and in the text editor at its file, line, node and setting,
+//! and nothing applies;
 //! a rollback from the versions page brings back the earlier file text and behaviour;
 //! a corrupted backup uploaded from the backup page is refused and changes nothing, a
 //! whole one is restored;
 //! prompts are heard in the page before they are saved (a Mandarin text, a WAV).
-//! Screenshots `ivr-editor.png` and `config-versions.png` go to `target/screenshots/`.
+//! Screenshots `config-form.png`, `ivr-editor.png` and `config-versions.png` go to `target/screenshots/`.
 
 mod common;
 
@@ -138,6 +140,81 @@ fn apply_in_page(browser: &Browser, comment: &str) -> u64 {
     version.parse().expect("a version number")
 }
 
+/// Opens `file`'s form from the configuration pages' tabs.
+fn open_form(browser: &Browser, file: &str) {
+    // At the top: the tabs are under the top bar once the page has scrolled.
+    browser.eval("window.scrollTo(0, 0); return true;").unwrap();
+    browser
+        .find("nav.tabs a[href='/config/form']")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser
+        .wait_for(
+            &format!("nav.form-files a[href='/config/form?file={}']", file),
+            WAIT,
+        )
+        .expect("the list of forms")
+        .click()
+        .unwrap();
+    browser
+        .wait_for(
+            &format!("#form-editor[data-file='{file}'] fieldset.entry"),
+            WAIT,
+        )
+        .unwrap_or_else(|e| panic!("{file}'s form: {e}"));
+}
+
+/// Sets the form's field for `field` (`queues.agents.strategy`): a choice or a text.
+fn form_set(browser: &Browser, field: &str, value: &str) {
+    let css = format!("#form-editor [name^='value.'][data-field='{field}']");
+    let element = browser
+        .find(&css)
+        .unwrap_or_else(|e| panic!("{field}'s field: {e}"));
+    if element.property("tagName").unwrap() == "SELECT" {
+        element.select_by_value(value).unwrap();
+    } else {
+        element.clear().unwrap();
+        element.type_text(value).unwrap();
+    }
+}
+
+/// Presses a form button (`#form-check`, `#form-apply`) and waits for the re-drawn
+/// form's outcome; whether it says ok.
+fn form_press(browser: &Browser, button: &str) -> bool {
+    browser
+        .eval(
+            "document.querySelector('#form-editor').setAttribute('data-old', 'yes'); return true;",
+        )
+        .unwrap();
+    browser.find(button).unwrap().click().unwrap();
+    browser
+        .wait_for("#form-editor:not([data-old]) #config-outcome", WAIT)
+        .unwrap_or_else(|e| panic!("{button} answers: {e}"));
+    browser
+        .find("#form-editor #config-outcome")
+        .unwrap()
+        .attribute("data-ok")
+        .unwrap()
+        .as_deref()
+        == Some("true")
+}
+
+/// Applies the form with a comment; the new version's number.
+fn form_apply(browser: &Browser, comment: &str) -> u64 {
+    let input = browser.find("#form-editor input[name=comment]").unwrap();
+    input.clear().unwrap();
+    input.type_text(comment).unwrap();
+    assert!(
+        form_press(browser, "#form-apply"),
+        "applied: {}",
+        text_of(browser, "#form-editor")
+    );
+    text_of(browser, "#form-editor #config-outcome .applied-version")
+        .parse()
+        .expect("a version number")
+}
+
 /// The carrier calls the hotline as call `number` and keys `digits` after the menu starts.
 fn call_and_key(rig: &mut Rig, number: usize, from: &str, digits: &str) {
     common::hotline_call_answered(rig, from, number);
@@ -160,7 +237,7 @@ fn answer(rig: &mut Rig, phone: &str) {
 }
 
 #[test]
-fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talking_through_an_apply_and_an_invalid_node_is_refused_at_its_field(
+fn a_strategy_changed_in_its_form_rings_the_next_call_and_a_call_up_keeps_talking_through_an_apply_and_an_invalid_node_is_refused_at_its_field(
 ) {
     let work = tempfile::tempdir().expect("temp dir");
     let mut bench = start(work.path());
@@ -168,7 +245,8 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
     assert_eq!(current_version(web), 1);
     agents_ready(&mut bench.rig, web);
 
-    // The technician's navigation leads to the editor; the queue goes round-robin.
+    // The technician's navigation leads to the configuration: every group's editor is
+    // there.
     bench
         .browser
         .find("nav.side a[href='/config']")
@@ -194,19 +272,66 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
             .find(&format!("fieldset[data-group={group}] textarea"))
             .unwrap_or_else(|e| panic!("{group}'s editor: {e}"));
     }
-    edit(
-        &bench.browser,
-        "queues.toml",
-        r#"strategy = "longest-idle""#,
-        r#"strategy = "round-robin""#,
+
+    // The queue goes round-robin in its form: a list of the strategies the checks take.
+    open_form(&bench.browser, "queues.toml");
+    let strategies: Vec<String> = bench
+        .browser
+        .find_all("select[data-field='queues.agents.strategy'] option")
+        .unwrap()
+        .iter()
+        .map(|option| option.attribute("value").unwrap().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        strategies,
+        [
+            "",
+            "longest-idle",
+            "round-robin",
+            "fewest-calls",
+            "ring-all",
+            "random",
+            "skills-based"
+        ]
+    );
+    form_set(&bench.browser, "queues.agents.strategy", "round-robin");
+    assert!(
+        form_press(&bench.browser, "#form-check"),
+        "the change checks clean: {}",
+        text_of(&bench.browser, "#form-editor")
     );
     assert!(
-        press(&bench.browser, "#config-check"),
-        "the change checks clean"
+        bench.browser.find("#form-editor p.unsaved").is_ok(),
+        "a checked change is shown as not applied yet"
     );
     assert_eq!(current_version(web), 1, "a check applies nothing");
-    assert_eq!(apply_in_page(&bench.browser, "round-robin"), 2);
+    // A bad number is refused at its field before anything is checked or applied.
+    form_set(&bench.browser, "queues.agents.ring_timeout_s", "eight");
+    assert!(!form_press(&bench.browser, "#form-apply"), "refused");
+    assert!(
+        text_of(
+            &bench.browser,
+            "tr[data-field='queues.agents.ring_timeout_s'] td.errors .field-error"
+        )
+        .contains("not a whole number"),
+        "the error beside the field: {}",
+        text_of(&bench.browser, "#form-editor")
+    );
+    assert_eq!(current_version(web), 1, "nothing applied");
+    form_set(&bench.browser, "queues.agents.ring_timeout_s", "8");
+    screenshot(&bench.browser, "config-form");
+    assert_eq!(form_apply(&bench.browser, "round-robin"), 2);
     assert_eq!(current_version(web), 2);
+    let queues_file =
+        std::fs::read_to_string(bench.running.config_dir().join("queues.toml")).unwrap();
+    assert!(
+        queues_file.contains("strategy = \"round-robin\""),
+        "{queues_file}"
+    );
+    assert!(
+        queues_file.starts_with("# The ACD of the HIL configuration"),
+        "the file's comments stay: {queues_file}"
+    );
 
     // Longest-idle would offer the call to 202; round-robin starts with 201.
     call_and_key(&mut bench.rig, 1, "0201111", "2");
@@ -218,14 +343,9 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
         "call 1 talks"
     );
 
-    // Applied while call 1 talks: the call stays up, audio both ways.
-    edit(
-        &bench.browser,
-        "queues.toml",
-        "ring_timeout_s = 8",
-        "ring_timeout_s = 10",
-    );
-    assert_eq!(apply_in_page(&bench.browser, "longer ring"), 3);
+    // Applied from the form while call 1 talks: the call stays up, audio both ways.
+    form_set(&bench.browser, "queues.agents.ring_timeout_s", "10");
+    assert_eq!(form_apply(&bench.browser, "longer ring"), 3);
     assert!(
         bench
             .rig
@@ -241,8 +361,30 @@ fn a_strategy_changed_in_the_editor_rings_the_next_call_and_a_call_up_keeps_talk
         "call 1 still talks both ways after the apply"
     );
 
-    // A menu node that never waits for a key: refused at its line and node, nothing
-    // applied.
+    // A menu node that never waits for a key, set in the flow's form: refused beside
+    // the node's field, nothing applied.
+    open_form(&bench.browser, FLOW);
+    bench
+        .browser
+        .find("fieldset.entry[data-field='nodes.main'] select[data-field='nodes.main.type'] option[value='menu'][selected]")
+        .expect("the menu node's type");
+    form_set(&bench.browser, "nodes.main.timeout_s", "0");
+    assert!(
+        !form_press(&bench.browser, "#form-apply"),
+        "the apply is refused"
+    );
+    let beside = text_of(
+        &bench.browser,
+        "fieldset.entry.has-error[data-field='nodes.main'] tr[data-field='nodes.main.timeout_s'] td.errors .field-error",
+    );
+    assert!(
+        beside.contains("`timeout_s` must be at least 1"),
+        "the error beside the node's field: {beside:?}"
+    );
+    assert_eq!(current_version(web), 3, "nothing applied");
+
+    // The same in the text editor: refused at its line and node.
+    open_editor(&bench);
     let flow_before = editor_text(&bench.browser, FLOW);
     let line = 1 + flow_before
         .lines()

@@ -232,6 +232,13 @@ pre.diff .removed { color: #900; background: #ffebe9; }
 pre.diff .hunk { color: #05a; }
 pre.diff .file { font-weight: bold; }
 tr.current td { font-weight: bold; }
+.form-files a.active { font-weight: bold; text-decoration: none; }
+.form-editor fieldset.entry { margin: .6em 0; }
+.form-editor fieldset.entry.has-error { border-color: #c00; }
+.form-editor table.settings th, .form-editor table.settings td { padding: 2px 8px; }
+.form-editor tr.absent th code { color: #777; font-weight: normal; }
+.form-editor input.literal { font-family: monospace; }
+.form-editor .unsaved { color: #8a5a00; }
 ";
 
 fn style() -> Markup {

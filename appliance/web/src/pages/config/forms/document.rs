@@ -10,7 +10,7 @@
 use super::schema::{node_setting_kind, node_settings, FileSchema, Kind};
 use crate::i18n::Msg;
 use std::collections::BTreeSet;
-use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
+use toml_edit::{ArrayOfTables, DocumentMut, ImDocument, Item, Table, Value};
 
 /// One step of the way from the top of the file to an entry.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,6 +26,8 @@ pub struct Setting {
     pub kind: Kind,
     /// What the field holds; `None` when the file does not have the setting.
     pub shown: Option<String>,
+    /// The line (1-based) its key is written on, when it is written.
+    pub line: Option<usize>,
 }
 
 /// A table of the file with its settings.
@@ -37,6 +39,8 @@ pub struct Entry {
     /// The schema collection it belongs to, when one may remove it.
     pub collection: Option<&'static str>,
     pub settings: Vec<Setting>,
+    /// The line (1-based) of its `[header]`; `None` for the top level.
+    pub line: Option<usize>,
 }
 
 impl Entry {
@@ -181,7 +185,30 @@ fn offered(table: &Table, pattern: &str, schema: &FileSchema) -> Vec<(String, Ki
     settings
 }
 
-fn walk(table: &Table, path: Vec<Step>, schema: &FileSchema, out: &mut Vec<Entry>) {
+/// Byte offsets to 1-based lines.
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> LineStarts {
+        LineStarts(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+                .collect(),
+        )
+    }
+
+    fn line(&self, span: Option<std::ops::Range<usize>>) -> Option<usize> {
+        span.map(|span| self.0.partition_point(|&start| start <= span.start).max(1))
+    }
+}
+
+fn walk(
+    table: &Table,
+    path: Vec<Step>,
+    schema: &FileSchema,
+    lines: &LineStarts,
+    out: &mut Vec<Entry>,
+) {
     let pattern = pattern_of(&path, schema);
     let collection = match path.as_slice() {
         [Step::Key(key), Step::Index(_)] => schema
@@ -199,13 +226,20 @@ fn walk(table: &Table, path: Vec<Step>, schema: &FileSchema, out: &mut Vec<Entry
                 .get(&key)
                 .and_then(Item::as_value)
                 .map(|value| shown(&kind, value));
-            Setting { key, kind, shown }
+            let line = lines.line(table.key(&key).and_then(|written| written.span()));
+            Setting {
+                key,
+                kind,
+                shown,
+                line,
+            }
         })
         .collect();
     // A table holding only tables (`[queues]` above `[queues.billing]`) is no entry.
     if !settings.is_empty() || collection.is_some() {
         out.push(Entry {
             field: field_of(&path),
+            line: lines.line(table.span()),
             path: path.clone(),
             collection,
             settings,
@@ -215,12 +249,12 @@ fn walk(table: &Table, path: Vec<Step>, schema: &FileSchema, out: &mut Vec<Entry
         let mut inner = path.clone();
         inner.push(Step::Key(key.to_owned()));
         match item {
-            Item::Table(child) => walk(child, inner, schema, out),
+            Item::Table(child) => walk(child, inner, schema, lines, out),
             Item::ArrayOfTables(array) => {
                 for (index, child) in array.iter().enumerate() {
                     let mut element = inner.clone();
                     element.push(Step::Index(index));
-                    walk(child, element, schema, out);
+                    walk(child, element, schema, lines, out);
                 }
             }
             _ => {}
@@ -230,9 +264,11 @@ fn walk(table: &Table, path: Vec<Step>, schema: &FileSchema, out: &mut Vec<Entry
 
 /// The file's entries in file order, the top level first.
 pub fn entries(text: &str, schema: &FileSchema) -> Result<Vec<Entry>, toml_edit::TomlError> {
-    let document: DocumentMut = text.parse()?;
+    // Read, not edited: this keeps where each key and header is written.
+    let document = ImDocument::parse(text)?;
     let mut out = Vec::new();
-    walk(document.as_table(), Vec::new(), schema, &mut out);
+    let lines = LineStarts::new(text);
+    walk(document.as_table(), Vec::new(), schema, &lines, &mut out);
     Ok(out)
 }
 

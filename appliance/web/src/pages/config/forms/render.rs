@@ -69,9 +69,27 @@ fn place(lang: Lang, schema: &FileSchema, view: &FormView) -> Placement {
         by_field: BTreeMap::new(),
         unplaced: Vec::new(),
     };
+    // An error naming no field of the form (an IVR flow's are only placed by line) goes
+    // beside the setting written on its line, else to the entry its line is in.
+    let by_line = |line: usize| -> Option<String> {
+        let setting = view.entries.iter().find_map(|entry| {
+            entry
+                .settings
+                .iter()
+                .find(|setting| setting.line == Some(line))
+                .map(|setting| entry.field_of(&setting.key))
+        });
+        setting.or_else(|| {
+            view.entries
+                .iter()
+                .filter(|entry| entry.line.is_some_and(|header| header <= line))
+                .max_by_key(|entry| entry.line)
+                .map(|entry| entry.field.clone())
+        })
+    };
     for error in view.errors {
         let spot = (error.file == view.file)
-            .then(|| target(&error.field))
+            .then(|| target(&error.field).or_else(|| by_line(error.line)))
             .flatten();
         match spot {
             Some(field) => placement.by_field.entry(field).or_default().push(Placed {
@@ -289,5 +307,82 @@ pub fn form(lang: Lang, schema: &FileSchema, view: &FormView) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::document::entries;
+    use super::*;
+
+    const FLOW: &str = "name = \"hotline\"\nentry = \"main\"\n\n[nodes.main]\ntype = \"menu\"\nprompt = \"main-menu\"\ntimeout_s = 0\n";
+
+    fn error(file: &str, line: usize, field: &str, message: &str) -> FieldError {
+        FieldError {
+            file: file.into(),
+            line,
+            column: 1,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn placed(errors: &[FieldError], problems: &[Problem]) -> Placement {
+        let schema = FileSchema::of("flows/hotline.toml");
+        let listed = entries(FLOW, &schema).expect("parses");
+        let view = FormView {
+            file: "flows/hotline.toml",
+            text: FLOW,
+            entries: &listed,
+            version: Some(1),
+            unsaved: false,
+            errors,
+            problems,
+            kept: &BTreeMap::new(),
+            outcome: None,
+        };
+        place(Lang::Zh, &schema, &view)
+    }
+
+    #[test]
+    fn an_error_goes_beside_the_field_it_names_or_is_written_on() {
+        let placement = placed(
+            &[
+                // The flow's checks name no field, only the line.
+                error(
+                    "flows/hotline.toml",
+                    7,
+                    "flow",
+                    "timeout_s must be at least 1",
+                ),
+                error(
+                    "flows/hotline.toml",
+                    4,
+                    "flow",
+                    "node main is never reached",
+                ),
+                error("flows/hotline.toml", 2, "entry", "no such node"),
+                error("queues.toml", 3, "queues.a.strategy", "not a strategy"),
+            ],
+            &[Problem {
+                field: "nodes".into(),
+                reason: Msg::FormNameTaken,
+            }],
+        );
+        let at = |field: &str| -> Vec<String> {
+            placement
+                .by_field
+                .get(field)
+                .map(|errors| errors.iter().map(|e| e.text.clone()).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(at("nodes.main.timeout_s"), ["timeout_s must be at least 1"]);
+        assert_eq!(at("nodes.main"), ["node main is never reached"]);
+        assert_eq!(at("entry"), ["no such node"]);
+        // A collection's own problem, in the user's language, beside its add button.
+        assert_eq!(at("nodes"), [Lang::Zh.t(Msg::FormNameTaken)]);
+        // Another file's error has no field here: listed above the form.
+        assert_eq!(placement.unplaced.len(), 1);
+        assert!(placement.unplaced[0].contains("queues.toml"));
     }
 }
