@@ -131,6 +131,27 @@ fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
     assert!(text_of(&browser, "#queues thead").contains("排队中"));
     assert!(!nav.contains("Wallboard"), "no English left: {nav}");
     screenshot(&browser, "wallboard-zh");
+    // The configuration forms say what each setting is in Chinese, beside its key.
+    browser
+        .goto(&format!("{base}/config/form?file=queues.toml"))
+        .unwrap();
+    browser
+        .wait_for("#form-editor fieldset.entry", WAIT)
+        .unwrap();
+    let strategy = text_of(&browser, "#form-editor tr[data-field$='.strategy'] th");
+    assert!(
+        strategy.contains("振铃策略") && strategy.contains("strategy"),
+        "{strategy}"
+    );
+    let form = text_of(&browser, "#form-editor");
+    assert!(form.contains("队列") && form.contains("在线应用"), "{form}");
+    assert!(
+        !form.contains("Ring strategy") && !form.contains("Apply live"),
+        "no English left: {form}"
+    );
+    screenshot(&browser, "config-form-zh");
+    browser.goto(&format!("{base}/wallboard")).unwrap();
+    browser.wait_for(waiting, WAIT).unwrap();
 
     // The box restarts (same data, same port): the wall screen reconnects by itself,
     // still signed in, and shows what happens after the restart.

@@ -36,6 +36,8 @@ pub struct Entry {
     pub path: Vec<Step>,
     /// Where the checks say an error is (`span[0]`, `queues.billing`; empty at the top).
     pub field: String,
+    /// Where it is in the schema's terms (`span[]`, `queues.*`).
+    pub pattern: String,
     /// The schema collection it belongs to, when one may remove it.
     pub collection: Option<&'static str>,
     pub settings: Vec<Setting>,
@@ -239,6 +241,7 @@ fn walk(
     if !settings.is_empty() || collection.is_some() {
         out.push(Entry {
             field: field_of(&path),
+            pattern: pattern.clone(),
             line: lines.line(table.span()),
             path: path.clone(),
             collection,
@@ -784,6 +787,8 @@ extension = "201"
             "queues.toml",
             "agents.toml",
             "recording.toml",
+            "schedules.toml",
+            "prompts.toml",
             "flows/hotline.toml",
         ] {
             files.push((name, std::fs::read_to_string(dir.join(name)).expect(name)));

@@ -5,6 +5,7 @@
 //! errors come from the same checks and land beside the field they name.
 
 mod document;
+mod labels;
 mod render;
 mod schema;
 

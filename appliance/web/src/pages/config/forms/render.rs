@@ -3,6 +3,7 @@
 //! names, and the buttons to add and remove entries, check and apply.
 
 use super::document::{Entry, Problem, Setting};
+use super::labels;
 use super::schema::{node_settings, FileSchema, Kind};
 use crate::i18n::{Lang, Msg};
 use config_store::FieldError;
@@ -211,7 +212,10 @@ fn entry_form(
                     @let value = view.kept.get(&(number, setting.key.clone())).cloned()
                         .or_else(|| setting.shown.clone()).unwrap_or_default();
                     tr data-field=(field) class=[setting.shown.is_none().then_some("absent")] {
-                        th { label for=(id) { code { (setting.key) } } }
+                        th { label for=(id) {
+                            @if let Some(text) = labels::label(&entry.pattern, &setting.key) { span.label-text { (lang.t(text)) } br; }
+                            code { (setting.key) }
+                        } }
                         td {
                             (input(lang, &name, &id, &field, setting, &value))
                             @if let Some(hint) = kind_hint(lang, &setting.kind) { " " small.hint { (hint) } }
@@ -271,7 +275,7 @@ pub fn form(lang: Lang, schema: &FileSchema, view: &FormView) -> Markup {
                 input type="hidden" name="version" value=(view.version.map(|v| v.to_string()).unwrap_or_default());
                 input type="hidden" name="base" value=(view.text);
                 // Enter in a field checks (the first submit button is the default one).
-                button type="submit" name="action" value="check" hidden {}
+                button type="submit" name="action" value="check" style="display: none" {}
                 @if let Some(outcome) = &view.outcome { div #form-outcome { (outcome) } }
                 @if !placement.unplaced.is_empty() {
                     ul.config-errors.general {

@@ -65,6 +65,23 @@ impl FileSchema {
             "routes.toml" => routes(),
             "queues.toml" => queues(),
             "agents.toml" => agents(),
+            "recording.toml" => recording(),
+            "schedules.toml" => named_only(
+                "schedules",
+                Msg::FormSchedules,
+                "schedules.*",
+                vec![
+                    ("weekly", Kind::TextList),
+                    ("holidays", Kind::TextList),
+                    ("utc_offset", Kind::Text),
+                ],
+            ),
+            "prompts.toml" => named_only(
+                "prompts",
+                Msg::FormPrompts,
+                "prompts.*",
+                text(&["en", "zh"]),
+            ),
             _ => FileSchema {
                 collections: Vec::new(),
                 settings: Vec::new(),
@@ -248,6 +265,75 @@ fn queues() -> FileSchema {
                 ],
             ),
             ("queues.*", queue),
+            (
+                "alerts",
+                vec![
+                    ("not_ready_limit_min", Kind::Integer),
+                    ("not_ready_limits_min", Kind::Literal),
+                ],
+            ),
+            (
+                "alerts.surge",
+                vec![
+                    ("window_min", Kind::Integer),
+                    ("baseline_min", Kind::Integer),
+                    ("factor", Kind::Decimal),
+                    ("min_calls", Kind::Integer),
+                    ("area_code_digits", Kind::Integer),
+                ],
+            ),
+        ],
+    }
+}
+
+/// A file of named tables only (`[schedules.NAME]`, `[prompts.NAME]`).
+fn named_only(
+    key: &'static str,
+    title: Msg,
+    pattern: &'static str,
+    settings: Vec<(&'static str, Kind)>,
+) -> FileSchema {
+    FileSchema {
+        collections: vec![Collection {
+            key,
+            named: true,
+            title,
+            numbered_by: None,
+        }],
+        settings: vec![(pattern, settings)],
+    }
+}
+
+fn recording() -> FileSchema {
+    let rule = || vec![("record", Kind::Text), ("retention_days", Kind::Integer)];
+    let collection = |key, title| Collection {
+        key,
+        named: true,
+        title,
+        numbered_by: None,
+    };
+    FileSchema {
+        collections: vec![
+            collection("trunks", Msg::FormRecordTrunks),
+            collection("queues", Msg::FormRecordQueues),
+            collection("extensions", Msg::FormRecordExtensions),
+            collection("agents", Msg::FormRecordAgents),
+        ],
+        settings: vec![
+            (
+                "",
+                vec![
+                    ("default", Kind::Text),
+                    ("retention_days", Kind::Integer),
+                    ("min_free_percent", Kind::Integer),
+                    ("max_disk_percent", Kind::Integer),
+                    ("directory", Kind::Text),
+                ],
+            ),
+            ("trunks.*", rule()),
+            ("queues.*", rule()),
+            ("extensions.*", rule()),
+            ("agents.*", rule()),
         ],
     }
 }
