@@ -178,10 +178,12 @@ fn entry_form(
     number: usize,
     entry: &Entry,
 ) -> Markup {
-    let has_error = placement
-        .by_field
-        .keys()
-        .any(|field| field == &entry.field || field.starts_with(&format!("{}.", entry.field)));
+    let has_error = placement.by_field.contains_key(&entry.field)
+        || entry.settings.iter().any(|setting| {
+            placement
+                .by_field
+                .contains_key(&entry.field_of(&setting.key))
+        });
     let title = entry
         .settings
         .iter()
@@ -388,5 +390,48 @@ mod tests {
         // Another file's error has no field here: listed above the form.
         assert_eq!(placement.unplaced.len(), 1);
         assert!(placement.unplaced[0].contains("queues.toml"));
+    }
+
+    #[test]
+    fn every_demo_file_is_drawn_with_a_field_per_setting_and_labels_in_chinese() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo");
+        for file in [
+            "system.toml",
+            "lines.toml",
+            "routes.toml",
+            "queues.toml",
+            "agents.toml",
+            "recording.toml",
+            "schedules.toml",
+            "prompts.toml",
+            "flows/hotline.toml",
+        ] {
+            let text = std::fs::read_to_string(dir.join(file)).expect(file);
+            let schema = FileSchema::of(file);
+            let listed = entries(&text, &schema).expect(file);
+            let html = form(
+                Lang::Zh,
+                &schema,
+                &FormView {
+                    file,
+                    text: &text,
+                    entries: &listed,
+                    version: Some(1),
+                    unsaved: false,
+                    errors: &[],
+                    problems: &[],
+                    kept: &BTreeMap::new(),
+                    outcome: None,
+                },
+            )
+            .into_string();
+            let fields: usize = listed.iter().map(|entry| entry.settings.len()).sum();
+            assert_eq!(
+                html.matches(r#" name="value."#).count(),
+                fields,
+                "{file}: one field per setting"
+            );
+            assert!(html.contains(Lang::Zh.t(Msg::ApplyLive)), "{file}");
+        }
     }
 }
