@@ -8,7 +8,8 @@
 //! a rollback from the versions page brings back the earlier file text and behaviour;
 //! a corrupted backup uploaded from the backup page is refused and changes nothing, a
 //! whole one is restored;
-//! prompts are heard in the page before they are saved (a Mandarin text, a WAV).
+//! prompts are heard in the page before they are saved (a Mandarin text, a WAV); an agent
+//! added and one removed in the agents' form are what the ACD knows after the apply.
 //! Screenshots `config-form.png`, `ivr-editor.png` and `config-versions.png` go to `target/screenshots/`.
 
 mod common;
@@ -18,7 +19,7 @@ use common::live_config::{
     OLD_CHOICES,
 };
 
-use common::ui::{eval_text, screenshot, text_of};
+use common::ui::{click_centered, eval_text, screenshot, text_of};
 
 use browser::Browser;
 use far_end::Rig;
@@ -433,14 +434,7 @@ fn a_strategy_changed_in_its_form_rings_the_next_call_and_a_call_up_keeps_talkin
         "only the node concerned is marked"
     );
     // A click on the error selects its line in the flow's editor.
-    // (Scrolled to the middle first: the top bar stays over the page's top.)
-    bench
-        .browser
-        .eval(&format!(
-            "document.querySelector({error_css:?}).scrollIntoView({{block: 'center'}}); return true;"
-        ))
-        .unwrap();
-    bench.browser.find(&error_css).unwrap().click().unwrap();
+    click_centered(&bench.browser, &error_css);
     let selected = eval_text(
         &bench.browser,
         "const e = document.activeElement; return e.value.substring(e.selectionStart, e.selectionEnd);",
@@ -827,4 +821,76 @@ fn choose_backup(browser: &Browser, damaged: bool) -> u64 {
         .expect("a backup downloaded")
         .as_u64()
         .unwrap_or(0)
+}
+
+/// The agent numbers the ACD knows, with their names.
+fn acd_agents(web: SocketAddr) -> Vec<(String, String)> {
+    common::json(web, "GET", "/api/agents")["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|agent| {
+            (
+                agent["id"].as_str().unwrap_or_default().to_owned(),
+                agent["name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_agent_added_and_one_removed_in_the_agents_form_are_what_the_acd_knows_after_the_apply() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let bench = start(work.path());
+    let web = bench.web;
+    let browser = &bench.browser;
+    let ids = |agents: Vec<(String, String)>| -> Vec<String> {
+        agents.into_iter().map(|(id, _)| id).collect()
+    };
+    assert_eq!(ids(acd_agents(web)), ["201", "202", "203"]);
+
+    open_editor(&bench);
+    open_form(browser, "agents.toml");
+    // A new entry is drawn at once, not applied: its id, name, PIN and queues filled in.
+    click_centered(
+        browser,
+        "div.add-entry[data-collection='agent'] button[value='add:agent']",
+    );
+    browser
+        .wait_for("fieldset.entry[data-field='agent[3]']", WAIT)
+        .expect("the new agent's entry");
+    assert!(browser.find("#form-editor p.unsaved").is_ok());
+    assert_eq!(current_version(web), 1, "adding an entry applies nothing");
+    form_set(browser, "agent[3].id", "204");
+    form_set(browser, "agent[3].name", "Agent Four");
+    form_set(browser, "agent[3].pin", "2044");
+    form_set(browser, "agent[3].queues", "agents");
+    // Agent One goes.
+    click_centered(
+        browser,
+        "fieldset.entry[data-field='agent[0]'] label.remove input[type=checkbox]",
+    );
+    assert_eq!(form_apply(browser, "agent 204 joins, 201 leaves"), 2);
+
+    let agents = acd_agents(web);
+    assert_eq!(ids(agents.clone()), ["202", "203", "204"], "{agents:?}");
+    assert!(agents.contains(&("204".to_owned(), "Agent Four".to_owned())));
+    let file = std::fs::read_to_string(bench.running.config_dir().join("agents.toml")).unwrap();
+    assert!(!file.contains("Agent One"), "{file}");
+    assert!(file.contains("[[agent]]\nid = \"204\""), "{file}");
+
+    // A PIN of letters is the checks' error, beside the PIN; nothing applies.
+    open_form(browser, "agents.toml");
+    form_set(browser, "agent[0].pin", "abcd");
+    assert!(!form_press(browser, "#form-apply"));
+    assert!(
+        text_of(
+            browser,
+            "tr[data-field='agent[0].pin'] td.errors .field-error"
+        )
+        .contains("a PIN is 4 to 8 digits"),
+        "{}",
+        text_of(browser, "#form-editor")
+    );
+    assert_eq!(current_version(web), 2, "nothing applied");
 }

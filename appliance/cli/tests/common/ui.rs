@@ -27,6 +27,20 @@ pub fn screenshot_at(browser: &Browser, name: &str, css: &str) {
     screenshot(browser, name);
 }
 
+/// Clicks the element at `css` after scrolling it to the middle of the window (the top
+/// bar stays over the page's top and would take the click).
+pub fn click_centered(browser: &Browser, css: &str) {
+    browser
+        .eval(&format!(
+            "document.querySelector({css:?}).scrollIntoView({{block: 'center'}}); return true;"
+        ))
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    browser
+        .find(css)
+        .and_then(|element| element.click())
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
 /// A script's string result ("" for anything else).
 pub fn eval_text(browser: &Browser, script: &str) -> String {
     browser
