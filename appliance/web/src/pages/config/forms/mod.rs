@@ -9,7 +9,7 @@ mod labels;
 mod render;
 mod schema;
 
-use super::{config_tabs, keeper, service_error, MAX_FORM_BYTES};
+use super::{applied_summary, config_tabs, keeper, service_error, MAX_FORM_BYTES};
 use crate::auth::Identity;
 use crate::endpoint::{Endpoint, TECHNICIANS};
 use crate::i18n::{Lang, Msg};
@@ -17,7 +17,7 @@ use crate::pages::{html_fragment, html_page, layout, Section};
 use crate::state::WebState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use config_store::service::ServiceError;
+use config_store::service::{ConfigTexts, ServiceError};
 use config_store::FieldError;
 use document::{NewEntry, Posted, Problem};
 use maud::{html, Markup};
@@ -39,7 +39,7 @@ struct FileQuery {
 }
 
 /// The files with a form, in the order a technician sets a box up.
-fn form_files(files: &config_store::service::ConfigTexts) -> Vec<&str> {
+fn form_files(files: &ConfigTexts) -> Vec<&str> {
     const FIRST: [&str; 5] = [
         "system.toml",
         "lines.toml",
@@ -326,76 +326,99 @@ async fn form_post(
     };
     let mut files = current.files.clone();
     files.insert(post.file.clone(), text.clone());
-    let (errors, outcome, version, unsaved) = match post.action {
-        Action::Add(_) => (Vec::new(), None, current.version, text != applied_text),
-        Action::Check => match keeper(&state, move |keeper| keeper.check(&files)).await {
-            Ok(errors) if errors.is_empty() => (
-                errors,
-                Some(outcome_ok(lang, Msg::ConfigOk)),
-                current.version,
-                text != applied_text,
-            ),
-            Ok(errors) => (
-                errors,
-                Some(outcome_errors(lang, Msg::ConfigCheckErrors)),
-                current.version,
-                text != applied_text,
-            ),
-            Err(error) => (
-                Vec::new(),
-                Some(service_error(lang, &error)),
-                current.version,
-                true,
-            ),
-        },
-        Action::Apply => {
-            let (user, comment) = (identity.name.clone(), post.comment.clone());
-            match keeper(&state, move |keeper| keeper.apply(&files, &user, &comment)).await {
-                Ok(applied) => {
-                    crate::api::config::audit(&request, &applied);
-                    let outcome = html! {
-                        p #config-outcome.ok data-ok="true" data-version=(applied.version.number) {
-                            (lang.t(Msg::AppliedVersion)) " " strong.applied-version { (applied.version.number) }
-                        }
-                        @if !applied.restart_required.is_empty() {
-                            h4 { (lang.t(Msg::RestartRequired)) }
-                            ul.restart-required { @for item in &applied.restart_required { li { (item) } } }
-                        }
-                    };
-                    (
-                        Vec::new(),
-                        Some(outcome),
-                        Some(applied.version.number),
-                        false,
-                    )
-                }
-                Err(ServiceError::Invalid(errors)) => (
-                    errors,
-                    Some(outcome_errors(lang, Msg::ConfigHasErrors)),
-                    current.version,
-                    true,
-                ),
-                Err(error) => (
-                    Vec::new(),
-                    Some(service_error(lang, &error)),
-                    current.version,
-                    true,
-                ),
-            }
-        }
-    };
+    let changed = text != applied_text;
+    let acted = act(
+        &state,
+        &identity,
+        &request,
+        &post,
+        files,
+        current.version,
+        changed,
+    )
+    .await;
     let markup = rendered(
         lang,
         Rendering {
             file: &post.file,
             text: &text,
-            version,
-            unsaved,
-            errors: &errors,
+            version: acted.version,
+            unsaved: acted.unsaved,
+            errors: &acted.errors,
             problems: &[],
             kept: &BTreeMap::new(),
-            outcome,
+            outcome: acted.outcome,
         },
     );
     html_fragment(StatusCode::OK, markup)
+}
+
+/// What a Check, Apply or Add came to, for the form drawn again.
+struct Acted {
+    errors: Vec<FieldError>,
+    outcome: Option<Markup>,
+    version: Option<u32>,
+    unsaved: bool,
+}
+
+/// Runs the form's action on the configuration with its file's new text (`files`):
+/// `changed` when that text differs from the running one.
+async fn act(
+    state: &WebState,
+    identity: &Identity,
+    request: &HttpRequest,
+    post: &FormPost,
+    files: ConfigTexts,
+    version: Option<u32>,
+    changed: bool,
+) -> Acted {
+    let lang = identity.language;
+    let failed = |error: ServiceError| Acted {
+        errors: Vec::new(),
+        outcome: Some(service_error(lang, &error)),
+        version,
+        unsaved: true,
+    };
+    match &post.action {
+        Action::Add(_) => Acted {
+            errors: Vec::new(),
+            outcome: None,
+            version,
+            unsaved: changed,
+        },
+        Action::Check => match keeper(state, move |keeper| keeper.check(&files)).await {
+            Ok(errors) => Acted {
+                outcome: Some(if errors.is_empty() {
+                    outcome_ok(lang, Msg::ConfigOk)
+                } else {
+                    outcome_errors(lang, Msg::ConfigCheckErrors)
+                }),
+                errors,
+                version,
+                unsaved: changed,
+            },
+            Err(error) => failed(error),
+        },
+        Action::Apply => {
+            let (user, comment) = (identity.name.clone(), post.comment.clone());
+            match keeper(state, move |keeper| keeper.apply(&files, &user, &comment)).await {
+                Ok(applied) => {
+                    crate::api::config::audit(request, &applied);
+                    Acted {
+                        errors: Vec::new(),
+                        outcome: Some(applied_summary(lang, Msg::AppliedVersion, &applied)),
+                        version: Some(applied.version.number),
+                        unsaved: false,
+                    }
+                }
+                Err(ServiceError::Invalid(errors)) => Acted {
+                    errors,
+                    outcome: Some(outcome_errors(lang, Msg::ConfigHasErrors)),
+                    version,
+                    unsaved: true,
+                },
+                Err(error) => failed(error),
+            }
+        }
+    }
 }
