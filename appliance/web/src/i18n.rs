@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod config_reasons;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
