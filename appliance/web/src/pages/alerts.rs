@@ -66,7 +66,9 @@ async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
     let lang = identity.language;
     let alerts = state.alerts.send(GetAlerts).await;
     let content = match &alerts {
-        Err(e) => html! { p.field-error role="alert" { "alerts not answering: " (e.to_string()) } },
+        Err(e) => {
+            html! { p.field-error role="alert" { (super::failure_text(lang, Msg::AlertsNotAnswering, e)) } }
+        }
         Ok(alerts) => {
             let (active, cleared): (Vec<&AlertView>, Vec<&AlertView>) =
                 alerts.iter().partition(|a| a.active);

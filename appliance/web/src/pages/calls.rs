@@ -259,7 +259,7 @@ async fn change_agent_state(
         other => {
             return html_fragment(
                 StatusCode::BAD_REQUEST,
-                html! { span.field-error { "unknown state " (other) } },
+                html! { span.field-error { (lang.fill(Msg::UnknownAgentState, &[&format!("{other:?}")])) } },
             )
         }
     };
