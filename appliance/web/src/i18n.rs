@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod api_errors;
 pub mod config_reasons;
+mod templates;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -107,7 +107,9 @@ async fn acknowledge(
     });
     let response =
         crate::api::alerts::acknowledge_alert(&state, uid.clone(), identity.name.clone()).await;
-    let error = super::calls::api_error(response).await;
+    let error = super::calls::api_error(response)
+        .await
+        .map(|error| crate::i18n::api_errors::translate_api_error(lang, &error).into_owned());
     let alerts = state.alerts.send(GetAlerts).await.unwrap_or_default();
     match alerts.iter().find(|a| a.uid == uid) {
         Some(alert) => html_fragment(
