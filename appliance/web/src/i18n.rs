@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod api_errors;
+pub mod config_reasons;
+mod templates;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -48,6 +52,16 @@ impl Lang {
 
     pub fn t(self, msg: Msg) -> &'static str {
         msg.text(self)
+    }
+
+    /// A text with values: `{0}`, `{1}`, … of the message replaced by `values` in order
+    /// (each language puts them where its grammar wants them).
+    pub fn fill(self, msg: Msg, values: &[&str]) -> String {
+        let mut text = msg.text(self).to_owned();
+        for (index, value) in values.iter().enumerate() {
+            text = text.replace(&format!("{{{index}}}"), value);
+        }
+        text
     }
 }
 
@@ -466,6 +480,33 @@ catalogue! {
     FormSchedules => "Schedules", "时间表";
     FormPrompts => "Text prompts", "文本提示音";
     // --- end of configuration forms ---
+    // --- server messages ---
+    // Refusals of the account store (`auth::refusal`) and what else the server answers a
+    // page with; `{0}` is a value (`Lang::fill`).
+    RefusedUserName => "A user name is 1-32 letters, digits, '-', '_' or '.'.", "用户名须为 1-32 个字母、数字、“-”、“_”或“.”。";
+    RefusedDisplayName => "The display name must have 1-64 characters.", "显示名称须为 1-64 个字符。";
+    RefusedAgentIdMissing => "An agent user needs the agent id they work as.", "坐席用户须填写其坐席工号。";
+    RefusedUserExists => "A user named {0} exists already.", "名为 {0} 的用户已存在。";
+    RefusedLastAdmin => "This is the last administrator: make another user an administrator first.", "这是最后一个管理员：请先将另一个用户设为管理员。";
+    RefusedUnknownRole => "Unknown role {0}.", "未知的角色 {0}。";
+    RefusedPasswordTooShort => "The password must have at least {0} characters.", "密码至少需要 {0} 个字符。";
+    RefusedTokenName => "A token's name is 1-64 letters, digits, '-', '_' or '.'.", "令牌名称须为 1-64 个字母、数字、“-”、“_”或“.”。";
+    RefusedTokenTooShort => "An API token must have at least {0} characters.", "API 令牌至少需要 {0} 个字符。";
+    AccountStoreFailed => "The account store failed", "账户存储出错";
+    NoSuchUser => "No such user.", "没有此用户。";
+    NoSuchToken => "No such token.", "没有此令牌。";
+    LanguageMustBe => "The language must be English (en) or Chinese (zh).", "语言必须是英语（en）或中文（zh）。";
+    TokenHasNoPassword => "An API token has no password.", "API 令牌没有密码。";
+    CannotSignIn => "Cannot sign in", "无法登录";
+    UnknownAgentState => "Unknown state {0}.", "未知的状态 {0}。";
+    MibFree => "MiB free", "MiB 可用";
+    AlertsNotAnswering => "The alerts are not answering", "告警服务无响应";
+    RecordingsUnreadable => "Cannot read the recordings", "无法读取录音";
+    ReportFailed => "The report failed ({0})", "报表生成失败（{0}）";
+    NotCaptureName => "Not a capture file name.", "不是抓包文件名。";
+    NoSuchCapture => "No such capture.", "没有此抓包文件。";
+    CaptureUnreadable => "Cannot read the capture", "无法读取抓包文件";
+    // --- end of server messages ---
 }
 
 #[cfg(test)]
@@ -484,5 +525,26 @@ mod tests {
                 "{msg:?}'s Chinese text has no Chinese character: {zh}"
             );
         }
+    }
+
+    #[test]
+    fn both_languages_of_a_text_have_the_same_placeholders() {
+        let placeholders = |text: &str| -> Vec<String> {
+            (0..10)
+                .map(|index| format!("{{{index}}}"))
+                .filter(|p| text.contains(p.as_str()))
+                .collect()
+        };
+        for msg in Msg::ALL {
+            assert_eq!(
+                placeholders(msg.text(Lang::En)),
+                placeholders(msg.text(Lang::Zh)),
+                "{msg:?}"
+            );
+        }
+        assert_eq!(
+            Lang::Zh.fill(Msg::RefusedUserExists, &["ann"]),
+            "名为 ann 的用户已存在。"
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod middleware;
 pub mod password;
+pub mod refusal;
 pub mod secret;
 pub mod store;
 pub mod throttle;

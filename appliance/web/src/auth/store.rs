@@ -5,10 +5,11 @@
 //! (`web::block`), except `identify`, which reads memory only.
 
 use super::password;
+use super::refusal::{Refusal, MIN_TOKEN_LENGTH};
 use super::secret;
 use super::throttle::{LoginThrottle, Throttled};
 use super::{Identity, Role, Via};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -26,10 +27,32 @@ pub enum AuthError {
     Poisoned,
     #[error("no randomness from the operating system: {0}")]
     Random(String),
+    /// The password could not be hashed (a short one is a `Refused`).
     #[error(transparent)]
-    Password(#[from] password::PasswordError),
-    #[error("{0}")]
-    Invalid(String),
+    Password(password::PasswordError),
+    /// What the user asked for is refused: shown to them, in their language.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+}
+
+impl From<password::PasswordError> for AuthError {
+    fn from(error: password::PasswordError) -> Self {
+        match error {
+            password::PasswordError::TooShort => AuthError::Refused(Refusal::PasswordTooShort),
+            other => AuthError::Password(other),
+        }
+    }
+}
+
+impl AuthError {
+    /// The error as a page shows it, in `lang`: a refusal in the user's words; a failure
+    /// of the box with a translated lead-in and its English detail (for the log reader).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            AuthError::Refused(refusal) => refusal.text(lang),
+            failure => format!("{}: {failure}", lang.t(Msg::AccountStoreFailed)),
+        }
+    }
 }
 
 /// Why a sign-in failed.
@@ -381,10 +404,7 @@ impl AuthStore {
         check_user(user)?;
         let hash = password::hash(password_text)?;
         if !self.db()?.insert_user(&user.to_row(hash))? {
-            return Err(AuthError::Invalid(format!(
-                "a user named {:?} exists already",
-                user.name
-            )));
+            return Err(Refusal::UserExists(user.name.clone()).into());
         }
         self.memory()?.users.insert(key(&user.name), user.clone());
         Ok(())
@@ -400,9 +420,7 @@ impl AuthStore {
         };
         let still_admin = user.role == Role::Admin && !user.disabled;
         if before.role == Role::Admin && !still_admin && self.admin_count()? <= 1 {
-            return Err(AuthError::Invalid(
-                "this is the last admin: make another admin first".into(),
-            ));
+            return Err(Refusal::LastAdmin.into());
         }
         let mut stored = user.clone();
         stored.name = before.name.clone();
@@ -466,9 +484,7 @@ impl AuthStore {
             return Ok(None);
         };
         if user.role == Role::Admin && self.admin_count()? <= 1 {
-            return Err(AuthError::Invalid(
-                "this is the last admin: make another admin first".into(),
-            ));
+            return Err(Refusal::LastAdmin.into());
         }
         self.db()?.delete_user(&user.name)?;
         let mut memory = self.memory()?;
@@ -503,10 +519,8 @@ impl AuthStore {
         now_ms: u64,
     ) -> Result<(), AuthError> {
         check_token_name(name)?;
-        if secret_text.len() < 32 {
-            return Err(AuthError::Invalid(
-                "an API token must have at least 32 characters".into(),
-            ));
+        if secret_text.len() < MIN_TOKEN_LENGTH {
+            return Err(Refusal::TokenTooShort.into());
         }
         let hash = secret::hash(secret_text);
         self.db()?.upsert_api_token(&storage::ApiTokenRow {
@@ -566,9 +580,7 @@ fn check_token_name(name: &str) -> Result<(), AuthError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err(AuthError::Invalid(
-            "a token's name is 1-64 letters, digits, '-', '_' or '.'".into(),
-        ));
+        return Err(Refusal::BadTokenName.into());
     }
     Ok(())
 }
@@ -583,19 +595,80 @@ fn check_user(user: &User) -> Result<(), AuthError> {
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err(AuthError::Invalid(
-            "a user name is 1-32 letters, digits, '-', '_' or '.'".into(),
-        ));
+        return Err(Refusal::BadUserName.into());
     }
     if user.display_name.trim().is_empty() || user.display_name.chars().count() > 64 {
-        return Err(AuthError::Invalid(
-            "the display name must have 1-64 characters".into(),
-        ));
+        return Err(Refusal::BadDisplayName.into());
     }
     if user.role == Role::Agent && user.agent.as_deref().is_none_or(str::is_empty) {
-        return Err(AuthError::Invalid(
-            "an agent user needs the agent id they work as".into(),
-        ));
+        return Err(Refusal::AgentIdMissing.into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, role: Role) -> User {
+        User {
+            name: name.into(),
+            display_name: name.into(),
+            role,
+            language: Lang::Zh,
+            agent: (role == Role::Agent).then(|| "201".to_owned()),
+            disabled: false,
+            created_unix_ms: 0,
+        }
+    }
+
+    fn refusal(result: Result<impl std::fmt::Debug, AuthError>) -> Refusal {
+        match result {
+            Err(AuthError::Refused(refusal)) => refusal,
+            other => panic!("not a refusal: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn refusals_are_values_a_page_says_in_the_users_language() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let store = AuthStore::open(dir.path(), DEFAULT_IDLE_MS).expect("the store opens");
+        let admin = user("root", Role::Admin);
+        store
+            .create_first_admin(&admin, "long enough", "127.0.0.1", 0)
+            .expect("the first admin");
+        assert_eq!(
+            refusal(store.add_user(&user("a b", Role::Agent), "long enough")),
+            Refusal::BadUserName
+        );
+        assert_eq!(
+            refusal(store.add_user(&user("ann", Role::Agent), "short")),
+            Refusal::PasswordTooShort
+        );
+        let mut no_agent = user("bob", Role::Agent);
+        no_agent.agent = None;
+        assert_eq!(
+            refusal(store.add_user(&no_agent, "long enough")),
+            Refusal::AgentIdMissing
+        );
+        store
+            .add_user(&user("ann", Role::Agent), "long enough")
+            .expect("ann is added");
+        let taken = store
+            .add_user(&user("ann", Role::Agent), "long enough")
+            .expect_err("the name is taken");
+        assert_eq!(
+            taken.to_string(),
+            "a user named \"ann\" exists already",
+            "the API's words"
+        );
+        assert_eq!(taken.text(Lang::Zh), "名为 ann 的用户已存在。");
+        let last = refusal(store.delete_user("root"));
+        assert_eq!(last, Refusal::LastAdmin);
+        assert!(last.text(Lang::Zh).contains("管理员"));
+        assert_eq!(
+            refusal(store.install_token("crm", "too short", Role::Supervisor, "root", 0)),
+            Refusal::TokenTooShort
+        );
+    }
 }

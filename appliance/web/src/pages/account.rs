@@ -1,6 +1,6 @@
 //! A user's own account: their language and password.
 
-use super::{field_error, html_fragment, html_page, hx_redirect, layout, Section};
+use super::{failure_text, field_error, html_fragment, html_page, hx_redirect, layout, Section};
 use crate::auth::middleware::Gate;
 use crate::auth::{AuditDetail, Identity, Via};
 use crate::endpoint::{Endpoint, SIGNED_IN};
@@ -77,8 +77,9 @@ async fn set_language(
     request: HttpRequest,
     form: web::Form<LanguageForm>,
 ) -> HttpResponse {
+    let lang = identity.language;
     let Some(language) = Lang::parse(&form.language) else {
-        return HttpResponse::UnprocessableEntity().body("language must be en or zh");
+        return HttpResponse::UnprocessableEntity().body(lang.t(Msg::LanguageMustBe));
     };
     let auth = gate.auth.clone();
     let name = identity.name.clone();
@@ -100,9 +101,13 @@ async fn set_language(
             });
             hx_redirect("/account")
         }
-        Ok(Ok(None)) => HttpResponse::NotFound().body("no such user"),
-        Ok(Err(error)) => HttpResponse::UnprocessableEntity().body(error.to_string()),
-        Err(error) => HttpResponse::InternalServerError().body(error.to_string()),
+        Ok(Ok(None)) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
+        Ok(Err(error)) => HttpResponse::UnprocessableEntity().body(error.text(lang)),
+        Err(error) => HttpResponse::InternalServerError().body(failure_text(
+            lang,
+            Msg::AccountStoreFailed,
+            error,
+        )),
     }
 }
 
@@ -129,7 +134,7 @@ async fn set_password(
         return fail(lang.t(Msg::PasswordTooShort));
     }
     let Via::Session { hash, .. } = identity.via.clone() else {
-        return HttpResponse::BadRequest().body("an API token has no password");
+        return HttpResponse::BadRequest().body(lang.t(Msg::TokenHasNoPassword));
     };
     let auth = gate.auth.clone();
     let address = crate::auth::middleware::peer(&request);
@@ -155,7 +160,7 @@ async fn set_password(
         Ok(Ok(Ok(()))) => html_fragment(StatusCode::OK, password_form(lang, None, true)),
         Ok(Ok(Err(crate::auth::store::LoginRefused::Throttled(_)))) => fail(lang.t(Msg::Throttled)),
         Ok(Ok(Err(_))) => fail(lang.t(Msg::WrongPassword)),
-        Ok(Err(error)) => fail(&error.to_string()),
-        Err(error) => fail(&error.to_string()),
+        Ok(Err(error)) => fail(&error.text(lang)),
+        Err(error) => fail(&failure_text(lang, Msg::AccountStoreFailed, error)),
     }
 }

@@ -1,8 +1,9 @@
 //! The admin's pages: users and their roles, API tokens for CRM integrations, and the
 //! audit log of every change.
 
-use super::{field_error, html_fragment, html_page, layout, role_name, Section};
+use super::{failure_text, field_error, html_fragment, html_page, layout, role_name, Section};
 use crate::auth::middleware::Gate;
+use crate::auth::refusal::Refusal;
 use crate::auth::store::{now_unix_ms, AuthError, User};
 use crate::auth::{AuditDetail, Identity, Role};
 use crate::endpoint::{Endpoint, ADMINS};
@@ -156,8 +157,7 @@ struct UserForm {
 }
 
 fn user_from_form(name: &str, form: &UserForm) -> Result<User, AuthError> {
-    let role = Role::parse(&form.role)
-        .ok_or_else(|| AuthError::Invalid(format!("unknown role {:?}", form.role)))?;
+    let role = Role::parse(&form.role).ok_or_else(|| Refusal::UnknownRole(form.role.clone()))?;
     Ok(User {
         name: name.trim().to_owned(),
         display_name: form.display_name.trim().to_owned(),
@@ -185,7 +185,7 @@ async fn add_user(
     let name = form.name.clone().unwrap_or_default();
     let user = match user_from_form(&name, &form) {
         Ok(user) => user,
-        Err(error) => return users_fragment(&gate, lang, Some(&error.to_string())).await,
+        Err(error) => return users_fragment(&gate, lang, Some(&error.text(lang))).await,
     };
     let auth = gate.auth.clone();
     let (added, password) = (user.clone(), form.password.clone().unwrap_or_default());
@@ -197,8 +197,11 @@ async fn add_user(
             });
             users_fragment(&gate, lang, None).await
         }
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.to_string())).await,
-        Err(error) => users_fragment(&gate, lang, Some(&error.to_string())).await,
+        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
+        Err(error) => {
+            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
+            users_fragment(&gate, lang, Some(&failure)).await
+        }
     }
 }
 
@@ -212,7 +215,7 @@ async fn update_user(
     let lang = identity.language;
     let user = match user_from_form(&name, &form) {
         Ok(user) => user,
-        Err(error) => return users_fragment(&gate, lang, Some(&error.to_string())).await,
+        Err(error) => return users_fragment(&gate, lang, Some(&error.text(lang))).await,
     };
     let auth = gate.auth.clone();
     let changed = user.clone();
@@ -224,9 +227,12 @@ async fn update_user(
             });
             users_fragment(&gate, lang, None).await
         }
-        Ok(Ok(None)) => HttpResponse::NotFound().body("no such user"),
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.to_string())).await,
-        Err(error) => users_fragment(&gate, lang, Some(&error.to_string())).await,
+        Ok(Ok(None)) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
+        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
+        Err(error) => {
+            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
+            users_fragment(&gate, lang, Some(&failure)).await
+        }
     }
 }
 
@@ -246,9 +252,12 @@ async fn reset_password(
     let (name, password) = (name.into_inner(), form.into_inner().password);
     match web::block(move || auth.set_password(&name, &password, None)).await {
         Ok(Ok(true)) => users_fragment(&gate, lang, None).await,
-        Ok(Ok(false)) => HttpResponse::NotFound().body("no such user"),
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.to_string())).await,
-        Err(error) => users_fragment(&gate, lang, Some(&error.to_string())).await,
+        Ok(Ok(false)) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
+        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
+        Err(error) => {
+            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
+            users_fragment(&gate, lang, Some(&failure)).await
+        }
     }
 }
 
@@ -269,9 +278,12 @@ async fn delete_user(
             });
             users_fragment(&gate, lang, None).await
         }
-        Ok(Ok(None)) => HttpResponse::NotFound().body("no such user"),
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.to_string())).await,
-        Err(error) => users_fragment(&gate, lang, Some(&error.to_string())).await,
+        Ok(Ok(None)) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
+        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
+        Err(error) => {
+            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
+            users_fragment(&gate, lang, Some(&failure)).await
+        }
     }
 }
 
@@ -346,8 +358,8 @@ async fn create_token(
     let form = form.into_inner();
     let by = identity.name.clone();
     let result = web::block(move || {
-        let role = Role::parse(&form.role)
-            .ok_or_else(|| AuthError::Invalid(format!("unknown role {:?}", form.role)))?;
+        let role =
+            Role::parse(&form.role).ok_or_else(|| Refusal::UnknownRole(form.role.clone()))?;
         let secret = auth.create_token(form.name.trim(), role, &by, now_unix_ms())?;
         Ok::<_, AuthError>((form.name.trim().to_owned(), role, secret, auth.tokens()?))
     })
@@ -367,10 +379,14 @@ async fn create_token(
             let tokens = gate.auth.tokens().unwrap_or_default();
             html_fragment(
                 StatusCode::OK,
-                tokens_section(lang, &tokens, None, Some(&error.to_string())),
+                tokens_section(lang, &tokens, None, Some(&error.text(lang))),
             )
         }
-        Err(error) => HttpResponse::InternalServerError().body(error.to_string()),
+        Err(error) => HttpResponse::InternalServerError().body(failure_text(
+            lang,
+            Msg::AccountStoreFailed,
+            error,
+        )),
     }
 }
 
@@ -394,9 +410,13 @@ async fn revoke_token(
             });
             html_fragment(StatusCode::OK, tokens_section(lang, &tokens, None, None))
         }
-        Ok(Ok((false, _))) => HttpResponse::NotFound().body("no such token"),
-        Ok(Err(error)) => HttpResponse::InternalServerError().body(error.to_string()),
-        Err(error) => HttpResponse::InternalServerError().body(error.to_string()),
+        Ok(Ok((false, _))) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchToken)),
+        Ok(Err(error)) => HttpResponse::InternalServerError().body(error.text(lang)),
+        Err(error) => HttpResponse::InternalServerError().body(failure_text(
+            lang,
+            Msg::AccountStoreFailed,
+            error,
+        )),
     }
 }
 

@@ -66,7 +66,9 @@ async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
     let lang = identity.language;
     let alerts = state.alerts.send(GetAlerts).await;
     let content = match &alerts {
-        Err(e) => html! { p.field-error role="alert" { "alerts not answering: " (e.to_string()) } },
+        Err(e) => {
+            html! { p.field-error role="alert" { (super::failure_text(lang, Msg::AlertsNotAnswering, e)) } }
+        }
         Ok(alerts) => {
             let (active, cleared): (Vec<&AlertView>, Vec<&AlertView>) =
                 alerts.iter().partition(|a| a.active);
@@ -105,7 +107,9 @@ async fn acknowledge(
     });
     let response =
         crate::api::alerts::acknowledge_alert(&state, uid.clone(), identity.name.clone()).await;
-    let error = super::calls::api_error(response).await;
+    let error = super::calls::api_error(response)
+        .await
+        .map(|error| crate::i18n::api_errors::translate_api_error(lang, &error).into_owned());
     let alerts = state.alerts.send(GetAlerts).await.unwrap_or_default();
     match alerts.iter().find(|a| a.uid == uid) {
         Some(alert) => html_fragment(

@@ -172,7 +172,11 @@ pub(super) async fn outcome(lang: Lang, response: HttpResponse, done: &str) -> H
     let status = response.status();
     let message = match api_error(response).await {
         None => done.to_owned(),
-        Some(error) => format!("{}: {error}", lang.t(Msg::Refused)),
+        Some(error) => format!(
+            "{}: {}",
+            lang.t(Msg::Refused),
+            crate::i18n::api_errors::translate_api_error(lang, &error)
+        ),
     };
     html_fragment(
         StatusCode::OK,
@@ -259,7 +263,7 @@ async fn change_agent_state(
         other => {
             return html_fragment(
                 StatusCode::BAD_REQUEST,
-                html! { span.field-error { "unknown state " (other) } },
+                html! { span.field-error { (lang.fill(Msg::UnknownAgentState, &[&format!("{other:?}")])) } },
             )
         }
     };

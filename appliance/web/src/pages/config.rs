@@ -8,6 +8,7 @@
 use super::{html_fragment, html_page, layout, Section};
 use crate::auth::Identity;
 use crate::endpoint::{Endpoint, TECHNICIANS};
+use crate::i18n::config_reasons::{field_error_text, translate_reason};
 use crate::i18n::{Lang, Msg};
 use crate::state::WebState;
 use actix_web::http::StatusCode;
@@ -123,7 +124,7 @@ fn file_errors(lang: Lang, file: &str, text: &str, errors: &[&FieldError], oob: 
                             ", " (lang.t(Msg::ErrorField)) " " code { (error.field) }
                         }
                     }
-                    ": " span.message { (error.message) }
+                    ": " span.message { (translate_reason(lang, &error.message)) }
                     @if let Some(line) = error.line.checked_sub(1).and_then(|i| lines.get(i)) {
                         pre.error-line { span.line-number { (error.line) } " " mark { (line) } }
                     }
@@ -336,11 +337,11 @@ fn errors_everywhere(lang: Lang, files: &ConfigTexts, errors: &[FieldError]) -> 
 }
 
 /// Errors about no file in the editor (a missing file, the whole configuration).
-fn other_errors(files: &ConfigTexts, errors: &[FieldError]) -> Markup {
+fn other_errors(lang: Lang, files: &ConfigTexts, errors: &[FieldError]) -> Markup {
     html! {
         ul.config-errors.general {
             @for error in errors.iter().filter(|e| !files.contains_key(&e.file)) {
-                li.field-error data-file=(error.file) data-line=(error.line) data-field=(error.field) { (error.to_string()) }
+                li.field-error data-file=(error.file) data-line=(error.line) data-field=(error.field) { (field_error_text(lang, error)) }
             }
         }
     }
@@ -363,7 +364,7 @@ async fn check(
                 p #config-outcome.ok data-ok="true" { (lang.t(Msg::ConfigOk)) }
             } @else {
                 p #config-outcome.field-error role="alert" data-ok="false" { (lang.t(Msg::ConfigCheckErrors)) }
-                (other_errors(&form.files, &errors))
+                (other_errors(lang, &form.files, &errors))
             }
             (errors_everywhere(lang, &form.files, &errors))
         },
@@ -413,7 +414,7 @@ async fn apply(
         }
         Err(ServiceError::Invalid(errors)) => html! {
             p #config-outcome.field-error role="alert" data-ok="false" { (lang.t(Msg::ConfigHasErrors)) }
-            (other_errors(&form.files, &errors))
+            (other_errors(lang, &form.files, &errors))
             (errors_everywhere(lang, &form.files, &errors))
         },
         Err(error) => service_error(lang, &error),
@@ -536,7 +537,7 @@ async fn rollback(
         }
         Err(ServiceError::Invalid(errors)) => html! {
             p #config-outcome.field-error role="alert" data-ok="false" { (lang.t(Msg::ConfigHasErrors)) }
-            ul.config-errors { @for error in &errors { li.field-error { (error.to_string()) } } }
+            ul.config-errors { @for error in &errors { li.field-error { (field_error_text(lang, error)) } } }
         },
         Err(error) => service_error(lang, &error),
     };
@@ -631,7 +632,7 @@ async fn restore(
         Err(ServiceError::Invalid(errors)) => html! {
             div #restore-outcome.field-error role="alert" data-ok="false" {
                 p { (lang.t(Msg::RestoreRefusedMsg)) ": " (lang.t(Msg::ConfigCheckErrors)) }
-                ul.config-errors { @for error in &errors { li.field-error { (error.to_string()) } } }
+                ul.config-errors { @for error in &errors { li.field-error { (field_error_text(lang, error)) } } }
             }
         },
         Err(error) => service_error(lang, &error),

@@ -124,7 +124,7 @@ pub async fn fragments(state: &WebState, identity: &Identity) -> Vec<(&'static s
             dt { (lang.t(Msg::Version)) } dd { (env!("CARGO_PKG_VERSION")) }
             dt { (lang.t(Msg::Uptime)) } dd { (duration(uptime_ms)) }
             dt { (lang.t(Msg::Disk)) } dd { @match disk(state) {
-                Some((used, free)) => { (format!("{used:.0} %")) " · " (free / 1_048_576) " MiB free" },
+                Some((used, free)) => { (format!("{used:.0} %")) " · " (free / 1_048_576) " " (lang.t(Msg::MibFree)) },
                 None => "—",
             } }
             dt { (lang.t(Msg::Cpu)) } dd { @match cpu_percent(uptime_ms) { Some(cpu) => (format!("{cpu:.1} %")), None => "—" } }

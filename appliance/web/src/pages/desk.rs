@@ -134,8 +134,9 @@ async fn change_state(
     identity: Identity,
     form: web::Form<StateForm>,
 ) -> HttpResponse {
+    let lang = identity.language;
     let Some(agent) = identity.agent.clone() else {
-        return HttpResponse::Forbidden().body("this account is not bound to an agent");
+        return HttpResponse::Forbidden().body(lang.t(Msg::NotBound));
     };
     let form = form.into_inner();
     let request = match form.state.as_str() {
@@ -147,7 +148,10 @@ async fn change_state(
             device: form.device.unwrap_or_default(),
         },
         "logout" => AgentRequest::Logout,
-        other => return HttpResponse::BadRequest().body(format!("unknown state {other:?}")),
+        other => {
+            return HttpResponse::BadRequest()
+                .body(lang.fill(Msg::UnknownAgentState, &[&format!("{other:?}")]))
+        }
     };
     crate::api::acd::send(&state, agent, request).await
 }

@@ -1,7 +1,7 @@
 //! Signing in and out, and the first start, which creates the administrator (there is
 //! no default password).
 
-use super::{bare_layout, field_error, html_page, visitor_lang};
+use super::{bare_layout, failure_text, field_error, html_page, visitor_lang};
 use crate::auth::middleware::{credential, peer, Gate};
 use crate::auth::store::{now_unix_ms, LoginRefused, User};
 use crate::auth::{Identity, Role, Via};
@@ -167,9 +167,11 @@ async fn login(
         }
         Ok(Err(error)) => {
             tracing::error!(%error, "sign-in failed");
-            HttpResponse::InternalServerError().body(format!("cannot sign in: {error}"))
+            HttpResponse::InternalServerError().body(failure_text(lang, Msg::CannotSignIn, error))
         }
-        Err(error) => HttpResponse::InternalServerError().body(format!("cannot sign in: {error}")),
+        Err(error) => {
+            HttpResponse::InternalServerError().body(failure_text(lang, Msg::CannotSignIn, error))
+        }
     }
 }
 
@@ -308,7 +310,10 @@ async fn setup(
             .insert_header((header::LOCATION, super::home(Role::Admin)))
             .finish(),
         Ok(Ok(None)) => again(StatusCode::CONFLICT, lang.t(Msg::SetupDone)),
-        Ok(Err(error)) => again(StatusCode::UNPROCESSABLE_ENTITY, &error.to_string()),
-        Err(error) => again(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+        Ok(Err(error)) => again(StatusCode::UNPROCESSABLE_ENTITY, &error.text(lang)),
+        Err(error) => again(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &failure_text(lang, Msg::AccountStoreFailed, error),
+        ),
     }
 }

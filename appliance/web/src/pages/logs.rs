@@ -163,7 +163,12 @@ async fn captures_page(state: web::Data<WebState>, identity: Identity) -> HttpRe
 }
 
 /// A capture file by name: only plain `.pcap` names in the captures folder.
-async fn capture_file(state: web::Data<WebState>, file: web::Path<String>) -> HttpResponse {
+async fn capture_file(
+    state: web::Data<WebState>,
+    identity: Identity,
+    file: web::Path<String>,
+) -> HttpResponse {
+    let lang = identity.language;
     let name = file.into_inner();
     let plain = !name.is_empty()
         && name.ends_with(".pcap")
@@ -172,7 +177,7 @@ async fn capture_file(state: web::Data<WebState>, file: web::Path<String>) -> Ht
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && !name.starts_with('.');
     if !plain {
-        return HttpResponse::BadRequest().body("not a capture file name");
+        return HttpResponse::BadRequest().body(lang.t(Msg::NotCaptureName));
     }
     let path = state.data_dir.join("captures").join(&name);
     match web::block(move || std::fs::read(path)).await {
@@ -184,11 +189,17 @@ async fn capture_file(state: web::Data<WebState>, file: web::Path<String>) -> Ht
             ))
             .body(bytes),
         Ok(Err(error)) if error.kind() == std::io::ErrorKind::NotFound => {
-            HttpResponse::NotFound().body("no such capture")
+            HttpResponse::NotFound().body(lang.t(Msg::NoSuchCapture))
         }
-        Ok(Err(error)) => {
-            HttpResponse::InternalServerError().body(format!("cannot read the capture: {error}"))
-        }
-        Err(error) => HttpResponse::InternalServerError().body(error.to_string()),
+        Ok(Err(error)) => HttpResponse::InternalServerError().body(super::failure_text(
+            lang,
+            Msg::CaptureUnreadable,
+            error,
+        )),
+        Err(error) => HttpResponse::InternalServerError().body(super::failure_text(
+            lang,
+            Msg::CaptureUnreadable,
+            error,
+        )),
     }
 }

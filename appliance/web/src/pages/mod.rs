@@ -198,6 +198,12 @@ pub fn field_error(message: Option<&str>) -> Markup {
     }
 }
 
+/// A failure of the box as a page says it: the lead-in in the user's language, the
+/// detail as the failing part wrote it (English, for whoever reads the log).
+pub fn failure_text(lang: Lang, lead: Msg, error: impl std::fmt::Display) -> String {
+    format!("{}: {error}", lang.t(lead))
+}
+
 /// The language a signed-out visitor gets: `?lang=zh`, else their browser's first
 /// preference.
 pub fn visitor_lang(request: &actix_web::HttpRequest) -> Lang {

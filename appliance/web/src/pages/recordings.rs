@@ -69,7 +69,7 @@ async fn page(
     let found = match filter(&form) {
         Ok(filter) => read_storage(state.into_inner(), move |s| Ok(s.list_recordings(&filter)?))
             .await
-            .map_err(|e| format!("cannot read the recordings: {e:#}")),
+            .map_err(|e| super::failure_text(lang, Msg::RecordingsUnreadable, format!("{e:#}"))),
         Err(message) => Err(message),
     };
     let value = |v: &Option<String>| v.clone().unwrap_or_default();

@@ -310,7 +310,8 @@ async fn report(
         from_ms: query.from_ms,
         to_ms: query.to_ms,
     };
-    let unreadable = |response: HttpResponse| format!("the report failed ({})", response.status());
+    let unreadable =
+        |response: HttpResponse| lang.fill(Msg::ReportFailed, &[&response.status().to_string()]);
     let (charts, table) = if form.per_agent() {
         let rows = agent_rows(state, &query).await.map_err(unreadable)?;
         (agent_charts(lang, &rows, &range), agent_table(lang, &rows))

@@ -144,7 +144,7 @@ pub fn render(lang: Lang, file: &str, text: &str, errors: &[&FieldError], oob: b
                                 data-line=(error.line) data-column=(error.column) {
                                 (lang.t(Msg::ErrorLine)) " " (error.line) ", " (lang.t(Msg::ErrorColumn)) " " (error.column)
                                 @if !setting.is_empty() { ", " (lang.t(Msg::ErrorField)) " " code { (setting) } }
-                                ": " (error.message)
+                                ": " (crate::i18n::config_reasons::translate_reason(lang, &error.message))
                             }
                         }
                     }

@@ -326,7 +326,7 @@ async fn save_recording(
         Err(config_store::ServiceError::Invalid(errors)) => html! {
             div #prompt-outcome.field-error role="alert" data-ok="false" {
                 p { (lang.t(Msg::ConfigHasErrors)) }
-                ul.config-errors { @for error in &errors { li.field-error { (error.to_string()) } } }
+                ul.config-errors { @for error in &errors { li.field-error { (crate::i18n::config_reasons::field_error_text(lang, error)) } } }
             }
         },
         Err(error) => service_error(lang, &error),

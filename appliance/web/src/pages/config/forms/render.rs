@@ -5,6 +5,7 @@
 use super::document::{Entry, Problem, Setting};
 use super::labels;
 use super::schema::{node_settings, FileSchema, Kind};
+use crate::i18n::config_reasons::{field_error_text, translate_reason};
 use crate::i18n::{Lang, Msg};
 use config_store::FieldError;
 use maud::{html, Markup};
@@ -95,9 +96,9 @@ fn place(lang: Lang, schema: &FileSchema, view: &FormView) -> Placement {
         match spot {
             Some(field) => placement.by_field.entry(field).or_default().push(Placed {
                 line: error.line,
-                text: error.message.clone(),
+                text: translate_reason(lang, &error.message).into_owned(),
             }),
-            None => placement.unplaced.push(error.to_string()),
+            None => placement.unplaced.push(field_error_text(lang, error)),
         }
     }
     for problem in view.problems {
