@@ -68,7 +68,7 @@ async fn keeper<T: Send + 'static>(
 
 fn service_error(lang: Lang, error: &ServiceError) -> Markup {
     html! {
-        p.field-error role="alert" { (lang.t(Msg::ConfigFailed)) ": " (error.to_string()) }
+        p.field-error role="alert" { (lang.t(Msg::ConfigFailed)) ": " (translate_reason(lang, &error.to_string())) }
     }
 }
 
@@ -626,7 +626,7 @@ async fn restore(
         }
         Err(ServiceError::Refused(why)) => html! {
             p #restore-outcome.field-error role="alert" data-ok="false" {
-                (lang.t(Msg::RestoreRefusedMsg)) ": " span.reason { (why) }
+                (lang.t(Msg::RestoreRefusedMsg)) ": " span.reason { (translate_reason(lang, &why)) }
             }
         },
         Err(ServiceError::Invalid(errors)) => html! {

@@ -6,6 +6,7 @@
 use super::{applied_summary, keeper, service_error};
 use crate::auth::Identity;
 use crate::endpoint::{Endpoint, TECHNICIANS};
+use crate::i18n::config_reasons::translate_reason;
 use crate::i18n::{Lang, Msg};
 use crate::state::WebState;
 use actix_web::http::StatusCode;
@@ -118,7 +119,7 @@ fn refusal(lang: Lang, status: StatusCode, lead: Msg, why: &str) -> HttpResponse
         status,
         html! {
             p #prompt-outcome.field-error role="alert" data-ok="false" {
-                (lang.t(lead)) ": " span.reason { (why) }
+                (lang.t(lead)) ": " span.reason { (translate_reason(lang, why)) }
             }
         },
     )
