@@ -224,7 +224,14 @@ struct CaptureJson {
 async fn start_capture(state: web::Data<WebState>, span: web::Path<u16>) -> HttpResponse {
     let span = span.into_inner();
     let dir = state.data_dir.join("captures");
-    if let Err(error) = std::fs::create_dir_all(&dir) {
+    let made = {
+        let dir = dir.clone();
+        web::block(move || std::fs::create_dir_all(dir)).await
+    };
+    if let Err(error) = made
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()))
+    {
         return HttpResponse::InternalServerError()
             .body(format!("cannot create {}: {error}", dir.display()));
     }

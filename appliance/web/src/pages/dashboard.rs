@@ -44,8 +44,8 @@ fn duration(ms: u64) -> String {
 }
 
 /// The data directory's disk: used share and free bytes.
-fn disk(state: &WebState) -> Option<(f64, u64)> {
-    let stat = nix::sys::statvfs::statvfs(&state.data_dir).ok()?;
+fn disk(data_dir: &std::path::Path) -> Option<(f64, u64)> {
+    let stat = nix::sys::statvfs::statvfs(data_dir).ok()?;
     let total = stat.blocks() as f64 * stat.fragment_size() as f64;
     let free = stat.blocks_available() as u64 * stat.fragment_size() as u64;
     (total > 0.0).then(|| (100.0 * (1.0 - free as f64 / total), free))
@@ -119,15 +119,20 @@ pub async fn fragments(state: &WebState, identity: &Identity) -> Vec<(&'static s
         }
     };
     let uptime_ms = engine.engine_time_ms;
+    // File system calls, off the web worker.
+    let data_dir = state.data_dir.clone();
+    let (disk, cpu) = web::block(move || (disk(&data_dir), cpu_percent(uptime_ms)))
+        .await
+        .unwrap_or((None, None));
     let system = html! {
         dl #system.figures {
             dt { (lang.t(Msg::Version)) } dd { (env!("CARGO_PKG_VERSION")) }
             dt { (lang.t(Msg::Uptime)) } dd { (duration(uptime_ms)) }
-            dt { (lang.t(Msg::Disk)) } dd { @match disk(state) {
+            dt { (lang.t(Msg::Disk)) } dd { @match disk {
                 Some((used, free)) => { (format!("{used:.0} %")) " · " (free / 1_048_576) " " (lang.t(Msg::MibFree)) },
                 None => "—",
             } }
-            dt { (lang.t(Msg::Cpu)) } dd { @match cpu_percent(uptime_ms) { Some(cpu) => (format!("{cpu:.1} %")), None => "—" } }
+            dt { (lang.t(Msg::Cpu)) } dd { @match cpu { Some(cpu) => (format!("{cpu:.1} %")), None => "—" } }
             dt { (lang.t(Msg::Lateness)) } dd { (engine.tick_lateness.p99_us) " µs" }
             dt { (lang.t(Msg::FramesDropped)) } dd #frames-dropped { (engine.tap_frames_dropped + engine.frames_tx_dropped + engine.frames_overrun) }
             dt { (lang.t(Msg::LiveCalls)) } dd #calls-up { (status.calls.len()) }

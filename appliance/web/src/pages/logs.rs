@@ -94,9 +94,9 @@ async fn log_lines(identity: Identity, query: web::Query<LogQuery>) -> HttpRespo
     html_fragment(StatusCode::OK, lines_table(identity.language, &query))
 }
 
-/// The capture files: name and size, newest first.
-fn capture_files(state: &WebState) -> Vec<(String, u64)> {
-    let Ok(entries) = std::fs::read_dir(state.data_dir.join("captures")) else {
+/// The capture files in `dir`: name and size, newest first.
+fn capture_files(dir: &std::path::Path) -> Vec<(String, u64)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut files: Vec<(String, u64, std::time::SystemTime)> = entries
@@ -128,7 +128,11 @@ async fn captures_page(state: web::Data<WebState>, identity: Identity) -> HttpRe
         .await
         .map(|status| status.spans)
         .unwrap_or_default();
-    let files = capture_files(&state);
+    let dir = state.data_dir.join("captures");
+    // A directory listing, off the web worker.
+    let files = web::block(move || capture_files(&dir))
+        .await
+        .unwrap_or_default();
     html_page(layout(
         &identity,
         Section::Captures,
