@@ -4,7 +4,7 @@
 use super::{failure_text, field_error, html_fragment, html_page, layout, role_name, Section};
 use crate::auth::middleware::Gate;
 use crate::auth::refusal::Refusal;
-use crate::auth::store::{now_unix_ms, AuthError, User};
+use crate::auth::store::{now_unix_ms, AuthError, AuthStore, User};
 use crate::auth::{AuditDetail, Identity, Role};
 use crate::endpoint::{Endpoint, ADMINS};
 use crate::i18n::{Lang, Msg};
@@ -174,6 +174,21 @@ fn user_from_form(name: &str, form: &UserForm) -> Result<User, AuthError> {
     })
 }
 
+/// Runs an account-store call off the web worker; a refusal or failure as the text the
+/// page shows in `lang`.
+async fn account_store<T: Send + 'static>(
+    gate: &Gate,
+    lang: Lang,
+    call: impl FnOnce(&AuthStore) -> Result<T, AuthError> + Send + 'static,
+) -> Result<T, String> {
+    let auth = gate.auth.clone();
+    match web::block(move || call(&auth)).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(error.text(lang)),
+        Err(error) => Err(failure_text(lang, Msg::AccountStoreFailed, error)),
+    }
+}
+
 async fn add_user(
     gate: web::Data<Gate>,
     identity: Identity,
@@ -187,21 +202,16 @@ async fn add_user(
         Ok(user) => user,
         Err(error) => return users_fragment(&gate, lang, Some(&error.text(lang))).await,
     };
-    let auth = gate.auth.clone();
     let (added, password) = (user.clone(), form.password.clone().unwrap_or_default());
-    match web::block(move || auth.add_user(&added, &password)).await {
-        Ok(Ok(())) => {
+    match account_store(&gate, lang, move |auth| auth.add_user(&added, &password)).await {
+        Ok(()) => {
             request.extensions_mut().insert(AuditDetail {
                 before: None,
                 after: Some(user_json(&user)),
             });
             users_fragment(&gate, lang, None).await
         }
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
-        Err(error) => {
-            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
-            users_fragment(&gate, lang, Some(&failure)).await
-        }
+        Err(text) => users_fragment(&gate, lang, Some(&text)).await,
     }
 }
 
@@ -217,22 +227,17 @@ async fn update_user(
         Ok(user) => user,
         Err(error) => return users_fragment(&gate, lang, Some(&error.text(lang))).await,
     };
-    let auth = gate.auth.clone();
     let changed = user.clone();
-    match web::block(move || auth.update_user(&changed)).await {
-        Ok(Ok(Some(before))) => {
+    match account_store(&gate, lang, move |auth| auth.update_user(&changed)).await {
+        Ok(Some(before)) => {
             request.extensions_mut().insert(AuditDetail {
                 before: Some(user_json(&before)),
                 after: Some(user_json(&user)),
             });
             users_fragment(&gate, lang, None).await
         }
-        Ok(Ok(None)) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
-        Err(error) => {
-            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
-            users_fragment(&gate, lang, Some(&failure)).await
-        }
+        Ok(None) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
+        Err(text) => users_fragment(&gate, lang, Some(&text)).await,
     }
 }
 
@@ -248,16 +253,15 @@ async fn reset_password(
     form: web::Form<ResetForm>,
 ) -> HttpResponse {
     let lang = identity.language;
-    let auth = gate.auth.clone();
     let (name, password) = (name.into_inner(), form.into_inner().password);
-    match web::block(move || auth.set_password(&name, &password, None)).await {
-        Ok(Ok(true)) => users_fragment(&gate, lang, None).await,
-        Ok(Ok(false)) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
-        Err(error) => {
-            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
-            users_fragment(&gate, lang, Some(&failure)).await
-        }
+    match account_store(&gate, lang, move |auth| {
+        auth.set_password(&name, &password, None)
+    })
+    .await
+    {
+        Ok(true) => users_fragment(&gate, lang, None).await,
+        Ok(false) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
+        Err(text) => users_fragment(&gate, lang, Some(&text)).await,
     }
 }
 
@@ -268,22 +272,17 @@ async fn delete_user(
     name: web::Path<String>,
 ) -> HttpResponse {
     let lang = identity.language;
-    let auth = gate.auth.clone();
     let name = name.into_inner();
-    match web::block(move || auth.delete_user(&name)).await {
-        Ok(Ok(Some(before))) => {
+    match account_store(&gate, lang, move |auth| auth.delete_user(&name)).await {
+        Ok(Some(before)) => {
             request.extensions_mut().insert(AuditDetail {
                 before: Some(user_json(&before)),
                 after: None,
             });
             users_fragment(&gate, lang, None).await
         }
-        Ok(Ok(None)) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
-        Ok(Err(error)) => users_fragment(&gate, lang, Some(&error.text(lang))).await,
-        Err(error) => {
-            let failure = failure_text(lang, Msg::AccountStoreFailed, error);
-            users_fragment(&gate, lang, Some(&failure)).await
-        }
+        Ok(None) => HttpResponse::NotFound().body(lang.t(Msg::NoSuchUser)),
+        Err(text) => users_fragment(&gate, lang, Some(&text)).await,
     }
 }
 
