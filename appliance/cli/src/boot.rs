@@ -139,8 +139,8 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
         .filter_map(call_control::stats_actor::span_of)
         .collect();
     let stats_storage = Mutex::new(Some(open_stats_storage()?));
-    let stats_config = Arc::new(call_control::stats_actor::stats_config(&config.acd));
-    let dispositions = Arc::new(config.dispositions.clone());
+    // What the web's views read of the running configuration; the applier replaces it.
+    let running_settings = config_store::Live::new(web::RunningSettings::of(&config));
     let recordings_dir = config
         .recording
         .directory
@@ -380,6 +380,7 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     acd: acd.clone(),
                     alerts: alerts.clone(),
                     recorder: recorder.clone(),
+                    web: running_settings.clone(),
                     arbiter: actix::Arbiter::current(),
                 };
                 let config_keeper = config_store::ConfigKeeper::open(
@@ -407,9 +408,8 @@ pub fn start_box(options: BoxOptions) -> anyhow::Result<RunningBox> {
                     acd,
                     alerts,
                     recorder,
-                    stats_config,
                     epoch_unix_ms,
-                    dispositions,
+                    running: running_settings,
                 };
                 let served = web::serve(state, auth, &web_settings)?;
                 let (server, web_address, web_scheme) =

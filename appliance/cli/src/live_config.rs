@@ -5,10 +5,12 @@
 //! the engine's store is replaced by the old one extended with what is new or changed
 //! (every prompt id a call in progress holds stays valid), then the ACD (which checks the
 //! queues and agents again and may refuse: nothing else has changed that a call would
-//! notice), then the switchboard's routes and flows, the alert thresholds and the
-//! recorder's settings. Calls in progress keep the `Arc`s of flows, schedules, prompts
-//! and recording rules their sessions were started with; the next call takes the new
-//! ones. Lines and `system.toml` need a restart (the keeper lists them).
+//! notice), then the switchboard's routes and flows, the alert thresholds, the
+//! recorder's settings and, last, what the web's views read (each queue's service level
+//! for the reports, the wrap-up codes). Calls in progress keep the `Arc`s of flows,
+//! schedules, prompts and recording rules their sessions were started with; the next call
+//! takes the new ones, and the web's next request the new settings. Lines and
+//! `system.toml` need a restart (the keeper lists them).
 
 use actix::prelude::*;
 use call_control::acd_actor::AcdActor;
@@ -30,6 +32,9 @@ pub struct BoxApplier {
     pub acd: Addr<AcdActor>,
     pub alerts: Addr<AlertActor>,
     pub recorder: Addr<RecorderActor>,
+    /// What the web's handlers and pages read of the running configuration
+    /// (`WebState::running`).
+    pub web: config_store::Live<box_web::RunningSettings>,
     /// The control plane's arbiter: the ACD's answer is awaited there.
     pub arbiter: actix::ArbiterHandle,
 }
@@ -80,6 +85,8 @@ impl config_store::LiveApplier for BoxApplier {
             .do_send(ReplaceAlertConfig(config.alerts.clone()));
         self.recorder
             .do_send(ReplaceRecordingSettings(Arc::new(config.recording.clone())));
+        // The reports' thresholds and the wrap-up codes, for the web's next request.
+        self.web.set(box_web::RunningSettings::of(config));
 
         let mut notes = Vec::new();
         for queue in report.queues_kept_for_calls {

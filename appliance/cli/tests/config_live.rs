@@ -503,3 +503,167 @@ fn a_text_prompt_added_live_is_synthesized_and_played_to_the_next_call() {
     );
     running.stop();
 }
+
+/// `PUT /api/calls/{call}/wrap-up` as agent `agent` (the admin token acting for them).
+fn wrap_up_as(web: SocketAddr, agent: &str, call: &str, body: &str) -> (String, Value) {
+    let (status, text) = common::send_with_headers(
+        web,
+        "PUT",
+        &format!("/api/calls/{call}/wrap-up"),
+        &format!("X-Acting-Agent: {agent}\r\n"),
+        body,
+    );
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {status} {text}"));
+    (status, value)
+}
+
+fn codes(web: SocketAddr) -> Vec<String> {
+    common::json(web, "GET", "/api/dispositions")["dispositions"]
+        .as_array()
+        .expect("dispositions")
+        .iter()
+        .filter_map(|code| code["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The queue `agents` as the wallboard shows it (`/api/queues`, the ACD's own count).
+fn wallboard_queue(web: SocketAddr) -> Value {
+    common::json(web, "GET", "/api/queues")["queues"]
+        .as_array()
+        .expect("queues")
+        .iter()
+        .find(|q| q["name"] == "agents")
+        .cloned()
+        .expect("queue agents")
+}
+
+/// The queue report's hour of the box's time (`/api/reports/queues`).
+fn report_row(web: SocketAddr) -> Option<Value> {
+    common::json(
+        web,
+        "GET",
+        "/api/reports/queues?from=2026-12-07T02:00:00Z&to=2026-12-07T03:00:00Z&interval=1h&queue=agents",
+    )["queues"]
+        .as_array()
+        .and_then(|rows| rows.first().cloned())
+}
+
+/// Each queue's service level and the wrap-up codes follow an apply, a rollback and a
+/// restore without a restart: a call that waits between the new threshold (5 s) and the
+/// old one (20 s) is outside the service level on the wallboard and in the reports, the
+/// new code is listed and accepted on its wrap-up and the removed one refused; rolled
+/// back, the reports count it within again and the old codes are back; the backup of the
+/// new configuration restored brings the new codes back.
+#[test]
+fn service_levels_and_wrap_up_codes_follow_an_apply_a_rollback_and_a_restore() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (mut running, mut rig, web) = start(work.path());
+    assert_eq!(wallboard_queue(web)["service_level_ms"], 20_000);
+    assert_eq!(codes(web), ["resolved", "complaint"]);
+
+    let files = edited_files(
+        web,
+        &[
+            (
+                "queues.toml",
+                "wrap_up_s = 3\n",
+                "wrap_up_s = 3\nservice_level_s = 5\n",
+            ),
+            (
+                "queues.toml",
+                r#"complaint = { en = "Complaint", zh = "投诉" }"#,
+                r#"callback-promised = { en = "Callback promised", zh = "承诺回电" }"#,
+            ),
+        ],
+    );
+    let (status, applied) = apply(web, &files, "a 5 s service level, a new code");
+    assert!(status.contains("200"), "{status} {applied}");
+    assert_eq!(applied["restart_required"], json!([]), "{applied}");
+    assert_eq!(codes(web), ["resolved", "callback-promised"]);
+    assert_eq!(wallboard_queue(web)["service_level_ms"], 5_000);
+
+    // The call waits about 7 s in the queue before 201 logs in (ready at once) and
+    // answers.
+    hotline_call(&mut rig, 1, "0201111");
+    key(&mut rig, 1, "2");
+    assert!(
+        common::step_until(&mut rig, 5_000, |_| wallboard_queue(web)["waiting"] == 1),
+        "the call waits in the queue"
+    );
+    rig.run_for(6_000).unwrap();
+    let (status, body) = common::send(
+        web,
+        "POST",
+        "/api/agents/201/state",
+        r#"{"state":"login","device":"201"}"#,
+    );
+    assert!(status.contains("204"), "login: {status} {body}");
+    until_ringing(&mut rig, "fxs2");
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").unwrap().go_off_hook(now);
+    rig.run_for(1_000).unwrap();
+    let pop = common::json(web, "GET", "/api/agents/201/call");
+    let call = pop["call"]["id"].as_str().expect("201's call").to_owned();
+    let waited = pop["call"]["waited_ms"].as_u64().expect("waited");
+    assert!((5_000..20_000).contains(&waited), "waited {waited} ms");
+
+    // The removed code is refused, naming the codes now; the new one is saved.
+    let (status, refused) = wrap_up_as(web, "201", &call, r#"{"disposition":"complaint"}"#);
+    assert!(status.contains("422"), "{status} {refused}");
+    assert_eq!(
+        refused["error"],
+        "no disposition \"complaint\"; the configured codes: resolved, callback-promised"
+    );
+    let (status, saved) = wrap_up_as(web, "201", &call, r#"{"disposition":"callback-promised"}"#);
+    assert!(status.contains("200"), "{status} {saved}");
+
+    // Answered after the new threshold: outside the service level on the wallboard…
+    let queue = wallboard_queue(web);
+    assert_eq!(
+        (&queue["answered"], &queue["answered_within_service_level"]),
+        (&json!(1), &json!(0)),
+        "{queue}"
+    );
+    // …and in the report, once the call has ended and 201's wrap-up is over.
+    let now = rig.now_ms();
+    rig.phone_mut("fxs2").unwrap().hang_up(now);
+    let mut row = None;
+    assert!(
+        common::step_until(&mut rig, 15_000, |_| {
+            row = report_row(web);
+            row.as_ref().is_some_and(|r| r["answered"] == 1)
+        }),
+        "the call in the report: {row:?}"
+    );
+    let row = row.expect("a row");
+    assert_eq!(row["answered_within_service_level"], 0, "{row}");
+    assert_eq!(row["service_level_percent"], 0.0, "{row}");
+    let (status, _, backup) = common::get_bytes(web, "/api/backup", "");
+    assert!(status.contains("200"), "{status}");
+
+    // Rolled back: the reports count with the 20 s threshold running again, the old
+    // codes are back.
+    let (status, rolled) = common::send(web, "POST", "/api/config/versions/1/rollback", "");
+    assert!(status.contains("200"), "{status} {rolled}");
+    let rolled: Value = serde_json::from_str(&rolled).unwrap();
+    assert_eq!(rolled["restart_required"], json!([]), "{rolled}");
+    assert_eq!(codes(web), ["resolved", "complaint"]);
+    let row = report_row(web).expect("a row");
+    assert_eq!(row["answered_within_service_level"], 1, "{row}");
+    let (status, refused) = wrap_up_as(web, "201", &call, r#"{"disposition":"callback-promised"}"#);
+    assert!(status.contains("422"), "{status} {refused}");
+
+    // The backup restored: its configuration's codes and threshold are running.
+    let (status, body) = post_bytes(web, "/api/backup/restore", &backup);
+    assert!(status.contains("200"), "{status} {body}");
+    let restored: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        restored["applied"]["restart_required"],
+        json!([]),
+        "{restored}"
+    );
+    assert_eq!(codes(web), ["resolved", "callback-promised"]);
+    let row = report_row(web).expect("a row");
+    assert_eq!(row["answered_within_service_level"], 0, "{row}");
+    running.stop();
+}

@@ -198,7 +198,9 @@ fn is_recording_name(name: &str) -> bool {
 }
 
 /// What differs from what the box started with in settings only a start applies: the
-/// lines (their actors hold signalling state) and `system.toml`.
+/// lines (their actors hold signalling state), `system.toml` and the recordings'
+/// directory. Everything else the box takes live (the binary's `LiveApplier`), the
+/// queues' service levels and the wrap-up codes included.
 pub fn restart_needs(running: &box_config::Config, next: &box_config::Config) -> Vec<String> {
     let mut needs = Vec::new();
     let describe = |value: &dyn std::fmt::Debug| format!("{value:?}");
@@ -229,26 +231,6 @@ pub fn restart_needs(running: &box_config::Config, next: &box_config::Config) ->
     }
     if describe(&running.system) != describe(&next.system) {
         needs.push(format!("{}: changed", box_config::SYSTEM_FILE));
-    }
-    // The web's views read these from the configuration the box started with.
-    let service_levels = |c: &box_config::Config| -> Vec<(String, u64)> {
-        c.acd
-            .queues
-            .iter()
-            .map(|q| (q.name.to_string(), q.service_level_ms))
-            .collect()
-    };
-    if service_levels(running) != service_levels(next) {
-        needs.push(format!(
-            "{}: service levels (the reports' thresholds)",
-            box_config::QUEUES_FILE
-        ));
-    }
-    if running.dispositions != next.dispositions {
-        needs.push(format!(
-            "{}: dispositions (the agent desktop's wrap-up codes)",
-            box_config::QUEUES_FILE
-        ));
     }
     if running.recording.directory != next.recording.directory {
         needs.push(format!("{}: directory changed", box_config::RECORDING_FILE));
@@ -622,6 +604,33 @@ mod tests {
         ));
         assert_eq!(keeper.current().expect("current").files, before);
         assert_eq!(keeper.versions().expect("list").len(), 1);
+    }
+
+    /// The web's reports and agent desktop take them live (the binary's applier hands
+    /// them over): a change of either waits for no restart.
+    #[test]
+    fn service_levels_and_wrap_up_codes_need_no_restart() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let with_queues = |name: &str, service_level_s: u32, codes: &str| {
+            let dir = the_default_config(&root.path().join(name));
+            let queues = format!(
+                "[queues.reception]\nservice_level_s = {service_level_s}\n\n[dispositions]\n{codes}"
+            );
+            std::fs::write(dir.join(box_config::QUEUES_FILE), queues).expect("queues.toml");
+            box_config::Config::load(&dir).expect("valid")
+        };
+        let running = with_queues("running", 20, "resolved = { en = \"Resolved\" }\n");
+        let next = with_queues(
+            "next",
+            5,
+            "callback-promised = { en = \"Callback promised\", zh = \"承诺回电\" }\n",
+        );
+        assert_ne!(running.dispositions, next.dispositions);
+        assert_ne!(
+            running.acd.queues[0].service_level_ms,
+            next.acd.queues[0].service_level_ms
+        );
+        assert_eq!(restart_needs(&running, &next), Vec::<String>::new());
     }
 
     #[test]

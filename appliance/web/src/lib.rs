@@ -15,4 +15,4 @@ pub mod tls;
 pub mod url;
 
 pub use server::{serve, Served, WebSettings};
-pub use state::{read_storage, DeviceView, WebState};
+pub use state::{read_storage, DeviceView, RunningSettings, WebState};

@@ -5,6 +5,7 @@
 use actix::Addr;
 use actix_web::web;
 use call_control::switchboard::Switchboard;
+use config_store::Live;
 use events::EventsHandle;
 use media_engine::EngineStatsSnapshot;
 use serde::Serialize;
@@ -29,12 +30,31 @@ pub struct WebState {
     pub alerts: Addr<call_control::alert_actor::AlertActor>,
     /// The recorder: its figures for `/metrics`.
     pub recorder: Addr<call_control::recorder_actor::RecorderActor>,
-    /// The reports' thresholds (each queue's service level): `reports_api.rs`.
-    pub stats_config: Arc<stats::StatsConfig>,
     /// The box's clock at engine time 0 (Unix ms): what the stored statistics count in.
     pub epoch_unix_ms: u64,
-    /// The codes agents wrap calls up with (`queues.toml`'s `[dispositions]`): `api/desk.rs`.
-    pub dispositions: Arc<box_config::Dispositions>,
+    /// What the views take from the running configuration, replaced by the box's applier
+    /// whenever a configuration is applied live: read it once per request or rendering.
+    pub running: Live<RunningSettings>,
+}
+
+/// The settings of the running configuration the web's views read (not the keeper's
+/// files: those may hold changes that wait for a restart).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningSettings {
+    /// The reports' thresholds (each queue's service level): `api/reports.rs`.
+    pub stats: stats::StatsConfig,
+    /// The codes agents wrap calls up with (`queues.toml`'s `[dispositions]`): the wrap-up
+    /// checks, `/api/dispositions` and the agent desktop (`api/desk.rs`, `pages/desk.rs`).
+    pub dispositions: box_config::Dispositions,
+}
+
+impl RunningSettings {
+    pub fn of(config: &box_config::Config) -> RunningSettings {
+        RunningSettings {
+            stats: call_control::stats_actor::stats_config(&config.acd),
+            dispositions: config.dispositions.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -170,7 +170,7 @@ async fn history(
     limit: usize,
     skip: Option<String>,
 ) -> Result<Vec<Value>, HttpResponse> {
-    let dispositions = state.dispositions.clone();
+    let settings = state.running.get();
     read_storage(state, move |storage| {
         let mut calls = Vec::new();
         // One more, in case the skipped call is among them.
@@ -178,7 +178,7 @@ async fn history(
             if Some(&cdr.id) == skip.as_ref() || calls.len() == limit {
                 continue;
             }
-            calls.push(ended_call_json(storage, cdr, &dispositions)?);
+            calls.push(ended_call_json(storage, cdr, &settings.dispositions)?);
         }
         Ok(calls)
     })
@@ -189,10 +189,10 @@ async fn history(
 /// The last call `agent` answered, as the history shows it (`null`: none yet): the call
 /// they wrap up once it has ended.
 async fn last_call(state: Arc<WebState>, agent: String) -> Result<Value, HttpResponse> {
-    let dispositions = state.dispositions.clone();
+    let settings = state.running.get();
     read_storage(state, move |storage| {
         match storage.last_cdr_of_agent(&agent)? {
-            Some(cdr) => ended_call_json(storage, cdr, &dispositions),
+            Some(cdr) => ended_call_json(storage, cdr, &settings.dispositions),
             None => Ok(Value::Null),
         }
     })
@@ -278,7 +278,7 @@ pub async fn screen_pop_json(state: Arc<WebState>, agent: String) -> Result<Valu
     let Some(live) = live_call(&state, &call_id).await? else {
         return Ok(none);
     };
-    let dispositions = state.dispositions.clone();
+    let settings = state.running.get();
     let id = call_id.clone();
     let wrap_ups = read_storage(state.clone(), move |storage| Ok(storage.wrap_ups_of(&id)?))
         .await
@@ -312,7 +312,7 @@ pub async fn screen_pop_json(state: Arc<WebState>, agent: String) -> Result<Valu
             "ivr_flow": live.ivr_flow,
             "ivr_path": live.ivr_path,
             "ivr_variables": live.ivr_variables,
-            "wrap_ups": wrap_ups_json(&wrap_ups, &dispositions),
+            "wrap_ups": wrap_ups_json(&wrap_ups, &settings.dispositions),
         },
         "history": earlier,
         "last_call": last_call,
@@ -374,7 +374,7 @@ async fn caller_calls(
 }
 
 async fn dispositions(state: web::Data<WebState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "dispositions": state.dispositions.as_ref() }))
+    HttpResponse::Ok().json(json!({ "dispositions": &state.running.get().dispositions }))
 }
 
 /// The agents who took `call`: the live call's agent, the CDR's, and every agent who
@@ -420,7 +420,8 @@ pub async fn save_wrap_up_for(
         Ok(actor) => actor,
         Err(response) => return response,
     };
-    let wrap_up = match parse_wrap_up(body, &state.dispositions) {
+    // The codes of the configuration running now (applied live or started with).
+    let wrap_up = match parse_wrap_up(body, &state.running.get().dispositions) {
         Ok(wrap_up) => wrap_up,
         Err(refused @ WrapUpRefused::Malformed(_)) => {
             return error(StatusCode::BAD_REQUEST, refused)

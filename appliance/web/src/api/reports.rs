@@ -220,12 +220,13 @@ pub async fn queue_rows(
     state: web::Data<WebState>,
     query: &ReportQuery,
 ) -> Result<Vec<QueueIntervalRow>, HttpResponse> {
-    let config = state.stats_config.clone();
+    // The thresholds of the configuration running now (applied live or started with).
+    let settings = state.running.get();
     let mut records = read_records(state, query).await?;
     if let Some(queue) = &query.only {
         records.attempts.retain(|attempt| &attempt.queue == queue);
     }
-    let rows = queue_intervals(&records.attempts, &config);
+    let rows = queue_intervals(&records.attempts, &settings.stats);
     rollup(&rows, query.interval)
         .map(|rows| between(&rows, query.from_ms, query.to_ms))
         .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e))

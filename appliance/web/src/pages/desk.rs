@@ -70,7 +70,7 @@ pub async fn fragments(state: &WebState, identity: &Identity) -> Vec<(&'static s
         crate::api::desk::screen_pop_json(std::sync::Arc::new(state.clone()), agent_id.clone())
             .await
             .unwrap_or(serde_json::Value::Null);
-    let call = super::screen_pop::render(lang, &pop, &state.dispositions);
+    let call = super::screen_pop::render(lang, &pop, &state.running.get().dispositions);
     let today =
         match crate::api::desk::today_of(std::sync::Arc::new(state.clone()), agent_id.clone(), 0)
             .await
