@@ -358,6 +358,16 @@ fn the_agent_gets_a_screen_pop_with_the_callers_earlier_call_and_note() {
             .is_some_and(|a| a["state"]["state"] == "ready")
     });
     assert!(ready_again, "201 is ready after wrap-up");
+    // The desktop's own figures count the call once its statistics are stored: the live
+    // stream reads the agent's stored rows again after their events.
+    let counted = common::step_until(&mut rig, 10_000, |_| {
+        text_of(&browser, "#today-answered") == "1"
+    });
+    assert!(
+        counted,
+        "today's figures count the call: {}",
+        text_of(&browser, "#today")
+    );
 
     // The same caller again: the screen pop shows the earlier call with its note.
     common::hotline_call_answered(&mut rig, CALLER, 2);

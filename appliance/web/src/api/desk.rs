@@ -514,8 +514,16 @@ pub async fn today_of(
 ) -> Result<TodayFigures, HttpResponse> {
     let now = box_now_ms(&state);
     let from = day_start(now, utc_offset_min).map_err(|m| error(StatusCode::BAD_REQUEST, m))?;
-    let snapshot = agent_snapshot(&state, &agent).await?;
-    let open = OpenState {
+    let open = open_state(&state, &agent).await?;
+    let rows = stored_agent_rows(state, agent.clone(), from, now).await?;
+    Ok(today_figures(&agent, &rows, Some(&open), from, now))
+}
+
+/// The state `agent` is in now, from the ACD's live view (its span is stored once it
+/// ends). 404 for an unknown agent.
+pub async fn open_state(state: &WebState, agent: &str) -> Result<OpenState, HttpResponse> {
+    let snapshot = agent_snapshot(state, agent).await?;
+    Ok(OpenState {
         state: serde_json::to_value(snapshot.state.kind())
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
@@ -525,13 +533,24 @@ pub async fn today_of(
             _ => None,
         },
         since_unix_ms: state.epoch_unix_ms.saturating_add(snapshot.since_ms),
-    };
-    let rows = read_storage(state.clone(), move |storage| {
+    })
+}
+
+/// `agent`'s stored 15-minute statistics rows from `from` to `now` (Unix ms), read from
+/// the database: what [`today_figures`] sums.
+pub async fn stored_agent_rows(
+    state: Arc<WebState>,
+    agent: String,
+    from: u64,
+    now: u64,
+) -> Result<Vec<stats::AgentIntervalRow>, HttpResponse> {
+    let rows = read_storage(state, move |storage| {
         Ok(storage.stats_between(from, now.max(from + 1))?)
     })
     .await
     .map_err(internal)?;
     let records = call_control::stats_actor::record_set(rows);
-    let rows = stats::agent_intervals(&records);
-    Ok(today_figures(&agent, &rows, Some(&open), from, now))
+    let mut rows = stats::agent_intervals(&records);
+    rows.retain(|row| row.agent == agent);
+    Ok(rows)
 }

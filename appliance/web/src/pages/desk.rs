@@ -1,19 +1,29 @@
 //! The agent desktop: the agent's state with ready / not-ready (with a reason) and the
 //! wrap-up countdown, the call offered or taken (the screen pop: number, IVR path and
-//! variables), and the supervisors' notices.
+//! variables), today's own figures and the supervisors' notices. Its live stream keeps
+//! the agent's stored statistics between renderings (`today_rows.rs` decides when they
+//! are read again).
+
+mod today_rows;
 
 use super::live;
 use super::wallboard::{clock, state_label};
 use super::{html_page, layout, Section};
+use crate::api::desk as desk_api;
 use crate::auth::Identity;
 use crate::endpoint::{Endpoint, FLOOR_AND_AGENTS};
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::state::WebState;
 use actix_web::{web, HttpResponse};
 use call_control::acd_actor::{AgentRequest, GetAcdSnapshot};
 use call_control::alert_actor::GetNotices;
 use maud::{html, Markup};
 use serde::Deserialize;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+use today_rows::{Moment, TodayRows};
 
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
@@ -36,7 +46,98 @@ fn wrap_up_until(state: &box_config::acd::AgentState) -> Option<u64> {
     }
 }
 
+/// The desk's fragments, everything read now.
 pub async fn fragments(state: &WebState, identity: &Identity) -> Vec<(&'static str, Markup)> {
+    fragments_with(state, identity, None).await
+}
+
+/// What a desk's live stream keeps between renderings.
+struct DeskMemory {
+    /// The agent's stored statistics rows (`None`: the user is bound to no agent).
+    today: Option<RefCell<TodayRows>>,
+    /// The stream's wall clock starts here.
+    started: Instant,
+}
+
+impl DeskMemory {
+    fn moment(&self, engine_ms: u64) -> Moment {
+        Moment {
+            wall_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            engine_ms,
+        }
+    }
+}
+
+/// The desk as its live stream renders it (see [`live::LiveView`]).
+struct DeskStream {
+    memory: Rc<DeskMemory>,
+    state: Arc<WebState>,
+}
+
+impl live::LiveView for DeskStream {
+    fn saw(&mut self, envelope: &events::Envelope) {
+        if let Some(today) = &self.memory.today {
+            let at = self.memory.moment(envelope.at_ms);
+            today.borrow_mut().saw(&envelope.event, at);
+        }
+    }
+
+    fn missed(&mut self) {
+        if let Some(today) = &self.memory.today {
+            let now = self
+                .memory
+                .moment((self.state.engine_stats)().engine_time_ms);
+            today.borrow_mut().missed(now);
+        }
+    }
+
+    fn render(&mut self, state: Arc<WebState>, identity: Identity) -> live::Fragments {
+        let memory = Rc::clone(&self.memory);
+        Box::pin(async move { fragments_with(&state, &identity, Some(&memory)).await })
+    }
+}
+
+/// Today's figures: the stored rows `memory` keeps while they hold (the live stream),
+/// else read now (the page).
+async fn today_part(
+    state: &WebState,
+    lang: Lang,
+    agent: &str,
+    memory: Option<&DeskMemory>,
+) -> Markup {
+    let state = Arc::new(state.clone());
+    let Some((memory, today)) = memory.and_then(|m| m.today.as_ref().map(|t| (m, t))) else {
+        return match desk_api::today_of(state, agent.to_owned(), 0).await {
+            Ok(figures) => super::screen_pop::today(lang, &figures),
+            Err(_) => html! {},
+        };
+    };
+    let engine_ms = (state.engine_stats)().engine_time_ms;
+    let now = state.epoch_unix_ms.saturating_add(engine_ms);
+    let Ok(from) = desk_api::day_start(now, 0) else {
+        return html! {};
+    };
+    let Ok(open) = desk_api::open_state(&state, agent).await else {
+        return html! {};
+    };
+    let moment = memory.moment(engine_ms);
+    if today.borrow().needs_read(from, moment) {
+        match desk_api::stored_agent_rows(state.clone(), agent.to_owned(), from, now).await {
+            Ok(rows) => today.borrow_mut().stored(from, rows, moment),
+            Err(_) => return html! {},
+        }
+    }
+    let kept = today.borrow();
+    let rows = kept.rows(from).unwrap_or_default();
+    let figures = desk_api::today_figures(agent, rows, Some(&open), from, now);
+    super::screen_pop::today(lang, &figures)
+}
+
+async fn fragments_with(
+    state: &WebState,
+    identity: &Identity,
+    memory: Option<&DeskMemory>,
+) -> Vec<(&'static str, Markup)> {
     let lang = identity.language;
     let Some(agent_id) = identity.agent.clone() else {
         return vec![("agent", html! { p { (lang.t(Msg::NotBound)) } })];
@@ -66,18 +167,11 @@ pub async fn fragments(state: &WebState, identity: &Identity) -> Vec<(&'static s
             }
         }
     };
-    let pop =
-        crate::api::desk::screen_pop_json(std::sync::Arc::new(state.clone()), agent_id.clone())
-            .await
-            .unwrap_or(serde_json::Value::Null);
+    let pop = desk_api::screen_pop_json(Arc::new(state.clone()), agent_id.clone())
+        .await
+        .unwrap_or(serde_json::Value::Null);
     let call = super::screen_pop::render(lang, &pop, &state.running.get().dispositions);
-    let today =
-        match crate::api::desk::today_of(std::sync::Arc::new(state.clone()), agent_id.clone(), 0)
-            .await
-        {
-            Ok(figures) => super::screen_pop::today(lang, &figures),
-            Err(_) => html! {},
-        };
+    let today = today_part(state, lang, &agent_id, memory).await;
     let notices = html! {
         ul #notices {
             @for notice in &notices { li.notice { (notice.text) " — " (notice.by) } }
@@ -119,7 +213,17 @@ async fn page(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
 }
 
 async fn stream(state: web::Data<WebState>, identity: Identity) -> HttpResponse {
-    live::stream(render, state, identity)
+    let view = DeskStream {
+        memory: Rc::new(DeskMemory {
+            today: identity
+                .agent
+                .as_deref()
+                .map(|agent| RefCell::new(TodayRows::new(agent))),
+            started: Instant::now(),
+        }),
+        state: state.clone().into_inner(),
+    };
+    live::stream_view(Box::new(view), state, identity)
 }
 
 #[derive(Deserialize)]
@@ -175,16 +279,11 @@ async fn save_wrap_up(
         "note": form.note.filter(|n| !n.trim().is_empty()),
         "disposition": form.disposition.filter(|d| !d.is_empty()),
     });
-    crate::api::desk::save_wrap_up_for(
+    desk_api::save_wrap_up_for(
         state,
         call.into_inner(),
         &request,
         body.to_string().as_bytes(),
     )
     .await
-}
-
-/// The live stream's renderer of this page.
-fn render(state: std::sync::Arc<WebState>, identity: Identity) -> live::Fragments {
-    Box::pin(async move { fragments(&state, &identity).await })
 }

@@ -3,6 +3,10 @@
 //! that changed go out as an SSE event named after the fragment, which htmx's SSE
 //! extension swaps in (`sse-swap="NAME"`). The extension reconnects by itself, and the
 //! session outlives a restart of the box, so a wall screen comes back on its own.
+//!
+//! A view is a plain [`Render`] function, or a [`LiveView`] that keeps something of its
+//! own between renderings and is told of each event the stream receives (the agent
+//! desktop keeps its agent's stored statistics until one of the agent's events).
 
 use crate::auth::Identity;
 use crate::state::WebState;
@@ -19,8 +23,23 @@ pub type Fragments = Pin<Box<dyn Future<Output = Vec<(&'static str, maud::Markup
 /// What renders a view's fragments (each live page passes its own).
 pub type Render = fn(Arc<WebState>, Identity) -> Fragments;
 
+/// A view with memory of its own between renderings, one per stream.
+pub trait LiveView {
+    /// A bus event the stream received, before the rendering it leads to.
+    fn saw(&mut self, _envelope: &events::Envelope) {}
+    /// The stream fell behind the bus and lost events (which, it cannot know).
+    fn missed(&mut self) {}
+    fn render(&mut self, state: Arc<WebState>, identity: Identity) -> Fragments;
+}
+
+impl LiveView for Render {
+    fn render(&mut self, state: Arc<WebState>, identity: Identity) -> Fragments {
+        (*self)(state, identity)
+    }
+}
+
 struct LiveFeed {
-    render: Render,
+    view: Box<dyn LiveView>,
     state: Arc<WebState>,
     identity: Identity,
     events: tokio::sync::broadcast::Receiver<Arc<events::Envelope>>,
@@ -39,23 +58,29 @@ impl LiveFeed {
             }
             if !self.first {
                 tokio::select! {
-                    received = self.events.recv() => match received {
-                        Ok(_) | Err(RecvError::Lagged(_)) => {
-                            // Whatever else is queued is covered by this one rendering.
-                            loop {
-                                match self.events.try_recv() {
-                                    Ok(_) | Err(TryRecvError::Lagged(_)) => continue,
-                                    Err(_) => break,
-                                }
+                    received = self.events.recv() => {
+                        match received {
+                            Ok(envelope) => self.view.saw(&envelope),
+                            Err(RecvError::Lagged(_)) => self.view.missed(),
+                            Err(RecvError::Closed) => return None,
+                        }
+                        // Whatever else is queued is covered by this one rendering.
+                        loop {
+                            match self.events.try_recv() {
+                                Ok(envelope) => self.view.saw(&envelope),
+                                Err(TryRecvError::Lagged(_)) => self.view.missed(),
+                                Err(_) => break,
                             }
                         }
-                        Err(RecvError::Closed) => return None,
                     },
                     _ = self.tick.tick() => {}
                 }
             }
             self.first = false;
-            let fragments = (self.render)(self.state.clone(), self.identity.clone()).await;
+            let fragments = self
+                .view
+                .render(self.state.clone(), self.identity.clone())
+                .await;
             for (name, markup) in fragments {
                 let html = markup.into_string();
                 if self.sent.get(name) == Some(&html) {
@@ -84,14 +109,23 @@ fn sse_event(name: &str, html: &str) -> web::Bytes {
     web::Bytes::from(text)
 }
 
-/// The live stream of `view` for this user.
+/// The live stream of `render`'s view for this user.
 pub fn stream(render: Render, state: web::Data<WebState>, identity: Identity) -> HttpResponse {
+    stream_view(Box::new(render), state, identity)
+}
+
+/// The live stream of `view` for this user.
+pub fn stream_view(
+    view: Box<dyn LiveView>,
+    state: web::Data<WebState>,
+    identity: Identity,
+) -> HttpResponse {
     let state = state.into_inner();
     let events = state.events.live();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let feed = LiveFeed {
-        render,
+        view,
         state,
         identity,
         events,
