@@ -247,6 +247,17 @@ fn read_post(fields: Vec<(String, String)>) -> FormPost {
     post
 }
 
+/// A message drawn where the form was (htmx swaps only answers of 200 into the page),
+/// with the way back to the forms.
+fn in_place(lang: Lang, message: Markup) -> Markup {
+    html! {
+        div #form-editor {
+            (message)
+            p { a href="/config/form" { (lang.t(Msg::ConfigForms)) } }
+        }
+    }
+}
+
 fn outcome_ok(lang: Lang, msg: Msg) -> Markup {
     html! { p #config-outcome.ok data-ok="true" { (lang.t(msg)) } }
 }
@@ -270,20 +281,22 @@ async fn form_post(
         Ok(fields) => fields,
         Err(_) => {
             return html_fragment(
-                StatusCode::BAD_REQUEST,
-                outcome_errors(lang, Msg::FormUnreadable),
+                StatusCode::OK,
+                in_place(lang, outcome_errors(lang, Msg::FormUnreadable)),
             )
         }
     };
     let post = read_post(fields);
     let current = match keeper(&state, |keeper| keeper.current()).await {
         Ok(current) => current,
-        Err(error) => return html_fragment(StatusCode::OK, service_error(lang, &error)),
+        Err(error) => {
+            return html_fragment(StatusCode::OK, in_place(lang, service_error(lang, &error)))
+        }
     };
     let Some(applied_text) = current.files.get(&post.file).cloned() else {
         return html_fragment(
-            StatusCode::NOT_FOUND,
-            outcome_errors(lang, Msg::FormNoSuchFile),
+            StatusCode::OK,
+            in_place(lang, outcome_errors(lang, Msg::FormNoSuchFile)),
         );
     };
     // Someone applied another version since this form was drawn: its changes would be
