@@ -36,6 +36,7 @@ mod wrap_up;
 pub use today::{day_start, today_figures, OpenState, TodayFigures};
 pub use wrap_up::{may_write, parse_wrap_up, Actor, WrapUp, WrapUpRefused, MAX_NOTE_CHARS};
 
+use super::query_params;
 use crate::auth::{Identity, Role};
 use crate::endpoint::{Endpoint, FLOOR_AND_AGENTS};
 use crate::state::{read_storage, WebState};
@@ -333,25 +334,14 @@ fn checked_number(number: &str) -> Result<&str, HttpResponse> {
 
 /// `limit=N` (1 to `MAX_HISTORY`), the only parameter.
 fn parse_limit(query: &str) -> Result<usize, String> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-        .map_err(|e| format!("query: {e}"))?
-        .into_inner();
-    let mut limit = DEFAULT_HISTORY;
-    for (name, value) in pairs {
-        match name.as_str() {
-            "limit" => {
-                limit = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_HISTORY).contains(n))
-                    .ok_or_else(|| {
-                        format!("limit: {value:?} is not a number from 1 to {MAX_HISTORY}")
-                    })?;
-            }
-            _ => return Err(format!("{name}: unknown parameter (expected limit)")),
-        }
+    match query_params(query, &["limit"])?.get("limit") {
+        None => Ok(DEFAULT_HISTORY),
+        Some(value) => value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_HISTORY).contains(n))
+            .ok_or_else(|| format!("limit: {value:?} is not a number from 1 to {MAX_HISTORY}")),
     }
-    Ok(limit)
 }
 
 async fn caller_calls(
@@ -465,25 +455,12 @@ pub async fn save_wrap_up_for(
 
 /// `utc_offset_min=M`, the only parameter (default 0).
 fn parse_offset(query: &str) -> Result<i64, String> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-        .map_err(|e| format!("query: {e}"))?
-        .into_inner();
-    let mut offset = 0;
-    for (name, value) in pairs {
-        match name.as_str() {
-            "utc_offset_min" => {
-                offset = value
-                    .parse::<i64>()
-                    .map_err(|_| format!("utc_offset_min: {value:?} is not a whole number"))?;
-            }
-            _ => {
-                return Err(format!(
-                    "{name}: unknown parameter (expected utc_offset_min)"
-                ))
-            }
-        }
+    match query_params(query, &["utc_offset_min"])?.get("utc_offset_min") {
+        None => Ok(0),
+        Some(value) => value
+            .parse::<i64>()
+            .map_err(|_| format!("utc_offset_min: {value:?} is not a whole number")),
     }
-    Ok(offset)
 }
 
 async fn today(

@@ -1,5 +1,6 @@
 //! The status JSON, the CDR list, D-channel captures and the event bus over HTTP.
 
+use super::query_params;
 use crate::endpoint::{Endpoint, STAFF, TECHNICIANS};
 use crate::state::{read_storage, DeviceView, WebState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -291,31 +292,6 @@ async fn capture_reply(state: &WebState, span: u16, file: Option<PathBuf>) -> Ht
             HttpResponse::ServiceUnavailable().body(format!("switchboard not answering: {error}"))
         }
     }
-}
-
-/// A query string's parameters, each at most once and each one of `allowed`; a message
-/// for the client otherwise.
-fn query_params(
-    query: &str,
-    allowed: &[&str],
-) -> Result<std::collections::HashMap<String, String>, String> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-        .map_err(|error| format!("malformed query string: {error}"))?
-        .into_inner();
-    let mut params = std::collections::HashMap::new();
-    for (name, value) in pairs {
-        if !allowed.contains(&name.as_str()) {
-            return Err(format!(
-                "unknown parameter {name:?}; this takes {}",
-                allowed.join(", ")
-            ));
-        }
-        if params.contains_key(&name) {
-            return Err(format!("{name} given more than once"));
-        }
-        params.insert(name, value);
-    }
-    Ok(params)
 }
 
 /// An event `seq` a client sent (`after`, `Last-Event-ID`).
