@@ -8,12 +8,11 @@
 
 mod common;
 
-use common::ui::{api_get, first_start, screenshot_at, text_of, WAIT};
+use common::ui::{self, api_get, first_start, screenshot_at, text_of, WAIT};
 
 use browser::Browser;
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// 2026-12-07 10:00 +08:00 (02:00 UTC): the flow's opening hours.
@@ -102,15 +101,8 @@ fn set_agent_state(rig: &mut Rig, browser: &Browser, agent: &str, state: &str, d
 #[test]
 fn alert_acknowledged_live_call_listened_to_recording_played_and_report_charted() {
     let work = tempfile::tempdir().expect("temp dir");
-    // HTTPS, the box's default: the test configuration's plain-HTTP line is taken out.
-    let system = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/acd/system.toml"),
-    )
-    .expect("system.toml")
-    .lines()
-    .filter(|line| !line.starts_with("web_plain_http"))
-    .collect::<Vec<_>>()
-    .join("\n");
+    // HTTPS, the box's default.
+    let system = ui::https_system_toml();
     let running = common::start_config_with(
         work.path(),
         "acd",

@@ -11,7 +11,6 @@ use common::ui::{self, api_get, api_post, screenshot, text_of, WAIT};
 use browser::Browser;
 use far_end::Rig;
 use soft_hardware::{ClockMode, DeviceKind};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const BOX_TIME_UNIX_MS: u64 = 1_780_000_000_000;
@@ -28,15 +27,8 @@ fn devices() -> [(&'static str, DeviceKind, u16); 4] {
 #[test]
 fn first_start_dashboard_wallboard_live_chinese_and_the_agents_screen_pop() {
     let work = tempfile::tempdir().expect("temp dir");
-    // HTTPS, the box's default: the test configuration's plain-HTTP line is taken out.
-    let system = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../hil-tests/configs/acd/system.toml"),
-    )
-    .expect("system.toml")
-    .lines()
-    .filter(|line| !line.starts_with("web_plain_http"))
-    .collect::<Vec<_>>()
-    .join("\n");
+    // HTTPS, the box's default.
+    let system = ui::https_system_toml();
     let running = common::start_config_with(
         work.path(),
         "acd",

@@ -182,3 +182,16 @@ pub fn add_agent_user(browser: &Browser, base: &str, name: &str, agent: &str, pa
         .wait_for(&format!("tr[data-user='{name}']"), WAIT)
         .expect("the agent user is listed");
 }
+
+/// The HIL configuration `acd`'s `system.toml` serving HTTPS, the box's default: its
+/// plain-HTTP line taken out.
+pub fn https_system_toml() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../hil-tests/configs/acd/system.toml");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .filter(|line| !line.starts_with("web_plain_http"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
