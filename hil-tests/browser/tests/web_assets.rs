@@ -4,6 +4,7 @@
 
 mod common;
 
+use browser::Browser;
 use common::{browser, serve, Reply, Request};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,24 +48,20 @@ fn htmx_requests_carry_the_csrf_token() {
     });
     let browser = browser();
 
-    browser.goto(&format!("{base}/with-token")).expect("goto");
-    browser
-        .wait_until("window.htmx !== undefined", Duration::from_secs(5))
-        .expect("htmx loads");
-    browser
-        .find("#send")
-        .expect("#send")
-        .click()
-        .expect("click");
-    let echo = browser
-        .wait_for("#echo", Duration::from_secs(5))
-        .expect("htmx swaps the answer in");
-    assert_eq!(echo.text().expect("text"), "tok-123_abc / true");
-
+    assert_eq!(
+        send_and_echo(&browser, &format!("{base}/with-token")),
+        "tok-123_abc / true"
+    );
     // A page without the meta sends no token (and no empty header).
-    browser
-        .goto(&format!("{base}/without-token"))
-        .expect("goto");
+    assert_eq!(
+        send_and_echo(&browser, &format!("{base}/without-token")),
+        "no token / true"
+    );
+}
+
+/// Opens `url`, clicks its htmx button and gives the echo htmx swapped in.
+fn send_and_echo(browser: &Browser, url: &str) -> String {
+    browser.goto(url).expect("goto");
     browser
         .wait_until("window.htmx !== undefined", Duration::from_secs(5))
         .expect("htmx loads");
@@ -73,8 +70,9 @@ fn htmx_requests_carry_the_csrf_token() {
         .expect("#send")
         .click()
         .expect("click");
-    let echo = browser
+    browser
         .wait_for("#echo", Duration::from_secs(5))
-        .expect("htmx swaps the answer in");
-    assert_eq!(echo.text().expect("text"), "no token / true");
+        .expect("htmx swaps the answer in")
+        .text()
+        .expect("text")
 }
