@@ -120,6 +120,22 @@ fn totals<R: IntervalRow>(
     (starts, totals)
 }
 
+/// A chart of one series, titled as the series is named.
+fn one_series<R>(
+    title: &str,
+    x_labels: Vec<String>,
+    totals: &[Option<R>],
+    value: impl Fn(&R) -> Option<f64>,
+    y_max: Option<f64>,
+) -> LineChart {
+    LineChart {
+        title: title.into(),
+        x_labels,
+        series: vec![series(title, totals, value, None)],
+        y_max,
+    }
+}
+
 fn series<R>(
     name: &str,
     totals: &[Option<R>],
@@ -167,28 +183,20 @@ fn queue_charts(lang: Lang, rows: &[stats::QueueIntervalRow], q: &ReportRange) -
             ],
             y_max: None,
         },
-        LineChart {
-            title: lang.t(Msg::ServiceLevelPercent).into(),
-            x_labels: labels.clone(),
-            series: vec![series(
-                lang.t(Msg::ServiceLevelPercent),
-                &totals,
-                |r| r.service_level_percent(),
-                None,
-            )],
-            y_max: Some(100.0),
-        },
-        LineChart {
-            title: lang.t(Msg::AverageHandleSeconds).into(),
-            x_labels: labels,
-            series: vec![series(
-                lang.t(Msg::AverageHandleSeconds),
-                &totals,
-                |r| r.average_handle_time_ms().map(|ms| ms / 1000.0),
-                None,
-            )],
-            y_max: None,
-        },
+        one_series(
+            lang.t(Msg::ServiceLevelPercent),
+            labels.clone(),
+            &totals,
+            |r| r.service_level_percent(),
+            Some(100.0),
+        ),
+        one_series(
+            lang.t(Msg::AverageHandleSeconds),
+            labels,
+            &totals,
+            |r| r.average_handle_time_ms().map(|ms| ms / 1000.0),
+            None,
+        ),
     ]
 }
 
@@ -215,28 +223,20 @@ fn agent_charts(lang: Lang, rows: &[stats::AgentIntervalRow], q: &ReportRange) -
             ],
             y_max: None,
         },
-        LineChart {
-            title: lang.t(Msg::OccupancyPercent).into(),
-            x_labels: labels.clone(),
-            series: vec![series(
-                lang.t(Msg::OccupancyPercent),
-                &totals,
-                |r| r.occupancy_percent(),
-                None,
-            )],
-            y_max: Some(100.0),
-        },
-        LineChart {
-            title: lang.t(Msg::AverageHandleSeconds).into(),
-            x_labels: labels,
-            series: vec![series(
-                lang.t(Msg::AverageHandleSeconds),
-                &totals,
-                |r| r.average_handle_time_ms().map(|ms| ms / 1000.0),
-                None,
-            )],
-            y_max: None,
-        },
+        one_series(
+            lang.t(Msg::OccupancyPercent),
+            labels.clone(),
+            &totals,
+            |r| r.occupancy_percent(),
+            Some(100.0),
+        ),
+        one_series(
+            lang.t(Msg::AverageHandleSeconds),
+            labels,
+            &totals,
+            |r| r.average_handle_time_ms().map(|ms| ms / 1000.0),
+            None,
+        ),
     ]
 }
 
